@@ -1,0 +1,1 @@
+"""Speech recognition: VAD, segmenter, commit policy, guards (pure) and the whisper adapter."""

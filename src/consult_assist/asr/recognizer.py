@@ -1,0 +1,325 @@
+"""The streaming recognizer core (sans-I/O): audio in, decode requests out, results in, events out.
+
+Time is the call-audio clock: samples fed so far. The core never calls the model; it asks for
+decodes (:class:`DecodeRequest`) and is handed their results, so the same core runs under the
+asyncio adapter (live), under the simulated clock (offline, honest latency) and in unit tests
+with a fake transcriber.
+
+Per utterance: a partial every ``partial_interval_s`` of new speech while it goes on (at most
+one in flight), then exactly one final when the segmenter ends it. Partials are stabilised by
+LocalAgreement (:mod:`consult_assist.asr.commit`) and the agreed text is forced as the decoder
+prefix, so neither later partials nor the final rewrite what the handler has already read.
+An utterance whose final the guards reject is retracted with an empty partial and has no final.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from consult_assist.asr.commit import Agreement
+from consult_assist.asr.decoding import DecodeKind, DecodeRequest, DecodeResult
+from consult_assist.asr.guards import GuardOptions, check
+from consult_assist.asr.segmenter import Segmenter, SegmenterOptions, SpeechEnd, SpeechStart
+from consult_assist.asr.vad import CHUNK, SpeechDetector
+from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
+from consult_assist.frames import Event, TranscriptFinal, TranscriptPartial
+
+__all__ = ["RecognizerOptions", "RecognizerStats", "StreamingRecognizer"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecognizerOptions:
+    """Streaming options. Times in seconds of call audio."""
+
+    partials: bool = True
+    """Ask for partial hypotheses while speech goes on."""
+    partial_interval_s: float = 0.6
+    """New speech between two partial requests (the issue asks for at least every ~0.7 s)."""
+    first_partial_s: float = 0.6
+    """Speech needed before the first partial of an utterance."""
+    speech_pad_s: float = 0.2
+    """Audio kept before and after the detected speech when decoding."""
+    final_uses_prefix: bool = True
+    """Force the agreed partial text as the final's prefix (no flicker between partial and
+    final); off, the final is decoded afresh."""
+    segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
+    guards: GuardOptions = field(default_factory=GuardOptions)
+
+
+@dataclass
+class RecognizerStats:
+    """Counters of one stream."""
+
+    partial_requests: int = 0
+    partials_emitted: int = 0
+    partials_skipped: int = 0
+    finals: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    discarded_short: int = 0
+
+
+@dataclass
+class _Utt:
+    id: int
+    start: int  # sample of speech start
+    end: int | None = None  # sample of speech end, once the segmenter closed it
+    agreement: Agreement = field(default_factory=Agreement)
+    last_partial_at: int = 0  # sample position of the last partial request
+    partial_in_flight: bool = False
+    final_issued: bool = False
+    last_text: str = ""
+    emitted_partial: bool = False
+
+
+class StreamingRecognizer:
+    """One audio stream (one call, or one side of it) through VAD, segmenter and commit policy."""
+
+    def __init__(
+        self,
+        session: str,
+        detector: SpeechDetector,
+        *,
+        options: RecognizerOptions | None = None,
+        speaker: str = "",
+        stream: str | None = None,
+        utterance_base: int = 0,
+    ) -> None:
+        self.session = session
+        self.stream = stream or session
+        self.speaker = speaker
+        self.options = options or RecognizerOptions()
+        self.stats = RecognizerStats()
+        self._detector = detector
+        self._segmenter = Segmenter(self.options.segmenter)
+        self._pad = int(self.options.speech_pad_s * SAMPLE_RATE)
+        self._audio = np.zeros(0, dtype=np.float32)
+        self._audio_start = 0  # sample index of self._audio[0]
+        self._fed = 0  # samples fed
+        self._probs: list[float] = []  # one per VAD chunk, from chunk self._probs_start on
+        self._probs_start = 0
+        self._utts: dict[int, _Utt] = {}
+        self._open: _Utt | None = None
+        self._next_utt = utterance_base
+        self._next_request = 0
+        self._ended = False
+
+    # -- clock -------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Seconds of call audio fed so far."""
+        return self._fed / SAMPLE_RATE
+
+    @property
+    def awaiting_finals(self) -> int:
+        """Finals requested whose results have not come back yet."""
+        return sum(1 for u in self._utts.values() if u.final_issued)
+
+    # -- audio in ----------------------------------------------------------------------------
+
+    def feed(self, samples: FloatArray) -> list[DecodeRequest]:
+        """Feed 16 kHz mono audio; return the decodes it calls for."""
+        if self._ended:
+            raise RuntimeError("feed() after finish()")
+        samples = np.asarray(samples, dtype=np.float32)
+        self._audio = np.concatenate([self._audio, samples])
+        self._fed += len(samples)
+        probs = self._detector.process(samples)
+        self._probs.extend(float(p) for p in probs)
+        requests: list[DecodeRequest] = []
+        for event in self._segmenter.process(probs):
+            if isinstance(event, SpeechStart):
+                self._start(event.start)
+            else:
+                requests.extend(self._end(event))
+        requests.extend(self._maybe_partial())
+        self._trim()
+        return requests
+
+    def finish(self) -> list[DecodeRequest]:
+        """End of stream: close the utterance in progress (its final is still to come)."""
+        requests: list[DecodeRequest] = []
+        for event in self._segmenter.flush():
+            if isinstance(event, SpeechEnd):
+                requests.extend(self._end(event))
+        self._ended = True
+        return requests
+
+    # -- results in --------------------------------------------------------------------------
+
+    def receive(self, result: DecodeResult, *, now: float | None = None) -> list[Event]:
+        """Take a decode result available at call-audio time ``now``; return transcript events."""
+        at = self.now if now is None else now
+        req = result.request
+        utt = self._utts.get(req.utterance)
+        if req.kind == "partial":
+            if utt is not None:
+                utt.partial_in_flight = False
+            if result.skipped:
+                self.stats.partials_skipped += 1
+                return []
+            if utt is None or utt.final_issued:
+                return []  # the final is on its way; a late partial would only flicker
+            return self._partial(utt, req, result, at)
+        return self._final(utt, req, result, at)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _start(self, start: int) -> None:
+        utt = _Utt(id=self._next_utt, start=start, last_partial_at=start)
+        self._next_utt += 1
+        self._utts[utt.id] = utt
+        self._open = utt
+
+    def _end(self, event: SpeechEnd) -> list[DecodeRequest]:
+        utt = self._open
+        self._open = None
+        if utt is None:
+            return []
+        utt.end = event.end
+        if event.discarded:
+            self.stats.discarded_short += 1
+            del self._utts[utt.id]
+            return []
+        utt.final_issued = True
+        prefix = utt.agreement.stable if self.options.final_uses_prefix else ""
+        return [self._request("final", utt, event.start, event.end, prefix)]
+
+    def _maybe_partial(self) -> list[DecodeRequest]:
+        utt = self._open
+        opts = self.options
+        if utt is None or not opts.partials or utt.partial_in_flight:
+            return []
+        pos = self._segmenter.position
+        if pos - utt.start < int(opts.first_partial_s * SAMPLE_RATE):
+            return []
+        if utt.last_partial_at > utt.start and pos - utt.last_partial_at < int(
+            opts.partial_interval_s * SAMPLE_RATE
+        ):
+            return []
+        utt.last_partial_at = pos
+        utt.partial_in_flight = True
+        self.stats.partial_requests += 1
+        return [self._request("partial", utt, utt.start, pos, utt.agreement.stable)]
+
+    def _request(
+        self, kind: DecodeKind, utt: _Utt, start: int, end: int, prefix: str
+    ) -> DecodeRequest:
+        lo = max(start - self._pad, self._audio_start)
+        hi = min(end + (self._pad if kind == "final" else 0), self._fed)
+        audio = self._audio[lo - self._audio_start : hi - self._audio_start].copy()
+        self._next_request += 1
+        return DecodeRequest(
+            stream=self.stream,
+            id=self._next_request,
+            kind=kind,
+            utterance=utt.id,
+            audio=audio,
+            start=start / SAMPLE_RATE,
+            end=end / SAMPLE_RATE,
+            prefix=prefix,
+            issued_at=self.now,
+            speech_ratio=self._speech_ratio(start, end),
+        )
+
+    def _speech_ratio(self, start: int, end: int) -> float:
+        a, b = start // CHUNK, max(start // CHUNK + 1, end // CHUNK)
+        window = self._probs[max(0, a - self._probs_start) : max(0, b - self._probs_start)]
+        if not window:
+            return 0.0
+        thr = self.options.segmenter.threshold
+        return sum(1 for p in window if p >= thr) / len(window)
+
+    def _verdict(self, req: DecodeRequest, result: DecodeResult) -> tuple[str, str]:
+        text = req.prefix + result.text if req.prefix else result.text
+        verdict = check(
+            text,
+            avg_logprob=result.avg_logprob,
+            no_speech_prob=result.no_speech_prob,
+            speech_ratio=req.speech_ratio,
+            options=self.options.guards,
+        )
+        if verdict.reason:
+            self.stats.dropped[verdict.reason] = self.stats.dropped.get(verdict.reason, 0) + 1
+            log.debug("[%s] guard %s on %s %d", self.session, verdict.reason, req.kind, req.id)
+        return verdict.text, verdict.reason
+
+    def _partial(
+        self, utt: _Utt, req: DecodeRequest, result: DecodeResult, at: float
+    ) -> list[Event]:
+        text, _ = self._verdict(req, result)
+        if not text:
+            return []
+        stable = utt.agreement.update(text)
+        if text == utt.last_text:
+            return []
+        utt.last_text = text
+        utt.emitted_partial = True
+        self.stats.partials_emitted += 1
+        return [
+            TranscriptPartial(
+                session=self.session,
+                at=at,
+                utterance=utt.id,
+                start=req.start,
+                end=req.end,
+                text=text,
+                stable=len(stable),
+                speaker=self.speaker,
+            )
+        ]
+
+    def _final(
+        self, utt: _Utt | None, req: DecodeRequest, result: DecodeResult, at: float
+    ) -> list[Event]:
+        self._utts.pop(req.utterance, None)
+        text, _ = self._verdict(req, result)
+        if not text:
+            if utt is not None and utt.emitted_partial:
+                # Retract what the screen shows: the utterance turned out to be noise.
+                return [
+                    TranscriptPartial(
+                        session=self.session,
+                        at=at,
+                        utterance=req.utterance,
+                        start=req.start,
+                        end=req.end,
+                        text="",
+                        speaker=self.speaker,
+                    )
+                ]
+            return []
+        self.stats.finals += 1
+        return [
+            TranscriptFinal(
+                session=self.session,
+                at=at,
+                utterance=req.utterance,
+                start=req.start,
+                end=req.end,
+                text=text,
+                speaker=self.speaker,
+                latency_s=max(0.0, at - req.end),
+                avg_logprob=result.avg_logprob,
+            )
+        ]
+
+    def _trim(self) -> None:
+        """Drop audio no future request can need (before the open utterance's padded start)."""
+        keep_from = self._fed - self._pad - CHUNK
+        if self._open is not None:
+            keep_from = min(keep_from, self._open.start - self._pad)
+        keep_from = max(keep_from, self._audio_start)
+        cut = keep_from - self._audio_start
+        if cut > SAMPLE_RATE:  # trim in blocks, not on every frame
+            self._audio = self._audio[cut:]
+            self._audio_start = keep_from
+            drop = keep_from // CHUNK - self._probs_start
+            if drop > 0:
+                del self._probs[:drop]
+                self._probs_start += drop

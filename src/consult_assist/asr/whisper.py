@@ -1,0 +1,257 @@
+"""faster-whisper adapter: one loaded model, blocking decodes safe to run from worker threads.
+
+Decoding follows faster-whisper's own ``generate_with_fallback`` (prompt layout, score to
+average log-prob, compression-ratio and log-prob fallback) with one difference that matters on
+a CPU: the encoder window. ``WhisperModel.transcribe`` always pads to 30 s, and the base encoder
+on 30 s costs about 1 s on two cores, whatever the utterance length; CTranslate2 accepts a
+shorter mel, so each request is encoded on its own length rounded up to ``window_step_s``
+(a 3 s utterance costs ~0.1 s). ``bench asr`` reports the CER this costs against the plain
+30-s ``transcribe`` of the same model.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from consult_assist.asr.decoding import DecodeRequest, DecodeResult
+from consult_assist.asr.guards import compression_ratio
+from consult_assist.errors import ModelError
+
+__all__ = ["WhisperOptions", "WhisperTranscriber", "pick_device"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhisperOptions:
+    """How the model is loaded and decodes."""
+
+    model: str
+    """A CTranslate2 model directory or a faster-whisper model name."""
+    device: str = "auto"
+    """``auto`` (CUDA when available), ``cpu`` or ``cuda``."""
+    compute_type: str = "default"
+    """``default`` = int8 on CPU, float16 on CUDA; any CTranslate2 compute type otherwise."""
+    cpu_threads: int = 0
+    """Threads per decode on CPU; 0 = all cores divided by ``num_workers``."""
+    num_workers: int = 1
+    """Decodes that may run at once (CTranslate2 model replicas sharing the weights)."""
+    language: str = "ja"
+    beam_size: int = 5
+    """Beam width of finals."""
+    partial_beam_size: int = 1
+    """Beam width of partials (greedy: they are replaced anyway)."""
+    window_step_s: float = 2.0
+    """Encoder windows are the request length rounded up to this step (max 30 s)."""
+    min_window_s: float = 4.0
+    """Shortest encoder window."""
+    hotwords: str = ""
+    """Domain terms put in the decoder context (empty = none)."""
+    fallback_temperatures: tuple[float, ...] = (0.4,)
+    """Sampling temperatures tried for a final whose decode looks like a loop or is unsure."""
+    tokens_per_second: float = 12.0
+    """Cap on generated tokens per second of audio: a loop cannot outrun the speech."""
+
+
+def pick_device(device: str) -> str:
+    """Resolve ``auto`` to ``cuda`` when CTranslate2 sees a GPU, else ``cpu``."""
+    if device != "auto":
+        return device
+    import ctranslate2
+
+    try:
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    except Exception:
+        return "cpu"
+
+
+def _default_compute(device: str) -> str:
+    return "float16" if device == "cuda" else "int8"
+
+
+class WhisperTranscriber:
+    """The shared speech model; :meth:`decode` is thread-safe (one replica per worker)."""
+
+    def __init__(self, options: WhisperOptions) -> None:
+        from faster_whisper import WhisperModel
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        self.options = options
+        self.device = pick_device(options.device)
+        compute = options.compute_type
+        if compute == "default":
+            compute = _default_compute(self.device)
+        self.compute_type = compute
+        threads = options.cpu_threads
+        if threads <= 0 and self.device == "cpu":
+            import os
+
+            threads = max(1, (os.cpu_count() or 1) // max(1, options.num_workers))
+        started = time.perf_counter()
+        try:
+            self.model = WhisperModel(
+                options.model,
+                device=self.device,
+                compute_type=compute,
+                cpu_threads=max(0, threads),
+                num_workers=options.num_workers,
+                local_files_only=_is_local(options.model),
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(_load_error(options.model, self.device, exc)) from exc
+        except Exception as exc:  # huggingface_hub errors when offline, etc.
+            raise ModelError(_load_error(options.model, self.device, exc)) from exc
+        self.load_s = time.perf_counter() - started
+        self.tokenizer = Tokenizer(
+            self.model.hf_tokenizer,
+            self.model.model.is_multilingual,
+            task="transcribe",
+            language=options.language,
+        )
+        self._suppress = get_suppressed_tokens(self.tokenizer, [-1])
+        self._hop = self.model.feature_extractor.hop_length
+        self._rate = self.model.feature_extractor.sampling_rate
+        log.info("loaded %s on %s/%s in %.1f s", options.model, self.device, compute, self.load_s)
+
+    def window_frames(self, n_samples: int) -> int:
+        """Mel frames of the encoder window for ``n_samples`` of audio."""
+        opts = self.options
+        seconds = n_samples / self._rate + 0.2
+        seconds = max(
+            opts.min_window_s, math.ceil(seconds / opts.window_step_s) * opts.window_step_s
+        )
+        seconds = min(30.0, seconds)
+        return int(seconds * self._rate / self._hop)
+
+    def decode(self, request: DecodeRequest) -> DecodeResult:
+        started = time.perf_counter()
+        audio = request.audio[: 30 * self._rate]
+        encoder_output = self._encode(audio)
+        final = request.kind == "final"
+        prompt, n_prefix = self._prompt(request.prefix)
+        budget = int(len(audio) / self._rate * self.options.tokens_per_second) + 8
+        max_length = min(self.model.max_length, len(prompt) + budget)
+        beam = self.options.beam_size if final else self.options.partial_beam_size
+        text, avg_logprob, no_speech = self._generate(
+            encoder_output, prompt, n_prefix, max_length, beam
+        )
+        if (
+            final
+            and (compression_ratio(request.prefix + text) > 2.4 or avg_logprob < -1.0)
+            and no_speech < 0.6
+        ):
+            for temperature in self.options.fallback_temperatures:
+                alt = self._generate(encoder_output, prompt, n_prefix, max_length, 1, temperature)
+                if alt[1] > avg_logprob:
+                    text, avg_logprob, no_speech = alt
+                if compression_ratio(request.prefix + text) <= 2.4 and avg_logprob >= -1.0:
+                    break
+        return DecodeResult(
+            request=request,
+            text=text,
+            avg_logprob=avg_logprob,
+            no_speech_prob=no_speech,
+            compute_s=time.perf_counter() - started,
+        )
+
+    def _encode(self, audio: np.ndarray[Any, Any]) -> Any:
+        import ctranslate2
+
+        features = self.model.feature_extractor(audio)
+        frames = self.window_frames(len(audio))
+        if features.shape[-1] < frames:
+            features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
+        features = np.ascontiguousarray(features[:, :frames][None], dtype=np.float32)
+        view = ctranslate2.StorageView.from_array(features)
+        return self.model.model.encode(view, to_cpu=False)
+
+    def _prompt(self, prefix: str) -> tuple[list[int], int]:
+        """The decoder prompt, and how many of its last tokens are the forced prefix."""
+        tok = self.tokenizer
+        prompt: list[int] = []
+        hotwords = self.options.hotwords.strip()
+        if hotwords and not prefix:
+            prompt.append(tok.sot_prev)
+            prompt.extend(tok.encode(" " + hotwords)[: self.model.max_length // 4])
+        prompt.extend(tok.sot_sequence)
+        prompt.append(tok.no_timestamps)
+        prefix_tokens = tok.encode(prefix.strip())[: self.model.max_length // 4] if prefix else []
+        prompt.extend(prefix_tokens)
+        return prompt, len(prefix_tokens)
+
+    def _generate(
+        self,
+        encoder_output: Any,
+        prompt: list[int],
+        n_prefix: int,
+        max_length: int,
+        beam: int,
+        temperature: float = 0.0,
+    ) -> tuple[str, float, float]:
+        kwargs: dict[str, Any]
+        if temperature > 0:
+            kwargs = {"beam_size": 1, "sampling_topk": 0, "sampling_temperature": temperature}
+        else:
+            kwargs = {"beam_size": beam}
+        result = self.model.model.generate(
+            encoder_output,
+            [prompt],
+            max_length=max_length,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+            **kwargs,
+        )[0]
+        # CTranslate2 returns the forced prefix tokens at the head of the sequence.
+        tokens = [t for t in result.sequences_ids[0][n_prefix:] if t < self.tokenizer.eot]
+        seq_len = len(tokens)
+        avg_logprob = float(result.scores[0]) * seq_len / (seq_len + 1) if seq_len else -10.0
+        text = self.tokenizer.decode(tokens).strip()
+        return text, avg_logprob, float(result.no_speech_prob)
+
+    def transcribe_file_offline(self, audio: np.ndarray[Any, Any]) -> tuple[str, float]:
+        """Plain ``WhisperModel.transcribe`` of a whole recording (the offline baseline).
+
+        Returns the text and the compute seconds.
+        """
+        started = time.perf_counter()
+        segments, _info = self.model.transcribe(
+            audio,
+            language=self.options.language,
+            beam_size=self.options.beam_size,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            hotwords=self.options.hotwords or None,
+        )
+        text = "".join(s.text for s in segments)
+        return text, time.perf_counter() - started
+
+
+def _is_local(model: str) -> bool:
+    from pathlib import Path
+
+    return Path(model).is_dir()
+
+
+def _load_error(model: str, device: str, exc: BaseException) -> str:
+    text = str(exc)
+    if "CUDA" in text or "cuda" in text or "cublas" in text.lower():
+        return (
+            f"cannot load {model} on {device}: {text.splitlines()[0] if text else exc!r}; "
+            "use --device cpu, or install the CUDA 12 cuBLAS/cuDNN libraries CTranslate2 needs"
+        )
+    if not _is_local(model):
+        return (
+            f"cannot load the model {model!r}: it is not a local model directory and could not "
+            "be downloaded (no network?); use `consult-assist models list` and --model with an "
+            "installed model"
+        )
+    return f"cannot load the model in {model}: {text or exc!r}"

