@@ -9,7 +9,7 @@ import sys
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from consult_assist import paths
 from consult_assist.asr.guards import GuardOptions
@@ -26,6 +26,9 @@ from consult_assist.frames import (
     TranscriptPartial,
 )
 from consult_assist.wire import encode_event
+
+if TYPE_CHECKING:
+    from consult_assist.knowledge.engine import KnowledgeEngine
 
 __all__ = [
     "bench_asr",
@@ -143,7 +146,7 @@ def transcribe(args: argparse.Namespace, out: TextIO) -> int:
         call.speakers,
         {"source": "file", "file": args.file.name, "duration_s": round(audio.duration_s, 2)},
     )
-    knowledge = None if args.no_knowledge else _knowledge(args.manuals, quiet=not args.jsonl)
+    knowledge = None if args.no_knowledge else _knowledge(args.manuals)
     transcriber = load_transcriber(args)
     session = f"file-{uuid.uuid4().hex[:8]}"
     printer = _JsonlPrinter(out) if args.jsonl else _LivePrinter(out)
@@ -167,18 +170,16 @@ def transcribe(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _knowledge(manuals: Path | None, *, quiet: bool) -> Any:
-    """The knowledge engine over the manuals, or None (with a warning) if it is unavailable."""
-    try:
-        from consult_assist.knowledge.engine import KnowledgeEngine
-    except ImportError:
-        return None
+def _knowledge(manuals: Path | None) -> KnowledgeEngine | None:
+    """The knowledge engine over the manuals; None (with a warning) when there are none."""
+    from consult_assist.knowledge.engine import KnowledgeEngine
+    from consult_assist.knowledge.manual import load_manual
+
     folder = manuals or paths.default_manuals_dir()
     if not folder.is_dir():
-        if not quiet:
-            log.warning("no manuals folder at %s: transcript only", folder)
+        log.warning("no manuals folder at %s: transcript only", folder)
         return None
-    return KnowledgeEngine.from_folder(folder)
+    return KnowledgeEngine(load_manual(folder))
 
 
 class _JsonlPrinter:

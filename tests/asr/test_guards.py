@@ -55,3 +55,10 @@ def test_loop_reported() -> None:
     v = check("助けて" * 30, avg_logprob=-0.3, no_speech_prob=0.0, speech_ratio=1.0)
     assert v.reason == "loop"
     assert v.text.count("助けて") <= 2
+
+
+def test_long_unit_said_twice_is_a_reread() -> None:
+    assert cut_repetitions("小学1年生くらいの女の子が小学1年生くらいの女の子が") == (
+        "小学1年生くらいの女の子が"
+    )
+    assert cut_repetitions("大丈夫、大丈夫") == "大丈夫、大丈夫"

@@ -62,10 +62,17 @@ def test_partials_never_rewrite_the_stable_prefix() -> None:
     for p in partials:
         assert p.text.startswith(stable)
         stable = p.text[: p.stable]
-    final = next(e for e in events if isinstance(e, TranscriptFinal))
-    assert final.text.startswith(stable)
-    # The agreed text is forced as the decoder prefix of later requests.
+    assert stable, "something became stable"
+    assert all(not r.prefix for r in requests), "no forced prefix by default"
+
+
+def test_force_prefix_sends_the_stable_text_to_the_decoder() -> None:
+    audio = tone_call([(0.5, 6.5)], total_s=8.0)
+    events, requests = drive(make(force_prefix=True), audio, FakeTranscriber(chars_per_s=4.0))
     assert any(r.prefix for r in requests[1:])
+    final = next(e for e in events if isinstance(e, TranscriptFinal))
+    last_partial = [e for e in events if isinstance(e, TranscriptPartial)][-1]
+    assert final.text.startswith(last_partial.text[: last_partial.stable])
 
 
 def test_no_partials_option() -> None:

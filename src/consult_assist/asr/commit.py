@@ -2,15 +2,20 @@
 
 As in the whisper_streaming work (Macháček et al., 2023, LocalAgreement-2), the stable prefix
 of an utterance grows to the longest common prefix of the last two hypotheses. Japanese has no
-spaces, so agreement is measured in characters; the policy backs off to the last punctuation
-or script boundary when the disagreement falls inside a run of kana, so a word is not cut in
-half on the screen. The stable text is then given to the decoder as a forced prefix, so later
-hypotheses (and the final) continue it rather than rewrite it.
+spaces, so agreement is measured in characters, backing off to a script or punctuation
+boundary so a word is not cut in half on the screen.
+
+Each hypothesis is a fresh decode of the utterance so far (forcing the stable text as a decoder
+prefix makes Whisper restart the sentence after a forced "。" and duplicate it). A hypothesis
+that spells the stable part differently (隣 / となり) is aligned to it: the screen shows the
+stable text, then the hypothesis from where the stable text ends in it.
 """
 
 from __future__ import annotations
 
 import unicodedata
+
+from rapidfuzz import fuzz
 
 __all__ = ["Agreement", "common_prefix"]
 
@@ -46,30 +51,44 @@ class Agreement:
         self.stable = ""
         self._previous: str | None = None
 
+    def align(self, hypothesis: str) -> str:
+        """The text to show for ``hypothesis``: the stable text, then the rest of it."""
+        if not self.stable or hypothesis.startswith(self.stable):
+            return hypothesis
+        # Where does the stable text end in this hypothesis? The head of the hypothesis most
+        # similar to it (ties: the shorter head).
+        best_k, best = 0, -1.0
+        for k in range(len(hypothesis) + 1):
+            score = fuzz.ratio(self.stable, hypothesis[:k])
+            if score > best:
+                best_k, best = k, score
+        if best < 50:
+            # Nothing recognisable: keep the stable text and show the hypothesis tail that is
+            # longer than it, so the line does not jump back.
+            return self.stable + hypothesis[len(self.stable) :]
+        return self.stable + hypothesis[best_k:]
+
     def update(self, hypothesis: str) -> str:
-        """Take a hypothesis (starting with :attr:`stable`); return the new stable text."""
-        if not hypothesis.startswith(self.stable):
-            # The decoder was forced with the stable prefix, so this only happens when a guard
-            # cut the hypothesis back; keep what was agreed and compare the rest.
-            hypothesis = self.stable + hypothesis[len(common_prefix(self.stable, hypothesis)) :]
+        """Take a hypothesis; return the text to show (it starts with the new :attr:`stable`)."""
+        shown = self.align(hypothesis)
         if self._previous is not None:
-            agreed = common_prefix(self._previous, hypothesis)
+            agreed = common_prefix(self._previous, shown)
             if len(agreed) > len(self.stable):
-                if self.back_off and len(agreed) < len(hypothesis):
-                    agreed = self._to_boundary(agreed, hypothesis)
+                if self.back_off and len(agreed) < len(shown):
+                    agreed = self._to_boundary(agreed, shown)
                 if len(agreed) > len(self.stable):
                     self.stable = agreed
-        self._previous = hypothesis
-        return self.stable
+        self._previous = shown
+        return shown
 
-    def _to_boundary(self, agreed: str, hypothesis: str) -> str:
+    def _to_boundary(self, agreed: str, shown: str) -> str:
         """Shorten ``agreed`` so it does not end in the middle of a kana or kanji run."""
-        nxt = hypothesis[len(agreed)]
-        end = len(agreed)
+        nxt = shown[len(agreed)]
         if _script(agreed[-1]) == "sep" or _script(nxt) == "sep":
             return agreed
         if _script(agreed[-1]) != _script(nxt):
             return agreed
+        end = len(agreed)
         while end > len(self.stable) and _script(agreed[end - 1]) == _script(nxt):
             end -= 1
         return agreed[:end]

@@ -72,15 +72,24 @@ def _repeat(times: int) -> Callable[[re.Match[str]], str]:
     return lambda m: m.group(1) * times
 
 
-def cut_repetitions(text: str, *, max_repeats: int = 2, max_unit: int = 12) -> str:
+def cut_repetitions(
+    text: str, *, max_repeats: int = 2, max_unit: int = 40, long_unit: int = 6
+) -> str:
     """Collapse a unit repeated more than ``max_repeats`` times in a row to ``max_repeats``.
 
     ``ワイ、ワイ、ワイ、ワイ…`` becomes ``ワイ、ワイ、``. Units of 1 character need 5+ repeats
-    (Japanese has legitimate doubled kana such as ここ or まあまあ).
+    (Japanese has legitimate doubled kana such as ここ or まあまあ). A unit of ``long_unit``
+    characters or more is never said twice in a row in conversation, so a second copy
+    (``女の子が女の子が``: Whisper re-reading its window) is cut.
     """
     out = text
-    for unit in range(1, max_unit + 1):
-        limit = max(max_repeats, 4) if unit == 1 else max_repeats
+    for unit in range(max_unit, 0, -1):
+        if unit == 1:
+            limit = max(max_repeats, 4)
+        elif unit >= long_unit:
+            limit = 1
+        else:
+            limit = max_repeats
         pattern = re.compile(rf"(.{{{unit}}})\1{{{limit},}}", re.DOTALL)
         out = pattern.sub(_repeat(limit), out)
     return out

@@ -29,6 +29,7 @@ __all__ = [
     "install_default_model",
     "installed_models",
     "resolve_model",
+    "verify_model",
 ]
 
 log = logging.getLogger(__name__)

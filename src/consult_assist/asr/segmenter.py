@@ -110,6 +110,11 @@ class Segmenter:
         return self._utt is not None
 
     @property
+    def in_pause(self) -> bool:
+        """True while speech has paused (the utterance may be about to end)."""
+        return self._utt is not None and self._utt.silence_since is not None
+
+    @property
     def utterance_start(self) -> int | None:
         return self._utt.start if self._utt is not None else None
 
