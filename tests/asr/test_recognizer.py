@@ -148,4 +148,4 @@ def test_audio_buffer_stays_bounded_over_a_long_call() -> None:
     bursts = [(t + 0.5, t + 3.0) for t in range(0, 600, 4)]
     audio = tone_call(bursts, total_s=600.0)
     drive(rec, audio, model)
-    assert len(rec._audio) < 16000 * 20  # noqa: SLF001 - bounded, not the whole call
+    assert len(rec._audio) < 16000 * 20  # bounded, not the whole call
