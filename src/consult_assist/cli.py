@@ -58,7 +58,8 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--hotwords",
         default=None,
-        help="domain terms given to the decoder; 'off' for none (default: off)",
+        help="domain terms given to the decoder: 'auto' (from the manuals), 'off', or the "
+        "terms themselves (default: off)",
     )
     g.add_argument("--models-dir", type=Path, default=None, help="where models are installed")
 

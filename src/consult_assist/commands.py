@@ -104,7 +104,7 @@ def load_transcriber(args: argparse.Namespace, *, num_workers: int = 1) -> Whisp
     model = resolve_model(
         args.model, models_dir=_models_dir(args), progress=_Progress("installing whisper-base")
     )
-    hotwords = args.hotwords if args.hotwords not in (None, "off") else ""
+    hotwords = _hotwords(args.hotwords, getattr(args, "manuals", None))
     return WhisperTranscriber(
         WhisperOptions(
             model=model,
@@ -117,6 +117,19 @@ def load_transcriber(args: argparse.Namespace, *, num_workers: int = 1) -> Whisp
             hotwords=hotwords,
         )
     )
+
+
+def _hotwords(value: str | None, manuals: Path | None) -> str:
+    """``off``/None: none; ``auto``: domain terms from the manuals; anything else: as given."""
+    if value in (None, "", "off"):
+        return ""
+    if value != "auto":
+        return value
+    from consult_assist.asr.hotwords import select_hotwords
+    from consult_assist.knowledge.manual import load_manual
+
+    manual = load_manual(manuals or paths.default_manuals_dir())
+    return select_hotwords((s.keywords for s in manual.sections), (s.body for s in manual.sections))
 
 
 def recognizer_options(args: argparse.Namespace) -> RecognizerOptions:

@@ -36,7 +36,8 @@ class DecodeRequest:
 class DecodeResult:
     """A model's answer to one request; ``text`` continues the request's prefix.
 
-    ``skipped`` marks a partial the scheduler dropped under load (no text).
+    ``skipped`` marks a partial the scheduler dropped under load (no text); ``error`` says
+    why a decode failed (no text).
     """
 
     request: DecodeRequest
@@ -45,6 +46,7 @@ class DecodeResult:
     no_speech_prob: float = 0.0
     compute_s: float = 0.0
     skipped: bool = False
+    error: str = ""
 
 
 class Transcriber(Protocol):

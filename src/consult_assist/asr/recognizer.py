@@ -26,7 +26,7 @@ from consult_assist.asr.guards import GuardOptions, check
 from consult_assist.asr.segmenter import Segmenter, SegmenterOptions, SpeechEnd, SpeechStart
 from consult_assist.asr.vad import CHUNK, SpeechDetector
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
-from consult_assist.frames import Event, TranscriptFinal, TranscriptPartial
+from consult_assist.frames import ErrorEvent, Event, TranscriptFinal, TranscriptPartial
 
 __all__ = ["RecognizerOptions", "RecognizerStats", "StreamingRecognizer"]
 
@@ -162,7 +162,7 @@ class StreamingRecognizer:
         if req.kind == "partial":
             if utt is not None:
                 utt.partial_in_flight = False
-            if result.skipped:
+            if result.skipped or result.error:
                 self.stats.partials_skipped += 1
                 return []
             if utt is None or utt.final_issued:
@@ -285,22 +285,20 @@ class StreamingRecognizer:
         self, utt: _Utt | None, req: DecodeRequest, result: DecodeResult, at: float
     ) -> list[Event]:
         self._utts.pop(req.utterance, None)
+        if result.error:
+            self.stats.dropped["error"] = self.stats.dropped.get("error", 0) + 1
+            return [
+                ErrorEvent(
+                    session=self.session,
+                    at=at,
+                    code="asr.decode_failed",
+                    message=f"音声認識に失敗しました（{req.start:.1f}〜{req.end:.1f}秒）",
+                ),
+                *self._retraction(utt, req, at),
+            ]
         text, _ = self._verdict(req, result)
         if not text:
-            if utt is not None and utt.emitted_partial:
-                # Retract what the screen shows: the utterance turned out to be noise.
-                return [
-                    TranscriptPartial(
-                        session=self.session,
-                        at=at,
-                        utterance=req.utterance,
-                        start=req.start,
-                        end=req.end,
-                        text="",
-                        speaker=self.speaker,
-                    )
-                ]
-            return []
+            return self._retraction(utt, req, at)
         self.stats.finals += 1
         return [
             TranscriptFinal(
@@ -313,6 +311,22 @@ class StreamingRecognizer:
                 speaker=self.speaker,
                 latency_s=max(0.0, at - req.end),
                 avg_logprob=result.avg_logprob,
+            )
+        ]
+
+    def _retraction(self, utt: _Utt | None, req: DecodeRequest, at: float) -> list[Event]:
+        """An empty partial clearing what the screen shows of an utterance with no final."""
+        if utt is None or not utt.emitted_partial:
+            return []
+        return [
+            TranscriptPartial(
+                session=self.session,
+                at=at,
+                utterance=req.utterance,
+                start=req.start,
+                end=req.end,
+                text="",
+                speaker=self.speaker,
             )
         ]
 

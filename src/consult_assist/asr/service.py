@@ -100,11 +100,7 @@ class AsrService:
                 result = await asyncio.to_thread(self.transcriber.decode, request)
             except Exception as exc:
                 log.exception("[%s] decode failed", request.stream)
-                if request.kind == "final":
-                    # Never lose a final silently: deliver an empty one so the stream moves on.
-                    result = DecodeResult(request=request, avg_logprob=-10.0, no_speech_prob=1.0)
-                else:
-                    result = DecodeResult(request=request, skipped=True)
-                del exc
+                # The stream turns a failed final into an error event; it is never silent.
+                result = DecodeResult(request=request, error=f"{type(exc).__name__}: {exc}")
             self.busy_s += result.compute_s
             self._deliver(result)
