@@ -141,9 +141,13 @@ async def live_call(
             for rec, channel in recognizers:
                 if pos < len(channel):
                     service.submit(rec.feed(channel[pos : pos + frame]))
+                    for event in rec.take_events():
+                        out.put_nowait(event)
             pos += frame
         for rec, _ in recognizers:
             service.submit(rec.finish())
+            for event in rec.take_events():
+                out.put_nowait(event)
         while any(rec.awaiting_finals for rec, _ in recognizers):
             await asyncio.sleep(0.01)
         out.put_nowait(None)

@@ -25,7 +25,9 @@ def drive(
 
     for i in range(0, len(audio), FRAME):
         answer(rec.feed(audio[i : i + FRAME]))
+        events.extend(rec.take_events())
     answer(rec.finish())
+    events.extend(rec.take_events())
     return events, requests
 
 
@@ -98,7 +100,7 @@ def test_rejected_final_retracts_the_partials() -> None:
 
 
 def test_late_partial_after_final_is_ignored() -> None:
-    rec = make()
+    rec = make(speculative_finals=False)
     model = FakeTranscriber()
     audio = tone_call([(0.5, 2.0)], total_s=3.5)
     held: list[DecodeRequest] = []
@@ -128,7 +130,7 @@ def test_skipped_partial_lets_the_stream_ask_again() -> None:
 
 
 def test_latency_counts_from_speech_end() -> None:
-    rec = make(segmenter=SegmenterOptions(min_silence_s=0.5))
+    rec = make(segmenter=SegmenterOptions(min_silence_s=0.5), speculative_finals=False)
     model = FakeTranscriber()
     audio = tone_call([(0.5, 2.0)], total_s=4.0)
     finals: list[TranscriptFinal] = []
@@ -149,3 +151,33 @@ def test_audio_buffer_stays_bounded_over_a_long_call() -> None:
     audio = tone_call(bursts, total_s=600.0)
     drive(rec, audio, model)
     assert len(rec._audio) < 16000 * 20  # bounded, not the whole call
+
+
+def test_speculative_final_ready_at_the_endpoint() -> None:
+    rec = make(segmenter=SegmenterOptions(min_silence_s=0.5))
+    model = FakeTranscriber()
+    audio = tone_call([(0.5, 2.0)], total_s=4.0)
+    finals: list[TranscriptFinal] = []
+    kinds: list[tuple[str, bool]] = []
+    for i in range(0, len(audio), FRAME):
+        for r in rec.feed(audio[i : i + FRAME]):
+            kinds.append((r.kind, r.speculative))
+            finals += [e for e in rec.receive(model.decode(r)) if isinstance(e, TranscriptFinal)]
+        finals += [e for e in rec.take_events() if isinstance(e, TranscriptFinal)]
+    # One final decode, asked for 0.2 s into the pause, released at the endpoint (0.5 s).
+    assert [k for k in kinds if k[0] == "final"] == [("final", True)]
+    assert len(finals) == 1
+    assert abs(finals[0].latency_s - 0.5) < 0.05
+
+
+def test_speculation_abandoned_when_speech_resumes() -> None:
+    # A 0.3 s pause: long enough to speculate, too short to end the utterance.
+    rec = make(segmenter=SegmenterOptions(min_silence_s=0.5))
+    model = FakeTranscriber(["ひとつめ"])
+    audio = tone_call([(0.5, 2.0), (2.3, 3.5)], total_s=5.0)
+    events, requests = drive(rec, audio, model)
+    speculative = [r for r in requests if r.speculative]
+    assert len(speculative) == 2
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    assert len(finals) == 1
+    assert abs(finals[0].end - 3.5) < 0.05  # the final covers the whole utterance

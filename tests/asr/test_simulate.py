@@ -8,15 +8,16 @@ from consult_assist.frames import TranscriptFinal, TranscriptPartial
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
 
 
-def recognizer(stream: str) -> StreamingRecognizer:
-    return StreamingRecognizer(stream, EnergyDetector(), options=RecognizerOptions())
+def recognizer(stream: str, *, speculative: bool = True) -> StreamingRecognizer:
+    options = RecognizerOptions(speculative_finals=speculative)
+    return StreamingRecognizer(stream, EnergyDetector(), options=options)
 
 
 def test_latency_includes_compute_and_queueing() -> None:
     audio = tone_call([(0.5, 3.0)], total_s=5.0)
     model = FakeTranscriber(compute_s=0.3, final_compute_s=0.4)
     stats = SimulationStats()
-    events = list(simulate([(recognizer("a"), audio)], model, stats=stats))
+    events = list(simulate([(recognizer("a", speculative=False), audio)], model, stats=stats))
     final = next(e for e in events if isinstance(e, TranscriptFinal))
     # Endpoint after 0.45 s of silence, then at most one partial (0.3 s) ahead of the final
     # (0.4 s) on the single worker.
@@ -63,3 +64,13 @@ def test_empty_input() -> None:
     assert (
         list(simulate([(recognizer("a"), np.zeros(0, dtype=np.float32))], FakeTranscriber())) == []
     )
+
+
+def test_speculative_final_hides_compute_behind_the_endpoint_wait() -> None:
+    audio = tone_call([(0.5, 3.0)], total_s=5.0)
+    model = FakeTranscriber(compute_s=0.3, final_compute_s=0.4)
+    events = list(simulate([(recognizer("a"), audio)], model))
+    final = next(e for e in events if isinstance(e, TranscriptFinal))
+    # Asked 0.2 s into the pause, 0.4 s of compute: ready at ~0.6 s instead of 0.85 s.
+    assert 0.45 - 0.05 <= final.latency_s <= 0.2 + 0.4 + 0.3 + 0.05
+    assert final.latency_s < 0.45 + 0.4

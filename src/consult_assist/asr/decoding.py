@@ -30,6 +30,8 @@ class DecodeRequest:
     prefix: str
     issued_at: float
     speech_ratio: float
+    speculative: bool = False
+    """A final asked for early, at the start of a pause that may end the utterance."""
 
 
 @dataclass(frozen=True)

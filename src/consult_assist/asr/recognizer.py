@@ -45,6 +45,10 @@ class RecognizerOptions:
     """Speech needed before the first partial of an utterance."""
     speech_pad_s: float = 0.2
     """Audio kept before and after the detected speech when decoding."""
+    speculative_finals: bool = True
+    """Decode the final as soon as a pause has lasted ``speech_pad_s``, while the segmenter is
+    still waiting for ``min_silence_s``: when the pause does end the utterance, the final is
+    ready (or nearly) at the endpoint instead of only starting there."""
     force_prefix: bool = False
     """Force the agreed text as the decoder prefix of later partials and of the final. Off by
     default: ``bench asr`` measured it duplicating sentences (Whisper restarts after a forced
@@ -76,6 +80,9 @@ class _Utt:
     final_issued: bool = False
     last_text: str = ""
     emitted_partial: bool = False
+    spec_end: int | None = None  # speech end assumed by the speculative final in flight/held
+    spec_request: int | None = None  # id of that request
+    spec_result: DecodeResult | None = None
 
 
 class StreamingRecognizer:
@@ -109,6 +116,7 @@ class StreamingRecognizer:
         self._next_utt = utterance_base
         self._next_request = 0
         self._ended = False
+        self._outbox: list[Event] = []
 
     # -- clock -------------------------------------------------------------------------------
 
@@ -125,7 +133,11 @@ class StreamingRecognizer:
     # -- audio in ----------------------------------------------------------------------------
 
     def feed(self, samples: FloatArray) -> list[DecodeRequest]:
-        """Feed 16 kHz mono audio; return the decodes it calls for."""
+        """Feed 16 kHz mono audio; return the decodes it calls for.
+
+        Events that become due while feeding (a final whose speculative decode was ready when
+        the endpoint came) wait in :meth:`take_events`.
+        """
         if self._ended:
             raise RuntimeError("feed() after finish()")
         samples = np.asarray(samples, dtype=np.float32)
@@ -140,8 +152,14 @@ class StreamingRecognizer:
             else:
                 requests.extend(self._end(event))
         requests.extend(self._maybe_partial())
+        requests.extend(self._maybe_speculate())
         self._trim()
         return requests
+
+    def take_events(self) -> list[Event]:
+        """Events produced by :meth:`feed` or :meth:`finish` (not by :meth:`receive`)."""
+        out, self._outbox = self._outbox, []
+        return out
 
     def finish(self) -> list[DecodeRequest]:
         """End of stream: close the utterance in progress (its final is still to come)."""
@@ -159,6 +177,19 @@ class StreamingRecognizer:
         at = self.now if now is None else now
         req = result.request
         utt = self._utts.get(req.utterance)
+        if req.speculative:
+            if utt is None or utt.spec_request != req.id:
+                return []  # superseded: speech went on, or the final already came out
+            if not utt.final_issued:
+                # The pause has not (yet) ended the utterance: hold the result for the
+                # endpoint, and show it meanwhile as the latest partial.
+                if result.skipped or result.error:
+                    utt.spec_end = utt.spec_request = None  # ask again while the pause lasts
+                    return []
+                utt.spec_result = result
+                return self._partial(utt, req, result, at) if self.options.partials else []
+            # The endpoint came while this was in flight: it is the final.
+            return self._final(utt, req, result, at)
         if req.kind == "partial":
             if utt is not None:
                 utt.partial_in_flight = False
@@ -189,8 +220,29 @@ class StreamingRecognizer:
             del self._utts[utt.id]
             return []
         utt.final_issued = True
+        if utt.spec_end is not None and utt.spec_end == event.end:
+            held = utt.spec_result
+            if held is not None:  # the final is ready now
+                self._outbox.extend(self._final(utt, held.request, held, self.now))
+            return []  # or still in flight: its result is the final
         prefix = utt.agreement.stable if self.options.force_prefix else ""
         return [self._request("final", utt, event.start, event.end, prefix)]
+
+    def _maybe_speculate(self) -> list[DecodeRequest]:
+        utt = self._open
+        since = self._segmenter.pause_start
+        if utt is None or since is None or not self.options.speculative_finals:
+            return []
+        if utt.spec_end == since or self._fed - since < self._pad:
+            return []
+        if since - utt.start < int(self.options.segmenter.min_speech_s * SAMPLE_RATE):
+            return []
+        utt.spec_end = since
+        utt.spec_result = None
+        prefix = utt.agreement.stable if self.options.force_prefix else ""
+        request = self._request("final", utt, utt.start, since, prefix, speculative=True)
+        utt.spec_request = request.id
+        return [request]
 
     def _maybe_partial(self) -> list[DecodeRequest]:
         utt = self._open
@@ -214,7 +266,14 @@ class StreamingRecognizer:
         return [self._request("partial", utt, utt.start, pos, prefix)]
 
     def _request(
-        self, kind: DecodeKind, utt: _Utt, start: int, end: int, prefix: str
+        self,
+        kind: DecodeKind,
+        utt: _Utt,
+        start: int,
+        end: int,
+        prefix: str,
+        *,
+        speculative: bool = False,
     ) -> DecodeRequest:
         lo = max(start - self._pad, self._audio_start)
         hi = min(end + (self._pad if kind == "final" else 0), self._fed)
@@ -231,6 +290,7 @@ class StreamingRecognizer:
             prefix=prefix,
             issued_at=self.now,
             speech_ratio=self._speech_ratio(start, end),
+            speculative=speculative,
         )
 
     def _speech_ratio(self, start: int, end: int) -> float:

@@ -115,6 +115,11 @@ class Segmenter:
         return self._utt is not None and self._utt.silence_since is not None
 
     @property
+    def pause_start(self) -> int | None:
+        """Where the current pause began (samples), or None when not paused."""
+        return self._utt.silence_since if self._utt is not None else None
+
+    @property
     def utterance_start(self) -> int | None:
         return self._utt.start if self._utt is not None else None
 

@@ -120,6 +120,7 @@ def simulate(
             elif rec.stream not in finished:
                 finished.add(rec.stream)
                 events.extend(submit(rec.finish()))
+            events.extend(rec.take_events())
         pos += frame
         now = min(pos, total) / SAMPLE_RATE
         events.extend(dispatch(now))

@@ -1,0 +1,189 @@
+"""Manual suggestions for a call: a sliding context of utterances, smoothed, with hysteresis.
+
+Each utterance is ranked on its own (:meth:`ManualIndex.search`); a section's *activation* is
+the decayed sum, over the last few finals and the current partial, of how far its score stood
+above a noise ``floor``. One clear utterance is enough to show a section; sections that every
+utterance matches a little (chit-chat) do not pile up. The list shown to the handler changes
+only when it must:
+
+* a section enters when its activation reaches ``enter`` and leaves only when it falls below
+  ``leave`` (lower) *and* it has been shown for ``min_dwell_s`` seconds of call audio;
+* a shown section is displaced by a better one only past the same dwell and by a margin;
+* shown sections keep their order unless one overtakes another by ``swap_margin``.
+
+A :class:`Suggestion` is emitted only when the ids or their order change, or a shown section
+gains a matched term.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from consult_assist.frames import Speaker, Suggestion, SuggestionItem
+from consult_assist.knowledge.index import Ranked
+from consult_assist.knowledge.manual import Section
+
+__all__ = ["SuggestOptions", "Suggester"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestOptions:
+    """Tuning of the suggestion list; scores are in the units of :meth:`ManualIndex.scores`."""
+
+    shown: int = 3
+    """How many sections the handler sees."""
+    window: int = 8
+    """Finals kept in the context."""
+    decay: float = 0.75
+    """Weight of a final per final of age: 1, 0.75, 0.56…"""
+    partial_weight: float = 0.8
+    """Weight of the utterance still in progress (its partial)."""
+    speaker_weights: tuple[tuple[str, float], ...] = (("handler", 0.5),)
+    """Weight per speaker label (others 1.0): the handler's questions say less than the
+    caller's account."""
+    floor: float = 0.12
+    """Score of an utterance that counts as noise; only the part above it accumulates."""
+    enter: float = 0.08
+    """Activation from which a section is shown."""
+    leave: float = 0.03
+    """Activation below which a shown section may leave (after its dwell)."""
+    min_dwell_s: float = 15.0
+    """Seconds of call audio a section stays shown at least."""
+    swap_margin: float = 0.05
+    """Activation by which a section must beat the one above it (or the weakest shown one)
+    to overtake (or displace) it."""
+
+
+@dataclass
+class _Heard:
+    utterance: int
+    weight: float
+    ranked: dict[str, Ranked] = field(default_factory=dict)
+
+
+@dataclass
+class _Shown:
+    id: str
+    since: float
+
+
+class Suggester:
+    """Per call: folds the ranking of each utterance into a stable suggestion list."""
+
+    def __init__(self, options: SuggestOptions | None = None) -> None:
+        self.options = options or SuggestOptions()
+        self._finals: deque[_Heard] = deque(maxlen=self.options.window)
+        self._partial: _Heard | None = None
+        self._shown: list[_Shown] = []
+        self._sections: dict[str, Section] = {}
+        self._emitted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def update(
+        self,
+        ranked: Sequence[Ranked],
+        *,
+        session: str,
+        utterance: int,
+        final: bool,
+        at: float,
+        speaker: Speaker = "",
+    ) -> Suggestion | None:
+        """Take the ranking of one partial or final; the new list if it changed, else None."""
+        weight = dict(self.options.speaker_weights).get(speaker, 1.0)
+        heard = _Heard(utterance, weight, {r.section.id: r for r in ranked})
+        for result in ranked:
+            self._sections[result.section.id] = result.section
+        if final:
+            self._partial = None
+            if self._finals and self._finals[-1].utterance == utterance:
+                self._finals.pop()
+            self._finals.append(heard)
+        else:
+            self._partial = heard
+        activation, matched = self._activation()
+        self._rearrange(activation, at)
+        items = tuple(
+            SuggestionItem(
+                id=shown.id,
+                title=self._sections[shown.id].title,
+                score=round(activation.get(shown.id, 0.0), 3),
+                matched=matched.get(shown.id, ()),
+                excerpt=self._sections[shown.id].excerpt,
+            )
+            for shown in self._shown
+        )
+        if not self._changed(items):
+            return None
+        self._emitted = tuple((item.id, item.matched) for item in items)
+        return Suggestion(session=session, at=at, items=items, utterance=utterance)
+
+    def _changed(self, items: tuple[SuggestionItem, ...]) -> bool:
+        """Whether the handler should see ``items``: other sections or order, or new terms.
+
+        Terms that merely age out of the context do not warrant a new event.
+        """
+        if tuple(item.id for item in items) != tuple(i for i, _ in self._emitted):
+            return True
+        before = dict(self._emitted)
+        return any(set(item.matched) - set(before[item.id]) for item in items)
+
+    def forget(self, section_ids: set[str]) -> None:
+        """Drop sections that no longer exist (after a manual reload)."""
+        self._shown = [s for s in self._shown if s.id not in section_ids]
+        for heard in (*self._finals, *([self._partial] if self._partial else [])):
+            for section_id in section_ids:
+                heard.ranked.pop(section_id, None)
+
+    def _activation(self) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
+        opts = self.options
+        context: list[tuple[float, _Heard]] = []
+        if self._partial is not None:
+            context.append((opts.partial_weight, self._partial))
+        for age, heard in enumerate(reversed(self._finals)):
+            context.append((opts.decay**age, heard))
+        activation: dict[str, float] = {}
+        matched: dict[str, dict[str, None]] = {}
+        for weight, heard in context:
+            for section_id, result in heard.ranked.items():
+                score = max(result.score - opts.floor, 0.0) * weight * heard.weight
+                if score <= 0.0:
+                    continue
+                activation[section_id] = activation.get(section_id, 0.0) + score
+                terms = matched.setdefault(section_id, {})
+                terms.update(dict.fromkeys(result.matched))
+        return activation, {k: tuple(v)[:6] for k, v in matched.items()}
+
+    def _rearrange(self, activation: dict[str, float], at: float) -> None:
+        opts = self.options
+
+        def level(section_id: str) -> float:
+            return activation.get(section_id, 0.0)
+
+        def settled(shown: _Shown) -> bool:
+            return at - shown.since >= opts.min_dwell_s
+
+        self._shown = [s for s in self._shown if level(s.id) >= opts.leave or not settled(s)]
+        showing = {s.id for s in self._shown}
+        waiting = sorted(
+            (i for i in activation if i not in showing and level(i) >= opts.enter),
+            key=lambda i: -level(i),
+        )
+        for section_id in waiting:
+            if len(self._shown) < opts.shown:
+                self._shown.append(_Shown(section_id, at))
+                continue
+            weakest = min(self._shown, key=lambda s: level(s.id))
+            if settled(weakest) and level(section_id) > level(weakest.id) + opts.swap_margin:
+                self._shown[self._shown.index(weakest)] = _Shown(section_id, at)
+        # Neighbour swaps until none is due: an item passes another only when clearly ahead,
+        # so the list does not shuffle on every small change, yet settles in one update.
+        swapped = True
+        while swapped:
+            swapped = False
+            for i in range(1, len(self._shown)):
+                above, below = self._shown[i - 1], self._shown[i]
+                if level(below.id) > level(above.id) + opts.swap_margin:
+                    self._shown[i - 1], self._shown[i] = below, above
+                    swapped = True
