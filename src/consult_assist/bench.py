@@ -57,7 +57,12 @@ def add_noise(audio: FloatArray, snr_db: float, seed: int) -> FloatArray:
 
 
 def stream_once(
-    audio: FloatArray, transcriber: WhisperTranscriber, args: argparse.Namespace, name: str
+    audio: FloatArray,
+    transcriber: WhisperTranscriber,
+    args: argparse.Namespace,
+    name: str,
+    *,
+    source_rate: int = 16000,
 ) -> dict[str, Any]:
     """One simulated streaming run: finals, latencies, cadence, compute."""
     from consult_assist.commands import recognizer_options
@@ -70,7 +75,7 @@ def stream_once(
         f"bench-{name}",
         CallAudio((audio,)),
         transcriber,
-        options=recognizer_options(args),
+        options=recognizer_options(args, source_rate=source_rate),
         stats=stats,
     ):
         if isinstance(event, TranscriptFinal):
@@ -150,8 +155,9 @@ def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
     for i, path in enumerate(files, 1):
         _progress(f"bench asr: {i}/{len(files)} {path.name}: streaming")
         ref = _reference(path)
-        audio = read_audio(path).mono()
-        run = stream_once(audio, transcriber, args, path.stem)
+        decoded = read_audio(path)
+        audio = decoded.mono()
+        run = stream_once(audio, transcriber, args, path.stem, source_rate=decoded.source_rate)
         s_cer, s_edits, n = cer(ref, run["text"])
         edits["stream"][0] += s_edits
         edits["stream"][1] += n
@@ -190,7 +196,14 @@ def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
             tel = path.with_name(path.name.split(".")[0] + ".tel.wav")
             if tel.is_file():
                 _progress(f"bench asr: {i}/{len(files)} {path.name}: telephone")
-                t_run = stream_once(read_audio(tel).mono(), transcriber, args, path.stem + "-tel")
+                tel_audio = read_audio(tel)
+                t_run = stream_once(
+                    tel_audio.mono(),
+                    transcriber,
+                    args,
+                    path.stem + "-tel",
+                    source_rate=tel_audio.source_rate,
+                )
                 t_cer, t_edits, _ = cer(ref, t_run["text"])
                 edits["telephone"][0] += t_edits
                 edits["telephone"][1] += n
@@ -287,8 +300,10 @@ def _silence_and_noise(transcriber: WhisperTranscriber, args: argparse.Namespace
         ("white_noise_30s", white),
         ("pink_noise_30s", pink),
     ):
-        run = stream_once(audio, transcriber, args, name)
-        out[f"{name}_finals"] = run["finals"]
-        if run["finals"]:
-            out[f"{name}_text"] = run["text"]
+        # Wideband threshold, and the lower one used for 8 kHz telephone sources.
+        for rate, suffix in ((16000, ""), (8000, "_telephone_threshold")):
+            run = stream_once(audio, transcriber, args, name, source_rate=rate)
+            out[f"{name}{suffix}_finals"] = run["finals"]
+            if run["finals"]:
+                out[f"{name}{suffix}_text"] = run["text"]
     return out

@@ -76,7 +76,10 @@ def _add_stream_options(p: argparse.ArgumentParser) -> None:
         "--max-utterance", type=float, default=14.0, help="longest utterance in seconds (14)"
     )
     g.add_argument(
-        "--vad-threshold", type=float, default=0.5, help="speech probability threshold (0.5)"
+        "--vad-threshold",
+        type=float,
+        default=None,
+        help="speech probability threshold (default: 0.5, or 0.3 for 8 kHz telephone audio)",
     )
     g.add_argument("--no-partials", action="store_true", help="finals only")
     g.add_argument(

@@ -132,11 +132,17 @@ def _hotwords(value: str | None, manuals: Path | None) -> str:
     return select_hotwords((s.keywords for s in manual.sections), (s.body for s in manual.sections))
 
 
-def recognizer_options(args: argparse.Namespace) -> RecognizerOptions:
+def recognizer_options(args: argparse.Namespace, *, source_rate: int = 16000) -> RecognizerOptions:
+    """Streaming options from the CLI; the VAD threshold follows the source's bandwidth."""
+    from consult_assist.asr.vad import default_threshold
+
+    threshold = args.vad_threshold
+    if threshold is None:
+        threshold = default_threshold(source_rate)
     return RecognizerOptions(
         partials=not args.no_partials,
         segmenter=SegmenterOptions(
-            threshold=args.vad_threshold,
+            threshold=threshold,
             min_silence_s=args.min_silence,
             max_utterance_s=args.max_utterance,
             soft_max_s=min(9.0, args.max_utterance * 0.65),
@@ -163,7 +169,7 @@ def transcribe(args: argparse.Namespace, out: TextIO) -> int:
     transcriber = load_transcriber(args)
     session = f"file-{uuid.uuid4().hex[:8]}"
     printer = _JsonlPrinter(out) if args.jsonl else _LivePrinter(out)
-    options = recognizer_options(args)
+    options = recognizer_options(args, source_rate=audio.source_rate)
     if not args.realtime:
         printer.print_all(
             simulated_call(session, call, transcriber, options=options, knowledge=knowledge)
