@@ -78,3 +78,22 @@ def test_alert_carries_level_segment_and_critical_first(base: KnowledgeBase) -> 
 
 def test_matcher_with_no_words() -> None:
     assert AlertMatcher([]).find("死にたい") == []
+
+
+def test_one_kanji_read_another_way_does_not_fire_alone() -> None:
+    """字 can be read アザ; alone it must not raise あざ (it did, on every 名前の字)."""
+    from pathlib import Path
+
+    from consult_assist.frames import TranscriptFinal
+    from consult_assist.knowledge.engine import KnowledgeEngine
+    from consult_assist.knowledge.manual import load_manual
+
+    root = Path(__file__).resolve().parents[2] / "manuals"
+    engine = KnowledgeEngine(load_manual(root))
+    for i, (text, fired) in enumerate(
+        [("名前の字が難しいんです", False), ("腕にあざがあります", True), ("顔に痣が", True)]
+    ):
+        out = engine.feed(
+            TranscriptFinal(session="s", utterance=i, start=0, end=1, text=text, speaker="caller")
+        )
+        assert any(e.type == "alert" and e.word == "あざ" for e in out) is fired, text

@@ -220,27 +220,33 @@ class _Trie:
         readings = target.readings[loose]
         tokens = target.analysis.tokens
         for first in range(len(tokens)):
-            stack = [(first, self.root)]
+            # (token index, trie node, whether an alternative reading was used on the way)
+            stack: list[tuple[int, _Node, bool]] = [(first, self.root, False)]
             while stack:
-                index, node = stack.pop()
+                index, node, used_alt = stack.pop()
                 if index >= len(tokens):
                     continue
                 inflects = tokens[index].pos0 in _INFLECTING_POS
-                for reading in readings[index]:
+                for rank, reading in enumerate(readings[index]):
                     if not reading:
                         if index > first:
-                            stack.append((index + 1, node))
+                            stack.append((index + 1, node, used_alt))
                         continue
+                    alt = used_alt or rank > 0
                     at: _Node | None = node
                     for position, char in enumerate(reading):
                         at = at.children.get(char) if at is not None else None
                         if at is None:
                             break
-                        if at.ends and (position == len(reading) - 1 or inflects):
+                        # An alternative reading serves compounds the recogniser spelt with
+                        # wrong kanji (逆体); alone, one kanji read the other way is a false
+                        # alarm (字 read アザ fired あざ).
+                        complete = position == len(reading) - 1 or inflects
+                        if at.ends and complete and not (alt and index == first):
                             for payload in at.ends:
                                 yield payload, first, index
                     if at is not None and at.children:
-                        stack.append((index + 1, at))
+                        stack.append((index + 1, at, alt))
 
 
 class PhraseSet:
