@@ -19,7 +19,7 @@ from consult_assist.asr.recognizer import RecognizerOptions, StreamingRecognizer
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.simulate import SimulationStats, simulate
 from consult_assist.asr.vad import SileroVad, SpeechDetector
-from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
+from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, mix
 from consult_assist.frames import Event, Sequencer, SessionEnded, SessionStarted
 
 __all__ = ["CallAudio", "Knowledge", "live_call", "make_recognizers", "simulated_call"]
@@ -170,11 +170,6 @@ def channels_for(
     channels: Sequence[FloatArray], *, split: bool, speakers: Sequence[str] = ("caller", "handler")
 ) -> CallAudio:
     """A call's audio from decoded channels: split stereo into speakers, or mix to mono."""
-    import numpy as np
-
     if split and len(channels) == 2:
         return CallAudio(tuple(channels), tuple(speakers[:2]))
-    if len(channels) == 1:
-        return CallAudio((channels[0],), ("",))
-    mixed = np.mean(np.stack(channels), axis=0).astype(np.float32)
-    return CallAudio((mixed,), ("",))
+    return CallAudio((mix(channels),), ("",))

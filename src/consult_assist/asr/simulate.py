@@ -16,8 +16,6 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from consult_assist.asr.decoding import DecodeRequest, DecodeResult, Transcriber
 from consult_assist.asr.recognizer import StreamingRecognizer
 from consult_assist.asr.scheduler import DecodeQueue
@@ -132,8 +130,3 @@ def simulate(
             yield from dispatch(now)
             continue
         yield from complete_until(done[0][0])
-
-
-def silence(seconds: float) -> FloatArray:
-    """A buffer of digital silence (helper for tests and benchmarks)."""
-    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)

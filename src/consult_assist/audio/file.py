@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
+from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, mix, to_float32
 from consult_assist.errors import UnsupportedAudioError
 
 __all__ = ["FileAudio", "read_audio"]
@@ -31,10 +31,7 @@ class FileAudio:
 
     def mono(self) -> FloatArray:
         """The channels mixed down to one."""
-        if len(self.channels) == 1:
-            return self.channels[0]
-        mixed: FloatArray = np.mean(np.stack(self.channels), axis=0).astype(np.float32)
-        return mixed
+        return mix(self.channels)
 
 
 def read_audio(path: Path, *, rate: int = SAMPLE_RATE) -> FileAudio:
@@ -88,15 +85,7 @@ def _to_float_channels(data: np.ndarray, fmt: str, n_channels: int) -> np.ndarra
     planar = fmt.endswith("p")
     if not planar:
         data = data.reshape(-1, n_channels).T
-    if data.dtype == np.int16:
-        out = data.astype(np.float32) / 32768.0
-    elif data.dtype == np.int32:
-        out = (data.astype(np.float64) / 2147483648.0).astype(np.float32)
-    elif data.dtype == np.uint8:
-        out = (data.astype(np.float32) - 128.0) / 128.0
-    else:
-        out = data.astype(np.float32)
-    return np.atleast_2d(out)
+    return np.atleast_2d(to_float32(data))
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SAMPLE_RATE", "FloatArray", "Resampler", "int16_to_float", "to_float32", "to_mono"]
+__all__ = ["SAMPLE_RATE", "FloatArray", "Resampler", "int16_to_float", "mix", "to_float32"]
 
 SAMPLE_RATE = 16_000
 """The rate everything inside the recognizer runs at, in Hz."""
@@ -30,11 +32,11 @@ def to_float32(samples: npt.ArrayLike) -> FloatArray:
     return arr.astype(np.float32, copy=False)
 
 
-def to_mono(samples: FloatArray) -> FloatArray:
-    """Average channels of a (frames, channels) array; 1-D input is returned unchanged."""
-    if samples.ndim == 1:
-        return samples
-    mixed: FloatArray = samples.mean(axis=1, dtype=np.float32).astype(np.float32, copy=False)
+def mix(channels: Sequence[FloatArray]) -> FloatArray:
+    """Average equally long channels into one (a single channel is returned unchanged)."""
+    if len(channels) == 1:
+        return channels[0]
+    mixed: FloatArray = np.mean(np.stack(channels), axis=0).astype(np.float32)
     return mixed
 
 
