@@ -7,6 +7,8 @@ message (one sentence saying what went wrong and how to fix it) and exits non-ze
 from __future__ import annotations
 
 __all__ = [
+    "AccessError",
+    "AuthError",
     "AudioError",
     "ConfigError",
     "ConsultAssistError",
@@ -14,6 +16,9 @@ __all__ = [
     "ModelError",
     "ModelNotInstalledError",
     "ProtocolError",
+    "RtpError",
+    "SdpError",
+    "SipError",
     "StoreError",
     "UnsupportedAudioError",
 ]
@@ -48,8 +53,44 @@ class ManualError(ConsultAssistError):
 
 
 class ProtocolError(ConsultAssistError):
-    """A wire message is malformed or not allowed."""
+    """A wire message is malformed or not allowed; ``code`` is stable, for machines."""
+
+    def __init__(self, message: str, code: str = "protocol") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class AccessError(ConsultAssistError):
+    """The client's role or ownership does not allow this (``code`` ``forbidden``)."""
+
+    code = "forbidden"
+
+
+class AuthError(ConsultAssistError):
+    """A token is missing, wrong or revoked, or the tokens file is unusable."""
 
 
 class StoreError(ConsultAssistError):
     """The event store cannot be opened or written."""
+
+
+class SipError(ConsultAssistError):
+    """A SIP message (or a body it carries) is malformed or cannot be served.
+
+    ``status`` is the SIP response code that tells the peer why (400 for syntax, 415, 488…);
+    ``message`` is whatever could still be parsed (a partial request lets the server answer
+    a malformed request instead of dropping it).
+    """
+
+    def __init__(self, text: str, *, status: int = 400, message: object = None) -> None:
+        super().__init__(text)
+        self.status = status
+        self.message = message
+
+
+class SdpError(SipError):
+    """A session description (SDP) is malformed or offers nothing we can receive."""
+
+
+class RtpError(AudioError):
+    """An RTP packet is malformed."""

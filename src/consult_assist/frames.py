@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 
 __all__ = [
     "EVENT_TYPES",
+    "Ack",
     "Advice",
     "Alert",
     "AlertLevel",
@@ -179,6 +180,16 @@ class Note(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Ack(Event):
+    """Someone picked up a help request or read an advice: ``ref`` is that event's seq."""
+
+    type: ClassVar[str] = "ack"
+    ref: int
+    kind: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ErrorEvent(Event):
     """Something went wrong in a session; ``code`` is stable, ``message`` is for people."""
 
@@ -200,6 +211,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         HelpRequest,
         Advice,
         Note,
+        Ack,
         ErrorEvent,
     )
 }

@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 from consult_assist.asr.decoding import DecodeResult, Transcriber
 from consult_assist.asr.recognizer import RecognizerOptions, StreamingRecognizer
 from consult_assist.asr.service import AsrService
@@ -22,7 +24,15 @@ from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, mix
 from consult_assist.frames import Event, Sequencer, SessionEnded, SessionStarted
 
-__all__ = ["CallAudio", "Knowledge", "live_call", "make_recognizers", "simulated_call"]
+__all__ = [
+    "CallAudio",
+    "Knowledge",
+    "LiveCall",
+    "channels_for",
+    "live_call",
+    "make_recognizers",
+    "simulated_call",
+]
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +108,106 @@ def simulated_call(
     yield seq.stamp(SessionEnded(session=session, at=max(last_at, audio.duration_s)))
 
 
+class LiveCall:
+    """One call heard live: audio pushed per channel, events published as they happen.
+
+    Audio arrives from any source (websocket, SIP, microphone, a paced file) through
+    :meth:`push`; decodes go through the shared :class:`AsrService`; every transcript event and
+    what the knowledge engine derives from it goes to ``publish`` in order, unstamped (the
+    publisher sequences, stores and fans out). The call's clock is the audio received so far
+    plus the wall time since the last push, scaled by ``speed`` for faster-than-real replays.
+    """
+
+    def __init__(
+        self,
+        session: str,
+        service: AsrService,
+        publish: Callable[[Event], None],
+        *,
+        speakers: Sequence[str] = ("",),
+        options: RecognizerOptions | None = None,
+        knowledge: Knowledge | None = None,
+        speed: float = 1.0,
+        detector_factory: Callable[[], SpeechDetector] = SileroVad,
+    ) -> None:
+        self.session = session
+        self._service = service
+        self._publish = publish
+        self._knowledge = knowledge
+        self._speed = speed
+        opts = options or RecognizerOptions()
+        self._recognizers = [
+            rec
+            for rec, _ in make_recognizers(
+                session,
+                CallAudio(tuple(_EMPTY for _ in speakers), tuple(speakers)),
+                options=opts,
+                detector_factory=detector_factory,
+            )
+        ]
+        self._received = [0] * len(speakers)
+        self._last_push = time.monotonic()
+        self._finished = False
+        self._drained = asyncio.Event()
+        for rec in self._recognizers:
+            service.register(rec.stream, self.clock, self._on_result(rec))
+
+    @property
+    def channels(self) -> int:
+        return len(self._recognizers)
+
+    @property
+    def received_s(self) -> float:
+        """Seconds of audio received (the longest channel)."""
+        return max(self._received, default=0) / SAMPLE_RATE
+
+    def clock(self) -> float:
+        """Now, in seconds of call audio."""
+        if self._finished:
+            return self.received_s
+        return self.received_s + (time.monotonic() - self._last_push) * self._speed
+
+    def push(self, channel: int, samples: FloatArray) -> None:
+        """Append 16 kHz audio to ``channel``; decodes are queued, ready events published."""
+        if self._finished or not 0 <= channel < len(self._recognizers):
+            return
+        rec = self._recognizers[channel]
+        self._received[channel] += len(samples)
+        self._last_push = time.monotonic()
+        self._service.submit(rec.feed(samples))
+        self._emit(rec.take_events())
+
+    async def finish(self) -> None:
+        """End of audio: flush every channel and wait until the last finals are published."""
+        if not self._finished:
+            self._finished = True
+            for rec in self._recognizers:
+                self._service.submit(rec.finish())
+                self._emit(rec.take_events())
+        while any(rec.awaiting_finals for rec in self._recognizers):
+            self._drained.clear()
+            await self._drained.wait()
+        for rec in self._recognizers:
+            self._service.unregister(rec.stream)
+
+    def _on_result(self, rec: StreamingRecognizer) -> Callable[[DecodeResult], None]:
+        def deliver(result: DecodeResult) -> None:
+            self._emit(rec.receive(result, now=self.clock()))
+            self._drained.set()
+
+        return deliver
+
+    def _emit(self, events: list[Event]) -> None:
+        for event in events:
+            self._publish(event)
+            if self._knowledge is not None:
+                for derived in self._knowledge.feed(event):
+                    self._publish(derived)
+
+
+_EMPTY: FloatArray = np.zeros(0, dtype=np.float32)
+
+
 async def live_call(
     session: str,
     audio: CallAudio,
@@ -111,59 +221,41 @@ async def live_call(
 ) -> AsyncIterator[Event]:
     """All events of a call replayed in real time (``speed`` × real time) through ``service``."""
     seq = Sequencer()
-    opts = options or RecognizerOptions()
-    recognizers = make_recognizers(session, audio, options=opts, detector_factory=detector_factory)
     out: asyncio.Queue[Event | None] = asyncio.Queue()
-    started = time.monotonic()
-
-    def audio_clock() -> float:
-        return (time.monotonic() - started) * speed
-
-    def on_result(rec: StreamingRecognizer) -> Callable[[DecodeResult], None]:
-        def deliver(result: DecodeResult) -> None:
-            for event in rec.receive(result, now=audio_clock()):
-                out.put_nowait(event)
-
-        return deliver
-
-    for rec, _ in recognizers:
-        service.register(rec.stream, audio_clock, on_result(rec))
+    call = LiveCall(
+        session,
+        service,
+        lambda e: out.put_nowait(seq.stamp(e)),
+        speakers=audio.speakers,
+        options=options,
+        knowledge=knowledge,
+        speed=speed,
+        detector_factory=detector_factory,
+    )
 
     async def feed() -> None:
         frame = int(frame_s * SAMPLE_RATE)
-        total = max(len(a) for _, a in recognizers)
-        pos = 0
-        while pos < total:
-            due = started + pos / SAMPLE_RATE / speed
-            delay = due - time.monotonic()
+        total = max(len(c) for c in audio.channels)
+        started = time.monotonic()
+        for pos in range(0, total, frame):
+            delay = started + pos / SAMPLE_RATE / speed - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            for rec, channel in recognizers:
+            for i, channel in enumerate(audio.channels):
                 if pos < len(channel):
-                    service.submit(rec.feed(channel[pos : pos + frame]))
-                    for event in rec.take_events():
-                        out.put_nowait(event)
-            pos += frame
-        for rec, _ in recognizers:
-            service.submit(rec.finish())
-            for event in rec.take_events():
-                out.put_nowait(event)
-        while any(rec.awaiting_finals for rec, _ in recognizers):
-            await asyncio.sleep(0.01)
+                    call.push(i, channel[pos : pos + frame])
+        await call.finish()
         out.put_nowait(None)
 
     yield seq.stamp(SessionStarted(session=session, at=0.0, meta=dict(audio.meta)))
     feeder = asyncio.create_task(feed())
     try:
         while (event := await out.get()) is not None:
-            for stamped in _with_knowledge(event, knowledge, seq):
-                yield stamped
+            yield event
         await feeder
     finally:
         feeder.cancel()
-        for rec, _ in recognizers:
-            service.unregister(rec.stream)
-    yield seq.stamp(SessionEnded(session=session, at=audio_clock()))
+    yield seq.stamp(SessionEnded(session=session, at=call.received_s))
 
 
 def channels_for(

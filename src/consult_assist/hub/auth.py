@@ -1,0 +1,130 @@
+"""Access tokens: a JSON file the operator controls, holding only SHA-256 hashes of tokens.
+
+A token is ``ca_`` followed by 32 random bytes (URL-safe base64): with that much entropy a plain
+SHA-256 is enough to make a stolen file useless, and it keeps checks fast. The file is written
+atomically with mode 0600.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, cast, get_args
+
+from consult_assist.errors import AuthError, ConfigError
+from consult_assist.paths import data_dir
+
+__all__ = ["ROLES", "Role", "TokenBook", "TokenEntry", "add_token", "default_tokens_path"]
+
+log = logging.getLogger(__name__)
+
+Role = Literal["handler", "supervisor", "trainer"]
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+@dataclass(frozen=True)
+class TokenEntry:
+    """One named identity: its role and the hash of its token."""
+
+    name: str
+    role: Role
+    sha256: str
+    created: str = ""
+
+
+def default_tokens_path() -> Path:
+    """<data dir>/tokens.json."""
+    return data_dir() / "tokens.json"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenBook:
+    """The identities allowed in; :meth:`check` maps a presented token to one, or None."""
+
+    def __init__(self, entries: list[TokenEntry]) -> None:
+        self.entries = list(entries)
+
+    @classmethod
+    def load(cls, path: Path) -> TokenBook:
+        """Read a tokens file (a missing file is an empty book)."""
+        if not path.exists():
+            return cls([])
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            entries = [
+                TokenEntry(
+                    name=str(e["name"]),
+                    role=_role(str(e["role"])),
+                    sha256=str(e["sha256"]),
+                    created=str(e.get("created", "")),
+                )
+                for e in data["tokens"]
+            ]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path}: not a usable tokens file ({exc})") from None
+        return cls(entries)
+
+    def check(self, token: str) -> TokenEntry | None:
+        """The entry whose hash matches ``token`` (constant-time comparison), or None."""
+        digest = _hash(token)
+        found = None
+        for entry in self.entries:
+            if hmac.compare_digest(entry.sha256, digest):
+                found = entry
+        return found
+
+    def save(self, path: Path) -> None:
+        """Write the book atomically, readable by the owner only."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "tokens": [
+                {"name": e.name, "role": e.role, "sha256": e.sha256, "created": e.created}
+                for e in self.entries
+            ]
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tokens-")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _role(value: str) -> Role:
+    if value not in ROLES:
+        raise AuthError(f"unknown role {value!r}: choose one of {', '.join(ROLES)}")
+    return cast(Role, value)
+
+
+def add_token(path: Path, name: str, role: str, *, replace: bool = False) -> str:
+    """Create a token for ``name`` with ``role``, store its hash in ``path``; return the token."""
+    if not name or len(name) > 80 or any(c.isspace() for c in name):
+        raise AuthError("a token name must be 1-80 characters without spaces")
+    book = TokenBook.load(path)
+    if any(e.name == name for e in book.entries):
+        if not replace:
+            raise AuthError(
+                f"{name!r} already has a token in {path}; use --replace to issue a new one"
+            )
+        book.entries = [e for e in book.entries if e.name != name]
+    token = "ca_" + secrets.token_urlsafe(32)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    book.entries.append(TokenEntry(name, _role(role), _hash(token), created))
+    book.save(path)
+    log.info("token added for %s (%s) in %s", name, role, path)
+    return token

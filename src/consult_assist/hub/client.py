@@ -1,0 +1,434 @@
+"""The client side of protocol v1: the ``HubClient`` port and its websocket implementation.
+
+Apps (handler, supervisor, replay, bench) talk to the server only through :class:`HubClient`,
+so tests inject :class:`~consult_assist.testing.FakeHubClient`. The websocket client
+authenticates, correlates replies by ``id``, keeps the last ``seq`` of every session it has
+seen, and on a dropped connection reconnects with backoff and re-subscribes "after" those seqs:
+the stream of events it yields has no gaps and no duplicates across reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import ssl
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from consult_assist.errors import AccessError, AuthError, ConsultAssistError, ProtocolError
+from consult_assist.frames import Event
+from consult_assist.hub.access import Identity
+from consult_assist.hub.protocol import CLOSE_AUTH_TIMEOUT, CLOSE_UNAUTHORIZED
+from consult_assist.wire import VERSION, event_from_dict
+
+__all__ = [
+    "ConnectionState",
+    "HubClient",
+    "Identity",
+    "ManualSection",
+    "SessionInfo",
+    "Update",
+    "WebSocketHubClient",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    """A change in the connection, interleaved with events in :meth:`HubClient.updates`.
+
+    ``state`` is ``connected``, ``disconnected`` (will retry in ``retry_in_s``) or ``failed``
+    (gave up: a wrong token, or :meth:`HubClient.close` was called).
+    """
+
+    state: Literal["connected", "disconnected", "failed"]
+    detail: str = ""
+    retry_in_s: float | None = None
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One session as listed by the server (``sessions`` request)."""
+
+    id: str
+    owner: str
+    training: bool
+    live: bool
+    last_seq: int
+    started_at: str = ""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ManualSection:
+    """A whole manual section, for "open the section"."""
+
+    id: str
+    title: str
+    body: str
+
+
+Update = Event | ConnectionState
+
+
+class HubClient(Protocol):
+    """What the apps need of the server connection."""
+
+    @property
+    def identity(self) -> Identity | None: ...
+
+    async def connect(self) -> Identity:
+        """Connect and authenticate (raises AuthError on a wrong token)."""
+        ...
+
+    def updates(self) -> AsyncIterator[Update]:
+        """Events of subscribed sessions (in seq order, no duplicates) and connection changes."""
+        ...
+
+    async def subscribe(self, target: str, after: Mapping[str, int] | None = None) -> None:
+        """Follow ``"*"`` (supervisors), ``"mine"`` or one session id."""
+        ...
+
+    async def sessions(self, *, live_only: bool = True) -> list[SessionInfo]: ...
+
+    async def start_session(
+        self,
+        *,
+        rate: int = 16_000,
+        channels: int = 1,
+        speakers: Sequence[str] = ("",),
+        training: bool = False,
+        for_handler: str = "",
+        meta: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Open a session whose audio this client will send; returns the session id."""
+        ...
+
+    async def send_audio(self, pcm: bytes) -> None:
+        """Send interleaved little-endian int16 PCM at the declared rate."""
+        ...
+
+    async def end_session(self, session: str) -> None: ...
+
+    async def help(self, session: str, reason: str = "") -> None: ...
+
+    async def advice(self, session: str, text: str) -> None: ...
+
+    async def note(self, session: str, text: str) -> None: ...
+
+    async def ack(self, session: str, seq: int) -> None: ...
+
+    async def record(self, session: str, fmt: Literal["md", "json"] = "md") -> str: ...
+
+    async def section(self, section_id: str) -> ManualSection: ...
+
+    async def close(self) -> None: ...
+
+
+_ERRORS: Mapping[str, type[ConsultAssistError]] = {
+    "forbidden": AccessError,
+    "unauthorized": AuthError,
+}
+
+
+class WebSocketHubClient:
+    """:class:`HubClient` over a real websocket, with reconnect-and-resume."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        reconnect: bool = True,
+        backoff_s: Sequence[float] = (0.5, 1.0, 2.0, 5.0, 10.0),
+        request_timeout_s: float = 10.0,
+        ssl_context: ssl.SSLContext | None = None,
+        max_queue: int = 10_000,
+    ) -> None:
+        self.url = url
+        self._token = token
+        self._reconnect = reconnect
+        self._backoff = tuple(backoff_s) or (1.0,)
+        self._timeout = request_timeout_s
+        self._ssl = ssl_context
+        self._identity: Identity | None = None
+        self._ws: Any = None
+        self._ids = itertools.count(1)
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._updates: asyncio.Queue[Update | None] = asyncio.Queue(max_queue)
+        self._last_seq: dict[str, int] = {}
+        self._targets: list[str] = []
+        self._reader: asyncio.Task[None] | None = None
+        self._closing = False
+        self._connected = asyncio.Event()
+
+    @property
+    def identity(self) -> Identity | None:
+        return self._identity
+
+    @property
+    def last_seq(self) -> Mapping[str, int]:
+        """The last seq received per session (what a resume asks to continue after)."""
+        return dict(self._last_seq)
+
+    async def connect(self) -> Identity:
+        identity = await self._open()
+        self._reader = asyncio.create_task(self._run())
+        return identity
+
+    async def _open(self) -> Identity:
+        from websockets.asyncio.client import connect
+
+        kwargs: dict[str, Any] = {"max_size": 4 * 2**20, "open_timeout": self._timeout}
+        if self.url.startswith("wss:"):
+            kwargs["ssl"] = self._ssl or ssl.create_default_context()
+        try:
+            ws = await connect(self.url, **kwargs)
+        except (OSError, TimeoutError) as exc:
+            raise ConsultAssistError(f"cannot reach the server at {self.url}: {exc}") from None
+        except Exception as exc:  # websockets' handshake errors (InvalidURI, InvalidStatus…)
+            raise ConsultAssistError(f"cannot connect to {self.url}: {exc}") from None
+        await ws.send(json.dumps({"v": VERSION, "type": "auth", "token": self._token}))
+        try:
+            raw = await asyncio.wait_for(ws.recv(), self._timeout)
+        except Exception:
+            code = getattr(getattr(ws, "close_code", None), "__int__", lambda: None)()
+            await ws.close()
+            if code in (CLOSE_UNAUTHORIZED, CLOSE_AUTH_TIMEOUT) or ws.close_code in (
+                CLOSE_UNAUTHORIZED,
+                CLOSE_AUTH_TIMEOUT,
+            ):
+                raise AuthError(
+                    f"the server at {self.url} refused the token ({ws.close_reason})"
+                ) from None
+            raise ConsultAssistError(f"the server at {self.url} closed the connection") from None
+        data = json.loads(raw)
+        if data.get("type") != "auth.ok":
+            await ws.close()
+            raise AuthError(f"the server at {self.url} refused the token: {data.get('message')}")
+        self._ws = ws
+        self._identity = Identity(str(data["name"]), data["role"])
+        self._connected.set()
+        return self._identity
+
+    async def _run(self) -> None:
+        attempt = 0
+        reader = asyncio.create_task(self._read())
+        while True:
+            reason = await reader
+            self._connected.clear()
+            self._fail_pending(ConsultAssistError(f"connection lost: {reason}"))
+            if self._closing or not self._reconnect:
+                self._put(ConnectionState("failed", reason))
+                self._updates.put_nowait(None)
+                return
+            while True:
+                delay = self._backoff[min(attempt, len(self._backoff) - 1)]
+                attempt += 1
+                self._put(ConnectionState("disconnected", reason, delay))
+                await asyncio.sleep(delay)
+                if self._closing:
+                    break
+                try:
+                    await self._open()
+                except AuthError as exc:
+                    self._put(ConnectionState("failed", str(exc)))
+                    self._updates.put_nowait(None)
+                    return
+                except ConsultAssistError as exc:
+                    reason = str(exc)
+                    continue
+                reader = asyncio.create_task(self._read())
+                try:
+                    await self._resubscribe()
+                except ConsultAssistError as exc:
+                    reason = str(exc)
+                    with contextlib.suppress(Exception):
+                        await self._ws.close()
+                    await reader
+                    continue
+                attempt = 0
+                self._put(ConnectionState("connected", self.url))
+                break
+
+    async def _resubscribe(self) -> None:
+        for target in self._targets:
+            after = (
+                {target: self._last_seq.get(target, 0)}
+                if target not in ("*", "mine")
+                else dict(self._last_seq)
+            )
+            await self._request({"type": "subscribe", "session": target, "after": after})
+
+    async def _read(self) -> str:
+        from websockets.exceptions import ConnectionClosed
+
+        ws = self._ws
+        try:
+            async for raw in ws:
+                if isinstance(raw, bytes):
+                    continue
+                self._dispatch(json.loads(raw))
+        except ConnectionClosed:
+            pass
+        except (OSError, json.JSONDecodeError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        code, why = ws.close_code, ws.close_reason
+        return f"closed ({code}{': ' + why if why else ''})"
+
+    def _dispatch(self, data: dict[str, Any]) -> None:
+        ref = data.get("re")
+        if ref is not None and ref in self._pending:
+            future = self._pending.pop(ref)
+            if not future.done():
+                future.set_result(data)
+            return
+        if data.get("seq", 0) == 0:
+            if data.get("type") == "error":
+                log.warning("server error %s: %s", data.get("code"), data.get("message"))
+            return
+        try:
+            event = event_from_dict(data)
+        except ProtocolError as exc:
+            log.warning("ignoring an event this client does not understand: %s", exc)
+            return
+        last = self._last_seq.get(event.session, 0)
+        if event.seq <= last:
+            return  # a duplicate across a resume
+        if event.seq != last + 1 and last:
+            log.warning("[%s] seq jumped from %d to %d", event.session, last, event.seq)
+        self._last_seq[event.session] = event.seq
+        self._put(event)
+
+    def _put(self, update: Update) -> None:
+        try:
+            self._updates.put_nowait(update)
+        except asyncio.QueueFull:
+            log.error("the app is not reading updates; dropping %r", update)
+
+    def _fail_pending(self, exc: Exception) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(exc)
+        self._pending.clear()
+
+    async def updates(self) -> AsyncIterator[Update]:
+        while (item := await self._updates.get()) is not None:
+            yield item
+
+    async def _request(self, message: dict[str, Any]) -> dict[str, Any]:
+        if self._ws is None:
+            raise ConsultAssistError("not connected: call connect() first")
+        ref = str(next(self._ids))
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[ref] = future
+        await self._ws.send(json.dumps({"v": VERSION, "id": ref, **message}, ensure_ascii=False))
+        try:
+            data = await asyncio.wait_for(future, self._timeout)
+        except TimeoutError:
+            raise ConsultAssistError(
+                f"the server did not answer {message['type']} within {self._timeout:g} s"
+            ) from None
+        finally:
+            self._pending.pop(ref, None)
+        if data.get("type") == "error":
+            cls = _ERRORS.get(str(data.get("code")), ProtocolError)
+            if cls is ProtocolError:
+                raise ProtocolError(str(data.get("message")), str(data.get("code")))
+            raise cls(str(data.get("message")))
+        return data
+
+    async def subscribe(self, target: str, after: Mapping[str, int] | None = None) -> None:
+        if target not in self._targets:
+            self._targets.append(target)
+        since = dict(after) if after is not None else {}
+        for session, seq in self._last_seq.items():
+            since[session] = max(since.get(session, 0), seq)
+        await self._request({"type": "subscribe", "session": target, "after": since})
+
+    async def sessions(self, *, live_only: bool = True) -> list[SessionInfo]:
+        data = await self._request({"type": "sessions", "live": live_only})
+        return [
+            SessionInfo(
+                id=s["id"],
+                owner=s["owner"],
+                training=bool(s["training"]),
+                live=bool(s["live"]),
+                last_seq=int(s["last_seq"]),
+                started_at=s.get("started_at", ""),
+                meta=s.get("meta", {}),
+            )
+            for s in data["sessions"]
+        ]
+
+    async def start_session(
+        self,
+        *,
+        rate: int = 16_000,
+        channels: int = 1,
+        speakers: Sequence[str] = ("",),
+        training: bool = False,
+        for_handler: str = "",
+        meta: Mapping[str, Any] | None = None,
+    ) -> str:
+        message: dict[str, Any] = {
+            "type": "session.start",
+            "rate": rate,
+            "channels": channels,
+            "speakers": list(speakers),
+            "encoding": "pcm_s16le",
+            "training": training,
+            "meta": dict(meta or {}),
+        }
+        if for_handler:
+            message["for"] = for_handler
+        data = await self._request(message)
+        session = str(data["session"])
+        if session not in self._targets:
+            self._targets.append(session)
+        return session
+
+    async def send_audio(self, pcm: bytes) -> None:
+        if self._ws is None:
+            raise ConsultAssistError("not connected: call connect() first")
+        await self._connected.wait()
+        await self._ws.send(pcm)
+
+    async def end_session(self, session: str) -> None:
+        await self._request({"type": "session.end", "session": session})
+
+    async def help(self, session: str, reason: str = "") -> None:
+        await self._request({"type": "help.request", "session": session, "reason": reason})
+
+    async def advice(self, session: str, text: str) -> None:
+        await self._request({"type": "advice", "session": session, "text": text})
+
+    async def note(self, session: str, text: str) -> None:
+        await self._request({"type": "note", "session": session, "text": text})
+
+    async def ack(self, session: str, seq: int) -> None:
+        await self._request({"type": "ack", "session": session, "seq": seq})
+
+    async def record(self, session: str, fmt: Literal["md", "json"] = "md") -> str:
+        data = await self._request({"type": "record", "session": session, "format": fmt})
+        return str(data["record"])
+
+    async def section(self, section_id: str) -> ManualSection:
+        data = await self._request({"type": "section", "id": section_id})
+        return ManualSection(str(data["id"]), str(data["title"]), str(data["body"]))
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        if self._reader is not None:
+            with contextlib.suppress(Exception):
+                await self._reader
+        else:
+            self._updates.put_nowait(None)

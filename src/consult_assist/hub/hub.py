@@ -1,0 +1,247 @@
+"""The hub: live sessions, their sequence numbers, the store, and fan-out to listeners.
+
+Every event of every session passes through :meth:`Hub.publish`, on the event loop: it is
+stamped with the session's next ``seq``, committed to the store, and only then handed to each
+listener that wants it (the websocket connections). Delivery to a listener never waits: a
+listener queues and sends on its own. Sources (websocket audio, SIP, microphone) open calls
+through :meth:`Hub.open_call` (the :class:`~consult_assist.hub.sink.CallSink` port).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.asr.service import AsrService
+from consult_assist.asr.vad import SileroVad, SpeechDetector
+from consult_assist.audio.pcm import FloatArray
+from consult_assist.errors import ConsultAssistError, StoreError
+from consult_assist.frames import (
+    Event,
+    Sequencer,
+    SessionEnded,
+    SessionStarted,
+    TranscriptFinal,
+)
+from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
+from consult_assist.hub.store import Store, new_session_id
+from consult_assist.pipeline import Knowledge, LiveCall
+from consult_assist.wire import encode_event
+
+__all__ = ["Hub", "Listener"]
+
+log = logging.getLogger(__name__)
+
+
+class Listener(Protocol):
+    """A receiver of events: a websocket connection, a test probe."""
+
+    who: Identity
+    subs: Subscriptions
+
+    def deliver(self, session: str, seq: int, body: str) -> None:
+        """Take one stored event (wire JSON); must not block."""
+        ...
+
+
+@dataclass
+class _Live:
+    access: SessionAccess
+    seq: Sequencer
+    call: LiveCall | None = None
+    ending: asyncio.Task[None] | None = None
+
+
+class _Handle:
+    """The :class:`~consult_assist.hub.sink.CallHandle` of one live call."""
+
+    def __init__(self, hub: Hub, live: _Live) -> None:
+        self._hub = hub
+        self._live = live
+
+    @property
+    def session(self) -> str:
+        return self._live.access.id
+
+    def push(self, channel: int, samples: FloatArray) -> None:
+        if self._live.call is not None and self._live.ending is None:
+            self._live.call.push(channel, samples)
+
+    def end(self, reason: str = "hangup") -> None:
+        self._hub.end_call(self.session, reason)
+
+
+class Hub:
+    """Live sessions, sequencing, store-before-send, and fan-out."""
+
+    def __init__(
+        self,
+        store: Store,
+        service: AsrService | None,
+        knowledge: Knowledge | None,
+        *,
+        options_for: Callable[[int], RecognizerOptions] = lambda rate: RecognizerOptions(),
+        detector_factory: Callable[[], SpeechDetector] = SileroVad,
+        log_content: bool = False,
+    ) -> None:
+        self.store = store
+        self.service = service
+        self.knowledge = knowledge
+        self._options_for = options_for
+        self._detector_factory = detector_factory
+        self._log_content = log_content
+        self._live: dict[str, _Live] = {}
+        self.listeners: set[Listener] = set()
+        self.published = 0
+        self.store_failures = 0
+
+    # --- sessions -----------------------------------------------------------------------------
+
+    def open_call(
+        self,
+        *,
+        source: str,
+        speakers: Sequence[str],
+        source_rate: int,
+        meta: Mapping[str, Any],
+        owner: str = "",
+        started_by: str = "",
+        training: bool = False,
+    ) -> _Handle:
+        """Start a live session fed by a source; returns the handle the source pushes into."""
+        if self.service is None:
+            raise ConsultAssistError("this hub has no speech recognizer: it cannot take audio")
+        session = new_session_id()
+        full_meta = {
+            **dict(meta),
+            "handler": owner,
+            "started_by": started_by or owner,
+            "training": training,
+            "source": source,
+            "speakers": list(speakers),
+            "source_rate": source_rate,
+            "started_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+        access = SessionAccess(session, owner, started_by or owner, training)
+        live = _Live(access, Sequencer())
+        self._live[session] = live
+        started = live.seq.stamp(SessionStarted(session=session, at=0.0, meta=full_meta))
+        assert isinstance(started, SessionStarted)
+        try:
+            self.store.create_session(started)
+        except StoreError:
+            del self._live[session]
+            raise
+        self._fan_out(access, started.seq, encode_event(started))
+        live.call = LiveCall(
+            session,
+            self.service,
+            self._publish_quietly,
+            speakers=speakers,
+            options=self._options_for(source_rate),
+            knowledge=self.knowledge,
+            detector_factory=self._detector_factory,
+        )
+        log.info(
+            "[%s] session started: source=%s owner=%s training=%s channels=%d rate=%d",
+            session,
+            source,
+            owner or "-",
+            training,
+            len(speakers),
+            source_rate,
+        )
+        return _Handle(self, live)
+
+    def end_call(self, session: str, reason: str = "end") -> None:
+        """Finish a live call: transcribe what was received, then publish ``session.ended``."""
+        live = self._live.get(session)
+        if live is None or live.ending is not None:
+            return
+        live.ending = asyncio.get_running_loop().create_task(self._finish(live, reason))
+
+    async def _finish(self, live: _Live, reason: str) -> None:
+        at = 0.0
+        if live.call is not None:
+            try:
+                await live.call.finish()
+            finally:
+                at = live.call.received_s
+        self.publish(SessionEnded(session=live.access.id, at=at, reason=reason))
+        self._live.pop(live.access.id, None)
+        log.info("[%s] session ended: %s after %.1f s of audio", live.access.id, reason, at)
+
+    async def wait_ended(self, session: str) -> None:
+        """Wait until an ending session has published ``session.ended``."""
+        live = self._live.get(session)
+        if live is not None and live.ending is not None:
+            await asyncio.shield(live.ending)
+
+    async def close(self, reason: str = "shutdown") -> None:
+        """End every live call (their received audio is still transcribed)."""
+        for session in list(self._live):
+            self.end_call(session, reason)
+        tasks = [live.ending for live in self._live.values() if live.ending is not None]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def access(self, session: str) -> SessionAccess | None:
+        """Access facts of a live or stored session, or None if unknown."""
+        live = self._live.get(session)
+        if live is not None:
+            return live.access
+        row = self.store.session(session)
+        if row is None:
+            return None
+        return SessionAccess(row.id, row.owner, row.started_by, row.training)
+
+    def is_live(self, session: str) -> bool:
+        live = self._live.get(session)
+        return live is not None and live.ending is None
+
+    def live_sessions(self) -> list[SessionAccess]:
+        return [live.access for live in self._live.values()]
+
+    def last_seq(self, session: str) -> int:
+        live = self._live.get(session)
+        if live is not None:
+            return live.seq.last
+        row = self.store.session(session)
+        return row.last_seq if row is not None else 0
+
+    # --- events -------------------------------------------------------------------------------
+
+    def _publish_quietly(self, event: Event) -> None:
+        self.publish(event)
+
+    def publish(self, event: Event) -> Event | None:
+        """Stamp, store, then send an event of a live session; returns it stamped."""
+        live = self._live.get(event.session)
+        if live is None:
+            log.warning("[%s] dropped a %s: session not live", event.session, event.type)
+            return None
+        stamped = live.seq.stamp(event)
+        try:
+            body = self.store.append(stamped)
+        except StoreError:
+            self.store_failures += 1
+            log.exception("[%s] could not store %s #%d", event.session, event.type, stamped.seq)
+            return None
+        self.published += 1
+        if self._log_content and isinstance(stamped, TranscriptFinal):
+            log.info("[%s] final %d: %s", stamped.session, stamped.utterance, stamped.text)
+        self._fan_out(live.access, stamped.seq, body)
+        return stamped
+
+    def _fan_out(self, access: SessionAccess, seq: int, body: str) -> None:
+        for listener in tuple(self.listeners):
+            if listener.subs.wants(listener.who, access):
+                try:
+                    listener.deliver(access.id, seq, body)
+                except Exception:
+                    log.exception("[%s] a listener failed on #%d", access.id, seq)

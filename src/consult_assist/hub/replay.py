@@ -1,0 +1,134 @@
+"""Send call audio to a server as a live session: a recorded file (``replay``) or a microphone.
+
+Both start a session through a :class:`HubClient`, then keep streaming in a background task
+and end the session when the audio ends. Audio travels as 16 kHz little-endian int16 frames
+of ``frame_s`` seconds (both channels interleaved for a stereo call).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
+from consult_assist.hub.client import HubClient
+
+__all__ = ["pcm_frames", "replay_file", "stream_microphone"]
+
+log = logging.getLogger(__name__)
+
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def pcm_frames(channels: tuple[FloatArray, ...], frame_s: float) -> list[bytes]:
+    """Cut equally long 16 kHz channels into interleaved int16 frames of ``frame_s``."""
+    frame = max(1, int(frame_s * SAMPLE_RATE))
+    stacked = np.stack(channels, axis=1)
+    pcm = (np.clip(stacked, -1.0, 1.0) * 32767.0).astype("<i2")
+    return [pcm[i : i + frame].tobytes() for i in range(0, len(pcm), frame)]
+
+
+async def replay_file(
+    client: HubClient,
+    path: Path,
+    *,
+    speed: float = 1.0,
+    training: bool = True,
+    for_handler: str = "",
+    split_stereo: bool = True,
+    frame_s: float = 0.1,
+    on_done: Callable[[str], Awaitable[None] | None] | None = None,
+) -> str:
+    """Start a (training) session and stream ``path`` into it at ``speed`` × real time.
+
+    Returns the session id at once; streaming goes on in a background task that ends the
+    session when the file is done (and then calls ``on_done(session)``).
+    """
+    from consult_assist.audio.file import read_audio
+    from consult_assist.pipeline import channels_for
+
+    audio = await asyncio.to_thread(read_audio, path)
+    call = channels_for(audio.channels, split=split_stereo)
+    length = max(len(c) for c in call.channels)
+    channels = tuple(np.pad(c, (0, length - len(c))) for c in call.channels)
+    session = await client.start_session(
+        rate=SAMPLE_RATE,
+        channels=len(channels),
+        speakers=call.speakers,
+        training=training,
+        for_handler=for_handler,
+        meta={"source": "file", "file": path.name, "duration_s": round(length / SAMPLE_RATE, 2)},
+    )
+    frames = pcm_frames(channels, frame_s)
+    _spawn(_stream(client, session, frames, frame_s, speed, on_done), session)
+    return session
+
+
+async def _stream(
+    client: HubClient,
+    session: str,
+    frames: list[bytes],
+    frame_s: float,
+    speed: float,
+    on_done: Callable[[str], Awaitable[None] | None] | None,
+) -> None:
+    started = time.monotonic()
+    for i, frame in enumerate(frames):
+        if speed > 0:
+            delay = started + i * frame_s / speed - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        await client.send_audio(frame)
+    await client.end_session(session)
+    if on_done is not None:
+        result = on_done(session)
+        if asyncio.iscoroutine(result):
+            await result
+
+
+async def stream_microphone(
+    client: HubClient, device: str | int | None, *, frame_s: float = 0.1
+) -> str:
+    """Start a live session fed by a microphone; streams until the session is ended."""
+    from consult_assist.audio import mic
+
+    source: Any = mic.open_microphone(device)
+    session = await client.start_session(
+        rate=SAMPLE_RATE, channels=1, speakers=("",), meta={"source": "mic"}
+    )
+
+    async def pump() -> None:
+        async with source:
+            pending: list[FloatArray] = []
+            have = 0
+            async for chunk in source:
+                samples = chunk[0] if isinstance(chunk, tuple | list) else chunk
+                pending.append(samples)
+                have += len(samples)
+                if have >= frame_s * SAMPLE_RATE:
+                    joined = np.concatenate(pending)
+                    pending, have = [], 0
+                    await client.send_audio(pcm_frames((joined,), len(joined) / SAMPLE_RATE)[0])
+
+    _spawn(pump(), session)
+    return session
+
+
+def _spawn(coro: Awaitable[None], session: str) -> None:
+    async def guarded() -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("[%s] streaming audio to the server failed", session)
+
+    task = asyncio.get_running_loop().create_task(guarded())
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)

@@ -1,0 +1,151 @@
+"""``consult-assist serve``: build the hub from a :class:`ServerConfig` and run it until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from consult_assist import paths
+from consult_assist.asr.decoding import Transcriber
+from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.asr.service import AsrService
+from consult_assist.asr.vad import SileroVad, SpeechDetector
+from consult_assist.config import ServerConfig
+from consult_assist.errors import ConfigError
+from consult_assist.hub.auth import TokenBook, default_tokens_path
+from consult_assist.hub.hub import Hub
+from consult_assist.hub.server import ConnectionLimits, serve_hub
+from consult_assist.hub.store import Store, default_db_path
+
+__all__ = ["RunningServer", "run_server", "tls_context"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningServer:
+    """What a started server tells its caller (the CLI, the demo, tests)."""
+
+    url: str
+    hub: Hub
+    tokens: Path
+    db: Path
+    sip: str | None = None
+
+
+def tls_context(config: ServerConfig) -> ssl.SSLContext | None:
+    """The server's TLS context, or None without a certificate."""
+    if config.tls_cert is None or config.tls_key is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigError(f"cannot load the TLS certificate/key: {exc}") from None
+    return context
+
+
+async def run_server(
+    config: ServerConfig,
+    *,
+    transcriber: Transcriber | Callable[[], Transcriber],
+    options_for: Callable[[int], RecognizerOptions] | None = None,
+    detector_factory: Callable[[], SpeechDetector] = SileroVad,
+    limits: ConnectionLimits | None = None,
+    ready: Callable[[RunningServer], Awaitable[None] | None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly."""
+    from consult_assist.knowledge.engine import KnowledgeEngine
+    from consult_assist.knowledge.manual import load_manual
+    from consult_assist.knowledge.reload import watch_manuals
+
+    if not config.log_content:
+        # websockets logs whole frames at DEBUG: tokens and callers' words. Keep it above that.
+        ws_log = logging.getLogger("websockets")
+        ws_log.setLevel(max(logging.INFO, ws_log.getEffectiveLevel()))
+    tokens_path = config.tokens or default_tokens_path()
+    tokens = TokenBook.load(tokens_path)
+    if not tokens.entries:
+        log.warning(
+            "no tokens in %s: nobody can connect. Add one with: consult-assist tokens add NAME "
+            "--role handler",
+            tokens_path,
+        )
+    db_path = config.db or default_db_path()
+    store = Store(db_path, synchronous=config.synchronous.upper())
+    for ended in store.recover():
+        log.warning("[%s] recovered after a crash: marked %s", ended.session, ended.reason)
+    manuals = config.manuals or paths.default_manuals_dir()
+    engine = KnowledgeEngine(load_manual(manuals))
+    model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
+    service = AsrService(model, workers=config.workers)
+    hub = Hub(
+        store,
+        service,
+        engine,
+        options_for=options_for or (lambda rate: RecognizerOptions()),
+        detector_factory=detector_factory,
+        log_content=config.log_content,
+    )
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    context = tls_context(config)
+    watcher = asyncio.create_task(watch_manuals(manuals, engine))
+    sip_server: Any = None
+    service.start()
+    server = await serve_hub(
+        hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
+    )
+    try:
+        port = server.sockets[0].getsockname()[1]
+        scheme = "wss" if context is not None else "ws"
+        host = f"[{config.host}]" if ":" in config.host else config.host
+        running = RunningServer(f"{scheme}://{host}:{port}/", hub, tokens_path, db_path)
+        if config.sip:
+            sip_server = await _start_sip(hub, config.sip)
+            running.sip = config.sip
+        log.info("serving on %s (store %s, manuals %s)", running.url, db_path, manuals)
+        if ready is not None:
+            result = ready(running)
+            if asyncio.iscoroutine(result):
+                await result
+        await stop.wait()
+        log.info("stopping: ending live calls")
+    finally:
+        if sip_server is not None:
+            await sip_server.close()
+        await hub.close("shutdown")
+        server.close(close_connections=True)
+        await server.wait_closed()
+        watcher.cancel()
+        with contextlib.suppress(BaseException):
+            await watcher
+        await service.close()
+        store.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+
+
+async def _start_sip(hub: Hub, where: str) -> Any:
+    """Start the SIP user agent server feeding ``hub`` (see audio/sipserver.py)."""
+    from consult_assist.audio import sipserver
+
+    host, _, port = where.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"--sip wants HOST:PORT, not {where!r}")
+    server = sipserver.SipServer(hub, host=host, port=int(port))
+    await server.start()
+    return server
