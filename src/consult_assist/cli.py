@@ -144,6 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     _add_model_options(pa)
     _add_stream_options(pa)
+    ph = bsub.add_parser(
+        "hub",
+        help="concurrent calls and supervisors: delivery latency, loss, server memory",
+        description="Replays sample calls in real time into a server process (fake recognizer, "
+        "real VAD, knowledge, store and websockets) with many supervisor clients, some of which "
+        "are cut off and resume by seq.",
+    )
+    ph.add_argument("--calls", type=int, default=20, help="concurrent calls (20)")
+    ph.add_argument("--supervisors", type=int, default=100, help="supervisor clients (100)")
+    ph.add_argument("--duration", type=float, default=600.0, help="seconds of calls (600)")
+    ph.add_argument("--kill", type=int, default=10, help="supervisors cut off mid-run (10)")
+    ph.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     pk = bsub.add_parser("lookup", help="manual lookup quality and speed")
     pk.add_argument("--manuals", type=Path, default=None)
     pk.add_argument("--out", type=Path, default=None)
@@ -158,7 +170,89 @@ def build_parser() -> argparse.ArgumentParser:
     nsub = p.add_subparsers(dest="manuals_command", metavar="ACTION")
     pc = nsub.add_parser("check", help="validate manuals/ (file:line: message)")
     pc.add_argument("path", nargs="?", type=Path, default=None)
+
+    for name, what in (("handler", "the handler's call screen"), ("supervisor", "all live calls")):
+        p = sub.add_parser(name, help=f"terminal app: {what}")
+        p.add_argument(
+            "--server", default=_env("SERVER", ""), help="ws://HOST:PORT/ (CONSULT_ASSIST_SERVER)"
+        )
+        p.add_argument(
+            "--token", default=_env("TOKEN", ""), help="access token (CONSULT_ASSIST_TOKEN)"
+        )
+        if name == "handler":
+            p.add_argument(
+                "--speed", type=float, default=1.0, help="× real time for training files"
+            )
+
+    _add_hub_commands(sub)
+
+    p = sub.add_parser("devices", help="list microphones (audio input devices)")
+    p.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_hub_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="the server: live calls over websockets (and SIP), store, supervisors",
+        description="Run the hub. Every option can also come from a TOML file (--config, keys "
+        "as the long option names with underscores, optionally under [server]) or from "
+        "CONSULT_ASSIST_<NAME> variables; flags win over variables, variables over the file.",
+    )
+    p.add_argument("--config", type=Path, default=None, help="TOML config file")
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="websocket port (default 8765)")
+    p.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate (enables wss://)")
+    p.add_argument("--tls-key", type=Path, default=None, help="PEM private key")
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        default=None,
+        help="allow a non-loopback address without TLS (only behind a TLS proxy)",
+    )
+    p.add_argument("--tokens", type=Path, default=None, help="tokens file (see `tokens add`)")
+    p.add_argument("--db", type=Path, default=None, help="SQLite store of calls")
+    p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
+    p.add_argument("--workers", type=int, default=None, help="decode workers (default 1)")
+    p.add_argument("--sip", default=None, metavar="HOST:PORT", help="answer SIP calls here")
+    p.add_argument(
+        "--log-content",
+        action="store_true",
+        default=None,
+        help="log transcript text (callers' personal data) — for debugging only",
+    )
+    _add_model_options(p)
+    _add_stream_options(p)
+    p.set_defaults(model=None, device=None, compute_type=None)
+
+    p = sub.add_parser("tokens", help="access tokens for handlers, supervisors and trainers")
+    tsub = p.add_subparsers(dest="tokens_command", metavar="ACTION")
+    pt = tsub.add_parser("add", help="create a token (printed once; only its hash is kept)")
+    pt.add_argument("name", help="who it is for (e.g. sato)")
+    pt.add_argument("--role", required=True, choices=("handler", "supervisor", "trainer"))
+    pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
+    pt.add_argument("--replace", action="store_true", help="issue a new token for NAME")
+    pt = tsub.add_parser("list", help="names and roles (never the tokens)")
+    pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
+
+    p = sub.add_parser("records", help="call records from the store")
+    rsub = p.add_subparsers(dest="records_command", metavar="ACTION")
+    pr = rsub.add_parser("list", help="recorded calls, newest first")
+    pr.add_argument("--db", type=Path, default=None)
+    pr.add_argument("--json", action="store_true")
+    pr.add_argument("--limit", type=int, default=50)
+    pr = rsub.add_parser("export", help="the record draft of one call")
+    pr.add_argument("session", help="session id (a unique prefix is enough)")
+    pr.add_argument("--format", choices=("md", "json"), default="md")
+    pr.add_argument("--db", type=Path, default=None)
+    pr.add_argument("-o", "--output", type=Path, default=None, help="write to a file")
+
+    p = sub.add_parser("replay", help="stream a recorded call into a server as a training call")
+    p.add_argument("file", type=Path, help="audio file (stereo = caller left, handler right)")
+    p.add_argument("--server", default=_env("SERVER", "ws://127.0.0.1:8765/"), help="server URL")
+    p.add_argument("--token", default=_env("TOKEN", ""), help="a trainer's or handler's token")
+    p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
+    p.add_argument("--for", dest="for_handler", default=None, help="trainers: the handler")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -200,12 +294,52 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "bench":
         if args.bench_command == "asr":
             return _print_json(commands.bench_asr(args), args.out, sys.stdout)
+        if args.bench_command == "hub":
+            import asyncio
+
+            from consult_assist.hub.bench import run_hub_bench
+
+            summary = asyncio.run(
+                run_hub_bench(
+                    calls=args.calls,
+                    supervisors=args.supervisors,
+                    duration_s=args.duration,
+                    kill=args.kill,
+                    progress=lambda text: print(f"bench hub: {text}", file=sys.stderr),
+                )
+            )
+            return _print_json(summary, args.out, sys.stdout)
         if args.bench_command == "lookup":
             return _print_json(commands.bench_lookup(args), args.out, sys.stdout)
     if args.command == "lookup":
         return commands.lookup(args, sys.stdout)
     if args.command == "manuals" and args.manuals_command == "check":
         return commands.manuals_check(args, sys.stdout)
+    if args.command in ("serve", "tokens", "records", "replay"):
+        from consult_assist.hub import commands as hub
+
+        if args.command == "serve":
+            return hub.serve_command(args, sys.stdout)
+        if args.command == "replay":
+            return hub.replay_command(args, sys.stdout)
+        if args.command == "tokens" and args.tokens_command == "add":
+            return hub.tokens_add(args, sys.stdout)
+        if args.command == "tokens" and args.tokens_command == "list":
+            return hub.tokens_list(args, sys.stdout)
+        if args.command == "records" and args.records_command == "list":
+            return hub.records_list(args, sys.stdout)
+        if args.command == "records" and args.records_command == "export":
+            return hub.records_export(args, sys.stdout)
+    if args.command == "devices":
+        from consult_assist.audio.mic import devices_command
+
+        return devices_command(args, sys.stdout)
+    if args.command in ("handler", "supervisor"):
+        from consult_assist.tui import commands as tui
+
+        return (
+            tui.handler_command(args) if args.command == "handler" else tui.supervisor_command(args)
+        )
     parser.parse_args([args.command, "--help"])
     return 2
 

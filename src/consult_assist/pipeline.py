@@ -129,12 +129,21 @@ class LiveCall:
         knowledge: Knowledge | None = None,
         speed: float = 1.0,
         detector_factory: Callable[[], SpeechDetector] = SileroVad,
+        knowledge_in_thread: bool = False,
     ) -> None:
         self.session = session
         self._service = service
         self._publish = publish
         self._knowledge = knowledge
         self._speed = speed
+        # Matching costs milliseconds of pure Python per event; in a server with many calls it
+        # runs in a worker thread so the event loop keeps delivering meanwhile. Order is kept:
+        # one queue per call, derived events published after the event they came from.
+        self._kqueue: asyncio.Queue[Event | None] | None = None
+        self._kworker: asyncio.Task[None] | None = None
+        if knowledge is not None and knowledge_in_thread:
+            self._kqueue = asyncio.Queue()
+            self._kworker = asyncio.get_running_loop().create_task(self._knowledge_worker())
         opts = options or RecognizerOptions()
         self._recognizers = [
             rec
@@ -189,6 +198,20 @@ class LiveCall:
             await self._drained.wait()
         for rec in self._recognizers:
             self._service.unregister(rec.stream)
+        if self._kqueue is not None and self._kworker is not None:
+            self._kqueue.put_nowait(None)
+            await self._kworker
+
+    async def _knowledge_worker(self) -> None:
+        assert self._kqueue is not None and self._knowledge is not None
+        while (event := await self._kqueue.get()) is not None:
+            try:
+                derived = await asyncio.to_thread(self._knowledge.feed, event)
+            except Exception:
+                log.exception("[%s] knowledge failed on %s", self.session, event.type)
+                continue
+            for item in derived:
+                self._publish(item)
 
     def _on_result(self, rec: StreamingRecognizer) -> Callable[[DecodeResult], None]:
         def deliver(result: DecodeResult) -> None:
@@ -200,7 +223,9 @@ class LiveCall:
     def _emit(self, events: list[Event]) -> None:
         for event in events:
             self._publish(event)
-            if self._knowledge is not None:
+            if self._kqueue is not None:
+                self._kqueue.put_nowait(event)
+            elif self._knowledge is not None:
                 for derived in self._knowledge.feed(event):
                     self._publish(derived)
 

@@ -184,7 +184,11 @@ class WebSocketHubClient:
     async def _open(self) -> Identity:
         from websockets.asyncio.client import connect
 
-        kwargs: dict[str, Any] = {"max_size": 4 * 2**20, "open_timeout": self._timeout}
+        kwargs: dict[str, Any] = {
+            "max_size": 4 * 2**20,
+            "open_timeout": self._timeout,
+            "compression": None,
+        }
         if self.url.startswith("wss:"):
             kwargs["ssl"] = self._ssl or ssl.create_default_context()
         try:
@@ -273,7 +277,7 @@ class WebSocketHubClient:
             async for raw in ws:
                 if isinstance(raw, bytes):
                     continue
-                self._dispatch(json.loads(raw))
+                self._dispatch(raw)
         except ConnectionClosed:
             pass
         except (OSError, json.JSONDecodeError) as exc:
@@ -281,7 +285,8 @@ class WebSocketHubClient:
         code, why = ws.close_code, ws.close_reason
         return f"closed ({code}{': ' + why if why else ''})"
 
-    def _dispatch(self, data: dict[str, Any]) -> None:
+    def _dispatch(self, raw: str) -> None:
+        data = json.loads(raw)
         ref = data.get("re")
         if ref is not None and ref in self._pending:
             future = self._pending.pop(ref)
@@ -303,6 +308,10 @@ class WebSocketHubClient:
         if event.seq != last + 1 and last:
             log.warning("[%s] seq jumped from %d to %d", event.session, last, event.seq)
         self._last_seq[event.session] = event.seq
+        self._on_event(event, raw)
+
+    def _on_event(self, event: Event, raw: str) -> None:
+        """Hand a new event to :meth:`updates` (a subclass may take it here instead)."""
         self._put(event)
 
     def _put(self, update: Update) -> None:

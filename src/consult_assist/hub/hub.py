@@ -146,6 +146,7 @@ class Hub:
             options=self._options_for(source_rate),
             knowledge=self.knowledge,
             detector_factory=self._detector_factory,
+            knowledge_in_thread=True,
         )
         log.info(
             "[%s] session started: source=%s owner=%s training=%s channels=%d rate=%d",
