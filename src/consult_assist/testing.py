@@ -3,21 +3,46 @@
 * :class:`EnergyDetector` — a speech detector that calls loud chunks speech;
 * :class:`FakeTranscriber` — "transcribes" by reading a script at a fixed rate of characters
   per second of audio, so partials grow like real ones and finals are predictable;
-* :func:`tone_call` — synthetic audio: tone bursts (speech) separated by silence.
+* :func:`tone_call` — synthetic audio: tone bursts (speech) separated by silence;
+* :class:`FakeHubClient` — the hub client of the apps' tests: records requests, yields pushed
+  events, answers like the server;
+* :class:`RecordingSink` — a ``CallSink`` that keeps every call's audio per channel and how it
+  ended, for tests of audio sources (SIP, microphone, websocket).
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import threading
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
 from consult_assist.asr.decoding import DecodeRequest, DecodeResult
 from consult_assist.asr.vad import CHUNK
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
+from consult_assist.errors import AccessError, ConsultAssistError
+from consult_assist.frames import (
+    Ack,
+    Advice,
+    Event,
+    HelpRequest,
+    Note,
+    SessionEnded,
+    SessionStarted,
+)
+from consult_assist.hub.client import Identity, ManualSection, SessionInfo, Update
 
-__all__ = ["EnergyDetector", "FakeTranscriber", "tone_call"]
+__all__ = [
+    "EnergyDetector",
+    "FakeHubClient",
+    "FakeTranscriber",
+    "RecordedCall",
+    "RecordingSink",
+    "tone_call",
+]
 
 
 class EnergyDetector:
@@ -97,3 +122,279 @@ def tone_call(
         a, b = int(start * SAMPLE_RATE), min(n, int(end * SAMPLE_RATE))
         out[a:b] = amplitude * np.sin(2 * np.pi * 220.0 * t[a:b])
     return out
+
+
+class FakeHubClient:
+    """A :class:`~consult_assist.hub.client.HubClient` in memory, for the apps' tests.
+
+    It records every request in ``calls`` (method name, arguments), yields what a test
+    :meth:`push`\\ es (events and :class:`~consult_assist.hub.client.ConnectionState`), and, with
+    ``echo`` (the default), answers requests as the server would: ``help`` pushes a
+    ``HelpRequest``, ``advice`` an ``Advice``, ``note`` a ``Note``, ``ack`` an ``Ack``,
+    ``end_session`` a ``SessionEnded`` and ``start_session`` a ``SessionStarted``, each with the
+    session's next seq. ``errors[method] = SomeError(...)`` makes that request fail.
+    :meth:`drained` waits until the app has taken every pushed update.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str = "sato",
+        role: Literal["handler", "supervisor", "trainer"] = "handler",
+        records: Mapping[str, str] | None = None,
+        sections: Mapping[str, ManualSection] | None = None,
+        echo: bool = True,
+        connect_error: ConsultAssistError | None = None,
+    ) -> None:
+        self.name = name
+        self.role: Literal["handler", "supervisor", "trainer"] = role
+        self.records = dict(records or {})
+        self.sections = dict(sections or {})
+        self.echo = echo
+        self.connect_error = connect_error
+        self.errors: dict[str, ConsultAssistError] = {}
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        self.audio: list[bytes] = []
+        self.events: list[Event] = []
+        self.subscriptions: list[str] = []
+        self.closed = False
+        self._identity: Identity | None = None
+        self._queue: asyncio.Queue[Update | None] = asyncio.Queue()
+        self._last: dict[str, int] = {}
+        self._started = 0
+
+    @property
+    def identity(self) -> Identity | None:
+        return self._identity
+
+    # -- what tests drive ------------------------------------------------------------------
+
+    def push(self, *updates: Update) -> None:
+        """Hand events and connection changes to the app, in this order (duplicates too)."""
+        for update in updates:
+            if isinstance(update, Event):
+                self.events.append(update)
+                self._last[update.session] = max(self._last.get(update.session, 0), update.seq)
+            self._queue.put_nowait(update)
+
+    def emit(self, event: Event) -> Event:
+        """Push ``event`` stamped with its session's next seq; returns the stamped event."""
+        stamped = dataclasses.replace(event, seq=self._last.get(event.session, 0) + 1)
+        self.push(stamped)
+        return stamped
+
+    async def drained(self) -> None:
+        """Wait until the app has applied every update pushed so far."""
+        await self._queue.join()
+
+    def finish(self) -> None:
+        """End the update stream (as a closed client does)."""
+        self._queue.put_nowait(None)
+
+    def called(self, method: str) -> list[tuple[Any, ...]]:
+        """The arguments of every call of ``method``, in order."""
+        return [args for name, args in self.calls if name == method]
+
+    def _call(self, method: str, *args: Any) -> None:
+        self.calls.append((method, args))
+        if method in self.errors:
+            raise self.errors[method]
+
+    # -- HubClient ------------------------------------------------------------------------
+
+    async def connect(self) -> Identity:
+        self._call("connect")
+        if self.connect_error is not None:
+            raise self.connect_error
+        self._identity = Identity(self.name, self.role)
+        return self._identity
+
+    async def updates(self) -> AsyncIterator[Update]:
+        while True:
+            item = await self._queue.get()
+            try:
+                if item is None:
+                    return
+                yield item
+            finally:
+                self._queue.task_done()
+
+    async def subscribe(self, target: str, after: Mapping[str, int] | None = None) -> None:
+        self._call("subscribe", target, dict(after or {}))
+        if target == "*" and self.role != "supervisor":
+            raise AccessError("only supervisors may follow every session")
+        self.subscriptions.append(target)
+
+    async def sessions(self, *, live_only: bool = True) -> list[SessionInfo]:
+        self._call("sessions", live_only)
+        started = {e.session: e for e in self.events if isinstance(e, SessionStarted)}
+        ended = {e.session for e in self.events if isinstance(e, SessionEnded)}
+        return [
+            SessionInfo(
+                id=sid,
+                owner=str(e.meta.get("handler", "")),
+                training=bool(e.meta.get("training", False)),
+                live=sid not in ended,
+                last_seq=self._last.get(sid, 0),
+                started_at=str(e.meta.get("started_at", "")),
+                meta=e.meta,
+            )
+            for sid, e in started.items()
+            if not (live_only and sid in ended)
+        ]
+
+    async def start_session(
+        self,
+        *,
+        rate: int = 16_000,
+        channels: int = 1,
+        speakers: Sequence[str] = ("",),
+        training: bool = False,
+        for_handler: str = "",
+        meta: Mapping[str, Any] | None = None,
+    ) -> str:
+        self._call("start_session", rate, channels, tuple(speakers), training, dict(meta or {}))
+        self._started += 1
+        session = f"call-{self._started}"
+        if self.echo:
+            full = {
+                "handler": for_handler or self.name,
+                "training": training,
+                "started_by": self.name,
+                "source": "client",
+                "started_at": "2025-01-01T00:00:00+00:00",
+                **dict(meta or {}),
+            }
+            self.emit(SessionStarted(session=session, meta=full))
+        return session
+
+    async def send_audio(self, pcm: bytes) -> None:
+        self._call("send_audio", len(pcm))
+        self.audio.append(pcm)
+
+    async def end_session(self, session: str) -> None:
+        self._call("end_session", session)
+        if self.echo:
+            self.emit(SessionEnded(session=session, reason="end"))
+
+    async def help(self, session: str, reason: str = "") -> None:
+        self._call("help", session, reason)
+        if self.echo:
+            self.emit(HelpRequest(session=session, reason=reason, by=self.name))
+
+    async def advice(self, session: str, text: str) -> None:
+        self._call("advice", session, text)
+        if self.echo:
+            self.emit(Advice(session=session, text=text, by=self.name))
+
+    async def note(self, session: str, text: str) -> None:
+        self._call("note", session, text)
+        if self.echo:
+            self.emit(Note(session=session, text=text, by=self.name))
+
+    async def ack(self, session: str, seq: int) -> None:
+        self._call("ack", session, seq)
+        if self.echo:
+            kind = next(
+                (e.type for e in self.events if e.session == session and e.seq == seq), ""
+            )
+            self.emit(Ack(session=session, ref=seq, kind=kind, by=self.name))
+
+    async def record(self, session: str, fmt: Literal["md", "json"] = "md") -> str:
+        self._call("record", session, fmt)
+        return self.records.get(session, f"# 通話記録 {session}\n\n（記録の下書き）\n")
+
+    async def section(self, section_id: str) -> ManualSection:
+        self._call("section", section_id)
+        found = self.sections.get(section_id)
+        return found or ManualSection(section_id, section_id, f"{section_id} の本文。")
+
+    async def close(self) -> None:
+        self._call("close")
+        self.closed = True
+        self.finish()
+
+
+class RecordedCall:
+    """One call opened on a :class:`RecordingSink`: its arguments, audio per channel, end."""
+
+    def __init__(
+        self,
+        sink: RecordingSink,
+        session: str,
+        *,
+        source: str,
+        speakers: Sequence[str],
+        source_rate: int,
+        meta: Mapping[str, Any],
+    ) -> None:
+        self._sink = sink
+        self._session = session
+        self.source = source
+        self.speakers = tuple(speakers)
+        self.source_rate = source_rate
+        self.meta = dict(meta)
+        self.chunks: list[list[FloatArray]] = [[] for _ in speakers]
+        self.end_reason: str | None = None
+
+    @property
+    def session(self) -> str:
+        return self._session
+
+    def push(self, channel: int, samples: FloatArray) -> None:
+        if self.end_reason is not None:
+            raise AssertionError(f"{self._session}: push after end")
+        self.chunks[channel].append(np.asarray(samples, dtype=np.float32))
+        self._sink._changed()
+
+    def end(self, reason: str = "hangup") -> None:
+        if self.end_reason is None:
+            self.end_reason = reason
+            self._sink._changed()
+
+    def audio(self, channel: int) -> FloatArray:
+        """Everything pushed to ``channel``, concatenated."""
+        parts = self.chunks[channel]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+
+class RecordingSink:
+    """A ``CallSink`` for tests: records calls; ``await wait_for(pred)`` instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.calls: list[RecordedCall] = []
+        self._event = asyncio.Event()
+
+    def open_call(
+        self,
+        *,
+        source: str,
+        speakers: Sequence[str],
+        source_rate: int,
+        meta: Mapping[str, Any],
+    ) -> RecordedCall:
+        call = RecordedCall(
+            self,
+            f"rec-{len(self.calls) + 1}",
+            source=source,
+            speakers=speakers,
+            source_rate=source_rate,
+            meta=meta,
+        )
+        self.calls.append(call)
+        self._changed()
+        return call
+
+    def _changed(self) -> None:
+        self._event.set()
+
+    async def wait_for(self, predicate: Callable[[RecordingSink], bool]) -> None:
+        """Return once ``predicate(self)`` holds (wrap in ``asyncio.wait_for`` for a limit)."""
+        while not predicate(self):
+            self._event.clear()
+            await self._event.wait()
+
+    async def wait_ended(self, count: int = 1) -> list[RecordedCall]:
+        """Wait until ``count`` calls have ended; return the ended calls."""
+        await self.wait_for(lambda s: sum(c.end_reason is not None for c in s.calls) >= count)
+        return [c for c in self.calls if c.end_reason is not None]

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import TokenBook, default_tokens_path
 from consult_assist.hub.hub import Hub
 from consult_assist.hub.server import ConnectionLimits, serve_hub
+from consult_assist.hub.sink import CallHandle
 from consult_assist.hub.store import Store, default_db_path
 
 __all__ = ["RunningServer", "run_server", "tls_context"]
@@ -38,6 +39,7 @@ class RunningServer:
     tokens: Path
     db: Path
     sip: str | None = None
+    sip_server: Any = None
 
 
 def tls_context(config: ServerConfig) -> ssl.SSLContext | None:
@@ -115,7 +117,8 @@ async def run_server(
         running = RunningServer(f"{scheme}://{host}:{port}/", hub, tokens_path, db_path)
         if config.sip:
             sip_server = await _start_sip(hub, config.sip)
-            running.sip = config.sip
+            running.sip = f"{config.sip.rpartition(':')[0]}:{sip_server.port}"
+            running.sip_server = sip_server
         log.info("serving on %s (store %s, manuals %s)", running.url, db_path, manuals)
         if ready is not None:
             result = ready(running)
@@ -139,13 +142,32 @@ async def run_server(
                 loop.remove_signal_handler(sig)
 
 
+class _SipSink:
+    """SIP calls open sessions owned by the handler the caller dialled (the Request-URI user).
+
+    A PBX routes a handler's extension (``sip:sato@server``) to the server; a call to any other
+    user (a SIPREC recorder, a trunk) has no owning handler and is seen by supervisors.
+    """
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def open_call(
+        self, *, source: str, speakers: Sequence[str], source_rate: int, meta: Mapping[str, Any]
+    ) -> CallHandle:
+        owner = str(meta.get("callee", ""))
+        return self.hub.open_call(
+            source=source, speakers=speakers, source_rate=source_rate, meta=meta, owner=owner
+        )
+
+
 async def _start_sip(hub: Hub, where: str) -> Any:
-    """Start the SIP user agent server feeding ``hub`` (see audio/sipserver.py)."""
-    from consult_assist.audio import sipserver
+    """Start the SIP user agent server (UDP and TCP) feeding ``hub``."""
+    from consult_assist.audio.sipserver import SipServer
 
     host, _, port = where.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"--sip wants HOST:PORT, not {where!r}")
-    server = sipserver.SipServer(hub, host=host, port=int(port))
+    server = SipServer(_SipSink(hub), host.strip("[]"), int(port))
     await server.start()
     return server

@@ -1,0 +1,191 @@
+"""One received RTP stream as audio: source check → jitter buffer → G.711 + concealment → 16 kHz.
+
+Pure: datagrams and the time they arrived go in, 16 kHz float32 comes out. Time (``now``,
+in seconds of any monotonic clock) is only used for the RTP timeout and for re-latching.
+
+Concealment is *repeat-attenuate*: a lost stretch repeats the last 20 ms received, fading
+linearly to zero over ``conceal_ms`` (60 ms), then silence. A short repeat keeps the
+spectrum continuous across one or two lost packets, where a hard cut to zero would add a
+click the recognizer can read as a consonant; beyond a few packets a repeat turns into a
+buzz that the recognizer can hallucinate words from, and silence is the safer failure.
+Gaps the sender made on purpose (silence suppression) are filled with silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+import numpy as np
+
+from consult_assist.audio.g711 import alaw_decode, ulaw_decode
+from consult_assist.audio.pcm import FloatArray, Resampler, int16_to_float
+from consult_assist.audio.rtp import Gap, JitterBuffer, RtpPacket, is_rtcp, parse_rtp
+from consult_assist.audio.sdp import Codec
+from consult_assist.errors import RtpError
+
+__all__ = ["MAX_RTP_BYTES", "RtpReceiver"]
+
+log = logging.getLogger(__name__)
+
+MAX_RTP_BYTES = 1500
+"""Larger datagrams are dropped: 20 ms of G.711 is 172 bytes, an Ethernet frame 1500."""
+
+_EMPTY = np.zeros(0, dtype=np.float32)
+
+
+class RtpReceiver:
+    """Turn the datagrams of one negotiated stream into 16 kHz float32 audio.
+
+    ``allowed_hosts`` are the source IPs we take RTP from (the SDP c= address and the SIP
+    peer's address). The first packet from an allowed host latches its address and SSRC;
+    packets from another port or SSRC are dropped, unless the latched source has been silent
+    for ``relatch_s`` (a restarted sender), or after :meth:`update` (a re-INVITE).
+    Drops and concealment are counted in ``counters`` (shared with the server).
+    """
+
+    def __init__(
+        self,
+        codec: Codec,
+        *,
+        allowed_hosts: set[str],
+        now: float,
+        counters: Counter[str] | None = None,
+        depth_ms: float = 60.0,
+        conceal_ms: float = 60.0,
+        relatch_s: float = 1.0,
+        max_bytes: int = MAX_RTP_BYTES,
+        name: str = "",
+    ) -> None:
+        self.codec = codec
+        self.allowed_hosts = set(allowed_hosts)
+        self.counters: Counter[str] = Counter() if counters is None else counters
+        self.depth = int(depth_ms * codec.clock_rate / 1000)
+        self.conceal = int(conceal_ms * codec.clock_rate / 1000)
+        self.relatch_s = relatch_s
+        self.max_bytes = max_bytes
+        self.name = name
+        self.last_packet_at = now
+        self.samples_out = 0
+        self._decode = ulaw_decode if codec.name == "PCMU" else alaw_decode
+        self._jitter = JitterBuffer(depth=self.depth)
+        self._resampler = Resampler(codec.clock_rate)
+        self._source: tuple[str, int] | None = None
+        self._ssrc: int | None = None
+        self._last_frame = np.zeros(0, dtype=np.float32)
+        self._lost_run = 0
+        self._warned: set[str] = set()
+        self._seen: dict[str, int] = {}
+
+    def update(self, *, allowed_hosts: set[str]) -> None:
+        """New remote media address (re-INVITE): accept a new source and SSRC."""
+        self.allowed_hosts = set(allowed_hosts)
+        self._source = None
+
+    def idle_s(self, now: float) -> float:
+        """Seconds since the last accepted packet (or since the stream was set up)."""
+        return now - self.last_packet_at
+
+    def receive(self, data: bytes, addr: tuple[str, int], now: float) -> FloatArray:
+        """One datagram from ``addr``; returns the audio it releases (often empty)."""
+        if len(data) > self.max_bytes:
+            return self._drop("oversize", addr)
+        if is_rtcp(data):
+            self.counters["rtcp_ignored"] += 1
+            return _EMPTY
+        try:
+            packet = parse_rtp(data)
+        except RtpError as exc:
+            return self._drop("malformed", addr, str(exc))
+        if addr[0] not in self.allowed_hosts:
+            return self._drop("wrong_source", addr)
+        if packet.payload_type != self.codec.payload_type:
+            # telephone-event, comfort noise or a codec we did not answer.
+            return self._drop("wrong_payload", addr, f"payload type {packet.payload_type}")
+        out = _EMPTY
+        if (self._source, self._ssrc) != (addr, packet.ssrc):
+            if self._source is not None and now - self.last_packet_at < self.relatch_s:
+                return self._drop("wrong_ssrc" if addr == self._source else "wrong_source", addr)
+            if self._source is not None:
+                self.counters["rtp_relatch"] += 1
+                log.info("%s: RTP source now %s ssrc %08x", self.name, addr, packet.ssrc)
+                out = self._play(self._jitter.flush())
+                self._jitter = JitterBuffer(depth=self.depth)
+                self._seen = {}
+            self._source, self._ssrc = addr, packet.ssrc
+        self.last_packet_at = now
+        self.counters["rtp_packets"] += 1
+        released = self._play(self._jitter.push(packet))
+        return np.concatenate([out, released]) if len(out) else released
+
+    def flush(self) -> FloatArray:
+        """End of stream: everything still buffered, plus the resampler's tail."""
+        audio = self._play(self._jitter.flush())
+        tail = self._resampler.flush()
+        self.samples_out += len(tail)
+        return np.concatenate([audio, tail]).astype(np.float32, copy=False)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """The jitter buffer's counts for this stream."""
+        s = self._jitter.stats
+        return {
+            "received": s.received,
+            "played": s.played,
+            "late": s.late,
+            "duplicate": s.duplicate,
+            "lost": s.lost,
+            "lost_samples": s.lost_samples,
+            "silence_samples": s.silence_samples,
+            "resyncs": s.resyncs,
+        }
+
+    def _account(self) -> None:
+        # Mirror the jitter buffer's counts into the shared counters as they grow.
+        for key in ("late", "duplicate", "lost", "resyncs", "overflow"):
+            value = getattr(self._jitter.stats, key)
+            if value != self._seen.get(key, 0):
+                self.counters[f"rtp_{key}"] += value - self._seen.get(key, 0)
+                self._seen[key] = value
+
+    def _play(self, items: list[RtpPacket | Gap]) -> FloatArray:
+        self._account()
+        if not items:
+            return _EMPTY
+        pieces: list[FloatArray] = []
+        for item in items:
+            if isinstance(item, Gap):
+                pieces.append(self._fill(item))
+            else:
+                frame = int16_to_float(self._decode(item.payload))
+                self._last_frame = frame[-self.codec.clock_rate // 50 :]
+                self._lost_run = 0
+                pieces.append(frame)
+        audio = self._resampler.process(np.concatenate(pieces).astype(np.float32, copy=False))
+        self.samples_out += len(audio)
+        return audio
+
+    def _fill(self, gap: Gap) -> FloatArray:
+        if not gap.lost or not len(self._last_frame):
+            self.counters["rtp_silence_samples"] += gap.samples
+            return np.zeros(gap.samples, dtype=np.float32)
+        self.counters["rtp_concealed_samples"] += gap.samples
+        if self._lost_run == 0:
+            self.counters["rtp_concealed_gaps"] += 1
+        start = self._lost_run
+        self._lost_run += gap.samples
+        reps = -(-gap.samples // len(self._last_frame)) + 1
+        offset = start % len(self._last_frame)
+        tiled = np.tile(self._last_frame, reps)[offset : offset + gap.samples]
+        t = np.arange(start, start + gap.samples, dtype=np.float32)
+        gain = np.clip(1.0 - t / max(1, self.conceal), 0.0, 1.0)
+        out: FloatArray = (tiled * gain).astype(np.float32)
+        return out
+
+    def _drop(self, reason: str, addr: tuple[str, int], detail: str = "") -> FloatArray:
+        self.counters[f"rtp_{reason}"] += 1
+        # The first drop of each kind per stream is worth a warning; a flood is not.
+        level = logging.DEBUG if reason in self._warned else logging.WARNING
+        self._warned.add(reason)
+        log.log(level, "%s: dropped RTP from %s:%s (%s) %s", self.name, *addr, reason, detail)
+        return _EMPTY

@@ -1,0 +1,492 @@
+"""The asyncio adapter of the SIP ingress: sockets and timers around the sans-I/O cores.
+
+SIP arrives over UDP and TCP on one port and goes into :class:`UserAgentServer`; each answered
+call gets one RTP socket per stream, from ``SipConfig.rtp_ports``, whose datagrams go through
+an :class:`RtpReceiver` (jitter buffer, G.711, concealment, 16 kHz) into
+:meth:`CallHandle.push`. Calls end on BYE, CANCEL, a missing ACK, ``rtp_timeout_s`` without
+RTP (``hold_timeout_s`` while on hold), and on :meth:`SipServer.close`.
+
+Nothing received can raise out of here: the cores reject bad input with SIP errors or
+dropped packets (counted in :attr:`SipServer.counters`); an unexpected exception is logged
+with its call id, counted as ``internal_errors`` and the datagram dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from consult_assist.audio.media import MAX_RTP_BYTES, RtpReceiver
+from consult_assist.audio.sip import MAX_MESSAGE_BYTES, StreamFramer
+from consult_assist.audio.sipevents import (
+    CallEnded,
+    CallEvent,
+    CallHeld,
+    CallOffered,
+    CallResumed,
+    CallUpdated,
+    UasOptions,
+)
+from consult_assist.audio.siptimers import Peer, TimerOptions
+from consult_assist.audio.sipua import UserAgentServer
+from consult_assist.errors import ConfigError, ConsultAssistError, SipError
+from consult_assist.hub.sink import CallHandle, CallSink
+
+__all__ = ["CallInfo", "SipConfig", "SipServer"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SipConfig:
+    """Options of the SIP ingress (times in seconds, sizes in bytes)."""
+
+    rtp_ports: tuple[int, int] = (20000, 29999)
+    """Inclusive range RTP sockets are bound in (even ports only, RFC 3550 §11)."""
+    rtp_timeout_s: float = 30.0
+    """A call with no RTP on any stream for this long is hung up (reason ``timeout``)."""
+    hold_timeout_s: float = 3600.0
+    """The RTP timeout while on hold (no audio is expected, but a vanished peer must end)."""
+    answer_after_s: float = 0.0
+    """Ring (180) this long before answering; 0 answers at once."""
+    jitter_ms: float = 60.0
+    """Jitter buffer depth: how late a packet may be and still be played in order."""
+    conceal_ms: float = 60.0
+    """Lost audio is a fading repeat of the last packet for this long, then silence."""
+    advertise_host: str | None = None
+    """Address put in Contact and SDP; default the bound host (required for a wildcard)."""
+    transports: tuple[str, ...] = ("udp", "tcp")
+    max_calls: int = 64
+    """More concurrent calls are refused with 486 Busy Here."""
+    max_message_bytes: int = MAX_MESSAGE_BYTES
+    max_rtp_bytes: int = MAX_RTP_BYTES
+    t1_s: float = 0.5
+    """RFC 3261 T1 (retransmission base); T2 is 8*T1."""
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What the server knows of one call: for logs, tests and the lead's wiring."""
+
+    call_id: str
+    source: str
+    speakers: tuple[str, ...]
+    rtp_ports: tuple[int, ...]
+    session: str | None
+    held: bool
+
+
+@dataclass
+class _Call:
+    offer: CallOffered
+    receivers: list[RtpReceiver] = field(default_factory=list)
+    transports: list[asyncio.DatagramTransport] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+    handle: CallHandle | None = None
+    held: bool = False
+    setup: asyncio.Task[None] | None = None
+
+
+class SipServer:
+    """A SIP UAS on ``host:port`` (UDP and TCP) that feeds answered calls into ``sink``."""
+
+    def __init__(
+        self,
+        sink: CallSink,
+        host: str = "127.0.0.1",
+        port: int = 5060,
+        *,
+        config: SipConfig | None = None,
+    ) -> None:
+        self.sink = sink
+        self.host = host
+        self.config = config or SipConfig()
+        self.counters: Counter[str] = Counter()
+        """Everything counted: messages, responses by class, drops by reason, calls…"""
+        self._port = port
+        self._uas: UserAgentServer | None = None
+        self._calls: dict[str, _Call] = {}
+        self._udp: asyncio.DatagramTransport | None = None
+        self._tcp: asyncio.Server | None = None
+        self._connections: dict[tuple[str, int], asyncio.Transport] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._next_rtp = self.config.rtp_ports[0]
+        lo, hi = self.config.rtp_ports
+        if not 0 < lo <= hi < 65536:
+            raise ConfigError(f"bad RTP port range {lo}-{hi}")
+
+    @property
+    def port(self) -> int:
+        """The SIP port we are bound to (the real one when 0 was asked for)."""
+        return self._port
+
+    @property
+    def calls(self) -> Mapping[str, CallInfo]:
+        """The calls in progress, by Call-ID."""
+        return {
+            cid: CallInfo(
+                cid,
+                c.offer.source,
+                tuple(s.speaker for s in c.offer.streams),
+                tuple(c.ports),
+                c.handle.session if c.handle else None,
+                c.held,
+            )
+            for cid, c in self._calls.items()
+        }
+
+    async def __aenter__(self) -> SipServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Bind the SIP listeners (UDP first, then TCP on the same port)."""
+        advertised = self.config.advertise_host or self.host
+        if advertised in ("0.0.0.0", "::", ""):
+            raise ConfigError("listening on a wildcard address needs SipConfig.advertise_host")
+        loop = asyncio.get_running_loop()
+        if "udp" in self.config.transports:
+            self._udp, _ = await loop.create_datagram_endpoint(
+                lambda: _SipDatagram(self), local_addr=(self.host, self._port)
+            )
+            self._port = self._udp.get_extra_info("sockname")[1]
+        if "tcp" in self.config.transports:
+            self._tcp = await loop.create_server(
+                lambda: _SipStream(self), self.host, self._port, reuse_address=True
+            )
+            self._port = self._tcp.sockets[0].getsockname()[1]
+        timers = TimerOptions(t1_s=self.config.t1_s, t2_s=8 * self.config.t1_s)
+        options = UasOptions(
+            advertised, self._port, timers, max_message_bytes=self.config.max_message_bytes
+        )
+        self._uas = UserAgentServer(options, counters=self.counters)
+        self._watchdog = asyncio.create_task(self._watch_media())
+        log.info(
+            "SIP listening on %s:%d (%s)", self.host, self._port, "/".join(self.config.transports)
+        )
+
+    async def close(self) -> None:
+        """Hang up every call (BYE, reason ``shutdown``), then close every socket."""
+        if self._uas is not None:
+            now = asyncio.get_running_loop().time()
+            for call_id in list(self._calls):
+                self._uas.hangup(call_id, "shutdown", now)
+            self._pump()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+        if self._timer is not None:
+            self._timer.cancel()
+        for call in list(self._calls.values()):
+            self._release(call)
+        self._calls.clear()
+        if self._udp is not None:
+            self._udp.close()
+        for conn in list(self._connections.values()):
+            conn.close()
+        if self._tcp is not None:
+            self._tcp.close()
+            await self._tcp.wait_closed()
+        self._uas = None
+
+    # -- SIP ---------------------------------------------------------------------------
+    def _on_sip(self, data: bytes, peer: Peer) -> None:
+        if self._uas is None:
+            return
+        try:
+            self._uas.receive(data, peer, asyncio.get_running_loop().time())
+        except Exception:
+            self.counters["internal_errors"] += 1
+            log.exception("SIP message from %s:%s could not be handled", peer.host, peer.port)
+        self._pump()
+
+    def _pump(self) -> None:
+        """Send what the core wants sent, act on its events, re-arm its timer."""
+        uas = self._uas
+        if uas is None:
+            return
+        while True:
+            # Acting on an event can queue more (a reject sends 486 and ends the call).
+            outgoing, events = uas.data_to_send(), uas.events()
+            if not outgoing and not events:
+                break
+            for out in outgoing:
+                self._send(out.peer, out.data)
+            for event in events:
+                try:
+                    self._on_event(event)
+                except Exception:
+                    self.counters["internal_errors"] += 1
+                    log.exception("%s: event %s failed", event.call_id, event)
+        self._arm_timer()
+
+    def _send(self, peer: Peer, data: bytes) -> None:
+        if peer.transport == "udp" and self._udp is not None:
+            self._udp.sendto(data, (peer.host, peer.port))
+            return
+        conn = self._connections.get((peer.host, peer.port))
+        if conn is None or conn.is_closing():
+            self.counters["sip_send_failed"] += 1
+            log.warning("no connection to %s:%s to send on", peer.host, peer.port)
+            return
+        conn.write(data)
+
+    def _arm_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        deadline = self._uas.next_deadline() if self._uas else None
+        if deadline is not None:
+            self._timer = asyncio.get_running_loop().call_at(deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if self._uas is not None:
+            self._uas.tick(asyncio.get_running_loop().time())
+            self._pump()
+
+    # -- calls -------------------------------------------------------------------------
+    def _on_event(self, event: CallEvent) -> None:
+        if isinstance(event, CallOffered):
+            new = _Call(event)
+            self._calls[event.call_id] = new
+            new.setup = asyncio.create_task(self._set_up(new))
+            return
+        call = self._calls.get(event.call_id)
+        if call is None:
+            return
+        if isinstance(event, CallHeld | CallResumed):
+            call.held = isinstance(event, CallHeld)
+            now = asyncio.get_running_loop().time()
+            for receiver in call.receivers:
+                receiver.last_packet_at = now  # the RTP timeout restarts on resume
+        elif isinstance(event, CallUpdated):
+            self._update(call, event)
+        elif isinstance(event, CallEnded):
+            self._finish(call, event.reason)
+
+    async def _set_up(self, call: _Call) -> None:
+        offer, uas = call.offer, self._uas
+        if uas is None:
+            return
+        loop = asyncio.get_running_loop()
+        if len(self._calls) > self.config.max_calls:
+            uas.reject(offer.call_id, 486, loop.time(), "busy")
+            self._pump()
+            return
+        try:
+            for index, stream in enumerate(offer.streams):
+                transport, port = await self._bind_rtp(call, index)
+                call.transports.append(transport)
+                call.ports.append(port)
+                hosts = {stream.host, offer.peer.host}
+                call.receivers.append(
+                    RtpReceiver(
+                        stream.codec,
+                        allowed_hosts=hosts,
+                        now=loop.time(),
+                        counters=self.counters,
+                        depth_ms=self.config.jitter_ms,
+                        conceal_ms=self.config.conceal_ms,
+                        max_bytes=self.config.max_rtp_bytes,
+                        name=f"{offer.call_id}/{index}",
+                    )
+                )
+            if self.config.answer_after_s > 0:
+                uas.ring(offer.call_id, loop.time())
+                self._pump()
+                # The configured ringing time, not a synchronisation: CANCEL may end it.
+                await asyncio.sleep(self.config.answer_after_s)
+            if offer.call_id not in uas.calls:
+                return
+            call.handle = self.sink.open_call(
+                source=offer.source,
+                speakers=[s.speaker for s in offer.streams],
+                source_rate=8000,
+                meta=dict(offer.meta),
+            )
+        except (OSError, ConsultAssistError) as exc:
+            log.error("%s: cannot take the call: %s", offer.call_id, exc)
+            self.counters["calls_failed"] += 1
+            uas.reject(offer.call_id, 503, loop.time(), "error")
+            self._pump()
+            return
+        now = loop.time()
+        for receiver in call.receivers:
+            receiver.last_packet_at = now
+        uas.accept(offer.call_id, call.ports, now)
+        log.info(
+            "%s: answered as session %s, RTP on %s",
+            offer.call_id,
+            call.handle.session,
+            ",".join(map(str, call.ports)),
+        )
+        self._pump()
+
+    async def _bind_rtp(self, call: _Call, index: int) -> tuple[asyncio.DatagramTransport, int]:
+        loop = asyncio.get_running_loop()
+        lo, hi = self.config.rtp_ports
+        even = list(range(lo + lo % 2, hi + 1, 2))
+        if not even:
+            raise SipError("the RTP port range has no even port", status=503)
+        start = even.index(self._next_rtp) if self._next_rtp in even else 0
+        for k in range(len(even)):
+            port = even[(start + k) % len(even)]
+            try:
+                transport, _ = await loop.create_datagram_endpoint(
+                    lambda: _RtpDatagram(self, call, index), local_addr=(self.host, port)
+                )
+            except OSError:
+                continue
+            self._next_rtp = even[(start + k + 1) % len(even)]
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    # Room for a burst of packets while the loop is busy elsewhere.
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            return transport, port
+        raise SipError(f"no free RTP port in {lo}-{hi}", status=503)
+
+    def _on_rtp(self, call: _Call, index: int, data: bytes, addr: tuple[str, int]) -> None:
+        if index >= len(call.receivers):
+            return
+        if call.handle is None:
+            self.counters["rtp_before_answer"] += 1
+            return
+        try:
+            audio = call.receivers[index].receive(data, addr, asyncio.get_running_loop().time())
+        except Exception:
+            self.counters["internal_errors"] += 1
+            log.exception("%s: RTP packet could not be handled", call.offer.call_id)
+            return
+        if len(audio):
+            call.handle.push(index, audio)
+
+    def _update(self, call: _Call, event: CallUpdated) -> None:
+        loop = asyncio.get_running_loop()
+        for index, stream in enumerate(event.streams[: len(call.receivers)]):
+            old = call.receivers[index]
+            hosts = {stream.host, call.offer.peer.host}
+            if stream.codec == old.codec:
+                old.update(allowed_hosts=hosts)
+                continue
+            tail = old.flush()
+            if call.handle is not None and len(tail):
+                call.handle.push(index, tail)
+            call.receivers[index] = RtpReceiver(
+                stream.codec,
+                allowed_hosts=hosts,
+                now=loop.time(),
+                counters=self.counters,
+                depth_ms=self.config.jitter_ms,
+                conceal_ms=self.config.conceal_ms,
+                max_bytes=self.config.max_rtp_bytes,
+                name=old.name,
+            )
+
+    def _finish(self, call: _Call, reason: str) -> None:
+        call_id = call.offer.call_id
+        self._calls.pop(call_id, None)
+        if call.setup is not None and not call.setup.done():
+            call.setup.cancel()
+        if call.handle is not None:
+            for index, receiver in enumerate(call.receivers):
+                tail = receiver.flush()
+                if len(tail):
+                    call.handle.push(index, tail)
+            call.handle.end(reason)
+            for index, receiver in enumerate(call.receivers):
+                log.info("%s: stream %d %s", call_id, index, receiver.stats)
+        self._release(call)
+
+    def _release(self, call: _Call) -> None:
+        for transport in call.transports:
+            transport.close()
+        call.transports.clear()
+
+    async def _watch_media(self) -> None:
+        """Hang up calls whose RTP stopped without a BYE (the peer crashed or lost network)."""
+        period = min(1.0, max(0.05, self.config.rtp_timeout_s / 5))
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(period)
+            now = loop.time()
+            for call_id, call in list(self._calls.items()):
+                if call.handle is None or not call.receivers:
+                    continue
+                timeout = self.config.hold_timeout_s if call.held else self.config.rtp_timeout_s
+                if min(r.idle_s(now) for r in call.receivers) > timeout and self._uas:
+                    log.warning("%s: no RTP for %.1f s; hanging up", call_id, timeout)
+                    self.counters["rtp_timeouts"] += 1
+                    self._uas.hangup(call_id, "timeout", now)
+            self._pump()
+
+
+class _SipDatagram(asyncio.DatagramProtocol):
+    def __init__(self, server: SipServer) -> None:
+        self.server = server
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        self.server._on_sip(data, Peer("udp", str(addr[0]), int(addr[1])))
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable from a peer that went away: our retransmissions give up.
+        log.debug("SIP UDP error: %s", exc)
+
+
+class _SipStream(asyncio.Protocol):
+    def __init__(self, server: SipServer) -> None:
+        self.server = server
+        self.framer = StreamFramer(max_bytes=server.config.max_message_bytes)
+        self.key: tuple[str, int] = ("", 0)
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        host, port = transport.get_extra_info("peername")[:2]
+        self.key = (str(host), int(port))
+        self.server._connections[self.key] = transport
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            messages = self.framer.feed(data)
+        except SipError as exc:
+            self.server.counters["sip_tcp_framing"] += 1
+            log.warning("closing SIP/TCP from %s:%s: %s", *self.key, exc)
+            if self.transport is not None:
+                self.transport.close()
+            return
+        for message in messages:
+            self.server._on_sip(message, Peer("tcp", *self.key))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server._connections.pop(self.key, None)
+
+
+class _RtpDatagram(asyncio.DatagramProtocol):
+    def __init__(self, server: SipServer, call: _Call, index: int) -> None:
+        self.server, self.call, self.index = server, call, index
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        self.server._on_rtp(self.call, self.index, data, (str(addr[0]), int(addr[1])))
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("%s: RTP socket error: %s", self.call.offer.call_id, exc)

@@ -1,0 +1,179 @@
+"""Real SIP calls (SIPp) into the real server with the real model: the transcript arrives.
+
+Marked ``model`` and ``sipp``; CI installs SIPp (Debian ``sip-tester``) and runs these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from test_sipp import UNIT, free_port, rtp_packets, run_sipp, send_rtp, ulaw_clip
+
+from consult_assist.asr.cer import cer
+from consult_assist.asr.models import install_default_model
+from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
+from consult_assist.audio.g711 import alaw_encode, ulaw_decode
+from consult_assist.audio.sipserver import SipConfig, SipServer
+from consult_assist.commands import recognizer_options
+from consult_assist.config import ServerConfig
+from consult_assist.frames import Event, TranscriptFinal
+from consult_assist.hub.auth import add_token
+from consult_assist.hub.client import WebSocketHubClient
+from consult_assist.hub.serve import RunningServer, _SipSink, run_server
+
+pytestmark = [
+    pytest.mark.model,
+    pytest.mark.sipp,
+    pytest.mark.skipif(shutil.which("sipp") is None, reason="SIPp is not installed"),
+]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Hub:
+    running: RunningServer
+    supervisor: WebSocketHubClient
+    events: list[Event]
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> WhisperTranscriber:
+    model = install_default_model(ROOT / "models")
+    return WhisperTranscriber(WhisperOptions(model=str(model), device="cpu"))
+
+
+@contextlib.asynccontextmanager
+async def hub_with_sip(tmp_path: Path, transcriber: WhisperTranscriber) -> AsyncIterator[Hub]:
+    tokens = tmp_path / "tokens.json"
+    boss = add_token(tokens, "tanaka", "supervisor")
+    config = ServerConfig(
+        port=0,
+        tokens=tokens,
+        db=tmp_path / "store.db",
+        manuals=ROOT / "manuals",
+        sip=f"127.0.0.1:{free_port()}",
+    )
+    args = type("Args", (), {"vad_threshold": None, "no_partials": False})()
+    args.min_silence, args.max_utterance = 0.45, 14.0
+    ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_server(
+            config,
+            transcriber=transcriber,
+            options_for=lambda rate: recognizer_options(args, source_rate=rate),  # type: ignore[arg-type]
+            ready=ready.set_result,
+            stop=stop,
+        )
+    )
+    running = await asyncio.wait_for(ready, 60 * UNIT)
+    client = WebSocketHubClient(running.url, boss)
+    await client.connect()
+    events: list[Event] = []
+
+    async def collect() -> None:
+        async for update in client.updates():
+            if not hasattr(update, "state"):
+                events.append(update)  # type: ignore[arg-type]
+
+    collector = asyncio.create_task(collect())
+    await client.subscribe("*")
+    try:
+        yield Hub(running, client, events)
+    finally:
+        await client.close()
+        collector.cancel()
+        stop.set()
+        await asyncio.wait_for(task, 60 * UNIT)
+
+
+async def _until_ended(events: list[Event]) -> list[Event]:
+    async def wait() -> None:
+        while not any(e.type == "session.ended" for e in events):
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(wait(), 60 * UNIT)
+    return events
+
+
+def _reference(name: str, start: float, end: float) -> str:
+    sidecar = json.loads((ROOT / "samples" / f"{name}.json").read_text(encoding="utf-8"))
+    return "".join(t["text"] for t in sidecar["turns"] if t["start"] >= start and t["end"] <= end)
+
+
+def _transcript(events: list[Event]) -> str:
+    return "".join(e.text for e in events if isinstance(e, TranscriptFinal))
+
+
+async def test_a_sipp_call_is_transcribed_live_with_the_callers_number(
+    tmp_path: Path, transcriber: WhisperTranscriber
+) -> None:
+    offset, seconds = 0.0, 16.0
+    ulaw = ulaw_clip("neighbour-night", seconds, offset_s=offset)
+    (tmp_path / "call.ulaw").write_bytes(ulaw)
+    async with hub_with_sip(tmp_path, transcriber) as hub:
+        port = hub.running.sip_server.port
+        rc, logs = await run_sipp("uac_stream.xml", port, tmp_path, pause_ms=len(ulaw) // 8 + 400)
+        assert rc == 0, logs
+        events = await _until_ended(hub.events)
+    started = events[0]
+    assert started.type == "session.started"
+    assert started.meta["source"] == "sip" and started.meta["caller"] == "0312345678"  # type: ignore[attr-defined]
+    assert started.meta["speakers"] == ["caller"]  # type: ignore[attr-defined]
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    assert len(finals) >= 3
+    assert all(f.speaker == "caller" for f in finals)
+    rate, _, _ = cer(_reference("neighbour-night", offset, offset + seconds), _transcript(events))
+    print(f"SIP plain call CER {rate:.3f}")
+    assert rate <= 0.35
+    assert events[-1].type == "session.ended" and events[-1].reason == "hangup"  # type: ignore[attr-defined]
+
+
+async def test_a_lossy_reordered_call_still_gives_a_transcript(
+    tmp_path: Path, transcriber: WhisperTranscriber
+) -> None:
+    offset, seconds = 0.0, 16.0
+    ulaw = ulaw_clip("neighbour-night", seconds, offset_s=offset)
+    alaw = alaw_encode(ulaw_decode(ulaw))  # the scenario offers PCMA first
+    packets = rtp_packets(alaw, ssrc=0x1055, pt=8)
+    rng = random.Random(11)
+    order: list[int] = []
+    for start in range(0, len(packets), 3):
+        block = list(range(start, min(start + 3, len(packets))))
+        rng.shuffle(block)
+        order += block
+    kept = [i for i in order if rng.random() >= 0.05]
+    async with hub_with_sip(tmp_path, transcriber) as hub:
+        sip = SipServer(
+            _SipSink(hub.running.hub), "127.0.0.1", 0, config=SipConfig(rtp_timeout_s=1.0 * UNIT)
+        )
+        async with sip:
+            sipp = asyncio.create_task(run_sipp("uac_wait_bye.xml", sip.port, tmp_path))
+
+            async def answered() -> None:
+                while not sip.calls:
+                    await asyncio.sleep(0.05)
+
+            await asyncio.wait_for(answered(), 10 * UNIT)
+            rtp_port = next(iter(sip.calls.values())).rtp_ports[0]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.bind(("127.0.0.1", 0))
+                await send_rtp(sock, [packets[i] for i in kept], rtp_port, every=1)
+            rc, logs = await sipp
+            assert rc == 0, logs
+            events = await _until_ended(hub.events)
+            lost = sip.counters["rtp_lost"]
+    assert lost >= 0.03 * len(packets)
+    rate, _, _ = cer(_reference("neighbour-night", offset, offset + seconds), _transcript(events))
+    print(f"SIP call with {lost} of {len(packets)} packets lost and reordering: CER {rate:.3f}")
+    assert rate <= 0.45
+    assert events[-1].reason == "timeout"  # type: ignore[attr-defined]
