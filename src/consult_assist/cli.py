@@ -184,11 +184,32 @@ def build_parser() -> argparse.ArgumentParser:
                 "--speed", type=float, default=1.0, help="× real time for training files"
             )
 
+    _add_demo_command(sub)
     _add_hub_commands(sub)
 
     p = sub.add_parser("devices", help="list microphones (audio input devices)")
     p.add_argument("--json", action="store_true")
     return parser
+
+
+def _add_demo_command(sub: Any) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="try it: a server, a sample call replayed live, the handler app on it",
+        description="Starts a server in this process on loopback with throwaway tokens, replays "
+        "a sample call in real time as a training call, and opens the handler app on it. It "
+        "prints the command that opens the supervisor app beside it. Without a terminal (or "
+        "with --no-ui) the live transcript and the call record are printed instead.",
+    )
+    p.add_argument(
+        "--sample", default="neighbour-night", help="a sample call name or an audio file"
+    )
+    p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
+    p.add_argument("--port", type=int, default=8765, help="websocket port (busy: any free one)")
+    p.add_argument("--no-ui", action="store_true", help="print the transcript instead")
+    p.add_argument("--manuals", type=Path, default=None, help="manuals folder")
+    _add_model_options(p)
+    _add_stream_options(p)
 
 
 def _add_hub_commands(sub: Any) -> None:
@@ -315,6 +336,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return commands.lookup(args, sys.stdout)
     if args.command == "manuals" and args.manuals_command == "check":
         return commands.manuals_check(args, sys.stdout)
+    if args.command == "demo":
+        from consult_assist.demo import demo_command
+
+        return demo_command(args, sys.stdout)
     if args.command in ("serve", "tokens", "records", "replay"):
         from consult_assist.hub import commands as hub
 

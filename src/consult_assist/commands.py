@@ -168,7 +168,7 @@ def transcribe(args: argparse.Namespace, out: TextIO) -> int:
     knowledge = None if args.no_knowledge else _knowledge(args.manuals)
     transcriber = load_transcriber(args)
     session = f"file-{uuid.uuid4().hex[:8]}"
-    printer = _JsonlPrinter(out) if args.jsonl else _LivePrinter(out)
+    printer = _JsonlPrinter(out) if args.jsonl else LivePrinter(out)
     options = recognizer_options(args, source_rate=audio.source_rate)
     if not args.realtime:
         printer.print_all(
@@ -223,7 +223,7 @@ _SPEAKER = {"caller": "相談者", "handler": "相談員", "": ""}
 _LEVEL = {"critical": "重大", "high": "高", "notice": "注意"}
 
 
-class _LivePrinter:
+class LivePrinter:
     """A readable live transcript; partials rewrite the current line on a terminal."""
 
     def __init__(self, out: TextIO) -> None:

@@ -1,4 +1,4 @@
-"""Server configuration: defaults, then a TOML file, then ``CONSULT_ASSIST_*`` variables, then flags.
+"""Server configuration: defaults < a TOML file < ``CONSULT_ASSIST_*`` variables < flags.
 
 Every key of :class:`ServerConfig` can be set in all three places under the same name (``tls_cert``
 in TOML, ``CONSULT_ASSIST_TLS_CERT`` in the environment, ``--tls-cert`` on the command line);

@@ -57,7 +57,7 @@ async def test_sigkill_mid_call_loses_nothing_that_was_sent(tmp_path: Path, root
         await watch.wait_for(lambda ev: any(e.type == "note" for e in ev))
         proc.send_signal(signal.SIGKILL)
         proc.wait(TIMEOUT)
-        await watch.wait_for(lambda ev: False if not watch.states else True)
+        await watch.wait_for(lambda ev: bool(watch.states))
         seen = list(watch.of(session))
         await asyncio.gather(sato.close(), tanaka.close(), watch.stop())
 

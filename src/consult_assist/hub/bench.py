@@ -144,7 +144,7 @@ async def _caller(
             done = asyncio.Event()
             path = files[turn % len(files)]
             turn += 1
-            session = await replay_file(client, path, on_done=lambda s: done.set())
+            session = await replay_file(client, path, on_done=_setter(done))
             started.append(session)
             while not done.is_set():
                 if time.monotonic() >= until:
@@ -155,6 +155,10 @@ async def _caller(
                 break
     finally:
         await client.close()
+
+
+def _setter(event: asyncio.Event) -> Callable[[str], None]:
+    return lambda session: event.set()
 
 
 def _sample_files() -> tuple[list[Path], list[str]]:

@@ -1,0 +1,58 @@
+"""Parsing client messages: every refusal has a stable code."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consult_assist.errors import ProtocolError
+from consult_assist.hub import protocol as p
+
+
+def test_commands_parse_with_their_id() -> None:
+    command, ref = p.parse_command(
+        '{"v":1,"id":7,"type":"session.start","rate":8000,"channels":2,"for":"sato"}'
+    )
+    assert ref == "7"
+    assert command == p.StartSession(
+        rate=8000, channels=2, speakers=("caller", "handler"), for_handler="sato"
+    )
+    command, _ = p.parse_command('{"v":1,"type":"subscribe","session":"*","after":{"a":3}}')
+    assert command == p.Subscribe("*", {"a": 3})
+    command, _ = p.parse_command('{"v":1,"type":"subscribe","session":"s1","after":4}')
+    assert command == p.Subscribe("s1", {"s1": 4})
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ('{"v":1,"type":"session.start","channels":3}', "bad_field"),
+        ('{"v":1,"type":"session.start","speakers":["a"],"channels":2}', "bad_field"),
+        ('{"v":1,"type":"note","session":"s","text":""}', "bad_field"),
+        ('{"v":1,"type":"advice","session":"s","text":"' + "あ" * 2001 + '"}', "too_long"),
+        ('{"v":1,"type":"ack","session":"s","seq":true}', "bad_field"),
+        ('{"v":1,"type":"record","session":"s","format":"pdf"}', "bad_field"),
+        ('{"v":1,"type":"subscribe","session":"s","after":{"s":-1}}', "bad_field"),
+        ('{"v":1,"id":[1],"type":"sessions"}', "bad_message"),
+    ],
+)
+def test_invalid_fields_are_refused_with_a_code(message: str, code: str) -> None:
+    with pytest.raises(ProtocolError) as info:
+        p.parse_command(message)
+    assert info.value.code == code
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+    )
+)
+def test_any_json_value_parses_or_raises_protocol_error(value: object) -> None:
+    for candidate in (value, {"v": 1, "type": "session.start", "meta": value}):
+        with contextlib.suppress(ProtocolError):
+            p.parse_command(json.dumps(candidate))
