@@ -16,7 +16,7 @@ import socket
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from consult_assist import paths
 from consult_assist.config import ServerConfig
@@ -86,7 +86,8 @@ async def _demo(args: argparse.Namespace, out: TextIO, sample: Path, tmp: Path, 
             stop=stop,
         )
     )
-    done, _ = await asyncio.wait({server, ready}, return_when=asyncio.FIRST_COMPLETED)
+    waiters: set[asyncio.Future[Any]] = {server, ready}
+    done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     if server in done:
         server.result()
     running = ready.result()

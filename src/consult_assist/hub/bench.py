@@ -66,7 +66,9 @@ def _server_main(db: str, tokens: str, manuals: str, scripts: list[str], conn: A
     asyncio.run(
         run_server(
             config,
-            transcriber=FakeTranscriber(scripts, chars_per_s=7.0, compute_s=0.02),
+            transcriber=FakeTranscriber(
+                scripts, chars_per_s=7.0, compute_s=0.02, keep_requests=False
+            ),
             options_for=lambda rate: RecognizerOptions(),
             ready=ready,
         )
@@ -102,7 +104,7 @@ class _Supervisor(WebSocketHubClient):
 
     def __init__(self, url: str, token: str) -> None:
         super().__init__(url, token, backoff_s=(0.2, 0.5, 1.0))
-        self.sessions: dict[str, _Seen] = {}
+        self.seen: dict[str, _Seen] = {}
         self.catching_up = False
         self.reconnects = 0
 
@@ -117,7 +119,7 @@ class _Supervisor(WebSocketHubClient):
         if seq <= self._last_seq.get(session, 0):
             return
         self._last_seq[session] = seq
-        seen = self.sessions.setdefault(session, _Seen())
+        seen = self.seen.setdefault(session, _Seen())
         seen.seqs.append(seq)
         seen.received.append(time.time())
         seen.catchup.append(1 if self.catching_up else 0)
@@ -274,7 +276,7 @@ async def _drain(db: Path, started: list[str], sups: list[_Supervisor]) -> None:
         if all(row is not None and not row.live for row in last.values()):
             want = {s: row.last_seq for s, row in last.items() if row is not None}
             if all(
-                (seen := sup.sessions.get(s)) is not None and seen.seqs and seen.seqs[-1] >= n
+                (seen := sup.seen.get(s)) is not None and seen.seqs and seen.seqs[-1] >= n
                 for sup in sups
                 for s, n in want.items()
             ):
@@ -311,7 +313,7 @@ def _summarise(
             expected = digest.hexdigest()
             stamps = dict(store.stored_at(session))
             for sup in sups:
-                seen = sup.sessions.get(session)
+                seen = sup.seen.get(session)
                 seqs = list(seen.seqs) if seen else []
                 duplicated += len(seqs) - len(set(seqs))
                 lost += len(stored) - len(set(seqs))

@@ -173,8 +173,11 @@ class Hub:
                 await live.call.finish()
             finally:
                 at = live.call.received_s
-        self.publish(SessionEnded(session=live.access.id, at=at, reason=reason))
+        ended = SessionEnded(session=live.access.id, at=at, reason=reason)
+        self.publish(ended)
         self._live.pop(live.access.id, None)
+        if self.knowledge is not None:
+            self.knowledge.feed(ended)  # releases the call's knowledge state
         log.info("[%s] session ended: %s after %.1f s of audio", live.access.id, reason, at)
 
     async def wait_ended(self, session: str) -> None:

@@ -1,0 +1,338 @@
+"""The handler's app: the live call on screen, manual suggestions, help and advice, notes.
+
+Thin by design: one worker reads :meth:`HubClient.updates` and applies each event to the
+session's :class:`CallView`; the widgets redraw the parts that changed. Requests to the hub
+(help, ack, note, record, section, start) run in workers and report failures as one sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Footer, Input, Static
+
+from consult_assist.errors import ConsultAssistError
+from consult_assist.frames import Alert, Event, Note, SessionEnded, SessionStarted
+from consult_assist.hub.client import ConnectionState, HubClient, Update
+from consult_assist.tui.callview import CallView
+from consult_assist.tui.config import ReplayStarter, SessionStarter, TuiConfig
+from consult_assist.tui.screens import (
+    LineInputScreen,
+    SectionScreen,
+    StartChoice,
+    StartScreen,
+    SummaryScreen,
+)
+from consult_assist.tui.widgets import (
+    CallPanel,
+    ConnectionBar,
+    SuggestionList,
+    TranscriptView,
+)
+
+__all__ = ["APP_CSS", "HandlerApp", "make_handler_app"]
+
+log = logging.getLogger(__name__)
+
+APP_CSS = """
+#topbar { height: 1; background: $boost; }
+#call-status { width: 1fr; padding: 0 1; text-style: bold; }
+ConnectionBar { width: auto; padding: 0 1; color: $text-muted; }
+ConnectionBar.-down { background: $warning 40%; color: $text; }
+ConnectionBar.-failed { background: $error 60%; color: $text; }
+CallPanel { height: 1fr; }
+#banner { height: auto; padding: 0 1; }
+#banner.-critical { background: #c00000; color: #ffffff; text-style: bold; }
+#banner.-high { background: #ff8c00; color: #000000; text-style: bold; }
+#banner.-notice { background: #ffd700; color: #000000; }
+#call-body { height: 1fr; }
+#transcript { width: 3fr; border: round $primary; padding: 0 1; }
+#transcript:focus-within { border: round $accent; }
+#transcript .empty { color: $text-muted; }
+#transcript .line { height: auto; }
+#transcript .speaker { width: 7; color: $text-muted; }
+#transcript .speaker.-caller { color: $secondary; text-style: bold; }
+#transcript .speaker.-handler { color: $primary; }
+#transcript .body { width: 1fr; }
+#side { width: 2fr; min-width: 28; }
+#suggestions { height: 2fr; border: round $primary; }
+#suggestions:focus { border: round $accent; }
+#checklist { height: 1fr; border: round $primary; padding: 0 1; overflow-y: auto; }
+#advice { height: auto; max-height: 8; border: round $primary; padding: 0 1; }
+#advice.-unread { border: heavy magenta; }
+#note { border: round $primary; height: 3; }
+#note:focus { border: round $accent; }
+"""
+
+
+class HandlerApp(App[int]):
+    """One handler at one phone: the newest live call of the handler on screen."""
+
+    TITLE = "consult-assist 対応者"
+    CSS = APP_CSS
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "help_request", "応援要請"),
+        Binding("f3", "ack_advice", "助言確認"),
+        Binding("f4", "focus_note", "メモ"),
+        Binding("f5", "start", "開始"),
+        Binding("f6", "end_call", "通話終了"),
+        Binding("f7", "follow", "最新へ"),
+        Binding("ctrl+q", "quit", "終了"),
+    ]
+
+    def __init__(
+        self, config: TuiConfig, client: HubClient, *, starter: SessionStarter | None = None
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.client = client
+        self.starter: SessionStarter = starter or ReplayStarter()
+        self.views: dict[str, CallView] = {}
+        self.current: str | None = None
+        self.connection: ConnectionState | None = None
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="topbar"):
+            yield Static("待機中 — F5 で通話を開始", id="call-status")
+            yield ConnectionBar("接続しています…")
+        yield CallPanel(limit=self.config.max_suggestions, id="call")
+        note = Input(placeholder="メモを入力して Enter（通話記録に残ります）", id="note")
+        note.border_title = "メモ"
+        yield note
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.listen()
+
+    @property
+    def view(self) -> CallView | None:
+        """The call on screen."""
+        return self.views.get(self.current) if self.current else None
+
+    @property
+    def live(self) -> CallView | None:
+        """The call on screen if it is still going on."""
+        view = self.view
+        return view if view is not None and not view.ended else None
+
+    # -- the update stream ---------------------------------------------------------------
+
+    @work(exclusive=True, group="hub")
+    async def listen(self) -> None:
+        """Connect if needed, follow this handler's sessions and apply every update."""
+        try:
+            if self.client.identity is None:
+                await self.client.connect()
+            await self.client.subscribe("mine")
+        except ConsultAssistError as exc:
+            self.apply_update(ConnectionState("failed", str(exc)))
+            return
+        self.apply_update(ConnectionState("connected", self.config.server))
+        async for update in self.client.updates():
+            self.apply_update(update)
+
+    def apply_update(self, update: Update) -> None:
+        """Apply one event or connection change; an event already applied changes nothing."""
+        if isinstance(update, ConnectionState):
+            self.connection = update
+            self.query_one(ConnectionBar).show_state(update, self.client.identity)
+            return
+        view = self.views.setdefault(update.session, CallView(update.session))
+        parts = view.apply(update)
+        if not parts:
+            return
+        if isinstance(update, SessionStarted) and (
+            self.live is None or self.current == view.session
+        ):
+            self._show(view.session)
+        elif update.session == self.current:
+            self.query_one(CallPanel).show_view(view, parts)
+        if update.session != self.current:
+            return
+        self._on_event(view, update, parts)
+
+    def _on_event(self, view: CallView, event: Event, parts: frozenset[str]) -> None:
+        if isinstance(event, Alert) and event.level == "critical" and self.config.bell:
+            self.bell()
+        if "help" in parts and view.help and view.help[-1].acked_by and event.type == "ack":
+            self.notify(f"{view.help[-1].acked_by} さんが応援要請を受けました", title="応援要請")
+        if "advice" in parts and event.type == "advice":
+            self.notify("スーパーバイザーから助言が届きました（F3 で確認）", title="助言")
+        if isinstance(event, Note):
+            self._show_notes(view)
+        if isinstance(event, SessionEnded):
+            self._status(view)
+            self.open_summary(view)
+
+    def _show(self, session: str) -> None:
+        self.current = session
+        view = self.views[session]
+        self.query_one(CallPanel).show_view(view)
+        self._status(view)
+        self._show_notes(view)
+
+    def _status(self, view: CallView) -> None:
+        kind = "研修" if view.training else "本番"
+        if view.ended:
+            text = f"通話終了（{kind}）— F5 で次の通話を開始"
+        else:
+            source = str(view.meta.get("source", ""))
+            caller = str(view.meta.get("caller", ""))
+            text = f"● {kind}通話中" + (f" ・ {source}" if source else "")
+            text += f" ・ {caller}" if caller else ""
+        self.query_one("#call-status", Static).update(text)
+
+    def _show_notes(self, view: CallView) -> None:
+        count = f" {len(view.notes)} 件" if view.notes else ""
+        self.query_one("#note", Input).border_title = f"メモ{count}"
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _need_live(self) -> CallView | None:
+        view = self.live
+        if view is None:
+            self.notify("通話中ではありません（F5 で通話を開始）", severity="warning")
+        return view
+
+    def action_help_request(self) -> None:
+        view = self._need_live()
+        if view is None:
+            return
+        session = view.session
+
+        def send(reason: str | None) -> None:
+            if reason is not None:
+                self._request(lambda: self.client.help(session, reason), "応援要請を送りました")
+
+        self.push_screen(
+            LineInputScreen(
+                "応援要請",
+                "スーパーバイザーに応援を求めます。理由（任意・1行）を入力して Enter、Esc で取消。",
+                placeholder="例: 虐待の疑い、対応を相談したい",
+            ),
+            send,
+        )
+
+    def action_ack_advice(self) -> None:
+        view = self.view
+        unread = view.unread_advice if view else []
+        if view is None or not unread:
+            self.notify("未確認の助言はありません")
+            return
+        for advice in unread:
+            self._request(partial(self.client.ack, view.session, advice.seq))
+
+    def action_focus_note(self) -> None:
+        self.query_one("#note", Input).focus()
+
+    def action_follow(self) -> None:
+        self.query_one(TranscriptView).follow()
+
+    def action_end_call(self) -> None:
+        view = self._need_live()
+        if view is not None:
+            session = view.session
+            self._request(lambda: self.client.end_session(session), "通話を終了しました")
+
+    def action_start(self) -> None:
+        if self.live is not None:
+            self.notify("通話中です。先に F6 で終了してください", severity="warning")
+            return
+        self.push_screen(StartScreen(self.starter.devices), self._start_chosen)
+
+    def _start_chosen(self, choice: StartChoice | None) -> None:
+        if choice is not None:
+            self.start_call(choice)
+
+    @work(group="start")
+    async def start_call(self, choice: StartChoice) -> None:
+        """Start the chosen source; its audio keeps streaming in the starter's own task."""
+        try:
+            if choice.kind == "mic":
+                session = await self.starter.microphone(self.client, choice.device)
+            else:
+                assert choice.path is not None
+                session = await self.starter.file(
+                    self.client, choice.path, speed=self.config.replay_speed
+                )
+        except ConsultAssistError as exc:
+            self.notify(str(exc), title="通話を開始できません", severity="error", timeout=10)
+            return
+        self.views.setdefault(session, CallView(session))
+        self._show(session)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "note":
+            return
+        text = event.value.strip()
+        view = self.view
+        if not text:
+            return
+        if view is None:
+            self.notify("通話がないのでメモを残せません", severity="warning")
+            return
+        event.input.value = ""
+        session = view.session
+        self._request(lambda: self.client.note(session, text), "メモを記録しました")
+
+    def on_suggestion_list_open(self, message: SuggestionList.Open) -> None:
+        view = self.view
+        title = next(
+            (i.title for i in (view.suggestions if view else ()) if i.id == message.section_id),
+            message.section_id,
+        )
+        screen = SectionScreen(message.section_id, title)
+        self.push_screen(screen)
+        self.load_section(screen)
+
+    @work(group="section")
+    async def load_section(self, screen: SectionScreen) -> None:
+        try:
+            section = await self.client.section(screen.section_id)
+        except ConsultAssistError as exc:
+            screen.show_section(None, f"マニュアルを開けません: {exc}")
+            return
+        screen.show_section(section)
+
+    def open_summary(self, view: CallView) -> None:
+        reason = f"（{view.end_reason}）" if view.end_reason not in ("", "end") else ""
+        screen = SummaryScreen(view.session, f"通話が終了しました{reason} — Esc で戻る")
+        self.push_screen(screen)
+        self.load_record(screen)
+
+    @work(group="record")
+    async def load_record(self, screen: SummaryScreen) -> None:
+        try:
+            text = await self.client.record(screen.session, "md")
+        except ConsultAssistError as exc:
+            text = f"**記録を取得できません: {exc}**"
+        screen.show_record(text)
+
+    def _request(self, call: Callable[[], Awaitable[None]], done: str = "") -> None:
+        self.run_worker(self._send(call, done), group="requests")
+
+    async def _send(self, call: Callable[[], Awaitable[None]], done: str) -> None:
+        try:
+            await call()
+        except ConsultAssistError as exc:
+            self.notify(str(exc), title="送信できませんでした", severity="error", timeout=10)
+            return
+        if done:
+            self.notify(done)
+
+
+def make_handler_app(
+    config: TuiConfig, client: HubClient, *, starter: SessionStarter | None = None
+) -> HandlerApp:
+    """The handler app over ``client`` (tests pass a FakeHubClient and a fake starter)."""
+    return HandlerApp(config, client, starter=starter)

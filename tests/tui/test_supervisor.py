@@ -1,0 +1,230 @@
+"""The supervisor app against a FakeHubClient: the live-call table, the feed, watching a call."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from rich.text import Text
+from sample_call import call_events
+from textual.widgets import Input
+from tuitools import QUIET, clock, settle, until
+
+from consult_assist.frames import (
+    Advice,
+    Alert,
+    HelpRequest,
+    SessionEnded,
+    TranscriptFinal,
+)
+from consult_assist.testing import FakeHubClient
+from consult_assist.tui.screens import LineInputScreen
+from consult_assist.tui.supervisor import (
+    AlertFeed,
+    CallsTable,
+    SupervisorApp,
+    WatchScreen,
+    duration,
+    make_supervisor_app,
+)
+from consult_assist.tui.widgets import AdvicePanel, LineRow, SuggestionList
+
+
+def supervisor() -> tuple[FakeHubClient, SupervisorApp]:
+    client = FakeHubClient(name="田中", role="supervisor")
+    return client, make_supervisor_app(QUIET, client, clock=clock)
+
+
+def row(app: SupervisorApp, session: str) -> list[str]:
+    table = app.query_one(CallsTable)
+    return [c.plain if isinstance(c, Text) else str(c) for c in table.get_row(session)]
+
+
+def two_calls(client: FakeHubClient) -> None:
+    client.push(*call_events("call-1", handler="佐藤"))
+    client.push(*call_events("call-2", handler="鈴木", training=True)[:7])
+
+
+async def test_follows_every_session() -> None:
+    client, app = supervisor()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert client.subscriptions == ["*"]
+
+
+async def test_table_of_live_calls() -> None:
+    client, app = supervisor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        two_calls(client)
+        await settle(pilot, client)
+        assert app.query_one(CallsTable).row_count == 2
+        r1 = row(app, "call-1")
+        assert r1[:4] == ["佐藤", "03:25", "本番", " 緊急 "]
+        assert r1[4] == ""
+        assert r1[5].startswith("相談者: 昨日は夜中の二時ごろに")
+        r2 = row(app, "call-2")
+        assert r2[:4] == ["鈴木", "03:25", "研修", " 重要 "]
+        assert "殴られている" in r2[5] or r2[5].endswith("…")
+
+
+async def test_events_delivered_twice_show_once() -> None:
+    client, app = supervisor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        two_calls(client)
+        two_calls(client)
+        await settle(pilot, client)
+        assert app.query_one(CallsTable).row_count == 2
+        assert app.query_one(AlertFeed).option_count == 3
+
+
+async def test_help_request_flashes_until_acknowledged() -> None:
+    client, app = supervisor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        two_calls(client)
+        help_event = client.emit(HelpRequest(session="call-1", reason="相談したい", by="佐藤"))
+        await settle(pilot, client)
+        table = app.query_one(CallsTable)
+        cell = table.get_row("call-1")[4]
+        assert isinstance(cell, Text) and cell.plain.strip() == "応援要請"
+        on_style = str(cell.style)
+        app._flash()
+        await pilot.pause()
+        off = table.get_row("call-1")[4]
+        assert isinstance(off, Text) and str(off.style) != on_style
+        table.move_cursor(row=table.get_row_index("call-1"))
+        await pilot.press("f3")
+        await settle(pilot, client)
+        await settle(pilot, client)
+        assert client.called("ack") == [("call-1", help_event.seq)]
+        assert row(app, "call-1")[4] == "田中 対応"
+        app._flash()
+        assert row(app, "call-1")[4] == "田中 対応"
+
+
+async def test_alert_feed_has_critical_on_top_then_newest_first() -> None:
+    client, app = supervisor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        two_calls(client)
+        client.emit(
+            Alert(
+                session="call-2",
+                level="notice",
+                word="血",
+                segment="血が出ていて",
+                speaker="caller",
+            )
+        )
+        await settle(pilot, client)
+        feed = app.query_one(AlertFeed)
+        prompts = [str(o.prompt) for o in feed.options]
+        assert [p.split()[0] for p in prompts] == ["緊急", "注意", "重要", "重要"]
+        assert "佐藤「死にたい」" in prompts[0]
+        assert "鈴木「血」" in prompts[1]  # the newest after the critical ones
+        assert prompts[2].startswith(" 重要 鈴木")
+
+
+async def test_watch_a_call_live_and_send_advice() -> None:
+    client, app = supervisor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        two_calls(client)
+        await settle(pilot, client)
+        table = app.query_one(CallsTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index("call-2"))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, WatchScreen))
+        screen = app.screen
+        assert isinstance(screen, WatchScreen) and screen.session == "call-2"
+        await pilot.pause()
+        assert len(screen.query(LineRow)) == 3
+        client.emit(
+            TranscriptFinal(
+                session="call-2",
+                utterance=3,
+                start=12,
+                end=14,
+                text="わかりました。",
+                speaker="handler",
+            )
+        )
+        client.emit(
+            TranscriptFinal(
+                session="call-1", utterance=9, start=40, end=41, text="別の通話", speaker="caller"
+            )
+        )
+        await settle(pilot, client)
+        assert len(screen.query(LineRow)) == 4  # only this call's lines
+        assert [o.id for o in screen.query_one(SuggestionList).options][:1] == [
+            "abuse/physical-report"
+        ]
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, LineInputScreen))
+        app.screen.query_one(Input).value = "年齢を確認してください"
+        await pilot.press("enter")
+        await until(pilot, lambda: client.called("advice"))
+        await settle(pilot, client)
+        assert client.called("advice") == [("call-2", "年齢を確認してください")]
+        assert "年齢を確認してください" in str(screen.query_one(AdvicePanel).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, WatchScreen)
+
+
+async def test_selecting_an_alert_watches_its_call() -> None:
+    client, app = supervisor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        two_calls(client)
+        await settle(pilot, client)
+        feed = app.query_one(AlertFeed)
+        feed.focus()
+        await pilot.pause()
+        feed.highlighted = 0
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, WatchScreen))
+        assert app.screen.session == "call-1"  # type: ignore[attr-defined]
+
+
+async def test_an_ended_call_leaves_the_table() -> None:
+    client, app = supervisor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        two_calls(client)
+        client.emit(SessionEnded(session="call-2", reason="hangup"))
+        await settle(pilot, client)
+        assert list(app.query_one(CallsTable).rows) == ["call-1"]
+        assert "ライブ通話 1 件" in str(app.query_one("#call-status").render())
+
+
+async def test_advice_needs_a_call() -> None:
+    client, app = supervisor()
+    async with app.run_test() as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        assert not isinstance(app.screen, LineInputScreen)
+        client.push(Advice(session="x", seq=1, text="t"))  # a call it never saw start
+        await settle(pilot, client)
+        assert app.query_one(CallsTable).row_count == 1
+
+
+async def test_resize_down_to_80x24_keeps_the_table_inside() -> None:
+    client, app = supervisor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        two_calls(client)
+        await settle(pilot, client)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        table = app.query_one(CallsTable)
+        assert table.max_scroll_x == 0
+        assert row(app, "call-1")[5].endswith("…")
+
+
+def test_duration() -> None:
+    now = clock()
+    assert duration("2025-01-01T00:00:00+00:00", now) == "03:25"
+    assert duration("2024-12-31T22:00:00+00:00", now) == "2:03:25"
+    assert duration("2025-01-01T00:00:00", now) == "03:25"
+    assert duration("", now) == "—"
+    assert duration("2025-01-01T01:00:00+00:00", now) == "00:00"
+
+
+def test_config_is_frozen() -> None:
+    assert dataclasses.is_dataclass(QUIET)
