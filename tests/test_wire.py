@@ -51,7 +51,8 @@ SAMPLES: list[frames.Event] = [
     frames.Advice(session="s", seq=8, text="110番を", by="sv"),
     frames.Note(session="s", seq=9, text="メモ"),
     frames.ErrorEvent(session="s", seq=10, code="decode", message="失敗"),
-    frames.SessionEnded(session="s", seq=11, reason="end"),
+    frames.Ack(session="s", seq=11, ref=7, kind="help.request", by="sv"),
+    frames.SessionEnded(session="s", seq=12, reason="end"),
 ]
 
 

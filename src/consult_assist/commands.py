@@ -219,7 +219,7 @@ def _clock(seconds: float) -> str:
     return f"{int(m):02d}:{s:04.1f}"
 
 
-_SPEAKER = {"caller": "相談者", "handler": "相談員", "": ""}
+_SPEAKER = {"caller": "相談者", "handler": "対応者", "": ""}
 _LEVEL = {"critical": "重大", "high": "高", "notice": "注意"}
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "ModelError",
     "ModelNotInstalledError",
     "ProtocolError",
+    "RecordError",
     "RtpError",
     "SdpError",
     "SipError",
@@ -68,6 +69,10 @@ class AccessError(ConsultAssistError):
 
 class AuthError(ConsultAssistError):
     """A token is missing, wrong or revoked, or the tokens file is unusable."""
+
+
+class RecordError(ConsultAssistError):
+    """A call record cannot be built from the events given (none, or from several sessions)."""
 
 
 class StoreError(ConsultAssistError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -288,3 +289,47 @@ class _suppress_timeout:
 
     def __exit__(self, exc_type: object, *rest: object) -> bool:
         return exc_type is TimeoutError
+
+
+async def test_transcript_text_never_reaches_the_logs(server, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    sato = await connect(server.url, server.tokens["sato"])
+    mine = Collector(sato)
+    session = await sato.start_session()
+    await stream(sato, call_frames(2), 0.02)
+    await sato.note(session, "担任には未相談")
+    await sato.end_session(session)
+    events = await mine.wait_for(ended(session))
+    texts = [e.text for e in events if isinstance(e, TranscriptFinal)] + ["担任には未相談"]
+    assert len(texts) == 3
+    assert "session started" in caplog.text
+    for text in texts:
+        assert text not in caplog.text
+    await asyncio.gather(sato.close(), mine.stop())
+
+
+async def test_a_slow_client_is_cut_off_and_nobody_else_waits(tmp_path: Path, root: Path) -> None:
+    limits = ConnectionLimits(max_queue=50, rate_per_s=10_000, burst=10_000)
+    async with live_server(tmp_path, root, limits) as srv:
+        sato = await connect(srv.url, srv.tokens["sato"])
+        session = await sato.start_session()
+        # A supervisor that never reads: its socket fills, then its queue.
+        slow = await ws_connect(srv.url, max_queue=1)
+        await slow.send(json.dumps({"v": 1, "type": "auth", "token": srv.tokens["tanaka"]}))
+        await slow.send(json.dumps({"v": 1, "type": "subscribe", "session": "*"}))
+        fast = await connect(srv.url, srv.tokens["tanaka"])
+        keep = Collector(fast)
+        await fast.subscribe("*")
+        note = "記録" * 1000
+        for _ in range(1500):
+            await sato.note(session, note)
+        await keep.wait_for(lambda ev: sum(e.type == "note" for e in ev) == 1500)
+        code = None
+        with contextlib.suppress(ConnectionClosed):
+            async with asyncio.timeout(TIMEOUT):
+                while True:
+                    await slow.recv()
+        code = slow.close_code
+        assert code == 4008
+        assert "slow client" in (slow.close_reason or "")
+        await asyncio.gather(sato.close(), fast.close(), keep.stop())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from consult_assist.errors import ConsultAssistError
+from consult_assist.errors import RecordError
 from consult_assist.frames import (
     Ack,
     Advice,
@@ -50,9 +50,6 @@ __all__ = [
     "render_markdown",
 ]
 
-
-class RecordError(ConsultAssistError):
-    """A call record cannot be built from the events given (none, or from several sessions)."""
 
 
 @dataclass(frozen=True, kw_only=True)
