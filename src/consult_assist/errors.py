@@ -8,8 +8,8 @@ from __future__ import annotations
 
 __all__ = [
     "AccessError",
-    "AuthError",
     "AudioError",
+    "AuthError",
     "ConfigError",
     "ConsultAssistError",
     "ManualError",

@@ -51,7 +51,6 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class AckEntry:
     """Someone acknowledged a help request or an advice, at ``at`` seconds of call audio."""
