@@ -12,7 +12,7 @@ import pytest
 from conftest import live_server
 from hubtools import TIMEOUT, UNIT, Collector, call_frames, connect, ended, stream
 from websockets.asyncio.client import connect as ws_connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from consult_assist.errors import AccessError, AuthError, ProtocolError
 from consult_assist.frames import TranscriptFinal
@@ -333,3 +333,88 @@ async def test_a_slow_client_is_cut_off_and_nobody_else_waits(tmp_path: Path, ro
         assert code == 4008
         assert "slow client" in (slow.close_reason or "")
         await asyncio.gather(sato.close(), fast.close(), keep.stop())
+
+
+async def test_a_two_channel_call_labels_each_speaker(server) -> None:
+    import numpy as np
+
+    from consult_assist.testing import tone_call
+
+    left = tone_call([(0.5, 1.7), (4.5, 5.7)], total_s=7.0)
+    right = tone_call([(2.5, 3.7)], total_s=7.0)
+    sato = await connect(server.url, server.tokens["sato"])
+    mine = Collector(sato)
+    session = await sato.start_session(channels=2, speakers=("caller", "handler"))
+    pcm = (np.stack([left, right], axis=1) * 32767).astype("<i2")
+    frames = [pcm[i : i + 1600].tobytes() for i in range(0, len(pcm), 1600)]
+    await stream(sato, frames, 0.02)
+    await sato.end_session(session)
+    events = await mine.wait_for(ended(session))
+    finals = sorted((e for e in events if isinstance(e, TranscriptFinal)), key=lambda e: e.start)
+    assert [f.speaker for f in finals] == ["caller", "handler", "caller"]
+    await asyncio.gather(sato.close(), mine.stop())
+
+
+async def test_tls_serves_wss(tmp_path: Path, root: Path) -> None:
+    import shutil
+    import ssl
+    import subprocess
+
+    from consult_assist.config import ServerConfig
+    from consult_assist.hub.client import WebSocketHubClient
+    from consult_assist.hub.serve import RunningServer, run_server
+    from consult_assist.testing import FakeTranscriber
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    from conftest import make_tokens
+
+    tokens = make_tokens(tmp_path / "tokens.json")
+    config = ServerConfig(
+        host="127.0.0.1",
+        port=0,
+        tls_cert=cert,
+        tls_key=key,
+        tokens=tmp_path / "tokens.json",
+        db=tmp_path / "s.db",
+        manuals=root / "manuals",
+    )
+    ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_server(config, transcriber=FakeTranscriber(), ready=ready.set_result, stop=stop)
+    )
+    url = (await asyncio.wait_for(ready, TIMEOUT)).url
+    assert url.startswith("wss://")
+    context = ssl.create_default_context(cafile=str(cert))
+    client = WebSocketHubClient(url, tokens["tanaka"], ssl_context=context)
+    identity = await client.connect()
+    assert identity.role == "supervisor"
+    await client.close()
+    with pytest.raises((OSError, InvalidHandshake, TimeoutError)):
+        await ws_connect(url.replace("wss://", "ws://"), open_timeout=2 * UNIT)
+    stop.set()
+    await asyncio.wait_for(task, TIMEOUT)
