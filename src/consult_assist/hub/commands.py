@@ -141,13 +141,25 @@ def records_export(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         text = json.dumps(record_to_json(record, events), ensure_ascii=False, indent=2) + "\n"
     else:
-        text = render_markdown(record)
+        text = render_markdown(record, titles=_section_titles())
     if args.output is not None:
         args.output.write_text(text, encoding="utf-8")
         print(f"consult-assist: wrote {args.output}", file=sys.stderr)
     else:
         out.write(text)
     return 0
+
+
+def _section_titles() -> dict[str, str]:
+    """Section titles of the local manuals, if any (records name sections by title)."""
+    from consult_assist import paths
+    from consult_assist.knowledge.manual import load_manual
+
+    try:
+        manual = load_manual(paths.default_manuals_dir())
+    except ConsultAssistError:
+        return {}
+    return {s.id: s.title for s in manual.sections}
 
 
 def replay_command(args: argparse.Namespace, out: TextIO) -> int:

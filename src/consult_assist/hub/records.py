@@ -401,8 +401,12 @@ _NONE = "（なし）"
 _UNRECORDED = "（記録なし）"
 
 
-def render_markdown(record: CallRecord) -> str:
-    """The record as a Japanese Markdown draft, for a staff member to check and complete."""
+def render_markdown(record: CallRecord, *, titles: Mapping[str, str] | None = None) -> str:
+    """The record as a Japanese Markdown draft, for a staff member to check and complete.
+
+    ``titles`` (section id → title, from the manual) names sections that alerts point to but
+    that were never suggested during the call.
+    """
     title = "# 通話記録（下書き）" + ("【研修（再生）通話】" if record.training else "")
     out = [title, "", "> 自動で作成した下書きです。内容を確認し、必要に応じて修正してください。"]
     if record.training:
@@ -422,9 +426,9 @@ def render_markdown(record: CallRecord) -> str:
     out += ["", "### 未確認", ""]
     out += [f"- {i.label}" for i in record.missing] or [_NONE]
 
-    titles = {s.id: s.title for s in record.sections}
+    known = {**(titles or {}), **{s.id: s.title for s in record.sections}}
     out += ["", "## 注意ワード", ""]
-    out += [_alert_line(a, titles) for a in record.alerts] or [_NONE]
+    out += [_alert_line(a, known) for a in record.alerts] or [_NONE]
 
     out += ["", "## 参照したマニュアル", ""]
     out += [

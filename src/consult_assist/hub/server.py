@@ -404,7 +404,13 @@ class Connection:
         record = build_record(events)
         if command.format == "json":
             return json.dumps(record_to_json(record, events), ensure_ascii=False)
-        return render_markdown(record)
+        return render_markdown(record, titles=self._titles())
+
+    def _titles(self) -> dict[str, str]:
+        base = getattr(self.hub.knowledge, "base", None)
+        manual = getattr(base, "manual", None)
+        by_id = getattr(manual, "by_id", {})
+        return {sid: section.title for sid, section in by_id.items()}
 
     def _section(self, section_id: str) -> dict[str, Any]:
         engine = self.hub.knowledge
