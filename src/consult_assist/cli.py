@@ -20,10 +20,15 @@ log = logging.getLogger("consult_assist")
 
 _EPILOG = """\
 examples:
+  consult-assist demo                                   try the whole system on a sample call
+  consult-assist tokens add sato --role handler         an access token (printed once)
+  consult-assist serve --sip 127.0.0.1:5060             the server, answering SIP calls too
+  consult-assist handler --server ws://127.0.0.1:8765/ --token ca_…
+  consult-assist supervisor --server ws://127.0.0.1:8765/ --token ca_…
+  consult-assist replay samples/teen-suicidal.flac --token ca_… --for sato
+  consult-assist records export 20261123-1430 > record.md
   consult-assist transcribe samples/neighbour-night.flac --realtime
-  consult-assist transcribe samples/neighbour-night.flac --jsonl > events.jsonl
-  consult-assist models install
-  consult-assist bench asr
+  consult-assist bench hub
 """
 
 
