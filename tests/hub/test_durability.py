@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import make_tokens
-from hubtools import TIMEOUT, Collector, call_frames, connect, ended, stream
+from hubtools import TIMEOUT, Collector, call_frames, connect, ended, make_tokens, stream
 
 from consult_assist.hub.records import build_record, render_markdown
 from consult_assist.hub.store import Store

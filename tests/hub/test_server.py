@@ -9,8 +9,17 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import live_server
-from hubtools import TIMEOUT, UNIT, Collector, call_frames, connect, ended, stream
+from hubtools import (
+    TIMEOUT,
+    UNIT,
+    Collector,
+    call_frames,
+    connect,
+    ended,
+    live_server,
+    make_tokens,
+    stream,
+)
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
@@ -390,7 +399,6 @@ async def test_tls_serves_wss(tmp_path: Path, root: Path) -> None:
         check=True,
         capture_output=True,
     )
-    from conftest import make_tokens
 
     tokens = make_tokens(tmp_path / "tokens.json")
     config = ServerConfig(

@@ -17,6 +17,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
@@ -279,7 +280,13 @@ class SupervisorApp(App[int]):
             return
         self.apply_update(ConnectionState("connected", self.config.server))
         async for update in self.client.updates():
-            self.apply_update(update)
+            try:
+                self.apply_update(update)
+            except NoMatches:
+                # The panels are composed once and never removed while the app runs, so a
+                # missing one means the app is being torn down under this worker: stop here.
+                log.debug("app closing; %s not applied", update)
+                return
 
     def apply_update(self, update: Update) -> None:
         """Apply one event or connection change; an event already applied changes nothing."""
