@@ -431,3 +431,15 @@ async def test_japanese_text_never_overflows_its_panel(size: tuple[int, int]) ->
         for row in app.query(LineRow):
             assert row.region.right <= transcript.region.right
         assert app.query_one("#side").region.right <= size[0]
+
+
+async def test_critical_alerts_already_in_the_history_do_not_ring() -> None:
+    client = FakeHubClient()
+    client.push(*call_events())  # the call so far, before the app starts
+    app = make_handler_app(dataclasses.replace(QUIET, bell=True), client)
+    rings: list[int] = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, client)
+        assert app.query_one(AlertBanner).has_class("-critical")
+        assert rings == []

@@ -99,6 +99,7 @@ class HandlerApp(App[int]):
         self.views: dict[str, CallView] = {}
         self.current: str | None = None
         self.connection: ConnectionState | None = None
+        self._history: dict[str, int] = {}
 
     # -- layout --------------------------------------------------------------------------
 
@@ -134,6 +135,8 @@ class HandlerApp(App[int]):
         try:
             if self.client.identity is None:
                 await self.client.connect()
+            # What already happened in calls live now is history: shown, but no bell for it.
+            self._history = {s.id: s.last_seq for s in await self.client.sessions()}
             await self.client.subscribe("mine")
         except ConsultAssistError as exc:
             self.apply_update(ConnectionState("failed", str(exc)))
@@ -169,7 +172,12 @@ class HandlerApp(App[int]):
         self._on_event(view, update, parts)
 
     def _on_event(self, view: CallView, event: Event, parts: frozenset[str]) -> None:
-        if isinstance(event, Alert) and event.level == "critical" and self.config.bell:
+        if (
+            isinstance(event, Alert)
+            and event.level == "critical"
+            and self.config.bell
+            and event.seq > self._history.get(event.session, 0)
+        ):
             self.bell()
         if "help" in parts and view.help and view.help[-1].acked_by and event.type == "ack":
             self.notify(f"{view.help[-1].acked_by} さんが応援要請を受けました", title="応援要請")

@@ -248,6 +248,7 @@ class SupervisorApp(App[int]):
         self.client = client
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.views: dict[str, CallView] = {}
+        self._history: dict[str, int] = {}
         self.feed: list[tuple[int, str, Alert]] = []
         self.connection: ConnectionState | None = None
 
@@ -274,6 +275,8 @@ class SupervisorApp(App[int]):
         try:
             if self.client.identity is None:
                 await self.client.connect()
+            # What already happened in calls live now is history: shown, but no bell for it.
+            self._history = {s.id: s.last_seq for s in await self.client.sessions()}
             await self.client.subscribe("*")
         except ConsultAssistError as exc:
             self.apply_update(ConnectionState("failed", str(exc)))
@@ -306,7 +309,8 @@ class SupervisorApp(App[int]):
         if isinstance(update, Alert):
             self.feed.append((len(self.feed), view.handler, update))
             self._draw_feed()
-            if update.level == "critical" and self.config.bell:
+            fresh = update.seq > self._history.get(update.session, 0)
+            if update.level == "critical" and self.config.bell and fresh:
                 self.bell()
         watch = self.watching
         if watch is not None and watch.session == view.session:
