@@ -259,16 +259,10 @@ async def live_call(
     )
 
     async def feed() -> None:
-        frame = int(frame_s * SAMPLE_RATE)
-        total = max(len(c) for c in audio.channels)
-        started = time.monotonic()
-        for pos in range(0, total, frame):
-            delay = started + pos / SAMPLE_RATE / speed - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            for i, channel in enumerate(audio.channels):
-                if pos < len(channel):
-                    call.push(i, channel[pos : pos + frame])
+        from consult_assist.audio.sources import paced_frames
+
+        async for channel, samples in paced_frames(audio, speed=speed, frame_s=frame_s):
+            call.push(channel, samples)
         await call.finish()
         out.put_nowait(None)
 

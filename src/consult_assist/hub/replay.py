@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
 from consult_assist.hub.client import HubClient
+from consult_assist.pipeline import CallAudio
 
 __all__ = ["pcm_frames", "replay_file", "stream_microphone"]
 
@@ -29,9 +30,14 @@ _tasks: set[asyncio.Task[None]] = set()
 def pcm_frames(channels: tuple[FloatArray, ...], frame_s: float) -> list[bytes]:
     """Cut equally long 16 kHz channels into interleaved int16 frames of ``frame_s``."""
     frame = max(1, int(frame_s * SAMPLE_RATE))
-    stacked = np.stack(channels, axis=1)
-    pcm = (np.clip(stacked, -1.0, 1.0) * 32767.0).astype("<i2")
+    pcm = _interleave(channels)
     return [pcm[i : i + frame].tobytes() for i in range(0, len(pcm), frame)]
+
+
+def _interleave(channels: tuple[FloatArray, ...]) -> npt.NDArray[np.int16]:
+    """Equally long float channels as one little-endian int16 array, one row per sample."""
+    stacked = np.stack(channels, axis=1)
+    return (np.clip(stacked, -1.0, 1.0) * 32767.0).astype("<i2")
 
 
 async def replay_file(
@@ -50,41 +56,40 @@ async def replay_file(
     Returns the session id at once; streaming goes on in a background task that ends the
     session when the file is done (and then calls ``on_done(session)``).
     """
-    from consult_assist.audio.file import read_audio
-    from consult_assist.pipeline import channels_for
+    from consult_assist.audio.sources import load_call
 
-    audio = await asyncio.to_thread(read_audio, path)
-    call = channels_for(audio.channels, split=split_stereo)
+    call = (await asyncio.to_thread(load_call, path, split_stereo=split_stereo)).audio
     length = max(len(c) for c in call.channels)
-    channels = tuple(np.pad(c, (0, length - len(c))) for c in call.channels)
+    # Every wire frame carries all channels, so they must be equally long.
+    audio = CallAudio(tuple(np.pad(c, (0, length - len(c))) for c in call.channels), call.speakers)
     session = await client.start_session(
         rate=SAMPLE_RATE,
-        channels=len(channels),
-        speakers=call.speakers,
+        channels=len(audio.channels),
+        speakers=audio.speakers,
         training=training,
         for_handler=for_handler,
         meta={"source": "file", "file": path.name, "duration_s": round(length / SAMPLE_RATE, 2)},
     )
-    frames = pcm_frames(channels, frame_s)
-    _spawn(_stream(client, session, frames, frame_s, speed, on_done), session)
+    _spawn(_stream(client, session, audio, frame_s, speed, on_done), session)
     return session
 
 
 async def _stream(
     client: HubClient,
     session: str,
-    frames: list[bytes],
+    audio: CallAudio,
     frame_s: float,
     speed: float,
     on_done: Callable[[str], Awaitable[None] | None] | None,
 ) -> None:
-    started = time.monotonic()
-    for i, frame in enumerate(frames):
-        if speed > 0:
-            delay = started + i * frame_s / speed - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-        await client.send_audio(frame)
+    from consult_assist.audio.sources import paced_frames
+
+    frame: list[FloatArray] = []
+    async for channel, samples in paced_frames(audio, speed=speed, frame_s=frame_s):
+        frame.append(samples)
+        if channel == len(audio.channels) - 1:
+            await client.send_audio(_interleave(tuple(frame)).tobytes())
+            frame = []
     await client.end_session(session)
     if on_done is not None:
         result = on_done(session)
@@ -114,7 +119,7 @@ async def stream_microphone(
                 if have >= frame_s * SAMPLE_RATE:
                     joined = np.concatenate(pending)
                     pending, have = [], 0
-                    await client.send_audio(pcm_frames((joined,), len(joined) / SAMPLE_RATE)[0])
+                    await client.send_audio(_interleave((joined,)).tobytes())
 
     _spawn(pump(), session)
     return session
