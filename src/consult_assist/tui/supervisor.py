@@ -17,7 +17,6 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
@@ -27,6 +26,7 @@ from consult_assist.frames import Alert, SessionEnded
 from consult_assist.hub.client import ConnectionState, HubClient, Update
 from consult_assist.tui.callview import CallView
 from consult_assist.tui.config import TuiConfig
+from consult_assist.tui.follow import follow
 from consult_assist.tui.handler import APP_CSS
 from consult_assist.tui.screens import LineInputScreen, SectionScreen
 from consult_assist.tui.widgets import (
@@ -272,24 +272,13 @@ class SupervisorApp(App[int]):
     @work(exclusive=True, group="hub")
     async def listen(self) -> None:
         """Connect if needed, follow every session and apply every update."""
-        try:
-            if self.client.identity is None:
-                await self.client.connect()
-            # What already happened in calls live now is history: shown, but no bell for it.
-            self._history = {s.id: s.last_seq for s in await self.client.sessions()}
-            await self.client.subscribe("*")
-        except ConsultAssistError as exc:
-            self.apply_update(ConnectionState("failed", str(exc)))
-            return
-        self.apply_update(ConnectionState("connected", self.config.server))
-        async for update in self.client.updates():
-            try:
-                self.apply_update(update)
-            except NoMatches:
-                # The panels are composed once and never removed while the app runs, so a
-                # missing one means the app is being torn down under this worker: stop here.
-                log.debug("app closing; %s not applied", update)
-                return
+        await follow(
+            self.client,
+            "*",
+            server=self.config.server,
+            apply=self.apply_update,
+            history=self._history,
+        )
 
     def apply_update(self, update: Update) -> None:
         """Apply one event or connection change; an event already applied changes nothing."""
