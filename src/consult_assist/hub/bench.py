@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 import random
 import statistics
 import tempfile
@@ -86,8 +87,6 @@ def _rss_mb(pid: int) -> float:
 def _cpu_s(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
         fields = fh.read().rsplit(")", 1)[1].split()
-    import os
-
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

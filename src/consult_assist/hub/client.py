@@ -201,12 +201,8 @@ class WebSocketHubClient:
         try:
             raw = await asyncio.wait_for(ws.recv(), self._timeout)
         except Exception:
-            code = getattr(getattr(ws, "close_code", None), "__int__", lambda: None)()
-            await ws.close()
-            if code in (CLOSE_UNAUTHORIZED, CLOSE_AUTH_TIMEOUT) or ws.close_code in (
-                CLOSE_UNAUTHORIZED,
-                CLOSE_AUTH_TIMEOUT,
-            ):
+            await ws.close()  # a no-op when the server closed first; its code is kept
+            if ws.close_code in (CLOSE_UNAUTHORIZED, CLOSE_AUTH_TIMEOUT):
                 raise AuthError(
                     f"the server at {self.url} refused the token ({ws.close_reason})"
                 ) from None
