@@ -256,6 +256,7 @@ class FakeHubClient:
         training: bool = False,
         for_handler: str = "",
         meta: Mapping[str, Any] | None = None,
+        source_rate: int | None = None,
     ) -> str:
         self._call("start_session", rate, channels, tuple(speakers), training, dict(meta or {}))
         self._started += 1

@@ -19,8 +19,14 @@ def test_commands_parse_with_their_id() -> None:
     )
     assert ref == "7"
     assert command == p.StartSession(
-        rate=8000, channels=2, speakers=("caller", "handler"), for_handler="sato"
+        rate=8000,
+        source_rate=8000,
+        channels=2,
+        speakers=("caller", "handler"),
+        for_handler="sato",
     )
+    command, _ = p.parse_command('{"v":1,"type":"session.start","source_rate":8000}')
+    assert command == p.StartSession(rate=16_000, source_rate=8_000)
     command, _ = p.parse_command('{"v":1,"type":"subscribe","session":"*","after":{"a":3}}')
     assert command == p.Subscribe("*", {"a": 3})
     command, _ = p.parse_command('{"v":1,"type":"subscribe","session":"s1","after":4}')

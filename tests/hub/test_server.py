@@ -165,12 +165,13 @@ async def test_a_trainer_replay_is_training_and_reaches_the_named_handler(server
     mine, other = Collector(sato), Collector(suzuki)
     await sato.subscribe("mine")
     await suzuki.subscribe("mine")
-    session = await kato.start_session(for_handler="sato", meta={"file": "x.flac"})
+    session = await kato.start_session(for_handler="sato", meta={"file": "x.wav"}, source_rate=8000)
     await stream(kato, call_frames(1))
     await kato.end_session(session)
     events = await mine.wait_for(ended(session))
     assert events[0].meta["training"] is True  # type: ignore[attr-defined]
     assert events[0].meta["started_by"] == "kato"  # type: ignore[attr-defined]
+    assert events[0].meta["source_rate"] == 8000  # type: ignore[attr-defined]
     assert other.events == []
     with pytest.raises(AccessError):
         await sato.start_session(for_handler="suzuki")

@@ -105,6 +105,7 @@ class HubClient(Protocol):
         training: bool = False,
         for_handler: str = "",
         meta: Mapping[str, Any] | None = None,
+        source_rate: int | None = None,
     ) -> str:
         """Open a session whose audio this client will send; returns the session id."""
         ...
@@ -380,6 +381,7 @@ class WebSocketHubClient:
         training: bool = False,
         for_handler: str = "",
         meta: Mapping[str, Any] | None = None,
+        source_rate: int | None = None,
     ) -> str:
         message: dict[str, Any] = {
             "type": "session.start",
@@ -392,6 +394,8 @@ class WebSocketHubClient:
         }
         if for_handler:
             message["for"] = for_handler
+        if source_rate is not None:
+            message["source_rate"] = source_rate
         data = await self._request(message)
         session = str(data["session"])
         if session not in self._targets:

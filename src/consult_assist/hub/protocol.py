@@ -76,6 +76,8 @@ class StartSession:
     """Open a live session whose audio this connection will send as binary frames."""
 
     rate: int = 16_000
+    source_rate: int = 16_000
+    """The rate of the recording before the client resampled it (8000 = telephone audio)."""
     channels: int = 1
     speakers: tuple[str, ...] = ("",)
     training: bool = False
@@ -253,6 +255,7 @@ def _start(data: Mapping[str, Any]) -> StartSession:
         raise ProtocolError("session.start: meta must be an object under 4 kB", "bad_field")
     return StartSession(
         rate=rate,
+        source_rate=_int(data, "source_rate", rate, 1_000, 384_000),
         channels=channels,
         speakers=tuple(speakers_raw),
         training=training,

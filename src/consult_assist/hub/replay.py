@@ -58,7 +58,8 @@ async def replay_file(
     """
     from consult_assist.audio.sources import load_call
 
-    call = (await asyncio.to_thread(load_call, path, split_stereo=split_stereo)).audio
+    loaded = await asyncio.to_thread(load_call, path, split_stereo=split_stereo)
+    call = loaded.audio
     length = max(len(c) for c in call.channels)
     # Every wire frame carries all channels, so they must be equally long.
     audio = CallAudio(tuple(np.pad(c, (0, length - len(c))) for c in call.channels), call.speakers)
@@ -68,6 +69,7 @@ async def replay_file(
         speakers=audio.speakers,
         training=training,
         for_handler=for_handler,
+        source_rate=loaded.source_rate,  # an 8 kHz recording is telephone audio: VAD tuning
         meta={"source": "file", "file": path.name, "duration_s": round(length / SAMPLE_RATE, 2)},
     )
     _spawn(_stream(client, session, audio, frame_s, speed, on_done), session)

@@ -330,7 +330,7 @@ class Connection:
         handle = self.hub.open_call(
             source=str(command.meta.get("source", "websocket")),
             speakers=command.speakers,
-            source_rate=command.rate,
+            source_rate=command.source_rate,
             meta={k: v for k, v in command.meta.items() if k != "source"},
             owner=owner,
             started_by=self.who.name,
