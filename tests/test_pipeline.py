@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 
 from consult_assist.asr.service import AsrService
-from consult_assist.frames import (
+from consult_assist.audio.calls import CallAudio, channels_for
+from consult_assist.events import (
     ErrorEvent,
     Event,
     SessionEnded,
@@ -11,7 +12,7 @@ from consult_assist.frames import (
     TranscriptFinal,
     TranscriptPartial,
 )
-from consult_assist.pipeline import CallAudio, channels_for, live_call, simulated_call
+from consult_assist.pipeline import live_call, simulated_call
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
 
 

@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from consult_assist import frames, wire
+from consult_assist import events, wire
 from consult_assist.errors import ProtocolError
 
-SAMPLES: list[frames.Event] = [
-    frames.SessionStarted(session="s", seq=1, meta={"source": "file"}),
-    frames.TranscriptPartial(
+SAMPLES: list[events.Event] = [
+    events.SessionStarted(session="s", seq=1, meta={"source": "file"}),
+    events.TranscriptPartial(
         session="s",
         seq=2,
         at=1.5,
@@ -20,7 +20,7 @@ SAMPLES: list[frames.Event] = [
         stable=2,
         speaker="caller",
     ),
-    frames.TranscriptFinal(
+    events.TranscriptFinal(
         session="s",
         seq=3,
         at=2.0,
@@ -31,33 +31,33 @@ SAMPLES: list[frames.Event] = [
         latency_s=0.4,
         avg_logprob=-0.2,
     ),
-    frames.Suggestion(
+    events.Suggestion(
         session="s",
         seq=4,
         items=(
-            frames.SuggestionItem(
+            events.SuggestionItem(
                 id="neighbour-crying", title="泣き声", score=3.2, matched=("泣き声",), excerpt="…"
             ),
         ),
     ),
-    frames.Alert(session="s", seq=5, level="critical", word="死にたい", segment="もう死にたい"),
-    frames.Checklist(
+    events.Alert(session="s", seq=5, level="critical", word="死にたい", segment="もう死にたい"),
+    events.Checklist(
         session="s",
         seq=6,
-        covered=(frames.CheckItem(id="child-age", label="年齢", evidence="三歳"),),
-        missing=(frames.CheckItem(id="injury", label="けが"),),
+        covered=(events.CheckItem(id="child-age", label="年齢", evidence="三歳"),),
+        missing=(events.CheckItem(id="injury", label="けが"),),
     ),
-    frames.HelpRequest(session="s", seq=7, reason="判断に迷う", by="h1"),
-    frames.Advice(session="s", seq=8, text="110番を", by="sv"),
-    frames.Note(session="s", seq=9, text="メモ"),
-    frames.ErrorEvent(session="s", seq=10, code="decode", message="失敗"),
-    frames.Ack(session="s", seq=11, ref=7, kind="help.request", by="sv"),
-    frames.SessionEnded(session="s", seq=12, reason="end"),
+    events.HelpRequest(session="s", seq=7, reason="判断に迷う", by="h1"),
+    events.Advice(session="s", seq=8, text="110番を", by="sv"),
+    events.Note(session="s", seq=9, text="メモ"),
+    events.ErrorEvent(session="s", seq=10, code="decode", message="失敗"),
+    events.Ack(session="s", seq=11, ref=7, kind="help.request", by="sv"),
+    events.SessionEnded(session="s", seq=12, reason="end"),
 ]
 
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda e: e.type)
-def test_roundtrip(event: frames.Event) -> None:
+def test_roundtrip(event: events.Event) -> None:
     text = wire.encode_event(event)
     data = json.loads(text)
     assert data["v"] == 1 and data["type"] == event.type and data["seq"] == event.seq
@@ -65,7 +65,7 @@ def test_roundtrip(event: frames.Event) -> None:
 
 
 def test_every_event_type_is_covered() -> None:
-    assert {e.type for e in SAMPLES} == set(frames.EVENT_TYPES)
+    assert {e.type for e in SAMPLES} == set(events.EVENT_TYPES)
 
 
 def test_japanese_stays_readable() -> None:
@@ -89,7 +89,7 @@ def test_bad_messages(text: str, message: str) -> None:
 
 
 def test_sequencer_counts_from_one() -> None:
-    seq = frames.Sequencer()
-    stamped = [seq.stamp(frames.Note(session="s", text=str(i))) for i in range(3)]
+    seq = events.Sequencer()
+    stamped = [seq.stamp(events.Note(session="s", text=str(i))) for i in range(3)]
     assert [e.seq for e in stamped] == [1, 2, 3]
     assert seq.last == 3

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tests" / "tui"))
 
 from sample_call import call_events  # noqa: E402
 
-from consult_assist.frames import Advice, HelpRequest, TranscriptFinal  # noqa: E402
+from consult_assist.events import Advice, HelpRequest, TranscriptFinal  # noqa: E402
 from consult_assist.testing import FakeHubClient  # noqa: E402
 from consult_assist.tui.config import TuiConfig  # noqa: E402
 

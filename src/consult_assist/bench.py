@@ -25,11 +25,12 @@ from consult_assist import paths
 from consult_assist.asr.cer import cer
 from consult_assist.asr.simulate import SimulationStats
 from consult_assist.asr.whisper import WhisperTranscriber
+from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.file import read_audio
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
 from consult_assist.errors import ConfigError
-from consult_assist.frames import TranscriptFinal, TranscriptPartial
-from consult_assist.pipeline import CallAudio, simulated_call
+from consult_assist.events import TranscriptFinal, TranscriptPartial
+from consult_assist.pipeline import simulated_call
 
 __all__ = ["add_noise", "percentile", "run_asr_bench", "stream_once"]
 

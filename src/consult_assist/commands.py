@@ -17,7 +17,7 @@ from consult_assist.asr.models import install_default_model, installed_models, r
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.segmenter import SegmenterOptions
 from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
-from consult_assist.frames import (
+from consult_assist.events import (
     Alert,
     Checklist,
     Event,
@@ -155,8 +155,9 @@ def recognizer_options(args: argparse.Namespace, *, source_rate: int = 16000) ->
 
 
 def transcribe(args: argparse.Namespace, out: TextIO) -> int:
+    from consult_assist.audio.calls import channels_for
     from consult_assist.audio.file import read_audio
-    from consult_assist.pipeline import channels_for, live_call, simulated_call
+    from consult_assist.pipeline import live_call, simulated_call
 
     audio = read_audio(args.file)  # fails fast, before the model loads
     call = channels_for(audio.channels, split=args.split_channels)

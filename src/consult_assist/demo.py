@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from consult_assist import paths
 from consult_assist.config import ServerConfig
 from consult_assist.errors import ConfigError
-from consult_assist.frames import SessionEnded
+from consult_assist.events import SessionEnded
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
 from consult_assist.hub.serve import RunningServer, run_server

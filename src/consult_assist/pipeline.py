@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -21,14 +20,14 @@ from consult_assist.asr.recognizer import RecognizerOptions, StreamingRecognizer
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.simulate import SimulationStats, simulate
 from consult_assist.asr.vad import SileroVad, SpeechDetector
-from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, mix
-from consult_assist.frames import Event, Sequencer, SessionEnded, SessionStarted
+from consult_assist.audio.calls import CallAudio
+from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
+from consult_assist.audio.sources import paced_frames
+from consult_assist.events import Event, Sequencer, SessionEnded, SessionStarted
 
 __all__ = [
-    "CallAudio",
     "Knowledge",
     "LiveCall",
-    "channels_for",
     "live_call",
     "make_recognizers",
     "simulated_call",
@@ -41,19 +40,6 @@ class Knowledge(Protocol):
     """What the pipeline needs of the knowledge engine: transcript event in, events out."""
 
     def feed(self, event: Event) -> list[Event]: ...
-
-
-@dataclass(frozen=True)
-class CallAudio:
-    """The audio of one call: one 16 kHz array per speaker-labelled channel."""
-
-    channels: tuple[FloatArray, ...]
-    speakers: tuple[str, ...] = ("",)
-    meta: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def duration_s(self) -> float:
-        return max((len(c) for c in self.channels), default=0) / SAMPLE_RATE
 
 
 def make_recognizers(
@@ -259,8 +245,6 @@ async def live_call(
     )
 
     async def feed() -> None:
-        from consult_assist.audio.sources import paced_frames
-
         async for channel, samples in paced_frames(audio, speed=speed, frame_s=frame_s):
             call.push(channel, samples)
         await call.finish()
@@ -275,12 +259,3 @@ async def live_call(
     finally:
         feeder.cancel()
     yield seq.stamp(SessionEnded(session=session, at=call.received_s))
-
-
-def channels_for(
-    channels: Sequence[FloatArray], *, split: bool, speakers: Sequence[str] = ("caller", "handler")
-) -> CallAudio:
-    """A call's audio from decoded channels: split stereo into speakers, or mix to mono."""
-    if split and len(channels) == 2:
-        return CallAudio(tuple(channels), tuple(speakers[:2]))
-    return CallAudio((mix(channels),), ("",))

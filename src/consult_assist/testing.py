@@ -24,7 +24,7 @@ from consult_assist.asr.decoding import DecodeRequest, DecodeResult
 from consult_assist.asr.vad import CHUNK
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
 from consult_assist.errors import AccessError, ConsultAssistError
-from consult_assist.frames import (
+from consult_assist.events import (
     Ack,
     Advice,
     Event,

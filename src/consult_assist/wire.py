@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from consult_assist.errors import ProtocolError
-from consult_assist.frames import (
+from consult_assist.events import (
     EVENT_TYPES,
     CheckItem,
     Checklist,

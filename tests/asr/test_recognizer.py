@@ -5,7 +5,7 @@ import numpy as np
 from consult_assist.asr.decoding import DecodeRequest, DecodeResult
 from consult_assist.asr.recognizer import RecognizerOptions, StreamingRecognizer
 from consult_assist.asr.segmenter import SegmenterOptions
-from consult_assist.frames import Event, TranscriptFinal, TranscriptPartial
+from consult_assist.events import Event, TranscriptFinal, TranscriptPartial
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
 
 FRAME = 320

@@ -4,7 +4,7 @@ import numpy as np
 
 from consult_assist.asr.recognizer import RecognizerOptions, StreamingRecognizer
 from consult_assist.asr.simulate import SimulationStats, simulate
-from consult_assist.frames import TranscriptFinal, TranscriptPartial
+from consult_assist.events import TranscriptFinal, TranscriptPartial
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
 
 

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
+from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.mic import open_microphone
 from consult_assist.audio.pcm import SAMPLE_RATE
 from consult_assist.audio.sources import load_call, paced_frames, stream_file, stream_microphone
 from consult_assist.errors import ConfigError, UnsupportedAudioError
-from consult_assist.pipeline import CallAudio
 
 if TYPE_CHECKING:
     from conftest import FakeSoundDevice

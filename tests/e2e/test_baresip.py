@@ -15,7 +15,7 @@ import pytest
 
 from consult_assist.audio.g711 import ulaw_decode
 from consult_assist.audio.pcm import SAMPLE_RATE, Resampler, int16_to_float
-from consult_assist.audio.sipserver import SipServer
+from consult_assist.sip.server import SipServer
 from consult_assist.testing import RecordingSink
 
 pytestmark = [

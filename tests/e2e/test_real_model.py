@@ -15,9 +15,10 @@ from consult_assist.asr.cer import cer
 from consult_assist.asr.models import install_default_model
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
+from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.file import read_audio
-from consult_assist.frames import SessionEnded, SessionStarted, TranscriptFinal, TranscriptPartial
-from consult_assist.pipeline import CallAudio, simulated_call
+from consult_assist.events import SessionEnded, SessionStarted, TranscriptFinal, TranscriptPartial
+from consult_assist.pipeline import simulated_call
 
 pytestmark = pytest.mark.model
 

@@ -22,13 +22,13 @@ from consult_assist.asr.cer import cer
 from consult_assist.asr.models import install_default_model
 from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
 from consult_assist.audio.g711 import alaw_encode, ulaw_decode
-from consult_assist.audio.sipserver import SipConfig, SipServer
 from consult_assist.commands import recognizer_options
 from consult_assist.config import ServerConfig
-from consult_assist.frames import Event, TranscriptFinal
+from consult_assist.events import Event, TranscriptFinal
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import WebSocketHubClient
 from consult_assist.hub.serve import RunningServer, _SipSink, run_server
+from consult_assist.sip.server import SipConfig, SipServer
 
 pytestmark = [
     pytest.mark.model,

@@ -21,7 +21,7 @@ import pytest
 
 from consult_assist.audio.g711 import alaw_encode, ulaw_decode
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, Resampler, int16_to_float
-from consult_assist.audio.sipserver import SipConfig, SipServer
+from consult_assist.sip.server import SipConfig, SipServer
 from consult_assist.testing import RecordingSink
 
 pytestmark = [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.config import ServerConfig
-from consult_assist.frames import Event
+from consult_assist.events import Event
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
 from consult_assist.hub.replay import pcm_frames

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from consult_assist.cli import main
-from consult_assist.frames import Sequencer, SessionEnded, SessionStarted, TranscriptFinal
+from consult_assist.events import Sequencer, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub.store import Store
 
 

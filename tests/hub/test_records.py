@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from consult_assist.errors import ConsultAssistError
-from consult_assist.frames import (
+from consult_assist.events import (
     Ack,
     Advice,
     Alert,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consult_assist.frames import TranscriptFinal, TranscriptPartial
+from consult_assist.events import TranscriptFinal, TranscriptPartial
 from consult_assist.knowledge.alerts import AlertMatcher, AlertTracker
 from consult_assist.knowledge.engine import KnowledgeBase
 
@@ -84,7 +84,7 @@ def test_one_kanji_read_another_way_does_not_fire_alone() -> None:
     """字 can be read アザ; alone it must not raise あざ (it did, on every 名前の字)."""
     from pathlib import Path
 
-    from consult_assist.frames import TranscriptFinal
+    from consult_assist.events import TranscriptFinal
     from consult_assist.knowledge.engine import KnowledgeEngine
     from consult_assist.knowledge.manual import load_manual
 

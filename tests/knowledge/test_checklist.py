@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consult_assist.frames import TranscriptFinal
+from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.checklist import ChecklistTracker
 from consult_assist.knowledge.engine import KnowledgeBase
 

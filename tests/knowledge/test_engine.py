@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from consult_assist.errors import ManualError
-from consult_assist.frames import (
+from consult_assist.events import (
     Alert,
     Checklist,
     Note,

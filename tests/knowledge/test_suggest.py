@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consult_assist.frames import Suggestion
+from consult_assist.events import Suggestion
 from consult_assist.knowledge.index import Ranked
 from consult_assist.knowledge.manual import Manual
 from consult_assist.knowledge.suggest import Suggester, SuggestOptions

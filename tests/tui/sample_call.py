@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consult_assist.frames import (
+from consult_assist.events import (
     Alert,
     CheckItem,
     Checklist,

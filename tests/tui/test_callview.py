@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sample_call import SUGGESTIONS, call_events, stamp
 
-from consult_assist.frames import (
+from consult_assist.events import (
     Ack,
     Advice,
     Alert,

@@ -11,7 +11,7 @@ from textual.widgets import Input, Markdown, OptionList, Static
 from tuitools import QUIET, settle, until
 
 from consult_assist.errors import AudioError, AuthError, ConsultAssistError
-from consult_assist.frames import Ack, Advice, Suggestion, TranscriptFinal, TranscriptPartial
+from consult_assist.events import Ack, Advice, Suggestion, TranscriptFinal, TranscriptPartial
 from consult_assist.hub.client import ConnectionState, HubClient, ManualSection
 from consult_assist.testing import FakeHubClient
 from consult_assist.tui.handler import HandlerApp, make_handler_app

@@ -14,7 +14,7 @@ from sample_call import call_events
 from textual.pilot import Pilot
 from tuitools import QUIET, clock, settle
 
-from consult_assist.frames import Advice, HelpRequest
+from consult_assist.events import Advice, HelpRequest
 from consult_assist.testing import FakeHubClient
 from consult_assist.tui.handler import make_handler_app
 from consult_assist.tui.supervisor import make_supervisor_app

@@ -9,7 +9,7 @@ from sample_call import call_events
 from textual.widgets import Input
 from tuitools import QUIET, clock, settle, until
 
-from consult_assist.frames import (
+from consult_assist.events import (
     Advice,
     Alert,
     HelpRequest,

@@ -26,7 +26,7 @@ from consult_assist.asr.guards import GuardOptions, check
 from consult_assist.asr.segmenter import Segmenter, SegmenterOptions, SpeechEnd, SpeechStart
 from consult_assist.asr.vad import CHUNK, SpeechDetector
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
-from consult_assist.frames import ErrorEvent, Event, TranscriptFinal, TranscriptPartial
+from consult_assist.events import ErrorEvent, Event, TranscriptFinal, TranscriptPartial
 
 __all__ = ["RecognizerOptions", "RecognizerStats", "StreamingRecognizer"]
 

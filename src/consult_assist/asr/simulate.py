@@ -20,7 +20,7 @@ from consult_assist.asr.decoding import DecodeRequest, DecodeResult, Transcriber
 from consult_assist.asr.recognizer import StreamingRecognizer
 from consult_assist.asr.scheduler import DecodeQueue
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
-from consult_assist.frames import Event
+from consult_assist.events import Event
 
 __all__ = ["SimulationStats", "simulate"]
 

@@ -4,7 +4,7 @@ The frame shape everything here shares: ``(channel, samples)``, the channel inde
 call's speakers and 16 kHz float32 mono samples (``frame_s`` long, the last one shorter).
 :func:`paced_frames` yields them for any consumer (a websocket replay converts each to 16-bit
 PCM itself); :func:`stream_file` and :func:`stream_microphone` push them into a
-:class:`~consult_assist.hub.sink.CallHandle`.
+:class:`~consult_assist.audio.calls.CallHandle`.
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from consult_assist.audio.calls import CallAudio, CallHandle, CallSink, channels_for
 from consult_assist.audio.file import read_audio
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
 from consult_assist.errors import ConfigError
-from consult_assist.pipeline import CallAudio, channels_for
 
 if TYPE_CHECKING:
     from consult_assist.audio.mic import MicSource
-    from consult_assist.hub.sink import CallHandle, CallSink
 
 __all__ = [
     "FileCall",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from consult_assist.errors import AccessError, AuthError, ConsultAssistError, ProtocolError
-from consult_assist.frames import Event
+from consult_assist.events import Event
 from consult_assist.hub.access import Identity
 from consult_assist.hub.protocol import CLOSE_AUTH_TIMEOUT, CLOSE_UNAUTHORIZED
 from consult_assist.wire import VERSION, event_from_dict

@@ -4,7 +4,7 @@ Every event of every session passes through :meth:`Hub.publish`, on the event lo
 stamped with the session's next ``seq``, committed to the store, and only then handed to each
 listener that wants it (the websocket connections). Delivery to a listener never waits: a
 listener queues and sends on its own. Sources (websocket audio, SIP, microphone) open calls
-through :meth:`Hub.open_call` (the :class:`~consult_assist.hub.sink.CallSink` port).
+through :meth:`Hub.open_call` (the :class:`~consult_assist.audio.calls.CallSink` port).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import FloatArray
 from consult_assist.errors import ConsultAssistError, StoreError
-from consult_assist.frames import (
+from consult_assist.events import (
     Event,
     Sequencer,
     SessionEnded,
@@ -58,7 +58,7 @@ class _Live:
 
 
 class _Handle:
-    """The :class:`~consult_assist.hub.sink.CallHandle` of one live call."""
+    """The :class:`~consult_assist.audio.calls.CallHandle` of one live call."""
 
     def __init__(self, hub: Hub, live: _Live) -> None:
         self._hub = hub

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from consult_assist.errors import RecordError
-from consult_assist.frames import (
+from consult_assist.events import (
     Ack,
     Advice,
     Alert,

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
 from consult_assist.hub.client import HubClient
-from consult_assist.pipeline import CallAudio
 
 __all__ = ["pcm_frames", "replay_file", "stream_microphone"]
 

@@ -17,12 +17,12 @@ from consult_assist.asr.decoding import Transcriber
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
+from consult_assist.audio.calls import CallHandle
 from consult_assist.config import ServerConfig
 from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import TokenBook, default_tokens_path
 from consult_assist.hub.hub import Hub
 from consult_assist.hub.server import ConnectionLimits, serve_hub
-from consult_assist.hub.sink import CallHandle
 from consult_assist.hub.store import Store, default_db_path
 
 __all__ = ["RunningServer", "run_server", "tls_context"]
@@ -163,7 +163,7 @@ class _SipSink:
 
 async def _start_sip(hub: Hub, where: str) -> Any:
     """Start the SIP user agent server (UDP and TCP) feeding ``hub``."""
-    from consult_assist.audio.sipserver import SipServer
+    from consult_assist.sip.server import SipServer
 
     host, _, port = where.rpartition(":")
     if not host or not port.isdigit():

@@ -24,8 +24,8 @@ import numpy as np
 from consult_assist import __version__
 from consult_assist.audio.pcm import Resampler, int16_to_float
 from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError
-from consult_assist.frames import Ack as AckEvent
-from consult_assist.frames import Advice, Event, HelpRequest, Note
+from consult_assist.events import Ack as AckEvent
+from consult_assist.events import Advice, Event, HelpRequest, Note
 from consult_assist.hub import protocol as p
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, check
 from consult_assist.hub.auth import TokenBook

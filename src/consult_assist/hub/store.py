@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from consult_assist.errors import StoreError
-from consult_assist.frames import Event, SessionEnded, SessionStarted
+from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.paths import data_dir
 from consult_assist.wire import encode_event, event_from_dict
 

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from consult_assist.frames import Alert, AlertLevel, TranscriptFinal, TranscriptPartial
+from consult_assist.events import Alert, AlertLevel, TranscriptFinal, TranscriptPartial
 from consult_assist.knowledge.manual import AttentionWord
 from consult_assist.knowledge.phrase import PhraseOptions, PhraseSet, Span, Target
 from consult_assist.knowledge.text import Analysis

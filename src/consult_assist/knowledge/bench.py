@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from consult_assist.frames import Suggestion, TranscriptFinal, TranscriptPartial
+from consult_assist.events import Suggestion, TranscriptFinal, TranscriptPartial
 from consult_assist.knowledge.engine import KnowledgeBase, KnowledgeEngine
 from consult_assist.knowledge.evaluate import evaluate_attention, evaluate_lookup, read_jsonl
 from consult_assist.knowledge.manual import Manual, Section, load_manual

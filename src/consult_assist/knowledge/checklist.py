@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from consult_assist.frames import CheckItem, Checklist, TranscriptFinal
+from consult_assist.events import CheckItem, Checklist, TranscriptFinal
 from consult_assist.knowledge.manual import ChecklistItem
 from consult_assist.knowledge.phrase import PhraseOptions, PhraseSet, Target
 

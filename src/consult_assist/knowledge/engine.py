@@ -2,7 +2,7 @@
 
 Sans-I/O: :meth:`KnowledgeEngine.feed` takes one :class:`TranscriptPartial` or
 :class:`TranscriptFinal` and returns the events it causes, stamped with the input's session
-and ``at`` (``seq`` is left 0 for the pipeline's :class:`~consult_assist.frames.Sequencer`).
+and ``at`` (``seq`` is left 0 for the pipeline's :class:`~consult_assist.events.Sequencer`).
 Everything derived from the manual lives in one immutable :class:`KnowledgeBase`, shared by
 every call and swapped whole when the manual is reloaded; per-call state (alerts raised,
 checklist coverage, suggestion context) survives the swap.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from consult_assist.frames import (
+from consult_assist.events import (
     Checklist,
     Event,
     SessionEnded,

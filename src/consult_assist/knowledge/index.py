@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
-from consult_assist.frames import SuggestionItem
+from consult_assist.events import SuggestionItem
 from consult_assist.knowledge.manual import Manual, Section
 from consult_assist.knowledge.postings import FloatArray, IntArray, Postings
 from consult_assist.knowledge.terms import (

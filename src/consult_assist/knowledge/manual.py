@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from consult_assist.errors import ManualError
-from consult_assist.frames import AlertLevel
+from consult_assist.events import AlertLevel
 from consult_assist.knowledge import manual_parse as parse
 from consult_assist.knowledge.manual_parse import Problem
 

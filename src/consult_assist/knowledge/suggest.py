@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from consult_assist.frames import Speaker, Suggestion, SuggestionItem
+from consult_assist.events import Speaker, Suggestion, SuggestionItem
 from consult_assist.knowledge.index import Ranked
 from consult_assist.knowledge.manual import Section
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from consult_assist.frames import (
+from consult_assist.events import (
     Ack,
     Advice,
     Alert,

@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Static
 
 from consult_assist.errors import ConsultAssistError
-from consult_assist.frames import Alert, Event, Note, SessionEnded, SessionStarted
+from consult_assist.events import Alert, Event, Note, SessionEnded, SessionStarted
 from consult_assist.hub.client import ConnectionState, HubClient, Update
 from consult_assist.tui.callview import CallView
 from consult_assist.tui.config import ReplayStarter, SessionStarter, TuiConfig

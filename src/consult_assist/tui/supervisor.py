@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from consult_assist.errors import ConsultAssistError
-from consult_assist.frames import Alert, SessionEnded
+from consult_assist.events import Alert, SessionEnded
 from consult_assist.hub.client import ConnectionState, HubClient, Update
 from consult_assist.tui.callview import CallView
 from consult_assist.tui.config import TuiConfig

@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from consult_assist.frames import Alert, AlertLevel, CheckItem, SuggestionItem
+from consult_assist.events import Alert, AlertLevel, CheckItem, SuggestionItem
 from consult_assist.hub.client import ConnectionState, Identity
 from consult_assist.tui.callview import LEVEL_RANK, CallView, Line, Part, calm_order
 

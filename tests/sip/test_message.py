@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consult_assist.audio.sip import (
+from consult_assist.errors import SipError
+from consult_assist.sip.message import (
     Headers,
     SipRequest,
     SipResponse,
@@ -19,7 +20,6 @@ from consult_assist.audio.sip import (
     parse_via,
     split_list,
 )
-from consult_assist.errors import SipError
 
 OPTIONS = (
     b"OPTIONS sip:hotline@127.0.0.1 SIP/2.0\r\n"

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from consult_assist.audio.siprec import (
+from consult_assist.errors import SipError
+from consult_assist.sip.siprec import (
     label_speakers,
     parse_metadata,
     split_multipart,
 )
-from consult_assist.errors import SipError
 
 METADATA = """<?xml version="1.0" encoding="UTF-8"?>
 <recording xmlns='urn:ietf:params:xml:ns:recording:1'>

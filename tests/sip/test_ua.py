@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consult_assist.audio.sdp import parse_sdp
-from consult_assist.audio.sip import SipRequest, SipResponse, parse_message, parse_name_addr
-from consult_assist.audio.siptimers import TimerOptions
-from consult_assist.audio.sipua import (
+from consult_assist.sip.message import SipRequest, SipResponse, parse_message, parse_name_addr
+from consult_assist.sip.sdp import parse_sdp
+from consult_assist.sip.timers import TimerOptions
+from consult_assist.sip.ua import (
     CallEnded,
     CallHeld,
     CallOffered,

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from consult_assist.audio.sdp import Codec
-from consult_assist.audio.siptimers import Peer, TimerOptions
+from consult_assist.sip.sdp import Codec
+from consult_assist.sip.timers import Peer, TimerOptions
 
 __all__ = [
     "CallEnded",

@@ -24,8 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from consult_assist.audio import sdp as sdplib
-from consult_assist.audio.sip import (
+from consult_assist.errors import SipError
+from consult_assist.sip import sdp as sdplib
+from consult_assist.sip.message import (
     Headers,
     SipRequest,
     SipResponse,
@@ -37,7 +38,15 @@ from consult_assist.audio.sip import (
     parse_uri,
     parse_via,
 )
-from consult_assist.audio.sipevents import (
+from consult_assist.sip.siprec import (
+    METADATA_TYPE,
+    RecordingMetadata,
+    label_speakers,
+    parse_metadata,
+    split_multipart,
+)
+from consult_assist.sip.timers import Peer, ResponseCache, Retransmit
+from consult_assist.sip.uaevents import (
     CallEnded,
     CallEvent,
     CallHeld,
@@ -49,15 +58,6 @@ from consult_assist.audio.sipevents import (
     StreamOffer,
     UasOptions,
 )
-from consult_assist.audio.siprec import (
-    METADATA_TYPE,
-    RecordingMetadata,
-    label_speakers,
-    parse_metadata,
-    split_multipart,
-)
-from consult_assist.audio.siptimers import Peer, ResponseCache, Retransmit
-from consult_assist.errors import SipError
 
 __all__ = ["ALLOW", "UserAgentServer"]
 

@@ -20,9 +20,9 @@ import numpy as np
 
 from consult_assist.audio.g711 import alaw_decode, ulaw_decode
 from consult_assist.audio.pcm import FloatArray, Resampler, int16_to_float
-from consult_assist.audio.rtp import Gap, JitterBuffer, RtpPacket, is_rtcp, parse_rtp
-from consult_assist.audio.sdp import Codec
 from consult_assist.errors import RtpError
+from consult_assist.sip.rtp import Gap, JitterBuffer, RtpPacket, is_rtcp, parse_rtp
+from consult_assist.sip.sdp import Codec
 
 __all__ = ["MAX_RTP_BYTES", "RtpReceiver"]
 

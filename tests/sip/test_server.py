@@ -8,9 +8,9 @@ import struct
 
 import pytest
 
-from consult_assist.audio.sip import SipResponse, parse_message
-from consult_assist.audio.sipserver import SipConfig, SipServer
 from consult_assist.errors import ConfigError
+from consult_assist.sip.message import SipResponse, parse_message
+from consult_assist.sip.server import SipConfig, SipServer
 from consult_assist.testing import RecordingSink
 
 UNIT = float(os.environ.get("CONSULT_ASSIST_TEST_UNIT", "1.0"))

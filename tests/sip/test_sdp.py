@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consult_assist.audio.sdp import (
+from consult_assist.errors import SdpError
+from consult_assist.sip.sdp import (
     Codec,
     build_answer,
     choose_codec,
@@ -12,7 +13,6 @@ from consult_assist.audio.sdp import (
     negotiate,
     parse_sdp,
 )
-from consult_assist.errors import SdpError
 
 OFFER = (
     "v=0\r\n"

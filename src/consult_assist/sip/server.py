@@ -23,9 +23,13 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from consult_assist.audio.media import MAX_RTP_BYTES, RtpReceiver
-from consult_assist.audio.sip import MAX_MESSAGE_BYTES, StreamFramer
-from consult_assist.audio.sipevents import (
+from consult_assist.audio.calls import CallHandle, CallSink
+from consult_assist.errors import ConfigError, ConsultAssistError, SipError
+from consult_assist.sip.media import MAX_RTP_BYTES, RtpReceiver
+from consult_assist.sip.message import MAX_MESSAGE_BYTES, StreamFramer
+from consult_assist.sip.timers import Peer, TimerOptions
+from consult_assist.sip.ua import UserAgentServer
+from consult_assist.sip.uaevents import (
     CallEnded,
     CallEvent,
     CallHeld,
@@ -34,10 +38,6 @@ from consult_assist.audio.sipevents import (
     CallUpdated,
     UasOptions,
 )
-from consult_assist.audio.siptimers import Peer, TimerOptions
-from consult_assist.audio.sipua import UserAgentServer
-from consult_assist.errors import ConfigError, ConsultAssistError, SipError
-from consult_assist.hub.sink import CallHandle, CallSink
 
 __all__ = ["CallInfo", "SipConfig", "SipServer"]
 

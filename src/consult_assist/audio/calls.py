@@ -1,4 +1,4 @@
-"""The port through which an audio source (SIP, microphone, websocket, file) opens a live call.
+"""A call's audio, and the port through which a source (SIP, mic, websocket, file) opens a call.
 
 A source calls :meth:`CallSink.open_call` when a call starts, pushes 16 kHz float32 audio per
 channel as it arrives, and ends the call once. Everything after that (ASR, knowledge, store,
@@ -8,11 +8,34 @@ fan-out) is the hub's business. All methods are called on the event loop; none b
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from consult_assist.audio.pcm import FloatArray
+from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, mix
 
-__all__ = ["CallHandle", "CallSink"]
+__all__ = ["CallAudio", "CallHandle", "CallSink", "channels_for"]
+
+
+@dataclass(frozen=True)
+class CallAudio:
+    """The audio of one call: one 16 kHz array per speaker-labelled channel."""
+
+    channels: tuple[FloatArray, ...]
+    speakers: tuple[str, ...] = ("",)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        return max((len(c) for c in self.channels), default=0) / SAMPLE_RATE
+
+
+def channels_for(
+    channels: Sequence[FloatArray], *, split: bool, speakers: Sequence[str] = ("caller", "handler")
+) -> CallAudio:
+    """A call's audio from decoded channels: split stereo into speakers, or mix to mono."""
+    if split and len(channels) == 2:
+        return CallAudio(tuple(channels), tuple(speakers[:2]))
+    return CallAudio((mix(channels),), ("",))
 
 
 class CallHandle(Protocol):

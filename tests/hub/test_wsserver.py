@@ -24,7 +24,7 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from consult_assist.errors import AccessError, AuthError, ProtocolError
-from consult_assist.frames import TranscriptFinal
+from consult_assist.events import TranscriptFinal
 from consult_assist.hub.server import ConnectionLimits
 from consult_assist.hub.store import Store
 from consult_assist.wire import event_to_dict

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consult_assist.audio.g711 import ulaw_encode
-from consult_assist.audio.media import RtpReceiver
-from consult_assist.audio.rtp import Gap, JitterBuffer, RtpPacket, is_rtcp, parse_rtp
-from consult_assist.audio.sdp import Codec
 from consult_assist.errors import RtpError
+from consult_assist.sip.media import RtpReceiver
+from consult_assist.sip.rtp import Gap, JitterBuffer, RtpPacket, is_rtcp, parse_rtp
+from consult_assist.sip.sdp import Codec
 
 
 def raw(seq: int, ts: int, payload: bytes = b"\xff" * 160, *, pt: int = 0, ssrc: int = 7) -> bytes:

@@ -20,8 +20,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from consult_assist.audio.sip import Headers, parse_params, parse_uri
 from consult_assist.errors import SipError
+from consult_assist.sip.message import Headers, parse_params, parse_uri
 
 __all__ = [
     "METADATA_TYPE",
