@@ -30,6 +30,7 @@ the files of a full run). Synthesis runs on the CPU, one turn at a time.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import struct
@@ -38,7 +39,7 @@ import time
 import tomllib
 import zlib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +47,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import sample_labels  # noqa: E402  (needs the paths above)
 
 SAMPLE_RATE = 24000
 TEL_RATE = 8000
@@ -61,112 +65,36 @@ MIN_DURATION_S = 60.0
 
 VOICES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 
-# Manual section ids and canonical attention words the scripts may reference (copied from the
-# project's fixed lists; a script naming anything else is rejected).
-SECTION_IDS = frozenset(
-    [
-        "call-opening",
-        "intake-abuse-report",
-        "reporter-anonymity",
-        "reporter-contact",
-        "legal-basis",
-        "line-189",
-        "silent-call",
-        "language-support",
-        "urgent-110-119",
-        "medical-emergency",
-        "shaken-baby",
-        "child-in-car",
-        "safety-check-48h",
-        "abuse-physical",
-        "abuse-psychological",
-        "abuse-sexual",
-        "neglect",
-        "left-alone",
-        "dv-witness",
-        "neighbour-crying",
-        "school-report",
-        "medical-report",
-        "police-referral",
-        "grandparent-caller",
-        "child-caller",
-        "suicide-ideation",
-        "self-harm",
-        "runaway",
-        "night-wandering",
-        "online-contacts",
-        "bullying",
-        "non-attendance",
-        "parenting-exhaustion",
-        "postpartum-depression",
-        "tokutei-ninpu",
-        "developmental-concerns",
-        "disability-child",
-        "parent-suicidal",
-        "parent-substance",
-        "economic-hardship",
-        "custody-dispute",
-        "angry-parent",
-        "sibling-risk",
-        "temporary-protection",
-        "return-home",
-        "handover-municipality",
-        "yotaikyo",
-        "record-writing",
-        "confidentiality",
-        "staff-selfcare",
-    ]
-)
-ATTENTION_WORDS = frozenset(
-    [
-        "死にたい",
-        "自殺",
-        "殺される",
-        "殺す",
-        "血が出て",
-        "意識がない",
-        "息をしていない",
-        "首を絞め",
-        "飛び降り",
-        "刃物",
-        "ぐったり",
-        "殴る",
-        "蹴る",
-        "叩く",
-        "虐待",
-        "警察",
-        "リストカット",
-        "性的な",
-        "閉じ込め",
-        "置き去り",
-        "ご飯を食べさせない",
-        "怒鳴る",
-        "揺さぶ",
-        "やけど",
-        "あざ",
-        "骨折",
-        "家出",
-        "薬を飲",
-        "泣き声",
-        "夜中",
-        "一人で",
-        "学校に来ない",
-        "離婚",
-        "お酒",
-        "育児疲れ",
-        "眠れない",
-        "お金がない",
-        "妊娠",
-    ]
-)
 # Latin letters allowed in turn text (the TTS reads them correctly; checked with phonemize()).
 ALLOWED_LATIN = frozenset({"DV"})
+
+
+@functools.cache
+def manual_ids() -> sample_labels.ManualIds:
+    """Section ids, checklist item ids and attention words, read from manuals/."""
+    return sample_labels.manual_ids(ROOT / "manuals")
+
+
+# The label fields are typed loosely here; tools/sample_labels.py checks what they mean.
+Ref = str | dict[str, str]
 
 
 class Turn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     speaker: Literal["handler", "caller"]
     text: str = Field(min_length=1)
+    answers: list[dict[str, str]] = Field(default_factory=list)
+    declines: list[str] = Field(default_factory=list)
+    asks: list[str] = Field(default_factory=list)
+    attention: list[Ref] = Field(default_factory=list)
+    negated: list[Ref] = Field(default_factory=list)
+    raises: list[Ref] = Field(default_factory=list)
+
+
+class BackgroundTopic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    topic: str
+    note: str = Field(min_length=1)
 
 
 class Script(BaseModel):
@@ -179,6 +107,7 @@ class Script(BaseModel):
     handler_speed: float = Field(default=1.0, ge=0.8, le=1.2)
     topics: list[str] = Field(min_length=1)
     attention_words: list[str] = Field(default_factory=list)
+    background_topic: list[BackgroundTopic] = Field(default_factory=list)
     turn: list[Turn] = Field(min_length=2)
 
     @model_validator(mode="after")
@@ -188,20 +117,28 @@ class Script(BaseModel):
                 raise ValueError(f"unknown voice {v!r}; one of {VOICES}")
         if self.caller_voice == self.handler_voice:
             raise ValueError("caller and handler must use different voices")
-        bad = [t for t in self.topics if t not in SECTION_IDS]
+        ids = manual_ids()
+        bad = [t for t in self.topics if t not in ids.sections]
         if bad:
             raise ValueError(f"unknown section ids: {bad}")
         caller_text = "".join(t.text for t in self.turn if t.speaker == "caller")
         for w in self.attention_words:
-            if w not in ATTENTION_WORDS:
-                raise ValueError(f"{w!r} is not a canonical attention word")
+            if w not in ids.words:
+                raise ValueError(f"{w!r} is not a word of manuals/attention_words.toml")
             if w not in caller_text:
                 raise ValueError(f"attention word {w!r} does not occur in the caller's turns")
         for t in self.turn:
             latin = set(re.findall(r"[A-Za-z0-9０-９Ａ-Ｚａ-ｚ]+", t.text)) - ALLOWED_LATIN
             if latin:
                 raise ValueError(f"write {sorted(latin)} in Japanese (kana/kanji) for the TTS")
+        problems = sample_labels.script_problems(self.labels(), ids)
+        if problems:
+            raise ValueError("labels: " + "; ".join(problems))
         return self
+
+    def labels(self) -> dict[str, object]:
+        """The script as plain data, the form tools/sample_labels.py reads."""
+        return self.model_dump()
 
 
 def load_script(path: Path) -> Script:
@@ -385,7 +322,7 @@ def generate(name: str, script: Script, seed: int, out_dir: Path) -> dict[str, o
     duration = mix.size / SAMPLE_RATE
     write_flac(out_dir / f"{name}.flac", mix)
     (out_dir / f"{name}.tel.wav").write_bytes(mulaw_wav_bytes(telephone(mix)))
-    sidecar: dict[str, object] = {
+    sidecar: dict[str, Any] = {
         "name": name,
         "title": script.title,
         "scenario": script.scenario,
@@ -401,9 +338,12 @@ def generate(name: str, script: Script, seed: int, out_dir: Path) -> dict[str, o
             "seed": seed,
         },
     }
-    text = json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n"
-    (out_dir / f"{name}.json").write_text(text, encoding="utf-8")
+    labels = sample_labels.sidecar_labels(script.labels(), turns)
+    sidecar = sample_labels.with_labels(sidecar, labels)
+    write_sidecar(out_dir / f"{name}.json", sidecar)
     info = verify(name, out_dir, mix.size, turns)
+    problems = sample_labels.sidecar_problems(sidecar, manual_ids())
+    _require(not problems, problems)
     flag = "" if MIN_DURATION_S <= duration <= MAX_DURATION_S else "  !! duration out of range"
     print(
         f"{name}: {duration:.1f} s, {len(turns)} turns, {info}, "
@@ -411,6 +351,24 @@ def generate(name: str, script: Script, seed: int, out_dir: Path) -> dict[str, o
         flush=True,
     )
     return sidecar
+
+
+def write_sidecar(path: Path, sidecar: dict[str, Any]) -> None:
+    path.write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def relabel(name: str, script: Script, out_dir: Path) -> None:
+    """Rewrite the labels of an existing sidecar from its script; no synthesis."""
+    path = out_dir / f"{name}.json"
+    sidecar = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        sidecar = sample_labels.relabel(sidecar, script.labels())
+    except ValueError as e:
+        raise SystemExit(f"{name}: {e}") from None
+    problems = sample_labels.sidecar_problems(sidecar, manual_ids())
+    _require(not problems, problems)
+    write_sidecar(path, sidecar)
+    print(f"{name}: labels rewritten", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -425,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", type=Path, default=ROOT / "samples", help="output folder")
     p.add_argument("--check", action="store_true", help="validate the scripts, synthesise nothing")
+    p.add_argument(
+        "--relabel",
+        action="store_true",
+        help="rewrite only the labels of the existing sidecars from the scripts (no synthesis)",
+    )
     args = p.parse_args(argv)
 
     paths = sorted(args.scripts.glob("*.toml"))
@@ -439,6 +402,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, s in scripts.items():
             chars = sum(len(t.text) for t in s.turn)
             print(f"{name}: ok, {len(s.turn)} turns, {chars} characters")
+        return 0
+    if args.relabel:
+        for name, s in scripts.items():
+            relabel(name, s, args.out)
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     for name, s in scripts.items():  # one at a time: the TTS already uses every core
