@@ -16,11 +16,13 @@ Usage:
     python tools/make_samples.py                      # every script, default seed
     python tools/make_samples.py --only neglect       # one call (repeatable)
     python tools/make_samples.py --seed 7 --check     # validate scripts only, no synthesis
+    python tools/make_samples.py --relabel            # rewrite only the sidecars' labels
 
 For each script ``samples/scripts/<name>.toml`` it writes
     samples/<name>.flac      wideband call: 24 kHz mono 16-bit FLAC, peak about -3 dBFS
     samples/<name>.tel.wav   telephone rendition: 300-3400 Hz, 8 kHz, G.711 mu-law WAV (tag 7)
-    samples/<name>.json      sidecar: script metadata plus per-turn start/end times (seconds)
+    samples/<name>.json      sidecar: script metadata, per-turn start/end times (seconds) and
+                             the ground-truth labels (tools/sample_labels.py)
 
 Output is deterministic for a given ``--seed`` (the gap between turns is the only randomness,
 drawn from a generator seeded with the seed and the call name, so ``--only`` reproduces exactly
