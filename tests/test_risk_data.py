@@ -1,0 +1,492 @@
+"""The labelled risk-assessment data is well formed and agrees with docs/risk.md.
+
+The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
+docs/risk.md, so the data can only use what the page defines. Checked here: the shape of
+tests/data/risk_turns.jsonl (one record per line) and of the whole calls in
+tests/data/risk_calls/ with their labels.json, the minimum counts issue 14 asks for, and that
+each call's labelled tier is the one the documented rules give for its labelled items. Each
+check is also run on deliberately broken copies, to show it fails.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "risk.md"
+TURNS = ROOT / "tests" / "data" / "risk_turns.jsonl"
+CALLS = ROOT / "tests" / "data" / "risk_calls"
+
+STATES = ("該当", "非該当", "未確認")
+SPEAKERS = ("caller", "handler")
+VARIANTS = ("clean", "asr")
+KINDS = (
+    "establishes",
+    "negation",
+    "handler_question",
+    "hypothetical",
+    "other_story",
+    "correction",
+    "neutral",
+)
+RECORD_KEYS = {"id", "turns", "items", "subitems", "severe", "variant", "kind", "note"}
+LABEL_KEYS = {"tier", "items", "severe", "reason"}
+MIN_RECORDS, MIN_ESTABLISHING, MIN_EMPTY, MIN_ASR, MIN_COVER = 100, 80, 20, 30, 3
+MIN_CALLS, MIN_TURNS, MAX_TURNS, MIN_PER_TIER = 14, 20, 60, 3
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What docs/risk.md defines: items, sub-items, tiers (highest first) and rules in order."""
+
+    items: dict[str, str]
+    subitems: dict[str, tuple[tuple[str, ...], bool]]
+    tiers: tuple[str, ...]
+    rules: tuple[tuple[str, str, str], ...]
+
+    def severe(self) -> set[str]:
+        return {s for s, (_, sev) in self.subitems.items() if sev}
+
+
+def parse_spec(markdown: str) -> Spec:
+    """Read the ```risk-ids fenced block; raise ValueError on anything malformed."""
+    found = re.search(r"^```risk-ids\n(.*?)^```", markdown, re.M | re.S)
+    if found is None:
+        raise ValueError("no ```risk-ids block")
+    items: dict[str, str] = {}
+    subitems: dict[str, tuple[tuple[str, ...], bool]] = {}
+    tiers: list[str] = []
+    rules: list[tuple[str, str, str]] = []
+    for line in found.group(1).splitlines():
+        words = line.split()
+        if not words:
+            continue
+        kind, rest = words[0], words[1:]
+        if kind == "item" and len(rest) == 2:
+            _fresh(rest[0], items)
+            items[rest[0]] = rest[1]
+        elif kind == "subitem" and len(rest) in (2, 3):
+            _fresh(rest[0], subitems)
+            if len(rest) == 3 and rest[2] != "severe":
+                raise ValueError(f"bad flag in {line!r}")
+            owners = tuple(rest[1].split(","))
+            unknown = [o for o in owners if o not in items]
+            if unknown:
+                raise ValueError(f"sub-item {rest[0]} names unknown items {unknown}")
+            subitems[rest[0]] = (owners, len(rest) == 3)
+        elif kind == "tier" and len(rest) == 1:
+            if rest[0] in tiers:
+                raise ValueError(f"tier {rest[0]} twice")
+            tiers.append(rest[0])
+        elif kind == "rule" and len(rest) == 3:
+            name, tier, cond = rest
+            if tier not in tiers:
+                raise ValueError(f"rule {name} gives unknown tier {tier}")
+            names = [] if cond in ("severe", "*") else re.split(r"[+|]", cond)
+            if any(n not in items for n in names) or ("+" in cond and "|" in cond):
+                raise ValueError(f"rule {name} has a bad condition {cond!r}")
+            rules.append((name, tier, cond))
+        else:
+            raise ValueError(f"cannot read {line!r}")
+    if not items or not subitems or not tiers or not rules or rules[-1][2] != "*":
+        raise ValueError("the block needs items, sub-items, tiers and rules ending in '*'")
+    return Spec(items, subitems, tuple(tiers), tuple(rules))
+
+
+def _fresh(key: str, seen: dict[str, Any]) -> None:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", key) or key in seen:
+        raise ValueError(f"id {key!r} is not snake_case or is defined twice")
+
+
+def tier_for(spec: Spec, states: dict[str, str], severe: bool) -> tuple[str, str]:
+    """The (tier, rule name) the documented rules give: the first rule that holds."""
+    held = {item for item, state in states.items() if state == "該当"}
+    for name, tier, cond in spec.rules:
+        if cond == "*" or (cond == "severe" and severe):
+            return tier, name
+        if cond == "severe":
+            continue
+        if "|" in cond:
+            if held & set(cond.split("|")):
+                return tier, name
+        elif set(cond.split("+")) <= held:
+            return tier, name
+    raise AssertionError("the rules end in '*', so one always holds")
+
+
+def record_errors(spec: Spec, records: list[dict[str, Any]]) -> list[str]:
+    """Everything wrong with a list of turn records, as sentences; empty when well formed."""
+    errors: list[str] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    for n, rec in enumerate(records, 1):
+        where = f"record {n} ({rec.get('id', '?')})"
+        keys = set(rec)
+        allowed = RECORD_KEYS | ({"source"} if rec.get("variant") == "asr" else set())
+        if not keys >= RECORD_KEYS or not keys <= allowed:
+            errors.append(f"{where}: keys {sorted(keys)}, want {sorted(allowed)}")
+            continue
+        rid = rec["id"]
+        if not isinstance(rid, str) or not re.fullmatch(r"t\d{3,}", rid):
+            errors.append(f"{where}: id must look like t001")
+        elif rid in by_id:
+            errors.append(f"{where}: duplicate id")
+        else:
+            by_id[rid] = rec
+        errors.extend(f"{where}: {e}" for e in _turn_errors(rec["turns"], timed=False))
+        errors.extend(f"{where}: {e}" for e in _label_errors(spec, rec))
+        if rec["variant"] not in VARIANTS:
+            errors.append(f"{where}: variant {rec['variant']!r}")
+        if rec["kind"] not in KINDS:
+            errors.append(f"{where}: kind {rec['kind']!r}")
+        if not isinstance(rec["note"], str) or not rec["note"].strip():
+            errors.append(f"{where}: empty note")
+        speakers = {t.get("speaker") for t in rec["turns"] if isinstance(t, dict)}
+        if speakers == {"handler"} and (rec["items"] or rec["subitems"]):
+            errors.append(f"{where}: only the handler speaks, so nothing can be established")
+    for rec in records:
+        if rec.get("variant") == "asr" and rec.get("id") in by_id:
+            errors.extend(_twin_errors(rec, by_id))
+    return errors
+
+
+def _label_errors(spec: Spec, rec: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    items, subs = rec["items"], rec["subitems"]
+    if not isinstance(items, list) or not isinstance(subs, list):
+        return ["items and subitems must be lists"]
+    if len(set(items)) != len(items) or len(set(subs)) != len(subs):
+        errors.append("an item or sub-item is listed twice")
+    errors += [f"unknown item {i!r}" for i in items if i not in spec.items]
+    errors += [f"unknown sub-item {s!r}" for s in subs if s not in spec.subitems]
+    for s in subs:
+        missing = [i for i in spec.subitems.get(s, ((), False))[0] if i not in items]
+        if missing:
+            errors.append(f"sub-item {s} establishes {missing}, which are not in items")
+    want = any(s in spec.severe() for s in subs)
+    if rec["severe"] is not want:
+        errors.append(f"severe is {rec['severe']!r} but its sub-items say {want}")
+    return errors
+
+
+def _twin_errors(rec: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> list[str]:
+    where = f"asr record {rec['id']}"
+    source = by_id.get(rec.get("source", ""))
+    if source is None or source["variant"] != "clean":
+        return [f"{where}: source {rec.get('source')!r} is not an existing clean record"]
+    errors = []
+    for key in ("items", "subitems", "severe"):
+        a, b = rec[key], source[key]
+        if (sorted(a) if isinstance(a, list) else a) != (sorted(b) if isinstance(b, list) else b):
+            errors.append(f"{where}: {key} differ from its source {source['id']}")
+    if [t["text"] for t in rec["turns"]] == [t["text"] for t in source["turns"]]:
+        errors.append(f"{where}: text is identical to its source")
+    if [t["speaker"] for t in rec["turns"]] != [t["speaker"] for t in source["turns"]]:
+        errors.append(f"{where}: speakers differ from its source")
+    return errors
+
+
+def _turn_errors(turns: Any, *, timed: bool) -> list[str]:
+    if not isinstance(turns, list) or not turns:
+        return ["turns must be a non-empty list"]
+    errors: list[str] = []
+    keys = {"speaker", "text", "at"} if timed else {"speaker", "text"}
+    last = -1.0
+    for n, turn in enumerate(turns, 1):
+        if not isinstance(turn, dict) or set(turn) != keys:
+            errors.append(f"turn {n}: keys must be {sorted(keys)}")
+            continue
+        if turn["speaker"] not in SPEAKERS:
+            errors.append(f"turn {n}: speaker {turn['speaker']!r}")
+        if not isinstance(turn["text"], str) or not turn["text"].strip():
+            errors.append(f"turn {n}: empty text")
+        if timed:
+            at = turn["at"]
+            if isinstance(at, bool) or not isinstance(at, int | float) or at < last:
+                errors.append(f"turn {n}: at {at!r} is not a time after the previous turn")
+            else:
+                last = float(at)
+    return errors
+
+
+def call_errors(
+    spec: Spec, calls: dict[str, list[dict[str, Any]]], labels: dict[str, Any]
+) -> list[str]:
+    """Everything wrong with whole calls and their labels; empty when well formed."""
+    errors: list[str] = []
+    if set(calls) != set(labels):
+        errors.append(
+            f"calls without labels {sorted(set(calls) - set(labels))}, "
+            f"labels without calls {sorted(set(labels) - set(calls))}"
+        )
+    for name in sorted(set(calls) & set(labels)):
+        turns, label = calls[name], labels[name]
+        errors += [f"{name}: {e}" for e in _turn_errors(turns, timed=True)]
+        if not MIN_TURNS <= len(turns) <= MAX_TURNS:
+            errors.append(f"{name}: {len(turns)} turns, want {MIN_TURNS}-{MAX_TURNS}")
+        if not isinstance(label, dict) or set(label) != LABEL_KEYS:
+            errors.append(f"{name}: label keys must be {sorted(LABEL_KEYS)}")
+            continue
+        states = label["items"]
+        if not isinstance(states, dict) or set(states) != set(spec.items):
+            errors.append(f"{name}: items must give a state for each of {sorted(spec.items)}")
+            continue
+        errors += [f"{name}: {i} is {s!r}" for i, s in states.items() if s not in STATES]
+        severe = label["severe"]
+        if not isinstance(severe, list) or not set(severe) <= spec.severe():
+            errors.append(f"{name}: severe must list severe sub-items, got {severe!r}")
+            continue
+        for s in severe:
+            errors += [
+                f"{name}: severe {s} but {i} is not 該当"
+                for i in spec.subitems[s][0]
+                if states[i] != "該当"
+            ]
+        if label["tier"] not in spec.tiers:
+            errors.append(f"{name}: tier {label['tier']!r}")
+            continue
+        tier, rule = tier_for(spec, states, bool(severe))
+        if label["tier"] != tier:
+            errors.append(f"{name}: labelled {label['tier']} but rule {rule} gives {tier}")
+        if not isinstance(label["reason"], str) or not re.search(rf"\b{rule}\b", label["reason"]):
+            errors.append(f"{name}: reason must name the rule that fired ({rule})")
+    return errors
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise AssertionError(f"{path.name} line {n} is not JSON: {e}") from e
+    return rows
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    return parse_spec(DOC.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    return read_jsonl(TURNS)
+
+
+@pytest.fixture(scope="module")
+def calls() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    files = {p.name: read_jsonl(p) for p in sorted(CALLS.glob("*.jsonl"))}
+    return files, json.loads((CALLS / "labels.json").read_text(encoding="utf-8"))
+
+
+def test_the_doc_defines_the_eight_items_of_issue_14_and_four_tiers(spec: Spec) -> None:
+    assert list(spec.items) == [
+        "protection_request",
+        "urgent_situation",
+        "serious_harm",
+        "likely_serious_harm",
+        "recurrence",
+        "child_signs",
+        "parent_factors",
+        "environment",
+    ]
+    assert list(spec.items.values()) == list("①②③④⑤⑥⑦⑧")
+    assert spec.tiers == ("緊急一時保護を検討", "一時保護を検討", "集中的援助", "在宅支援")
+    assert spec.severe() >= {"strangling", "unconscious", "child_suicidal"}
+    assert all(owners for owners, _ in spec.subitems.values())
+
+
+def test_each_item_has_a_sub_item(spec: Spec) -> None:
+    owners = {o for owners, _ in spec.subitems.values() for o in owners}
+    assert owners == set(spec.items)
+
+
+@pytest.mark.parametrize(
+    ("states", "severe", "want"),
+    [
+        ({}, False, ("在宅支援", "R8")),
+        ({}, True, ("緊急一時保護を検討", "R0")),
+        ({"serious_harm": "該当"}, False, ("緊急一時保護を検討", "R1")),
+        ({"urgent_situation": "該当"}, False, ("緊急一時保護を検討", "R2")),
+        ({"protection_request": "該当", "child_signs": "該当"}, False, ("一時保護を検討", "R3")),
+        ({"likely_serious_harm": "該当", "recurrence": "該当"}, False, ("一時保護を検討", "R4")),
+        ({"likely_serious_harm": "該当", "recurrence": "非該当"}, False, ("集中的援助", "R6")),
+        ({"parent_factors": "該当", "environment": "該当"}, False, ("集中的援助", "R5")),
+        ({"environment": "該当", "serious_harm": "未確認"}, False, ("在宅支援", "R7")),
+    ],
+)
+def test_the_documented_rules_give_the_expected_tier(
+    spec: Spec, states: dict[str, str], severe: bool, want: tuple[str, str]
+) -> None:
+    full = dict.fromkeys(spec.items, "未確認") | states
+    assert tier_for(spec, full, severe) == want
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "no block at all",
+        "```risk-ids\nitem a ①\nsubitem s b\ntier T\nrule R T *\n```\n",
+        "```risk-ids\nitem a ①\nitem a ②\nsubitem s a\ntier T\nrule R T *\n```\n",
+        "```risk-ids\nitem a ①\nsubitem s a\ntier T\nrule R U *\n```\n",
+        "```risk-ids\nitem a ①\nsubitem s a\ntier T\nrule R T a\n```\n",
+        "```risk-ids\nitem a ①\nsubitem s a loud\ntier T\nrule R T *\n```\n",
+    ],
+)
+def test_a_malformed_id_block_is_rejected(broken: str) -> None:
+    with pytest.raises(ValueError):
+        parse_spec(broken)
+
+
+def test_the_labelled_turns_are_well_formed(spec: Spec, records: list[dict[str, Any]]) -> None:
+    assert record_errors(spec, records) == []
+
+
+def test_the_labelled_turns_meet_the_issue_s_minimums(records: list[dict[str, Any]]) -> None:
+    establishing = [r for r in records if r["items"]]
+    assert len(records) >= MIN_RECORDS
+    assert len(establishing) >= MIN_ESTABLISHING
+    assert len(records) - len(establishing) >= MIN_EMPTY
+    assert sum(r["variant"] == "asr" for r in records) >= MIN_ASR
+    assert {r["kind"] for r in records} == set(KINDS)
+    assert any(r["severe"] for r in records if r["variant"] == "asr")
+
+
+def test_clean_records_cover_each_item_and_sub_item_three_times(
+    spec: Spec, records: list[dict[str, Any]]
+) -> None:
+    clean = [r for r in records if r["variant"] == "clean"]
+    items = Counter(i for r in clean for i in r["items"])
+    subs = Counter(s for r in clean for s in r["subitems"])
+    assert {i: items[i] for i in spec.items if items[i] < MIN_COVER} == {}
+    assert {s: subs[s] for s in spec.subitems if subs[s] < MIN_COVER} == {}
+
+
+def test_a_handler_question_answered_counts_and_unanswered_does_not(
+    records: list[dict[str, Any]],
+) -> None:
+    questions = [r for r in records if r["kind"] == "handler_question"]
+    assert questions and all(not r["items"] for r in questions)
+    answered = [
+        r
+        for r in records
+        if r["items"] and r["turns"][0]["speaker"] == "handler" and len(r["turns"]) > 1
+    ]
+    assert len(answered) >= 5
+
+
+def test_the_calls_are_well_formed_and_their_tiers_follow_the_rules(
+    spec: Spec, calls: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]
+) -> None:
+    files, labels = calls
+    assert call_errors(spec, files, labels) == []
+
+
+def test_the_calls_spread_over_the_tiers(
+    spec: Spec, calls: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]
+) -> None:
+    files, labels = calls
+    assert len(files) >= MIN_CALLS
+    per_tier = Counter(label["tier"] for label in labels.values())
+    assert {t: per_tier[t] for t in spec.tiers if per_tier[t] < MIN_PER_TIER} == {}
+    assert any(label["severe"] for label in labels.values())
+
+
+def _broken_records(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    clean = next(r for r in records if r["variant"] == "clean" and r["subitems"])
+    twin = next(r for r in records if r["variant"] == "asr")
+    cases: dict[str, Any] = {
+        "duplicate id": [clean, clean],
+        "unknown item": [clean | {"items": [*clean["items"], "danger"]}],
+        "unknown sub-item": [clean | {"subitems": [*clean["subitems"], "slapped"]}],
+        "sub-item without its item": [clean | {"items": []}],
+        "severe flag wrong": [clean | {"severe": not clean["severe"]}],
+        "bad speaker": [clean | {"turns": [{"speaker": "child", "text": "こわい"}]}],
+        "empty text": [clean | {"turns": [{"speaker": "caller", "text": " "}]}],
+        "extra key": [clean | {"score": 0.7}],
+        "bad kind": [clean | {"kind": "guess"}],
+        "bad variant": [clean | {"variant": "noisy"}],
+        "handler alone establishes": [
+            clean | {"turns": [{"speaker": "handler", "text": "叩かれたりしていない？"}]}
+        ],
+        "asr without a source": [clean, {k: v for k, v in twin.items() if k != "source"}],
+        "asr with a missing source": [clean, twin | {"source": "t999"}],
+        "asr labels differ from source": [clean, twin | {"source": clean["id"], "items": []}],
+    }
+    return cases
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "duplicate id",
+        "unknown item",
+        "unknown sub-item",
+        "sub-item without its item",
+        "severe flag wrong",
+        "bad speaker",
+        "empty text",
+        "extra key",
+        "bad kind",
+        "bad variant",
+        "handler alone establishes",
+        "asr without a source",
+        "asr with a missing source",
+        "asr labels differ from source",
+    ],
+)
+def test_a_malformed_turn_record_is_rejected(
+    spec: Spec, records: list[dict[str, Any]], case: str
+) -> None:
+    assert record_errors(spec, _broken_records(records)[case])
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unlabelled call",
+        "bad state",
+        "missing item",
+        "unknown tier",
+        "tier not from the rules",
+        "reason without rule",
+        "time goes back",
+        "too short",
+        "severe not a severe sub-item",
+    ],
+)
+def test_a_malformed_call_or_label_is_rejected(
+    spec: Spec, calls: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]], case: str
+) -> None:
+    files, labels = calls
+    name = next(iter(sorted(files)))
+    turns, label = copy.deepcopy(files[name]), copy.deepcopy(labels[name])
+    one_file, one_label = {name: turns}, {name: label}
+    first_item = next(iter(spec.items))
+    if case == "unlabelled call":
+        one_file["extra.jsonl"] = turns
+    elif case == "bad state":
+        label["items"][first_item] = "はい"
+    elif case == "missing item":
+        del label["items"][first_item]
+    elif case == "unknown tier":
+        label["tier"] = "様子見"
+    elif case == "tier not from the rules":
+        label["tier"] = next(t for t in spec.tiers if t != label["tier"])
+    elif case == "reason without rule":
+        label["reason"] = "seems bad"
+    elif case == "time goes back":
+        turns[-1]["at"] = -1
+    elif case == "too short":
+        del turns[MIN_TURNS - 1 :]
+    elif case == "severe not a severe sub-item":
+        label["severe"] = ["head_face_blow"]
+    assert call_errors(spec, one_file, one_label)
