@@ -15,16 +15,16 @@ from consult_assist.events import Ack, Advice, Suggestion, TranscriptFinal, Tran
 from consult_assist.hub.client import ConnectionState, HubClient, ManualSection
 from consult_assist.testing import FakeHubClient
 from consult_assist.tui.handler import HandlerApp, make_handler_app
-from consult_assist.tui.screens import LineInputScreen, SectionScreen, StartScreen, SummaryScreen
-from consult_assist.tui.widgets import (
-    AdvicePanel,
-    AlertBanner,
-    ChecklistPanel,
-    ConnectionBar,
-    LineRow,
-    SuggestionList,
-    TranscriptView,
-)
+from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.section_screen import SectionScreen
+from consult_assist.tui.screens.start_screen import StartScreen
+from consult_assist.tui.screens.summary_screen import SummaryScreen
+from consult_assist.tui.widgets.advice_panel import AdvicePanel
+from consult_assist.tui.widgets.alert_banner import AlertBanner
+from consult_assist.tui.widgets.checklist_panel import ChecklistPanel
+from consult_assist.tui.widgets.connection_bar import ConnectionBar
+from consult_assist.tui.widgets.suggestion_list import SuggestionList
+from consult_assist.tui.widgets.transcript_view import LineRow, TranscriptView
 
 
 @dataclasses.dataclass

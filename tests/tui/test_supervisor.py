@@ -17,16 +17,15 @@ from consult_assist.events import (
     TranscriptFinal,
 )
 from consult_assist.testing import FakeHubClient
-from consult_assist.tui.screens import LineInputScreen
-from consult_assist.tui.supervisor import (
-    AlertFeed,
-    CallsTable,
-    SupervisorApp,
-    WatchScreen,
-    duration,
-    make_supervisor_app,
-)
-from consult_assist.tui.widgets import AdvicePanel, LineRow, SuggestionList
+from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.watch_screen import WatchScreen
+from consult_assist.tui.supervisor import SupervisorApp, make_supervisor_app
+from consult_assist.tui.widgets.advice_panel import AdvicePanel
+from consult_assist.tui.widgets.alert_feed import AlertFeed
+from consult_assist.tui.widgets.calls_table import CallsTable
+from consult_assist.tui.widgets.richtext import duration
+from consult_assist.tui.widgets.suggestion_list import SuggestionList
+from consult_assist.tui.widgets.transcript_view import LineRow
 
 
 def supervisor() -> tuple[FakeHubClient, SupervisorApp]:

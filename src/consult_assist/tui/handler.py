@@ -15,69 +15,35 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Static
 
 from consult_assist.errors import ConsultAssistError
 from consult_assist.events import Alert, Event, Note, SessionEnded, SessionStarted
 from consult_assist.hub.client import ConnectionState, HubClient, Update
 from consult_assist.tui.callview import CallView
-from consult_assist.tui.config import ReplayStarter, SessionStarter, TuiConfig
 from consult_assist.tui.follow import follow
-from consult_assist.tui.screens import (
-    LineInputScreen,
-    SectionScreen,
-    StartChoice,
-    StartScreen,
-    SummaryScreen,
-)
-from consult_assist.tui.widgets import (
-    CallPanel,
-    ConnectionBar,
-    SuggestionList,
-    TranscriptView,
-)
+from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.section_screen import SectionScreen
+from consult_assist.tui.screens.start_screen import StartChoice, StartScreen
+from consult_assist.tui.screens.summary_screen import SummaryScreen
+from consult_assist.tui.settings import TuiConfig
+from consult_assist.tui.starter import ReplayStarter, SessionStarter
+from consult_assist.tui.widgets.call_panel import CallPanel
+from consult_assist.tui.widgets.connection_bar import ConnectionBar
+from consult_assist.tui.widgets.suggestion_list import SuggestionList
+from consult_assist.tui.widgets.top_bar import TopBar
+from consult_assist.tui.widgets.transcript_view import TranscriptView
 
-__all__ = ["APP_CSS", "HandlerApp", "make_handler_app"]
+__all__ = ["HandlerApp", "make_handler_app"]
 
 log = logging.getLogger(__name__)
-
-APP_CSS = """
-#topbar { height: 1; background: $boost; }
-#call-status { width: 1fr; padding: 0 1; text-style: bold; }
-ConnectionBar { width: auto; padding: 0 1; color: $text-muted; }
-ConnectionBar.-down { background: $warning 40%; color: $text; }
-ConnectionBar.-failed { background: $error 60%; color: $text; }
-CallPanel { height: 1fr; }
-#banner { height: auto; padding: 0 1; }
-#banner.-critical { background: #c00000; color: #ffffff; text-style: bold; }
-#banner.-high { background: #ff8c00; color: #000000; text-style: bold; }
-#banner.-notice { background: #ffd700; color: #000000; }
-#call-body { height: 1fr; }
-#transcript { width: 3fr; border: round $primary; padding: 0 1; }
-#transcript:focus-within { border: round $accent; }
-#transcript .empty { color: $text-muted; }
-#transcript .line { height: auto; }
-#transcript .speaker { width: 7; color: $text-muted; }
-#transcript .speaker.-caller { color: $secondary; text-style: bold; }
-#transcript .speaker.-handler { color: $primary; }
-#transcript .body { width: 1fr; }
-#side { width: 2fr; min-width: 28; }
-#suggestions { height: 2fr; border: round $primary; }
-#suggestions:focus { border: round $accent; }
-#checklist { height: 1fr; border: round $primary; padding: 0 1; overflow-y: auto; }
-#advice { height: auto; max-height: 8; border: round $primary; padding: 0 1; }
-#advice.-unread { border: heavy magenta; }
-#note { border: round $primary; height: 3; }
-#note:focus { border: round $accent; }
-"""
 
 
 class HandlerApp(App[int]):
     """One handler at one phone: the newest live call of the handler on screen."""
 
     TITLE = "consult-assist 対応者"
-    CSS = APP_CSS
+    CSS_PATH = "handler.tcss"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "help_request", "応援要請"),
@@ -104,9 +70,7 @@ class HandlerApp(App[int]):
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="topbar"):
-            yield Static("待機中 — F5 で通話を開始", id="call-status")
-            yield ConnectionBar("接続しています…")
+        yield TopBar("待機中 — F5 で通話を開始", "接続しています…", id="topbar")
         yield CallPanel(limit=self.config.max_suggestions, id="call")
         note = Input(placeholder="メモを入力して Enter（通話記録に残ります）", id="note")
         note.border_title = "メモ"
