@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 from consult_assist.errors import ConsultAssistError
 from consult_assist.events import Alert, Event, Note, SessionEnded, SessionStarted
 from consult_assist.hub.client import ConnectionState, HubClient, Update
+from consult_assist.labels import ROLES, end_reason_label, kind_label, source_label
 from consult_assist.tui.callview import CallView
 from consult_assist.tui.follow import follow
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 class HandlerApp(App[int]):
     """One handler at one phone: the newest live call of the handler on screen."""
 
-    TITLE = "consult-assist 対応者"
+    TITLE = f"consult-assist {ROLES['handler']}"
     CSS_PATH = "handler.tcss"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -150,11 +151,12 @@ class HandlerApp(App[int]):
         self._show_notes(view)
 
     def _status(self, view: CallView) -> None:
-        kind = "研修" if view.training else "本番"
+        kind = kind_label(view.training)
         if view.ended:
             text = f"通話終了（{kind}）— F5 で次の通話を開始"
         else:
             source = str(view.meta.get("source", ""))
+            source = source_label(source) if source else ""
             caller = str(view.meta.get("caller", ""))
             text = f"● {kind}通話中" + (f" ・ {source}" if source else "")
             text += f" ・ {caller}" if caller else ""
@@ -273,7 +275,8 @@ class HandlerApp(App[int]):
         screen.show_section(section)
 
     def open_summary(self, view: CallView) -> None:
-        reason = f"（{view.end_reason}）" if view.end_reason not in ("", "end") else ""
+        ended = view.end_reason
+        reason = f"（{end_reason_label(ended)}）" if ended not in ("", "end") else ""
         screen = SummaryScreen(view.session, f"通話が終了しました{reason} — Esc で戻る")
         self.push_screen(screen)
         self.load_record(screen)

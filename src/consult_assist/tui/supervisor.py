@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from consult_assist.errors import ConsultAssistError
 from consult_assist.events import Alert, SessionEnded
 from consult_assist.hub.client import ConnectionState, HubClient, Update
+from consult_assist.labels import ROLES
 from consult_assist.tui.callview import CallView
 from consult_assist.tui.follow import follow
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
@@ -43,7 +44,7 @@ Clock = Callable[[], datetime]
 class SupervisorApp(App[int]):
     """All live calls of the centre, for the supervisors on duty."""
 
-    TITLE = "consult-assist スーパーバイザー"
+    TITLE = f"consult-assist {ROLES['supervisor']}"
     ENABLE_COMMAND_PALETTE = False
     CSS_PATH = "supervisor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -20,6 +20,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from consult_assist.errors import ConsultAssistError
+from consult_assist.labels import kind_label
 from consult_assist.tui.starter import DeviceInfo
 
 __all__ = ["StartChoice", "StartScreen"]
@@ -72,7 +73,8 @@ class StartScreen(ModalScreen[StartChoice | None]):
             yield Static("マイク — 入力デバイスを選んで Enter", classes="hint")
             yield Static("入力デバイスを確認しています…", id="mic-error")
             yield OptionList(id="devices")
-            yield Static("ファイル（研修）— 録音ファイルのパスを入力して Enter", classes="hint")
+            file_hint = f"ファイル（{kind_label(True)}）— 録音ファイルのパスを入力して Enter"
+            yield Static(file_hint, classes="hint")
             yield Input(placeholder="samples/….flac", id="path")
             yield Static("Tab で切替 ・ Esc で取消", classes="hint")
 

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from consult_assist.hub.client import ConnectionState, Identity
+from consult_assist.labels import kind_label
 from consult_assist.tui.callview import CallView
 from consult_assist.tui.widgets.call_panel import CallPanel
 from consult_assist.tui.widgets.connection_bar import ConnectionBar
@@ -65,7 +66,7 @@ class WatchScreen(Screen[None]):
     def show_status(self, now: datetime) -> None:
         """Redraw the status line (who, kind, how long) for ``now``."""
         view = self.view
-        kind = "研修" if view.training else "本番"
+        kind = kind_label(view.training)
         state = "通話終了" if view.ended else duration(view.started_at, now)
         text = f"監視中: {view.handler or '?'} ・ {kind} ・ {state}"
         self.query_one("#call-status", Static).update(text)

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from textual.widgets import Static
 
 from consult_assist.events import Alert
+from consult_assist.labels import level_label
 from consult_assist.tui.callview import LEVEL_RANK
-from consult_assist.tui.widgets.richtext import LEVEL_LABEL, SPEAKER_LABEL
+from consult_assist.tui.widgets.richtext import speaker_name
 
 __all__ = ["AlertBanner"]
 
@@ -34,7 +35,7 @@ class AlertBanner(Static):
         top = max(recent, key=lambda a: (LEVEL_RANK[a.level], recent.index(a)))
         self.add_class(f"-{top.level}")
         self.display = True
-        who = SPEAKER_LABEL.get(top.speaker, "")
+        who = speaker_name(top.speaker)
         segment = f"{who}「{top.segment}」" if top.segment else ""
         count = f"（計 {len(alerts)} 件）" if len(alerts) > 1 else ""
-        self.update(f"⚠ {LEVEL_LABEL[top.level]} 注意ワード「{top.word}」 {segment}{count}")
+        self.update(f"⚠ {level_label(top.level)} 注意ワード「{top.word}」 {segment}{count}")

@@ -7,7 +7,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from consult_assist.events import Alert
-from consult_assist.tui.widgets.richtext import LEVEL_LABEL, LEVEL_STYLE, SPEAKER_LABEL, fit
+from consult_assist.labels import level_label
+from consult_assist.tui.widgets.richtext import LEVEL_STYLE, fit, speaker_name
 
 __all__ = ["AlertFeed"]
 
@@ -42,8 +43,8 @@ class AlertFeed(OptionList):
 
     @staticmethod
     def _prompt(handler: str, alert: Alert, width: int) -> Text:
-        out = Text(f" {LEVEL_LABEL[alert.level]} ", style=LEVEL_STYLE[alert.level])
-        who = SPEAKER_LABEL.get(alert.speaker, "")
+        out = Text(f" {level_label(alert.level)} ", style=LEVEL_STYLE[alert.level])
+        who = speaker_name(alert.speaker)
         rest = f" {handler}「{alert.word}」 {who}「{alert.segment}」"
         out.append(fit(rest, max(8, width - 6)))
         return out

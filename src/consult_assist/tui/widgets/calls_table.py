@@ -7,12 +7,13 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import DataTable
 
+from consult_assist.labels import ROLES, kind_label
 from consult_assist.tui.callview import CallView
-from consult_assist.tui.widgets.richtext import SPEAKER_LABEL, duration, fit, level_text
+from consult_assist.tui.widgets.richtext import duration, fit, level_text, speaker_name
 
 __all__ = ["COLUMNS", "CallsTable"]
 
-COLUMNS = (("handler", "対応者", 10), ("time", "通話時間", 8), ("kind", "種別", 4),
+COLUMNS = (("handler", ROLES["handler"], 10), ("time", "通話時間", 8), ("kind", "種別", 4),
            ("level", "注意", 6), ("help", "応援", 14))  # fmt: skip
 """Fixed columns (key, label, width in cells); the last line of transcript takes the rest."""
 
@@ -67,16 +68,12 @@ class CallsTable(DataTable[str | Text]):
             help_cell = Text(" 応援要請 ", style=style)
         elif view.help:
             help_cell = Text(fit(f"{view.help[-1].acked_by} 対応", 14), style="green")
-        speaker = (
-            SPEAKER_LABEL.get(view.lines[next(reversed(view.lines))].speaker, "")
-            if (view.lines)
-            else ""
-        )
+        speaker = speaker_name(view.lines[next(reversed(view.lines))].speaker) if view.lines else ""
         last = f"{speaker}: {view.last_text}" if speaker else view.last_text
         return [
             fit(view.handler or "?", 10),
             duration(view.started_at, now),
-            "研修" if view.training else "本番",
+            kind_label(view.training),
             level_text(view.highest),
             help_cell,
             fit(last, self._last_width()),

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from consult_assist.hub.client import ConnectionState, Identity
-from consult_assist.tui.widgets.richtext import ROLE_LABEL
+from consult_assist.labels import role_label
 
 __all__ = ["ConnectionBar"]
 
@@ -21,9 +21,7 @@ class ConnectionBar(Static):
     """
 
     def show_state(self, state: ConnectionState | None, identity: Identity | None) -> None:
-        who = (
-            f"{identity.name}（{ROLE_LABEL.get(identity.role, identity.role)}）" if identity else ""
-        )
+        who = f"{identity.name}（{role_label(identity.role)}）" if identity else ""
         self.remove_class("-down", "-failed")
         if state is None or state.state == "connected":
             self.update(Text.assemble(("● 接続中 ", "green"), who))

@@ -1,7 +1,8 @@
 """Rich text for the widgets: cutting to terminal cells, highlighting words, level colours.
 
 Japanese text is measured in terminal cells by Rich, so double-width characters wrap and
-truncate cleanly.
+truncate cleanly. The words themselves (levels, speakers…) come from
+:mod:`consult_assist.labels`, the one vocabulary the apps, the CLI and the records share.
 """
 
 from __future__ import annotations
@@ -13,28 +14,35 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from consult_assist.events import AlertLevel
+from consult_assist.labels import level_label, speaker_label
 from consult_assist.tui.callview import Line
 
 __all__ = [
-    "LEVEL_LABEL",
     "LEVEL_STYLE",
-    "ROLE_LABEL",
-    "SPEAKER_LABEL",
     "duration",
     "fit",
     "highlight",
     "level_text",
     "line_text",
+    "speaker_name",
 ]
 
-SPEAKER_LABEL = {"caller": "相談者", "handler": "対応者"}
-LEVEL_LABEL: dict[str, str] = {"critical": "緊急", "high": "重要", "notice": "注意"}
 LEVEL_STYLE: dict[str, str] = {
     "critical": "bold #ffffff on #c00000",
     "high": "bold #000000 on #ff8c00",
     "notice": "#000000 on #ffd700",
 }
-ROLE_LABEL = {"handler": "対応者", "supervisor": "スーパーバイザー", "trainer": "研修担当"}
+UNTOLD = ("", "unknown")
+"""Speaker ids of a line whose source cannot tell who spoke (a mixed mono channel)."""
+
+
+def speaker_name(speaker: str) -> str:
+    """相談者 / 対応者 beside a line or an alert; "" when the source cannot tell (never a guess).
+
+    Left empty rather than 話者不明: on a mono microphone every line would say so, and the
+    absence of a name already reads as "not known" beside the ones that have it.
+    """
+    return "" if speaker in UNTOLD else speaker_label(speaker)
 
 
 def fit(text: str, width: int) -> str:
@@ -73,7 +81,7 @@ def level_text(level: AlertLevel | None) -> Text:
     """An alert level as a coloured cell ("" when none)."""
     if level is None:
         return Text("")
-    return Text(f" {LEVEL_LABEL[level]} ", style=LEVEL_STYLE[level])
+    return Text(f" {level_label(level)} ", style=LEVEL_STYLE[level])
 
 
 def duration(started_at: str, now: datetime) -> str:

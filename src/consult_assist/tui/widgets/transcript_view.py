@@ -7,7 +7,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from consult_assist.tui.callview import CallView, Line
-from consult_assist.tui.widgets.richtext import SPEAKER_LABEL, line_text
+from consult_assist.tui.widgets.richtext import line_text, speaker_name
 
 __all__ = ["LineRow", "TranscriptView"]
 
@@ -25,16 +25,21 @@ class LineRow(Horizontal):
 
     def __init__(self, line: Line) -> None:
         super().__init__(classes="line")
-        self._label = Static(SPEAKER_LABEL.get(line.speaker, "・"), classes="speaker")
+        self._label = Static(self.label(line), classes="speaker")
         self._body = Static(line_text(line), classes="body")
         self._label.add_class(f"-{line.speaker or 'unknown'}")
+
+    @staticmethod
+    def label(line: Line) -> str:
+        """The speaker column: 相談者 / 対応者, or ・ when the source cannot tell."""
+        return speaker_name(line.speaker) or "・"
 
     def compose(self) -> ComposeResult:
         yield self._label
         yield self._body
 
     def show(self, line: Line) -> None:
-        self._label.update(SPEAKER_LABEL.get(line.speaker, "・"))
+        self._label.update(self.label(line))
         self._body.update(line_text(line))
 
 
