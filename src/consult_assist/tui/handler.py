@@ -8,12 +8,11 @@ session's :class:`CallView`; the widgets redraw the parts that changed. Requests
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Input, Static
 
@@ -22,9 +21,8 @@ from consult_assist.events import Alert, Event, Note, SessionEnded, SessionStart
 from consult_assist.hub.client import ConnectionState, HubClient, Update
 from consult_assist.labels import ROLES, end_reason_label, kind_label, source_label
 from consult_assist.tui.callview import CallView
-from consult_assist.tui.follow import follow
+from consult_assist.tui.hub_app import HubApp
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
-from consult_assist.tui.screens.section_screen import SectionScreen
 from consult_assist.tui.screens.start_screen import StartChoice, StartScreen
 from consult_assist.tui.screens.summary_screen import SummaryScreen
 from consult_assist.tui.settings import TuiConfig
@@ -40,11 +38,12 @@ __all__ = ["HandlerApp", "make_handler_app"]
 log = logging.getLogger(__name__)
 
 
-class HandlerApp(App[int]):
+class HandlerApp(HubApp):
     """One handler at one phone: the newest live call of the handler on screen."""
 
     TITLE = f"consult-assist {ROLES['handler']}"
     CSS_PATH = "handler.tcss"
+    FOLLOW = "mine"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "help_request", "応援要請"),
@@ -59,14 +58,9 @@ class HandlerApp(App[int]):
     def __init__(
         self, config: TuiConfig, client: HubClient, *, starter: SessionStarter | None = None
     ) -> None:
-        super().__init__()
-        self.config = config
-        self.client = client
+        super().__init__(config, client)
         self.starter: SessionStarter = starter or ReplayStarter()
-        self.views: dict[str, CallView] = {}
         self.current: str | None = None
-        self.connection: ConnectionState | None = None
-        self._history: dict[str, int] = {}
 
     # -- layout --------------------------------------------------------------------------
 
@@ -93,17 +87,6 @@ class HandlerApp(App[int]):
         return view if view is not None and not view.ended else None
 
     # -- the update stream ---------------------------------------------------------------
-
-    @work(exclusive=True, group="hub")
-    async def listen(self) -> None:
-        """Connect if needed, follow this handler's sessions and apply every update."""
-        await follow(
-            self.client,
-            "mine",
-            server=self.config.server,
-            apply=self.apply_update,
-            history=self._history,
-        )
 
     def apply_update(self, update: Update) -> None:
         """Apply one event or connection change; an event already applied changes nothing."""
@@ -261,18 +244,7 @@ class HandlerApp(App[int]):
             (i.title for i in (view.suggestions if view else ()) if i.id == message.section_id),
             message.section_id,
         )
-        screen = SectionScreen(message.section_id, title)
-        self.push_screen(screen)
-        self.load_section(screen)
-
-    @work(group="section")
-    async def load_section(self, screen: SectionScreen) -> None:
-        try:
-            section = await self.client.section(screen.section_id)
-        except ConsultAssistError as exc:
-            screen.show_section(None, f"マニュアルを開けません: {exc}")
-            return
-        screen.show_section(section)
+        self.open_section(message.section_id, title)
 
     def open_summary(self, view: CallView) -> None:
         ended = view.end_reason
@@ -288,18 +260,6 @@ class HandlerApp(App[int]):
         except ConsultAssistError as exc:
             text = f"**記録を取得できません: {exc}**"
         screen.show_record(text)
-
-    def _request(self, call: Callable[[], Awaitable[None]], done: str = "") -> None:
-        self.run_worker(self._send(call, done), group="requests")
-
-    async def _send(self, call: Callable[[], Awaitable[None]], done: str) -> None:
-        try:
-            await call()
-        except ConsultAssistError as exc:
-            self.notify(str(exc), title="送信できませんでした", severity="error", timeout=10)
-            return
-        if done:
-            self.notify(done)
 
 
 def make_handler_app(

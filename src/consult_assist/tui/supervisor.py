@@ -7,24 +7,21 @@ watch screen are drawn from those views, so an event applied twice (a resume) sh
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import ClassVar
 
-from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, OptionList, Static
 
-from consult_assist.errors import ConsultAssistError
 from consult_assist.events import Alert, SessionEnded
 from consult_assist.hub.client import ConnectionState, HubClient, Update
 from consult_assist.labels import ROLES
 from consult_assist.tui.callview import CallView
-from consult_assist.tui.follow import follow
+from consult_assist.tui.hub_app import HubApp
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
-from consult_assist.tui.screens.section_screen import SectionScreen
 from consult_assist.tui.screens.watch_screen import WatchScreen
 from consult_assist.tui.settings import TuiConfig
 from consult_assist.tui.widgets.alert_feed import AlertFeed
@@ -41,12 +38,13 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
-class SupervisorApp(App[int]):
+class SupervisorApp(HubApp):
     """All live calls of the centre, for the supervisors on duty."""
 
     TITLE = f"consult-assist {ROLES['supervisor']}"
     ENABLE_COMMAND_PALETTE = False
     CSS_PATH = "supervisor.tcss"
+    FOLLOW = "*"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "advice", "助言を送る"),
         Binding("f3", "ack_help", "応援受付"),
@@ -54,14 +52,9 @@ class SupervisorApp(App[int]):
     ]
 
     def __init__(self, config: TuiConfig, client: HubClient, *, clock: Clock | None = None) -> None:
-        super().__init__()
-        self.config = config
-        self.client = client
+        super().__init__(config, client)
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
-        self.views: dict[str, CallView] = {}
-        self._history: dict[str, int] = {}
         self.feed: list[tuple[int, str, Alert]] = []
-        self.connection: ConnectionState | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("ライブ通話 0 件 — Enter で通話を表示", "接続しています…", id="topbar")
@@ -77,17 +70,6 @@ class SupervisorApp(App[int]):
         self.listen()
 
     # -- the update stream ---------------------------------------------------------------
-
-    @work(exclusive=True, group="hub")
-    async def listen(self) -> None:
-        """Connect if needed, follow every session and apply every update."""
-        await follow(
-            self.client,
-            "*",
-            server=self.config.server,
-            apply=self.apply_update,
-            history=self._history,
-        )
 
     def apply_update(self, update: Update) -> None:
         """Apply one event or connection change; an event already applied changes nothing."""
@@ -212,30 +194,7 @@ class SupervisorApp(App[int]):
             )
 
     def on_suggestion_list_open(self, message: SuggestionList.Open) -> None:
-        screen = SectionScreen(message.section_id, message.section_id)
-        self.push_screen(screen)
-        self.load_section(screen)
-
-    @work(group="section")
-    async def load_section(self, screen: SectionScreen) -> None:
-        try:
-            section = await self.client.section(screen.section_id)
-        except ConsultAssistError as exc:
-            screen.show_section(None, f"マニュアルを開けません: {exc}")
-            return
-        screen.show_section(section)
-
-    def _request(self, call: Callable[[], Awaitable[None]], done: str = "") -> None:
-        self.run_worker(self._send(call, done), group="requests")
-
-    async def _send(self, call: Callable[[], Awaitable[None]], done: str) -> None:
-        try:
-            await call()
-        except ConsultAssistError as exc:
-            self.notify(str(exc), title="送信できませんでした", severity="error", timeout=10)
-            return
-        if done:
-            self.notify(done)
+        self.open_section(message.section_id, message.section_id)
 
 
 def make_supervisor_app(
