@@ -21,7 +21,7 @@ from sample_call import call_events  # noqa: E402
 
 from consult_assist.events import Advice, HelpRequest, TranscriptFinal  # noqa: E402
 from consult_assist.testing import FakeHubClient  # noqa: E402
-from consult_assist.tui.config import TuiConfig  # noqa: E402
+from consult_assist.tui.settings import TuiConfig  # noqa: E402
 
 TASKS: set[asyncio.Task[None]] = set()
 """The event players (kept so they are not garbage-collected mid-call)."""

@@ -121,8 +121,8 @@ async def _start_replay(url: str, trainer: str, sample: Path, speed: float) -> W
 
 async def _with_app(url: str, handler: str, trainer: str, sample: Path, speed: float) -> None:
     from consult_assist.tui.commands import run_app
-    from consult_assist.tui.config import TuiConfig
     from consult_assist.tui.handler import make_handler_app
+    from consult_assist.tui.settings import TuiConfig
 
     client = WebSocketHubClient(url, handler)
     app = make_handler_app(TuiConfig(server=url, replay_speed=speed), client)

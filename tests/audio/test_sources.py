@@ -13,8 +13,16 @@ import pytest
 from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.mic import open_microphone
 from consult_assist.audio.pcm import SAMPLE_RATE
-from consult_assist.audio.sources import load_call, paced_frames, stream_file, stream_microphone
+from consult_assist.audio.sources import (
+    load_call,
+    microphone_chunks,
+    paced_frames,
+    stream_file,
+    stream_microphone,
+)
 from consult_assist.errors import ConfigError, UnsupportedAudioError
+from consult_assist.hub import replay
+from consult_assist.testing import FakeHubClient
 
 if TYPE_CHECKING:
     from conftest import FakeSoundDevice
@@ -220,17 +228,59 @@ async def test_unreadable_file_opens_no_call(tmp_path: Path) -> None:
     assert sink.calls == []
 
 
-async def test_stream_microphone_until_the_device_stops(fake_sd: FakeSoundDevice) -> None:
+# -- microphone: one streamer (microphone_chunks) under both paths ---------------------------
+
+
+def tones(rate: int, seconds: float, channels: int) -> list[np.ndarray]:
+    """20 ms PortAudio blocks of a 300 Hz (left) and 700 Hz (right) tone at ``rate``."""
+    t = np.arange(round(rate * seconds)) / rate
+    audio = np.stack([np.sin(2 * np.pi * f * t) for f in (300, 700)[:channels]], axis=1)
+    block = rate // 50
+    return [audio[i : i + block].astype(np.float32) for i in range(0, len(audio), block)]
+
+
+async def started(fake_sd: FakeSoundDevice, unit: float) -> None:
+    """Wait until the code under test has opened the PortAudio stream."""
+
+    async def opened() -> None:
+        while not fake_sd.streams:
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(opened(), 5 * unit)
+
+
+async def test_microphone_chunks_join_to_the_frame_length(
+    fake_sd: FakeSoundDevice, unit: float
+) -> None:
     mic = open_microphone("alc", channels=2, backend=fake_sd)
-    handle = Handle("mic-1")
-    task = asyncio.create_task(stream_microphone(mic, handle))
-    while not fake_sd.streams:
-        await asyncio.sleep(0)
-    t = np.arange(48000 // 2) / 48000
-    stereo = np.stack([np.sin(2 * np.pi * 300 * t), np.sin(2 * np.pi * 700 * t)], axis=1)
-    blocks = [stereo[i : i + 960].astype(np.float32) for i in range(0, len(stereo), 960)]
-    fake_sd.streams[0].feed_from_thread(blocks, finish=True)
-    await asyncio.wait_for(task, timeout=5)
+    chunks: list[tuple[np.ndarray, ...]] = []
+
+    async def read() -> None:
+        async for chunk in microphone_chunks(mic, frame_s=0.1):
+            chunks.append(chunk)
+
+    task = asyncio.create_task(read())
+    await started(fake_sd, unit)
+    fake_sd.streams[0].feed_from_thread(tones(48000, 0.5, 2), finish=True)
+    await asyncio.wait_for(task, 5 * unit)
+    assert fake_sd.streams[0].closed
+    assert all(len(left) == len(right) for left, right in chunks)
+    assert all(len(left) >= 1600 for left, _ in chunks[:-1])  # 0.1 s at 16 kHz
+    assert abs(sum(len(left) for left, _ in chunks) - 8000) <= 2
+
+
+async def test_stream_microphone_until_the_device_stops(
+    fake_sd: FakeSoundDevice, unit: float
+) -> None:
+    mic = open_microphone("alc", channels=2, backend=fake_sd)
+    sink = Sink()
+    task = asyncio.create_task(stream_microphone(mic, sink, meta={"training": False}))
+    await started(fake_sd, unit)
+    fake_sd.streams[0].feed_from_thread(tones(48000, 0.5, 2), finish=True)
+    assert await asyncio.wait_for(task, 5 * unit) == "s1"
+    declared = {"source": "mic", "speakers": ("caller", "handler"), "source_rate": 48000}
+    assert sink.calls == [{**declared, "training": False}]
+    handle = sink.handles[0]
     assert handle.ended == ["hangup"]
     assert fake_sd.streams[0].closed
     left, right = handle.channel(0), handle.channel(1)
@@ -239,14 +289,89 @@ async def test_stream_microphone_until_the_device_stops(fake_sd: FakeSoundDevice
     assert mic.stats.blocks == 25
 
 
-async def test_stream_microphone_cancelled_closes_the_device(fake_sd: FakeSoundDevice) -> None:
+async def test_stream_microphone_cancelled_closes_the_device(
+    fake_sd: FakeSoundDevice, unit: float
+) -> None:
     mic = open_microphone(backend=fake_sd)
-    handle = Handle("mic-2")
-    task = asyncio.create_task(stream_microphone(mic, handle))
-    while not fake_sd.streams:
-        await asyncio.sleep(0)
+    sink = Sink()
+    task = asyncio.create_task(stream_microphone(mic, sink))
+    await started(fake_sd, unit)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert handle.ended == ["cancel"]
+    assert sink.handles[0].ended == ["cancel"]
     assert fake_sd.streams[0].stopped and fake_sd.streams[0].closed
+
+
+HEADSET_8K = [(0, "USB Headset 8k (hw:1,0)", 2, 8000.0)]
+"""A telephone-band headset: two input channels captured at 8 kHz."""
+
+
+@pytest.mark.parametrize("channels, speakers", [(1, ("",)), (2, ("caller", "handler"))])
+async def test_an_8khz_microphone_into_a_call_declares_8000_and_its_speakers(
+    make_sd: type[FakeSoundDevice], unit: float, channels: int, speakers: tuple[str, ...]
+) -> None:
+    sd = make_sd(HEADSET_8K, default=0)
+    sink = Sink()
+    task = asyncio.create_task(
+        stream_microphone(open_microphone(channels=channels, backend=sd), sink)
+    )
+    await started(sd, unit)
+    assert sd.streams[0].kwargs["samplerate"] == 8000
+    sd.streams[0].feed_from_thread(tones(8000, 0.5, channels), finish=True)
+    await asyncio.wait_for(task, 5 * unit)
+    assert sink.calls == [{"source": "mic", "speakers": speakers, "source_rate": 8000}]
+    for channel in range(channels):  # resampled to 16 kHz for the recognizer
+        assert abs(len(sink.handles[0].channel(channel)) - 8000) <= 2
+
+
+class DeclaringClient(FakeHubClient):
+    """A fake hub client that also keeps what each ``session.start`` declared."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.declared: list[dict[str, Any]] = []
+
+    async def start_session(self, **options: Any) -> str:
+        self.declared.append(options)
+        return await super().start_session(**options)
+
+
+# The websocket path (hub/replay.py) is tested here, beside the fake PortAudio it needs.
+@pytest.mark.parametrize("channels, speakers", [(1, ("",)), (2, ("caller", "handler"))])
+async def test_an_8khz_microphone_to_the_server_declares_8000_and_its_speakers(
+    make_sd: type[FakeSoundDevice], unit: float, channels: int, speakers: tuple[str, ...]
+) -> None:
+    sd = make_sd(HEADSET_8K, default=0)
+    client = DeclaringClient()
+    session = await replay.stream_microphone(client, None, channels=channels, backend=sd)
+    assert session == "call-1"
+    assert client.declared == [
+        {
+            "rate": SAMPLE_RATE,
+            "channels": channels,
+            "speakers": speakers,
+            "source_rate": 8000,
+            "meta": {"source": "mic"},
+        }
+    ]
+    await started(sd, unit)
+    sd.streams[0].feed_from_thread(tones(8000, 0.5, channels), finish=True)
+
+    async def closed() -> None:
+        while not (sd.streams[0].closed and replay_idle()):
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(closed(), 5 * unit)
+    pcm = np.frombuffer(b"".join(client.audio), dtype="<i2").reshape(-1, channels)
+    assert abs(len(pcm) - 8000) <= 2  # 0.5 s at 16 kHz, every frame carrying all channels
+    assert all(len(frame) >= 1600 * channels * 2 for frame in client.audio[:-1])  # ≥ 0.1 s
+    if channels == 2:
+        left, right = pcm[:, 0].astype(float), pcm[:, 1].astype(float)
+        assert int(np.argmax(np.abs(np.fft.rfft(left)))) == pytest.approx(150, abs=2)
+        assert int(np.argmax(np.abs(np.fft.rfft(right)))) == pytest.approx(350, abs=2)
+
+
+def replay_idle() -> bool:
+    """No background streaming task of hub/replay.py is left."""
+    return not any(not task.done() for task in replay._tasks)

@@ -22,8 +22,8 @@ from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import WebSocketHubClient
 from consult_assist.hub.replay import replay_file
 from consult_assist.hub.serve import RunningServer, run_server
-from consult_assist.tui.config import TuiConfig
 from consult_assist.tui.handler import make_handler_app
+from consult_assist.tui.settings import TuiConfig
 from consult_assist.tui.supervisor import make_supervisor_app
 
 pytestmark = pytest.mark.model

@@ -11,20 +11,27 @@ from textual.widgets import Input, Markdown, OptionList, Static
 from tuitools import QUIET, settle, until
 
 from consult_assist.errors import AudioError, AuthError, ConsultAssistError
-from consult_assist.events import Ack, Advice, Suggestion, TranscriptFinal, TranscriptPartial
+from consult_assist.events import (
+    Ack,
+    Advice,
+    SessionEnded,
+    Suggestion,
+    TranscriptFinal,
+    TranscriptPartial,
+)
 from consult_assist.hub.client import ConnectionState, HubClient, ManualSection
 from consult_assist.testing import FakeHubClient
 from consult_assist.tui.handler import HandlerApp, make_handler_app
-from consult_assist.tui.screens import LineInputScreen, SectionScreen, StartScreen, SummaryScreen
-from consult_assist.tui.widgets import (
-    AdvicePanel,
-    AlertBanner,
-    ChecklistPanel,
-    ConnectionBar,
-    LineRow,
-    SuggestionList,
-    TranscriptView,
-)
+from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.section_screen import SectionScreen
+from consult_assist.tui.screens.start_screen import StartScreen
+from consult_assist.tui.screens.summary_screen import SummaryScreen
+from consult_assist.tui.widgets.advice_panel import AdvicePanel
+from consult_assist.tui.widgets.alert_banner import AlertBanner
+from consult_assist.tui.widgets.checklist_panel import ChecklistPanel
+from consult_assist.tui.widgets.connection_bar import ConnectionBar
+from consult_assist.tui.widgets.suggestion_list import SuggestionList
+from consult_assist.tui.widgets.transcript_view import LineRow, TranscriptView
 
 
 @dataclasses.dataclass
@@ -54,7 +61,7 @@ class FakeStarter:
 
     async def file(self, client: HubClient, path: Path, *, speed: float) -> str:
         self.started.append(("file", path))
-        return await client.start_session(training=True, meta={"source": str(path)})
+        return await client.start_session(training=True, meta={"source": "file"})
 
 
 def app_with(client: FakeHubClient, **kw: object) -> HandlerApp:
@@ -333,6 +340,18 @@ async def test_end_of_call_shows_the_record_draft() -> None:
         assert "通話終了" in str(app.query_one("#call-status", Static).render())
 
 
+async def test_a_call_that_ends_on_its_own_says_why_in_japanese() -> None:
+    client = FakeHubClient()
+    app = app_with(client)
+    async with app.run_test(size=(100, 30)) as pilot:
+        client.push(*call_events())
+        client.push(SessionEnded(session="call-1", seq=50, reason="disconnected"))
+        await settle(pilot, client)
+        await until(pilot, lambda: isinstance(app.screen, SummaryScreen))
+        status = str(app.screen.query_one("#status", Static).render())
+        assert status == "通話が終了しました（接続が切れたため終了） — Esc で戻る"
+
+
 async def test_start_from_a_file_when_there_is_no_microphone() -> None:
     client = FakeHubClient()
     starter = FakeStarter(devices=None)
@@ -354,7 +373,7 @@ async def test_start_from_a_file_when_there_is_no_microphone() -> None:
         await settle(pilot, client)
         assert starter.started == [("file", Path("samples/neighbour-night.flac"))]
         assert app.current == "call-1" and app.live is not None and app.live.training
-        assert "研修通話中" in str(app.query_one("#call-status", Static).render())
+        assert "● 研修通話中 ・ 音声ファイル" in str(app.query_one("#call-status", Static).render())
 
 
 async def test_start_from_a_chosen_microphone() -> None:

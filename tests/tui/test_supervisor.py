@@ -17,16 +17,14 @@ from consult_assist.events import (
     TranscriptFinal,
 )
 from consult_assist.testing import FakeHubClient
-from consult_assist.tui.screens import LineInputScreen
-from consult_assist.tui.supervisor import (
-    AlertFeed,
-    CallsTable,
-    SupervisorApp,
-    WatchScreen,
-    duration,
-    make_supervisor_app,
-)
-from consult_assist.tui.widgets import AdvicePanel, LineRow, SuggestionList
+from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.watch_screen import WatchScreen
+from consult_assist.tui.supervisor import SupervisorApp, make_supervisor_app
+from consult_assist.tui.widgets.advice_panel import AdvicePanel
+from consult_assist.tui.widgets.alert_feed import AlertFeed
+from consult_assist.tui.widgets.calls_table import CallsTable
+from consult_assist.tui.widgets.suggestion_list import SuggestionList
+from consult_assist.tui.widgets.transcript_view import LineRow
 
 
 def supervisor() -> tuple[FakeHubClient, SupervisorApp]:
@@ -215,15 +213,6 @@ async def test_resize_down_to_80x24_keeps_the_table_inside() -> None:
         table = app.query_one(CallsTable)
         assert table.max_scroll_x == 0
         assert row(app, "call-1")[5].endswith("…")
-
-
-def test_duration() -> None:
-    now = clock()
-    assert duration("2025-01-01T00:00:00+00:00", now) == "03:25"
-    assert duration("2024-12-31T22:00:00+00:00", now) == "2:03:25"
-    assert duration("2025-01-01T00:00:00", now) == "03:25"
-    assert duration("", now) == "—"
-    assert duration("2025-01-01T01:00:00+00:00", now) == "00:00"
 
 
 def test_config_is_frozen() -> None:

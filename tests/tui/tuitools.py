@@ -11,7 +11,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from consult_assist.testing import FakeHubClient
-from consult_assist.tui.config import TuiConfig
+from consult_assist.tui.settings import TuiConfig
 
 __all__ = ["NOW", "QUIET", "UNIT", "clock", "settle", "until"]
 

@@ -89,7 +89,7 @@ class MicStats:
 def _load_sounddevice() -> Any:
     """Import ``sounddevice``, turning a missing PortAudio library into one sentence."""
     try:
-        import sounddevice
+        import sounddevice  # lazy: optional (the [mic] extra); raises OSError without PortAudio
     except OSError:
         raise AudioError(NO_PORTAUDIO) from None
     except ImportError:

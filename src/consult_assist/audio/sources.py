@@ -5,6 +5,11 @@ call's speakers and 16 kHz float32 mono samples (``frame_s`` long, the last one 
 :func:`paced_frames` yields them for any consumer (a websocket replay converts each to 16-bit
 PCM itself); :func:`stream_file` and :func:`stream_microphone` push them into a
 :class:`~consult_assist.audio.calls.CallHandle`.
+
+:func:`microphone_chunks` is the one microphone streamer: :func:`stream_microphone` here and
+the websocket client's ``consult_assist.hub.replay.stream_microphone`` both read the device
+through it, and both declare the microphone's speakers and its native ``source_rate`` (an
+8 kHz headset is telephone audio: the VAD is tuned by it).
 """
 
 from __future__ import annotations
@@ -16,19 +21,20 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
 
 from consult_assist.audio.calls import CallAudio, CallHandle, CallSink, channels_for
 from consult_assist.audio.file import read_audio
+from consult_assist.audio.mic import MicSource
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
 from consult_assist.errors import ConfigError
-
-if TYPE_CHECKING:
-    from consult_assist.audio.mic import MicSource
 
 __all__ = [
     "FileCall",
     "load_call",
+    "microphone_chunks",
     "paced_frames",
     "stream_file",
     "stream_microphone",
@@ -146,30 +152,85 @@ async def stream_file(
     return handle.session
 
 
-async def stream_microphone(mic: MicSource, handle: CallHandle) -> None:
-    """Capture ``mic`` into ``handle`` until cancelled or the device stops; starts and closes it.
+async def microphone_chunks(
+    mic: MicSource, *, frame_s: float = 0.0, session: str = ""
+) -> AsyncGenerator[tuple[FloatArray, ...], None]:
+    """Capture ``mic``: 16 kHz chunks, one array per channel, until the device stops.
 
-    Open the call with ``speakers=mic.speakers`` and ``source_rate=mic.source_rate``.
+    Starts the microphone and closes it when the generator ends, is closed or is cancelled.
+    Every chunk holds at least ``frame_s`` seconds (the last one may be shorter; 0 passes them
+    on as PortAudio delivers them), all channels equally long, never empty. ``session`` names
+    the call in the closing log line.
     """
-
-    async def frames() -> AsyncGenerator[tuple[int, FloatArray], None]:
+    need = max(1, round(frame_s * SAMPLE_RATE))
+    pending: list[tuple[FloatArray, ...]] = []
+    have = 0
+    try:
         async with mic:
             async for chunks in mic:
-                for channel, samples in enumerate(chunks):
-                    if len(samples):
-                        yield channel, samples
-
-    try:
-        await _pump(frames(), handle)
+                if not len(chunks[0]):
+                    continue  # the resampler is still filling
+                pending.append(chunks)
+                have += len(chunks[0])
+                if have >= need:
+                    yield _joined(pending)
+                    pending, have = [], 0
+            if pending:
+                yield _joined(pending)
     finally:
         log.info(
             "[%s] microphone %r closed: %d block(s), %d dropped, %d PortAudio overflow(s)",
-            handle.session,
+            session,
             mic.device.name,
             mic.stats.blocks,
             mic.stats.dropped_blocks,
             mic.stats.input_overflows,
         )
+
+
+def _joined(chunks: list[tuple[FloatArray, ...]]) -> tuple[FloatArray, ...]:
+    if len(chunks) == 1:
+        return chunks[0]
+    return tuple(np.concatenate(channel) for channel in zip(*chunks, strict=True))
+
+
+async def stream_microphone(
+    mic: MicSource, sink: CallSink, *, meta: Mapping[str, Any] | None = None
+) -> str:
+    """Capture ``mic`` into ``sink`` as one live call (source ``"mic"``); the session id.
+
+    The call declares the microphone's speakers (caller + handler on two channels, one
+    unnamed on one) and its native rate as ``source_rate``. It streams until the task is
+    cancelled (the call ends ``"cancel"``) or the device stops (``"hangup"``).
+    """
+    handle = sink.open_call(
+        source="mic",
+        speakers=mic.speakers,
+        source_rate=mic.source_rate,
+        meta=dict(meta or {}),
+    )
+    log.info(
+        "[%s] microphone %r: %d channel(s) at %d Hz, speakers %s",
+        handle.session,
+        mic.device.name,
+        mic.channels,
+        mic.source_rate,
+        mic.speakers,
+    )
+    await _pump(_per_channel(microphone_chunks(mic, session=handle.session)), handle)
+    return handle.session
+
+
+async def _per_channel(
+    chunks: AsyncGenerator[tuple[FloatArray, ...], None],
+) -> AsyncGenerator[tuple[int, FloatArray], None]:
+    """Chunks of all channels as ``(channel, samples)`` frames, channel by channel."""
+    try:
+        async for chunk in chunks:
+            for channel, samples in enumerate(chunk):
+                yield channel, samples
+    finally:
+        await chunks.aclose()
 
 
 async def _pump(frames: AsyncGenerator[tuple[int, FloatArray], None], handle: CallHandle) -> None:

@@ -17,7 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from consult_assist.audio.calls import CallAudio
+from consult_assist.audio.mic import open_microphone
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
+from consult_assist.audio.sources import microphone_chunks
 from consult_assist.hub.client import HubClient
 
 __all__ = ["pcm_frames", "replay_file", "stream_microphone"]
@@ -100,28 +102,31 @@ async def _stream(
 
 
 async def stream_microphone(
-    client: HubClient, device: str | int | None, *, frame_s: float = 0.1
+    client: HubClient,
+    device: str | int | None,
+    *,
+    channels: int = 1,
+    frame_s: float = 0.1,
+    backend: Any = None,
 ) -> str:
-    """Start a live session fed by a microphone; streams until the session is ended."""
-    from consult_assist.audio import mic
+    """Start a live session fed by a microphone; streams until the session is ended.
 
-    source: Any = mic.open_microphone(device)
+    The session declares the microphone's speakers and its native rate as ``source_rate``,
+    so an 8 kHz headset gets the telephone VAD threshold. ``backend`` is the ``sounddevice``
+    module or a fake of it (:func:`~consult_assist.audio.mic.open_microphone`).
+    """
+    mic = open_microphone(device, channels=channels, backend=backend)
     session = await client.start_session(
-        rate=SAMPLE_RATE, channels=1, speakers=("",), meta={"source": "mic"}
+        rate=SAMPLE_RATE,
+        channels=mic.channels,
+        speakers=mic.speakers,
+        source_rate=mic.source_rate,
+        meta={"source": "mic"},
     )
 
     async def pump() -> None:
-        async with source:
-            pending: list[FloatArray] = []
-            have = 0
-            async for chunk in source:
-                samples = chunk[0] if isinstance(chunk, tuple | list) else chunk
-                pending.append(samples)
-                have += len(samples)
-                if have >= frame_s * SAMPLE_RATE:
-                    joined = np.concatenate(pending)
-                    pending, have = [], 0
-                    await client.send_audio(_interleave((joined,)).tobytes())
+        async for chunks in microphone_chunks(mic, frame_s=frame_s, session=session):
+            await client.send_audio(_interleave(chunks).tobytes())
 
     _spawn(pump(), session)
     return session

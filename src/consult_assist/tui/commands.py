@@ -18,7 +18,7 @@ from textual.logging import TextualHandler
 
 from consult_assist.errors import ConfigError, ConsultAssistError
 from consult_assist.hub.client import HubClient, WebSocketHubClient
-from consult_assist.tui.config import TuiConfig
+from consult_assist.tui.settings import TuiConfig
 
 __all__ = ["handler_command", "make_client", "run_app", "server_and_token", "supervisor_command"]
 

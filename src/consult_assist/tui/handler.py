@@ -8,76 +8,42 @@ session's :class:`CallView`; the widgets redraw the parts that changed. Requests
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.widgets import Footer, Input, Static
 
 from consult_assist.errors import ConsultAssistError
 from consult_assist.events import Alert, Event, Note, SessionEnded, SessionStarted
 from consult_assist.hub.client import ConnectionState, HubClient, Update
+from consult_assist.labels import ROLES, end_reason_label, kind_label, source_label
 from consult_assist.tui.callview import CallView
-from consult_assist.tui.config import ReplayStarter, SessionStarter, TuiConfig
-from consult_assist.tui.follow import follow
-from consult_assist.tui.screens import (
-    LineInputScreen,
-    SectionScreen,
-    StartChoice,
-    StartScreen,
-    SummaryScreen,
-)
-from consult_assist.tui.widgets import (
-    CallPanel,
-    ConnectionBar,
-    SuggestionList,
-    TranscriptView,
-)
+from consult_assist.tui.hub_app import HubApp
+from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.start_screen import StartChoice, StartScreen
+from consult_assist.tui.screens.summary_screen import SummaryScreen
+from consult_assist.tui.settings import TuiConfig
+from consult_assist.tui.starter import ReplayStarter, SessionStarter
+from consult_assist.tui.widgets.call_panel import CallPanel
+from consult_assist.tui.widgets.connection_bar import ConnectionBar
+from consult_assist.tui.widgets.suggestion_list import SuggestionList
+from consult_assist.tui.widgets.top_bar import TopBar
+from consult_assist.tui.widgets.transcript_view import TranscriptView
 
-__all__ = ["APP_CSS", "HandlerApp", "make_handler_app"]
+__all__ = ["HandlerApp", "make_handler_app"]
 
 log = logging.getLogger(__name__)
 
-APP_CSS = """
-#topbar { height: 1; background: $boost; }
-#call-status { width: 1fr; padding: 0 1; text-style: bold; }
-ConnectionBar { width: auto; padding: 0 1; color: $text-muted; }
-ConnectionBar.-down { background: $warning 40%; color: $text; }
-ConnectionBar.-failed { background: $error 60%; color: $text; }
-CallPanel { height: 1fr; }
-#banner { height: auto; padding: 0 1; }
-#banner.-critical { background: #c00000; color: #ffffff; text-style: bold; }
-#banner.-high { background: #ff8c00; color: #000000; text-style: bold; }
-#banner.-notice { background: #ffd700; color: #000000; }
-#call-body { height: 1fr; }
-#transcript { width: 3fr; border: round $primary; padding: 0 1; }
-#transcript:focus-within { border: round $accent; }
-#transcript .empty { color: $text-muted; }
-#transcript .line { height: auto; }
-#transcript .speaker { width: 7; color: $text-muted; }
-#transcript .speaker.-caller { color: $secondary; text-style: bold; }
-#transcript .speaker.-handler { color: $primary; }
-#transcript .body { width: 1fr; }
-#side { width: 2fr; min-width: 28; }
-#suggestions { height: 2fr; border: round $primary; }
-#suggestions:focus { border: round $accent; }
-#checklist { height: 1fr; border: round $primary; padding: 0 1; overflow-y: auto; }
-#advice { height: auto; max-height: 8; border: round $primary; padding: 0 1; }
-#advice.-unread { border: heavy magenta; }
-#note { border: round $primary; height: 3; }
-#note:focus { border: round $accent; }
-"""
 
-
-class HandlerApp(App[int]):
+class HandlerApp(HubApp):
     """One handler at one phone: the newest live call of the handler on screen."""
 
-    TITLE = "consult-assist 対応者"
-    CSS = APP_CSS
+    TITLE = f"consult-assist {ROLES['handler']}"
+    CSS_PATH = "handler.tcss"
+    FOLLOW = "mine"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "help_request", "応援要請"),
@@ -92,21 +58,14 @@ class HandlerApp(App[int]):
     def __init__(
         self, config: TuiConfig, client: HubClient, *, starter: SessionStarter | None = None
     ) -> None:
-        super().__init__()
-        self.config = config
-        self.client = client
+        super().__init__(config, client)
         self.starter: SessionStarter = starter or ReplayStarter()
-        self.views: dict[str, CallView] = {}
         self.current: str | None = None
-        self.connection: ConnectionState | None = None
-        self._history: dict[str, int] = {}
 
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="topbar"):
-            yield Static("待機中 — F5 で通話を開始", id="call-status")
-            yield ConnectionBar("接続しています…")
+        yield TopBar("待機中 — F5 で通話を開始", "接続しています…", id="topbar")
         yield CallPanel(limit=self.config.max_suggestions, id="call")
         note = Input(placeholder="メモを入力して Enter（通話記録に残ります）", id="note")
         note.border_title = "メモ"
@@ -128,17 +87,6 @@ class HandlerApp(App[int]):
         return view if view is not None and not view.ended else None
 
     # -- the update stream ---------------------------------------------------------------
-
-    @work(exclusive=True, group="hub")
-    async def listen(self) -> None:
-        """Connect if needed, follow this handler's sessions and apply every update."""
-        await follow(
-            self.client,
-            "mine",
-            server=self.config.server,
-            apply=self.apply_update,
-            history=self._history,
-        )
 
     def apply_update(self, update: Update) -> None:
         """Apply one event or connection change; an event already applied changes nothing."""
@@ -186,11 +134,12 @@ class HandlerApp(App[int]):
         self._show_notes(view)
 
     def _status(self, view: CallView) -> None:
-        kind = "研修" if view.training else "本番"
+        kind = kind_label(view.training)
         if view.ended:
             text = f"通話終了（{kind}）— F5 で次の通話を開始"
         else:
             source = str(view.meta.get("source", ""))
+            source = source_label(source) if source else ""
             caller = str(view.meta.get("caller", ""))
             text = f"● {kind}通話中" + (f" ・ {source}" if source else "")
             text += f" ・ {caller}" if caller else ""
@@ -295,21 +244,11 @@ class HandlerApp(App[int]):
             (i.title for i in (view.suggestions if view else ()) if i.id == message.section_id),
             message.section_id,
         )
-        screen = SectionScreen(message.section_id, title)
-        self.push_screen(screen)
-        self.load_section(screen)
-
-    @work(group="section")
-    async def load_section(self, screen: SectionScreen) -> None:
-        try:
-            section = await self.client.section(screen.section_id)
-        except ConsultAssistError as exc:
-            screen.show_section(None, f"マニュアルを開けません: {exc}")
-            return
-        screen.show_section(section)
+        self.open_section(message.section_id, title)
 
     def open_summary(self, view: CallView) -> None:
-        reason = f"（{view.end_reason}）" if view.end_reason not in ("", "end") else ""
+        ended = view.end_reason
+        reason = f"（{end_reason_label(ended)}）" if ended not in ("", "end") else ""
         screen = SummaryScreen(view.session, f"通話が終了しました{reason} — Esc で戻る")
         self.push_screen(screen)
         self.load_record(screen)
@@ -321,18 +260,6 @@ class HandlerApp(App[int]):
         except ConsultAssistError as exc:
             text = f"**記録を取得できません: {exc}**"
         screen.show_record(text)
-
-    def _request(self, call: Callable[[], Awaitable[None]], done: str = "") -> None:
-        self.run_worker(self._send(call, done), group="requests")
-
-    async def _send(self, call: Callable[[], Awaitable[None]], done: str) -> None:
-        try:
-            await call()
-        except ConsultAssistError as exc:
-            self.notify(str(exc), title="送信できませんでした", severity="error", timeout=10)
-            return
-        if done:
-            self.notify(done)
 
 
 def make_handler_app(

@@ -1,33 +1,14 @@
-"""Options of the two terminal apps, and the seam through which the handler app starts calls."""
+"""The seam through which the handler app starts a call: a microphone or a training file."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from consult_assist.hub.client import HubClient
 
-__all__ = ["DeviceInfo", "ReplayStarter", "SessionStarter", "TuiConfig"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class TuiConfig:
-    """What the apps need besides the hub client."""
-
-    server: str = ""
-    """The server URL, shown in the connection line."""
-    bell: bool = True
-    """Ring the terminal bell on a critical attention word."""
-    flash_s: float = 0.5
-    """Half-period of the flashing help marker in seconds; 0 shows it steady (snapshots)."""
-    tick_s: float = 1.0
-    """How often call durations are redrawn, in seconds; 0 never (snapshots, tests)."""
-    max_suggestions: int = 5
-    """Manual sections listed at most."""
-    replay_speed: float = 1.0
-    """× real time for a training file started from the handler app."""
+__all__ = ["DeviceInfo", "ReplayStarter", "SessionStarter"]
 
 
 class DeviceInfo(Protocol):
@@ -60,20 +41,22 @@ class SessionStarter(Protocol):
 class ReplayStarter:
     """The real starter: the microphone and file streamers of ``consult_assist.hub.replay``.
 
-    Imported when used: the apps start without PortAudio, and a test never loads audio code.
+    The audio stack (numpy, the resampler) is imported when F5 first needs it, not when the app
+    starts (0.2-0.5 s measured): calls usually reach the handler through the server, and the
+    Pilot tests, which pass a fake starter, never load it.
     """
 
     def devices(self) -> Sequence[DeviceInfo]:
-        from consult_assist.audio.mic import list_devices
+        from consult_assist.audio.mic import list_devices  # lazy: numpy, 0.2-0.5 s start-up
 
         return list_devices()
 
     async def microphone(self, client: HubClient, device: str | int | None) -> str:
-        from consult_assist.hub.replay import stream_microphone
+        from consult_assist.hub.replay import stream_microphone  # lazy: numpy, 0.2-0.5 s start-up
 
         return await stream_microphone(client, device)
 
     async def file(self, client: HubClient, path: Path, *, speed: float) -> str:
-        from consult_assist.hub.replay import replay_file
+        from consult_assist.hub.replay import replay_file  # lazy: numpy, 0.2-0.5 s start-up
 
         return await replay_file(client, path, speed=speed, training=True)

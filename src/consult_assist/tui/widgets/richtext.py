@@ -1,0 +1,97 @@
+"""Rich text for the widgets: cutting to terminal cells, highlighting words, level colours.
+
+Japanese text is measured in terminal cells by Rich, so double-width characters wrap and
+truncate cleanly. The words themselves (levels, speakers…) come from
+:mod:`consult_assist.labels`, the one vocabulary the apps, the CLI and the records share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+
+from consult_assist.events import AlertLevel
+from consult_assist.labels import level_label, speaker_label
+from consult_assist.tui.callview import Line
+
+__all__ = [
+    "LEVEL_STYLE",
+    "duration",
+    "fit",
+    "highlight",
+    "level_text",
+    "line_text",
+    "speaker_name",
+]
+
+LEVEL_STYLE: dict[str, str] = {
+    "critical": "bold #ffffff on #c00000",
+    "high": "bold #000000 on #ff8c00",
+    "notice": "#000000 on #ffd700",
+}
+UNTOLD = ("", "unknown")
+"""Speaker ids of a line whose source cannot tell who spoke (a mixed mono channel)."""
+
+
+def speaker_name(speaker: str) -> str:
+    """相談者 / 対応者 beside a line or an alert; "" when the source cannot tell (never a guess).
+
+    Left empty rather than 話者不明: on a mono microphone every line would say so, and the
+    absence of a name already reads as "not known" beside the ones that have it.
+    """
+    return "" if speaker in UNTOLD else speaker_label(speaker)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal cells, with … when cut (double-width aware)."""
+    text = " ".join(text.split())
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    return set_cell_size(text, width - 1).rstrip() + "…"
+
+
+def highlight(text: str, words: Sequence[tuple[str, str]], base: str = "") -> Text:
+    """``text`` with every occurrence of each (word, style) styled."""
+    out = Text(text, style=base)
+    for word, style in words:
+        if word:
+            out.highlight_words([word], style=style)
+    return out
+
+
+def line_text(line: Line) -> Text:
+    """A transcript line: final text plain, a partial dim, attention words in their colour."""
+    marks = [(w, LEVEL_STYLE[level]) for w, level in line.marks]
+    if line.final:
+        return highlight(line.text, marks)
+    out = Text()
+    out.append(line.text[: line.stable], style="dim")
+    out.append(line.text[line.stable :], style="dim italic")
+    for word, style in marks:
+        out.highlight_words([word], style=style)
+    return out
+
+
+def level_text(level: AlertLevel | None) -> Text:
+    """An alert level as a coloured cell ("" when none)."""
+    if level is None:
+        return Text("")
+    return Text(f" {level_label(level)} ", style=LEVEL_STYLE[level])
+
+
+def duration(started_at: str, now: datetime) -> str:
+    """mm:ss (or h:mm:ss) since an ISO 8601 time; ``—`` when it is unknown."""
+    try:
+        start = datetime.fromisoformat(started_at)
+    except ValueError:
+        return "—"
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    seconds = max(0, int((now - start).total_seconds()))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
