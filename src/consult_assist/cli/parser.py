@@ -178,8 +178,9 @@ def _add_hub_commands(sub: Any) -> None:
     p = sub.add_parser(
         "serve",
         help="the server: live calls over websockets (and SIP), store, supervisors",
-        description="Run the hub. Every option can also come from a TOML file (--config, keys "
-        "as the long option names with underscores, optionally under [server]) or from "
+        # Wrapped by hand: the raw formatter keeps the epilog's example columns.
+        description="Run the hub. Every option can also come from a TOML file (--config, keys\n"
+        "as the long option names with underscores, optionally under [server]) or from\n"
         "CONSULT_ASSIST_<NAME> variables; flags win over variables, variables over the file.",
         epilog=_SERVE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -230,7 +231,8 @@ def _add_hub_commands(sub: Any) -> None:
         "--role",
         required=True,
         choices=("handler", "supervisor", "trainer"),
-        help="handler: own calls; supervisor: every call; trainer: replays training calls",
+        help="handler: takes calls and sees its own; supervisor: sees every call, advises; "
+        "trainer: replays recorded calls as training",
     )
     pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
     pt.add_argument("--replace", action="store_true", help="issue a new token for NAME")
