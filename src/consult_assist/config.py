@@ -51,6 +51,9 @@ class ServerConfig:
     """Decode workers sharing the model (1 on 2 CPU cores; 4-8 on a GPU)."""
     sip: str | None = None
     """HOST:PORT to answer SIP calls on (UDP and TCP), or None for no SIP."""
+    sip_advertise: str | None = None
+    """Address put in SIP Contact/Via and SDP, where peers reach us. Default: the SIP host, or
+    for a wildcard host (0.0.0.0, ::) this machine's outward interface address."""
     log_content: bool = False
     """Log transcript text (personal data!) at INFO; off unless asked for explicitly."""
     synchronous: str = "NORMAL"

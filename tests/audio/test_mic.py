@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import importlib.abc
-import io
-import json
 import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -14,11 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from consult_assist import cli
 from consult_assist.audio import mic
 from consult_assist.audio.mic import (
-    InputDevice,
-    devices_command,
     list_devices,
     open_microphone,
     select_device,
@@ -151,14 +145,6 @@ def test_missing_portaudio_is_one_sentence() -> None:
         assert "\n" not in str(err.value)
 
 
-@pytest.mark.usefixtures("no_portaudio")
-def test_devices_command_without_portaudio_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["devices"]) == 1
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err.count("\n") == 1 and "libportaudio2" in captured.err
-
-
 def test_missing_sounddevice_package_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sounddevice", None)
     with pytest.raises(AudioError, match=r"consult-assist\[mic\]"):
@@ -244,65 +230,3 @@ async def test_open_failure_is_one_sentence(make_sd: type[FakeSoundDevice]) -> N
 async def test_iterating_before_start_is_a_programming_error(fake_sd: FakeSoundDevice) -> None:
     with pytest.raises(RuntimeError, match="not started"):
         await anext(open_microphone(backend=fake_sd))
-
-
-# -- the devices command ----------------------------------------------------------------------
-
-
-def test_devices_table(fake_sd: FakeSoundDevice) -> None:
-    out = io.StringIO()
-    assert devices_command(argparse.Namespace(json=False), out, backend=fake_sd) == 0
-    lines = out.getvalue().splitlines()
-    assert "index" in lines[0] and "name" in lines[0] and "rate" in lines[0]
-    assert len(lines) == 1 + 4 + 1
-    assert lines[4].startswith("*") and "default" in lines[4] and "48000" in lines[4]
-    assert "USB Headset" in lines[2] and "44100" in lines[2]
-
-
-def test_devices_json(fake_sd: FakeSoundDevice) -> None:
-    out = io.StringIO()
-    assert devices_command(argparse.Namespace(json=True), out, backend=fake_sd) == 0
-    listed = json.loads(out.getvalue())
-    assert listed[1] == {
-        "index": 2,
-        "name": "USB Headset: Audio (hw:1,0)",
-        "channels": 1,
-        "default_rate": 44100,
-        "is_default": False,
-        "hostapi": "ALSA",
-    }
-
-
-def test_devices_none_is_a_sentence_not_an_error(make_sd: type[FakeSoundDevice]) -> None:
-    out = io.StringIO()
-    assert (
-        devices_command(argparse.Namespace(json=False), out, backend=make_sd([], default=-1)) == 0
-    )
-    assert out.getvalue() == "no microphones found: this machine has no audio input device.\n"
-
-
-def test_real_portaudio_on_this_machine(capsys: pytest.CaptureFixture[str]) -> None:
-    """Whatever this machine has (headless CI: nothing), ``devices`` answers and exits 0."""
-    pytest.importorskip("sounddevice", exc_type=OSError)
-    devices = list_devices()
-    assert all(isinstance(d, InputDevice) for d in devices)
-    assert cli.main(["devices"]) == 0
-    out = capsys.readouterr().out
-    if devices:
-        assert "index" in out.splitlines()[0]
-    else:
-        assert out.startswith("no microphones found")
-        with pytest.raises(AudioError, match="no microphone found"):
-            open_microphone()
-    assert cli.main(["devices", "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == len(devices)
-
-
-async def test_a_closed_microphone_does_not_restart(fake_sd: FakeSoundDevice) -> None:
-    source = open_microphone(backend=fake_sd)
-    async with source:
-        pass
-    await asyncio.sleep(0)  # the end marker is queued after pending blocks
-    with pytest.raises(RuntimeError, match="cannot restart"):
-        await source.start()
-    assert [chunk async for chunk in source] == []

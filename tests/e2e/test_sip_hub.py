@@ -20,9 +20,9 @@ from test_sipp import UNIT, free_port, rtp_packets, run_sipp, send_rtp, ulaw_cli
 
 from consult_assist.asr.cer import cer
 from consult_assist.asr.models import install_default_model
+from consult_assist.asr.options import StreamOptions
 from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
 from consult_assist.audio.g711 import alaw_encode, ulaw_decode
-from consult_assist.commands import recognizer_options
 from consult_assist.config import ServerConfig
 from consult_assist.events import Event, TranscriptFinal
 from consult_assist.hub.auth import add_token
@@ -62,15 +62,13 @@ async def hub_with_sip(tmp_path: Path, transcriber: WhisperTranscriber) -> Async
         manuals=ROOT / "manuals",
         sip=f"127.0.0.1:{free_port()}",
     )
-    args = type("Args", (), {"vad_threshold": None, "no_partials": False})()
-    args.min_silence, args.max_utterance = 0.45, 14.0
     ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
     stop = asyncio.Event()
     task = asyncio.create_task(
         run_server(
             config,
             transcriber=transcriber,
-            options_for=lambda rate: recognizer_options(args, source_rate=rate),  # type: ignore[arg-type]
+            options_for=StreamOptions().recognizer_options,
             ready=ready.set_result,
             stop=stop,
         )

@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from consult_assist.knowledge.bench import evaluate_samples
 from consult_assist.knowledge.engine import KnowledgeBase
-from consult_assist.knowledge.evaluate import evaluate_attention, evaluate_lookup, read_jsonl
+from consult_assist.knowledge.evaluate import (
+    evaluate_attention,
+    evaluate_lookup,
+    evaluate_samples,
+    read_jsonl,
+)
 from consult_assist.knowledge.manual import load_manual
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -53,8 +53,8 @@ def default_threshold(source_rate: int) -> float:
 @functools.lru_cache(maxsize=1)
 def silero_session() -> Any:
     """Load the Silero VAD ONNX model shipped inside faster-whisper (once per process)."""
-    import onnxruntime
-    from faster_whisper.utils import get_assets_path
+    import onnxruntime  # lazy: ~0.2 s to import; the pure segmenter imports this module
+    from faster_whisper.utils import get_assets_path  # lazy: ~0.7 s; only loading Silero needs it
 
     opts = onnxruntime.SessionOptions()
     opts.inter_op_num_threads = 1

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -66,7 +68,7 @@ def pick_device(device: str) -> str:
     """Resolve ``auto`` to ``cuda`` when CTranslate2 sees a GPU, else ``cpu``."""
     if device != "auto":
         return device
-    import ctranslate2
+    import ctranslate2  # lazy: ~0.2 s to import; only resolving "auto" needs it
 
     try:
         return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
@@ -82,9 +84,9 @@ class WhisperTranscriber:
     """The shared speech model; :meth:`decode` is thread-safe (one replica per worker)."""
 
     def __init__(self, options: WhisperOptions) -> None:
-        from faster_whisper import WhisperModel
-        from faster_whisper.tokenizer import Tokenizer
-        from faster_whisper.transcribe import get_suppressed_tokens
+        from faster_whisper import WhisperModel  # lazy: ~0.5 s to import; only loading needs it
+        from faster_whisper.tokenizer import Tokenizer  # lazy: start-up cost, as above
+        from faster_whisper.transcribe import get_suppressed_tokens  # lazy: as above
 
         self.options = options
         self.device = pick_device(options.device)
@@ -94,8 +96,6 @@ class WhisperTranscriber:
         self.compute_type = compute
         threads = options.cpu_threads
         if threads <= 0 and self.device == "cpu":
-            import os
-
             threads = max(1, (os.cpu_count() or 1) // max(1, options.num_workers))
         started = time.perf_counter()
         try:
@@ -165,7 +165,7 @@ class WhisperTranscriber:
         )
 
     def _encode(self, audio: np.ndarray[Any, Any]) -> Any:
-        import ctranslate2
+        import ctranslate2  # lazy: start-up cost; already loaded with the model by now
 
         features = self.model.feature_extractor(audio)
         frames = self.window_frames(len(audio))
@@ -240,8 +240,6 @@ class WhisperTranscriber:
 
 
 def _is_local(model: str) -> bool:
-    from pathlib import Path
-
     return Path(model).is_dir()
 
 

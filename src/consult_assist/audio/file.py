@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soxr
 
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, mix, to_float32
 from consult_assist.errors import UnsupportedAudioError
@@ -36,8 +37,7 @@ class FileAudio:
 
 def read_audio(path: Path, *, rate: int = SAMPLE_RATE) -> FileAudio:
     """Decode a whole file to float32 channels at ``rate`` (soxr HQ resampling)."""
-    import av
-    import soxr
+    import av  # lazy: ~0.3 s to import (FFmpeg); the pipeline and hub import this module
 
     if not path.exists():
         raise UnsupportedAudioError(f"{path}: no such file")

@@ -14,16 +14,14 @@ consumer falls behind, the oldest block is dropped, counted and logged; PortAudi
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +32,6 @@ __all__ = [
     "InputDevice",
     "MicSource",
     "MicStats",
-    "devices_command",
     "list_devices",
     "open_microphone",
     "select_device",
@@ -412,27 +409,3 @@ def _stop_and_close(stream: Any) -> None:
         stream.stop()
     finally:
         stream.close()
-
-
-# -- the `devices` command -------------------------------------------------------------------
-
-
-def devices_command(args: argparse.Namespace, out: TextIO, *, backend: Any = None) -> int:
-    """``consult-assist devices [--json]``: list the microphones; none is not an error."""
-    devices = list_devices(backend=backend)
-    if getattr(args, "json", False):
-        out.write(json.dumps([asdict(d) for d in devices], ensure_ascii=False, indent=2) + "\n")
-        return 0
-    if not devices:
-        out.write("no microphones found: this machine has no audio input device.\n")
-        return 0
-    width = max(len("name"), *(len(d.name) for d in devices))
-    out.write(f"  {'index':>5}  {'name':<{width}}  {'channels':>8}  {'rate':>6}  host API\n")
-    for d in devices:
-        mark = "*" if d.is_default else " "
-        out.write(
-            f"{mark} {d.index:>5}  {d.name:<{width}}  {d.channels:>8}  "
-            f"{d.default_rate:>6}  {d.hostapi}\n"
-        )
-    out.write("* default input; choose another by index or by a part of its name\n")
-    return 0

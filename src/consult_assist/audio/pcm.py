@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import soxr
 
 __all__ = ["SAMPLE_RATE", "FloatArray", "Resampler", "int16_to_float", "mix", "to_float32"]
 
@@ -52,8 +53,6 @@ class Resampler:
         self.rate_out = rate_out
         self._stream = None
         if rate_in != rate_out:
-            import soxr
-
             self._stream = soxr.ResampleStream(rate_in, rate_out, 1, dtype="float32", quality="HQ")
 
     def process(self, samples: FloatArray) -> FloatArray:

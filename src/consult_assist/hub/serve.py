@@ -24,6 +24,8 @@ from consult_assist.hub.auth import TokenBook, default_tokens_path
 from consult_assist.hub.hub import Hub
 from consult_assist.hub.server import ConnectionLimits, serve_hub
 from consult_assist.hub.store import Store, default_db_path
+from consult_assist.sip.advertise import advertise_address
+from consult_assist.sip.server import SipConfig, SipServer
 
 __all__ = ["RunningServer", "run_server", "tls_context"]
 
@@ -39,6 +41,9 @@ class RunningServer:
     tokens: Path
     db: Path
     sip: str | None = None
+    """Where SIP is answered (HOST:PORT, the real port), or None without SIP."""
+    sip_advertised: str | None = None
+    """The address SIP peers are told to use (Contact, Via, SDP)."""
     sip_server: Any = None
 
 
@@ -82,6 +87,7 @@ async def run_server(
             "--role handler",
             tokens_path,
         )
+    sip = _sip_address(config)  # a bad --sip fails before the model loads
     db_path = config.db or default_db_path()
     store = Store(db_path, synchronous=config.synchronous.upper())
     for ended in store.recover():
@@ -115,9 +121,10 @@ async def run_server(
         scheme = "wss" if context is not None else "ws"
         host = f"[{config.host}]" if ":" in config.host else config.host
         running = RunningServer(f"{scheme}://{host}:{port}/", hub, tokens_path, db_path)
-        if config.sip:
-            sip_server = await _start_sip(hub, config.sip)
-            running.sip = f"{config.sip.rpartition(':')[0]}:{sip_server.port}"
+        if sip is not None:
+            sip_server = await _start_sip(hub, sip)
+            running.sip = f"{sip.host_text}:{sip_server.port}"
+            running.sip_advertised = sip.advertised
             running.sip_server = sip_server
         log.info("serving on %s (store %s, manuals %s)", running.url, db_path, manuals)
         if ready is not None:
@@ -161,13 +168,35 @@ class _SipSink:
         )
 
 
-async def _start_sip(hub: Hub, where: str) -> Any:
-    """Start the SIP user agent server (UDP and TCP) feeding ``hub``."""
-    from consult_assist.sip.server import SipServer
+@dataclass(frozen=True)
+class _SipAddress:
+    host_text: str
+    """The host as written (``0.0.0.0``, ``[::]``)."""
+    host: str
+    port: int
+    advertised: str
 
-    host, _, port = where.rpartition(":")
+
+def _sip_address(config: ServerConfig) -> _SipAddress | None:
+    """Where SIP listens and what it advertises (``config.sip``), or None without SIP."""
+    if not config.sip:
+        return None
+    host, _, port = config.sip.rpartition(":")
     if not host or not port.isdigit():
-        raise ConfigError(f"--sip wants HOST:PORT, not {where!r}")
-    server = SipServer(_SipSink(hub), host.strip("[]"), int(port))
+        raise ConfigError(f"--sip wants HOST:PORT, not {config.sip!r}")
+    advertised = advertise_address(host, config.sip_advertise)
+    if advertised is None:
+        raise ConfigError(
+            f"SIP on the wildcard address {host} must tell callers one address to reach it "
+            "and this machine has no outward network address: give --sip-advertise HOST"
+        )
+    return _SipAddress(host, host.strip("[]"), int(port), advertised)
+
+
+async def _start_sip(hub: Hub, sip: _SipAddress) -> Any:
+    """Start the SIP user agent server (UDP and TCP) feeding ``hub``."""
+    server = SipServer(
+        _SipSink(hub), sip.host, sip.port, config=SipConfig(advertise_host=sip.advertised)
+    )
     await server.start()
     return server

@@ -4,7 +4,8 @@ Pure and synchronous: :class:`~consult_assist.knowledge.engine.KnowledgeEngine` 
 transcript events and returns suggestion, alert and checklist events. Modules, one concept
 each: ``manual`` (load and validate), ``text`` (normalisation and readings), ``terms`` and
 ``postings`` and ``index`` (ranked retrieval), ``phrase`` (robust phrase finding),
-``alerts``, ``checklist``, ``suggest``, ``engine``, ``reload``, ``commands``, ``bench``.
+``alerts``, ``checklist``, ``suggest``, ``engine``, ``reload``, ``evaluate`` (labelled
+evaluation; ``consult-assist bench lookup`` lives in :mod:`consult_assist.bench.lookup`).
 """
 
 from __future__ import annotations

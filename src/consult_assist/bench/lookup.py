@@ -9,7 +9,6 @@ on the real manual and on a synthetic 1,000-section manual made from it (fixed s
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -18,13 +17,18 @@ from typing import Any
 
 import numpy as np
 
-from consult_assist.events import Suggestion, TranscriptFinal, TranscriptPartial
 from consult_assist.knowledge.engine import KnowledgeBase, KnowledgeEngine
-from consult_assist.knowledge.evaluate import evaluate_attention, evaluate_lookup, read_jsonl
+from consult_assist.knowledge.evaluate import (
+    evaluate_attention,
+    evaluate_lookup,
+    evaluate_samples,
+    read_jsonl,
+    utterance_events,
+)
 from consult_assist.knowledge.manual import Manual, Section, load_manual
 from consult_assist.knowledge.text import clear_caches
 
-__all__ = ["bench_lookup", "evaluate_samples", "synthetic_manual"]
+__all__ = ["bench_lookup", "synthetic_manual"]
 
 SYNTHETIC_SIZE = 1000
 SEED = 20240601
@@ -83,25 +87,6 @@ def _percentiles(seconds: Sequence[float]) -> dict[str, float]:
     }
 
 
-def _events(texts: Sequence[str], session: str) -> list[TranscriptPartial | TranscriptFinal]:
-    """Each text as a call utterance: partials growing by a few characters, then the final."""
-    events: list[TranscriptPartial | TranscriptFinal] = []
-    at = 0.0
-    for number, text in enumerate(texts):
-        for cut in range(8, len(text), 8):
-            at += 0.5
-            events.append(
-                TranscriptPartial(
-                    session=session, at=at, utterance=number, start=at, end=at, text=text[:cut]
-                )
-            )
-        at += 0.5
-        events.append(
-            TranscriptFinal(session=session, at=at, utterance=number, start=at, end=at, text=text)
-        )
-    return events
-
-
 def _timed(call: Callable[[], object], repeat: int = 1) -> list[float]:
     times = []
     for _ in range(repeat):
@@ -118,7 +103,7 @@ def _speed(manual: Manual, texts: Sequence[str]) -> dict[str, Any]:
     build = time.perf_counter() - start
     engine = KnowledgeEngine(base)
     feed: list[float] = []
-    for event in _events(texts, "bench"):
+    for event in utterance_events(texts, "bench"):
         feed.extend(_timed(lambda e=event: engine.feed(e)))  # type: ignore[misc]
     clear_caches()
     lookup = [t for text in texts for t in _timed(lambda x=text: engine.lookup(x))]  # type: ignore[misc]
@@ -127,54 +112,6 @@ def _speed(manual: Manual, texts: Sequence[str]) -> dict[str, Any]:
         "index_build_s": round(build, 3),
         "feed_per_event": _percentiles(feed),
         "lookup_cold": _percentiles(lookup),
-    }
-
-
-def evaluate_samples(base: KnowledgeBase, samples: Path) -> dict[str, Any]:
-    """Attention recall on the sample calls' caller turns, and which topics were suggested.
-
-    Each sidecar (``samples/*.json``) lists the canonical words said in caller turns and the
-    sections a good assistant should surface (``topics``, best first).
-    """
-    wanted = found = 0
-    missed: list[dict[str, Any]] = []
-    calls: list[dict[str, Any]] = []
-    for path in sorted(samples.glob("*.json")):
-        sidecar = json.loads(path.read_text(encoding="utf-8"))
-        turns = sidecar.get("turns", [])
-        heard = {
-            o.word.word
-            for turn in turns
-            if turn.get("speaker") == "caller"
-            for o in base.alerts.find(str(turn.get("text", "")))
-        }
-        for word in sidecar.get("attention_words", []):
-            wanted += 1
-            if word in heard:
-                found += 1
-            else:
-                missed.append({"call": path.stem, "word": word})
-        engine = KnowledgeEngine(base)
-        shown: set[str] = set()
-        for event in _events([str(t.get("text", "")) for t in turns], path.stem):
-            for out in engine.feed(event):
-                if isinstance(out, Suggestion):
-                    shown.update(item.id for item in out.items)
-        topics = list(sidecar.get("topics", []))
-        calls.append(
-            {
-                "call": path.stem,
-                "first_topic_shown": bool(topics) and topics[0] in shown,
-                "top3_topics_shown": sum(t in shown for t in topics[:3]),
-            }
-        )
-    return {
-        "calls": len(calls),
-        "attention_recall": round(found / wanted, 4) if wanted else None,
-        "attention_words": wanted,
-        "attention_missed": missed,
-        "first_topic_shown": sum(c["first_topic_shown"] for c in calls),
-        "suggestions": calls,
     }
 
 

@@ -9,13 +9,14 @@ telephone rendition (CER), and the wideband call with seeded white noise at ``--
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import logging
+import os
 import platform
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,13 @@ import numpy as np
 
 from consult_assist import paths
 from consult_assist.asr.cer import cer
+from consult_assist.asr.decoding import Transcriber
+from consult_assist.asr.options import (
+    InstallProgress,
+    ModelOptions,
+    StreamOptions,
+    load_transcriber,
+)
 from consult_assist.asr.simulate import SimulationStats
 from consult_assist.asr.whisper import WhisperTranscriber
 from consult_assist.audio.calls import CallAudio
@@ -32,9 +40,29 @@ from consult_assist.errors import ConfigError
 from consult_assist.events import TranscriptFinal, TranscriptPartial
 from consult_assist.pipeline import simulated_call
 
-__all__ = ["add_noise", "percentile", "run_asr_bench", "stream_once"]
+__all__ = ["AsrBenchOptions", "add_noise", "percentile", "run_asr_bench", "stream_once"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AsrBenchOptions:
+    """What ``bench asr`` runs over, and with which model and streaming options."""
+
+    files: tuple[Path, ...] = ()
+    """Audio files with ``.json`` sidecars (default: every sample call)."""
+    offline: bool = True
+    """Also run the plain offline transcription of each file (the baseline)."""
+    extra: bool = True
+    """Also run silence, noise, the telephone renditions and the noisy (``snr_db``) calls."""
+    snr_db: float = 10.0
+    """Signal-to-noise ratio of the noisy run, in dB."""
+    seed: int = 1234
+    """Seed of the added noise."""
+    limit: int = 0
+    """Use only the first ``limit`` files (0: all)."""
+    model: ModelOptions = field(default_factory=ModelOptions)
+    stream: StreamOptions = field(default_factory=StreamOptions)
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -59,15 +87,13 @@ def add_noise(audio: FloatArray, snr_db: float, seed: int) -> FloatArray:
 
 def stream_once(
     audio: FloatArray,
-    transcriber: WhisperTranscriber,
-    args: argparse.Namespace,
+    transcriber: Transcriber,
+    stream: StreamOptions,
     name: str,
     *,
     source_rate: int = 16000,
 ) -> dict[str, Any]:
     """One simulated streaming run: finals, latencies, cadence, compute."""
-    from consult_assist.commands import recognizer_options
-
     stats = SimulationStats()
     finals: list[TranscriptFinal] = []
     partial_at: dict[int, list[float]] = {}
@@ -76,7 +102,7 @@ def stream_once(
         f"bench-{name}",
         CallAudio((audio,)),
         transcriber,
-        options=recognizer_options(args, source_rate=source_rate),
+        options=stream.recognizer_options(source_rate),
         stats=stats,
     ):
         if isinstance(event, TranscriptFinal):
@@ -101,15 +127,15 @@ def stream_once(
     }
 
 
-def _files(args: argparse.Namespace) -> list[Path]:
-    files: list[Path] = list(args.files)
+def _files(options: AsrBenchOptions) -> list[Path]:
+    files: list[Path] = list(options.files)
     if not files:
         folder = paths.samples_dir()
         files = sorted(p for p in folder.glob("*.flac"))
         if not files:
             raise ConfigError(f"no sample calls in {folder}; pass audio files with .json sidecars")
-    if args.limit:
-        files = files[: args.limit]
+    if options.limit:
+        files = files[: options.limit]
     for f in files:
         if not _sidecar(f).is_file():
             raise ConfigError(f"{f} has no sidecar {_sidecar(f).name} with the reference turns")
@@ -134,12 +160,13 @@ def _progress(message: str) -> None:
         sys.stderr.write(message + "\n")
 
 
-def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
+def run_asr_bench(
+    options: AsrBenchOptions, *, install_progress: InstallProgress | None = None
+) -> dict[str, Any]:
     """Run the benchmark described in the module docstring; return the JSON-able summary."""
-    from consult_assist.commands import load_transcriber
-
-    files = _files(args)
-    transcriber = load_transcriber(args)
+    files = _files(options)
+    transcriber = load_transcriber(options.model, progress=install_progress)
+    stream = options.stream
     per_file: list[dict[str, Any]] = []
     all_lat: list[float] = []
     all_gaps: list[float] = []
@@ -158,7 +185,7 @@ def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
         ref = _reference(path)
         decoded = read_audio(path)
         audio = decoded.mono()
-        run = stream_once(audio, transcriber, args, path.stem, source_rate=decoded.source_rate)
+        run = stream_once(audio, transcriber, stream, path.stem, source_rate=decoded.source_rate)
         s_cer, s_edits, n = cer(ref, run["text"])
         edits["stream"][0] += s_edits
         edits["stream"][1] += n
@@ -180,7 +207,7 @@ def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
             "decodes": run["decodes"],
             "streaming_text": run["text"],
         }
-        if not args.no_offline:
+        if options.offline:
             _progress(f"bench asr: {i}/{len(files)} {path.name}: offline")
             text, compute = transcriber.transcribe_file_offline(audio)
             o_cer, o_edits, _ = cer(ref, text)
@@ -193,7 +220,7 @@ def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
                 cer_minus_offline_points=_r(100 * (s_cer - o_cer), 2),
                 offline_text=text,
             )
-        if not args.no_extra:
+        if options.extra:
             tel = path.with_name(path.name.split(".")[0] + ".tel.wav")
             if tel.is_file():
                 _progress(f"bench asr: {i}/{len(files)} {path.name}: telephone")
@@ -201,7 +228,7 @@ def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
                 t_run = stream_once(
                     tel_audio.mono(),
                     transcriber,
-                    args,
+                    stream,
                     path.stem + "-tel",
                     source_rate=tel_audio.source_rate,
                 )
@@ -211,9 +238,9 @@ def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
                 edits["wide_tel"][0] += s_edits
                 edits["wide_tel"][1] += n
                 entry.update(telephone_cer=_r(t_cer, 4))
-            _progress(f"bench asr: {i}/{len(files)} {path.name}: {args.snr:g} dB SNR")
+            _progress(f"bench asr: {i}/{len(files)} {path.name}: {options.snr_db:g} dB SNR")
             n_run = stream_once(
-                add_noise(audio, args.snr, args.seed + i), transcriber, args, path.stem
+                add_noise(audio, options.snr_db, options.seed + i), transcriber, stream, path.stem
             )
             n_cer, n_edits, _ = cer(ref, n_run["text"])
             edits["noisy"][0] += n_edits
@@ -232,7 +259,7 @@ def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
         "first_partial_after_speech_start_p50_s": _r(percentile(all_first, 50)),
         "streaming_rtf": _r(totals["stream_compute_s"] / max(totals["audio_s"], 1e-9)),
     }
-    if not args.no_offline:
+    if options.offline:
         offline = _ratio(edits["offline"])
         overall.update(
             offline_cer=_r(offline, 4),
@@ -248,15 +275,15 @@ def run_asr_bench(args: argparse.Namespace) -> dict[str, Any]:
             ),
         )
     extras: dict[str, Any] = {}
-    if not args.no_extra:
+    if options.extra:
         _progress("bench asr: silence and noise")
-        extras = _silence_and_noise(transcriber, args)
+        extras = _silence_and_noise(transcriber, stream, options.seed)
         if edits["telephone"][1]:
             extras["telephone_cer"] = _r(_ratio(edits["telephone"]), 4)
             extras["telephone_minus_wideband_points"] = _r(
                 100 * (_ratio(edits["telephone"]) - _ratio(edits["wide_tel"])), 2
             )
-        extras[f"snr_{args.snr:g}db_cer"] = _r(_ratio(edits["noisy"]), 4)
+        extras[f"snr_{options.snr_db:g}db_cer"] = _r(_ratio(edits["noisy"]), 4)
     _progress("")
     if sys.stderr.isatty():
         sys.stderr.write("\n")
@@ -281,13 +308,13 @@ def _ratio(pair: list[int]) -> float:
 
 
 def _cpus() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
 
 
-def _silence_and_noise(transcriber: WhisperTranscriber, args: argparse.Namespace) -> dict[str, Any]:
-    rng = np.random.default_rng(args.seed)
+def _silence_and_noise(
+    transcriber: WhisperTranscriber, stream: StreamOptions, seed: int
+) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
     n = 30 * SAMPLE_RATE
     white = rng.normal(0.0, 0.05, n).astype(np.float32)
     # Pink-ish noise (1/f) by filtering white noise in the frequency domain: closer to room hum.
@@ -303,7 +330,7 @@ def _silence_and_noise(transcriber: WhisperTranscriber, args: argparse.Namespace
     ):
         # Wideband threshold, and the lower one used for 8 kHz telephone sources.
         for rate, suffix in ((16000, ""), (8000, "_telephone_threshold")):
-            run = stream_once(audio, transcriber, args, name, source_rate=rate)
+            run = stream_once(audio, transcriber, stream, name, source_rate=rate)
             out[f"{name}{suffix}_finals"] = run["finals"]
             if run["finals"]:
                 out[f"{name}{suffix}_text"] = run["text"]

@@ -28,9 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from consult_assist import paths
+from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.config import ServerConfig
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
+from consult_assist.hub.replay import replay_file
+from consult_assist.hub.serve import RunningServer, run_server
 from consult_assist.hub.store import Store
+from consult_assist.testing import FakeTranscriber
 
 __all__ = ["run_hub_bench"]
 
@@ -38,11 +43,7 @@ log = logging.getLogger(__name__)
 
 
 def _server_main(db: str, tokens: str, manuals: str, scripts: list[str], conn: Any) -> None:
-    from consult_assist.asr.recognizer import RecognizerOptions
-    from consult_assist.config import ServerConfig
-    from consult_assist.hub.serve import RunningServer, run_server
-    from consult_assist.testing import FakeTranscriber
-
+    """The server process: the real hub with the fake recognizer, reporting on ``conn``."""
     config = ServerConfig(port=0, db=Path(db), tokens=Path(tokens), manuals=Path(manuals))
 
     lags: list[float] = []
@@ -135,8 +136,6 @@ class _Supervisor(WebSocketHubClient):
 async def _caller(
     url: str, token: str, files: list[Path], until: float, started: list[str], index: int
 ) -> None:
-    from consult_assist.hub.replay import replay_file
-
     client = WebSocketHubClient(url, token, reconnect=False)
     await client.connect()
     turn = index

@@ -1,3 +1,5 @@
+"""The entry point: help, exit statuses, one-sentence errors, ``python -m consult_assist.cli``."""
+
 from __future__ import annotations
 
 import os
@@ -27,6 +29,23 @@ def test_help_lists_the_commands() -> None:
         assert command in text
 
 
+def test_the_module_runs_as_the_script() -> None:
+    done = run("--help")
+    assert done.returncode == 0 and "usage: consult-assist" in done.stdout
+    for command in ("demo", "serve", "handler", "supervisor", "replay", "devices"):
+        assert command in done.stdout
+
+
+@pytest.mark.parametrize("family", ["models", "manuals", "tokens", "records", "bench"])
+def test_a_family_without_its_action_shows_its_help(
+    family: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([family])
+    assert done.value.code == 0
+    assert f"usage: consult-assist {family}" in capsys.readouterr().out
+
+
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage" in capsys.readouterr().out
@@ -45,12 +64,6 @@ def test_unreadable_file_is_one_clear_error(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     done = run("transcribe", str(tmp_path / "nope.flac"))
     assert done.returncode == 1 and "no such file" in done.stderr
-
-
-def test_models_install_and_list(tmp_path: Path) -> None:
-    assert run("models", "install", "--models-dir", str(tmp_path)).returncode == 0
-    listed = run("models", "list", "--models-dir", str(tmp_path))
-    assert "whisper-base" in listed.stdout and "verified" in listed.stdout
 
 
 def test_unknown_model_name_offline_fails_clearly(tmp_path: Path) -> None:

@@ -2,36 +2,38 @@
 
 from __future__ import annotations
 
-import argparse
+import re
+import subprocess
+import sys
+import wave
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from consult_assist import cli
+from consult_assist.audio.file import read_audio
+from consult_assist.cli import apps
 from consult_assist.errors import AuthError, ConfigError, ConsultAssistError
 from consult_assist.testing import FakeHubClient
-from consult_assist.tui import commands
-
-
-def ns(**kw: object) -> argparse.Namespace:
-    return argparse.Namespace(**kw)
 
 
 def test_server_and_token_from_options_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONSULT_ASSIST_SERVER", "ws://env:8765/")
     monkeypatch.setenv("CONSULT_ASSIST_TOKEN", "ca_env")
-    assert commands.server_and_token(ns(server="", token="")) == ("ws://env:8765/", "ca_env")
-    assert commands.server_and_token(ns(server="wss://a/", token="t")) == ("wss://a/", "t")
+    assert apps.server_and_token("", "") == ("ws://env:8765/", "ca_env")
+    assert apps.server_and_token("wss://a/", "t") == ("wss://a/", "t")
 
 
 def test_missing_or_bad_server_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CONSULT_ASSIST_SERVER", raising=False)
     monkeypatch.delenv("CONSULT_ASSIST_TOKEN", raising=False)
     with pytest.raises(ConfigError, match="pass --server"):
-        commands.server_and_token(ns(server="", token="t"))
+        apps.server_and_token("", "t")
     with pytest.raises(ConfigError, match="pass --token"):
-        commands.server_and_token(ns(server="ws://a/", token=""))
+        apps.server_and_token("ws://a/", "")
     with pytest.raises(ConfigError, match="ws:// or wss://"):
-        commands.server_and_token(ns(server="http://a/", token="t"))
+        apps.server_and_token("http://a/", "t")
 
 
 def test_parser_has_both_apps(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,7 +62,7 @@ def test_unreachable_server_or_wrong_token_is_one_line_on_stderr(
     shown: str,
 ) -> None:
     client = FakeHubClient(role="supervisor", connect_error=error)
-    monkeypatch.setattr(commands, "make_client", lambda server, token: client)
+    monkeypatch.setattr(apps, "make_client", lambda server, token: client)
     rc = cli.main([app, "--server", "ws://h:1/", "--token", "t"])
     err = capsys.readouterr().err
     assert rc == 1
@@ -73,7 +75,45 @@ def test_a_handler_token_cannot_open_the_supervisor_app(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     client = FakeHubClient(name="sato", role="handler")
-    monkeypatch.setattr(commands, "make_client", lambda server, token: client)
+    monkeypatch.setattr(apps, "make_client", lambda server, token: client)
     rc = cli.main(["supervisor", "--server", "ws://h:1/", "--token", "t"])
     err = capsys.readouterr().err
     assert rc == 1 and "sato's, a handler token" in err and "supervisor token" in err
+
+
+# -- demo --------------------------------------------------------------------------------------
+
+
+def test_a_sample_is_found_by_name_or_path(tmp_path: Path) -> None:
+    assert apps.resolve_sample("neighbour-night").name == "neighbour-night.flac"
+    own = tmp_path / "call.wav"
+    own.write_bytes(b"")
+    assert apps.resolve_sample(str(own)) == own
+
+
+def test_an_unknown_sample_lists_the_names() -> None:
+    with pytest.raises(ConfigError, match=r"no sample call 'nope'; choose one of: .*neglect"):
+        apps.resolve_sample("nope")
+
+
+@pytest.mark.model
+def test_demo_without_a_terminal_prints_the_transcript_and_the_record(
+    tmp_path: Path, root: Path
+) -> None:
+    """The whole system in one process: server, replayed call, live transcript, record."""
+    audio = read_audio(root / "samples" / "neglect.flac")
+    clip = tmp_path / "clip.wav"
+    with wave.open(str(clip), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((audio.mono()[: 16000 * 12] * 32767).astype(np.int16).tobytes())
+    argv = [sys.executable, "-m", "consult_assist.cli", "demo", "--no-ui", "--sample", str(clip)]
+    argv += ["--speed", "2", "--port", "0", "--device", "cpu"]
+    argv += ["--models-dir", str(root / "models"), "--manuals", str(root / "manuals")]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False, cwd=root)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "consult-assist supervisor --server ws://127.0.0.1:" in out
+    assert re.search(r"^\[00:0\d\.\d\] .+  \(\d+\.\d\d s\)$", out, re.MULTILINE), out
+    assert "--- the call record draft, ready for review" in out

@@ -1,13 +1,11 @@
-"""The benchmark's pieces, on the fixture manual and a tiny synthetic one."""
+"""``bench lookup``: the synthetic manual and the summary, on the fixture manual."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from consult_assist.knowledge.bench import bench_lookup, synthetic_manual
-from consult_assist.knowledge.engine import KnowledgeBase
-from consult_assist.knowledge.evaluate import evaluate_attention, evaluate_lookup
+from consult_assist.bench.lookup import bench_lookup, synthetic_manual
 from consult_assist.knowledge.manual import Manual
 
 
@@ -17,33 +15,6 @@ def test_synthetic_manual_is_deterministic_and_unique(manual: Manual) -> None:
     assert first == again
     assert len({s.id for s in first.sections}) == 40
     assert first.sections[0].keywords != manual.sections[0].keywords
-
-
-def test_evaluations(base: KnowledgeBase) -> None:
-    lookup = evaluate_lookup(
-        base,
-        [
-            {
-                "id": "a",
-                "text": "いつも同じ服で臭いがする",
-                "expected": ["neglect"],
-                "kind": "clean",
-            },
-            {"id": "b", "text": "なにもない", "expected": ["line-189"], "kind": "asr"},
-            {"id": "c", "text": "x", "expected": ["not-in-manual"], "kind": "clean"},
-        ],
-    )
-    assert lookup["all"]["n"] == 2 and lookup["skipped"] == 1
-    assert lookup["clean"]["hit@1"] == 1.0
-    attention = evaluate_attention(
-        base.alerts,
-        [
-            {"id": "a", "text": "しにたい", "words": ["死にたい"], "kind": "asr"},
-            {"id": "b", "text": "こんにちは", "words": [], "kind": "none"},
-            {"id": "c", "text": "殴ったりはしてない", "words": ["殴る"], "kind": "negation"},
-        ],
-    )
-    assert attention["recall"] == 1.0 and attention["false_alarms"] == 0
 
 
 def test_bench_lookup_summary(manual_dir: Path, tmp_path: Path) -> None:

@@ -1,0 +1,79 @@
+"""``consult-assist bench asr|hub|lookup``: run one benchmark, print its JSON summary.
+
+The benchmarks themselves live in :mod:`consult_assist.bench`; this module reads the flags
+into their options, finds the labelled data of a checkout, and prints (``--out``: also writes)
+the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from consult_assist import paths
+from consult_assist.bench.delivery import run_hub_bench
+from consult_assist.bench.lookup import bench_lookup
+from consult_assist.bench.speech import AsrBenchOptions, run_asr_bench
+from consult_assist.cli.output import install_progress, write_json
+from consult_assist.cli.recognition import model_options, stream_options
+
+__all__ = ["bench_asr", "bench_hub", "bench_lookup_summary", "run"]
+
+
+def bench_asr(options: AsrBenchOptions) -> dict[str, Any]:
+    """``bench asr``: streaming against offline on the sample calls (or the files given)."""
+    return run_asr_bench(options, install_progress=install_progress())
+
+
+def bench_hub(*, calls: int, supervisors: int, duration_s: float, kill: int) -> dict[str, Any]:
+    """``bench hub``: progress lines on stderr while it runs (it takes minutes)."""
+    return asyncio.run(
+        run_hub_bench(
+            calls=calls,
+            supervisors=supervisors,
+            duration_s=duration_s,
+            kill=kill,
+            progress=lambda text: print(f"bench hub: {text}", file=sys.stderr),
+        )
+    )
+
+
+def bench_lookup_summary(manuals: Path | None) -> dict[str, Any]:
+    """``bench lookup`` on ``manuals`` with the checkout's labelled utterances and samples."""
+    root = paths.checkout_root() or Path.cwd()
+    return bench_lookup(
+        manuals=manuals or paths.default_manuals_dir(),
+        labelled=root / "tests" / "data" / "lookup_labelled.jsonl",
+        attention=root / "tests" / "data" / "attention_labelled.jsonl",
+        samples=paths.samples_dir(),
+    )
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int | None:
+    """Run ``bench asr``, ``bench hub`` or ``bench lookup``; None: no benchmark named."""
+    if args.bench_command == "asr":
+        options = AsrBenchOptions(
+            files=tuple(args.files),
+            offline=not args.no_offline,
+            extra=not args.no_extra,
+            snr_db=args.snr,
+            seed=args.seed,
+            limit=args.limit,
+            model=model_options(args),
+            stream=stream_options(args),
+        )
+        return write_json(bench_asr(options), out, also_to=args.out)
+    if args.bench_command == "hub":
+        summary = bench_hub(
+            calls=args.calls,
+            supervisors=args.supervisors,
+            duration_s=args.duration,
+            kill=args.kill,
+        )
+        return write_json(summary, out, also_to=args.out)
+    if args.bench_command == "lookup":
+        return write_json(bench_lookup_summary(args.manuals), out, also_to=args.out)
+    return None

@@ -1,0 +1,14 @@
+"""Fixtures of the command-line tests: the small fixture manual of the knowledge tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURE_MANUAL = Path(__file__).resolve().parents[1] / "knowledge" / "fixtures" / "manual"
+
+
+@pytest.fixture(scope="session")
+def manual_dir() -> Path:
+    return FIXTURE_MANUAL
