@@ -132,7 +132,8 @@ def records_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def records_export(args: argparse.Namespace, out: TextIO) -> int:
-    from consult_assist.hub.records import build_record, record_to_json, render_markdown
+    from consult_assist.hub.record_markdown import render_markdown
+    from consult_assist.hub.records import build_record, record_to_json
 
     with _open_store(args) as store:
         row = store.find(args.session)

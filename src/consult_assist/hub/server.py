@@ -397,7 +397,8 @@ class Connection:
         return event_from_dict(json.loads(rows[0][1]))
 
     def _record(self, command: p.GetRecord) -> str:
-        from consult_assist.hub.records import build_record, record_to_json, render_markdown
+        from consult_assist.hub.record_markdown import render_markdown
+        from consult_assist.hub.records import build_record, record_to_json
 
         self._session(command.session, "view")
         events = self.hub.store.events(command.session)
