@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from consult_assist.errors import AccessError, AuthError, ProtocolError
 from consult_assist.events import TranscriptFinal
-from consult_assist.hub.server import ConnectionLimits
+from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.store import Store
 from consult_assist.wire import event_to_dict
 

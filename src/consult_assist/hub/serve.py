@@ -22,8 +22,13 @@ from consult_assist.config import ServerConfig
 from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import TokenBook, default_tokens_path
 from consult_assist.hub.hub import Hub
-from consult_assist.hub.server import ConnectionLimits, serve_hub
+from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.store import Store, default_db_path
+from consult_assist.hub.wsserver import serve_hub
+from consult_assist.knowledge.engine import KnowledgeEngine
+from consult_assist.knowledge.manual import load_manual
+from consult_assist.knowledge.reload import watch_manuals
+from consult_assist.sip.server import SipServer
 
 __all__ = ["RunningServer", "run_server", "tls_context"]
 
@@ -39,7 +44,7 @@ class RunningServer:
     tokens: Path
     db: Path
     sip: str | None = None
-    sip_server: Any = None
+    sip_server: SipServer | None = None
 
 
 def tls_context(config: ServerConfig) -> ssl.SSLContext | None:
@@ -66,10 +71,6 @@ async def run_server(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly."""
-    from consult_assist.knowledge.engine import KnowledgeEngine
-    from consult_assist.knowledge.manual import load_manual
-    from consult_assist.knowledge.reload import watch_manuals
-
     if not config.log_content:
         # websockets logs whole frames at DEBUG: tokens and callers' words. Keep it above that.
         ws_log = logging.getLogger("websockets")
@@ -105,13 +106,13 @@ async def run_server(
             loop.add_signal_handler(sig, stop.set)
     context = tls_context(config)
     watcher = asyncio.create_task(watch_manuals(manuals, engine))
-    sip_server: Any = None
+    sip_server: SipServer | None = None
     service.start()
     server = await serve_hub(
         hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
     )
     try:
-        port = server.sockets[0].getsockname()[1]
+        port = server.port
         scheme = "wss" if context is not None else "ws"
         host = f"[{config.host}]" if ":" in config.host else config.host
         running = RunningServer(f"{scheme}://{host}:{port}/", hub, tokens_path, db_path)
@@ -130,8 +131,7 @@ async def run_server(
         if sip_server is not None:
             await sip_server.close()
         await hub.close("shutdown")
-        server.close(close_connections=True)
-        await server.wait_closed()
+        await server.close()
         watcher.cancel()
         with contextlib.suppress(BaseException):
             await watcher
@@ -161,10 +161,8 @@ class _SipSink:
         )
 
 
-async def _start_sip(hub: Hub, where: str) -> Any:
+async def _start_sip(hub: Hub, where: str) -> SipServer:
     """Start the SIP user agent server (UDP and TCP) feeding ``hub``."""
-    from consult_assist.sip.server import SipServer
-
     host, _, port = where.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"--sip wants HOST:PORT, not {where!r}")
