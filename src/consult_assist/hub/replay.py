@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from consult_assist.audio import mic
 from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
+from consult_assist.audio.sources import load_call, paced_frames
 from consult_assist.hub.client import HubClient
 
 __all__ = ["pcm_frames", "replay_file", "stream_microphone"]
@@ -56,8 +58,6 @@ async def replay_file(
     Returns the session id at once; streaming goes on in a background task that ends the
     session when the file is done (and then calls ``on_done(session)``).
     """
-    from consult_assist.audio.sources import load_call
-
     loaded = await asyncio.to_thread(load_call, path, split_stereo=split_stereo)
     call = loaded.audio
     length = max(len(c) for c in call.channels)
@@ -84,8 +84,6 @@ async def _stream(
     speed: float,
     on_done: Callable[[str], Awaitable[None] | None] | None,
 ) -> None:
-    from consult_assist.audio.sources import paced_frames
-
     frame: list[FloatArray] = []
     async for channel, samples in paced_frames(audio, speed=speed, frame_s=frame_s):
         frame.append(samples)
@@ -103,8 +101,6 @@ async def stream_microphone(
     client: HubClient, device: str | int | None, *, frame_s: float = 0.1
 ) -> str:
     """Start a live session fed by a microphone; streams until the session is ended."""
-    from consult_assist.audio import mic
-
     source: Any = mic.open_microphone(device)
     session = await client.start_session(
         rate=SAMPLE_RATE, channels=1, speakers=("",), meta={"source": "mic"}
