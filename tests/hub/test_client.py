@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from hubtools import Collector, LiveServer, call_frames, connect, ended, live_server, stream
+from hubtools import UNIT, Collector, LiveServer, call_frames, connect, ended, live_server, stream
 
 from consult_assist.errors import AccessError, AuthError, ConsultAssistError, ProtocolError
 from consult_assist.events import Note
@@ -96,3 +96,15 @@ async def test_without_reconnect_a_lost_server_ends_the_updates_as_failed(
     assert [s.state for s in watch.states] == ["failed"]
     assert isinstance(watch.states[0], ConnectionState) and "1001" in watch.states[0].detail
     await asyncio.gather(client.close(), watch.stop())
+
+
+async def test_a_manual_section_is_fetched_whole(server: LiveServer) -> None:
+    sato = await connect(server.url, server.tokens["sato"], request_timeout_s=5 * UNIT)
+    titles = server.running.hub.section_titles()
+    section_id, title = next(iter(titles.items()))
+    section = await sato.section(section_id)
+    assert (section.id, section.title) == (section_id, title) and section.body
+    with pytest.raises(ProtocolError) as caught:
+        await sato.section("no-such-section")
+    assert caught.value.code == "no_section"
+    await sato.close()

@@ -249,7 +249,7 @@ def test_after_auth_the_deadline_no_longer_applies() -> None:
         ('{"v": 1, "type": "session.start", "rate": 123456}', "bad_rate"),
         (cmd("note", session="nope", text="x"), "no_session"),
         (cmd("subscribe", session="*"), "forbidden"),
-        (cmd("section", id="nowhere"), "no_section"),
+        (cmd("section", section="nowhere"), "no_section"),
     ],
 )
 def test_a_refused_request_gets_an_error_with_a_code_and_the_connection_goes_on(
@@ -341,15 +341,16 @@ def test_an_ended_session_takes_no_more_notes_but_still_gives_its_record() -> No
 
 def test_a_manual_section_is_served_whole_and_a_server_without_manuals_says_so() -> None:
     conn = opened(FakeHub())
-    got = reply(conn, cmd("section", id="suicidal"))
-    assert (got["type"], got["id"], got["title"], got["body"]) == (
+    got = reply(conn, cmd("section", "x", section="suicidal"))
+    assert (got["type"], got["re"], got["id"], got["title"], got["body"]) == (
         "section",
+        "x",
         "suicidal",
         "希死念慮への対応",
         "まず安全を確かめる。",
     )
     bare = opened(FakeHub(manual=False))
-    error = reply(bare, cmd("section", id="suicidal"))
+    error = reply(bare, cmd("section", section="suicidal"))
     assert error["code"] == "no_section" and "no manuals" in error["message"]
 
 

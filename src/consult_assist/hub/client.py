@@ -427,7 +427,7 @@ class WebSocketHubClient:
         return str(data["record"])
 
     async def section(self, section_id: str) -> ManualSection:
-        data = await self._request({"type": "section", "id": section_id})
+        data = await self._request({"type": "section", "section": section_id})
         return ManualSection(str(data["id"]), str(data["title"]), str(data["body"]))
 
     async def close(self) -> None:
