@@ -24,10 +24,14 @@ from hubtools import (
     stream,
 )
 from websockets.asyncio.client import connect as ws_connect
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Close, Frame, Opcode
+from websockets.uri import parse_uri
 
 from consult_assist.errors import AccessError, ProtocolError
 from consult_assist.events import TranscriptFinal
+from consult_assist.hub import wsserver
 from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.store import Store
 from consult_assist.wire import event_to_dict
@@ -341,3 +345,52 @@ async def test_a_two_channel_call_labels_each_speaker(server) -> None:
     finals = sorted((e for e in events if isinstance(e, TranscriptFinal)), key=lambda e: e.start)
     assert [f.speaker for f in finals] == ["caller", "handler", "caller"]
     await asyncio.gather(sato.close(), mine.stop())
+
+
+async def test_a_plain_http_request_is_refused_and_the_server_goes_on(server) -> None:
+    host, port = server.url.removeprefix("ws://").rstrip("/").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET / HTTP/1.1\r\nHost: hub\r\n\r\n")
+    status = await asyncio.wait_for(reader.readline(), TIMEOUT)
+    assert status.startswith(b"HTTP/1.1 4")
+    assert await asyncio.wait_for(reader.read(), TIMEOUT)  # the explanation, then EOF
+    writer.close()
+    other = await connect(server.url, server.tokens["tanaka"])
+    assert await other.sessions() == []
+    await other.close()
+
+
+async def test_a_message_sent_in_fragments_is_put_back_together(server) -> None:
+    ws = await _raw(server.url, server.tokens["sato"])
+    await ws.send(['{"v": 1, "type": ', '"sessions", "id": "frag"}'])
+    reply = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+    assert (reply["type"], reply["re"]) == ("sessions", "frag")
+    await ws.close()
+
+
+async def test_text_that_is_not_utf8_closes_with_1007(server) -> None:
+    ws = await _raw(server.url, server.tokens["sato"])
+    await ws.send(b"\xff\xfe not text", text=True)
+    assert await _close_code(ws) == 1007
+
+
+async def test_a_client_that_stops_answering_pings_is_closed_1011(
+    server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wsserver, "PING_INTERVAL_S", 0.2 * UNIT)
+    monkeypatch.setattr(wsserver, "PING_TIMEOUT_S", 0.2 * UNIT)
+    host, port = server.url.removeprefix("ws://").rstrip("/").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    client = ClientProtocol(parse_uri(server.url))  # a peer that reads but never answers
+    client.send_request(client.connect())
+    writer.write(b"".join(client.data_to_send()))
+    closed_with = None
+    async with asyncio.timeout(TIMEOUT):
+        while data := await reader.read(65536):
+            client.receive_data(data)
+            for event in client.events_received():
+                if isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
+                    closed_with = Close.parse(event.data).code
+            client.data_to_send()  # its pongs are never written
+    writer.close()
+    assert closed_with == 1011
