@@ -394,3 +394,21 @@ async def test_a_client_that_stops_answering_pings_is_closed_1011(
             client.data_to_send()  # its pongs are never written
     writer.close()
     assert closed_with == 1011
+
+
+async def test_a_bug_in_one_connection_closes_only_that_one_with_1011(
+    server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws = await _raw(server.url, server.tokens["sato"])
+
+    def broken(self: object, raw: str, now: float) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(wsserver.Connection, "receive_text", broken)
+    await ws.send(json.dumps({"v": 1, "type": "sessions"}))
+    assert await _close_code(ws) == 1011
+    assert "internal error" in caplog.text
+    monkeypatch.undo()
+    other = await connect(server.url, server.tokens["tanaka"])
+    assert await other.sessions() == []
+    await other.close()

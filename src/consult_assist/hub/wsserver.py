@@ -110,11 +110,16 @@ class _Socket(asyncio.Protocol):
     # --- incoming -----------------------------------------------------------------------------
 
     def _handle_events(self) -> None:
-        for event in self._ws.events_received():
-            if isinstance(event, Request):
-                self._accept(event)
-            elif isinstance(event, Frame):
-                self._frame(event)
+        try:
+            for event in self._ws.events_received():
+                if isinstance(event, Request):
+                    self._accept(event)
+                elif isinstance(event, Frame):
+                    self._frame(event)
+        except Exception:
+            # The connection's decisions never raise; this is a bug: close this client only.
+            log.exception("%s: internal error; closing the connection", self._peer)
+            self._ws.fail(1011, "internal error")
         self._flush()
 
     def _accept(self, request: Request) -> None:
