@@ -65,12 +65,6 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     return found
 
 
-PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: hub/server.py and sip/server.py, tui/config.py and config.py share names",
-)
-
-
 def test_the_package_has_no_import_cycles() -> None:
     graph = grimp.build_graph("consult_assist")
     assert _cycles(graph) == []
@@ -96,7 +90,6 @@ def test_the_layer_contracts_hold() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@PENDING
 def test_no_two_modules_share_a_name() -> None:
     """One word, one meaning: ``server.py`` in two folders reads as one thing and is two."""
     package = ROOT / "src" / "consult_assist"

@@ -14,9 +14,9 @@ from consult_assist.config import ServerConfig
 from consult_assist.events import Event
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
+from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.replay import pcm_frames
 from consult_assist.hub.serve import RunningServer, run_server
-from consult_assist.hub.server import ConnectionLimits
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
 
 UNIT = float(os.environ.get("CONSULT_ASSIST_TEST_UNIT", "1.0"))

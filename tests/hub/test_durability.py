@@ -13,7 +13,8 @@ from pathlib import Path
 
 from hubtools import TIMEOUT, Collector, call_frames, connect, ended, make_tokens, stream
 
-from consult_assist.hub.records import build_record, render_markdown
+from consult_assist.hub.record_markdown import render_markdown
+from consult_assist.hub.records import build_record
 from consult_assist.hub.store import Store
 from consult_assist.wire import event_to_dict
 

@@ -33,6 +33,18 @@ def test_commands_parse_with_their_id() -> None:
     assert command == p.Subscribe("s1", {"s1": 4})
 
 
+def test_a_section_request_keeps_its_message_id_apart_from_the_section_id() -> None:
+    assert p.parse_command('{"v":1,"id":"9","type":"section","section":"suicidal"}') == (
+        p.GetSection("suicidal"),
+        "9",
+    )
+    # The first v1 form (the section id in ``id``) is still understood.
+    assert p.parse_command('{"v":1,"type":"section","id":"suicidal"}') == (
+        p.GetSection("suicidal"),
+        "suicidal",
+    )
+
+
 @pytest.mark.parametrize(
     ("message", "code"),
     [

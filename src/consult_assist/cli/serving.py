@@ -23,7 +23,8 @@ from consult_assist.config import ServerConfig, load_server_config
 from consult_assist.errors import ConsultAssistError
 from consult_assist.hub.auth import TokenBook, add_token, default_tokens_path
 from consult_assist.hub.client import WebSocketHubClient
-from consult_assist.hub.records import build_record, record_to_json, render_markdown
+from consult_assist.hub.record_markdown import render_markdown
+from consult_assist.hub.records import build_record, record_to_json
 from consult_assist.hub.replay import replay_file
 from consult_assist.hub.serve import RunningServer, run_server
 from consult_assist.hub.store import Store, default_db_path

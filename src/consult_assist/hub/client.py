@@ -19,6 +19,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
 from consult_assist.errors import AccessError, AuthError, ConsultAssistError, ProtocolError
 from consult_assist.events import Event
 from consult_assist.hub.access import Identity
@@ -183,8 +186,6 @@ class WebSocketHubClient:
         return identity
 
     async def _open(self) -> Identity:
-        from websockets.asyncio.client import connect
-
         kwargs: dict[str, Any] = {
             "max_size": 4 * 2**20,
             "open_timeout": self._timeout,
@@ -267,8 +268,6 @@ class WebSocketHubClient:
             await self._request({"type": "subscribe", "session": target, "after": after})
 
     async def _read(self) -> str:
-        from websockets.exceptions import ConnectionClosed
-
         ws = self._ws
         try:
             async for raw in ws:
@@ -428,7 +427,7 @@ class WebSocketHubClient:
         return str(data["record"])
 
     async def section(self, section_id: str) -> ManualSection:
-        data = await self._request({"type": "section", "id": section_id})
+        data = await self._request({"type": "section", "section": section_id})
         return ManualSection(str(data["id"]), str(data["title"]), str(data["body"]))
 
     async def close(self) -> None:

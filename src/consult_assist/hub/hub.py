@@ -29,7 +29,8 @@ from consult_assist.events import (
     TranscriptFinal,
 )
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
-from consult_assist.hub.store import Store, new_session_id
+from consult_assist.hub.store import SessionRow, Store, new_session_id
+from consult_assist.knowledge.manual import Section
 from consult_assist.pipeline import Knowledge, LiveCall
 from consult_assist.wire import encode_event
 
@@ -211,6 +212,10 @@ class Hub:
     def live_sessions(self) -> list[SessionAccess]:
         return [live.access for live in self._live.values()]
 
+    def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]:
+        """Sessions in the store, newest first."""
+        return self.store.sessions(live_only=live_only, limit=limit)
+
     def last_seq(self, session: str) -> int:
         live = self._live.get(session)
         if live is not None:
@@ -218,7 +223,36 @@ class Hub:
         row = self.store.session(session)
         return row.last_seq if row is not None else 0
 
+    # --- reading back -------------------------------------------------------------------------
+
+    def backlog(self, session: str, after: int, limit: int) -> list[tuple[int, str]]:
+        """``(seq, wire JSON)`` of up to ``limit`` stored events of ``session`` after ``after``."""
+        return self.store.bodies(session, after, limit)
+
+    def events(self, session: str) -> list[Event]:
+        """Every stored event of ``session``, decoded."""
+        return self.store.events(session)
+
+    def section(self, section_id: str) -> Section | None:
+        """A whole manual section; None without manuals (ConsultAssistError for an unknown id)."""
+        section_of: Callable[[str], Section] | None = getattr(self.knowledge, "section", None)
+        return None if section_of is None else section_of(section_id)
+
+    def section_titles(self) -> dict[str, str]:
+        """Section id → title of the manual in use (empty without manuals)."""
+        base = getattr(self.knowledge, "base", None)
+        manual = getattr(base, "manual", None)
+        by_id = getattr(manual, "by_id", {})
+        return {sid: section.title for sid, section in by_id.items()}
+
     # --- events -------------------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Hand ``listener`` every event it wants from now on."""
+        self.listeners.add(listener)
+
+    def discard_listener(self, listener: Listener) -> None:
+        self.listeners.discard(listener)
 
     def _publish_quietly(self, event: Event) -> None:
         self.publish(event)

@@ -296,6 +296,12 @@ def _record(data: Mapping[str, Any]) -> GetRecord:
     return GetRecord(_str(data, "session"), fmt)
 
 
+def _section(data: Mapping[str, Any]) -> GetSection:
+    # The section id travels as ``section``: ``id`` is the message id every request may carry.
+    # A request with only ``id`` is the first form of v1, answered as before (``re`` = that id).
+    return GetSection(_str(data, "section" if "section" in data else "id"))
+
+
 _PARSERS: Mapping[str, Any] = {
     "auth": _auth,
     "session.start": _start,
@@ -309,5 +315,5 @@ _PARSERS: Mapping[str, Any] = {
     "ack": lambda d: Ack(_str(d, "session"), _int(d, "seq", 0, 1, 2**53)),
     "sessions": _list,
     "record": _record,
-    "section": lambda d: GetSection(_str(d, "id")),
+    "section": _section,
 }

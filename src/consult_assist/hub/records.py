@@ -1,10 +1,10 @@
-"""The call-record draft: one session's events folded into what a staff member would type by hand.
+"""The call record: one session's events folded into what a staff member would type by hand.
 
 :func:`build_record` reads the events of one session (in seq order) and returns a
-:class:`CallRecord`; :func:`render_markdown` writes it as a Japanese draft for staff to review and
-:func:`record_to_json` as plain data with the full event list. Pure: no I/O, no wall clock. Times
-inside the call are seconds of call audio; wall-clock times come only from the ``started_at`` the
-server put into ``session.started``.
+:class:`CallRecord`; :func:`record_to_json` gives it as plain data with the full event list (the
+Japanese Markdown draft is :mod:`consult_assist.hub.record_markdown`). Pure: no I/O, no wall
+clock. Times inside the call are seconds of call audio; wall-clock times come only from the
+``started_at`` the server put into ``session.started``.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ __all__ = [
     "SectionEntry",
     "TranscriptLine",
     "build_record",
+    "parse_time",
     "record_to_json",
-    "render_markdown",
 ]
 
 
@@ -250,7 +250,8 @@ def _flag(value: Any) -> bool:
     return value is True or (isinstance(value, int) and value == 1)
 
 
-def _parse_time(text: str | None) -> datetime | None:
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time from ``session.started`` meta, or None when absent or unreadable."""
     if not text:
         return None
     try:
@@ -260,7 +261,7 @@ def _parse_time(text: str | None) -> datetime | None:
 
 
 def _plus(started_at: str | None, seconds: float) -> str | None:
-    start = _parse_time(started_at)
+    start = parse_time(started_at)
     if start is None:
         return None
     return (start + timedelta(seconds=seconds)).isoformat(timespec="seconds")
@@ -375,182 +376,3 @@ def _plain(value: Any) -> Any:
         # As on the wire: milliseconds are plenty and keep the JSON diffable.
         return round(value, 3)
     return value
-
-
-# -- Markdown ---------------------------------------------------------------------------------
-
-_SPEAKER: Mapping[str, str] = {"caller": "相談者", "handler": "対応者", "": ""}
-_LEVEL: Mapping[str, str] = {"critical": "重大", "high": "高", "notice": "注意"}
-_SOURCE: Mapping[str, str] = {
-    "sip": "電話（SIP）",
-    "siprec": "電話（SIPREC 録音連携）",
-    "mic": "マイク",
-    "websocket": "WebSocket 接続",
-    "file": "音声ファイル",
-}
-_REASON: Mapping[str, str] = {
-    "end": "終了",
-    "hangup": "終話（電話が切れた）",
-    "cancel": "取り消し",
-    "timeout": "タイムアウト",
-    "error": "エラーにより中断",
-}
-_WEEKDAY = "月火水木金土日"
-_JST = timedelta(hours=9)
-_NONE = "（なし）"
-_UNRECORDED = "（記録なし）"
-
-
-def render_markdown(record: CallRecord, *, titles: Mapping[str, str] | None = None) -> str:
-    """The record as a Japanese Markdown draft, for a staff member to check and complete.
-
-    ``titles`` (section id → title, from the manual) names sections that alerts point to but
-    that were never suggested during the call.
-    """
-    title = "# 通話記録（下書き）" + ("【研修（再生）通話】" if record.training else "")
-    out = [title, "", "> 自動で作成した下書きです。内容を確認し、必要に応じて修正してください。"]
-    if record.training:
-        out += ["", "**研修（再生）通話です。実際の相談の記録ではありません。**"]
-    if record.errors:
-        gap = "文字起こしが欠けている可能性があります"
-        out += [""] + [
-            f"**※ [{_clock(e.at)}] システムエラー: {e.message}（{gap}）**" for e in record.errors
-        ]
-    out += ["", *_header(record)]
-
-    out += ["", "## 確認項目", "", "### 聞き取り済み", ""]
-    out += [
-        f"- {i.label}: 「{_oneline(i.evidence)}」" if i.evidence else f"- {i.label}"
-        for i in record.covered
-    ] or [_NONE]
-    out += ["", "### 未確認", ""]
-    out += [f"- {i.label}" for i in record.missing] or [_NONE]
-
-    known = {**(titles or {}), **{s.id: s.title for s in record.sections}}
-    out += ["", "## 注意ワード", ""]
-    out += [_alert_line(a, known) for a in record.alerts] or [_NONE]
-
-    out += ["", "## 参照したマニュアル", ""]
-    out += [
-        f"- [{_clock(s.first_at)}] {s.title}（{s.id}、最高{s.best_rank}位）"
-        for s in record.sections
-    ] or [_NONE]
-
-    out += ["", "## 応援要請と助言", ""]
-    exchanges = [(h.at, _help_line(h)) for h in record.help_requests]
-    exchanges += [(a.at, _advice_line(a)) for a in record.advice]
-    out += [line for _, line in sorted(exchanges, key=lambda x: x[0])] or [_NONE]
-
-    out += ["", "## 対応メモ", ""]
-    out += [
-        f"- [{_clock(n.at)}] {n.by + ': ' if n.by else ''}{_block(n.text)}" for n in record.notes
-    ] or [_NONE]
-
-    out += ["", "## 通話の文字起こし", ""]
-    out += [
-        f"- [{_clock(t.start)}] {_who(t.speaker, suffix=': ')}{_oneline(t.text)}"
-        for t in record.transcript
-    ] or [_NONE]
-    return "\n".join(out) + "\n"
-
-
-def _header(record: CallRecord) -> list[str]:
-    lines = [
-        f"- 日時: {_when(record)}",
-        f"- 通話時間: {_duration(record.duration_s)}"
-        + ("" if record.ended else "（終了の記録なし: 通話中または中断）"),
-        f"- 対応者: {record.handler or _UNRECORDED}",
-    ]
-    if record.started_by and record.started_by != record.handler:
-        lines.append(f"- 開始操作: {record.started_by}")
-    lines.append(f"- 区分: {'研修（再生）' if record.training else '本番'}")
-    lines.append(f"- 経路: {_SOURCE.get(record.source, record.source) or _UNRECORDED}")
-    if record.file:
-        lines.append(f"- 再生ファイル: {record.file}")
-    if record.source in ("sip", "siprec") or record.caller:
-        lines.append(f"- 発信番号: {record.caller or '（非通知または不明）'}")
-    if record.call_id:
-        lines.append(f"- 通話 ID: {record.call_id}")
-    lines.append(f"- セッション: {record.session}")
-    reason = record.end_reason
-    lines.append(
-        f"- 終了: {_REASON.get(reason, reason)}" if reason is not None else "- 終了: 記録なし"
-    )
-    return lines
-
-
-def _when(record: CallRecord) -> str:
-    start = _parse_time(record.started_at)
-    if start is None:
-        return record.started_at or _UNRECORDED
-    zone = start.utcoffset()
-    # The hotline works in Japan time; any other offset is shown so it is not misread.
-    suffix = "" if zone is None or zone == _JST else f"（UTC{start.isoformat()[-6:]}）"
-    text = f"{_date(start)} {start:%H:%M}"
-    end = _parse_time(record.ended_at)
-    if end is None:
-        return f"{text}〜{suffix}"
-    same_day = end.date() == start.date()
-    return f"{text}〜{'' if same_day else _date(end) + ' '}{end:%H:%M}{suffix}"
-
-
-def _date(moment: datetime) -> str:
-    return f"{moment.year}年{moment.month}月{moment.day}日（{_WEEKDAY[moment.weekday()]}）"
-
-
-def _duration(seconds: float) -> str:
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}時間{minutes}分{secs}秒"
-    return f"{minutes}分{secs}秒" if minutes else f"{secs}秒"
-
-
-def _clock(seconds: float) -> str:
-    """``mm:ss`` of call audio (minutes keep counting past an hour: 72:05)."""
-    minutes, secs = divmod(int(max(0.0, seconds)), 60)
-    return f"{minutes:02d}:{secs:02d}"
-
-
-def _who(speaker: str, *, suffix: str) -> str:
-    label = _SPEAKER.get(speaker, speaker)
-    return label + suffix if label else ""
-
-
-def _oneline(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _block(text: str) -> str:
-    # A note may span lines: indent the rest so they stay inside the list item.
-    return "\n  ".join(line.rstrip() for line in text.strip().splitlines())
-
-
-def _alert_line(alert: AlertEntry, titles: Mapping[str, str]) -> str:
-    who = _who(alert.speaker, suffix="")
-    line = f"- [{_clock(alert.start)}] 【{_LEVEL.get(alert.level, alert.level)}】{alert.word}"
-    line += f"（{who}）" if who else ""
-    line += f"「{_oneline(alert.segment)}」"
-    if alert.section:
-        line += f" → マニュアル: {titles.get(alert.section, alert.section)}"
-    return line
-
-
-def _acked(acks: Sequence[AckEntry], verb: str, none: str) -> str:
-    if not acks:
-        return none
-    return "、".join(f"{a.by or '（不明）'}（{_clock(a.at)}）" for a in acks) + verb
-
-
-def _help_line(entry: HelpEntry) -> str:
-    reason = f": 「{_oneline(entry.reason)}」" if entry.reason else ""
-    by = f"（{entry.by}）" if entry.by else ""
-    acked = _acked(entry.acks, "が対応", "対応の記録なし")
-    return f"- [{_clock(entry.at)}] 応援要請{by}{reason} → {acked}"
-
-
-def _advice_line(entry: AdviceEntry) -> str:
-    by = f"（{entry.by}）" if entry.by else ""
-    acked = _acked(entry.acks, "が確認", "確認の記録なし")
-    return f"- [{_clock(entry.at)}] 助言{by}: 「{_block(entry.text)}」 → {acked}"

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.mic import open_microphone
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
-from consult_assist.audio.sources import microphone_chunks
+from consult_assist.audio.sources import load_call, microphone_chunks, paced_frames
 from consult_assist.hub.client import HubClient
 
 __all__ = ["pcm_frames", "replay_file", "stream_microphone"]
@@ -58,8 +58,6 @@ async def replay_file(
     Returns the session id at once; streaming goes on in a background task that ends the
     session when the file is done (and then calls ``on_done(session)``).
     """
-    from consult_assist.audio.sources import load_call
-
     loaded = await asyncio.to_thread(load_call, path, split_stereo=split_stereo)
     call = loaded.audio
     length = max(len(c) for c in call.channels)
@@ -86,8 +84,6 @@ async def _stream(
     speed: float,
     on_done: Callable[[str], Awaitable[None] | None] | None,
 ) -> None:
-    from consult_assist.audio.sources import paced_frames
-
     frame: list[FloatArray] = []
     async for channel, samples in paced_frames(audio, speed=speed, frame_s=frame_s):
         frame.append(samples)

@@ -22,8 +22,12 @@ from consult_assist.config import ServerConfig
 from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import TokenBook, default_tokens_path
 from consult_assist.hub.hub import Hub
-from consult_assist.hub.server import ConnectionLimits, serve_hub
+from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.store import Store, default_db_path
+from consult_assist.hub.wsserver import serve_hub
+from consult_assist.knowledge.engine import KnowledgeEngine
+from consult_assist.knowledge.manual import load_manual
+from consult_assist.knowledge.reload import watch_manuals
 from consult_assist.sip.advertise import advertise_address
 from consult_assist.sip.server import SipConfig, SipServer
 
@@ -44,7 +48,7 @@ class RunningServer:
     """Where SIP is answered (HOST:PORT, the real port), or None without SIP."""
     sip_advertised: str | None = None
     """The address SIP peers are told to use (Contact, Via, SDP)."""
-    sip_server: Any = None
+    sip_server: SipServer | None = None
 
 
 def tls_context(config: ServerConfig) -> ssl.SSLContext | None:
@@ -71,10 +75,6 @@ async def run_server(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly."""
-    from consult_assist.knowledge.engine import KnowledgeEngine
-    from consult_assist.knowledge.manual import load_manual
-    from consult_assist.knowledge.reload import watch_manuals
-
     if not config.log_content:
         # websockets logs whole frames at DEBUG: tokens and callers' words. Keep it above that.
         ws_log = logging.getLogger("websockets")
@@ -111,13 +111,13 @@ async def run_server(
             loop.add_signal_handler(sig, stop.set)
     context = tls_context(config)
     watcher = asyncio.create_task(watch_manuals(manuals, engine))
-    sip_server: Any = None
+    sip_server: SipServer | None = None
     service.start()
     server = await serve_hub(
         hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
     )
     try:
-        port = server.sockets[0].getsockname()[1]
+        port = server.port
         scheme = "wss" if context is not None else "ws"
         host = f"[{config.host}]" if ":" in config.host else config.host
         running = RunningServer(f"{scheme}://{host}:{port}/", hub, tokens_path, db_path)
@@ -137,8 +137,7 @@ async def run_server(
         if sip_server is not None:
             await sip_server.close()
         await hub.close("shutdown")
-        server.close(close_connections=True)
-        await server.wait_closed()
+        await server.close()
         watcher.cancel()
         with contextlib.suppress(BaseException):
             await watcher
@@ -193,7 +192,7 @@ def _sip_address(config: ServerConfig) -> _SipAddress | None:
     return _SipAddress(host, host.strip("[]"), int(port), advertised)
 
 
-async def _start_sip(hub: Hub, sip: _SipAddress) -> Any:
+async def _start_sip(hub: Hub, sip: _SipAddress) -> SipServer:
     """Start the SIP user agent server (UDP and TCP) feeding ``hub``."""
     server = SipServer(
         _SipSink(hub), sip.host, sip.port, config=SipConfig(advertise_host=sip.advertised)

@@ -1,0 +1,440 @@
+"""One client's session with the hub, sans-I/O: what came in, what goes out, when to close.
+
+A :class:`Connection` is fed what its websocket adapter received — text messages
+(:meth:`~Connection.receive_text`) and binary audio frames (:meth:`~Connection.receive_audio`),
+each with the current time — and the hub's live events (:meth:`~Connection.deliver`). It makes
+every decision: authentication and its timeout (:meth:`~Connection.tick`), the message and audio
+rate limits, the access rules, the commands, and the paging of a backlog from the store. It hands
+out the messages to write (:meth:`~Connection.messages_to_send`) and, once, how to close
+(:attr:`~Connection.closing`). No socket, no clock, no event loop: tests drive it by feeding
+messages (tests/hub/test_connection.py); ``hub/wsserver.py`` is the glue to a real websocket.
+
+Ordering: a backlog asked for by ``subscribe … after`` (or the ``session.started`` of a call this
+connection starts) goes out before any queued message, and live events already covered by a
+backlog are not queued again, so a resume has no gap and no duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from consult_assist import __version__
+from consult_assist.audio.calls import CallHandle
+from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError
+from consult_assist.events import Ack as AckEvent
+from consult_assist.events import Advice, Event, HelpRequest, Note
+from consult_assist.hub import protocol as p
+from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, check
+from consult_assist.hub.auth import TokenBook
+from consult_assist.hub.hub import Listener
+from consult_assist.hub.ingest import AudioIngest
+from consult_assist.hub.limits import ConnectionLimits, MessageRate
+from consult_assist.hub.record_markdown import render_markdown
+from consult_assist.hub.records import build_record, record_to_json
+from consult_assist.hub.store import SessionRow
+from consult_assist.knowledge.manual import Section
+from consult_assist.wire import event_from_dict
+
+__all__ = ["Close", "Connection", "HubPort"]
+
+log = logging.getLogger(__name__)
+
+_BATCH = 256
+"""Most queued messages handed out at once (one socket write)."""
+
+
+@dataclass(frozen=True)
+class Close:
+    """The connection must be closed with this websocket close code and reason."""
+
+    code: int
+    reason: str
+
+
+class HubPort(Protocol):
+    """What a connection needs of the hub (:class:`~consult_assist.hub.hub.Hub` is one)."""
+
+    def add_listener(self, listener: Listener) -> None: ...
+
+    def discard_listener(self, listener: Listener) -> None: ...
+
+    def open_call(
+        self,
+        *,
+        source: str,
+        speakers: Sequence[str],
+        source_rate: int,
+        meta: Mapping[str, Any],
+        owner: str = "",
+        started_by: str = "",
+        training: bool = False,
+    ) -> CallHandle: ...
+
+    def end_call(self, session: str, reason: str = "end") -> None: ...
+
+    def publish(self, event: Event) -> Event | None: ...
+
+    def access(self, session: str) -> SessionAccess | None: ...
+
+    def is_live(self, session: str) -> bool: ...
+
+    def live_sessions(self) -> list[SessionAccess]: ...
+
+    def last_seq(self, session: str) -> int: ...
+
+    def backlog(self, session: str, after: int, limit: int) -> list[tuple[int, str]]: ...
+
+    def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]: ...
+
+    def events(self, session: str) -> list[Event]: ...
+
+    def section(self, section_id: str) -> Section | None: ...
+
+    def section_titles(self) -> dict[str, str]: ...
+
+
+class Connection:
+    """One websocket client's session: auth, commands, audio in, events out (sans-I/O).
+
+    ``wake`` is called whenever there is something new to send (or to close), including when
+    the hub delivers an event: the adapter then calls :meth:`messages_to_send` and looks at
+    :attr:`closing`. It must not write from inside the call (it may come from the hub's
+    fan-out); deferring the write is also what lets several events go out together.
+    """
+
+    def __init__(
+        self,
+        hub: HubPort,
+        tokens: TokenBook,
+        limits: ConnectionLimits,
+        *,
+        now: float,
+        peer: str = "client",
+        wake: Callable[[], None] | None = None,
+    ) -> None:
+        self.who = Identity("", "handler")
+        self.subs = Subscriptions()
+        self.peer = peer
+        self.auth_deadline = now + limits.auth_timeout_s
+        """When a connection that has not authenticated is closed (4002)."""
+        self.closing: Close | None = None
+        """Set once, when the connection must be closed; nothing is sent after it."""
+        self._hub = hub
+        self._tokens = tokens
+        self._limits = limits
+        self._wake = wake or _nothing
+        self._authenticated = False
+        self._lost = False
+        self._out: deque[str] = deque()
+        self._cursors: dict[str, tuple[int, int]] = {}
+        self._queued: dict[str, int] = {}
+        self._rate = MessageRate(limits.rate_per_s, limits.burst, now)
+        self._audio: AudioIngest | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        return self._authenticated
+
+    # --- input --------------------------------------------------------------------------------
+
+    def receive_text(self, raw: str, now: float) -> None:
+        """A text message from the client: ``auth`` first, then commands."""
+        if self.closing is not None or self._lost:
+            return
+        if not self._authenticated:
+            self._authenticate(raw)
+            return
+        if not self._rate.take(now):
+            over = self._rate.over_since or now
+            if now - over > self._limits.flood_close_s:
+                self._close(p.CLOSE_FLOOD, "flood: too many messages")
+            else:
+                self._send(p.error_reply("rate_limited", "too many messages; slow down"))
+            return
+        ref: str | None = None
+        try:
+            command, ref = p.parse_command(raw)
+            self._handle(command, ref, now)
+        except (ProtocolError, AccessError) as exc:
+            code = getattr(exc, "code", "forbidden")
+            log.info("%s (%s): refused: %s", self.peer, self.who.name, code)
+            self._send(p.error_reply(code, str(exc), ref=ref))
+        except ConsultAssistError as exc:
+            self._send(p.error_reply("failed", str(exc), ref=ref))
+        except Exception:
+            log.exception("%s (%s): internal error", self.peer, self.who.name)
+            self._send(p.error_reply("internal", "the server failed on this request", ref=ref))
+
+    def receive_audio(self, frame: bytes, now: float) -> None:
+        """A binary frame: interleaved little-endian int16 PCM of this connection's call."""
+        if self.closing is not None or self._lost:
+            return
+        if not self._authenticated:
+            self._authenticate(frame)
+            return
+        if self._audio is None:
+            self._send(p.error_reply("bad_audio", "audio before session.start; frame dropped"))
+            return
+        refused = self._audio.push(frame, now)
+        if refused is not None:
+            code, message = refused
+            self._send(p.error_reply(code, message, session=self._audio.session))
+
+    def tick(self, now: float) -> None:
+        """Time passes: a connection that has not authenticated by its deadline is closed."""
+        if self._authenticated or self.closing is not None or self._lost:
+            return
+        if now >= self.auth_deadline:
+            timeout = self._limits.auth_timeout_s
+            log.warning("%s: no auth within %.0f s; closing", self.peer, timeout)
+            self._close(p.CLOSE_AUTH_TIMEOUT, "authenticate first", quiet=True)
+
+    def deliver(self, session: str, seq: int, body: str) -> None:
+        """A live event from the hub (already stored); never blocks."""
+        if self.closing is not None or self._lost or seq <= self._queued.get(session, 0):
+            return
+        self._queued[session] = seq
+        self._out.append(body)
+        if len(self._out) > self._limits.max_queue:
+            self._out.clear()
+            self._close(p.CLOSE_SLOW_CLIENT, "slow client: too many events waiting; resume by seq")
+        self._wake()
+
+    def connection_lost(self) -> None:
+        """The socket is gone: stop listening, and end the call this connection was streaming."""
+        if self._lost:
+            return
+        self._lost = True
+        self._hub.discard_listener(self)
+        if self._audio is not None:
+            session = self._audio.session
+            log.info("[%s] audio connection closed; ending the call", session)
+            self._audio.handle.end("disconnected")
+            self._audio = None
+
+    # --- output -------------------------------------------------------------------------------
+
+    def messages_to_send(self) -> list[str]:
+        """The next text messages to write at once: a backlog page first, then queued ones.
+
+        Returns ``[]`` when there is nothing to send, or once the connection is closing.
+        """
+        while self._cursors and self.closing is None and not self._lost:
+            session, (after, until) = next(iter(self._cursors.items()))
+            page = self._hub.backlog(session, after, self._limits.page)
+            page = [(seq, body) for seq, body in page if seq <= until]
+            if not page or page[-1][0] >= until:
+                del self._cursors[session]
+            else:
+                self._cursors[session] = (page[-1][0], until)
+            if page:
+                return [body for _, body in page]
+        if self.closing is not None or self._lost:
+            return []
+        return [self._out.popleft() for _ in range(min(len(self._out), _BATCH))]
+
+    # --- decisions ----------------------------------------------------------------------------
+
+    def _authenticate(self, raw: str | bytes) -> None:
+        try:
+            if isinstance(raw, bytes):
+                raise ProtocolError("authenticate before sending audio", "not_authenticated")
+            command, ref = p.parse_command(raw)
+            if not isinstance(command, p.Auth):
+                raise ProtocolError("the first message must be auth", "not_authenticated")
+        except ProtocolError as exc:
+            log.warning("%s: refused before auth: %s", self.peer, exc.code)
+            self._close(p.CLOSE_UNAUTHORIZED, str(exc)[:100], quiet=True)
+            return
+        entry = self._tokens.check(command.token)
+        if entry is None:
+            # Never log the presented token, not even a prefix.
+            log.warning("%s: authentication failed (unknown token)", self.peer)
+            self._close(p.CLOSE_UNAUTHORIZED, "unauthorized", quiet=True)
+            return
+        self.who = Identity(entry.name, entry.role)
+        self._authenticated = True
+        log.info("%s: authenticated as %s (%s)", self.peer, entry.name, entry.role)
+        ok = p.reply("auth.ok", ref, name=entry.name, role=entry.role, server=__version__)
+        self._out.append(json.dumps(ok))
+        self._hub.add_listener(self)
+        self._wake()
+
+    def _close(self, code: int, reason: str, *, quiet: bool = False) -> None:
+        if self.closing is not None:
+            return
+        if not quiet:
+            log.warning("%s (%s): closing %d: %s", self.peer, self.who.name, code, reason)
+        self.closing = Close(code, reason)
+        self._wake()
+
+    def _send(self, message: dict[str, Any]) -> None:
+        self._out.append(json.dumps(message, ensure_ascii=False))
+        self._wake()
+
+    def _follow(self, session: SessionAccess, after: int) -> None:
+        """Page the stored events after ``after``; live ones follow through :meth:`deliver`."""
+        if session.id in self._cursors:
+            return  # already catching up; live events past the cursor are queued
+        last = self._hub.last_seq(session.id)
+        start = max(after, self._queued.get(session.id, 0))
+        if last > start:
+            self._cursors[session.id] = (start, last)
+            self._queued[session.id] = last
+        self._wake()
+
+    def _session(self, session: str, action: str) -> SessionAccess:
+        access = self._hub.access(session)
+        if access is None:
+            raise ProtocolError(f"no session {session!r}", "no_session")
+        check(self.who, "view", access)
+        check(self.who, action, access)
+        return access
+
+    def _live(self, session: str, action: str) -> SessionAccess:
+        access = self._session(session, action)
+        if not self._hub.is_live(session):
+            raise ProtocolError(f"session {session} has ended", "session_ended")
+        return access
+
+    def _handle(self, command: p.Command, ref: str | None, now: float) -> None:
+        hub, by = self._hub, self.who.name
+        if isinstance(command, p.Auth):
+            raise ProtocolError("already authenticated", "already_authenticated")
+        if isinstance(command, p.StartSession):
+            self._start(command, ref, now)
+        elif isinstance(command, p.EndSession):
+            self._live(command.session, "end")
+            if self._audio is not None and self._audio.session == command.session:
+                self._audio = None
+            hub.end_call(command.session, "end")
+            self._send(p.reply("ok", ref))
+        elif isinstance(command, p.Subscribe):
+            self._subscribe(command)
+            self._send(p.reply("ok", ref))
+        elif isinstance(command, p.ListSessions):
+            self._send(p.reply("sessions", ref, sessions=self._list(command.live_only)))
+        elif isinstance(command, p.HelpCmd):
+            self._live(command.session, "help")
+            hub.publish(HelpRequest(session=command.session, reason=command.reason, by=by))
+            self._send(p.reply("ok", ref))
+        elif isinstance(command, p.AdviceCmd):
+            self._live(command.session, "advice")
+            hub.publish(Advice(session=command.session, text=command.text, by=by))
+            self._send(p.reply("ok", ref))
+        elif isinstance(command, p.NoteCmd):
+            self._live(command.session, "note")
+            hub.publish(Note(session=command.session, text=command.text, by=by))
+            self._send(p.reply("ok", ref))
+        elif isinstance(command, p.Ack):
+            self._ack(command)
+            self._send(p.reply("ok", ref))
+        elif isinstance(command, p.GetRecord):
+            self._send(p.reply("record", ref, record=self._record(command)))
+        elif isinstance(command, p.GetSection):
+            self._send(p.reply("section", ref, **self._section(command.id)))
+
+    def _start(self, command: p.StartSession, ref: str | None, now: float) -> None:
+        check(self.who, "start")
+        if command.for_handler:
+            check(self.who, "for_handler")
+        if self._audio is not None:
+            raise ProtocolError(
+                f"this connection already streams session {self._audio.session}",
+                "bad_audio",
+            )
+        handle = self._hub.open_call(
+            source=str(command.meta.get("source", "websocket")),
+            speakers=command.speakers,
+            source_rate=command.source_rate,
+            meta={k: v for k, v in command.meta.items() if k != "source"},
+            owner=command.for_handler or self.who.name,
+            started_by=self.who.name,
+            training=command.training or self.who.role == "trainer",
+        )
+        self._audio = AudioIngest(
+            handle,
+            channels=command.channels,
+            rate=command.rate,
+            started=now,
+            max_speed=self._limits.max_audio_speed,
+        )
+        self.subs.ids.add(handle.session)
+        access = self._hub.access(handle.session)
+        if access is not None:
+            self._follow(access, 0)  # session.started was published before we followed
+        self._send(p.reply("session.created", ref, session=handle.session))
+
+    def _subscribe(self, command: p.Subscribe) -> None:
+        target = command.session
+        if target == "*":
+            check(self.who, "subscribe_all")
+            self.subs.all = True
+        elif target == "mine":
+            self.subs.mine = True
+        visible = {s.id: s for s in self._hub.live_sessions() if self.subs.wants(self.who, s)}
+        if target not in ("*", "mine"):
+            visible[target] = self._session(target, "view")
+            self.subs.ids.add(target)
+        for session in command.after:
+            if session not in visible:
+                access = self._hub.access(session)
+                if access is not None and self.subs.wants(self.who, access):
+                    visible[session] = access
+        for session, access in visible.items():
+            self._follow(access, command.after.get(session, 0))
+
+    def _list(self, live_only: bool) -> list[dict[str, Any]]:
+        return [
+            row.to_dict()
+            for row in self._hub.stored_sessions(live_only=live_only, limit=500)
+            if self.who.role == "supervisor" or self.who.name in (row.owner, row.started_by)
+        ]
+
+    def _ack(self, command: p.Ack) -> None:
+        self._session(command.session, "view")
+        target = self._event(command.session, command.seq)
+        if isinstance(target, HelpRequest):
+            action = "ack_help"
+        elif isinstance(target, Advice):
+            action = "ack_advice"
+        else:
+            raise ProtocolError(
+                f"#{command.seq} of {command.session} is not a help request or advice", "bad_field"
+            )
+        self._live(command.session, action)
+        self._hub.publish(
+            AckEvent(session=command.session, ref=command.seq, kind=target.type, by=self.who.name)
+        )
+
+    def _event(self, session: str, seq: int) -> Event:
+        rows = self._hub.backlog(session, seq - 1, 1)
+        if not rows or rows[0][0] != seq:
+            raise ProtocolError(f"no event #{seq} in session {session}", "bad_field")
+        return event_from_dict(json.loads(rows[0][1]))
+
+    def _record(self, command: p.GetRecord) -> str:
+        self._session(command.session, "view")
+        events = self._hub.events(command.session)
+        record = build_record(events)
+        if command.format == "json":
+            return json.dumps(record_to_json(record, events), ensure_ascii=False)
+        return render_markdown(record, titles=self._hub.section_titles())
+
+    def _section(self, section_id: str) -> dict[str, Any]:
+        try:
+            section = self._hub.section(section_id)
+        except ConsultAssistError:
+            raise ProtocolError(f"no manual section {section_id!r}", "no_section") from None
+        if section is None:
+            raise ProtocolError("this server has no manuals loaded", "no_section")
+        return {"id": section.id, "title": section.title, "body": section.body}
+
+
+def _nothing() -> None:
+    return None

@@ -1,0 +1,110 @@
+"""The websocket hub client: auth, replies to exceptions, and a gapless resume after a drop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from hubtools import UNIT, Collector, LiveServer, call_frames, connect, ended, live_server, stream
+
+from consult_assist.errors import AccessError, AuthError, ConsultAssistError, ProtocolError
+from consult_assist.events import Note
+from consult_assist.hub.client import ConnectionState, WebSocketHubClient
+from consult_assist.wire import encode_event, event_to_dict
+
+
+async def test_a_wrong_token_is_an_auth_error(server: LiveServer) -> None:
+    with pytest.raises(AuthError, match="refused the token"):
+        await connect(server.url, "ca_wrong")
+
+
+async def test_an_unreachable_server_is_one_sentence() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once closed
+    with pytest.raises(ConsultAssistError, match="cannot reach the server"):
+        await connect(f"ws://127.0.0.1:{port}/", "token")
+
+
+async def test_a_request_before_connect_says_so() -> None:
+    client = WebSocketHubClient("ws://127.0.0.1:9/", "token")
+    with pytest.raises(ConsultAssistError, match="not connected"):
+        await client.sessions()
+    with pytest.raises(ConsultAssistError, match="not connected"):
+        await client.send_audio(b"\x00\x00")
+
+
+async def test_refusals_become_the_projects_errors_with_their_code(server: LiveServer) -> None:
+    suzuki = await connect(server.url, server.tokens["suzuki"])
+    with pytest.raises(AccessError):
+        await suzuki.subscribe("*")
+    with pytest.raises(ProtocolError) as caught:
+        await suzuki.record("no-such-session")
+    assert caught.value.code == "no_session"
+    await suzuki.close()
+
+
+def test_events_seen_twice_across_a_resume_are_dropped() -> None:
+    client = WebSocketHubClient("ws://127.0.0.1:9/", "token")
+    notes = [Note(session="s", seq=n, text=f"{n}") for n in (1, 2, 2, 1, 3)]
+    for note in notes:
+        client._dispatch(encode_event(note))
+    client._dispatch(json.dumps({"v": 1, "type": "teleport", "session": "s", "seq": 4}))
+    got = []
+    while not client._updates.empty():
+        got.append(client._updates.get_nowait())
+    assert [(e.session, e.seq) for e in got] == [("s", 1), ("s", 2), ("s", 3)]  # type: ignore[union-attr]
+    assert client.last_seq == {"s": 3}
+
+
+async def test_a_supervisor_cut_off_mid_call_resumes_to_the_same_event_list(
+    server: LiveServer,
+) -> None:
+    sato = await connect(server.url, server.tokens["sato"])
+    steady = await connect(server.url, server.tokens["tanaka"])
+    flaky = await connect(server.url, server.tokens["tanaka"], backoff_s=(0.05,))
+    keep, drop = Collector(steady), Collector(flaky)
+    await steady.subscribe("*")
+    await flaky.subscribe("*")
+    session = await sato.start_session()
+    frames = call_frames(4)
+    await stream(sato, frames[:25], 0.02)
+    await drop.wait_for(lambda ev: len(ev) >= 3)
+    flaky._ws.transport.abort()  # the network drops: no close handshake
+    await stream(sato, frames[25:], 0.02)
+    await sato.end_session(session)
+    await keep.wait_for(ended(session))
+    await drop.wait_for(ended(session))
+    assert [s.state for s in drop.states][:2] == ["disconnected", "connected"]
+    assert [event_to_dict(e) for e in drop.of(session)] == [
+        event_to_dict(e) for e in keep.of(session)
+    ]
+    await asyncio.gather(sato.close(), steady.close(), flaky.close(), keep.stop(), drop.stop())
+
+
+async def test_without_reconnect_a_lost_server_ends_the_updates_as_failed(
+    tmp_path: Path, root: Path
+) -> None:
+    async with live_server(tmp_path, root) as srv:
+        client = await connect(srv.url, srv.tokens["tanaka"], reconnect=False)
+        watch = Collector(client)
+    await watch.wait_for(lambda ev: bool(watch.states))
+    await asyncio.sleep(0)
+    assert [s.state for s in watch.states] == ["failed"]
+    assert isinstance(watch.states[0], ConnectionState) and "1001" in watch.states[0].detail
+    await asyncio.gather(client.close(), watch.stop())
+
+
+async def test_a_manual_section_is_fetched_whole(server: LiveServer) -> None:
+    sato = await connect(server.url, server.tokens["sato"], request_timeout_s=5 * UNIT)
+    titles = server.running.hub.section_titles()
+    section_id, title = next(iter(titles.items()))
+    section = await sato.section(section_id)
+    assert (section.id, section.title) == (section_id, title) and section.body
+    with pytest.raises(ProtocolError) as caught:
+        await sato.section("no-such-section")
+    assert caught.value.code == "no_section"
+    await sato.close()

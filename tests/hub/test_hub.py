@@ -1,0 +1,199 @@
+"""The hub: sessions and their seq, store before send, fan-out to the listeners that want it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from hubtools import SCRIPTS, TIMEOUT
+
+from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.asr.service import AsrService
+from consult_assist.errors import ConsultAssistError, StoreError
+from consult_assist.events import Event, Note, SessionEnded, SessionStarted, TranscriptFinal
+from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
+from consult_assist.hub.hub import Hub
+from consult_assist.hub.store import Store
+from consult_assist.knowledge.engine import KnowledgeEngine
+from consult_assist.knowledge.manual import load_manual
+from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
+from consult_assist.wire import encode_event
+
+
+class Probe:
+    """A listener that keeps what it is given."""
+
+    def __init__(self, name: str, role: str = "supervisor", **subs: bool) -> None:
+        self.who = Identity(name, role)  # type: ignore[arg-type]
+        self.subs = Subscriptions(**subs)
+        self.got: list[tuple[str, int, str]] = []
+
+    def deliver(self, session: str, seq: int, body: str) -> None:
+        self.got.append((session, seq, body))
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
+    service = AsrService(FakeTranscriber(SCRIPTS, compute_s=0.01))
+    service.start()
+    store = Store(tmp_path / "hub.db")
+    hub = Hub(
+        store,
+        service,
+        None,
+        options_for=lambda rate: RecognizerOptions(),
+        detector_factory=EnergyDetector,
+    )
+    yield hub
+    await hub.close()
+    await service.close()
+    store.close()
+
+
+def _open(hub: Hub, owner: str = "sato", **kwargs: object) -> str:
+    handle = hub.open_call(
+        source="websocket",
+        speakers=("",),
+        source_rate=16_000,
+        meta={"caller": "0312345678"},
+        owner=owner,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return handle.session
+
+
+async def test_a_call_opens_with_its_facts_in_session_started(hub: Hub) -> None:
+    session = _open(hub, "sato", started_by="kato", training=True)
+    [started] = hub.events(session)
+    assert isinstance(started, SessionStarted) and started.seq == 1
+    meta = dict(started.meta)
+    assert meta.pop("started_at")
+    assert meta == {
+        "caller": "0312345678",
+        "handler": "sato",
+        "started_by": "kato",
+        "training": True,
+        "source": "websocket",
+        "speakers": [""],
+        "source_rate": 16_000,
+    }
+    assert hub.access(session) == SessionAccess(session, "sato", "kato", True)
+    assert hub.is_live(session) and hub.live_sessions() == [hub.access(session)]
+    assert hub.last_seq(session) == 1
+
+
+async def test_events_are_stamped_stored_then_delivered_to_who_wants_them(hub: Hub) -> None:
+    boss, sato, suzuki = (
+        Probe("tanaka", all=True),
+        Probe("sato", "handler", mine=True),
+        Probe("suzuki", "handler", mine=True),
+    )
+    for probe in (boss, sato, suzuki):
+        hub.add_listener(probe)
+    session = _open(hub, "sato")
+    note = hub.publish(Note(session=session, at=1.0, text="メモ", by="sato"))
+    assert note is not None and note.seq == 2
+    stored = hub.backlog(session, 0, 10)
+    assert boss.got == sato.got == [(session, seq, body) for seq, body in stored]
+    assert stored[1][1] == encode_event(note)
+    assert suzuki.got == []
+    hub.discard_listener(boss)
+    hub.publish(Note(session=session, at=2.0, text="二つ目", by="sato"))
+    assert len(boss.got) == 2 and len(sato.got) == 3
+
+
+async def test_a_failing_listener_does_not_stop_the_others(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(Probe):
+        def deliver(self, session: str, seq: int, body: str) -> None:
+            raise RuntimeError("boom")
+
+    hub.add_listener(Broken("x", all=True))
+    ok = Probe("tanaka", all=True)
+    hub.add_listener(ok)
+    session = _open(hub)
+    hub.publish(Note(session=session, text="メモ"))
+    assert [seq for _, seq, _ in ok.got] == [1, 2]
+    assert "a listener failed" in caplog.text
+
+
+async def test_an_event_of_a_session_that_is_not_live_is_dropped(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    probe = Probe("tanaka", all=True)
+    hub.add_listener(probe)
+    assert hub.publish(Note(session="nope", text="x")) is None
+    assert probe.got == [] and "not live" in caplog.text
+
+
+async def test_an_event_the_store_refuses_is_counted_and_never_sent(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    probe = Probe("tanaka", all=True)
+    hub.add_listener(probe)
+    session = _open(hub)
+
+    def refuse(event: Event) -> str:
+        raise StoreError("disk full")
+
+    hub.store.append = refuse  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR):
+        assert hub.publish(Note(session=session, text="x")) is None
+    assert hub.store_failures == 1
+    assert [seq for _, seq, _ in probe.got] == [1]
+
+
+async def test_ending_a_call_transcribes_what_came_then_publishes_the_end(hub: Hub) -> None:
+    handle = hub.open_call(source="websocket", speakers=("",), source_rate=16_000, meta={})
+    audio = tone_call([(0.5, 1.7), (2.5, 3.7)], total_s=4.5)
+    for start in range(0, len(audio), 1_600):
+        handle.push(0, audio[start : start + 1_600])
+    handle.end("hangup")
+    handle.end("again")  # idempotent
+    assert not hub.is_live(handle.session)
+    await asyncio.wait_for(hub.wait_ended(handle.session), TIMEOUT)
+    events = hub.events(handle.session)
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    assert [f.text for f in finals] == list(SCRIPTS[:2])
+    last = events[-1]
+    assert isinstance(last, SessionEnded) and last.reason == "hangup"
+    assert last.at == pytest.approx(4.5)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert hub.access(handle.session) == SessionAccess(handle.session, "", "", False)  # stored
+    assert hub.last_seq(handle.session) == last.seq
+
+
+async def test_closing_the_hub_ends_every_live_call_as_shutdown(hub: Hub) -> None:
+    first, second = _open(hub), _open(hub, "suzuki")
+    await hub.close("shutdown")
+    for session in (first, second):
+        last = hub.events(session)[-1]
+        assert isinstance(last, SessionEnded) and last.reason == "shutdown"
+    assert hub.live_sessions() == []
+    assert [r.id for r in hub.stored_sessions(live_only=True, limit=10)] == []
+    assert len(hub.stored_sessions(live_only=False, limit=10)) == 2
+
+
+async def test_a_hub_without_a_recognizer_takes_no_audio(tmp_path: Path) -> None:
+    with Store(tmp_path / "bare.db") as store:
+        hub = Hub(store, None, None)
+        with pytest.raises(ConsultAssistError, match="no speech recognizer"):
+            _open(hub)
+        assert hub.section("anything") is None and hub.section_titles() == {}
+        assert hub.access("nope") is None and hub.last_seq("nope") == 0
+
+
+def test_manual_sections_come_from_the_knowledge_engine(tmp_path: Path, root: Path) -> None:
+    engine = KnowledgeEngine(load_manual(root / "manuals"))
+    with Store(tmp_path / "k.db") as store:
+        hub = Hub(store, None, engine)
+        titles = hub.section_titles()
+        some_id, some_title = next(iter(titles.items()))
+        section = hub.section(some_id)
+        assert section is not None and section.title == some_title and section.body
+        with pytest.raises(ConsultAssistError):
+            hub.section("no-such-section")
