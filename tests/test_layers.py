@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,3 +99,41 @@ def test_no_two_modules_share_a_name() -> None:
         if path.name != "__init__.py":
             seen.setdefault(path.stem, []).append(str(path.relative_to(package)))
     assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
+
+
+def _unexplained_local_imports(source: str) -> list[int]:
+    """Lines of imports inside functions that lack a ``# lazy: <reason>`` comment."""
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Import | ast.ImportFrom):
+                    span = lines[sub.lineno - 1 : (sub.end_lineno or sub.lineno)]
+                    if not any("# lazy:" in line for line in span):
+                        found.append(sub.lineno)
+    return sorted(set(found))
+
+
+def test_imports_inside_functions_say_why() -> None:
+    """Real dependencies sit at the top; a deferred import (optional package, start-up cost)
+    carries a ``# lazy: <reason>`` comment."""
+    package = ROOT / "src" / "consult_assist"
+    offenders = {
+        str(path.relative_to(package)): lines
+        for path in sorted(package.rglob("*.py"))
+        if (lines := _unexplained_local_imports(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_local_import_check_catches_an_unexplained_one() -> None:
+    source = (
+        "def f():\n"
+        "    import json\n"
+        "    import sounddevice  # lazy: optional dependency\n"
+        "    from os import (\n"
+        "        path,\n"
+        "    )  # lazy: start-up cost\n"
+    )
+    assert _unexplained_local_imports(source) == [2]
