@@ -125,12 +125,20 @@ def rtp_packets(ulaw: bytes, *, ssrc: int, pt: int = 0) -> list[bytes]:
     ]
 
 
-async def send_rtp(sock: socket.socket, packets: list[bytes], port: int, *, every: int) -> None:
-    """Send faster than real time, yielding every ``every`` packets (pacing, not syncing)."""
+async def send_rtp(
+    sock: socket.socket, packets: list[bytes], port: int, *, every: int, speed: float = 1.25
+) -> None:
+    """Send at ``speed`` × real time, ``every`` packets at a time (pacing, not syncing).
+
+    The server drops RTP above 1.5 × real time (``SipConfig.max_rtp_speed``), so a test
+    stream keeps under it and still finishes sooner than the call it carries.
+    """
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     for i, packet in enumerate(packets):
         sock.sendto(packet, ("127.0.0.1", port))
         if i % every == every - 1:
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(max(0.0, start + (i + 1) * 0.02 / speed - loop.time()))
 
 
 async def test_plain_call_streams_the_callers_audio(tmp_path: Path) -> None:

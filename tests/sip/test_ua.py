@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.message import SipRequest, SipResponse, parse_message, parse_name_addr
 from consult_assist.sip.sdp import parse_sdp
 from consult_assist.sip.timers import TimerOptions
@@ -52,8 +53,12 @@ def request(
     return (head + f"Content-Length: {len(body.encode())}\r\n\r\n" + body).encode()
 
 
+TRUST_PEER = AdmissionOptions(allow=parse_networks("10.0.0.0/8"))
+
+
 def new_uas() -> UserAgentServer:
-    return UserAgentServer(UasOptions("127.0.0.1", 5060, TimerOptions(t1_s=0.5, t2_s=4.0)))
+    timers = TimerOptions(t1_s=0.5, t2_s=4.0)
+    return UserAgentServer(UasOptions("127.0.0.1", 5060, timers, admission=TRUST_PEER))
 
 
 def responses(uas: UserAgentServer) -> list[SipResponse]:
@@ -129,7 +134,7 @@ def test_200_is_resent_until_ack_with_doubling_interval() -> None:
     assert uas.calls == {"call-1": "confirmed"}
 
 
-def test_no_ack_hangs_up_after_64_t1() -> None:
+def test_no_ack_ends_the_call_after_64_t1_without_a_bye_to_the_unverified_contact() -> None:
     uas = new_uas()
     uas.receive(request(), PEER, 0.0)
     uas.accept("call-1", [20000], 0.0)
@@ -137,8 +142,11 @@ def test_no_ack_hangs_up_after_64_t1() -> None:
     uas.events()
     uas.tick(32.0)
     sent = [parse_message(o.data) for o in uas.data_to_send()]
-    assert any(isinstance(m, SipRequest) and m.method == "BYE" for m in sent)
-    assert uas.events()[-1] == CallEnded("call-1", "no-ack", answered=True)
+    assert not any(isinstance(m, SipRequest) for m in sent)
+    assert uas.events() == [CallEnded("call-1", "no-ack", answered=True)]
+    assert uas.counters["sip_bye_withheld"] == 1
+    uas.tick(100.0)
+    assert uas.data_to_send() == [] and uas.next_deadline() is None
 
 
 def test_retransmitted_invite_gets_the_last_response_not_a_new_call() -> None:

@@ -7,25 +7,45 @@ call (:meth:`~UserAgentServer.accept` with the RTP ports it bound, or
 :meth:`~UserAgentServer.ring` first) and when one has gone quiet for too long
 (:meth:`~UserAgentServer.hangup`). Nothing here reads a clock or touches a socket.
 
-Answers follow RFC 3261: 100 Trying at once; 200 OK with an SDP answer resent until ACK;
-CANCEL before the answer gives 200 to the CANCEL and 487 to the INVITE; unknown dialogs and
-transactions 481; methods we know but do not serve 405 with Allow, the others 501; a
-Require we do not support 420; malformed requests whose routing headers survived 400; bad
-or unusable SDP 400/488; bodies we cannot read 415. Responses go back to the address the
-request came from (as with rport, RFC 3581), which works through NAT and on loopback.
+Who gets in is the :class:`~consult_assist.sip.gate.Gate`'s decision: a source outside
+``sip_allow`` gets 403 to every request; a new INVITE may get 503 (rate, capacity), 401/403
+(digest), 404 (no handler with that extension) or 486 (calls from that source) before any
+call exists.
+
+Answers follow RFC 3261: 100 Trying for an INVITE we take; 200 OK with an SDP answer resent
+until ACK; CANCEL before the answer gives 200 to the CANCEL and 487 to the INVITE; unknown
+dialogs and transactions 481; methods we know but do not serve 405 with Allow, the others
+501; a Require we do not support 420; malformed requests whose routing headers survived 400;
+bad or unusable SDP 400/488; bodies we cannot read 415.
+
+Where responses go (RFC 3261 §18.2.2, RFC 3581): over TCP/TLS on the connection the request
+came on; over UDP to the source address of the request (never to another host named in
+Via: ``received`` always applies and ``maddr`` is ignored), at the source port with rport,
+else at the Via port. Nothing is ever sent to a third address a request names.
+
+Amplification: a refusal sent before any provisional response is sent once per request and
+never resent on a timer (the client's own INVITE retransmissions, Timer A, repair a lost
+one, because no 100 Trying stopped them); the retransmitted INVITE gets the same bytes. Only
+what RFC 3261 requires is retransmitted: the 200 OK until ACK, a final response after a
+provisional one (Timer G), our BYE (Timer E). A BYE is only sent in a dialog whose ACK
+arrived (the peer proved it receives what we send), to the address the ACK came from, or to
+the Contact/Record-Route when that is the same host: never to an address the INVITE merely
+named. A 200 OK that is never ACKed ends the call without a BYE.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from consult_assist.errors import SipError
 from consult_assist.sip import sdp as sdplib
+from consult_assist.sip.gate import Admitted, Gate, Refusal
 from consult_assist.sip.message import (
     Headers,
     SipRequest,
@@ -45,6 +65,7 @@ from consult_assist.sip.siprec import (
     parse_metadata,
     split_multipart,
 )
+from consult_assist.sip.srtp import SdesKey, answer_crypto, choose_crypto
 from consult_assist.sip.timers import Peer, ResponseCache, Retransmit
 from consult_assist.sip.uaevents import (
     CallEnded,
@@ -68,6 +89,7 @@ _KNOWN = {"REGISTER", "PRACK", "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER"
 _KNOWN |= {"UPDATE"}
 _SUPPORTED = {"siprec"}
 _ACCEPT = "application/sdp, multipart/mixed"
+_MAX_REJECTED = 4096  # refused INVITE transactions remembered for their retransmissions
 
 
 @dataclass
@@ -93,6 +115,11 @@ class _Call:
     pending: Retransmit | None = None
     pending_cseq: int = 0
     answer: bytes = b""
+    verified: bool = False
+    """An ACK came: the peer receives what we send (a BYE may go there)."""
+    ack_peer: Peer | None = None
+    cryptos: list[str | None] = field(default_factory=list)
+    local_keys: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def remote_tag(self) -> str:
@@ -102,9 +129,21 @@ class _Call:
 class UserAgentServer:
     """The SIP state of every call: feed it datagrams/messages and time, read what to send."""
 
-    def __init__(self, options: UasOptions, *, counters: Counter[str] | None = None) -> None:
+    def __init__(
+        self,
+        options: UasOptions,
+        *,
+        counters: Counter[str] | None = None,
+        extension_known: Callable[[str], bool] | None = None,
+    ) -> None:
         self.options = options
         self.counters: Counter[str] = Counter() if counters is None else counters
+        self.gate = Gate(
+            options.admission,
+            digest=options.digest,
+            extension_known=extension_known,
+            counters=self.counters,
+        )
         self._calls: dict[str, _Call] = {}
         self._cache = ResponseCache(options.timers)
         self._rejected: dict[tuple[str, str], Retransmit] = {}  # INVITE key -> non-2xx final
@@ -136,10 +175,17 @@ class UserAgentServer:
         """Call-ID → state, for the calls that exist now."""
         return {cid: call.state for cid, call in self._calls.items()}
 
+    def call_peers(self) -> set[Peer]:
+        """The peers the live calls came from (their connections must stay open)."""
+        return {call.peer for call in self._calls.values()}
+
     # -- inputs ------------------------------------------------------------------------
     def receive(self, data: bytes, peer: Peer, now: float) -> None:
         """One datagram (UDP) or one framed message (TCP) from ``peer``."""
         self.counters["sip_messages"] += 1
+        if not self.gate.trusted(peer.host):
+            self._untrusted(data, peer, now)
+            return
         try:
             message = parse_message(data, max_bytes=self.options.max_message_bytes)
         except SipError as exc:
@@ -161,7 +207,7 @@ class UserAgentServer:
                 continue
             if call.pending.expired(now):
                 call.pending = None
-                log.warning("%s: no ACK for our 200 OK; hanging up", call.call_id)
+                log.warning("%s: no ACK for our 200 OK; ending the call", call.call_id)
                 self.counters["calls_no_ack"] += 1
                 self.hangup(call.call_id, "no-ack", now)
             elif call.pending.due(now):
@@ -202,6 +248,7 @@ class UserAgentServer:
         call.ports = [by_index.get(i, 0) for i in range(len(call.offer.media))]
         codec_by_index = {s.index: s.codec for s in call.streams}
         call.codecs = [codec_by_index.get(i) for i in range(len(call.offer.media))]
+        call.cryptos = self._answer_cryptos(call)
         call.answer = self._answer_sdp(call)
         call.state = "answered"
         self._respond_invite(call, 200, now, body=call.answer)
@@ -227,7 +274,13 @@ class UserAgentServer:
             return False
         if call.state in ("offered", "ringing"):
             return self.reject(call_id, 480, now, reason)
-        self._send_bye(call, now)
+        if call.verified:
+            self._send_bye(call, now)
+        else:
+            # RFC 3261 §15: no BYE before the ACK; and a peer that never ACKed never showed
+            # it receives what we send (the INVITE's source may have been spoofed).
+            self.counters["sip_bye_withheld"] += 1
+            log.info("%s: no ACK ever came; ending without a BYE", call.call_id)
         self._end(call, reason, answered=True)
         return True
 
@@ -236,7 +289,7 @@ class UserAgentServer:
         self.counters[f"sip_{req.method.lower()}" if req.method in _COUNTED else "sip_other"] += 1
         branch = parse_via(req.headers.get_list("Via")[0]).branch
         if req.method == "ACK":
-            self._on_ack(req, branch)
+            self._on_ack(req, branch, peer)
             return
         cached = self._cache.get(_tx_key(req))
         if cached is not None:
@@ -304,20 +357,48 @@ class UserAgentServer:
 
     def _on_invite(self, req: SipRequest, branch: str, peer: Peer, now: float) -> None:
         self.counters["calls_offered"] += 1
+        from_source = sum(1 for c in self._calls.values() if c.peer.host == peer.host)
+        verdict = self.gate.admit(
+            req, peer, now, calls=len(self._calls), calls_from_source=from_source
+        )
+        if isinstance(verdict, Refusal):
+            self.counters["calls_rejected"] += 1
+            self._refuse(req, branch, peer, now, verdict)
+            return
         try:
             offer, metadata, recording = self._read_offer(req)
-            codecs = sdplib.negotiate(offer)
+            keys = self._srtp_keys(offer, peer)
+            codecs = sdplib.negotiate(offer, srtp=[k is not None for k in keys])
+            if self.options.srtp == "required":
+                codecs = [c if k is not None else None for c, k in zip(codecs, keys, strict=True)]
+                if not any(codecs):
+                    raise SipError("this server takes SRTP (SDES over SIP/TLS) only", status=488)
             if req.headers.get("Contact") is None:
                 raise SipError("INVITE without Contact")
             parse_uri(parse_name_addr(req.headers.get("Contact") or "").uri)
         except SipError as exc:
             self.counters["calls_rejected"] += 1
-            log.warning("%s: refused INVITE from %s: %s", req.call_id, peer.host, exc)
-            headers = [("Accept", _ACCEPT)] if exc.status == 415 else []
-            self._reply(
-                req, peer, now, exc.status, headers=headers, warning=str(exc), branch=branch
+            log.warning(
+                "%s: refused INVITE from %s: %s", req.call_id, peer.host, self._say(str(exc))
             )
+            headers = (("Accept", _ACCEPT),) if exc.status == 415 else ()
+            self._refuse(req, branch, peer, now, Refusal(exc.status, "offer", headers), str(exc))
             return
+        self._offer_call(req, branch, peer, now, offer, metadata, recording, codecs, keys, verdict)
+
+    def _offer_call(
+        self,
+        req: SipRequest,
+        branch: str,
+        peer: Peer,
+        now: float,
+        offer: sdplib.SessionDescription,
+        metadata: RecordingMetadata | None,
+        recording: bool,
+        codecs: list[sdplib.Codec | None],
+        keys: list[SdesKey | None],
+        admitted: Admitted,
+    ) -> None:
         caller = _user(req.headers.get("From") or "")
         accepted = [i for i, c in enumerate(codecs) if c is not None]
         if not recording:
@@ -326,10 +407,14 @@ class UserAgentServer:
         meta: dict[str, Any] = {
             "call_id": req.call_id,
             "caller": caller,
-            "callee": _user(req.headers.get("To") or ""),
+            # The Request-URI names whom the call is for; a PBX may rewrite it and leave To.
+            "callee": _user(req.uri),
             "transport": peer.transport,
             "remote": f"{peer.host}:{peer.port}",
+            "srtp": any(keys[i] is not None for i in accepted),
         }
+        if admitted.user:
+            meta["authenticated_as"] = admitted.user
         if recording:
             speakers, rule = label_speakers(labels, metadata, caller=caller)
             meta["speaker_rule"] = rule
@@ -349,6 +434,7 @@ class UserAgentServer:
                 label=offer.media[i].label,
                 speaker=speaker,
                 active=sdplib.is_active(offer.media[i], recording=recording),
+                srtp=keys[i],
             )
             for i, speaker in zip(accepted, speakers, strict=True)
         )
@@ -359,8 +445,27 @@ class UserAgentServer:
         self._calls[req.call_id] = call
         self._respond_invite(call, 100, now)
         source = "siprec" if recording else "sip"
-        log.info("%s: %s call from %r, %d stream(s)", req.call_id, source, caller, len(streams))
+        log.info(
+            "%s: %s call from %s over %s, %d stream(s)%s",
+            req.call_id,
+            source,
+            repr(caller) if self.options.log_content else "a caller",
+            peer.transport,
+            len(streams),
+            " (SRTP)" if meta["srtp"] else "",
+        )
         self._events.append(CallOffered(req.call_id, source, caller, streams, meta, peer))
+
+    def _srtp_keys(self, offer: sdplib.SessionDescription, peer: Peer) -> list[SdesKey | None]:
+        """The offerer's SDES key per m= line we will take as SRTP (None: plain or refused)."""
+        if peer.transport != "tls":
+            if any(sdplib.is_secure_profile(m) for m in offer.media) and not any(
+                sdplib.choose_codec(m) for m in offer.media
+            ):
+                # The key would have crossed the network in clear: refusing is all we can do.
+                raise SipError("SRTP keys (SDES) are taken over SIP/TLS only", status=488)
+            return [None] * len(offer.media)
+        return [choose_crypto(m.crypto) if m.crypto else None for m in offer.media]
 
     def _read_offer(
         self, req: SipRequest
@@ -417,11 +522,14 @@ class UserAgentServer:
         streams = []
         for s in old_streams:
             media = offer.media[s.index]
-            codec = sdplib.choose_codec(media) or s.codec
+            key = s.srtp
+            if key is not None and media.crypto:
+                key = choose_crypto(media.crypto) or key  # the offerer may re-key
+            codec = sdplib.choose_codec(media, srtp=key is not None) or s.codec
             active = sdplib.is_active(media, recording=call.recording)
             host = media.host if media.port else s.host
             port = media.port or s.port
-            streams.append(StreamOffer(s.index, codec, host, port, s.label, s.speaker, active))
+            streams.append(StreamOffer(s.index, codec, host, port, s.label, s.speaker, active, key))
         call.offer = sdplib.SessionDescription(
             offer.origin, offer.host, offer.media[: len(call.offer.media)]
         )
@@ -429,13 +537,14 @@ class UserAgentServer:
         codec_by_index = {s.index: s.codec for s in streams}
         call.codecs = [codec_by_index.get(i) for i in range(len(call.offer.media))]
         held = not any(s.active for s in streams)
+        call.cryptos = self._answer_cryptos(call)
         answer = self._answer_sdp(call)
         if answer.split(b"\r\n", 2)[2] != call.answer.split(b"\r\n", 2)[2]:
             call.sdp_version += 1
             answer = self._answer_sdp(call)
         call.answer = answer
-        moved = [(s.host, s.port, s.codec) for s in streams] != [
-            (s.host, s.port, s.codec) for s in old_streams
+        moved = [(s.host, s.port, s.codec, s.srtp) for s in streams] != [
+            (s.host, s.port, s.codec, s.srtp) for s in old_streams
         ]
         if moved:
             self._events.append(CallUpdated(call.call_id, call.streams))
@@ -444,7 +553,7 @@ class UserAgentServer:
             log.info("%s: call %s", call.call_id, "held" if held else "resumed")
             self._events.append((CallHeld if held else CallResumed)(call.call_id))
 
-    def _on_ack(self, req: SipRequest, branch: str) -> None:
+    def _on_ack(self, req: SipRequest, branch: str, peer: Peer) -> None:
         tx = self._rejected.get((branch, req.call_id))
         if tx is not None:
             tx.next_at = None  # Timer G stops; the entry absorbs ACK retransmissions
@@ -457,6 +566,8 @@ class UserAgentServer:
         if call.state == "answered" and call.pending_cseq == req.cseq[0]:
             call.state = "confirmed"
             call.pending = None
+            if not call.verified:
+                call.verified, call.ack_peer = True, peer
 
     def _on_cancel(self, req: SipRequest, branch: str, peer: Peer, now: float) -> None:
         call = self._calls.get(req.call_id)
@@ -484,11 +595,49 @@ class UserAgentServer:
     def _malformed(self, exc: SipError, peer: Peer, now: float) -> None:
         self.counters["sip_oversize" if exc.status == 513 else "sip_malformed"] += 1
         req = exc.message
-        log.warning("malformed SIP from %s:%s: %s", peer.host, peer.port, exc)
+        log.warning("malformed SIP from %s:%s: %s", peer.host, peer.port, self._say(str(exc)))
         if isinstance(req, SipRequest) and req.method != "ACK" and _routable(req):
-            self._reply(req, peer, now, exc.status, warning=str(exc))
+            if self.gate.may_respond(peer.host, now):
+                self._reply(req, peer, now, exc.status, warning=str(exc))
         else:
             self.counters["sip_dropped"] += 1
+
+    def _untrusted(self, data: bytes, peer: Peer, now: float) -> None:
+        """A message from outside ``sip_allow``: 403 to a request (rate limited), else nothing."""
+        self.gate.refused("untrusted", peer)
+        try:
+            message = parse_message(data, max_bytes=self.options.max_message_bytes)
+        except SipError:
+            return
+        is_request = isinstance(message, SipRequest) and message.method != "ACK"
+        if is_request and self.gate.may_respond(peer.host, now):
+            assert isinstance(message, SipRequest)
+            # Not remembered: a source we do not trust gets no state of ours at all.
+            self._reply(message, peer, now, 403)
+
+    def _refuse(
+        self,
+        req: SipRequest,
+        branch: str,
+        peer: Peer,
+        now: float,
+        refusal: Refusal,
+        warning: str = "",
+    ) -> None:
+        """A final error to a new INVITE, before any provisional: sent once, never on a timer."""
+        if not self.gate.may_respond(peer.host, now):
+            return
+        data = self._reply(req, peer, now, refusal.status, headers=refusal.headers, warning=warning)
+        if len(self._rejected) < _MAX_REJECTED:
+            # Remembered (no timer) so a retransmitted INVITE gets the same bytes and the
+            # ACK is absorbed; forgotten at 64*T1.
+            self._rejected[branch, req.call_id] = Retransmit(
+                data, self._reply_peer(req, peer), now, self.options.timers, reliable=True
+            )
+
+    def _say(self, text: str) -> str:
+        """Text from the network for a log line: quoted parts hidden unless --log-content."""
+        return text if self.options.log_content else _QUOTED.sub("'…'", text)
 
     def _reply(
         self,
@@ -516,15 +665,33 @@ class UserAgentServer:
         resp.body = body
         _mark_received(resp.headers, peer)
         data = resp.to_bytes()
+        dest = self._reply_peer(req, peer)
         self.counters[f"sip_sent_{status // 100}xx"] += 1
         if status >= 200 and req.method not in ("INVITE", "ACK"):
             self._cache.put(_tx_key(req), data, now)
         elif status >= 300 and req.method == "INVITE" and branch:
+            # After a provisional: the client stopped resending its INVITE, so Timer G does.
             self._rejected[branch, req.call_id] = Retransmit(
-                data, peer, now, self.options.timers, reliable=peer.transport != "udp"
+                data, dest, now, self.options.timers, reliable=peer.transport != "udp"
             )
-        self._send(peer, data)
+        self._send(dest, data)
         return data
+
+    @staticmethod
+    def _reply_peer(req: SipRequest, peer: Peer) -> Peer:
+        """Where a response goes (RFC 3261 §18.2.2 with RFC 3581): never to another host."""
+        if peer.transport != "udp":
+            return peer  # the connection it came on
+        vias = req.headers.get_list("Via")
+        try:
+            via = parse_via(vias[0])
+        except (SipError, IndexError):
+            return peer
+        if "rport" in via.params:
+            return peer
+        # ``received`` (the source address) always differs or equals sent-by: use it, with
+        # the sent-by port. ``maddr`` (multicast) is ignored: it would send anywhere.
+        return Peer("udp", peer.host, via.port or 5060)
 
     def _respond_invite(self, call: _Call, status: int, now: float, body: bytes = b"") -> None:
         tag = call.local_tag if status > 100 else ""
@@ -541,11 +708,19 @@ class UserAgentServer:
         )
         call.last_response = data
 
+    def _local_port(self, transport: str) -> int:
+        if transport == "tls" and self.options.tls_port is not None:
+            return self.options.tls_port
+        return self.options.port
+
     def _contact(self, call: _Call) -> list[tuple[str, str]]:
         host = _host_in_uri(self.options.host)
-        transport = ";transport=tcp" if call.peer.transport == "tcp" else ""
+        transport = call.peer.transport
+        scheme = "sips" if parse_uri(call.invite.uri).scheme == "sips" else "sip"
+        param = f";transport={transport}" if transport != "udp" and scheme == "sip" else ""
         feature = ";+sip.srs" if call.recording else ""
-        contact = f"<sip:consult-assist@{host}:{self.options.port}{transport}>{feature}"
+        port = self._local_port(transport)
+        contact = f"<{scheme}:consult-assist@{host}:{port}{param}>{feature}"
         return [("Contact", contact), *self._capabilities()]
 
     def _capabilities(self) -> list[tuple[str, str]]:
@@ -559,18 +734,30 @@ class UserAgentServer:
             codecs=call.codecs,
             session_id=call.session_id,
             version=call.sdp_version,
+            crypto=call.cryptos or None,
         )
+
+    def _answer_cryptos(self, call: _Call) -> list[str | None]:
+        """Our ``a=crypto`` per m= line: same tag and suite as the key we took, our own key."""
+        out: list[str | None] = [None] * len(call.offer.media)
+        for stream in call.streams:
+            if stream.srtp is not None:
+                value, key = answer_crypto(stream.srtp, call.local_keys.get(stream.index))
+                call.local_keys[stream.index] = key
+                out[stream.index] = value
+        return out
 
     def _send_bye(self, call: _Call, now: float) -> None:
         call.local_cseq += 1
         branch = new_branch()
         target = parse_name_addr(call.invite.headers.get("Contact") or "").uri
         routes = call.invite.headers.get_list("Record-Route")
-        peer = _next_hop(routes[0] if routes else f"<{target}>", call.peer)
+        peer = _next_hop(routes[0] if routes else f"<{target}>", call.ack_peer or call.peer)
         h = Headers()
         transport = call.peer.transport.upper()
         host = _host_in_uri(self.options.host)
-        h.add("Via", f"SIP/2.0/{transport} {host}:{self.options.port};branch={branch};rport")
+        port = self._local_port(call.peer.transport)
+        h.add("Via", f"SIP/2.0/{transport} {host}:{port};branch={branch};rport")
         h.add("Max-Forwards", "70")
         h.add("From", f"{call.invite.headers.get('To')};tag={call.local_tag}")
         h.add("To", call.invite.headers.get("From") or "")
@@ -599,6 +786,7 @@ class UserAgentServer:
 
 
 _COUNTED = {"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS"}
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 def _tx_key(req: SipRequest) -> tuple[str, ...]:
@@ -650,13 +838,18 @@ def _host_in_uri(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _next_hop(value: str, fallback: Peer) -> Peer:
-    """Where to send an in-dialog request: the route/target host if it is an IP, else back."""
-    if fallback.transport != "udp":
-        return fallback  # reuse the connection the call came on
+def _next_hop(value: str, verified: Peer) -> Peer:
+    """Where to send an in-dialog request: the route/target if it is the verified host.
+
+    ``verified`` is where the ACK came from. A Contact or Record-Route naming another host
+    was chosen by whoever sent the INVITE; sending there would make us a reflector, so the
+    request goes back to the verified address instead.
+    """
+    if verified.transport != "udp":
+        return verified  # reuse the connection the call came on
     try:
         uri = parse_uri(parse_name_addr(value).uri)
-        ipaddress.ip_address(uri.host)
+        same = ipaddress.ip_address(uri.host) == ipaddress.ip_address(verified.host)
     except (SipError, ValueError):
-        return fallback
-    return Peer("udp", uri.host, uri.port or 5060)
+        return verified
+    return Peer("udp", verified.host, uri.port or 5060) if same else verified
