@@ -54,7 +54,7 @@ def parse_networks(spec: str | Sequence[str]) -> tuple[Network, ...]:
         if not text:
             continue
         try:
-            out.append(ipaddress.ip_network(text.strip("[]"), strict=False))
+            out.append(ipaddress.ip_network(text.replace("[", "").replace("]", ""), strict=False))
         except ValueError:
             raise ConfigError(
                 f"sip_allow: {text!r} is not an address or a network (CIDR, e.g. 192.0.2.0/24)"

@@ -77,14 +77,17 @@ class AuthResult:
 
 
 def parse_credentials(text: str, *, source: str = "digest file") -> dict[str, str]:
-    """``user:password`` per line (``#`` comments, blank lines) → mapping; ConfigError if bad."""
+    """``user:password`` per line (``#`` comments, blank lines) → mapping; ConfigError if bad.
+
+    The password is everything after the first colon, without surrounding blanks.
+    """
     out: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         user, sep, password = line.partition(":")
-        user = user.strip()
+        user, password = user.strip(), password.strip()
         if not sep or not user or not password:
             raise ConfigError(f"{source}:{number}: expected user:password")
         if any(c in user for c in ' \t"\\'):
