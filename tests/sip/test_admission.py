@@ -79,10 +79,12 @@ def test_connections_without_messages_become_idle_unless_busy() -> None:
     assert sorted(table.idle(9.0)) == ["in-call", "quiet", "talking"]
 
 
-def test_log_throttle_warns_once_per_key() -> None:
-    throttle = LogThrottle(max_keys=2)
-    assert throttle.level(("untrusted", "h1")) == logging.WARNING
-    assert throttle.level(("untrusted", "h1")) == logging.DEBUG
-    assert throttle.level(("untrusted", "h2")) == logging.WARNING
-    throttle.level("x")
-    assert throttle.level(("untrusted", "h1")) == logging.WARNING  # forgotten: bounded
+def test_log_throttle_warns_once_a_minute_per_key() -> None:
+    throttle = LogThrottle(every_s=60.0, max_keys=2)
+    assert throttle.level(("untrusted", "h1"), 0.0) == logging.WARNING
+    assert throttle.level(("untrusted", "h1"), 59.0) == logging.DEBUG
+    assert throttle.level(("untrusted", "h2"), 59.0) == logging.WARNING
+    assert throttle.level(("untrusted", "h1"), 61.0) == logging.WARNING
+    throttle.level("x", 62.0)
+    throttle.level("y", 62.0)
+    assert throttle.level(("untrusted", "h1"), 63.0) == logging.WARNING  # forgotten: bounded

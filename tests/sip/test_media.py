@@ -8,6 +8,7 @@ import struct
 from collections import Counter
 
 import pylibsrtp
+import pytest
 
 from consult_assist.sip.media import RtpReceiver, rtp_port_order, starved
 from consult_assist.sip.sdp import Codec
@@ -61,6 +62,10 @@ def test_rtp_faster_than_one_and_a_half_times_real_time_is_dropped() -> None:
     # At most 1 s of burst plus 1.5 s per second of arrival: 2.5 s = 125 packets.
     assert 120 <= accepted <= 126, accepted
     assert counters["rtp_too_fast"] == 1000 - accepted
+    # Only the accepted audio goes on (16 kHz), without gaps standing in for the dropped.
+    rx.flush()
+    assert counters["rtp_lost"] == 0
+    assert rx.samples_out == pytest.approx(accepted * 320, abs=100)
 
 
 def test_real_time_and_a_late_burst_pass_the_pacer() -> None:

@@ -206,22 +206,24 @@ class ConnectionTable(Generic[K]):
 
 
 class LogThrottle:
-    """Say the first occurrence of each (kind, source) at WARNING and the rest at DEBUG.
+    """Say each (kind, source) at WARNING once per ``every_s`` seconds, and at DEBUG between.
 
     A flood of refusals or dropped connections must not become a flood of log lines (one
-    warning per source and kind is what an operator needs; the counters have the numbers).
-    Remembers at most ``max_keys`` keys, oldest forgotten first.
+    warning per source and kind a minute is what an operator needs; the counters have the
+    numbers). Remembers at most ``max_keys`` keys, oldest forgotten first.
     """
 
-    def __init__(self, *, max_keys: int = 1024) -> None:
+    def __init__(self, *, every_s: float = 60.0, max_keys: int = 1024) -> None:
+        self.every_s = every_s
         self.max_keys = max_keys
-        self._seen: OrderedDict[Hashable, None] = OrderedDict()
+        self._last: OrderedDict[Hashable, float] = OrderedDict()
 
-    def level(self, key: Hashable) -> int:
-        if key in self._seen:
-            self._seen.move_to_end(key)
+    def level(self, key: Hashable, now: float) -> int:
+        last = self._last.get(key)
+        if last is not None and now - last < self.every_s:
             return logging.DEBUG
-        self._seen[key] = None
-        while len(self._seen) > self.max_keys:
-            self._seen.popitem(last=False)
+        self._last[key] = now
+        self._last.move_to_end(key)
+        while len(self._last) > self.max_keys:
+            self._last.popitem(last=False)
         return logging.WARNING

@@ -86,10 +86,10 @@ class Gate:
         self.counters["sip_refusals_unsent"] += 1
         return False
 
-    def refused(self, reason: str, peer: Peer, detail: str = "") -> None:
-        """Count and log a refusal (once per source and reason at WARNING)."""
+    def refused(self, reason: str, peer: Peer, now: float, detail: str = "") -> None:
+        """Count and log a refusal (at WARNING once a minute per source and reason)."""
         self.counters[f"sip_refused_{reason}"] += 1
-        level = self._throttle.level((reason, peer.host))
+        level = self._throttle.level((reason, peer.host), now)
         log.log(level, "refused SIP from %s (%s)%s", peer.host, reason, detail)
 
     def admit(
@@ -99,9 +99,8 @@ class Gate:
         options = self.options
         if not self._invites.allow(peer.host, now):
             wait = max(1, math.ceil(self._invites.wait_s(peer.host, now)))
-            return self._refuse(
-                503, "rate", peer, (("Retry-After", str(wait)),), " over the INVITE rate"
-            )
+            retry = (("Retry-After", str(wait)),)
+            return self._refuse(503, "rate", peer, now, retry, " over the INVITE rate")
         user = ""
         if self.authenticator is not None:
             result = self.authenticator.check(
@@ -117,7 +116,7 @@ class Gate:
                 log.debug("challenging INVITE from %s (%s)", peer.host, result.reason or "none")
                 return Refusal(401, "challenge", challenges)
             if result.status != "ok":
-                return self._refuse(403, "auth", peer, detail=f": {result.reason}")
+                return self._refuse(403, "auth", peer, now, detail=f": {result.reason}")
             user = result.user
         if self.extension_known is not None:
             try:
@@ -125,14 +124,13 @@ class Gate:
             except SipError:
                 extension = ""
             if not extension or not self.extension_known(extension):
-                return self._refuse(404, "unknown_extension", peer)
+                return self._refuse(404, "unknown_extension", peer, now)
         if calls >= options.max_calls:
             retry = (("Retry-After", str(options.retry_after_s)),)
-            return self._refuse(503, "capacity", peer, retry, f": {calls} calls in progress")
+            return self._refuse(503, "capacity", peer, now, retry, f": {calls} calls in progress")
         if calls_from_source >= options.calls_per_source:
-            return self._refuse(
-                486, "source_calls", peer, detail=f": {calls_from_source} calls from there"
-            )
+            detail = f": {calls_from_source} calls from there"
+            return self._refuse(486, "source_calls", peer, now, detail=detail)
         return Admitted(user)
 
     def _refuse(
@@ -140,8 +138,9 @@ class Gate:
         status: int,
         reason: str,
         peer: Peer,
+        now: float,
         headers: tuple[tuple[str, str], ...] = (),
         detail: str = "",
     ) -> Refusal:
-        self.refused(reason, peer, detail)
+        self.refused(reason, peer, now, detail)
         return Refusal(status, reason, headers)

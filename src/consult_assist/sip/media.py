@@ -24,6 +24,7 @@ Gaps the sender made on purpose (silence suppression) are filled with silence.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 from collections import Counter, deque
@@ -92,6 +93,8 @@ class RtpReceiver:
         self._credit = self._burst
         self._credit_at = now
         self._activity: deque[list[int]] = deque()  # [second, samples accepted in it]
+        self._skipped_ts = 0  # RTP time and packets dropped for pacing, taken out of the
+        self._skipped_seq = 0  # timeline so they leave no gap
         self._decode = ulaw_decode if codec.name == "PCMU" else alaw_decode
         self._jitter = JitterBuffer(depth=self.depth)
         self._resampler = Resampler(codec.clock_rate)
@@ -156,8 +159,19 @@ class RtpReceiver:
             out = self._play(self._jitter.flush())
             self._jitter = JitterBuffer(depth=self.depth)
             self._seen = {}
+            self._skipped_ts = self._skipped_seq = 0
         if not self._paced(len(packet.payload), now):
+            # The stream's timeline closes over what was dropped: a sender 20 × too fast
+            # gives 1.5 × real time of audio, not 20 × of audio with gaps in it.
+            self._skipped_ts += len(packet.payload)
+            self._skipped_seq += 1
             return self._drop("too_fast", addr)
+        if self._skipped_seq:
+            packet = dataclasses.replace(
+                packet,
+                timestamp=(packet.timestamp - self._skipped_ts) & 0xFFFFFFFF,
+                sequence=(packet.sequence - self._skipped_seq) & 0xFFFF,
+            )
         if self._source is None:
             log.debug("%s: RTP latched to %s:%s", self.name, *addr)
         self._source, self._ssrc = addr, packet.ssrc

@@ -564,7 +564,10 @@ class SipServer:
         refused = self._conn_table.open(key, key[1], now)
         if refused is not None:
             self.counters[f"sip_connections_refused_{refused}"] += 1
-            level = self._throttle.level((refused, key[1]))
+            # Per source: one warning per address; in total: one warning, however many.
+            level = self._throttle.level(
+                (refused, key[1]) if refused == "per_source" else refused, now
+            )
             log.log(level, "refusing a SIP/%s connection from %s (%s cap)", key[0], key[1], refused)
             transport.abort()
             return False

@@ -604,7 +604,7 @@ class UserAgentServer:
 
     def _untrusted(self, data: bytes, peer: Peer, now: float) -> None:
         """A message from outside ``sip_allow``: 403 to a request (rate limited), else nothing."""
-        self.gate.refused("untrusted", peer)
+        self.gate.refused("untrusted", peer, now)
         try:
             message = parse_message(data, max_bytes=self.options.max_message_bytes)
         except SipError:
