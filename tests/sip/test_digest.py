@@ -113,7 +113,9 @@ def test_no_credentials_for_our_realm_is_missing() -> None:
     [
         ({"password": "guess"}, "wrong credentials"),
         ({"user": "intruder"}, "wrong credentials"),
-        ({"uri": "sip:other@127.0.0.1"}, "URI"),
+        ({"uri": "sip:sato@192.0.2.1:5060"}, "URI"),
+        ({"uri": "sip:sato@127.0.0.1:5070"}, "URI"),
+        ({"uri": "tel:+81312345678"}, "URI"),
     ],
 )
 def test_wrong_credentials_fail(kw: dict[str, str], reason: str) -> None:
@@ -179,3 +181,11 @@ def test_credentials_file_lines() -> None:
     for bad in ("", "nopassword", "a:1\na:2", "we ird:x"):
         with pytest.raises(ConfigError):
             parse_credentials(bad)
+
+
+def test_a_digest_uri_naming_this_server_without_the_user_passes() -> None:
+    auth = authenticator()
+    challenge = auth.challenges(0.0)[1]
+    assert (
+        auth.check("INVITE", URI, [answer(challenge, uri="sip:127.0.0.1:5060")], 1).status == "ok"
+    )

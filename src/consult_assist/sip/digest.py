@@ -15,6 +15,9 @@ digest, an unknown user or a mismatching realm or URI is ``failed`` (the UAS ans
 
 No clock, no file: time is passed in, credentials are given as a mapping (the adapter reads
 the 0600 file, see :func:`parse_credentials`).
+
+The digest URI must name this server: the Request-URI itself, or (as SIPp and some PBXs
+send) a SIP URI of the same host and port.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from consult_assist.errors import ConfigError
+from consult_assist.errors import ConfigError, SipError
+from consult_assist.sip.message import parse_uri
 
 __all__ = [
     "ALGORITHMS",
@@ -212,8 +216,9 @@ class DigestAuthenticator:
             return AuthResult("failed", user, f"algorithm {algorithm} not offered")
         if qop not in ("", "auth"):
             return AuthResult("failed", user, f"qop {qop} not offered")
-        if params.get("uri", "") != uri:
-            return AuthResult("failed", user, "digest URI is not the Request-URI")
+        digest_uri = params.get("uri", "")
+        if not _same_target(digest_uri, uri):
+            return AuthResult("failed", user, "digest URI does not name this server")
         if qop and not (params.get("cnonce") and params.get("nc")):
             return AuthResult("failed", user, "qop=auth without cnonce and nc")
         expected = digest_response(
@@ -222,7 +227,7 @@ class DigestAuthenticator:
             realm=self.options.realm,
             password=password if password is not None else secrets.token_hex(16),
             method=method,
-            uri=uri,
+            uri=digest_uri,
             nonce=nonce,
             qop=qop,
             nc=params.get("nc", ""),
@@ -280,3 +285,24 @@ class DigestAuthenticator:
             _, (_, old) = self._counts.popitem(last=False)
             self._horizon = max(self._horizon, old)
         return ""
+
+
+def _same_target(digest_uri: str, request_uri: str) -> bool:
+    """Whether the digest's URI names the Request-URI's server (RFC 2617 §3.2.2.5).
+
+    Equal strings match; so does a SIP URI of the same host and port with another user
+    part, as SIPp and some PBXs send (``sip:host:port`` for ``sip:sato@host:port``).
+    """
+    if digest_uri == request_uri:
+        return True
+    try:
+        a, b = parse_uri(digest_uri), parse_uri(request_uri)
+    except SipError:
+        return False
+    defaults = {"sip": 5060, "sips": 5061}
+    if a.scheme not in defaults or b.scheme not in defaults:
+        return False
+    return (a.host.lower(), a.port or defaults[a.scheme]) == (
+        b.host.lower(),
+        b.port or defaults[b.scheme],
+    )
