@@ -197,7 +197,9 @@ def _add_sip_flags(p: argparse.ArgumentParser) -> None:
         metavar="ALG[,…]",
         help="digest algorithms offered, preferred first (default SHA-256,MD5)",
     )
-    g.add_argument("--sip-realm", default=None, help="digest realm (default consult-assist)")
+    g.add_argument(
+        "--sip-realm", default=None, metavar="REALM", help="digest realm (default consult-assist)"
+    )
     g.add_argument(
         "--sip-tls",
         default=None,
@@ -205,8 +207,12 @@ def _add_sip_flags(p: argparse.ArgumentParser) -> None:
         help="answer SIP over TLS here (e.g. 0.0.0.0:5061); certificate from --sip-tls-cert "
         "or --tls-cert",
     )
-    g.add_argument("--sip-tls-cert", type=Path, default=None, help="PEM certificate for SIP/TLS")
-    g.add_argument("--sip-tls-key", type=Path, default=None, help="PEM private key for SIP/TLS")
+    g.add_argument(
+        "--sip-tls-cert", type=Path, default=None, metavar="PEM", help="PEM certificate for SIP/TLS"
+    )
+    g.add_argument(
+        "--sip-tls-key", type=Path, default=None, metavar="PEM", help="PEM private key for SIP/TLS"
+    )
     g.add_argument(
         "--sip-srtp",
         default=None,
@@ -220,42 +226,52 @@ def _add_sip_flags(p: argparse.ArgumentParser) -> None:
         help="UDP ports for RTP, taken at random (default 20000-29999)",
     )
     g.add_argument(
-        "--sip-max-calls", type=int, default=None, help="concurrent SIP calls (default 64)"
+        "--sip-max-calls",
+        type=int,
+        default=None,
+        metavar="N",
+        help="concurrent SIP calls (default 64)",
     )
     g.add_argument(
         "--sip-calls-per-source",
         type=int,
         default=None,
+        metavar="N",
         help="concurrent SIP calls from one address (default 16)",
     )
     g.add_argument(
         "--sip-invite-rate",
         type=float,
         default=None,
+        metavar="PER_S",
         help="new INVITEs per second from one address (default 5)",
     )
     g.add_argument(
         "--sip-media-timeout-s",
         type=float,
         default=None,
+        metavar="S",
         help="hang up a call whose audio over this window is under 1/4 of real time (20)",
     )
     g.add_argument(
         "--sip-tcp-idle-s",
         type=float,
         default=None,
+        metavar="S",
         help="close SIP/TCP and TLS connections without a call after this silence (120)",
     )
     g.add_argument(
         "--sip-connections-per-source",
         type=int,
         default=None,
+        metavar="N",
         help="SIP/TCP and TLS connections from one address (default 16)",
     )
     g.add_argument(
         "--sip-max-connections",
         type=int,
         default=None,
+        metavar="N",
         help="SIP/TCP and TLS connections in total (default 256)",
     )
 
