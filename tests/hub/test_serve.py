@@ -89,8 +89,9 @@ async def invite(port: int, user: str, to_user: str, *, host: str = "127.0.0.1")
 
 
 async def test_sip_calls_belong_to_the_handler_in_the_request_uri(
-    tmp_path: Path, root: Path
+    tmp_path: Path, root: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="consult_assist")
     async with sip_server(tmp_path, root, sip_allow="127.0.0.1") as running:
         port = running.sip_server.port
         # A PBX that rewrote the Request-URI to the handler's extension but kept To.
@@ -102,6 +103,8 @@ async def test_sip_calls_belong_to_the_handler_in_the_request_uri(
         counters = running.sip_server.counters.copy()
     assert row.owner == "sato"
     assert row.meta["callee"] == "sato"
+    assert row.meta["caller"] == "0312345678"  # stored with the call, for its record
+    assert "0312345678" not in caplog.text  # but in no log line without --log-content
     assert counters["sip_refused_unknown_extension"] == 2
     assert counters["sip_refused_untrusted"] == 1
 

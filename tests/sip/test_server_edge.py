@@ -190,14 +190,14 @@ async def test_row6_a_thousand_idle_connections_are_capped_and_time_out(
     config = {"tcp_idle_s": idle, "connections_per_source": 16, "max_connections": 64}
     async with edge(sink, **config) as server:
         writers: list[asyncio.StreamWriter] = []
+        most = 0
         try:
             # 1,050 connections from 70 addresses, 15 each: the total cap is what bites.
             for batch in range(70):
                 host = f"127.0.1.{batch + 1}"
                 opened = await asyncio.gather(*(open_idle(host, server.port) for _ in range(15)))
                 writers += [w for w in opened if w is not None]
-            await asyncio.sleep(0)
-            assert server.connections <= 64
+                most = max(most, server.connections)
             refused = sum(v for k, v in server.counters.items() if "connections_refused" in k)
             # UDP callers are not affected at all.
             caller = await Uac(server.port).open()
@@ -231,12 +231,16 @@ async def test_row6_a_thousand_idle_connections_are_capped_and_time_out(
                 writer.close()
         counters = server.counters.copy()
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    idle_closed = counters["sip_connections_idle_closed"]
     print(
-        f"row 6: {len(writers) - 1} connections opened, at most 64 kept, {refused} refused, "
-        f"{counters['sip_connections_idle_closed']} closed idle, {len(warnings)} warnings"
+        f"row 6: {len(writers) - 1} connections opened, at most {most} held at once, "
+        f"{refused} refused at once, {idle_closed} closed idle, {len(warnings)} warnings"
     )
-    assert refused >= 1050 - 64
-    assert counters["sip_connections_idle_closed"] >= 1
+    assert most <= 64
+    # Every one of the 1,050 was refused at once or closed when idle (how many of each
+    # depends on how fast the flood came in).
+    assert refused + idle_closed == 1050
+    assert refused >= 1  # the cap did bite
     assert len(warnings) <= 70 + 5  # one per source at most, not one per connection
 
 

@@ -35,17 +35,15 @@ named. A 200 OK that is never ACKed ends the call without a BYE.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from consult_assist.errors import SipError
 from consult_assist.sip import sdp as sdplib
-from consult_assist.sip.gate import Admitted, Gate, Refusal
+from consult_assist.sip.gate import Gate, Refusal
 from consult_assist.sip.message import (
     Headers,
     SipRequest,
@@ -58,14 +56,16 @@ from consult_assist.sip.message import (
     parse_uri,
     parse_via,
 )
-from consult_assist.sip.siprec import (
-    METADATA_TYPE,
-    RecordingMetadata,
-    label_speakers,
-    parse_metadata,
-    split_multipart,
+from consult_assist.sip.offer import plan_call
+from consult_assist.sip.routing import (
+    host_in_uri,
+    mark_received,
+    next_hop,
+    reply_peer,
+    routable,
+    tx_key,
 )
-from consult_assist.sip.srtp import SdesKey, answer_crypto, choose_crypto
+from consult_assist.sip.srtp import answer_crypto, choose_crypto
 from consult_assist.sip.timers import Peer, ResponseCache, Retransmit
 from consult_assist.sip.uaevents import (
     CallEnded,
@@ -291,7 +291,7 @@ class UserAgentServer:
         if req.method == "ACK":
             self._on_ack(req, branch, peer)
             return
-        cached = self._cache.get(_tx_key(req))
+        cached = self._cache.get(tx_key(req))
         if cached is not None:
             self.counters["sip_retransmissions"] += 1
             self._send(peer, cached)
@@ -366,16 +366,7 @@ class UserAgentServer:
             self._refuse(req, branch, peer, now, verdict)
             return
         try:
-            offer, metadata, recording = self._read_offer(req)
-            keys = self._srtp_keys(offer, peer)
-            codecs = sdplib.negotiate(offer, srtp=[k is not None for k in keys])
-            if self.options.srtp == "required":
-                codecs = [c if k is not None else None for c, k in zip(codecs, keys, strict=True)]
-                if not any(codecs):
-                    raise SipError("this server takes SRTP (SDES over SIP/TLS) only", status=488)
-            if req.headers.get("Contact") is None:
-                raise SipError("INVITE without Contact")
-            parse_uri(parse_name_addr(req.headers.get("Contact") or "").uri)
+            plan = plan_call(req, peer, srtp=self.options.srtp, user=verdict.user)
         except SipError as exc:
             self.counters["calls_rejected"] += 1
             log.warning(
@@ -384,111 +375,25 @@ class UserAgentServer:
             headers = (("Accept", _ACCEPT),) if exc.status == 415 else ()
             self._refuse(req, branch, peer, now, Refusal(exc.status, "offer", headers), str(exc))
             return
-        self._offer_call(req, branch, peer, now, offer, metadata, recording, codecs, keys, verdict)
-
-    def _offer_call(
-        self,
-        req: SipRequest,
-        branch: str,
-        peer: Peer,
-        now: float,
-        offer: sdplib.SessionDescription,
-        metadata: RecordingMetadata | None,
-        recording: bool,
-        codecs: list[sdplib.Codec | None],
-        keys: list[SdesKey | None],
-        admitted: Admitted,
-    ) -> None:
-        caller = _user(req.headers.get("From") or "")
-        accepted = [i for i, c in enumerate(codecs) if c is not None]
-        if not recording:
-            accepted = accepted[:1]  # a plain call has one voice to hear: the caller's
-        labels = [offer.media[i].label for i in accepted]
-        meta: dict[str, Any] = {
-            "call_id": req.call_id,
-            "caller": caller,
-            # The Request-URI names whom the call is for; a PBX may rewrite it and leave To.
-            "callee": _user(req.uri),
-            "transport": peer.transport,
-            "remote": f"{peer.host}:{peer.port}",
-            "srtp": any(keys[i] is not None for i in accepted),
-        }
-        if admitted.user:
-            meta["authenticated_as"] = admitted.user
-        if recording:
-            speakers, rule = label_speakers(labels, metadata, caller=caller)
-            meta["speaker_rule"] = rule
-            if metadata is not None:
-                meta["recording_session"] = metadata.session_id
-                meta["participants"] = [
-                    {"aor": ", ".join(p.aors), "name": p.name} for p in metadata.participants
-                ]
-        else:
-            speakers = ["caller"]
-        streams = tuple(
-            StreamOffer(
-                index=i,
-                codec=codecs[i] or sdplib.Codec(0, "PCMU"),
-                host=offer.media[i].host,
-                port=offer.media[i].port,
-                label=offer.media[i].label,
-                speaker=speaker,
-                active=sdplib.is_active(offer.media[i], recording=recording),
-                srtp=keys[i],
-            )
-            for i, speaker in zip(accepted, speakers, strict=True)
-        )
-        call = _Call(req.call_id, req, peer, branch, recording, offer, streams)
+        call = _Call(req.call_id, req, peer, branch, plan.recording, plan.offer, plan.streams)
         self._session_ids += 1
         call.session_id = self._session_ids
         call.remote_cseq = req.cseq[0]
         self._calls[req.call_id] = call
         self._respond_invite(call, 100, now)
-        source = "siprec" if recording else "sip"
+        source = "siprec" if plan.recording else "sip"
         log.info(
             "%s: %s call from %s over %s, %d stream(s)%s",
             req.call_id,
             source,
-            repr(caller) if self.options.log_content else "a caller",
+            repr(plan.caller) if self.options.log_content else "a caller",
             peer.transport,
-            len(streams),
-            " (SRTP)" if meta["srtp"] else "",
+            len(plan.streams),
+            " (SRTP)" if plan.meta["srtp"] else "",
         )
-        self._events.append(CallOffered(req.call_id, source, caller, streams, meta, peer))
-
-    def _srtp_keys(self, offer: sdplib.SessionDescription, peer: Peer) -> list[SdesKey | None]:
-        """The offerer's SDES key per m= line we will take as SRTP (None: plain or refused)."""
-        if peer.transport != "tls":
-            if any(sdplib.is_secure_profile(m) for m in offer.media) and not any(
-                sdplib.choose_codec(m) for m in offer.media
-            ):
-                # The key would have crossed the network in clear: refusing is all we can do.
-                raise SipError("SRTP keys (SDES) are taken over SIP/TLS only", status=488)
-            return [None] * len(offer.media)
-        return [choose_crypto(m.crypto) if m.crypto else None for m in offer.media]
-
-    def _read_offer(
-        self, req: SipRequest
-    ) -> tuple[sdplib.SessionDescription, RecordingMetadata | None, bool]:
-        encoding = (req.headers.get("Content-Encoding") or "identity").strip().lower()
-        if encoding != "identity":
-            raise SipError(f"Content-Encoding {encoding} not supported", status=415)
-        ctype = req.content_type
-        recording = "siprec" in [t.lower() for t in req.headers.get_list("Require")]
-        recording |= "+sip.src" in (req.headers.get("Contact") or "")
-        if ctype == "application/sdp":
-            return sdplib.parse_sdp(req.body), None, recording
-        if ctype == "multipart/mixed":
-            parts = split_multipart(req.headers.get("Content-Type") or "", req.body)
-            offer = next((p for p in parts if p.content_type == "application/sdp"), None)
-            meta = next((p for p in parts if p.content_type == METADATA_TYPE), None)
-            if offer is None:
-                raise SipError("multipart body without application/sdp", status=415)
-            metadata = None if meta is None else parse_metadata(meta.body)
-            return sdplib.parse_sdp(offer.body), metadata, recording or meta is not None
-        if not req.body:
-            raise SipError("INVITE without an SDP offer is not supported", status=488)
-        raise SipError(f"cannot read a {ctype or 'untyped'} body", status=415)
+        self._events.append(
+            CallOffered(req.call_id, source, plan.caller, plan.streams, plan.meta, peer)
+        )
 
     def _on_reinvite(self, call: _Call, req: SipRequest, peer: Peer, now: float) -> None:
         branch = parse_via(req.headers.get_list("Via")[0]).branch
@@ -596,7 +501,7 @@ class UserAgentServer:
         self.counters["sip_oversize" if exc.status == 513 else "sip_malformed"] += 1
         req = exc.message
         log.warning("malformed SIP from %s:%s: %s", peer.host, peer.port, self._say(str(exc)))
-        if isinstance(req, SipRequest) and req.method != "ACK" and _routable(req):
+        if isinstance(req, SipRequest) and req.method != "ACK" and routable(req):
             if self.gate.may_respond(peer.host, now):
                 self._reply(req, peer, now, exc.status, warning=str(exc))
         else:
@@ -632,7 +537,7 @@ class UserAgentServer:
             # Remembered (no timer) so a retransmitted INVITE gets the same bytes and the
             # ACK is absorbed; forgotten at 64*T1.
             self._rejected[branch, req.call_id] = Retransmit(
-                data, self._reply_peer(req, peer), now, self.options.timers, reliable=True
+                data, reply_peer(req, peer), now, self.options.timers, reliable=True
             )
 
     def _say(self, text: str) -> str:
@@ -663,12 +568,12 @@ class UserAgentServer:
         for name, value in extra:
             resp.headers.add(name, value)
         resp.body = body
-        _mark_received(resp.headers, peer)
+        mark_received(resp.headers, peer)
         data = resp.to_bytes()
-        dest = self._reply_peer(req, peer)
+        dest = reply_peer(req, peer)
         self.counters[f"sip_sent_{status // 100}xx"] += 1
         if status >= 200 and req.method not in ("INVITE", "ACK"):
-            self._cache.put(_tx_key(req), data, now)
+            self._cache.put(tx_key(req), data, now)
         elif status >= 300 and req.method == "INVITE" and branch:
             # After a provisional: the client stopped resending its INVITE, so Timer G does.
             self._rejected[branch, req.call_id] = Retransmit(
@@ -676,22 +581,6 @@ class UserAgentServer:
             )
         self._send(dest, data)
         return data
-
-    @staticmethod
-    def _reply_peer(req: SipRequest, peer: Peer) -> Peer:
-        """Where a response goes (RFC 3261 §18.2.2 with RFC 3581): never to another host."""
-        if peer.transport != "udp":
-            return peer  # the connection it came on
-        vias = req.headers.get_list("Via")
-        try:
-            via = parse_via(vias[0])
-        except (SipError, IndexError):
-            return peer
-        if "rport" in via.params:
-            return peer
-        # ``received`` (the source address) always differs or equals sent-by: use it, with
-        # the sent-by port. ``maddr`` (multicast) is ignored: it would send anywhere.
-        return Peer("udp", peer.host, via.port or 5060)
 
     def _respond_invite(self, call: _Call, status: int, now: float, body: bytes = b"") -> None:
         tag = call.local_tag if status > 100 else ""
@@ -714,7 +603,7 @@ class UserAgentServer:
         return self.options.port
 
     def _contact(self, call: _Call) -> list[tuple[str, str]]:
-        host = _host_in_uri(self.options.host)
+        host = host_in_uri(self.options.host)
         transport = call.peer.transport
         scheme = "sips" if parse_uri(call.invite.uri).scheme == "sips" else "sip"
         param = f";transport={transport}" if transport != "udp" and scheme == "sip" else ""
@@ -752,10 +641,10 @@ class UserAgentServer:
         branch = new_branch()
         target = parse_name_addr(call.invite.headers.get("Contact") or "").uri
         routes = call.invite.headers.get_list("Record-Route")
-        peer = _next_hop(routes[0] if routes else f"<{target}>", call.ack_peer or call.peer)
+        peer = next_hop(routes[0] if routes else f"<{target}>", call.ack_peer or call.peer)
         h = Headers()
         transport = call.peer.transport.upper()
-        host = _host_in_uri(self.options.host)
+        host = host_in_uri(self.options.host)
         port = self._local_port(call.peer.transport)
         h.add("Via", f"SIP/2.0/{transport} {host}:{port};branch={branch};rport")
         h.add("Max-Forwards", "70")
@@ -787,69 +676,3 @@ class UserAgentServer:
 
 _COUNTED = {"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS"}
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-
-
-def _tx_key(req: SipRequest) -> tuple[str, ...]:
-    """A server transaction's key: the branch, and what tells branch-less (RFC 2543) ones apart."""
-    branch = parse_via(req.headers.get_list("Via")[0]).branch
-    return (branch, req.method, req.call_id, req.headers.get("CSeq") or "")
-
-
-def _user(value: str) -> str:
-    try:
-        return parse_uri(parse_name_addr(value).uri).user
-    except SipError:
-        return ""
-
-
-def _routable(req: SipRequest) -> bool:
-    """Whether a response to this (malformed) request could be built and matched."""
-    vias = req.headers.get_list("Via")
-    # A bad CSeq is copied as it came: the client may still match the 400 by its branch.
-    if not vias or not req.call_id or not req.headers.get("CSeq"):
-        return False
-    try:
-        parse_via(vias[0])
-        parse_name_addr(req.headers.get("From") or "")
-        parse_name_addr(req.headers.get("To") or "")
-    except SipError:
-        return False
-    return True
-
-
-def _mark_received(headers: Headers, peer: Peer) -> None:
-    """RFC 3261 §18.2.1 received= and RFC 3581 rport= on the top Via of a response."""
-    first_line = headers.get("Via")
-    if first_line is None:
-        return
-    top, _, rest = first_line.partition(",")
-    try:
-        via = parse_via(top)
-    except SipError:
-        return
-    if via.host != peer.host:
-        top += f";received={peer.host}"
-    if "rport" in via.params and not via.params["rport"]:
-        top = top.replace(";rport", f";rport={peer.port}", 1)
-    headers.set_first("Via", top + ("," + rest if rest else ""))
-
-
-def _host_in_uri(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-def _next_hop(value: str, verified: Peer) -> Peer:
-    """Where to send an in-dialog request: the route/target if it is the verified host.
-
-    ``verified`` is where the ACK came from. A Contact or Record-Route naming another host
-    was chosen by whoever sent the INVITE; sending there would make us a reflector, so the
-    request goes back to the verified address instead.
-    """
-    if verified.transport != "udp":
-        return verified  # reuse the connection the call came on
-    try:
-        uri = parse_uri(parse_name_addr(value).uri)
-        same = ipaddress.ip_address(uri.host) == ipaddress.ip_address(verified.host)
-    except (SipError, ValueError):
-        return verified
-    return Peer("udp", verified.host, uri.port or 5060) if same else verified
