@@ -46,7 +46,10 @@ async def answered(uac: Uac, call_id: str, **kw: object) -> SipResponse:
     return ok
 
 
-async def test_row1_a_caller_outside_sip_allow_gets_403_and_never_a_session() -> None:
+async def test_row1_a_caller_outside_sip_allow_gets_403_and_never_a_session(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="consult_assist.sip")
     sink = RecordingSink()
     async with edge(sink, admission=AdmissionOptions(allow=ONLY_PBX)) as server:
         stranger = await Uac(server.port, host="127.0.0.2").open()
@@ -62,6 +65,9 @@ async def test_row1_a_caller_outside_sip_allow_gets_403_and_never_a_session() ->
             pbx.close()
         assert server.counters["sip_refused_untrusted"] == 1
     assert [c.meta["call_id"] for c in sink.calls] == ["real"]
+    # The operator hears of it: once when it happened, and in the edge's report.
+    assert "refused SIP from 127.0.0.2 (untrusted)" in caplog.text
+    assert "SIP edge since start: sip_refused_untrusted 1" in caplog.text
 
 
 async def test_row1_digest_sha256_from_a_hand_written_caller() -> None:

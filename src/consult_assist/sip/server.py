@@ -105,6 +105,8 @@ class SipConfig:
     """Concurrent TCP/TLS connections in total (keep well under the process's fd limit)."""
     log_content: bool = False
     """Log caller numbers (personal data); off unless asked for."""
+    report_every_s: float = 600.0
+    """How often the edge's refusals and drops since the last report are logged (if any)."""
     max_message_bytes: int = MAX_MESSAGE_BYTES
     max_rtp_bytes: int = MAX_RTP_BYTES
     t1_s: float = 0.5
@@ -293,6 +295,7 @@ class SipServer:
             for call_id in list(self._calls):
                 self._uas.hangup(call_id, "shutdown", now)
             self._pump()
+        self._report(Counter(), "since start")
         if self._watchdog is not None:
             self._watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -520,12 +523,26 @@ class SipServer:
         config = self.config
         period = min(1.0, max(0.05, min(config.rtp_timeout_s, config.tcp_idle_s) / 5))
         loop = asyncio.get_running_loop()
+        reported: Counter[str] = Counter()
+        report_at = loop.time() + config.report_every_s
         while True:
             await asyncio.sleep(period)
             now = loop.time()
             self._hang_up_starved(now)
             self._close_idle(now)
             self._pump()
+            if now >= report_at:
+                report_at = now + config.report_every_s
+                reported = self._report(reported, f"in the last {config.report_every_s:.0f} s")
+
+    def _report(self, since: Counter[str], when: str) -> Counter[str]:
+        """Log what the edge refused or dropped beyond ``since`` (one line; none if nothing)."""
+        now = Counter({k: v for k, v in self.counters.items() if k.startswith(_REPORTED)})
+        delta = now - since
+        if delta:
+            items = ", ".join(f"{k} {v}" for k, v in sorted(delta.items()))
+            log.info("SIP edge %s: %s", when, items)
+        return now
 
     def _hang_up_starved(self, now: float) -> None:
         config = self.config
@@ -581,6 +598,21 @@ class SipServer:
     def _connection_lost(self, key: tuple[str, str, int]) -> None:
         self._conn_table.close(key)
         self._connections.pop(key, None)
+
+
+_REPORTED = (
+    "sip_refused_",
+    "sip_refusals_unsent",
+    "sip_connections_refused_",
+    "sip_connections_idle_closed",
+    "sip_malformed",
+    "sip_bye_withheld",
+    "rtp_timeouts",
+    "rtp_too_fast",
+    "rtp_wrong_source",
+    "rtp_srtp_refused",
+)
+"""Counters an operator wants to hear about: refusals, drops and what they cost."""
 
 
 class _SipDatagram(asyncio.DatagramProtocol):
