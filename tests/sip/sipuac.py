@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import ssl
 import struct
+import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
 
 from consult_assist.sip.message import SipRequest, SipResponse, parse_message
 
@@ -87,6 +93,28 @@ class Uac:
         )
         self.send(data)
         return data
+
+    def reinvite(
+        self, response: SipResponse, *, cseq: int, direction: str, rtp_port: int = 40000
+    ) -> None:
+        """A re-INVITE in the dialog of ``response`` (hold: ``inactive``; resume: ``sendrecv``)."""
+        sdp = (
+            f"v=0\r\no=- 1 {cseq} IN IP4 {self.host}\r\ns=-\r\nc=IN IP4 {self.host}\r\n"
+            f"t=0 0\r\nm=audio {rtp_port} RTP/AVP 0\r\na={direction}\r\n"
+        )
+        self.send(
+            self._request(
+                "INVITE",
+                response.call_id,
+                user="sato",
+                to=response.headers.get("To") or "",
+                cseq=cseq,
+                branch=f"z9hG4bK-re-{response.call_id}-{cseq}",
+                extra=f"Contact: <sip:caller@{self.host}:{self.port}>\r\n"
+                "Content-Type: application/sdp\r\n",
+                body=sdp,
+            )
+        )
 
     def ack(self, response: SipResponse, *, user: str = "sato") -> None:
         cseq = response.cseq[0]
@@ -180,3 +208,17 @@ def rtp(seq: int, *, ssrc: int = 0x5EED, payload: bytes = b"\xff" * PACKET) -> b
     return struct.pack("!BBHII", 0x80, 0, seq & 0xFFFF, (seq * PACKET) & 0xFFFFFFFF, ssrc) + (
         payload
     )
+
+
+def certificate(folder: Path) -> tuple[Path, Path, ssl.SSLContext]:
+    """A self-signed certificate for 127.0.0.1, its key, and a server context with them."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = folder / "sip-cert.pem", folder / "sip-key.pem"
+    request = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subject = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    files = ["-keyout", str(key), "-out", str(cert)]
+    subprocess.run(["openssl", *request, *subject, *files], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return cert, key, context

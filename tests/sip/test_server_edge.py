@@ -14,9 +14,11 @@ import itertools
 import logging
 import resource
 import socket
+import ssl
+from pathlib import Path
 
 import pytest
-from sipuac import UNIT, Uac, answered_port, rtp
+from sipuac import UNIT, Uac, answered_port, certificate, rtp
 
 from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.digest import DigestOptions
@@ -250,6 +252,54 @@ async def test_row6_a_thousand_idle_connections_are_capped_and_time_out(
     assert len(warnings) <= 70 + 5  # one per source at most, not one per connection
 
 
+async def test_row6_half_open_tls_connections_meet_the_same_caps(tmp_path: Path) -> None:
+    cert, _, tls = certificate(tmp_path)
+    sink = RecordingSink()
+    config = {
+        "transports": (),
+        "tls_port": 0,
+        "tls_handshake_s": 0.5 * UNIT,
+        "connections_per_source": 8,
+        "max_connections": 32,
+    }
+    server = SipServer(sink, "127.0.0.1", 0, config=SipConfig(**config), tls=tls)  # type: ignore[arg-type]
+    async with server:
+        assert server.tls_port is not None
+        # 100 connections that never say hello.
+        opened = await asyncio.gather(
+            *(open_idle("127.0.0.2", server.tls_port) for _ in range(100))
+        )
+        held = server.connections
+        refused = server.counters["sip_connections_refused_per_source"]
+
+        async def handshakes_timed_out() -> None:
+            while server.connections:
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(handshakes_timed_out(), 10 * UNIT)
+        # A real TLS client is still served.
+        context = ssl.create_default_context(cafile=str(cert))
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", server.tls_port, ssl=context, server_hostname="127.0.0.1"
+        )
+        writer.write(
+            b"OPTIONS sip:sato@127.0.0.1 SIP/2.0\r\n"
+            b"Via: SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK-t1\r\n"
+            b"From: <sip:pbx@127.0.0.1>;tag=1\r\nTo: <sip:sato@127.0.0.1>\r\n"
+            b"Call-ID: t1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5 * UNIT)
+        reply = parse_message(head)
+        writer.close()
+        for w in opened:
+            if w is not None:
+                w.close()
+        counters = server.counters.copy()
+    assert held == 8 and refused == 92
+    assert counters["sip_tls_handshake_failed"] == 8
+    assert isinstance(reply, SipResponse) and reply.status == 200
+
+
 async def test_row6_a_connection_carrying_a_call_is_not_closed_as_idle() -> None:
     sink = RecordingSink()
     idle = 0.3 * UNIT
@@ -292,6 +342,40 @@ async def test_row6_a_connection_carrying_a_call_is_not_closed_as_idle() -> None
             writer.close()
     (call,) = sink.calls
     assert call.end_reason == "hangup"
+
+
+async def test_row3_a_call_on_hold_cannot_hold_its_slot_by_trickling() -> None:
+    sink = RecordingSink()
+    window, hold = 0.5 * UNIT, 1.0 * UNIT
+    async with edge(sink, rtp_timeout_s=window, hold_timeout_s=hold) as server:
+        caller = await Uac(server.port).open()
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sender.bind(("127.0.0.1", 0))
+        try:
+            calls = {}
+            for name in ("trickle", "music"):
+                ok = await answered(caller, name)
+                caller.reinvite(ok, cseq=2, direction="inactive")  # on hold
+                held = await caller.response(name)
+                assert held.status == 200
+                caller.ack(held)
+                calls[name] = answered_port(ok)
+
+            async def send(port: int, every_s: float, seconds: float) -> None:
+                for seq in range(int(seconds / every_s)):
+                    sender.sendto(rtp(seq, ssrc=port), ("127.0.0.1", port))
+                    await asyncio.sleep(every_s)
+
+            # Music on hold at real time, and a trickle, for three times the hold timeout.
+            await asyncio.gather(
+                send(calls["music"], 0.02, 3 * hold),
+                send(calls["trickle"], 0.25 * window, 3 * hold),
+            )
+            ended = {c.meta["call_id"]: c.end_reason for c in sink.calls}
+        finally:
+            caller.close()
+            sender.close()
+    assert ended == {"trickle": "timeout", "music": None}
 
 
 async def test_row9_rtp_from_another_port_after_a_pause_never_takes_over() -> None:

@@ -5,7 +5,7 @@ SIP arrives over UDP and TCP on one port (and over TLS on ``tls_port``) and goes
 port of ``SipConfig.rtp_ports``, whose datagrams go through an :class:`RtpReceiver` (latch,
 SRTP, pacing, jitter buffer, G.711, concealment, 16 kHz) into :meth:`CallHandle.push`. Calls
 end on BYE, CANCEL, a missing ACK, starved media (less than ``min_media_ratio`` of real time
-over ``rtp_timeout_s``; ``hold_timeout_s`` without any RTP while on hold), and on
+over ``rtp_timeout_s``; on hold, after ``hold_timeout_s`` unless media still flows), and on
 :meth:`SipServer.close`.
 
 Stream connections (TCP, TLS) are counted per source and in total
@@ -75,8 +75,9 @@ class SipConfig:
     """RTP faster than this × real time on average is dropped (counted ``rtp_too_fast``)."""
     rtp_burst_s: float = 1.0
     """Audio a stream may deliver at once above real time (packets held up by the network)."""
-    hold_timeout_s: float = 3600.0
-    """The RTP timeout while on hold (no audio is expected, but a vanished peer must end)."""
+    hold_timeout_s: float = 1800.0
+    """How long a call may stay on hold without real media (music on hold at real time
+    keeps it); a vanished peer, or one trickling RTP while "on hold", must end."""
     answer_after_s: float = 0.0
     """Ring (180) this long before answering; 0 answers at once."""
     jitter_ms: float = 60.0
@@ -133,6 +134,7 @@ class _Call:
     ports: list[int] = field(default_factory=list)
     handle: CallHandle | None = None
     held: bool = False
+    held_since: float = 0.0
     setup: asyncio.Task[None] | None = None
     keys: list[SdesKey | None] = field(default_factory=list)
 
@@ -187,6 +189,7 @@ class SipServer:
             idle_s=self.config.tcp_idle_s,
         )
         self._throttle = LogThrottle()
+        self._handshakes: set[asyncio.Task[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._rng = random.SystemRandom()  # RTP ports must not be guessable
@@ -257,13 +260,10 @@ class SipServer:
             )
             self._port = self._tcp.sockets[0].getsockname()[1]
         if with_tls:
+            # A plain listener that counts each connection before its handshake, then
+            # upgrades it: a flood of half-open TLS connections meets the same caps.
             self._tls_server = await loop.create_server(
-                lambda: _SipStream(self, "tls"),
-                self.host,
-                config.tls_port,
-                reuse_address=True,
-                ssl=self.tls,
-                ssl_handshake_timeout=config.tls_handshake_s,
+                lambda: _TlsAccept(self), self.host, config.tls_port, reuse_address=True
             )
             self._tls_port = self._tls_server.sockets[0].getsockname()[1]
             if not config.transports:
@@ -307,6 +307,8 @@ class SipServer:
         self._calls.clear()
         if self._udp is not None:
             self._udp.close()
+        for handshake in list(self._handshakes):
+            handshake.cancel()
         for conn in list(self._connections.values()):
             conn.close()
         for listener in (self._tcp, self._tls_server):
@@ -384,8 +386,10 @@ class SipServer:
         if isinstance(event, CallHeld | CallResumed):
             call.held = isinstance(event, CallHeld)
             now = asyncio.get_running_loop().time()
+            call.held_since = now
             for receiver in call.receivers:
-                receiver.last_packet_at = now  # the RTP timeout restarts on resume
+                # The media window starts again: silence on hold says nothing after it.
+                receiver.last_packet_at = receiver.started_at = now
         elif isinstance(event, CallUpdated):
             self._update(call, event)
         elif isinstance(event, CallEnded):
@@ -549,10 +553,9 @@ class SipServer:
         for call_id, call in list(self._calls.items()):
             if call.handle is None or not call.receivers or self._uas is None:
                 continue
-            if call.held:
-                if min(r.idle_s(now) for r in call.receivers) <= config.hold_timeout_s:
-                    continue
-            elif not starved(
+            if call.held and now - call.held_since <= config.hold_timeout_s:
+                continue
+            if not starved(
                 call.receivers,
                 now,
                 window_s=config.rtp_timeout_s,
@@ -628,23 +631,40 @@ class _SipDatagram(asyncio.DatagramProtocol):
 
 
 class _SipStream(asyncio.Protocol):
-    def __init__(self, server: SipServer, transport_name: str) -> None:
+    def __init__(
+        self,
+        server: SipServer,
+        transport_name: str,
+        key: tuple[str, str, int] | None = None,
+    ) -> None:
         self.server = server
         self.name = transport_name
         self.framer = StreamFramer(max_bytes=server.config.max_message_bytes)
-        self.key: tuple[str, str, int] = (transport_name, "", 0)
+        self.key: tuple[str, str, int] = key or (transport_name, "", 0)
         self.transport: asyncio.Transport | None = None
-        self.admitted = False
+        self.admitted = key is not None  # a TLS connection was admitted before its handshake
+        # TLS: what arrived between the end of the handshake and start_tls handing us the
+        # TLS transport (answers must not go out on the raw socket in the meantime).
+        self._early: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        if self.admitted:
+            self.server._connections[self.key] = transport  # now the TLS transport
+            early, self._early = self._early, []
+            for data in early:
+                self.data_received(data)
+            return
         host, port = transport.get_extra_info("peername")[:2]
         self.key = (self.name, str(host), int(port))
         self.admitted = self.server._connection_opened(self.key, transport)
 
     def data_received(self, data: bytes) -> None:
         if not self.admitted:
+            return
+        if self.transport is None:
+            self._early.append(data)
             return
         try:
             messages = self.framer.feed(data)
@@ -666,6 +686,58 @@ class _SipStream(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.admitted:
+            self.server._connection_lost(self.key)
+
+
+class _TlsAccept(asyncio.Protocol):
+    """A TLS connection before its handshake: counted (and capped) at once, then upgraded."""
+
+    def __init__(self, server: SipServer) -> None:
+        self.server = server
+        self.key: tuple[str, str, int] = ("tls", "", 0)
+        self.upgrade: asyncio.Task[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        host, port = transport.get_extra_info("peername")[:2]
+        self.key = ("tls", str(host), int(port))
+        if self.server._connection_opened(self.key, transport):
+            transport.pause_reading()  # the ClientHello waits for the TLS layer
+            self.upgrade = asyncio.ensure_future(self._upgrade(transport))
+            self.server._handshakes.add(self.upgrade)
+            self.upgrade.add_done_callback(self.server._handshakes.discard)
+
+    async def _upgrade(self, transport: asyncio.Transport) -> None:
+        server = self.server
+        stream = _SipStream(server, "tls", key=self.key)
+        assert server.tls is not None
+        loop = asyncio.get_running_loop()
+        try:
+            tls = await loop.start_tls(
+                transport,
+                stream,
+                server.tls,
+                server_side=True,
+                ssl_handshake_timeout=server.config.tls_handshake_s,
+            )
+        except (OSError, ssl.SSLError, TimeoutError, ConnectionError) as exc:
+            server.counters["sip_tls_handshake_failed"] += 1
+            level = server._throttle.level(("tls_handshake", self.key[1]), loop.time())
+            log.log(level, "SIP/TLS handshake from %s failed: %s", self.key[1], exc)
+            transport.abort()
+            server._connection_lost(self.key)
+            return
+        if tls is None:  # the peer went away during the handshake
+            server._connection_lost(self.key)
+            return
+        stream.connection_made(tls)
+
+    def data_received(self, data: bytes) -> None:
+        pass  # reading is paused until the TLS layer takes over
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.upgrade is not None and not self.upgrade.done():
+            self.upgrade.cancel()
             self.server._connection_lost(self.key)
 
 
