@@ -18,10 +18,8 @@ dialogs and transactions 481; methods we know but do not serve 405 with Allow, t
 501; a Require we do not support 420; malformed requests whose routing headers survived 400;
 bad or unusable SDP 400/488; bodies we cannot read 415.
 
-Where responses go (RFC 3261 §18.2.2, RFC 3581): over TCP/TLS on the connection the request
-came on; over UDP to the source address of the request (never to another host named in
-Via: ``received`` always applies and ``maddr`` is ignored), at the source port with rport,
-else at the Via port. Nothing is ever sent to a third address a request names.
+Where responses and our BYE go is :mod:`consult_assist.sip.routing`'s rule: back where the
+request came from, never to a third address a request names.
 
 Amplification: a refusal sent before any provisional response is sent once per request and
 never resent on a timer (the client's own INVITE retransmissions, Timer A, repair a lost
