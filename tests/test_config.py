@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from consult_assist.config import is_loopback, load_server_config
+from consult_assist.config import is_loopback, load_server_config, sip_rtp_range
 from consult_assist.errors import ConfigError
 
 
@@ -53,3 +53,41 @@ def test_bad_config_files_name_the_problem(tmp_path: Path, text: str, message: s
 def test_loopback_detection() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1")
+
+
+def test_sip_edge_keys_come_from_toml_env_and_flags(tmp_path: Path) -> None:
+    file = tmp_path / "server.toml"
+    file.write_text(
+        '[server]\nsip_allow = ["192.0.2.10", "10.1.0.0/16"]\nsip_max_calls = 12\n'
+        'sip_rtp_ports = "30000-30999"\n',
+        encoding="utf-8",
+    )
+    env = {"CONSULT_ASSIST_SIP_INVITE_RATE": "2.5", "CONSULT_ASSIST_SIP_TCP_IDLE_S": "30"}
+    config = load_server_config(file=file, env=env, flags={"sip_calls_per_source": 4})
+    assert config.sip_allow == "192.0.2.10,10.1.0.0/16"
+    assert (config.sip_max_calls, config.sip_calls_per_source) == (12, 4)
+    assert (config.sip_invite_rate, config.sip_tcp_idle_s) == (2.5, 30.0)
+    assert sip_rtp_range(config) == (30000, 30999)
+    defaults = load_server_config(env={})
+    assert defaults.sip_allow == "127.0.0.0/8,::1" and defaults.sip_srtp == "optional"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"sip_allow": "10.0.0.0/8,pbx.example"}, "'pbx.example'"),
+        ({"sip_rtp_ports": "30000"}, "LOW-HIGH"),
+        ({"sip_rtp_ports": "30000-80"}, "LOW < HIGH"),
+        ({"sip_srtp": "sometimes"}, "optional or required"),
+        ({"sip_srtp": "required"}, "needs SIP over TLS"),
+        ({"sip_tls": "127.0.0.1:5061"}, "needs a certificate"),
+        ({"sip_digest_algorithms": "SHA-1"}, "SHA-256 and MD5"),
+        ({"sip_digest_file": "/nonexistent/digest"}, "no such file"),
+        ({"sip_max_calls": 0}, "at least 1"),
+        ({"sip_media_timeout_s": "0"}, "more than 0"),
+        ({"sip_invite_rate": "fast"}, "sip_invite_rate"),
+    ],
+)
+def test_bad_sip_settings_name_the_problem(flags: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_server_config(env={}, flags=flags)

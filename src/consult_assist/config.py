@@ -18,7 +18,7 @@ from typing import Any
 
 from consult_assist.errors import ConfigError
 
-__all__ = ["ServerConfig", "is_loopback", "load_server_config"]
+__all__ = ["ServerConfig", "is_loopback", "load_server_config", "sip_rtp_range"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +54,41 @@ class ServerConfig:
     sip_advertise: str | None = None
     """Address put in SIP Contact/Via and SDP, where peers reach us. Default: the SIP host, or
     for a wildcard host (0.0.0.0, ::) this machine's outward interface address."""
+    sip_allow: str = "127.0.0.0/8,::1"
+    """Addresses or networks (CIDR, comma-separated) SIP is served to: the PBX trunk, the
+    SIPREC recorder. Anything else gets 403 and never a call. Default: this machine only."""
+    sip_digest_file: Path | None = None
+    """``user:password`` lines (mode 0600): new INVITEs must then carry digest credentials."""
+    sip_digest_algorithms: str = "SHA-256,MD5"
+    """Digest algorithms offered, most preferred first (``SHA-256`` alone refuses MD5)."""
+    sip_realm: str = "consult-assist"
+    """The digest realm (what the PBX's trunk settings call the realm)."""
+    sip_tls: str | None = None
+    """HOST:PORT to answer SIP over TLS on (5061 by convention), or None for no TLS."""
+    sip_tls_cert: Path | None = None
+    """PEM certificate for SIP/TLS (default: ``tls_cert``)."""
+    sip_tls_key: Path | None = None
+    """PEM private key for SIP/TLS (default: ``tls_key``)."""
+    sip_srtp: str = "optional"
+    """``optional``: SRTP (SDES) when a SIP/TLS peer offers it; ``required``: SRTP over TLS only,
+    every other call refused."""
+    sip_rtp_ports: str = "20000-29999"
+    """LOW-HIGH: the UDP ports RTP is received on (each call's taken at random)."""
+    sip_max_calls: int = 64
+    """Concurrent SIP calls in total; more get 503 with Retry-After."""
+    sip_calls_per_source: int = 16
+    """Concurrent SIP calls from one address; more get 486 Busy Here."""
+    sip_invite_rate: float = 5.0
+    """New INVITEs per second from one address (bursts of twice that); more get 503."""
+    sip_media_timeout_s: float = 20.0
+    """A call whose audio over this many seconds is under a quarter of real time (stopped or
+    trickling RTP) is hung up."""
+    sip_tcp_idle_s: float = 120.0
+    """A SIP/TCP or TLS connection that carries no call and is silent this long is closed."""
+    sip_connections_per_source: int = 16
+    """Concurrent SIP/TCP and TLS connections from one address."""
+    sip_max_connections: int = 256
+    """Concurrent SIP/TCP and TLS connections in total (keep it well under ``ulimit -n``)."""
     log_content: bool = False
     """Log transcript text (personal data!) at INFO; off unless asked for explicitly."""
     synchronous: str = "NORMAL"
@@ -61,8 +96,17 @@ class ServerConfig:
 
 
 _BOOLS = {"insecure", "log_content"}
-_INTS = {"port", "workers"}
-_PATHS = {"tls_cert", "tls_key", "tokens", "db", "manuals"}
+_INTS = {
+    "port",
+    "workers",
+    "sip_max_calls",
+    "sip_calls_per_source",
+    "sip_connections_per_source",
+    "sip_max_connections",
+}
+_FLOATS = {"sip_invite_rate", "sip_media_timeout_s", "sip_tcp_idle_s"}
+_PATHS = {"tls_cert", "tls_key", "tokens", "db", "manuals", "sip_digest_file"}
+_PATHS |= {"sip_tls_cert", "sip_tls_key"}
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:
@@ -82,8 +126,14 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             if isinstance(value, bool):
                 raise ValueError("a number is expected")
             return int(value)
+        if key in _FLOATS:
+            if isinstance(value, bool):
+                raise ValueError("a number is expected")
+            return float(value)
         if key in _PATHS:
             return Path(str(value)).expanduser()
+        if key == "sip_allow" and isinstance(value, list):
+            return ",".join(str(v) for v in value)  # TOML may list the networks
         return str(value)
     except ValueError as exc:
         raise ConfigError(f"{where}: {key}: {exc}") from None
@@ -153,3 +203,55 @@ def _validate(config: ServerConfig) -> None:
         raise ConfigError("workers must be at least 1")
     if config.synchronous.upper() not in ("NORMAL", "FULL"):
         raise ConfigError("synchronous must be NORMAL or FULL")
+    _validate_sip(config)
+
+
+def sip_rtp_range(config: ServerConfig) -> tuple[int, int]:
+    """``sip_rtp_ports`` as (low, high); :class:`ConfigError` when it is not LOW-HIGH."""
+    low, sep, high = config.sip_rtp_ports.partition("-")
+    if not sep or not low.strip().isdigit() or not high.strip().isdigit():
+        raise ConfigError(f"sip_rtp_ports wants LOW-HIGH (e.g. 20000-29999), not {low}{sep}{high}")
+    lo, hi = int(low), int(high)
+    if not 1024 <= lo < hi <= 65535:
+        raise ConfigError(f"sip_rtp_ports {lo}-{hi}: need 1024 <= LOW < HIGH <= 65535")
+    return lo, hi
+
+
+def _validate_sip(config: ServerConfig) -> None:
+    for item in config.sip_allow.split(","):
+        try:
+            if item.strip():
+                ipaddress.ip_network(item.strip().replace("[", "").replace("]", ""), strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"sip_allow: {item.strip()!r} is not an address or a network (e.g. 192.0.2.0/24)"
+            ) from None
+    sip_rtp_range(config)
+    for name in ("sip_max_calls", "sip_calls_per_source"):
+        if getattr(config, name) < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    for name in ("sip_connections_per_source", "sip_max_connections"):
+        if getattr(config, name) < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    for name in ("sip_invite_rate", "sip_media_timeout_s", "sip_tcp_idle_s"):
+        if not getattr(config, name) > 0:
+            raise ConfigError(f"{name} must be more than 0")
+    algorithms = [a.strip().upper() for a in config.sip_digest_algorithms.split(",") if a.strip()]
+    if not algorithms or any(a not in ("SHA-256", "MD5") for a in algorithms):
+        raise ConfigError("sip_digest_algorithms: choose from SHA-256 and MD5 (e.g. SHA-256,MD5)")
+    if config.sip_digest_file is not None and not config.sip_digest_file.is_file():
+        raise ConfigError(f"{config.sip_digest_file}: no such file (sip_digest_file)")
+    if config.sip_srtp not in ("optional", "required"):
+        raise ConfigError("sip_srtp must be optional or required")
+    if config.sip_srtp == "required" and not config.sip_tls:
+        raise ConfigError("sip_srtp = required needs SIP over TLS (--sip-tls HOST:PORT)")
+    if (config.sip_tls_cert is None) != (config.sip_tls_key is None):
+        raise ConfigError("give both --sip-tls-cert and --sip-tls-key, or neither")
+    for path in (config.sip_tls_cert, config.sip_tls_key):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"{path}: no such file")
+    if config.sip_tls and (config.sip_tls_cert or config.tls_cert) is None:
+        raise ConfigError(
+            "SIP over TLS needs a certificate: give --sip-tls-cert and --sip-tls-key "
+            "(or --tls-cert and --tls-key, shared with the websocket server)"
+        )

@@ -17,6 +17,7 @@ import pytest
 from consult_assist.cli import main
 from consult_assist.events import Sequencer, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub import serve as hub_serve
+from consult_assist.hub.auth import add_token
 from consult_assist.hub.store import Store
 from consult_assist.sip.advertise import advertise_address, outward_address
 from consult_assist.sip.message import SipResponse, parse_message
@@ -192,13 +193,15 @@ class _SipPeer:
 
 @pytest.fixture
 def readme_server(tmp_path: Path, root: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    """``consult-assist serve --sip 0.0.0.0:PORT --host 0.0.0.0 --tls-cert … --tls-key …``.
+    """``consult-assist serve --sip 0.0.0.0:PORT --sip-allow … --host 0.0.0.0 --tls-cert …``.
 
     The README's line, on free ports, with a throwaway store and tokens and the real model.
     """
     cert, key = _certificate(tmp_path)
+    add_token(tmp_path / "tokens.json", "sato", "handler")  # SIP takes calls for handlers only
     sip_port = _free_port()
     argv = [sys.executable, "-m", "consult_assist.cli", "serve", "--sip", f"0.0.0.0:{sip_port}"]
+    argv += ["--sip-allow", "127.0.0.1"]  # the README's PBX address; here the test is the PBX
     argv += ["--host", "0.0.0.0", "--tls-cert", str(cert), "--tls-key", str(key), "--port", "0"]
     argv += ["--tokens", str(tmp_path / "tokens.json"), "--db", str(tmp_path / "calls.db")]
     argv += ["--models-dir", str(root / "models"), "--device", "cpu"]

@@ -14,8 +14,10 @@ import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from test_baresip import MODULES, baresip, certificate, pcm_clip
 from test_sipp import UNIT, free_port, rtp_packets, run_sipp, send_rtp, ulaw_clip
 
 from consult_assist.asr.cer import cer
@@ -52,15 +54,19 @@ def transcriber() -> WhisperTranscriber:
 
 
 @contextlib.asynccontextmanager
-async def hub_with_sip(tmp_path: Path, transcriber: WhisperTranscriber) -> AsyncIterator[Hub]:
+async def hub_with_sip(
+    tmp_path: Path, transcriber: WhisperTranscriber, **sip: Any
+) -> AsyncIterator[Hub]:
     tokens = tmp_path / "tokens.json"
     boss = add_token(tokens, "tanaka", "supervisor")
+    for handler in ("hotline", "sato"):  # SIP calls are taken for handlers' extensions only
+        add_token(tokens, handler, "handler")
     config = ServerConfig(
         port=0,
         tokens=tokens,
         db=tmp_path / "store.db",
         manuals=ROOT / "manuals",
-        sip=f"127.0.0.1:{free_port()}",
+        **({"sip": f"127.0.0.1:{free_port()}"} | sip),
     )
     ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
     stop = asyncio.Event()
@@ -126,6 +132,7 @@ async def test_a_sipp_call_is_transcribed_live_with_the_callers_number(
     started = events[0]
     assert started.type == "session.started"
     assert started.meta["source"] == "sip" and started.meta["caller"] == "0312345678"  # type: ignore[attr-defined]
+    assert started.meta["handler"] == "hotline"  # type: ignore[attr-defined]
     assert started.meta["speakers"] == ["caller"]  # type: ignore[attr-defined]
     finals = [e for e in events if isinstance(e, TranscriptFinal)]
     assert len(finals) >= 3
@@ -175,3 +182,43 @@ async def test_a_lossy_reordered_call_still_gives_a_transcript(
     print(f"SIP call with {lost} of {len(packets)} packets lost and reordering: CER {rate:.3f}")
     assert rate <= 0.45
     assert events[-1].reason == "timeout"  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(shutil.which("baresip") is None, reason="baresip not installed")
+@pytest.mark.skipif(not MODULES.is_dir(), reason="baresip modules not found")
+async def test_a_baresip_call_over_tls_with_srtp_and_digest_is_transcribed(
+    tmp_path: Path, transcriber: WhisperTranscriber
+) -> None:
+    """The hardened edge end to end: TLS, SRTP, digest, Request-URI owner, real model."""
+    offset, seconds = 0.0, 16.0
+    pcm = pcm_clip(seconds, name="neighbour-night", offset_s=offset)
+    cert, key = certificate(tmp_path)
+    secrets_file = tmp_path / "sip-digest"
+    secrets_file.write_text("pbx:s3cret\n")
+    secrets_file.chmod(0o600)
+    sip = {
+        "sip": None,
+        "sip_tls": f"127.0.0.1:{free_port()}",
+        "sip_tls_cert": cert,
+        "sip_tls_key": key,
+        "sip_srtp": "required",
+        "sip_digest_file": secrets_file,
+        "sip_digest_algorithms": "MD5",  # baresip 1.0 knows no SHA-256 digest
+    }
+    account = (
+        "<sip:pbx@127.0.0.1;transport=tls>;auth_pass=s3cret;mediaenc=srtp-mand;regint=0;"
+        "audio_codecs=PCMU"
+    )
+    async with hub_with_sip(tmp_path, transcriber, **sip) as hub:
+        dial = f"sip:sato@{hub.running.sip_tls};transport=tls"
+        async with baresip(tmp_path, pcm, dial, account=account, tls_ca=cert, seconds=40):
+            events = await _until_ended(hub.events)
+        counters = hub.running.sip_server.counters.copy()
+    started = events[0]
+    assert started.meta["handler"] == "sato"  # type: ignore[attr-defined]
+    assert started.meta["srtp"] is True and started.meta["transport"] == "tls"  # type: ignore[attr-defined]
+    assert counters["rtp_srtp_refused"] == 0 and counters["rtp_packets"] > 700
+    rate, _, _ = cer(_reference("neighbour-night", offset, offset + seconds), _transcript(events))
+    print(f"baresip TLS+SRTP+digest call CER {rate:.3f}")
+    assert rate <= 0.35
+    assert events[-1].type == "session.ended" and events[-1].reason == "hangup"  # type: ignore[attr-defined]

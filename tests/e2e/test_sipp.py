@@ -14,6 +14,7 @@ import random
 import shutil
 import socket
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ import pytest
 
 from consult_assist.audio.g711 import alaw_encode, ulaw_decode
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, Resampler, int16_to_float
+from consult_assist.sip.digest import DigestOptions
 from consult_assist.sip.server import SipConfig, SipServer
 from consult_assist.testing import RecordingSink
 
@@ -92,10 +94,11 @@ async def run_sipp(
     pause_ms: int = 0,
     transport: str = "u1",
     timeout_s: float = 20.0,
+    extra: Sequence[str] = (),
 ) -> tuple[int, str]:
     """Run one SIPp call; return its exit status and the tail of its logs."""
     shutil.copy(SCENARIOS / scenario, workdir / scenario)
-    args = ["-sf", scenario, "-s", "hotline", "-m", "1", "-i", "127.0.0.1"]
+    args = ["-sf", scenario, "-s", "hotline", "-m", "1", "-i", "127.0.0.1", *extra]
     args += ["-p", str(free_port()), "-mp", str(free_port()), "-t", transport]
     args += ["-d", str(pause_ms), "-nostdin", "-trace_err", "-timeout", f"{timeout_s:.0f}s"]
     args += ["-timeout_error", f"127.0.0.1:{server_port}"]
@@ -125,12 +128,20 @@ def rtp_packets(ulaw: bytes, *, ssrc: int, pt: int = 0) -> list[bytes]:
     ]
 
 
-async def send_rtp(sock: socket.socket, packets: list[bytes], port: int, *, every: int) -> None:
-    """Send faster than real time, yielding every ``every`` packets (pacing, not syncing)."""
+async def send_rtp(
+    sock: socket.socket, packets: list[bytes], port: int, *, every: int, speed: float = 1.25
+) -> None:
+    """Send at ``speed`` × real time, ``every`` packets at a time (pacing, not syncing).
+
+    The server drops RTP above 1.5 × real time (``SipConfig.max_rtp_speed``), so a test
+    stream keeps under it and still finishes sooner than the call it carries.
+    """
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     for i, packet in enumerate(packets):
         sock.sendto(packet, ("127.0.0.1", port))
         if i % every == every - 1:
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(max(0.0, start + (i + 1) * 0.02 / speed - loop.time()))
 
 
 async def test_plain_call_streams_the_callers_audio(tmp_path: Path) -> None:
@@ -251,3 +262,37 @@ async def test_lossy_reordered_rtp_is_concealed_and_timeout_ends_the_call(tmp_pa
     got, want = call.audio(0), decoded(ulaw)
     assert abs(len(got) - len(want)) / SAMPLE_RATE < 0.2, (len(got), len(want))
     assert ncc(got, want) > 0.8
+
+
+# SIPp 3.6, like PBXs older than RFC 8760, reads only the first challenge, so it is given
+# the server configured for MD5 alone (``sip_digest_algorithms = "MD5"``).
+@pytest.mark.parametrize(("password", "answered"), [("s3cret", True), ("wrong", False)])
+async def test_digest_authentication_with_sipp(
+    tmp_path: Path, password: str, answered: bool
+) -> None:
+    ulaw = ulaw_clip("child-violence", 3.0)
+    (tmp_path / "call.ulaw").write_bytes(ulaw)
+    sink = RecordingSink()
+    digest = DigestOptions({"pbx": "s3cret"}, realm="hotline", algorithms=("MD5",))
+    async with SipServer(sink, "127.0.0.1", 0, config=SipConfig(digest=digest)) as server:
+        rc, logs = await run_sipp(
+            "uac_auth.xml",
+            server.port,
+            tmp_path,
+            pause_ms=len(ulaw) // 8 + 400,
+            extra=["-au", "pbx", "-ap", password],
+            timeout_s=10.0,
+        )
+        if answered:
+            assert rc == 0, logs
+            (call,) = await asyncio.wait_for(sink.wait_ended(1), 5 * UNIT)
+        counters = server.counters.copy()
+    assert counters["sip_auth_challenges"] == 1
+    if answered:
+        assert call.meta["authenticated_as"] == "pbx"
+        assert call.end_reason == "hangup"
+        assert ncc(call.audio(0), decoded(ulaw)) > 0.9
+    else:
+        assert rc != 0
+        assert sink.calls == []
+        assert counters["sip_refused_auth"] == 1

@@ -206,7 +206,7 @@ def test_receiver_drops_bad_input_and_counts_it() -> None:
     )
     # A new SSRC after a second of silence is a restarted sender: follow it.
     rx.receive(raw(500, 99999, pt=8, ssrc=99), src, 1.5)
-    assert counters["rtp_relatch"] == 1
+    assert counters["rtp_ssrc_restart"] == 1
     assert counters["rtp_packets"] == 2
 
 

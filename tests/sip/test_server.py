@@ -19,7 +19,7 @@ UNIT = float(os.environ.get("CONSULT_ASSIST_TEST_UNIT", "1.0"))
 def options(call_id: str = "opt-1", transport: str = "UDP") -> bytes:
     return (
         f"OPTIONS sip:hotline@127.0.0.1 SIP/2.0\r\n"
-        f"Via: SIP/2.0/{transport} 127.0.0.1:9;branch=z9hG4bK-{call_id}\r\n"
+        f"Via: SIP/2.0/{transport} 127.0.0.1:9;branch=z9hG4bK-{call_id};rport\r\n"
         "From: <sip:t@127.0.0.1>;tag=1\r\nTo: <sip:hotline@127.0.0.1>\r\n"
         f"Call-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
     ).encode()

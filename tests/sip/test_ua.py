@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.message import SipRequest, SipResponse, parse_message, parse_name_addr
 from consult_assist.sip.sdp import parse_sdp
 from consult_assist.sip.timers import TimerOptions
@@ -52,8 +53,12 @@ def request(
     return (head + f"Content-Length: {len(body.encode())}\r\n\r\n" + body).encode()
 
 
+TRUST_PEER = AdmissionOptions(allow=parse_networks("10.0.0.0/8"))
+
+
 def new_uas() -> UserAgentServer:
-    return UserAgentServer(UasOptions("127.0.0.1", 5060, TimerOptions(t1_s=0.5, t2_s=4.0)))
+    timers = TimerOptions(t1_s=0.5, t2_s=4.0)
+    return UserAgentServer(UasOptions("127.0.0.1", 5060, timers, admission=TRUST_PEER))
 
 
 def responses(uas: UserAgentServer) -> list[SipResponse]:
@@ -129,7 +134,7 @@ def test_200_is_resent_until_ack_with_doubling_interval() -> None:
     assert uas.calls == {"call-1": "confirmed"}
 
 
-def test_no_ack_hangs_up_after_64_t1() -> None:
+def test_no_ack_ends_the_call_after_64_t1_without_a_bye_to_the_unverified_contact() -> None:
     uas = new_uas()
     uas.receive(request(), PEER, 0.0)
     uas.accept("call-1", [20000], 0.0)
@@ -137,8 +142,11 @@ def test_no_ack_hangs_up_after_64_t1() -> None:
     uas.events()
     uas.tick(32.0)
     sent = [parse_message(o.data) for o in uas.data_to_send()]
-    assert any(isinstance(m, SipRequest) and m.method == "BYE" for m in sent)
-    assert uas.events()[-1] == CallEnded("call-1", "no-ack", answered=True)
+    assert not any(isinstance(m, SipRequest) for m in sent)
+    assert uas.events() == [CallEnded("call-1", "no-ack", answered=True)]
+    assert uas.counters["sip_bye_withheld"] == 1
+    uas.tick(100.0)
+    assert uas.data_to_send() == [] and uas.next_deadline() is None
 
 
 def test_retransmitted_invite_gets_the_last_response_not_a_new_call() -> None:
@@ -403,3 +411,113 @@ def test_any_mutated_conversation_never_raises(steps: list[tuple[int, bytes, int
     uas.tick(now + 3000.0)
     assert uas.next_deadline() is None
     assert set(uas.calls.values()) <= {"confirmed"}  # live calls wait for BYE or RTP timeout
+
+
+def test_responses_go_to_the_source_address_never_to_a_host_the_via_names() -> None:
+    uas = new_uas()
+    # No rport: the source IP ("received") at the Via's port; the Via host and maddr are
+    # ignored, so a spoofed request cannot aim our responses at a third host.
+    data = request("OPTIONS", body="").replace(
+        b"Via: SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bK-1;rport",
+        b"Via: SIP/2.0/UDP 10.9.9.9:7000;branch=z9hG4bK-1;maddr=10.8.8.8",
+    )
+    uas.receive(data, Peer("udp", "10.0.0.1", 40000), 0.0)
+    (out,) = uas.data_to_send()
+    assert out.peer == Peer("udp", "10.0.0.1", 7000)
+    reply = parse_message(out.data)
+    assert "received=10.0.0.1" in (reply.headers.get("Via") or "")
+    # With rport: the source port too (RFC 3581).
+    uas.receive(request("OPTIONS", body="", branch="z9hG4bK-2"), Peer("udp", "10.0.0.1", 40000), 0)
+    (out,) = uas.data_to_send()
+    assert out.peer == Peer("udp", "10.0.0.1", 40000)
+
+
+def test_a_bye_never_goes_to_a_contact_on_another_host() -> None:
+    uas = new_uas()
+    data = request().replace(
+        b"Contact: <sip:0312345678@10.0.0.1:5062>", b"Contact: <sip:x@10.7.7.7:9>"
+    )
+    uas.receive(data, PEER, 0.0)
+    uas.accept("call-1", [20000], 0.0)
+    (ok,) = [m for m in responses(uas) if m.status == 200]
+    tag = parse_name_addr(ok.headers.get("To") or "").tag
+    uas.receive(request("ACK", branch="z9hG4bK-ack", to_tag=tag, body=""), PEER, 0.1)
+    uas.hangup("call-1", "timeout", 1.0)
+    (out,) = uas.data_to_send()
+    bye = parse_message(out.data)
+    assert isinstance(bye, SipRequest) and bye.method == "BYE"
+    assert out.peer == PEER  # where the ACK came from, not 10.7.7.7:9
+    assert bye.uri == "sip:x@10.7.7.7:9"  # the remote target stays the Request-URI
+
+
+def test_caller_numbers_are_logged_only_with_log_content(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO")
+    new_uas().receive(request(), PEER, 0.0)
+    assert "0312345678" not in caplog.text
+    assert "sip call from a caller" in caplog.text
+    caplog.clear()
+    bad = request(body="hello", ctype="text/plain").replace(
+        b'From: "Caller"', b'From: "0312345678"'
+    )
+    new_uas().receive(bad.replace(b"Via: SIP/2.0/UDP", b"Via: SIP/2.0/UDP x y"), PEER, 0.0)
+    assert "0312345678" not in caplog.text
+    caplog.clear()
+    timers = TimerOptions()
+    loud = UserAgentServer(
+        UasOptions("127.0.0.1", 5060, timers, admission=TRUST_PEER, log_content=True)
+    )
+    loud.receive(request(), PEER, 0.0)
+    assert "'0312345678'" in caplog.text
+
+
+TLS = Peer("tls", "10.0.0.1", 40500)
+KEY_B64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd"
+SRTP_SDP = (
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+    "m=audio 6000 RTP/SAVP 0\r\n"
+    "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:AAAA\r\n"
+    f"a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:{KEY_B64}\r\na=sendrecv\r\n"
+)
+
+
+def tls_uas(srtp: str = "optional") -> UserAgentServer:
+    options = UasOptions(
+        "127.0.0.1", 5060, TimerOptions(), admission=TRUST_PEER, tls_port=5061, srtp=srtp
+    )
+    return UserAgentServer(options)
+
+
+def test_srtp_over_tls_is_keyed_from_the_offer_and_answered_with_our_own_key() -> None:
+    uas = tls_uas()
+    data = request(body=SRTP_SDP).replace(b"SIP/2.0/UDP", b"SIP/2.0/TLS")
+    uas.receive(data, TLS, 0.0)
+    (offered,) = uas.events()
+    assert isinstance(offered, CallOffered)
+    (stream,) = offered.streams
+    assert stream.srtp is not None and (stream.srtp.tag, stream.srtp.key) == (2, bytes(range(30)))
+    assert offered.meta["srtp"] is True and offered.meta["transport"] == "tls"
+    uas.accept("call-1", [20000], 0.0)
+    ok = [parse_message(o.data) for o in uas.data_to_send()][-1]
+    assert isinstance(ok, SipResponse) and ok.status == 200
+    assert ok.headers.get("Contact") == "<sip:consult-assist@127.0.0.1:5061;transport=tls>"
+    (media,) = parse_sdp(ok.body).media
+    assert media.proto == "RTP/SAVP"
+    (crypto,) = media.crypto
+    assert crypto.startswith("2 AES_CM_128_HMAC_SHA1_80 inline:") and KEY_B64 not in crypto
+
+
+def test_sdes_keys_over_plain_udp_are_refused() -> None:
+    uas = new_uas()
+    uas.receive(request(body=SRTP_SDP), PEER, 0.0)
+    (reply,) = responses(uas)
+    assert reply.status == 488
+    assert "TLS" in (reply.headers.get("Warning") or "")
+    assert uas.events() == []
+
+
+def test_required_srtp_refuses_a_plain_offer_even_over_tls() -> None:
+    uas = tls_uas("required")
+    uas.receive(request().replace(b"SIP/2.0/UDP", b"SIP/2.0/TLS"), TLS, 0.0)
+    (out,) = uas.data_to_send()
+    reply = parse_message(out.data)
+    assert isinstance(reply, SipResponse) and reply.status == 488

@@ -174,6 +174,108 @@ def _add_demo_command(sub: Any) -> None:
     add_stream_flags(p)
 
 
+def _add_sip_flags(p: argparse.ArgumentParser) -> None:
+    """The SIP edge's flags (each also a TOML key and a CONSULT_ASSIST_* variable)."""
+    g = p.add_argument_group("SIP edge (see docs/security.md)")
+    g.add_argument(
+        "--sip-allow",
+        default=None,
+        metavar="CIDR[,…]",
+        help="addresses/networks SIP is served to (the PBX trunk); others get 403 "
+        "(default: 127.0.0.0/8,::1, this machine only)",
+    )
+    g.add_argument(
+        "--sip-digest-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="user:password lines (chmod 600): INVITEs must authenticate (digest)",
+    )
+    g.add_argument(
+        "--sip-digest-algorithms",
+        default=None,
+        metavar="ALG[,…]",
+        help="digest algorithms offered, preferred first (default SHA-256,MD5)",
+    )
+    g.add_argument(
+        "--sip-realm", default=None, metavar="REALM", help="digest realm (default consult-assist)"
+    )
+    g.add_argument(
+        "--sip-tls",
+        default=None,
+        metavar="HOST:PORT",
+        help="answer SIP over TLS here (e.g. 0.0.0.0:5061); certificate from --sip-tls-cert "
+        "or --tls-cert",
+    )
+    g.add_argument(
+        "--sip-tls-cert", type=Path, default=None, metavar="PEM", help="PEM certificate for SIP/TLS"
+    )
+    g.add_argument(
+        "--sip-tls-key", type=Path, default=None, metavar="PEM", help="PEM private key for SIP/TLS"
+    )
+    g.add_argument(
+        "--sip-srtp",
+        default=None,
+        choices=("optional", "required"),
+        help="SRTP (SDES keys over SIP/TLS): optional (default) or required for every call",
+    )
+    g.add_argument(
+        "--sip-rtp-ports",
+        default=None,
+        metavar="LOW-HIGH",
+        help="UDP ports for RTP, taken at random (default 20000-29999)",
+    )
+    g.add_argument(
+        "--sip-max-calls",
+        type=int,
+        default=None,
+        metavar="N",
+        help="concurrent SIP calls (default 64)",
+    )
+    g.add_argument(
+        "--sip-calls-per-source",
+        type=int,
+        default=None,
+        metavar="N",
+        help="concurrent SIP calls from one address (default 16)",
+    )
+    g.add_argument(
+        "--sip-invite-rate",
+        type=float,
+        default=None,
+        metavar="PER_S",
+        help="new INVITEs per second from one address (default 5)",
+    )
+    g.add_argument(
+        "--sip-media-timeout-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="hang up a call whose audio over this window is under 1/4 of real time (20)",
+    )
+    g.add_argument(
+        "--sip-tcp-idle-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="close SIP/TCP and TLS connections without a call after this silence (120)",
+    )
+    g.add_argument(
+        "--sip-connections-per-source",
+        type=int,
+        default=None,
+        metavar="N",
+        help="SIP/TCP and TLS connections from one address (default 16)",
+    )
+    g.add_argument(
+        "--sip-max-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="SIP/TCP and TLS connections in total (default 256)",
+    )
+
+
 def _add_hub_commands(sub: Any) -> None:
     p = sub.add_parser(
         "serve",
@@ -213,11 +315,12 @@ def _add_hub_commands(sub: Any) -> None:
         help="the address SIP peers are told to send to (Contact, Via, SDP); default: the "
         "--sip host, or for 0.0.0.0 or :: this machine's outward address",
     )
+    _add_sip_flags(p)
     p.add_argument(
         "--log-content",
         action="store_true",
         default=None,
-        help="log transcript text (callers' personal data) — for debugging only",
+        help="log transcript text and caller numbers (personal data) — for debugging only",
     )
     add_model_flags(p)
     add_stream_flags(p)

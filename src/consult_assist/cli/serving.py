@@ -59,6 +59,22 @@ SERVER_KEYS = (
     "workers",
     "sip",
     "sip_advertise",
+    "sip_allow",
+    "sip_digest_file",
+    "sip_digest_algorithms",
+    "sip_realm",
+    "sip_tls",
+    "sip_tls_cert",
+    "sip_tls_key",
+    "sip_srtp",
+    "sip_rtp_ports",
+    "sip_max_calls",
+    "sip_calls_per_source",
+    "sip_invite_rate",
+    "sip_media_timeout_s",
+    "sip_tcp_idle_s",
+    "sip_connections_per_source",
+    "sip_max_connections",
     "log_content",
 )
 """The ``serve`` flags that are :class:`ServerConfig` keys (same name in TOML and env)."""
@@ -96,6 +112,8 @@ def serve(options: ServeOptions, out: TextIO) -> int:
             if running.sip_advertised and running.sip_advertised != bound:
                 advertised = f", advertised as {running.sip_advertised}"
             out.write(f"  SIP:    {running.sip} (UDP and TCP{advertised})\n")
+        if running.sip_tls:
+            out.write(f"  SIP:    {running.sip_tls} (TLS)\n")
         out.write("  stop with Ctrl-C\n")
         out.flush()
 

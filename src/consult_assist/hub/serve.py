@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import resource
 import signal
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -18,7 +19,7 @@ from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.calls import CallHandle
-from consult_assist.config import ServerConfig
+from consult_assist.config import ServerConfig, is_loopback, sip_rtp_range
 from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import TokenBook, default_tokens_path
 from consult_assist.hub.hub import Hub
@@ -28,8 +29,10 @@ from consult_assist.hub.wsserver import serve_hub
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.knowledge.reload import watch_manuals
-from consult_assist.sip.advertise import advertise_address
-from consult_assist.sip.server import SipConfig, SipServer
+from consult_assist.sip.admission import AdmissionOptions, parse_networks
+from consult_assist.sip.advertise import advertise_address, is_wildcard
+from consult_assist.sip.digest import DigestOptions
+from consult_assist.sip.server import SipConfig, SipServer, read_digest_file
 
 __all__ = ["RunningServer", "run_server", "tls_context"]
 
@@ -48,6 +51,8 @@ class RunningServer:
     """Where SIP is answered (HOST:PORT, the real port), or None without SIP."""
     sip_advertised: str | None = None
     """The address SIP peers are told to use (Contact, Via, SDP)."""
+    sip_tls: str | None = None
+    """Where SIP over TLS is answered (HOST:PORT), or None without it."""
     sip_server: SipServer | None = None
 
 
@@ -55,10 +60,14 @@ def tls_context(config: ServerConfig) -> ssl.SSLContext | None:
     """The server's TLS context, or None without a certificate."""
     if config.tls_cert is None or config.tls_key is None:
         return None
+    return _server_context(config.tls_cert, config.tls_key)
+
+
+def _server_context(cert: Path, key: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
-        context.load_cert_chain(config.tls_cert, config.tls_key)
+        context.load_cert_chain(cert, key)
     except (ssl.SSLError, OSError) as exc:
         raise ConfigError(f"cannot load the TLS certificate/key: {exc}") from None
     return context
@@ -87,7 +96,7 @@ async def run_server(
             "--role handler",
             tokens_path,
         )
-    sip = _sip_address(config)  # a bad --sip fails before the model loads
+    sip = _sip_plan(config)  # a bad --sip (address, digest file, certificate) fails early
     db_path = config.db or default_db_path()
     store = Store(db_path, synchronous=config.synchronous.upper())
     for ended in store.recover():
@@ -122,8 +131,11 @@ async def run_server(
         host = f"[{config.host}]" if ":" in config.host else config.host
         running = RunningServer(f"{scheme}://{host}:{port}/", hub, tokens_path, db_path)
         if sip is not None:
-            sip_server = await _start_sip(hub, sip)
-            running.sip = f"{sip.host_text}:{sip_server.port}"
+            sip_server = await _start_sip(hub, sip, tokens)
+            if sip.config.transports:
+                running.sip = f"{sip.host_text}:{sip_server.port}"
+            if sip_server.tls_port is not None:
+                running.sip_tls = f"{sip.host_text}:{sip_server.tls_port}"
             running.sip_advertised = sip.advertised
             running.sip_server = sip_server
         log.info("serving on %s (store %s, manuals %s)", running.url, db_path, manuals)
@@ -151,8 +163,9 @@ async def run_server(
 class _SipSink:
     """SIP calls open sessions owned by the handler the caller dialled (the Request-URI user).
 
-    A PBX routes a handler's extension (``sip:sato@server``) to the server; a call to any other
-    user (a SIPREC recorder, a trunk) has no owning handler and is seen by supervisors.
+    A PBX routes a handler's extension (``sip:sato@server``) to the server; the SIP edge
+    refuses (404) a call for any name that is not a handler's, so no call belongs to nobody.
+    A SIPREC recorder is configured to send each extension's recordings to that extension.
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -168,34 +181,119 @@ class _SipSink:
 
 
 @dataclass(frozen=True)
-class _SipAddress:
+class _SipPlan:
     host_text: str
     """The host as written (``0.0.0.0``, ``[::]``)."""
     host: str
     port: int
+    """The UDP/TCP port (unused when ``config.transports`` is empty: TLS only)."""
     advertised: str
+    config: SipConfig
+    tls: ssl.SSLContext | None
 
 
-def _sip_address(config: ServerConfig) -> _SipAddress | None:
-    """Where SIP listens and what it advertises (``config.sip``), or None without SIP."""
-    if not config.sip:
+def _host_port(value: str, flag: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"{flag} wants HOST:PORT, not {value!r}")
+    return host, int(port)
+
+
+def _sip_plan(config: ServerConfig) -> _SipPlan | None:
+    """Everything the SIP edge needs from ``config``, checked (None without SIP)."""
+    if not config.sip and not config.sip_tls:
         return None
-    host, _, port = config.sip.rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"--sip wants HOST:PORT, not {config.sip!r}")
-    advertised = advertise_address(host, config.sip_advertise)
+    host_text, port = _host_port(config.sip, "--sip") if config.sip else ("", 0)
+    tls_port = None
+    if config.sip_tls:
+        tls_host, tls_port = _host_port(config.sip_tls, "--sip-tls")
+        if config.sip and tls_host != host_text:
+            raise ConfigError(f"--sip and --sip-tls must use the same host ({host_text})")
+        host_text = tls_host
+    advertised = advertise_address(host_text, config.sip_advertise)
     if advertised is None:
         raise ConfigError(
-            f"SIP on the wildcard address {host} must tell callers one address to reach it "
-            "and this machine has no outward network address: give --sip-advertise HOST"
+            f"SIP on the wildcard address {host_text} must tell callers one address to reach "
+            "it and this machine has no outward network address: give --sip-advertise HOST"
         )
-    return _SipAddress(host, host.strip("[]"), int(port), advertised)
+    allow = parse_networks(config.sip_allow)
+    host = host_text.strip("[]")
+    if (is_wildcard(host) or not is_loopback(host)) and all(n.is_loopback for n in allow):
+        log.warning(
+            "SIP listens on %s but sip_allow trusts this machine only: no PBX can call in. "
+            "Add the PBX trunk's address with --sip-allow",
+            host_text,
+        )
+    digest = None
+    if config.sip_digest_file is not None:
+        digest = DigestOptions(
+            read_digest_file(config.sip_digest_file),
+            realm=config.sip_realm,
+            algorithms=tuple(
+                a.strip().upper() for a in config.sip_digest_algorithms.split(",") if a.strip()
+            ),
+        )
+    tls = None
+    if tls_port is not None:
+        cert = config.sip_tls_cert or config.tls_cert
+        key = config.sip_tls_key or config.tls_key
+        assert cert is not None and key is not None  # checked by load_server_config
+        tls = _server_context(cert, key)
+    sip_config = SipConfig(
+        advertise_host=advertised,
+        transports=("udp", "tcp") if config.sip else (),
+        tls_port=tls_port,
+        rtp_ports=sip_rtp_range(config),
+        rtp_timeout_s=config.sip_media_timeout_s,
+        admission=AdmissionOptions(
+            allow=allow,
+            invites_per_s=config.sip_invite_rate,
+            calls_per_source=config.sip_calls_per_source,
+            max_calls=config.sip_max_calls,
+        ),
+        digest=digest,
+        srtp=config.sip_srtp,
+        tcp_idle_s=config.sip_tcp_idle_s,
+        connections_per_source=config.sip_connections_per_source,
+        max_connections=_within_fd_limit(config.sip_max_connections),
+        log_content=config.log_content,
+    )
+    return _SipPlan(host_text, host, port, advertised, sip_config, tls)
 
 
-async def _start_sip(hub: Hub, sip: _SipAddress) -> SipServer:
-    """Start the SIP user agent server (UDP and TCP) feeding ``hub``."""
+def _within_fd_limit(wanted: int) -> int:
+    """SIP connections may use at most a quarter of the file descriptors this process has."""
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):
+        return wanted
+    if soft == resource.RLIM_INFINITY or wanted <= soft // 4:
+        return wanted
+    allowed = max(1, soft // 4)
+    log.warning(
+        "sip_max_connections %d lowered to %d: the process may open %d files (ulimit -n) and "
+        "calls, clients and the store need the rest",
+        wanted,
+        allowed,
+        soft,
+    )
+    return allowed
+
+
+def _is_handler(tokens: TokenBook, name: str) -> bool:
+    """Whether ``name`` is a handler's extension (SIP calls are only taken for handlers)."""
+    return any(e.name == name and e.role == "handler" for e in tokens.entries)
+
+
+async def _start_sip(hub: Hub, plan: _SipPlan, tokens: TokenBook) -> SipServer:
+    """Start the SIP user agent server (UDP and TCP, and/or TLS) feeding ``hub``."""
     server = SipServer(
-        _SipSink(hub), sip.host, sip.port, config=SipConfig(advertise_host=sip.advertised)
+        _SipSink(hub),
+        plan.host,
+        plan.port,
+        config=plan.config,
+        tls=plan.tls,
+        extension_known=lambda name: _is_handler(tokens, name),
     )
     await server.start()
     return server

@@ -21,6 +21,7 @@ __all__ = [
     "build_answer",
     "choose_codec",
     "is_active",
+    "is_secure_profile",
     "negotiate",
     "parse_sdp",
 ]
@@ -57,6 +58,8 @@ class MediaDescription:
     label: str
     host: str
     """The connection address in effect (media-level c= or else the session-level one)."""
+    crypto: tuple[str, ...] = ()
+    """The ``a=crypto`` values (RFC 4568 SDES), in the offerer's order of preference."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def _media(section: list[tuple[str, str]], session_host: str, direction: str) ->
         raise SdpError(f"bad port in m= line {section[0][1][:60]!r}")
     host = session_host
     label = ""
+    crypto: list[str] = []
     rtpmap: dict[int, tuple[str, int]] = {}
     for kind, value in section[1:]:
         if kind == "c":
@@ -124,6 +128,8 @@ def _media(section: list[tuple[str, str]], session_host: str, direction: str) ->
                 direction = value
             elif name == "label":
                 label = rest.strip()
+            elif name == "crypto" and len(crypto) < MAX_MEDIA:
+                crypto.append(rest.strip())
             elif name == "rtpmap":
                 pt, _, encoding = rest.strip().partition(" ")
                 enc = encoding.split("/")
@@ -140,12 +146,23 @@ def _media(section: list[tuple[str, str]], session_host: str, direction: str) ->
         direction=direction,
         label=label,
         host=host,
+        crypto=tuple(crypto),
     )
 
 
-def choose_codec(media: MediaDescription) -> Codec | None:
-    """The codec we would receive on this m= line (PCMU or PCMA, offer order), or None."""
-    if media.kind != "audio" or media.port == 0 or not media.proto.upper().startswith("RTP/AVP"):
+def is_secure_profile(media: MediaDescription) -> bool:
+    """Whether the m= line insists on SRTP (``RTP/SAVP``, ``RTP/SAVPF``)."""
+    return media.proto.upper().startswith("RTP/SAVP")
+
+
+def choose_codec(media: MediaDescription, *, srtp: bool = False) -> Codec | None:
+    """The codec we would receive on this m= line (PCMU or PCMA, offer order), or None.
+
+    ``srtp``: we have keys for this line, so an ``RTP/SAVP`` profile is acceptable too.
+    """
+    proto = media.proto.upper()
+    usable = proto.startswith("RTP/AVP") or (srtp and is_secure_profile(media))
+    if media.kind != "audio" or media.port == 0 or not usable:
         return None
     for fmt in media.formats:
         if not _NUMBER.fullmatch(fmt) or int(fmt) > 127:
@@ -157,9 +174,15 @@ def choose_codec(media: MediaDescription) -> Codec | None:
     return None
 
 
-def negotiate(offer: SessionDescription) -> list[Codec | None]:
-    """A codec per m= line (None: reject it); :class:`SdpError` 488 if no audio is usable."""
-    codecs = [choose_codec(m) for m in offer.media]
+def negotiate(
+    offer: SessionDescription, *, srtp: Sequence[bool] | None = None
+) -> list[Codec | None]:
+    """A codec per m= line (None: reject it); :class:`SdpError` 488 if no audio is usable.
+
+    ``srtp[i]``: line i will be received as SRTP (its keys were accepted).
+    """
+    keyed = list(srtp) if srtp is not None else [False] * len(offer.media)
+    codecs = [choose_codec(m, srtp=k) for m, k in zip(offer.media, keyed, strict=True)]
     if not any(codecs):
         raise SdpError("no PCMU/PCMA audio stream in the offer", status=488)
     return codecs
@@ -191,8 +214,13 @@ def build_answer(
     codecs: Sequence[Codec | None],
     session_id: int,
     version: int,
+    crypto: Sequence[str | None] | None = None,
 ) -> bytes:
-    """Our answer: ``ports[i]``/``codecs[i]`` for m= line i (codec None: rejected, port 0)."""
+    """Our answer: ``ports[i]``/``codecs[i]`` for m= line i (codec None: rejected, port 0).
+
+    ``crypto[i]``: our ``a=crypto`` value for an SRTP line (None: plain RTP).
+    """
+    cryptos = list(crypto) if crypto is not None else [None] * len(offer.media)
     ip = "IP6" if ":" in host else "IP4"
     lines = [
         "v=0",
@@ -201,7 +229,7 @@ def build_answer(
         f"c=IN {ip} {host}",
         "t=0 0",
     ]
-    for media, port, codec in zip(offer.media, ports, codecs, strict=True):
+    for media, port, codec, key in zip(offer.media, ports, codecs, cryptos, strict=True):
         if codec is None:
             lines.append(f"m={media.kind} 0 {media.proto} {' '.join(media.formats) or '0'}")
             continue
@@ -209,5 +237,7 @@ def build_answer(
         lines.append(f"a=rtpmap:{codec.payload_type} {codec.name}/{codec.clock_rate}")
         if media.label:
             lines.append(f"a=label:{media.label}")
+        if key is not None:
+            lines.append(f"a=crypto:{key}")
         lines.append(f"a={answer_direction(media.direction)}")
     return ("\r\n".join(lines) + "\r\n").encode("ascii", errors="replace")

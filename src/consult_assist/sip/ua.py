@@ -7,25 +7,41 @@ call (:meth:`~UserAgentServer.accept` with the RTP ports it bound, or
 :meth:`~UserAgentServer.ring` first) and when one has gone quiet for too long
 (:meth:`~UserAgentServer.hangup`). Nothing here reads a clock or touches a socket.
 
-Answers follow RFC 3261: 100 Trying at once; 200 OK with an SDP answer resent until ACK;
-CANCEL before the answer gives 200 to the CANCEL and 487 to the INVITE; unknown dialogs and
-transactions 481; methods we know but do not serve 405 with Allow, the others 501; a
-Require we do not support 420; malformed requests whose routing headers survived 400; bad
-or unusable SDP 400/488; bodies we cannot read 415. Responses go back to the address the
-request came from (as with rport, RFC 3581), which works through NAT and on loopback.
+Who gets in is the :class:`~consult_assist.sip.gate.Gate`'s decision: a source outside
+``sip_allow`` gets 403 to every request; a new INVITE may get 503 (rate, capacity), 401/403
+(digest), 404 (no handler with that extension) or 486 (calls from that source) before any
+call exists.
+
+Answers follow RFC 3261: 100 Trying for an INVITE we take; 200 OK with an SDP answer resent
+until ACK; CANCEL before the answer gives 200 to the CANCEL and 487 to the INVITE; unknown
+dialogs and transactions 481; methods we know but do not serve 405 with Allow, the others
+501; a Require we do not support 420; malformed requests whose routing headers survived 400;
+bad or unusable SDP 400/488; bodies we cannot read 415.
+
+Where responses and our BYE go is :mod:`consult_assist.sip.routing`'s rule: back where the
+request came from, never to a third address a request names.
+
+Amplification: a refusal sent before any provisional response is sent once per request and
+never resent on a timer (the client's own INVITE retransmissions, Timer A, repair a lost
+one, because no 100 Trying stopped them); the retransmitted INVITE gets the same bytes. Only
+what RFC 3261 requires is retransmitted: the 200 OK until ACK, a final response after a
+provisional one (Timer G), our BYE (Timer E). A BYE is only sent in a dialog whose ACK
+arrived (the peer proved it receives what we send), to the address the ACK came from, or to
+the Contact/Record-Route when that is the same host: never to an address the INVITE merely
+named. A 200 OK that is never ACKed ends the call without a BYE.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from consult_assist.errors import SipError
 from consult_assist.sip import sdp as sdplib
+from consult_assist.sip.gate import Gate, Refusal
 from consult_assist.sip.message import (
     Headers,
     SipRequest,
@@ -38,13 +54,16 @@ from consult_assist.sip.message import (
     parse_uri,
     parse_via,
 )
-from consult_assist.sip.siprec import (
-    METADATA_TYPE,
-    RecordingMetadata,
-    label_speakers,
-    parse_metadata,
-    split_multipart,
+from consult_assist.sip.offer import plan_call
+from consult_assist.sip.routing import (
+    host_in_uri,
+    mark_received,
+    next_hop,
+    reply_peer,
+    routable,
+    tx_key,
 )
+from consult_assist.sip.srtp import answer_crypto, choose_crypto
 from consult_assist.sip.timers import Peer, ResponseCache, Retransmit
 from consult_assist.sip.uaevents import (
     CallEnded,
@@ -68,6 +87,7 @@ _KNOWN = {"REGISTER", "PRACK", "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER"
 _KNOWN |= {"UPDATE"}
 _SUPPORTED = {"siprec"}
 _ACCEPT = "application/sdp, multipart/mixed"
+_MAX_REJECTED = 4096  # refused INVITE transactions remembered for their retransmissions
 
 
 @dataclass
@@ -93,6 +113,11 @@ class _Call:
     pending: Retransmit | None = None
     pending_cseq: int = 0
     answer: bytes = b""
+    verified: bool = False
+    """An ACK came: the peer receives what we send (a BYE may go there)."""
+    ack_peer: Peer | None = None
+    cryptos: list[str | None] = field(default_factory=list)
+    local_keys: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def remote_tag(self) -> str:
@@ -102,9 +127,21 @@ class _Call:
 class UserAgentServer:
     """The SIP state of every call: feed it datagrams/messages and time, read what to send."""
 
-    def __init__(self, options: UasOptions, *, counters: Counter[str] | None = None) -> None:
+    def __init__(
+        self,
+        options: UasOptions,
+        *,
+        counters: Counter[str] | None = None,
+        extension_known: Callable[[str], bool] | None = None,
+    ) -> None:
         self.options = options
         self.counters: Counter[str] = Counter() if counters is None else counters
+        self.gate = Gate(
+            options.admission,
+            digest=options.digest,
+            extension_known=extension_known,
+            counters=self.counters,
+        )
         self._calls: dict[str, _Call] = {}
         self._cache = ResponseCache(options.timers)
         self._rejected: dict[tuple[str, str], Retransmit] = {}  # INVITE key -> non-2xx final
@@ -136,10 +173,17 @@ class UserAgentServer:
         """Call-ID → state, for the calls that exist now."""
         return {cid: call.state for cid, call in self._calls.items()}
 
+    def call_peers(self) -> set[Peer]:
+        """The peers the live calls came from (their connections must stay open)."""
+        return {call.peer for call in self._calls.values()}
+
     # -- inputs ------------------------------------------------------------------------
     def receive(self, data: bytes, peer: Peer, now: float) -> None:
         """One datagram (UDP) or one framed message (TCP) from ``peer``."""
         self.counters["sip_messages"] += 1
+        if not self.gate.trusted(peer.host):
+            self._untrusted(data, peer, now)
+            return
         try:
             message = parse_message(data, max_bytes=self.options.max_message_bytes)
         except SipError as exc:
@@ -161,7 +205,7 @@ class UserAgentServer:
                 continue
             if call.pending.expired(now):
                 call.pending = None
-                log.warning("%s: no ACK for our 200 OK; hanging up", call.call_id)
+                log.warning("%s: no ACK for our 200 OK; ending the call", call.call_id)
                 self.counters["calls_no_ack"] += 1
                 self.hangup(call.call_id, "no-ack", now)
             elif call.pending.due(now):
@@ -202,6 +246,7 @@ class UserAgentServer:
         call.ports = [by_index.get(i, 0) for i in range(len(call.offer.media))]
         codec_by_index = {s.index: s.codec for s in call.streams}
         call.codecs = [codec_by_index.get(i) for i in range(len(call.offer.media))]
+        call.cryptos = self._answer_cryptos(call)
         call.answer = self._answer_sdp(call)
         call.state = "answered"
         self._respond_invite(call, 200, now, body=call.answer)
@@ -227,7 +272,13 @@ class UserAgentServer:
             return False
         if call.state in ("offered", "ringing"):
             return self.reject(call_id, 480, now, reason)
-        self._send_bye(call, now)
+        if call.verified:
+            self._send_bye(call, now)
+        else:
+            # RFC 3261 §15: no BYE before the ACK; and a peer that never ACKed never showed
+            # it receives what we send (the INVITE's source may have been spoofed).
+            self.counters["sip_bye_withheld"] += 1
+            log.info("%s: no ACK ever came; ending without a BYE", call.call_id)
         self._end(call, reason, answered=True)
         return True
 
@@ -236,9 +287,9 @@ class UserAgentServer:
         self.counters[f"sip_{req.method.lower()}" if req.method in _COUNTED else "sip_other"] += 1
         branch = parse_via(req.headers.get_list("Via")[0]).branch
         if req.method == "ACK":
-            self._on_ack(req, branch)
+            self._on_ack(req, branch, peer)
             return
-        cached = self._cache.get(_tx_key(req))
+        cached = self._cache.get(tx_key(req))
         if cached is not None:
             self.counters["sip_retransmissions"] += 1
             self._send(peer, cached)
@@ -304,86 +355,43 @@ class UserAgentServer:
 
     def _on_invite(self, req: SipRequest, branch: str, peer: Peer, now: float) -> None:
         self.counters["calls_offered"] += 1
+        from_source = sum(1 for c in self._calls.values() if c.peer.host == peer.host)
+        verdict = self.gate.admit(
+            req, peer, now, calls=len(self._calls), calls_from_source=from_source
+        )
+        if isinstance(verdict, Refusal):
+            self.counters["calls_rejected"] += 1
+            self._refuse(req, branch, peer, now, verdict)
+            return
         try:
-            offer, metadata, recording = self._read_offer(req)
-            codecs = sdplib.negotiate(offer)
-            if req.headers.get("Contact") is None:
-                raise SipError("INVITE without Contact")
-            parse_uri(parse_name_addr(req.headers.get("Contact") or "").uri)
+            plan = plan_call(req, peer, srtp=self.options.srtp, user=verdict.user)
         except SipError as exc:
             self.counters["calls_rejected"] += 1
-            log.warning("%s: refused INVITE from %s: %s", req.call_id, peer.host, exc)
-            headers = [("Accept", _ACCEPT)] if exc.status == 415 else []
-            self._reply(
-                req, peer, now, exc.status, headers=headers, warning=str(exc), branch=branch
+            log.warning(
+                "%s: refused INVITE from %s: %s", req.call_id, peer.host, self._say(str(exc))
             )
+            headers = (("Accept", _ACCEPT),) if exc.status == 415 else ()
+            self._refuse(req, branch, peer, now, Refusal(exc.status, "offer", headers), str(exc))
             return
-        caller = _user(req.headers.get("From") or "")
-        accepted = [i for i, c in enumerate(codecs) if c is not None]
-        if not recording:
-            accepted = accepted[:1]  # a plain call has one voice to hear: the caller's
-        labels = [offer.media[i].label for i in accepted]
-        meta: dict[str, Any] = {
-            "call_id": req.call_id,
-            "caller": caller,
-            "callee": _user(req.headers.get("To") or ""),
-            "transport": peer.transport,
-            "remote": f"{peer.host}:{peer.port}",
-        }
-        if recording:
-            speakers, rule = label_speakers(labels, metadata, caller=caller)
-            meta["speaker_rule"] = rule
-            if metadata is not None:
-                meta["recording_session"] = metadata.session_id
-                meta["participants"] = [
-                    {"aor": ", ".join(p.aors), "name": p.name} for p in metadata.participants
-                ]
-        else:
-            speakers = ["caller"]
-        streams = tuple(
-            StreamOffer(
-                index=i,
-                codec=codecs[i] or sdplib.Codec(0, "PCMU"),
-                host=offer.media[i].host,
-                port=offer.media[i].port,
-                label=offer.media[i].label,
-                speaker=speaker,
-                active=sdplib.is_active(offer.media[i], recording=recording),
-            )
-            for i, speaker in zip(accepted, speakers, strict=True)
-        )
-        call = _Call(req.call_id, req, peer, branch, recording, offer, streams)
+        call = _Call(req.call_id, req, peer, branch, plan.recording, plan.offer, plan.streams)
         self._session_ids += 1
         call.session_id = self._session_ids
         call.remote_cseq = req.cseq[0]
         self._calls[req.call_id] = call
         self._respond_invite(call, 100, now)
-        source = "siprec" if recording else "sip"
-        log.info("%s: %s call from %r, %d stream(s)", req.call_id, source, caller, len(streams))
-        self._events.append(CallOffered(req.call_id, source, caller, streams, meta, peer))
-
-    def _read_offer(
-        self, req: SipRequest
-    ) -> tuple[sdplib.SessionDescription, RecordingMetadata | None, bool]:
-        encoding = (req.headers.get("Content-Encoding") or "identity").strip().lower()
-        if encoding != "identity":
-            raise SipError(f"Content-Encoding {encoding} not supported", status=415)
-        ctype = req.content_type
-        recording = "siprec" in [t.lower() for t in req.headers.get_list("Require")]
-        recording |= "+sip.src" in (req.headers.get("Contact") or "")
-        if ctype == "application/sdp":
-            return sdplib.parse_sdp(req.body), None, recording
-        if ctype == "multipart/mixed":
-            parts = split_multipart(req.headers.get("Content-Type") or "", req.body)
-            offer = next((p for p in parts if p.content_type == "application/sdp"), None)
-            meta = next((p for p in parts if p.content_type == METADATA_TYPE), None)
-            if offer is None:
-                raise SipError("multipart body without application/sdp", status=415)
-            metadata = None if meta is None else parse_metadata(meta.body)
-            return sdplib.parse_sdp(offer.body), metadata, recording or meta is not None
-        if not req.body:
-            raise SipError("INVITE without an SDP offer is not supported", status=488)
-        raise SipError(f"cannot read a {ctype or 'untyped'} body", status=415)
+        source = "siprec" if plan.recording else "sip"
+        log.info(
+            "%s: %s call from %s over %s, %d stream(s)%s",
+            req.call_id,
+            source,
+            repr(plan.caller) if self.options.log_content else "a caller",
+            peer.transport,
+            len(plan.streams),
+            " (SRTP)" if plan.meta["srtp"] else "",
+        )
+        self._events.append(
+            CallOffered(req.call_id, source, plan.caller, plan.streams, plan.meta, peer)
+        )
 
     def _on_reinvite(self, call: _Call, req: SipRequest, peer: Peer, now: float) -> None:
         branch = parse_via(req.headers.get_list("Via")[0]).branch
@@ -417,11 +425,14 @@ class UserAgentServer:
         streams = []
         for s in old_streams:
             media = offer.media[s.index]
-            codec = sdplib.choose_codec(media) or s.codec
+            key = s.srtp
+            if key is not None and media.crypto:
+                key = choose_crypto(media.crypto) or key  # the offerer may re-key
+            codec = sdplib.choose_codec(media, srtp=key is not None) or s.codec
             active = sdplib.is_active(media, recording=call.recording)
             host = media.host if media.port else s.host
             port = media.port or s.port
-            streams.append(StreamOffer(s.index, codec, host, port, s.label, s.speaker, active))
+            streams.append(StreamOffer(s.index, codec, host, port, s.label, s.speaker, active, key))
         call.offer = sdplib.SessionDescription(
             offer.origin, offer.host, offer.media[: len(call.offer.media)]
         )
@@ -429,13 +440,14 @@ class UserAgentServer:
         codec_by_index = {s.index: s.codec for s in streams}
         call.codecs = [codec_by_index.get(i) for i in range(len(call.offer.media))]
         held = not any(s.active for s in streams)
+        call.cryptos = self._answer_cryptos(call)
         answer = self._answer_sdp(call)
         if answer.split(b"\r\n", 2)[2] != call.answer.split(b"\r\n", 2)[2]:
             call.sdp_version += 1
             answer = self._answer_sdp(call)
         call.answer = answer
-        moved = [(s.host, s.port, s.codec) for s in streams] != [
-            (s.host, s.port, s.codec) for s in old_streams
+        moved = [(s.host, s.port, s.codec, s.srtp) for s in streams] != [
+            (s.host, s.port, s.codec, s.srtp) for s in old_streams
         ]
         if moved:
             self._events.append(CallUpdated(call.call_id, call.streams))
@@ -444,7 +456,7 @@ class UserAgentServer:
             log.info("%s: call %s", call.call_id, "held" if held else "resumed")
             self._events.append((CallHeld if held else CallResumed)(call.call_id))
 
-    def _on_ack(self, req: SipRequest, branch: str) -> None:
+    def _on_ack(self, req: SipRequest, branch: str, peer: Peer) -> None:
         tx = self._rejected.get((branch, req.call_id))
         if tx is not None:
             tx.next_at = None  # Timer G stops; the entry absorbs ACK retransmissions
@@ -457,6 +469,8 @@ class UserAgentServer:
         if call.state == "answered" and call.pending_cseq == req.cseq[0]:
             call.state = "confirmed"
             call.pending = None
+            if not call.verified:
+                call.verified, call.ack_peer = True, peer
 
     def _on_cancel(self, req: SipRequest, branch: str, peer: Peer, now: float) -> None:
         call = self._calls.get(req.call_id)
@@ -484,11 +498,49 @@ class UserAgentServer:
     def _malformed(self, exc: SipError, peer: Peer, now: float) -> None:
         self.counters["sip_oversize" if exc.status == 513 else "sip_malformed"] += 1
         req = exc.message
-        log.warning("malformed SIP from %s:%s: %s", peer.host, peer.port, exc)
-        if isinstance(req, SipRequest) and req.method != "ACK" and _routable(req):
-            self._reply(req, peer, now, exc.status, warning=str(exc))
+        log.warning("malformed SIP from %s:%s: %s", peer.host, peer.port, self._say(str(exc)))
+        if isinstance(req, SipRequest) and req.method != "ACK" and routable(req):
+            if self.gate.may_respond(peer.host, now):
+                self._reply(req, peer, now, exc.status, warning=str(exc))
         else:
             self.counters["sip_dropped"] += 1
+
+    def _untrusted(self, data: bytes, peer: Peer, now: float) -> None:
+        """A message from outside ``sip_allow``: 403 to a request (rate limited), else nothing."""
+        self.gate.refused("untrusted", peer, now)
+        try:
+            message = parse_message(data, max_bytes=self.options.max_message_bytes)
+        except SipError:
+            return
+        is_request = isinstance(message, SipRequest) and message.method != "ACK"
+        if is_request and self.gate.may_respond(peer.host, now):
+            assert isinstance(message, SipRequest)
+            # Not remembered: a source we do not trust gets no state of ours at all.
+            self._reply(message, peer, now, 403)
+
+    def _refuse(
+        self,
+        req: SipRequest,
+        branch: str,
+        peer: Peer,
+        now: float,
+        refusal: Refusal,
+        warning: str = "",
+    ) -> None:
+        """A final error to a new INVITE, before any provisional: sent once, never on a timer."""
+        if not self.gate.may_respond(peer.host, now):
+            return
+        data = self._reply(req, peer, now, refusal.status, headers=refusal.headers, warning=warning)
+        if len(self._rejected) < _MAX_REJECTED:
+            # Remembered (no timer) so a retransmitted INVITE gets the same bytes and the
+            # ACK is absorbed; forgotten at 64*T1.
+            self._rejected[branch, req.call_id] = Retransmit(
+                data, reply_peer(req, peer), now, self.options.timers, reliable=True
+            )
+
+    def _say(self, text: str) -> str:
+        """Text from the network for a log line: quoted parts hidden unless --log-content."""
+        return text if self.options.log_content else _QUOTED.sub("'…'", text)
 
     def _reply(
         self,
@@ -514,16 +566,18 @@ class UserAgentServer:
         for name, value in extra:
             resp.headers.add(name, value)
         resp.body = body
-        _mark_received(resp.headers, peer)
+        mark_received(resp.headers, peer)
         data = resp.to_bytes()
+        dest = reply_peer(req, peer)
         self.counters[f"sip_sent_{status // 100}xx"] += 1
         if status >= 200 and req.method not in ("INVITE", "ACK"):
-            self._cache.put(_tx_key(req), data, now)
+            self._cache.put(tx_key(req), data, now)
         elif status >= 300 and req.method == "INVITE" and branch:
+            # After a provisional: the client stopped resending its INVITE, so Timer G does.
             self._rejected[branch, req.call_id] = Retransmit(
-                data, peer, now, self.options.timers, reliable=peer.transport != "udp"
+                data, dest, now, self.options.timers, reliable=peer.transport != "udp"
             )
-        self._send(peer, data)
+        self._send(dest, data)
         return data
 
     def _respond_invite(self, call: _Call, status: int, now: float, body: bytes = b"") -> None:
@@ -541,11 +595,19 @@ class UserAgentServer:
         )
         call.last_response = data
 
+    def _local_port(self, transport: str) -> int:
+        if transport == "tls" and self.options.tls_port is not None:
+            return self.options.tls_port
+        return self.options.port
+
     def _contact(self, call: _Call) -> list[tuple[str, str]]:
-        host = _host_in_uri(self.options.host)
-        transport = ";transport=tcp" if call.peer.transport == "tcp" else ""
+        host = host_in_uri(self.options.host)
+        transport = call.peer.transport
+        scheme = "sips" if parse_uri(call.invite.uri).scheme == "sips" else "sip"
+        param = f";transport={transport}" if transport != "udp" and scheme == "sip" else ""
         feature = ";+sip.srs" if call.recording else ""
-        contact = f"<sip:consult-assist@{host}:{self.options.port}{transport}>{feature}"
+        port = self._local_port(transport)
+        contact = f"<{scheme}:consult-assist@{host}:{port}{param}>{feature}"
         return [("Contact", contact), *self._capabilities()]
 
     def _capabilities(self) -> list[tuple[str, str]]:
@@ -559,18 +621,30 @@ class UserAgentServer:
             codecs=call.codecs,
             session_id=call.session_id,
             version=call.sdp_version,
+            crypto=call.cryptos or None,
         )
+
+    def _answer_cryptos(self, call: _Call) -> list[str | None]:
+        """Our ``a=crypto`` per m= line: same tag and suite as the key we took, our own key."""
+        out: list[str | None] = [None] * len(call.offer.media)
+        for stream in call.streams:
+            if stream.srtp is not None:
+                value, key = answer_crypto(stream.srtp, call.local_keys.get(stream.index))
+                call.local_keys[stream.index] = key
+                out[stream.index] = value
+        return out
 
     def _send_bye(self, call: _Call, now: float) -> None:
         call.local_cseq += 1
         branch = new_branch()
         target = parse_name_addr(call.invite.headers.get("Contact") or "").uri
         routes = call.invite.headers.get_list("Record-Route")
-        peer = _next_hop(routes[0] if routes else f"<{target}>", call.peer)
+        peer = next_hop(routes[0] if routes else f"<{target}>", call.ack_peer or call.peer)
         h = Headers()
         transport = call.peer.transport.upper()
-        host = _host_in_uri(self.options.host)
-        h.add("Via", f"SIP/2.0/{transport} {host}:{self.options.port};branch={branch};rport")
+        host = host_in_uri(self.options.host)
+        port = self._local_port(call.peer.transport)
+        h.add("Via", f"SIP/2.0/{transport} {host}:{port};branch={branch};rport")
         h.add("Max-Forwards", "70")
         h.add("From", f"{call.invite.headers.get('To')};tag={call.local_tag}")
         h.add("To", call.invite.headers.get("From") or "")
@@ -599,64 +673,4 @@ class UserAgentServer:
 
 
 _COUNTED = {"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS"}
-
-
-def _tx_key(req: SipRequest) -> tuple[str, ...]:
-    """A server transaction's key: the branch, and what tells branch-less (RFC 2543) ones apart."""
-    branch = parse_via(req.headers.get_list("Via")[0]).branch
-    return (branch, req.method, req.call_id, req.headers.get("CSeq") or "")
-
-
-def _user(value: str) -> str:
-    try:
-        return parse_uri(parse_name_addr(value).uri).user
-    except SipError:
-        return ""
-
-
-def _routable(req: SipRequest) -> bool:
-    """Whether a response to this (malformed) request could be built and matched."""
-    vias = req.headers.get_list("Via")
-    # A bad CSeq is copied as it came: the client may still match the 400 by its branch.
-    if not vias or not req.call_id or not req.headers.get("CSeq"):
-        return False
-    try:
-        parse_via(vias[0])
-        parse_name_addr(req.headers.get("From") or "")
-        parse_name_addr(req.headers.get("To") or "")
-    except SipError:
-        return False
-    return True
-
-
-def _mark_received(headers: Headers, peer: Peer) -> None:
-    """RFC 3261 §18.2.1 received= and RFC 3581 rport= on the top Via of a response."""
-    first_line = headers.get("Via")
-    if first_line is None:
-        return
-    top, _, rest = first_line.partition(",")
-    try:
-        via = parse_via(top)
-    except SipError:
-        return
-    if via.host != peer.host:
-        top += f";received={peer.host}"
-    if "rport" in via.params and not via.params["rport"]:
-        top = top.replace(";rport", f";rport={peer.port}", 1)
-    headers.set_first("Via", top + ("," + rest if rest else ""))
-
-
-def _host_in_uri(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-def _next_hop(value: str, fallback: Peer) -> Peer:
-    """Where to send an in-dialog request: the route/target host if it is an IP, else back."""
-    if fallback.transport != "udp":
-        return fallback  # reuse the connection the call came on
-    try:
-        uri = parse_uri(parse_name_addr(value).uri)
-        ipaddress.ip_address(uri.host)
-    except (SipError, ValueError):
-        return fallback
-    return Peer("udp", uri.host, uri.port or 5060)
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")

@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from consult_assist.sip.admission import AdmissionOptions
+from consult_assist.sip.digest import DigestOptions
 from consult_assist.sip.sdp import Codec
+from consult_assist.sip.srtp import SdesKey
 from consult_assist.sip.timers import Peer, TimerOptions
 
 __all__ = [
@@ -34,6 +37,17 @@ class UasOptions:
     timers: TimerOptions = field(default_factory=TimerOptions)
     user_agent: str = "consult-assist"
     max_message_bytes: int = 65_535
+    admission: AdmissionOptions = field(default_factory=AdmissionOptions)
+    """Trusted networks, rates and caps (see :mod:`consult_assist.sip.gate`)."""
+    digest: DigestOptions | None = None
+    """Digest authentication of new INVITEs; None: the allowlist alone decides."""
+    tls_port: int | None = None
+    """Our SIP/TLS port, named in Contact for calls that came over TLS."""
+    srtp: str = "optional"
+    """``optional``: SDES-keyed SRTP when a TLS peer offers it, plain RTP otherwise;
+    ``required``: only SRTP over TLS (anything else is refused with 488)."""
+    log_content: bool = False
+    """Log caller numbers and header text (personal data); off unless asked for."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,8 @@ class StreamOffer:
     label: str
     speaker: str
     active: bool
+    srtp: SdesKey | None = None
+    """The offerer's SDES key when the stream is SRTP (None: plain RTP)."""
 
 
 @dataclass(frozen=True)
