@@ -16,7 +16,7 @@ from consult_assist.errors import ConsultAssistError, StoreError
 from consult_assist.events import Event, Note, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
 from consult_assist.hub.hub import Hub
-from consult_assist.hub.store import Store
+from consult_assist.hub.sqlite_store import SqliteStore
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
@@ -39,7 +39,7 @@ class Probe:
 async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
     service = AsrService(FakeTranscriber(SCRIPTS, compute_s=0.01))
     service.start()
-    store = Store(tmp_path / "hub.db")
+    store = SqliteStore(tmp_path / "hub.db")
     hub = Hub(
         store,
         service,
@@ -67,6 +67,8 @@ def _open(hub: Hub, owner: str = "sato", **kwargs: object) -> str:
 
 async def test_a_call_opens_with_its_facts_in_session_started(hub: Hub) -> None:
     session = _open(hub, "sato", started_by="kato", training=True)
+    assert hub.last_seq(session) == 0  # queued, not committed yet
+    await hub.settle()
     [started] = hub.events(session)
     assert isinstance(started, SessionStarted) and started.seq == 1
     meta = dict(started.meta)
@@ -96,12 +98,15 @@ async def test_events_are_stamped_stored_then_delivered_to_who_wants_them(hub: H
     session = _open(hub, "sato")
     note = hub.publish(Note(session=session, at=1.0, text="メモ", by="sato"))
     assert note is not None and note.seq == 2
+    assert boss.got == []  # nothing is sent before it is stored
+    await hub.settle()
     stored = hub.backlog(session, 0, 10)
     assert boss.got == sato.got == [(session, seq, body) for seq, body in stored]
     assert stored[1][1] == encode_event(note)
     assert suzuki.got == []
     hub.discard_listener(boss)
     hub.publish(Note(session=session, at=2.0, text="二つ目", by="sato"))
+    await hub.settle()
     assert len(boss.got) == 2 and len(sato.got) == 3
 
 
@@ -117,6 +122,7 @@ async def test_a_failing_listener_does_not_stop_the_others(
     hub.add_listener(ok)
     session = _open(hub)
     hub.publish(Note(session=session, text="メモ"))
+    await hub.settle()
     assert [seq for _, seq, _ in ok.got] == [1, 2]
     assert "a listener failed" in caplog.text
 
@@ -136,13 +142,15 @@ async def test_an_event_the_store_refuses_is_counted_and_never_sent(
     probe = Probe("tanaka", all=True)
     hub.add_listener(probe)
     session = _open(hub)
+    await hub.settle()
 
-    def refuse(event: Event) -> str:
+    async def refuse(event: Event) -> str:
         raise StoreError("disk full")
 
     hub.store.append = refuse  # type: ignore[method-assign]
     with caplog.at_level(logging.ERROR):
-        assert hub.publish(Note(session=session, text="x")) is None
+        hub.publish(Note(session=session, text="x"))
+        await hub.settle()
     assert hub.store_failures == 1
     assert [seq for _, seq, _ in probe.got] == [1]
 
@@ -179,7 +187,7 @@ async def test_closing_the_hub_ends_every_live_call_as_shutdown(hub: Hub) -> Non
 
 
 async def test_a_hub_without_a_recognizer_takes_no_audio(tmp_path: Path) -> None:
-    with Store(tmp_path / "bare.db") as store:
+    with SqliteStore(tmp_path / "bare.db") as store:
         hub = Hub(store, None, None)
         with pytest.raises(ConsultAssistError, match="no speech recognizer"):
             _open(hub)
@@ -189,7 +197,7 @@ async def test_a_hub_without_a_recognizer_takes_no_audio(tmp_path: Path) -> None
 
 def test_manual_sections_come_from_the_knowledge_engine(tmp_path: Path, root: Path) -> None:
     engine = KnowledgeEngine(load_manual(root / "manuals"))
-    with Store(tmp_path / "k.db") as store:
+    with SqliteStore(tmp_path / "k.db") as store:
         hub = Hub(store, None, engine)
         titles = hub.section_titles()
         some_id, some_title = next(iter(titles.items()))

@@ -1,18 +1,20 @@
 """The hub: live sessions, their sequence numbers, the store, and fan-out to listeners.
 
 Every event of every session passes through :meth:`Hub.publish`, on the event loop: it is
-stamped with the session's next ``seq``, committed to the store, and only then handed to each
-listener that wants it (the websocket connections). Delivery to a listener never waits: a
-listener queues and sends on its own. Sources (websocket audio, SIP, microphone) open calls
-through :meth:`Hub.open_call` (the :class:`~consult_assist.audio.calls.CallSink` port).
+stamped with the session's next ``seq`` and queued in the session's outbox; the session's writer
+task commits the outbox to the store in order and only then hands each event to every listener
+that wants it (the websocket connections). Delivery to a listener never waits: a listener queues
+and sends on its own. Sources (websocket audio, SIP, microphone) open calls through
+:meth:`Hub.open_call` (the :class:`~consult_assist.audio.calls.CallSink` port).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -32,7 +34,6 @@ from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
 from consult_assist.hub.store import SessionRow, Store, new_session_id
 from consult_assist.knowledge.manual import Section
 from consult_assist.pipeline import Knowledge, LiveCall
-from consult_assist.wire import encode_event
 
 __all__ = ["Hub", "Listener"]
 
@@ -56,6 +57,11 @@ class _Live:
     seq: Sequencer
     call: LiveCall | None = None
     ending: asyncio.Task[None] | None = None
+    outbox: deque[Event] = field(default_factory=deque)
+    """Stamped events not committed yet, in seq order."""
+    writer: asyncio.Task[None] | None = None
+    committed: int = 0
+    """The last seq committed (and so handed to the listeners)."""
 
 
 class _Handle:
@@ -131,14 +137,7 @@ class Hub:
         access = SessionAccess(session, owner, started_by or owner, training)
         live = _Live(access, Sequencer())
         self._live[session] = live
-        started = live.seq.stamp(SessionStarted(session=session, at=0.0, meta=full_meta))
-        assert isinstance(started, SessionStarted)
-        try:
-            self.store.create_session(started)
-        except StoreError:
-            del self._live[session]
-            raise
-        self._fan_out(access, started.seq, encode_event(started))
+        self._enqueue(live, SessionStarted(session=session, at=0.0, meta=full_meta))
         live.call = LiveCall(
             session,
             self.service,
@@ -176,6 +175,8 @@ class Hub:
                 at = live.call.received_s
         ended = SessionEnded(session=live.access.id, at=at, reason=reason)
         self.publish(ended)
+        if live.writer is not None:
+            await asyncio.shield(live.writer)
         self._live.pop(live.access.id, None)
         if self.knowledge is not None:
             self.knowledge.feed(ended)  # releases the call's knowledge state
@@ -217,9 +218,10 @@ class Hub:
         return self.store.sessions(live_only=live_only, limit=limit)
 
     def last_seq(self, session: str) -> int:
+        """The last seq of ``session`` that was committed (and so sent)."""
         live = self._live.get(session)
         if live is not None:
-            return live.seq.last
+            return live.committed
         row = self.store.session(session)
         return row.last_seq if row is not None else 0
 
@@ -258,23 +260,48 @@ class Hub:
         self.publish(event)
 
     def publish(self, event: Event) -> Event | None:
-        """Stamp, store, then send an event of a live session; returns it stamped."""
+        """Stamp an event of a live session and queue it to be stored, then sent.
+
+        Returns it stamped (not yet stored: :meth:`settle` waits for that), or None if the
+        session is not live.
+        """
         live = self._live.get(event.session)
         if live is None:
             log.warning("[%s] dropped a %s: session not live", event.session, event.type)
             return None
+        return self._enqueue(live, event)
+
+    def _enqueue(self, live: _Live, event: Event) -> Event:
         stamped = live.seq.stamp(event)
-        try:
-            body = self.store.append(stamped)
-        except StoreError:
-            self.store_failures += 1
-            log.exception("[%s] could not store %s #%d", event.session, event.type, stamped.seq)
-            return None
-        self.published += 1
-        if self._log_content and isinstance(stamped, TranscriptFinal):
-            log.info("[%s] final %d: %s", stamped.session, stamped.utterance, stamped.text)
-        self._fan_out(live.access, stamped.seq, body)
+        live.outbox.append(stamped)
+        if live.writer is None or live.writer.done():
+            live.writer = asyncio.get_running_loop().create_task(self._write(live))
         return stamped
+
+    async def _write(self, live: _Live) -> None:
+        """Commit ``live``'s outbox in order; each event goes out only once it is stored."""
+        while live.outbox:
+            stamped = live.outbox.popleft()
+            try:
+                body = await self.store.append(stamped)
+            except StoreError:
+                self.store_failures += 1
+                log.exception(
+                    "[%s] could not store %s #%d", live.access.id, stamped.type, stamped.seq
+                )
+                continue
+            live.committed = stamped.seq
+            self.published += 1
+            if self._log_content and isinstance(stamped, TranscriptFinal):
+                log.info("[%s] final %d: %s", stamped.session, stamped.utterance, stamped.text)
+            self._fan_out(live.access, stamped.seq, body)
+
+    async def settle(self) -> None:
+        """Wait until every event published so far is stored and handed out."""
+        while writers := [
+            live.writer for live in self._live.values() if live.writer and not live.writer.done()
+        ]:
+            await asyncio.gather(*(asyncio.shield(w) for w in writers), return_exceptions=True)
 
     def _fan_out(self, access: SessionAccess, seq: int, body: str) -> None:
         for listener in tuple(self.listeners):

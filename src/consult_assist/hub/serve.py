@@ -23,7 +23,8 @@ from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import TokenBook, default_tokens_path
 from consult_assist.hub.hub import Hub
 from consult_assist.hub.limits import ConnectionLimits
-from consult_assist.hub.store import Store, default_db_path
+from consult_assist.hub.store import default_db_path
+from consult_assist.hub.store_open import open_store
 from consult_assist.hub.wsserver import serve_hub
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
@@ -89,8 +90,8 @@ async def run_server(
         )
     sip = _sip_address(config)  # a bad --sip fails before the model loads
     db_path = config.db or default_db_path()
-    store = Store(db_path, synchronous=config.synchronous.upper())
-    for ended in store.recover():
+    store = open_store(db_path, synchronous=config.synchronous.upper())
+    for ended in await store.recover():
         log.warning("[%s] recovered after a crash: marked %s", ended.session, ended.reason)
     manuals = config.manuals or paths.default_manuals_dir()
     engine = KnowledgeEngine(load_manual(manuals))
@@ -142,7 +143,7 @@ async def run_server(
         with contextlib.suppress(BaseException):
             await watcher
         await service.close()
-        store.close()
+        await store.aclose()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
