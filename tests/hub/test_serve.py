@@ -114,7 +114,7 @@ async def test_stopping_the_server_ends_live_calls_as_shutdown(tmp_path: Path, r
         sato = await connect(srv.url, srv.tokens["sato"], reconnect=False)
         session = await sato.start_session()
     await sato.close()
-    last = SqliteStore(srv.db).events(session)[-1]
+    last = srv.stored(session)[-1]
     assert isinstance(last, SessionEnded) and last.reason == "shutdown"
 
 
@@ -129,7 +129,11 @@ async def test_a_server_without_tokens_starts_and_says_nobody_can_connect(
 
     def ready(running: RunningServer) -> None:
         assert running.url.startswith("ws://127.0.0.1:") and not running.url.endswith(":0/")
-        assert (running.tokens, running.db, running.sip) == (config.tokens, config.db, None)
+        assert (running.tokens, running.db, running.sip) == (
+            str(config.tokens),
+            str(config.db),
+            None,
+        )
         stop.set()
 
     await asyncio.wait_for(

@@ -179,9 +179,8 @@ class SqliteStore:
     def recover_now(self, reason: str = "interrupted") -> list[SessionEnded]:
         """:meth:`recover`, synchronously."""
         ended = []
-        open_rows = self._db.execute(
-            _SESSION_SELECT + " WHERE ended_at IS NULL AND node = ?", (self.node,)
-        ).fetchall()
+        # One SQLite file has one node: whatever is open was left by this server's last run.
+        open_rows = self._db.execute(_SESSION_SELECT + " WHERE ended_at IS NULL").fetchall()
         for row in map(session_row, open_rows):
             last_at = self._db.execute(
                 "SELECT COALESCE(MAX(at), 0) FROM events WHERE session = ?", (row.id,)

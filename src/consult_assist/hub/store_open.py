@@ -24,7 +24,10 @@ def open_store(
     file (the commands that only read). ``synchronous`` is SQLite's durability mode.
     """
     if is_postgres_url(location):
-        raise StoreError("PostgreSQL stores are not supported yet")
+        # lazy: psycopg and its libpq load only for a PostgreSQL store.
+        from consult_assist.hub.postgres_store import PostgresStore
+
+        return PostgresStore(str(location), node=node)
     path = Path(location).expanduser()
     if must_exist and not path.exists():
         raise StoreError(f"no store at {path}: run `consult-assist serve` first")
