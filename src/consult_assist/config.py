@@ -18,7 +18,13 @@ from typing import Any
 
 from consult_assist.errors import ConfigError
 
-__all__ = ["ServerConfig", "is_loopback", "load_server_config", "sip_rtp_range"]
+__all__ = [
+    "ServerConfig",
+    "is_loopback",
+    "load_server_config",
+    "sip_rtp_range",
+    "store_location",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +44,15 @@ class ServerConfig:
     tokens: Path | None = None
     """Tokens file (default: <data dir>/tokens.json)."""
     db: Path | None = None
-    """SQLite store (default: <data dir>/consult-assist.db)."""
+    """SQLite store (default: <data dir>/consult-assist.db). ``store`` names any store."""
+    store: str | None = None
+    """The store: a SQLite file path or a ``postgresql://user@host/db`` URL (default: ``db``).
+    With PostgreSQL the tokens live in the store, not in ``tokens``."""
+    node: str | None = None
+    """This node's name in a shared store (default: the host name); the calls it carries are
+    marked with it, and only its own are ended as interrupted when it restarts."""
+    store_queue: int = 2000
+    """Events one call may hold while the store is unavailable; past it the call is ended."""
     manuals: Path | None = None
     """Manuals folder (default: ./manuals or the checkout's); watched and reloaded on change."""
     model: str = "whisper-base"
@@ -99,6 +113,7 @@ _BOOLS = {"insecure", "log_content"}
 _INTS = {
     "port",
     "workers",
+    "store_queue",
     "sip_max_calls",
     "sip_calls_per_source",
     "sip_connections_per_source",
@@ -201,6 +216,10 @@ def _validate(config: ServerConfig) -> None:
         )
     if config.workers < 1:
         raise ConfigError("workers must be at least 1")
+    if config.store is not None and config.db is not None:
+        raise ConfigError("give --store or --db, not both (--store also takes a SQLite path)")
+    if config.store_queue < 1:
+        raise ConfigError("store_queue must be at least 1")
     if config.synchronous.upper() not in ("NORMAL", "FULL"):
         raise ConfigError("synchronous must be NORMAL or FULL")
     _validate_sip(config)
@@ -255,3 +274,10 @@ def _validate_sip(config: ServerConfig) -> None:
             "SIP over TLS needs a certificate: give --sip-tls-cert and --sip-tls-key "
             "(or --tls-cert and --tls-key, shared with the websocket server)"
         )
+
+
+def store_location(config: ServerConfig, default: Path) -> str | Path:
+    """Where the store is: ``store`` (a path or a URL), else ``db``, else ``default``."""
+    if config.store:
+        return config.store if "://" in config.store else Path(config.store).expanduser()
+    return config.db or default

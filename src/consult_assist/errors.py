@@ -21,6 +21,7 @@ __all__ = [
     "SdpError",
     "SipError",
     "StoreError",
+    "StoreUnavailable",
     "UnsupportedAudioError",
 ]
 
@@ -77,6 +78,10 @@ class RecordError(ConsultAssistError):
 
 class StoreError(ConsultAssistError):
     """The event store cannot be opened or written."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot take this write now (connection lost, disk full); retry later."""
 
 
 class SipError(ConsultAssistError):

@@ -18,7 +18,7 @@ from consult_assist.cli import main
 from consult_assist.events import Sequencer, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub import serve as hub_serve
 from consult_assist.hub.auth import add_token
-from consult_assist.hub.store import Store
+from consult_assist.hub.sqlite_store import SqliteStore
 from consult_assist.sip.advertise import advertise_address, outward_address
 from consult_assist.sip.message import SipResponse, parse_message
 
@@ -34,10 +34,10 @@ def _store(path: Path) -> str:
         "caller": "0312345678",
         "started_at": "2026-11-23T14:30:00+09:00",
     }
-    with Store(path) as store:
+    with SqliteStore(path) as store:
         started = seq.stamp(SessionStarted(session="20261123-143000-abcd", meta=meta))
-        store.create_session(started)  # type: ignore[arg-type]
-        store.append(
+        store.append_now(started)
+        store.append_now(
             seq.stamp(
                 TranscriptFinal(
                     session=started.session,
@@ -50,7 +50,7 @@ def _store(path: Path) -> str:
                 )
             )
         )
-        store.append(seq.stamp(SessionEnded(session=started.session, at=62.0, reason="hangup")))
+        store.append_now(seq.stamp(SessionEnded(session=started.session, at=62.0, reason="hangup")))
     return started.session
 
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.config import ServerConfig
 from consult_assist.events import Event
-from consult_assist.hub.auth import add_token
+from consult_assist.hub.auth import FileTokens, TokenSource, add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
 from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.replay import pcm_frames
 from consult_assist.hub.serve import RunningServer, run_server
+from consult_assist.hub.store import is_postgres_url
+from consult_assist.hub.store_open import open_store
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
 
 UNIT = float(os.environ.get("CONSULT_ASSIST_TEST_UNIT", "1.0"))
@@ -93,28 +96,85 @@ SCRIPTS = (
 class LiveServer:
     url: str
     tokens: dict[str, str]
-    db: Path
+    db: str
+    """The store's location (a SQLite path or a PostgreSQL URL)."""
     running: RunningServer
     transcriber: FakeTranscriber
+    tokens_source: TokenSource
+
+    def stored(self, session: str) -> list[Event]:
+        """The events of ``session`` as the store holds them now."""
+        store = open_store(self.db)
+        try:
+            return store.events(session)
+        finally:
+            store.close()
+
+
+ROLES = {"sato": "handler", "suzuki": "handler", "tanaka": "supervisor", "kato": "trainer"}
 
 
 def make_tokens(path: Path) -> dict[str, str]:
-    return {
-        "sato": add_token(path, "sato", "handler"),
-        "suzuki": add_token(path, "suzuki", "handler"),
-        "tanaka": add_token(path, "tanaka", "supervisor"),
-        "kato": add_token(path, "kato", "trainer"),
-    }
+    return {name: add_token(path, name, role) for name, role in ROLES.items()}
+
+
+@contextlib.contextmanager
+def token_source_for(store: str, tokens_path: Path) -> Iterator[TokenSource]:
+    """Where a test server keeps its tokens: the file, or the PostgreSQL store's table."""
+    if not is_postgres_url(store):
+        yield FileTokens(tokens_path)
+        return
+    from consult_assist.hub.postgres_store import PostgresStore
+    from consult_assist.hub.postgres_tokens import PostgresTokens
+
+    with PostgresStore(store) as opened:
+        yield PostgresTokens(opened)
+
+
+def stored_events(store: str | Path, session: str) -> list[Event]:
+    """The events of ``session`` in the store at ``store`` (path or URL)."""
+    opened = open_store(store)
+    try:
+        return opened.events(session)
+    finally:
+        opened.close()
 
 
 @contextlib.asynccontextmanager
 async def live_server(
-    tmp_path: Path, root: Path, limits: ConnectionLimits | None = None
+    tmp_path: Path,
+    root: Path,
+    limits: ConnectionLimits | None = None,
+    *,
+    store: str | None = None,
+    **config_keys: Any,
 ) -> AsyncIterator[LiveServer]:
     tokens_path = tmp_path / "tokens.json"
-    tokens = make_tokens(tokens_path)
+    store = store or str(tmp_path / "store.db")
+    with contextlib.ExitStack() as closing:
+        source = closing.enter_context(token_source_for(store, tokens_path))
+        tokens = {name: source.add(name, role) for name, role in ROLES.items()}
+        async with _running(tmp_path, root, limits, store, tokens, source, config_keys) as server:
+            yield server
+
+
+@contextlib.asynccontextmanager
+async def _running(
+    tmp_path: Path,
+    root: Path,
+    limits: ConnectionLimits | None,
+    store: str,
+    tokens: dict[str, str],
+    source: TokenSource,
+    config_keys: dict[str, Any],
+) -> AsyncIterator[LiveServer]:
+    tokens_path = tmp_path / "tokens.json"
     config = ServerConfig(
-        port=0, tokens=tokens_path, db=tmp_path / "store.db", manuals=root / "manuals"
+        port=0,
+        tokens=None if is_postgres_url(store) else tokens_path,
+        store=store,
+        manuals=root / "manuals",
+        **config_keys,
     )
     transcriber = FakeTranscriber(SCRIPTS, compute_s=0.01)
     ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
@@ -135,7 +195,7 @@ async def live_server(
         task.result()  # raises the start-up error
     running = ready.result()
     try:
-        yield LiveServer(running.url, tokens, running.db, running, transcriber)
+        yield LiveServer(running.url, tokens, store, running, transcriber, source)
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)

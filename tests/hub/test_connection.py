@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,7 @@ class FakeHub:
         self.live: list[str] = []
         self.ended: list[tuple[str, str]] = []
         self.manual = manual
+        self.store_down = False
 
     def add_session(self, session: str, owner: str, started_by: str = "") -> None:
         self.sessions[session] = SessionAccess(session, owner, started_by or owner, False)
@@ -80,6 +81,7 @@ class FakeHub:
         owner: str = "",
         started_by: str = "",
         training: bool = False,
+        on_stored: Callable[[Event | None], None] | None = None,
     ) -> RecordedCall:
         call = self.sink.open_call(
             source=source,
@@ -88,6 +90,8 @@ class FakeHub:
             meta={**meta, "training": training},
         )
         self.add_session(call.session, owner, started_by)
+        if on_stored is not None:
+            on_stored(self.events(call.session)[0])
         return call
 
     def end_call(self, session: str, reason: str = "end") -> None:
@@ -95,7 +99,13 @@ class FakeHub:
         self.publish(SessionEnded(session=session, at=1.0, reason=reason))
         self.live.remove(session)
 
-    def publish(self, event: Event) -> Event | None:
+    def publish(
+        self, event: Event, on_stored: Callable[[Event | None], None] | None = None
+    ) -> None:
+        if self.store_down:
+            if on_stored is not None:
+                on_stored(None)
+            return
         stamped = self.seq[event.session].stamp(event)
         body = encode_event(stamped)
         self.stored[event.session].append((stamped.seq, body))
@@ -103,7 +113,8 @@ class FakeHub:
         for listener in tuple(self.listeners):
             if listener.subs.wants(listener.who, access):
                 listener.deliver(event.session, stamped.seq, body)
-        return stamped
+        if on_stored is not None:
+            on_stored(stamped)
 
     def access(self, session: str) -> SessionAccess | None:
         return self.sessions.get(session)

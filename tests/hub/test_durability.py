@@ -15,7 +15,7 @@ from hubtools import TIMEOUT, Collector, call_frames, connect, ended, make_token
 
 from consult_assist.hub.record_markdown import render_markdown
 from consult_assist.hub.records import build_record
-from consult_assist.hub.store import Store
+from consult_assist.hub.sqlite_store import SqliteStore
 from consult_assist.wire import event_to_dict
 
 HERE = Path(__file__).parent
@@ -61,7 +61,7 @@ async def test_sigkill_mid_call_loses_nothing_that_was_sent(tmp_path: Path, root
         seen = list(watch.of(session))
         await asyncio.gather(sato.close(), tanaka.close(), watch.stop())
 
-    stored = Store(db).events(session)
+    stored = SqliteStore(db).events(session)
     # Everything a client received was committed first.
     assert [event_to_dict(e) for e in stored[: len(seen)]] == [event_to_dict(e) for e in seen]
     assert stored[-1].type != "session.ended"
@@ -75,6 +75,6 @@ async def test_sigkill_mid_call_loses_nothing_that_was_sent(tmp_path: Path, root
         assert got[-1].reason == "interrupted"  # type: ignore[attr-defined]
         await asyncio.gather(again.close(), rest.stop())
 
-    events = Store(db).events(session)
+    events = SqliteStore(db).events(session)
     markdown = render_markdown(build_record(events))
     assert "途中で記録" in markdown and "となりの部屋から毎晩すごい泣き声がするんです" in markdown

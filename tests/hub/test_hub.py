@@ -9,14 +9,24 @@ from pathlib import Path
 
 import pytest
 from hubtools import SCRIPTS, TIMEOUT
+from storetools import WritesFailOnDemand
 
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
-from consult_assist.errors import ConsultAssistError, StoreError
-from consult_assist.events import Event, Note, SessionEnded, SessionStarted, TranscriptFinal
+from consult_assist.errors import ConsultAssistError, StoreUnavailable
+from consult_assist.events import (
+    Advice,
+    Event,
+    HelpRequest,
+    Note,
+    SessionEnded,
+    SessionStarted,
+    TranscriptFinal,
+)
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
 from consult_assist.hub.hub import Hub
-from consult_assist.hub.store import Store
+from consult_assist.hub.sqlite_store import SqliteStore
+from consult_assist.hub.store_open import open_store
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
@@ -30,27 +40,49 @@ class Probe:
         self.who = Identity(name, role)  # type: ignore[arg-type]
         self.subs = Subscriptions(**subs)
         self.got: list[tuple[str, int, str]] = []
+        self.states: list[tuple[bool, int]] = []
 
     def deliver(self, session: str, seq: int, body: str) -> None:
         self.got.append((session, seq, body))
 
+    def store_state(self, available: bool, held: int) -> None:
+        self.states.append((available, held))
+
 
 @pytest.fixture
-async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
+async def hub(store_location: str) -> AsyncIterator[Hub]:
     service = AsrService(FakeTranscriber(SCRIPTS, compute_s=0.01))
     service.start()
-    store = Store(tmp_path / "hub.db")
+    store = WritesFailOnDemand(open_store(store_location))
     hub = Hub(
         store,
         service,
         None,
         options_for=lambda rate: RecognizerOptions(),
         detector_factory=EnergyDetector,
+        outbox_limit=8,
     )
+    hub.health.first_retry_s = 0.01
     yield hub
+    store.down = False
     await hub.close()
     await service.close()
-    store.close()
+    await store.aclose()
+
+
+def _failing(hub: Hub) -> WritesFailOnDemand:
+    assert isinstance(hub.store, WritesFailOnDemand)
+    return hub.store
+
+
+class Replies:
+    """Collects what a command's ``on_stored`` is told."""
+
+    def __init__(self) -> None:
+        self.got: list[Event | None] = []
+
+    def __call__(self, stored: Event | None) -> None:
+        self.got.append(stored)
 
 
 def _open(hub: Hub, owner: str = "sato", **kwargs: object) -> str:
@@ -67,6 +99,8 @@ def _open(hub: Hub, owner: str = "sato", **kwargs: object) -> str:
 
 async def test_a_call_opens_with_its_facts_in_session_started(hub: Hub) -> None:
     session = _open(hub, "sato", started_by="kato", training=True)
+    assert hub.last_seq(session) == 0  # queued, not committed yet
+    await hub.settle()
     [started] = hub.events(session)
     assert isinstance(started, SessionStarted) and started.seq == 1
     meta = dict(started.meta)
@@ -94,7 +128,11 @@ async def test_events_are_stamped_stored_then_delivered_to_who_wants_them(hub: H
     for probe in (boss, sato, suzuki):
         hub.add_listener(probe)
     session = _open(hub, "sato")
-    note = hub.publish(Note(session=session, at=1.0, text="メモ", by="sato"))
+    replies = Replies()
+    hub.publish(Note(session=session, at=1.0, text="メモ", by="sato"), replies)
+    assert boss.got == [] and replies.got == []  # nothing is sent before it is stored
+    await hub.settle()
+    [note] = replies.got
     assert note is not None and note.seq == 2
     stored = hub.backlog(session, 0, 10)
     assert boss.got == sato.got == [(session, seq, body) for seq, body in stored]
@@ -102,6 +140,7 @@ async def test_events_are_stamped_stored_then_delivered_to_who_wants_them(hub: H
     assert suzuki.got == []
     hub.discard_listener(boss)
     hub.publish(Note(session=session, at=2.0, text="二つ目", by="sato"))
+    await hub.settle()
     assert len(boss.got) == 2 and len(sato.got) == 3
 
 
@@ -117,6 +156,7 @@ async def test_a_failing_listener_does_not_stop_the_others(
     hub.add_listener(ok)
     session = _open(hub)
     hub.publish(Note(session=session, text="メモ"))
+    await hub.settle()
     assert [seq for _, seq, _ in ok.got] == [1, 2]
     assert "a listener failed" in caplog.text
 
@@ -126,25 +166,117 @@ async def test_an_event_of_a_session_that_is_not_live_is_dropped(
 ) -> None:
     probe = Probe("tanaka", all=True)
     hub.add_listener(probe)
-    assert hub.publish(Note(session="nope", text="x")) is None
-    assert probe.got == [] and "not live" in caplog.text
+    replies = Replies()
+    hub.publish(Note(session="nope", text="x"), replies)
+    assert probe.got == [] and replies.got == [None] and "not live" in caplog.text
 
 
-async def test_an_event_the_store_refuses_is_counted_and_never_sent(
+async def test_an_event_the_store_refuses_is_counted_never_sent_and_leaves_no_gap(
     hub: Hub, caplog: pytest.LogCaptureFixture
 ) -> None:
     probe = Probe("tanaka", all=True)
     hub.add_listener(probe)
     session = _open(hub)
-
-    def refuse(event: Event) -> str:
-        raise StoreError("disk full")
-
-    hub.store.append = refuse  # type: ignore[method-assign]
+    _failing(hub).refuse = {"note"}
+    replies = Replies()
     with caplog.at_level(logging.ERROR):
-        assert hub.publish(Note(session=session, text="x")) is None
-    assert hub.store_failures == 1
-    assert [seq for _, seq, _ in probe.got] == [1]
+        hub.publish(Note(session=session, text="x"), replies)
+        hub.publish(HelpRequest(session=session, reason="助けて"), replies)
+        await hub.settle()
+    assert hub.store_failures == 1 and "refused note" in caplog.text
+    assert replies.got[0] is None and replies.got[1] is not None
+    assert [seq for _, seq, _ in probe.got] == [1, 2]  # the help request took seq 2
+    assert [e.type for e in hub.events(session)] == ["session.started", "help.request"]
+
+
+async def test_while_the_store_is_down_events_are_held_in_order_and_sent_once_stored(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    probe = Probe("tanaka", all=True)
+    hub.add_listener(probe)
+    session = _open(hub)
+    await hub.settle()
+    store = _failing(hub)
+    store.down = True
+    for n in range(3):
+        hub.publish(Note(session=session, at=float(n), text=f"{n}"))  # as the pipeline does
+    replies = Replies()
+    with caplog.at_level(logging.ERROR):
+        while hub.health.available:
+            await asyncio.sleep(0.01)
+        hub.publish(Advice(session=session, text="待って", by="tanaka"), replies)
+    assert replies.got == [None]  # a command is refused at once, never "ok"
+    assert probe.states == [(False, 3)] and "store is unavailable" in caplog.text
+    assert [seq for _, seq, _ in probe.got] == [1]  # nothing sent that is not stored
+    with pytest.raises(StoreUnavailable):
+        _open(hub, "suzuki")  # a call that could not be recorded is not opened
+    attempts = store.attempts
+    while store.attempts < attempts + 3:
+        await asyncio.sleep(0.01)  # retried meanwhile
+    store.down = False
+    await hub.settle()
+    assert [available for available, _ in probe.states] == [False, True]
+    assert [seq for _, seq, _ in probe.got] == [1, 2, 3, 4]
+    assert [e.text for e in hub.events(session)[1:]] == ["0", "1", "2"]  # type: ignore[attr-defined]
+
+
+async def test_past_the_outbox_limit_the_call_ends_and_the_log_says_what_is_at_risk(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = _open(hub)
+    await hub.settle()
+    store = _failing(hub)
+    store.down = True
+    with caplog.at_level(logging.ERROR):
+        for n in range(12):  # the limit is 8
+            hub.publish(Note(session=session, at=float(n), text=f"{n}"))
+    assert "8 events of this call are held and at risk, 1 dropped; ending the call" in caplog.text
+    assert not hub.is_live(session)
+    store.down = False
+    await asyncio.wait_for(hub.wait_ended(session), TIMEOUT)
+    events = hub.events(session)
+    assert [e.seq for e in events] == list(range(1, 11))
+    last = events[-1]
+    assert isinstance(last, SessionEnded) and last.reason == "store_unavailable"
+
+
+async def test_session_ended_at_shutdown_is_stored_once_the_store_is_back(hub: Hub) -> None:
+    session = _open(hub)
+    await hub.settle()
+    store = _failing(hub)
+    store.down = True
+    closing = asyncio.create_task(hub.close("shutdown"))
+    await asyncio.sleep(0.2)
+    assert not closing.done()  # still retrying the end
+    store.down = False
+    await asyncio.wait_for(closing, TIMEOUT)
+    last = hub.events(session)[-1]
+    assert isinstance(last, SessionEnded) and last.reason == "shutdown"
+
+
+async def test_a_shutdown_that_cannot_store_says_how_many_events_are_lost(
+    hub: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = _open(hub)
+    await hub.settle()
+    _failing(hub).down = True
+    hub.publish(Note(session=session, text="x"))
+    with caplog.at_level(logging.ERROR):
+        await hub.close("shutdown", drain_s=0.3)
+    assert f"[{session}] the store is unavailable: 2 events of this call" in caplog.text
+    assert [e.type for e in hub.events(session)] == ["session.started"]
+
+
+async def test_a_call_whose_start_cannot_be_stored_leaves_nothing_behind(hub: Hub) -> None:
+    _failing(hub).refuse = {"session.started"}
+    replies = Replies()
+    handle = hub.open_call(
+        source="websocket", speakers=("",), source_rate=16_000, meta={}, on_stored=replies
+    )
+    await asyncio.wait_for(hub.wait_ended(handle.session), TIMEOUT)
+    assert replies.got == [None]
+    assert hub.access(handle.session) is None and hub.events(handle.session) == []
+    assert hub.live_sessions() == []
 
 
 async def test_ending_a_call_transcribes_what_came_then_publishes_the_end(hub: Hub) -> None:
@@ -179,7 +311,7 @@ async def test_closing_the_hub_ends_every_live_call_as_shutdown(hub: Hub) -> Non
 
 
 async def test_a_hub_without_a_recognizer_takes_no_audio(tmp_path: Path) -> None:
-    with Store(tmp_path / "bare.db") as store:
+    with SqliteStore(tmp_path / "bare.db") as store:
         hub = Hub(store, None, None)
         with pytest.raises(ConsultAssistError, match="no speech recognizer"):
             _open(hub)
@@ -189,7 +321,7 @@ async def test_a_hub_without_a_recognizer_takes_no_audio(tmp_path: Path) -> None
 
 def test_manual_sections_come_from_the_knowledge_engine(tmp_path: Path, root: Path) -> None:
     engine = KnowledgeEngine(load_manual(root / "manuals"))
-    with Store(tmp_path / "k.db") as store:
+    with SqliteStore(tmp_path / "k.db") as store:
         hub = Hub(store, None, engine)
         titles = hub.section_titles()
         some_id, some_title = next(iter(titles.items()))

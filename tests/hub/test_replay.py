@@ -11,7 +11,6 @@ from hubtools import TIMEOUT, Collector, LiveServer, connect, ended
 
 from consult_assist.events import SessionStarted, TranscriptFinal
 from consult_assist.hub.replay import pcm_frames, replay_file
-from consult_assist.hub.store import Store
 from consult_assist.testing import tone_call
 
 
@@ -53,7 +52,7 @@ async def test_replay_of_an_8_khz_file_declares_its_source_rate(
     done = asyncio.Event()
     session = await replay_file(kato, path, speed=0, on_done=lambda s: done.set())
     await asyncio.wait_for(done.wait(), TIMEOUT)
-    [started] = [e for e in Store(server.db).events(session) if isinstance(e, SessionStarted)]
+    [started] = [e for e in server.stored(session) if isinstance(e, SessionStarted)]
     assert started.meta["source_rate"] == 8_000  # the telephone VAD threshold follows from it
     assert started.meta["source"] == "file" and started.meta["file"] == "tel.wav"
     assert started.meta["training"] is True

@@ -19,7 +19,7 @@ from consult_assist.errors import ConfigError
 from consult_assist.events import Note, Sequencer, SessionEnded, SessionStarted
 from consult_assist.hub.client import WebSocketHubClient
 from consult_assist.hub.serve import RunningServer, _SipSink, run_server, tls_context
-from consult_assist.hub.store import Store
+from consult_assist.hub.sqlite_store import SqliteStore
 from consult_assist.testing import FakeTranscriber
 
 
@@ -94,18 +94,18 @@ async def test_calls_left_open_by_a_crash_are_ended_at_start(
     tmp_path: Path, root: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     seq = Sequencer()
-    with Store(tmp_path / "store.db") as store:
+    with SqliteStore(tmp_path / "store.db") as store:
         started = seq.stamp(SessionStarted(session="crashed", meta={"handler": "sato"}))
         assert isinstance(started, SessionStarted)
-        store.create_session(started)
-        store.append(seq.stamp(Note(session="crashed", at=12.0, text="途中")))
+        store.append_now(started)
+        store.append_now(seq.stamp(Note(session="crashed", at=12.0, text="途中")))
     async with live_server(tmp_path, root) as srv:
         assert "recovered after a crash" in caplog.text
         sato = await connect(srv.url, srv.tokens["sato"])
         [info] = await sato.sessions(live_only=False)
         assert (info.id, info.live, info.last_seq) == ("crashed", False, 3)
         await sato.close()
-    last = Store(tmp_path / "store.db").events("crashed")[-1]
+    last = SqliteStore(tmp_path / "store.db").events("crashed")[-1]
     assert isinstance(last, SessionEnded) and (last.reason, last.at) == ("interrupted", 12.0)
 
 
@@ -114,7 +114,7 @@ async def test_stopping_the_server_ends_live_calls_as_shutdown(tmp_path: Path, r
         sato = await connect(srv.url, srv.tokens["sato"], reconnect=False)
         session = await sato.start_session()
     await sato.close()
-    last = Store(srv.db).events(session)[-1]
+    last = srv.stored(session)[-1]
     assert isinstance(last, SessionEnded) and last.reason == "shutdown"
 
 
@@ -129,7 +129,11 @@ async def test_a_server_without_tokens_starts_and_says_nobody_can_connect(
 
     def ready(running: RunningServer) -> None:
         assert running.url.startswith("ws://127.0.0.1:") and not running.url.endswith(":0/")
-        assert (running.tokens, running.db, running.sip) == (config.tokens, config.db, None)
+        assert (running.tokens, running.db, running.sip) == (
+            str(config.tokens),
+            str(config.db),
+            None,
+        )
         stop.set()
 
     await asyncio.wait_for(

@@ -19,7 +19,8 @@ from consult_assist.events import (
     SessionStarted,
     TranscriptFinal,
 )
-from consult_assist.hub.store import Store, new_session_id
+from consult_assist.hub.sqlite_store import SqliteStore
+from consult_assist.hub.store import new_session_id
 from consult_assist.wire import encode_event
 
 META = {
@@ -31,29 +32,29 @@ META = {
 }
 
 
-def _open(store: Store, session: str, meta: dict[str, object] | None = None) -> Sequencer:
+def _open(store: SqliteStore, session: str, meta: dict[str, object] | None = None) -> Sequencer:
     seq = Sequencer()
     started = seq.stamp(SessionStarted(session=session, meta=meta or META))
     assert isinstance(started, SessionStarted)
-    store.create_session(started)
+    store.append_now(started)
     return seq
 
 
-def _append(store: Store, seq: Sequencer, event: Event) -> Event:
+def _append(store: SqliteStore, seq: Sequencer, event: Event) -> Event:
     stamped = seq.stamp(event)
-    store.append(stamped)
+    store.append_now(stamped)
     return stamped
 
 
 def test_a_session_and_its_events_read_back_in_order_as_sent(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+    with SqliteStore(tmp_path / "s.db") as store:
         seq = _open(store, "s1")
         final = _append(
             store,
             seq,
             TranscriptFinal(session="s1", at=2.0, utterance=1, start=0.5, end=1.9, text="もしもし"),
         )
-        body = store.append(seq.stamp(Note(session="s1", at=3.0, text="メモ", by="sato")))
+        body = store.append_now(seq.stamp(Note(session="s1", at=3.0, text="メモ", by="sato")))
         assert [s for s, _ in store.bodies("s1")] == [1, 2, 3]
         assert store.bodies("s1", after=1, limit=1) == [(2, encode_event(final))]
         assert store.bodies("s1", after=2)[0][1] == body  # what append returned is what is sent
@@ -71,7 +72,7 @@ def test_a_session_and_its_events_read_back_in_order_as_sent(tmp_path: Path) -> 
 
 
 def test_an_ended_session_records_when_why_and_how_long(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+    with SqliteStore(tmp_path / "s.db") as store:
         seq = _open(store, "s1")
         _append(store, seq, SessionEnded(session="s1", at=252.4, reason="hangup"))
         row = store.session("s1")
@@ -83,22 +84,22 @@ def test_an_ended_session_records_when_why_and_how_long(tmp_path: Path) -> None:
 
 
 def test_a_reopened_file_still_holds_every_committed_event(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+    with SqliteStore(tmp_path / "s.db") as store:
         seq = _open(store, "s1")
         for n in range(20):
             _append(store, seq, Note(session="s1", at=float(n), text=f"{n}"))
-    with Store(tmp_path / "s.db") as again:
+    with SqliteStore(tmp_path / "s.db") as again:
         assert [s for s, _ in again.bodies("s1")] == list(range(1, 22))
 
 
 def test_sessions_left_open_by_a_crash_are_ended_as_interrupted(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+    with SqliteStore(tmp_path / "s.db") as store:
         seq = _open(store, "open")
         _append(store, seq, Note(session="open", at=41.5, text="途中"))
         done = _open(store, "done")
         _append(store, done, SessionEnded(session="done", at=9.0, reason="end"))
-    with Store(tmp_path / "s.db") as store:
-        [ended] = store.recover()
+    with SqliteStore(tmp_path / "s.db") as store:
+        [ended] = store.recover_now()
         assert (ended.session, ended.seq, ended.at, ended.reason) == (
             "open",
             3,
@@ -106,22 +107,22 @@ def test_sessions_left_open_by_a_crash_are_ended_as_interrupted(tmp_path: Path) 
             "interrupted",
         )
         assert store.events("open")[-1] == ended
-        assert store.recover() == []  # nothing left open
+        assert store.recover_now() == []  # nothing left open
         assert all(not row.live for row in store.sessions())
 
 
 def test_an_event_without_a_seq_or_with_a_used_seq_is_refused(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+    with SqliteStore(tmp_path / "s.db") as store:
         _open(store, "s1")
         with pytest.raises(StoreError, match="no seq"):
-            store.append(Note(session="s1", text="x"))
+            store.append_now(Note(session="s1", text="x"))
         with pytest.raises(StoreError, match="s1#1"):
-            store.append(Note(session="s1", seq=1, text="again"))
+            store.append_now(Note(session="s1", seq=1, text="again"))
         assert [s for s, _ in store.bodies("s1")] == [1]  # the failed transaction left nothing
 
 
 def test_sessions_are_listed_newest_first_and_found_by_a_prefix(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+    with SqliteStore(tmp_path / "s.db") as store:
         for session, started in [
             ("20250314-150207-aaaa", "2025-03-14T15:02:07+09:00"),
             ("20250314-160000-bbbb", "2025-03-14T16:00:00+09:00"),
@@ -141,7 +142,7 @@ def test_sessions_are_listed_newest_first_and_found_by_a_prefix(tmp_path: Path) 
 
 
 def test_notes_help_requests_and_advice_can_be_read_with_plain_sqlite(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.db") as store:
+    with SqliteStore(tmp_path / "s.db") as store:
         seq = _open(store, "s1")
         _append(store, seq, HelpRequest(session="s1", at=5.0, reason="無言", by="sato"))
         _append(store, seq, Advice(session="s1", at=6.0, text="待って", by="tanaka"))
@@ -156,7 +157,7 @@ def test_notes_help_requests_and_advice_can_be_read_with_plain_sqlite(tmp_path: 
 def test_a_store_that_cannot_be_opened_says_so_in_one_sentence(tmp_path: Path) -> None:
     (tmp_path / "taken").mkdir()
     with pytest.raises(StoreError, match="cannot open the store"):
-        Store(tmp_path / "taken")
+        SqliteStore(tmp_path / "taken")
 
 
 def test_session_ids_are_readable_and_sortable() -> None:

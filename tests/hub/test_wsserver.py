@@ -33,7 +33,6 @@ from consult_assist.errors import AccessError, ProtocolError
 from consult_assist.events import TranscriptFinal
 from consult_assist.hub import wsserver
 from consult_assist.hub.limits import ConnectionLimits
-from consult_assist.hub.store import Store
 from consult_assist.wire import event_to_dict
 
 
@@ -88,7 +87,7 @@ async def test_a_handler_call_flows_to_the_handler_and_a_supervisor_in_order(ser
     await sato.end_session(session)
     await mine.wait_for(ended(session))
     await boss.wait_for(ended(session))
-    stored = Store(server.db).events(session)
+    stored = server.stored(session)
     for who in (mine, boss):
         got = who.of(session)
         assert [e.seq for e in got] == list(range(1, len(got) + 1))

@@ -34,7 +34,7 @@ from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
 from consult_assist.hub.replay import replay_file
 from consult_assist.hub.serve import RunningServer, run_server
-from consult_assist.hub.store import Store
+from consult_assist.hub.sqlite_store import SqliteStore
 from consult_assist.testing import FakeTranscriber
 
 __all__ = ["run_hub_bench"]
@@ -269,7 +269,7 @@ async def run_hub_bench(
 async def _drain(db: Path, started: list[str], sups: list[_Supervisor]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        with Store(db) as store:
+        with SqliteStore(db) as store:
             last = {s: store.session(s) for s in started}
         if all(row is not None and not row.live for row in last.values()):
             want = {s: row.last_seq for s, row in last.items() if row is not None}
@@ -301,7 +301,7 @@ def _summarise(
     catchup: list[float] = []
     lost = duplicated = mismatched = 0
     total_events = 0
-    with Store(db) as store:
+    with SqliteStore(db) as store:
         for session in started:
             stored = store.events(session)
             total_events += len(stored)

@@ -11,6 +11,8 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
@@ -28,6 +30,7 @@ from consult_assist.hub.records import build_record, record_to_json
 from consult_assist.hub.replay import replay_file
 from consult_assist.hub.serve import RunningServer, run_server
 from consult_assist.hub.store import Store, default_db_path
+from consult_assist.hub.store_open import open_store
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.labels import end_reason_label, kind_label
 
@@ -166,11 +169,13 @@ def tokens_list(path: Path, out: TextIO) -> int:
 # -- records -----------------------------------------------------------------------------------
 
 
-def _open_store(db: Path | None) -> Store:
-    path = db or default_db_path()
-    if not path.exists():
-        raise ConsultAssistError(f"no store at {path}: run `consult-assist serve` first")
-    return Store(path)
+@contextmanager
+def _open_store(db: Path | None) -> Iterator[Store]:
+    store = open_store(db or default_db_path(), must_exist=True)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def records_list(db: Path | None, out: TextIO, *, limit: int = 50, as_json: bool = False) -> int:

@@ -1,8 +1,11 @@
-"""Access tokens: a JSON file the operator controls, holding only SHA-256 hashes of tokens.
+"""Access tokens: only SHA-256 hashes of tokens are kept, in a file or in the store.
 
 A token is ``ca_`` followed by 32 random bytes (URL-safe base64): with that much entropy a plain
-SHA-256 is enough to make a stolen file useless, and it keeps checks fast. The file is written
-atomically with mode 0600.
+SHA-256 is enough to make a stolen file useless, and it keeps checks fast. Where the tokens are
+kept is a :class:`TokenSource`: :class:`FileTokens` (a JSON file the operator controls, written
+atomically with mode 0600: the single-node default) or, with a PostgreSQL store, its ``tokens``
+table (``postgres_tokens.py``). The server watches its source (``tokenwatch.py``) and closes the
+live connections of a revoked or replaced token.
 """
 
 from __future__ import annotations
@@ -17,12 +20,25 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import Literal, Protocol, cast, get_args
 
 from consult_assist.errors import AuthError, ConfigError
 from consult_assist.paths import data_dir
 
-__all__ = ["ROLES", "Role", "TokenBook", "TokenEntry", "add_token", "default_tokens_path"]
+__all__ = [
+    "ROLES",
+    "FileTokens",
+    "Role",
+    "TokenBook",
+    "TokenEntry",
+    "TokenSource",
+    "add_token",
+    "check_name",
+    "default_tokens_path",
+    "hash_token",
+    "new_token",
+    "revoke_token",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +61,23 @@ def default_tokens_path() -> Path:
     return data_dir() / "tokens.json"
 
 
-def _hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """What is kept of a token: its SHA-256, hex."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+_hash = hash_token
+
+
+def new_token() -> str:
+    """A fresh token: ``ca_`` and 32 random bytes."""
+    return "ca_" + secrets.token_urlsafe(32)
+
+
+def check_name(name: str) -> None:
+    """Refuse a name that cannot be a token's (AuthError)."""
+    if not name or len(name) > 80 or any(c.isspace() for c in name):
+        raise AuthError("a token name must be 1-80 characters without spaces")
 
 
 class TokenBook:
@@ -113,8 +144,7 @@ def _role(value: str) -> Role:
 
 def add_token(path: Path, name: str, role: str, *, replace: bool = False) -> str:
     """Create a token for ``name`` with ``role``, store its hash in ``path``; return the token."""
-    if not name or len(name) > 80 or any(c.isspace() for c in name):
-        raise AuthError("a token name must be 1-80 characters without spaces")
+    check_name(name)
     book = TokenBook.load(path)
     if any(e.name == name for e in book.entries):
         if not replace:
@@ -122,9 +152,67 @@ def add_token(path: Path, name: str, role: str, *, replace: bool = False) -> str
                 f"{name!r} already has a token in {path}; use --replace to issue a new one"
             )
         book.entries = [e for e in book.entries if e.name != name]
-    token = "ca_" + secrets.token_urlsafe(32)
+    token = new_token()
     created = datetime.now(UTC).isoformat(timespec="seconds")
     book.entries.append(TokenEntry(name, _role(role), _hash(token), created))
     book.save(path)
     log.info("token added for %s (%s) in %s", name, role, path)
     return token
+
+
+def revoke_token(path: Path, name: str) -> None:
+    """Remove ``name``'s token from the file (AuthError if it has none)."""
+    book = TokenBook.load(path)
+    if not any(e.name == name for e in book.entries):
+        raise AuthError(f"{name!r} has no token in {path}")
+    book.entries = [e for e in book.entries if e.name != name]
+    book.save(path)
+    log.info("token of %s revoked in %s", name, path)
+
+
+class TokenSource(Protocol):
+    """Where the tokens are kept: the server reads and watches it, ``tokens …`` changes it."""
+
+    where: str
+    """Fit for a message: the file's path, or the store's location."""
+
+    def load(self) -> TokenBook:
+        """Every token entry now."""
+        ...
+
+    def fingerprint(self) -> object:
+        """Something cheap that changes whenever the tokens may have changed."""
+        ...
+
+    def add(self, name: str, role: str, *, replace: bool = False) -> str:
+        """Create a token for ``name``; returns it (only its hash is kept)."""
+        ...
+
+    def revoke(self, name: str) -> None:
+        """Remove ``name``'s token (AuthError if it has none)."""
+        ...
+
+
+class FileTokens:
+    """Tokens in the operator's JSON file (mode 0600), watched by inode, mtime and size."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.where = str(path)
+
+    def load(self) -> TokenBook:
+        return TokenBook.load(self.path)
+
+    def fingerprint(self) -> object:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        # The file is replaced atomically (a new inode); an editor may rewrite it in place.
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def add(self, name: str, role: str, *, replace: bool = False) -> str:
+        return add_token(self.path, name, role, replace=replace)
+
+    def revoke(self, name: str) -> None:
+        revoke_token(self.path, name)

@@ -25,15 +25,16 @@ from typing import Any, Protocol
 
 from consult_assist import __version__
 from consult_assist.audio.calls import CallHandle
-from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError
+from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError, StoreError
 from consult_assist.events import Ack as AckEvent
 from consult_assist.events import Advice, Event, HelpRequest, Note
 from consult_assist.hub import protocol as p
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, check
-from consult_assist.hub.auth import TokenBook
+from consult_assist.hub.auth import TokenBook, TokenEntry
 from consult_assist.hub.hub import Listener
 from consult_assist.hub.ingest import AudioIngest
 from consult_assist.hub.limits import ConnectionLimits, MessageRate
+from consult_assist.hub.outbox import Stored
 from consult_assist.hub.record_markdown import render_markdown
 from consult_assist.hub.records import build_record, record_to_json
 from consult_assist.hub.store import SessionRow
@@ -73,11 +74,12 @@ class HubPort(Protocol):
         owner: str = "",
         started_by: str = "",
         training: bool = False,
+        on_stored: Stored | None = None,
     ) -> CallHandle: ...
 
     def end_call(self, session: str, reason: str = "end") -> None: ...
 
-    def publish(self, event: Event) -> Event | None: ...
+    def publish(self, event: Event, on_stored: Stored | None = None) -> None: ...
 
     def access(self, session: str) -> SessionAccess | None: ...
 
@@ -135,6 +137,7 @@ class Connection:
         self._queued: dict[str, int] = {}
         self._rate = MessageRate(limits.rate_per_s, limits.burst, now)
         self._audio: AudioIngest | None = None
+        self._entry: TokenEntry | None = None
 
     @property
     def authenticated(self) -> bool:
@@ -164,6 +167,9 @@ class Connection:
             code = getattr(exc, "code", "forbidden")
             log.info("%s (%s): refused: %s", self.peer, self.who.name, code)
             self._send(p.error_reply(code, str(exc), ref=ref))
+        except StoreError as exc:
+            log.warning("%s (%s): not stored: %s", self.peer, self.who.name, exc)
+            self._send(p.error_reply("store_unavailable", str(exc), ref=ref))
         except ConsultAssistError as exc:
             self._send(p.error_reply("failed", str(exc), ref=ref))
         except Exception:
@@ -204,6 +210,21 @@ class Connection:
             self._out.clear()
             self._close(p.CLOSE_SLOW_CLIENT, "slow client: too many events waiting; resume by seq")
         self._wake()
+
+    def store_state(self, available: bool, held: int) -> None:
+        """The hub's store went away (``held`` events waiting) or came back: tell the client."""
+        if self._authenticated and self.closing is None and not self._lost:
+            self._send(p.store_state(available, held))
+
+    def recheck(self, tokens: TokenBook) -> None:
+        """The tokens changed: a connection whose token was revoked or replaced is closed (4001)."""
+        self._tokens = tokens
+        entry = self._entry
+        if entry is None or self.closing is not None or self._lost:
+            return
+        if not any(e == entry for e in tokens.entries):
+            log.warning("%s (%s): token revoked; closing", self.peer, entry.name)
+            self._close(p.CLOSE_UNAUTHORIZED, "token revoked", quiet=True)
 
     def connection_lost(self) -> None:
         """The socket is gone: stop listening, and end the call this connection was streaming."""
@@ -258,6 +279,7 @@ class Connection:
             self._close(p.CLOSE_UNAUTHORIZED, "unauthorized", quiet=True)
             return
         self.who = Identity(entry.name, entry.role)
+        self._entry = entry
         self._authenticated = True
         log.info("%s: authenticated as %s (%s)", self.peer, entry.name, entry.role)
         ok = p.reply("auth.ok", ref, name=entry.name, role=entry.role, server=__version__)
@@ -321,23 +343,41 @@ class Connection:
             self._send(p.reply("sessions", ref, sessions=self._list(command.live_only)))
         elif isinstance(command, p.HelpCmd):
             self._live(command.session, "help")
-            hub.publish(HelpRequest(session=command.session, reason=command.reason, by=by))
-            self._send(p.reply("ok", ref))
+            event: Event = HelpRequest(session=command.session, reason=command.reason, by=by)
+            hub.publish(event, self._replied(ref, event))
         elif isinstance(command, p.AdviceCmd):
             self._live(command.session, "advice")
-            hub.publish(Advice(session=command.session, text=command.text, by=by))
-            self._send(p.reply("ok", ref))
+            event = Advice(session=command.session, text=command.text, by=by)
+            hub.publish(event, self._replied(ref, event))
         elif isinstance(command, p.NoteCmd):
             self._live(command.session, "note")
-            hub.publish(Note(session=command.session, text=command.text, by=by))
-            self._send(p.reply("ok", ref))
+            event = Note(session=command.session, text=command.text, by=by)
+            hub.publish(event, self._replied(ref, event))
         elif isinstance(command, p.Ack):
-            self._ack(command)
-            self._send(p.reply("ok", ref))
+            self._ack(command, ref)
         elif isinstance(command, p.GetRecord):
             self._send(p.reply("record", ref, record=self._record(command)))
         elif isinstance(command, p.GetSection):
             self._send(p.reply("section", ref, **self._section(command.id)))
+
+    def _replied(self, ref: str | None, event: Event) -> Stored:
+        """The reply to a command once its event is stored: ``ok``, or an error if it was not."""
+
+        def reply(stored: Event | None) -> None:
+            if stored is not None:
+                self._send(p.reply("ok", ref))
+                return
+            log.warning("[%s] %s from %s not stored", event.session, event.type, self.who.name)
+            self._send(
+                p.error_reply(
+                    "store_unavailable",
+                    f"{p.STORE_UNAVAILABLE_TEXT}: the {event.type} was not stored; try again",
+                    ref=ref,
+                    session=event.session,
+                )
+            )
+
+        return reply
 
     def _start(self, command: p.StartSession, ref: str | None, now: float) -> None:
         check(self.who, "start")
@@ -356,6 +396,7 @@ class Connection:
             owner=command.for_handler or self.who.name,
             started_by=self.who.name,
             training=command.training or self.who.role == "trainer",
+            on_stored=lambda stored: self._started(ref, stored),
         )
         self._audio = AudioIngest(
             handle,
@@ -368,7 +409,21 @@ class Connection:
         access = self._hub.access(handle.session)
         if access is not None:
             self._follow(access, 0)  # session.started was published before we followed
-        self._send(p.reply("session.created", ref, session=handle.session))
+
+    def _started(self, ref: str | None, stored: Event | None) -> None:
+        """``session.started`` is stored (reply ``session.created``), or it could not be."""
+        if stored is not None:
+            self._send(p.reply("session.created", ref, session=stored.session))
+            return
+        if self._audio is not None:
+            self._audio = None
+        self._send(
+            p.error_reply(
+                "store_unavailable",
+                f"{p.STORE_UNAVAILABLE_TEXT}: the call could not be recorded; try again",
+                ref=ref,
+            )
+        )
 
     def _subscribe(self, command: p.Subscribe) -> None:
         target = command.session
@@ -396,7 +451,7 @@ class Connection:
             if self.who.role == "supervisor" or self.who.name in (row.owner, row.started_by)
         ]
 
-    def _ack(self, command: p.Ack) -> None:
+    def _ack(self, command: p.Ack, ref: str | None) -> None:
         self._session(command.session, "view")
         target = self._event(command.session, command.seq)
         if isinstance(target, HelpRequest):
@@ -408,9 +463,10 @@ class Connection:
                 f"#{command.seq} of {command.session} is not a help request or advice", "bad_field"
             )
         self._live(command.session, action)
-        self._hub.publish(
-            AckEvent(session=command.session, ref=command.seq, kind=target.type, by=self.who.name)
+        event = AckEvent(
+            session=command.session, ref=command.seq, kind=target.type, by=self.who.name
         )
+        self._hub.publish(event, self._replied(ref, event))
 
     def _event(self, session: str, seq: int) -> Event:
         rows = self._hub.backlog(session, seq - 1, 1)

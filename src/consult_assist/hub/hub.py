@@ -1,18 +1,27 @@
 """The hub: live sessions, their sequence numbers, the store, and fan-out to listeners.
 
-Every event of every session passes through :meth:`Hub.publish`, on the event loop: it is
-stamped with the session's next ``seq``, committed to the store, and only then handed to each
-listener that wants it (the websocket connections). Delivery to a listener never waits: a
-listener queues and sends on its own. Sources (websocket audio, SIP, microphone) open calls
-through :meth:`Hub.open_call` (the :class:`~consult_assist.audio.calls.CallSink` port).
+Every event of every session passes through :meth:`Hub.publish`, on the event loop, into the
+session's outbox (``outbox.py``); the session's writer task stamps each with the next ``seq``,
+commits it and only then hands it to every listener that wants it (the websocket connections).
+Delivery to a listener never waits: a listener queues and sends on its own. Sources (websocket
+audio, SIP, microphone) open calls through :meth:`Hub.open_call` (the
+:class:`~consult_assist.audio.calls.CallSink` port).
+
+A store outage is not data loss: the writer keeps the session's events in order and retries;
+nothing is sent that is not committed, and ``seq`` stays gap-free because an event is stamped
+only when it is written. A client's command whose event cannot be stored is told so (its
+``on_stored`` gets None). Past the outbox's limit the call is ended (``store_unavailable``) and
+the log says how many events are at risk. Listeners are told when the store goes away and
+comes back (``store_state``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -20,21 +29,15 @@ from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import FloatArray
-from consult_assist.errors import ConsultAssistError, StoreError
-from consult_assist.events import (
-    Event,
-    Sequencer,
-    SessionEnded,
-    SessionStarted,
-    TranscriptFinal,
-)
+from consult_assist.errors import ConsultAssistError, StoreError, StoreUnavailable
+from consult_assist.events import Event, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
+from consult_assist.hub.outbox import DEFAULT_LIMIT, Outbox, Pending, Stored, StoreHealth
 from consult_assist.hub.store import SessionRow, Store, new_session_id
 from consult_assist.knowledge.manual import Section
 from consult_assist.pipeline import Knowledge, LiveCall
-from consult_assist.wire import encode_event
 
-__all__ = ["Hub", "Listener"]
+__all__ = ["Hub", "Listener", "StoreStateListener"]
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +53,25 @@ class Listener(Protocol):
         ...
 
 
+class StoreStateListener(Protocol):
+    """A listener that is also told when the store goes away and comes back (optional)."""
+
+    def store_state(self, available: bool, held: int) -> None:
+        """The store became unavailable (``held`` events waiting) or available again."""
+        ...
+
+
 @dataclass
 class _Live:
     access: SessionAccess
-    seq: Sequencer
+    outbox: Outbox
     call: LiveCall | None = None
     ending: asyncio.Task[None] | None = None
+    writer: asyncio.Task[None] | None = None
+    recorded: bool = field(default=False)
+    """Its ``session.started`` is committed."""
+    abandoned: bool = False
+    """Its ``session.started`` was refused: nothing of it is stored, not even an end."""
 
 
 class _Handle:
@@ -89,6 +105,7 @@ class Hub:
         options_for: Callable[[int], RecognizerOptions] = lambda rate: RecognizerOptions(),
         detector_factory: Callable[[], SpeechDetector] = SileroVad,
         log_content: bool = False,
+        outbox_limit: int = DEFAULT_LIMIT,
     ) -> None:
         self.store = store
         self.service = service
@@ -100,6 +117,10 @@ class Hub:
         self.listeners: set[Listener] = set()
         self.published = 0
         self.store_failures = 0
+        """Events the store refused for good (not the retried ones)."""
+        self.health = StoreHealth(self._store_changed)
+        self._outbox_limit = outbox_limit
+        self._prober: asyncio.Task[None] | None = None
 
     # --- sessions -----------------------------------------------------------------------------
 
@@ -113,10 +134,17 @@ class Hub:
         owner: str = "",
         started_by: str = "",
         training: bool = False,
+        on_stored: Stored | None = None,
     ) -> _Handle:
-        """Start a live session fed by a source; returns the handle the source pushes into."""
+        """Start a live session fed by a source; returns the handle the source pushes into.
+
+        ``on_stored`` is told when ``session.started`` is committed (or cannot be). While the
+        store is unavailable no call is opened (StoreUnavailable): it could not be recorded.
+        """
         if self.service is None:
             raise ConsultAssistError("this hub has no speech recognizer: it cannot take audio")
+        if not self.health.available:
+            raise StoreUnavailable("記録できません: the store is unavailable; try again shortly")
         session = new_session_id()
         full_meta = {
             **dict(meta),
@@ -129,16 +157,10 @@ class Hub:
             "started_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
         access = SessionAccess(session, owner, started_by or owner, training)
-        live = _Live(access, Sequencer())
+        live = _Live(access, Outbox(limit=self._outbox_limit))
         self._live[session] = live
-        started = live.seq.stamp(SessionStarted(session=session, at=0.0, meta=full_meta))
-        assert isinstance(started, SessionStarted)
-        try:
-            self.store.create_session(started)
-        except StoreError:
-            del self._live[session]
-            raise
-        self._fan_out(access, started.seq, encode_event(started))
+        started = SessionStarted(session=session, at=0.0, meta=full_meta)
+        self._enqueue(live, Pending(started, on_stored), must_keep=True)
         live.call = LiveCall(
             session,
             self.service,
@@ -175,10 +197,15 @@ class Hub:
             finally:
                 at = live.call.received_s
         ended = SessionEnded(session=live.access.id, at=at, reason=reason)
-        self.publish(ended)
-        self._live.pop(live.access.id, None)
-        if self.knowledge is not None:
-            self.knowledge.feed(ended)  # releases the call's knowledge state
+        if not live.abandoned:
+            self._enqueue(live, Pending(ended), must_keep=True)
+        try:
+            while live.writer is not None and not live.writer.done():
+                await asyncio.shield(live.writer)
+        finally:
+            self._live.pop(live.access.id, None)
+            if self.knowledge is not None:
+                self.knowledge.feed(ended)  # releases the call's knowledge state
         log.info("[%s] session ended: %s after %.1f s of audio", live.access.id, reason, at)
 
     async def wait_ended(self, session: str) -> None:
@@ -187,13 +214,34 @@ class Hub:
         if live is not None and live.ending is not None:
             await asyncio.shield(live.ending)
 
-    async def close(self, reason: str = "shutdown") -> None:
-        """End every live call (their received audio is still transcribed)."""
+    async def close(self, reason: str = "shutdown", *, drain_s: float = 10.0) -> None:
+        """End every live call (their received audio is still transcribed) and store the ends.
+
+        While the store is unavailable the ends are retried for ``drain_s`` seconds; what is
+        still held then is lost, and the log says how much.
+        """
         for session in list(self._live):
             self.end_call(session, reason)
         tasks = [live.ending for live in self._live.values() if live.ending is not None]
         if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+            _, late = await asyncio.wait(tasks, timeout=drain_s)
+            for live in list(self._live.values()):
+                if live.outbox.queue:
+                    log.error(
+                        "[%s] the store is unavailable: %d events of this call could not be"
+                        " stored and are lost",
+                        live.access.id,
+                        len(live.outbox) + live.outbox.dropped,
+                    )
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        for live in list(self._live.values()):
+            if live.writer is not None:
+                live.writer.cancel()
+        if self._prober is not None:
+            self._prober.cancel()
+            await asyncio.gather(self._prober, return_exceptions=True)
 
     def access(self, session: str) -> SessionAccess | None:
         """Access facts of a live or stored session, or None if unknown."""
@@ -217,9 +265,10 @@ class Hub:
         return self.store.sessions(live_only=live_only, limit=limit)
 
     def last_seq(self, session: str) -> int:
+        """The last seq of ``session`` that was committed (and so sent)."""
         live = self._live.get(session)
         if live is not None:
-            return live.seq.last
+            return live.outbox.committed
         row = self.store.session(session)
         return row.last_seq if row is not None else 0
 
@@ -248,8 +297,10 @@ class Hub:
     # --- events -------------------------------------------------------------------------------
 
     def add_listener(self, listener: Listener) -> None:
-        """Hand ``listener`` every event it wants from now on."""
+        """Hand ``listener`` every event it wants from now on (and the store's state if down)."""
         self.listeners.add(listener)
+        if not self.health.available:
+            _tell_store_state(listener, False, self.held())
 
     def discard_listener(self, listener: Listener) -> None:
         self.listeners.discard(listener)
@@ -257,24 +308,138 @@ class Hub:
     def _publish_quietly(self, event: Event) -> None:
         self.publish(event)
 
-    def publish(self, event: Event) -> Event | None:
-        """Stamp, store, then send an event of a live session; returns it stamped."""
+    def publish(self, event: Event, on_stored: Stored | None = None) -> None:
+        """Queue an event of a live session to be stamped, stored, then sent.
+
+        ``on_stored``: a client's command, told the outcome (the stamped event, or None when it
+        was not stored). Such an event is refused at once while the store is unavailable;
+        anything else is held until the store takes it (up to the outbox's limit).
+        """
         live = self._live.get(event.session)
         if live is None:
             log.warning("[%s] dropped a %s: session not live", event.session, event.type)
-            return None
-        stamped = live.seq.stamp(event)
-        try:
-            body = self.store.append(stamped)
-        except StoreError:
-            self.store_failures += 1
-            log.exception("[%s] could not store %s #%d", event.session, event.type, stamped.seq)
-            return None
-        self.published += 1
-        if self._log_content and isinstance(stamped, TranscriptFinal):
-            log.info("[%s] final %d: %s", stamped.session, stamped.utterance, stamped.text)
-        self._fan_out(live.access, stamped.seq, body)
-        return stamped
+            if on_stored is not None:
+                on_stored(None)
+            return
+        if on_stored is not None and not self.health.available:
+            on_stored(None)
+            return
+        self._enqueue(live, Pending(event, on_stored))
+
+    def held(self) -> int:
+        """Events waiting for the store, in every live session."""
+        return sum(len(live.outbox) for live in self._live.values())
+
+    def _enqueue(self, live: _Live, pending: Pending, *, must_keep: bool = False) -> None:
+        box = live.outbox
+        if not box.offer(pending, must_keep=must_keep):
+            if not live.ending and box.dropped == 1:
+                box.cut = True
+                log.error(
+                    "[%s] the store has been unavailable too long: %d events of this call are"
+                    " held and at risk, %d dropped; ending the call",
+                    live.access.id,
+                    len(box),
+                    box.dropped,
+                )
+                self.end_call(live.access.id, "store_unavailable")
+            if pending.on_stored is not None:
+                pending.on_stored(None)
+            return
+        if live.writer is None or live.writer.done():
+            live.writer = asyncio.get_running_loop().create_task(self._write(live))
+
+    async def _write(self, live: _Live) -> None:
+        """Commit ``live``'s outbox in order; each event goes out only once it is stored."""
+        box, attempt = live.outbox, 0
+        while box.queue:
+            pending = box.queue[0]
+            stamped = dataclasses.replace(pending.event, seq=box.next_seq())
+            try:
+                body = await self.store.append(stamped)
+            except StoreUnavailable as exc:
+                self.health.failed(str(exc))
+                self._probe_while_down()
+                if pending.on_stored is not None:
+                    box.queue.popleft()  # a command: its sender hears now, nothing is held
+                    pending.on_stored(None)
+                    continue
+                attempt += 1
+                await self.health.wait_retry(attempt)
+                continue
+            except StoreError as exc:
+                box.queue.popleft()
+                self._refused(live, pending, stamped, exc)
+                continue
+            attempt = 0
+            box.queue.popleft()
+            box.committed = stamped.seq
+            live.recorded = True
+            self.published += 1
+            self.health.worked()
+            if self._log_content and isinstance(stamped, TranscriptFinal):
+                log.info("[%s] final %d: %s", stamped.session, stamped.utterance, stamped.text)
+            self._fan_out(live.access, stamped.seq, body)
+            if pending.on_stored is not None:
+                pending.on_stored(stamped)
+
+    def _refused(self, live: _Live, pending: Pending, event: Event, exc: StoreError) -> None:
+        """The store will never take ``event``: count it, tell its sender, log it."""
+        self.store_failures += 1
+        log.error("[%s] the store refused %s #%d: %s", live.access.id, event.type, event.seq, exc)
+        dropped = [pending]
+        if not live.recorded:
+            # Not even session.started could be stored: there is no call to keep. Drop what
+            # waits and end the call without a session.ended, so no session lives on (and no
+            # orphan row is written) that the store does not know.
+            dropped += live.outbox.queue
+            live.outbox.queue.clear()
+            live.outbox.cut = live.abandoned = True
+            self.end_call(live.access.id, "store_refused")
+        for item in dropped:
+            if item.on_stored is not None:
+                item.on_stored(None)
+
+    def _probe_while_down(self) -> None:
+        if self._prober is None or self._prober.done():
+            self._prober = asyncio.get_running_loop().create_task(self._probe())
+
+    async def _probe(self) -> None:
+        """While the store is down, try a tiny write now and then (no outbox may be retrying)."""
+        attempt, last_report = 0, asyncio.get_running_loop().time()
+        while not self.health.available:
+            attempt += 1
+            await self.health.wait_retry(attempt)
+            if self.health.available:
+                return
+            try:
+                await self.store.probe()
+            except StoreError as exc:
+                now = asyncio.get_running_loop().time()
+                if now - last_report >= 10.0:
+                    last_report = now
+                    log.error(
+                        "the store is still unavailable (%s): %d events held in %d calls",
+                        exc,
+                        self.held(),
+                        sum(1 for live in self._live.values() if live.outbox.queue),
+                    )
+                continue
+            self.health.worked()
+
+    async def settle(self) -> None:
+        """Wait until every event published so far is stored and handed out."""
+        while writers := [
+            live.writer for live in self._live.values() if live.writer and not live.writer.done()
+        ]:
+            await asyncio.gather(*(asyncio.shield(w) for w in writers), return_exceptions=True)
+
+    def _store_changed(self, available: bool) -> None:
+        held = self.held()
+        if not available:
+            log.error("the store is unavailable: %d events of live calls are held", held)
+        for listener in tuple(self.listeners):
+            _tell_store_state(listener, available, held)
 
     def _fan_out(self, access: SessionAccess, seq: int, body: str) -> None:
         for listener in tuple(self.listeners):
@@ -283,3 +448,13 @@ class Hub:
                     listener.deliver(access.id, seq, body)
                 except Exception:
                     log.exception("[%s] a listener failed on #%d", access.id, seq)
+
+
+def _tell_store_state(listener: Listener, available: bool, held: int) -> None:
+    tell: Callable[[bool, int], None] | None = getattr(listener, "store_state", None)
+    if tell is None:
+        return
+    try:
+        tell(available, held)
+    except Exception:
+        log.exception("a listener failed on the store's state")

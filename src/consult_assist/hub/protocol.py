@@ -25,6 +25,7 @@ __all__ = [
     "MAX_RATE",
     "MAX_TEXT_CHARS",
     "MIN_RATE",
+    "STORE_UNAVAILABLE_TEXT",
     "Ack",
     "AdviceCmd",
     "Auth",
@@ -40,6 +41,7 @@ __all__ = [
     "error_reply",
     "parse_command",
     "reply",
+    "store_state",
 ]
 
 # Close codes (RFC 6455 reserves 4000-4999 for applications).
@@ -193,6 +195,22 @@ def error_reply(
 ) -> dict[str, Any]:
     """A connection-level ``error`` (not stored; ``seq`` 0): the request was refused."""
     return reply("error", ref, session=session, seq=0, code=code, message=message)
+
+
+STORE_UNAVAILABLE_TEXT = "記録できません"
+"""What a client shows while the server cannot store events (the store is unavailable)."""
+
+
+def store_state(available: bool, held: int) -> dict[str, Any]:
+    """The connection-level ``store.state`` message: the store went away, or came back."""
+    if available:
+        return reply("store.state", state="available", held=held)
+    return reply(
+        "store.state",
+        state="unavailable",
+        held=held,
+        message=f"{STORE_UNAVAILABLE_TEXT}: サーバーが記録を保存できません。復旧まで保持しています",
+    )
 
 
 # --- field readers ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import resource
 import signal
+import socket
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.calls import CallHandle
-from consult_assist.config import ServerConfig, is_loopback, sip_rtp_range
+from consult_assist.config import ServerConfig, is_loopback, sip_rtp_range, store_location
 from consult_assist.errors import ConfigError
-from consult_assist.hub.auth import TokenBook, default_tokens_path
+from consult_assist.hub.auth import FileTokens, TokenBook, TokenSource, default_tokens_path
 from consult_assist.hub.hub import Hub
 from consult_assist.hub.limits import ConnectionLimits
-from consult_assist.hub.store import Store, default_db_path
+from consult_assist.hub.store import Store, default_db_path, is_postgres_url
+from consult_assist.hub.store_open import open_store
+from consult_assist.hub.tokenwatch import TokenWatcher
 from consult_assist.hub.wsserver import serve_hub
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
@@ -34,7 +37,7 @@ from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
 from consult_assist.sip.server import SipConfig, SipServer, read_digest_file
 
-__all__ = ["RunningServer", "run_server", "tls_context"]
+__all__ = ["RunningServer", "run_server", "tls_context", "token_source"]
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +48,12 @@ class RunningServer:
 
     url: str
     hub: Hub
-    tokens: Path
-    db: Path
+    tokens: Path | str
+    """The tokens file, or the store's location when the tokens live in it."""
+    db: Path | str
+    """The store: a SQLite file, or a PostgreSQL URL (its password hidden)."""
+    tokens_watcher: TokenWatcher | None = None
+    """Looks at the tokens every half second; ``check()`` looks at once."""
     sip: str | None = None
     """Where SIP is answered (HOST:PORT, the real port), or None without SIP."""
     sip_advertised: str | None = None
@@ -54,6 +61,22 @@ class RunningServer:
     sip_tls: str | None = None
     """Where SIP over TLS is answered (HOST:PORT), or None without it."""
     sip_server: SipServer | None = None
+
+
+def token_source(config: ServerConfig, store: Store) -> TokenSource:
+    """Where the tokens are: the store's table with PostgreSQL, else the tokens file."""
+    if is_postgres_url(store_location(config, default_db_path())):
+        # lazy: psycopg loads only for a PostgreSQL store.
+        from consult_assist.hub.postgres_store import (
+            PostgresStore,
+        )
+        from consult_assist.hub.postgres_tokens import PostgresTokens
+
+        if config.tokens is not None:
+            log.warning("--tokens %s is ignored: the tokens live in the store", config.tokens)
+        assert isinstance(store, PostgresStore)
+        return PostgresTokens(store)
+    return FileTokens(config.tokens or default_tokens_path())
 
 
 def tls_context(config: ServerConfig) -> ssl.SSLContext | None:
@@ -88,18 +111,23 @@ async def run_server(
         # websockets logs whole frames at DEBUG: tokens and callers' words. Keep it above that.
         ws_log = logging.getLogger("websockets")
         ws_log.setLevel(max(logging.INFO, ws_log.getEffectiveLevel()))
-    tokens_path = config.tokens or default_tokens_path()
-    tokens = TokenBook.load(tokens_path)
+    sip = _sip_plan(config)  # a bad --sip (address, digest file, certificate) fails early
+    location = store_location(config, default_db_path())
+    node = config.node or (socket.gethostname() if is_postgres_url(location) else "")
+    store = open_store(location, node=node, synchronous=config.synchronous.upper())
+    try:
+        source = token_source(config, store)
+        tokens = source.load()
+    except BaseException:
+        store.close()
+        raise
     if not tokens.entries:
         log.warning(
             "no tokens in %s: nobody can connect. Add one with: consult-assist tokens add NAME "
             "--role handler",
-            tokens_path,
+            source.where,
         )
-    sip = _sip_plan(config)  # a bad --sip (address, digest file, certificate) fails early
-    db_path = config.db or default_db_path()
-    store = Store(db_path, synchronous=config.synchronous.upper())
-    for ended in store.recover():
+    for ended in await store.recover():
         log.warning("[%s] recovered after a crash: marked %s", ended.session, ended.reason)
     manuals = config.manuals or paths.default_manuals_dir()
     engine = KnowledgeEngine(load_manual(manuals))
@@ -112,6 +140,7 @@ async def run_server(
         options_for=options_for or (lambda rate: RecognizerOptions()),
         detector_factory=detector_factory,
         log_content=config.log_content,
+        outbox_limit=config.store_queue,
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -125,20 +154,24 @@ async def run_server(
     server = await serve_hub(
         hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
     )
+    token_watcher = TokenWatcher(source, server.apply_tokens)
+    watching_tokens = asyncio.create_task(token_watcher.run())
     try:
         port = server.port
         scheme = "wss" if context is not None else "ws"
         host = f"[{config.host}]" if ":" in config.host else config.host
-        running = RunningServer(f"{scheme}://{host}:{port}/", hub, tokens_path, db_path)
+        running = RunningServer(
+            f"{scheme}://{host}:{port}/", hub, source.where, store.location, token_watcher
+        )
         if sip is not None:
-            sip_server = await _start_sip(hub, sip, tokens)
+            sip_server = await _start_sip(hub, sip, lambda: server.tokens)
             if sip.config.transports:
                 running.sip = f"{sip.host_text}:{sip_server.port}"
             if sip_server.tls_port is not None:
                 running.sip_tls = f"{sip.host_text}:{sip_server.tls_port}"
             running.sip_advertised = sip.advertised
             running.sip_server = sip_server
-        log.info("serving on %s (store %s, manuals %s)", running.url, db_path, manuals)
+        log.info("serving on %s (store %s, manuals %s)", running.url, store.location, manuals)
         if ready is not None:
             result = ready(running)
             if asyncio.iscoroutine(result):
@@ -150,11 +183,12 @@ async def run_server(
             await sip_server.close()
         await hub.close("shutdown")
         await server.close()
-        watcher.cancel()
-        with contextlib.suppress(BaseException):
-            await watcher
+        for task in (watcher, watching_tokens):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
         await service.close()
-        store.close()
+        await store.aclose()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
@@ -285,7 +319,7 @@ def _is_handler(tokens: TokenBook, name: str) -> bool:
     return any(e.name == name and e.role == "handler" for e in tokens.entries)
 
 
-async def _start_sip(hub: Hub, plan: _SipPlan, tokens: TokenBook) -> SipServer:
+async def _start_sip(hub: Hub, plan: _SipPlan, tokens: Callable[[], TokenBook]) -> SipServer:
     """Start the SIP user agent server (UDP and TCP, and/or TLS) feeding ``hub``."""
     server = SipServer(
         _SipSink(hub),
@@ -293,7 +327,7 @@ async def _start_sip(hub: Hub, plan: _SipPlan, tokens: TokenBook) -> SipServer:
         plan.port,
         config=plan.config,
         tls=plan.tls,
-        extension_known=lambda name: _is_handler(tokens, name),
+        extension_known=lambda name: _is_handler(tokens(), name),
     )
     await server.start()
     return server

@@ -1,74 +1,53 @@
-"""The event store: one SQLite file in WAL mode; every event is committed before it is sent.
+"""The event store as a port: what the hub and the commands need, whatever keeps the events.
 
-Tables: ``sessions`` (one row per call) and ``events`` (every event of every session, keyed by
-``(session, seq)``, with the wire JSON as ``body`` and ``stored_at``, the wall-clock time of the
-commit). ``notes``, ``help_requests`` and ``advice`` are views over ``events``, for people who
-open the file with ``sqlite3``.
+Two adapters implement :class:`Store`: ``sqlite_store.SqliteStore`` (one file in WAL mode, the
+single-node default) and ``postgres_store.PostgresStore`` (a ``postgresql://`` URL, shared by
+several nodes). ``store_open.open_store`` picks one from what ``--store``/``--db`` says.
 
-Durability: each append is its own transaction. ``synchronous=NORMAL`` in WAL mode survives a
-killed process (``kill -9``) without losing a committed event; only a power cut can lose the last
-transactions, which ``synchronous="FULL"`` (one fsync per event) prevents at a cost in latency.
+The concepts are the same in both: ``sessions`` (one row per call, with the ``node`` that
+carries it), ``events`` keyed by ``(session, seq)`` with the wire JSON as ``body`` (so what is
+read back is byte for byte what was sent), ``node_leases`` and, in PostgreSQL, ``tokens``;
+versioned migrations (``migrations.py``) bring any older database up to date when it is opened.
+
+Writes are coroutines: a store on the network must never block the event loop, and an outage
+must be waited out, not sat in. Reads are short point queries and pages that the sans-I/O
+connection asks for synchronously; they raise :class:`~consult_assist.errors.StoreError` at
+once while the store is known to be unavailable instead of waiting for it.
+
+Errors: :class:`~consult_assist.errors.StoreUnavailable` means "try again later" (connection
+lost, disk full, database locked); any other :class:`~consult_assist.errors.StoreError` means
+this write will never succeed (a used seq with another body, text that cannot be encoded).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import logging
 import secrets
-import sqlite3
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from consult_assist.errors import StoreError
-from consult_assist.events import Event, SessionEnded, SessionStarted
+from consult_assist.events import Event, SessionEnded
 from consult_assist.paths import data_dir
-from consult_assist.wire import encode_event, event_from_dict
 
-__all__ = ["SessionRow", "Store", "default_db_path", "new_session_id"]
-
-log = logging.getLogger(__name__)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    started_by TEXT NOT NULL,
-    training INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    ended_at TEXT,
-    end_reason TEXT,
-    duration_s REAL,
-    last_seq INTEGER NOT NULL DEFAULT 0,
-    meta TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-    session TEXT NOT NULL REFERENCES sessions(id),
-    seq INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    at REAL NOT NULL,
-    stored_at REAL NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (session, seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS events_type ON events(type);
-CREATE VIEW IF NOT EXISTS notes AS
-    SELECT session, seq, at, json_extract(body, '$.by') AS author,
-           json_extract(body, '$.text') AS text, stored_at
-    FROM events WHERE type = 'note';
-CREATE VIEW IF NOT EXISTS help_requests AS
-    SELECT session, seq, at, json_extract(body, '$.by') AS author,
-           json_extract(body, '$.reason') AS reason, stored_at
-    FROM events WHERE type = 'help.request';
-CREATE VIEW IF NOT EXISTS advice AS
-    SELECT session, seq, at, json_extract(body, '$.by') AS author,
-           json_extract(body, '$.text') AS text, stored_at
-    FROM events WHERE type = 'advice';
-"""
+__all__ = [
+    "SESSION_COLUMNS",
+    "EventRow",
+    "SessionRow",
+    "Store",
+    "default_db_path",
+    "events_digest",
+    "is_postgres_url",
+    "new_session_id",
+    "now_iso",
+    "pick_session",
+    "redact_url",
+    "session_row",
+]
 
 
 def default_db_path() -> Path:
@@ -80,6 +59,27 @@ def new_session_id(now: datetime | None = None) -> str:
     """A readable, sortable, unique id: ``20261123-143012-7f3a``."""
     when = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     return f"{when}-{secrets.token_hex(2)}"
+
+
+def now_iso() -> str:
+    """The wall-clock time as ISO 8601 with the local offset (``ended_at``)."""
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
+def is_postgres_url(location: str | Path) -> bool:
+    """Whether ``--store`` names a PostgreSQL database rather than a SQLite file."""
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def redact_url(location: str | Path) -> str:
+    """``location`` fit for a log line or the console: a URL's password is replaced by ``***``."""
+    text = str(location)
+    if not is_postgres_url(text) or "@" not in text:
+        return text
+    scheme, _, rest = text.partition("://")
+    userinfo, _, host = rest.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,8 @@ class SessionRow:
     duration_s: float | None
     last_seq: int
     meta: Mapping[str, Any] = field(default_factory=dict)
+    node: str = ""
+    """The node that carries (or carried) the call; ``""`` on a single node."""
 
     @property
     def live(self) -> bool:
@@ -119,165 +121,110 @@ class SessionRow:
         }
 
 
-class Store:
-    """Sessions and their events in one SQLite file (WAL)."""
+@dataclass(frozen=True)
+class EventRow:
+    """One stored event as a row: what ``store copy`` moves between stores unchanged."""
 
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
-        self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(f"PRAGMA synchronous={synchronous}")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the store {path}: {exc}") from None
+    seq: int
+    type: str
+    at: float
+    stored_at: float
+    """Wall-clock time of the commit (seconds since the epoch)."""
+    body: str
+    """The wire JSON, exactly as it was sent."""
+
+
+def events_digest(rows: Sequence[tuple[int, str]]) -> str:
+    """SHA-256 over ``seq`` and body of a session's events: equal iff the histories are equal."""
+    digest = hashlib.sha256()
+    for seq, body in rows:
+        digest.update(f"{seq}\t{body}\n".encode())
+    return digest.hexdigest()
+
+
+class Store(Protocol):
+    """The event store (SQLite or PostgreSQL): sessions, their events, read back in order."""
+
+    location: str
+    """Where it is, fit for a log line (a URL's password is hidden)."""
+    node: str
+    """This node's name: sessions it opens are marked with it, :meth:`recover` ends only its."""
+
+    # --- writing (coroutines: may wait on the network) -----------------------------------
+
+    async def append(self, event: Event) -> str:
+        """Commit one stamped event; returns its wire JSON (what is then sent).
+
+        ``session.started`` also creates the session row, ``session.ended`` closes it. Appending
+        an event whose ``(session, seq)`` already holds the same body is a no-op (a retry after
+        a commit whose answer was lost); another body there is refused (StoreError).
+        """
+        ...
+
+    async def probe(self) -> None:
+        """Commit a tiny write (StoreUnavailable if the store cannot take one now)."""
+        ...
+
+    async def recover(self, reason: str = "interrupted") -> list[SessionEnded]:
+        """End this node's sessions left open by a crash; returns the ``session.ended`` added."""
+        ...
+
+    async def import_session(self, row: SessionRow, events: Sequence[EventRow]) -> None:
+        """Add events of a session from another store unchanged (``store copy``); idempotent."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close everything, from a running event loop."""
+        ...
 
     def close(self) -> None:
-        self._db.close()
+        """Close everything (outside an event loop: the commands)."""
+        ...
 
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # --- writing ------------------------------------------------------------------------------
-
-    def create_session(self, started: SessionStarted) -> None:
-        """Insert the session row and its ``session.started`` event (seq 1) in one transaction."""
-        meta = dict(started.meta)
-        try:
-            with self._tx():
-                self._db.execute(
-                    "INSERT INTO sessions (id, owner, started_by, training, source, started_at,"
-                    " last_seq, meta) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-                    (
-                        started.session,
-                        str(meta.get("handler", "")),
-                        str(meta.get("started_by", "")),
-                        int(bool(meta.get("training", False))),
-                        str(meta.get("source", "")),
-                        str(meta.get("started_at", "")),
-                        json.dumps(meta, ensure_ascii=False),
-                    ),
-                )
-                self._insert(started)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot record session {started.session}: {exc}") from None
-
-    def append(self, event: Event) -> str:
-        """Commit one stamped event; returns its wire JSON (what is then sent)."""
-        try:
-            with self._tx():
-                body = self._insert(event)
-                if isinstance(event, SessionEnded):
-                    self._db.execute(
-                        "UPDATE sessions SET ended_at = ?, end_reason = ?, duration_s = ?"
-                        " WHERE id = ?",
-                        (_now_iso(), event.reason, event.at, event.session),
-                    )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot store event {event.session}#{event.seq}: {exc}") from None
-        return body
-
-    def _insert(self, event: Event) -> str:
-        if event.seq <= 0:
-            raise StoreError(f"event {event.type} of {event.session} has no seq")
-        body = encode_event(event)
-        self._db.execute(
-            "INSERT INTO events (session, seq, type, at, stored_at, body)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (event.session, event.seq, event.type, event.at, time.time(), body),
-        )
-        self._db.execute(
-            "UPDATE sessions SET last_seq = ? WHERE id = ?", (event.seq, event.session)
-        )
-        return body
-
-    def _tx(self) -> _Transaction:
-        return _Transaction(self._db)
-
-    def recover(self, reason: str = "interrupted") -> list[SessionEnded]:
-        """End every session left open by a crash; returns the ``session.ended`` events added."""
-        ended = []
-        for row in self.sessions(live_only=True):
-            last_at = self._db.execute(
-                "SELECT COALESCE(MAX(at), 0) FROM events WHERE session = ?", (row.id,)
-            ).fetchone()[0]
-            event = SessionEnded(session=row.id, seq=row.last_seq + 1, at=last_at, reason=reason)
-            self.append(event)
-            ended.append(event)
-            log.warning("[%s] was live when the server stopped; marked %s", row.id, reason)
-        return ended
-
-    # --- reading ------------------------------------------------------------------------------
+    # --- reading (synchronous, short) ---------------------------------------------------
 
     def session(self, session: str) -> SessionRow | None:
-        row = self._db.execute(_SESSION_SELECT + " WHERE id = ?", (session,)).fetchone()
-        return _row(row) if row else None
+        """One session, or None."""
+        ...
 
     def sessions(self, *, live_only: bool = False, limit: int | None = None) -> list[SessionRow]:
         """Sessions, newest first."""
-        sql = _SESSION_SELECT + (" WHERE ended_at IS NULL" if live_only else "")
-        sql += " ORDER BY started_at DESC, id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [_row(r) for r in self._db.execute(sql).fetchall()]
+        ...
 
     def bodies(self, session: str, after: int = 0, limit: int = -1) -> list[tuple[int, str]]:
         """``(seq, wire JSON)`` of the events of ``session`` with seq > ``after``, in order."""
-        return list(
-            self._db.execute(
-                "SELECT seq, body FROM events WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?",
-                (session, after, limit),
-            ).fetchall()
-        )
+        ...
 
     def events(self, session: str, after: int = 0) -> list[Event]:
         """The events of ``session`` with seq > ``after``, decoded."""
-        return [event_from_dict(json.loads(body)) for _, body in self.bodies(session, after)]
+        ...
+
+    def event_rows(self, session: str, after: int = 0, limit: int = -1) -> list[EventRow]:
+        """Whole rows of the events of ``session`` with seq > ``after``, in order."""
+        ...
 
     def stored_at(self, session: str) -> Iterator[tuple[int, float]]:
         """``(seq, commit time)`` of every event of a session (for delivery-latency benches)."""
-        yield from self._db.execute(
-            "SELECT seq, stored_at FROM events WHERE session = ? ORDER BY seq", (session,)
-        )
+        ...
 
     def find(self, prefix: str) -> SessionRow:
         """The one session whose id starts with ``prefix`` (StoreError if none or several)."""
-        rows = self._db.execute(
-            _SESSION_SELECT + " WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 3",
-            (len(prefix), prefix),
-        ).fetchall()
-        if not rows:
-            raise StoreError(f"no session {prefix!r} in {self.path}")
-        if len(rows) > 1 and not any(r[0] == prefix for r in rows):
-            ids = ", ".join(r[0] for r in rows)
-            raise StoreError(f"{prefix!r} matches several sessions ({ids}…): give more of the id")
-        exact = [r for r in rows if r[0] == prefix]
-        return _row(exact[0] if exact else rows[0])
+        ...
+
+    def schema_version(self) -> int:
+        """The highest migration applied."""
+        ...
 
 
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
-_SESSION_SELECT = (
-    "SELECT id, owner, started_by, training, source, started_at, ended_at, end_reason,"
-    " duration_s, last_seq, meta FROM sessions"
+SESSION_COLUMNS = (
+    "id, owner, started_by, training, source, started_at, ended_at, end_reason, duration_s,"
+    " last_seq, meta, node"
 )
+"""The ``sessions`` columns in the order :func:`session_row` reads them."""
 
 
-def _row(r: Sequence[Any]) -> SessionRow:
+def session_row(r: Sequence[Any]) -> SessionRow:
+    """A :class:`SessionRow` from a row of :data:`SESSION_COLUMNS`."""
     return SessionRow(
         id=r[0],
         owner=r[1],
@@ -290,8 +237,16 @@ def _row(r: Sequence[Any]) -> SessionRow:
         duration_s=r[8],
         last_seq=r[9],
         meta=json.loads(r[10]),
+        node=r[11],
     )
 
 
-def _now_iso() -> str:
-    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+def pick_session(rows: Sequence[Sequence[Any]], prefix: str, where: str) -> SessionRow:
+    """The one session ``prefix`` names among up to three candidate rows (ordered by id)."""
+    if not rows:
+        raise StoreError(f"no session {prefix!r} in {where}")
+    if len(rows) > 1 and not any(r[0] == prefix for r in rows):
+        ids = ", ".join(r[0] for r in rows)
+        raise StoreError(f"{prefix!r} matches several sessions ({ids}…): give more of the id")
+    exact = [r for r in rows if r[0] == prefix]
+    return session_row(exact[0] if exact else rows[0])

@@ -256,6 +256,10 @@ class _Socket(asyncio.Protocol):
         if timer is not None:
             timer.cancel()
 
+    def recheck(self, tokens: TokenBook) -> None:
+        if self._conn is not None:
+            self._conn.recheck(tokens)
+
     # --- server shutdown ----------------------------------------------------------------------
 
     def shut_down(self) -> None:
@@ -275,6 +279,13 @@ class HubServer:
         self.limits = limits
         self.sockets: set[_Socket] = set()
         self._server: asyncio.Server | None = None
+
+    def apply_tokens(self, tokens: TokenBook) -> None:
+        """New tokens: later connections check against them; a live one whose token was
+        revoked or replaced is closed with 4001 (the hook the token watcher drives)."""
+        self.tokens = tokens
+        for sock in tuple(self.sockets):
+            sock.recheck(tokens)
 
     @property
     def port(self) -> int:

@@ -1,0 +1,350 @@
+"""The PostgreSQL adapter of the store port (psycopg 3), for one or several nodes.
+
+Two connections per store: an asyncio one (:class:`psycopg.AsyncConnection`) for the writes,
+so a commit, or an outage, never blocks the event loop; and a plain one for the short reads the
+sans-I/O connection asks for synchronously and for the commands (``records``, ``tokens``,
+``store``). psycopg 3 has both behind one API, which is why it was chosen over asyncpg (async
+only); it also installs with its own libpq (``psycopg[binary]``).
+
+Failures: a lost connection, a server shutting down or a full disk is
+:class:`~consult_assist.errors.StoreUnavailable`; the next call reconnects (bounded by
+``CONNECT_TIMEOUT_S``, and TCP keepalives with a user timeout bound a silent network). While the
+store is known to be down, reads fail at once for ``RETRY_READS_S`` instead of each waiting for a
+timeout on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any, NoReturn
+
+import psycopg
+
+from consult_assist.errors import StoreError, StoreUnavailable
+from consult_assist.events import Event, SessionEnded, SessionStarted
+from consult_assist.hub.migrations import VERSIONS_TABLE, pending
+from consult_assist.hub.store import (
+    SESSION_COLUMNS,
+    EventRow,
+    SessionRow,
+    now_iso,
+    pick_session,
+    redact_url,
+    session_row,
+)
+from consult_assist.wire import encode_event, event_from_dict
+
+__all__ = ["CONNECT_TIMEOUT_S", "RETRY_READS_S", "PostgresStore"]
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 3
+"""Seconds a (re)connection may take before the store counts as unavailable."""
+RETRY_READS_S = 1.0
+"""After a failed reconnection, reads fail at once for this long."""
+_MIGRATION_LOCK = 0x63615F6D  # "ca_m": serialises nodes migrating the same database at once
+_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": CONNECT_TIMEOUT_S,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+    "application_name": "consult-assist",
+}
+_SESSION_SELECT = f"SELECT {SESSION_COLUMNS} FROM sessions"
+
+
+class PostgresStore:
+    """Sessions, events, tokens and node leases in a PostgreSQL database."""
+
+    def __init__(self, url: str, *, node: str = "") -> None:
+        self.url = url
+        self.location = redact_url(url)
+        self.node = node
+        self._conn: psycopg.Connection[Any] | None = None
+        self._aconn: psycopg.AsyncConnection[Any] | None = None
+        self._alock = asyncio.Lock()
+        self._down_until = 0.0
+        try:
+            self.applied = self._migrate(self._sync())
+            """The migrations this opening applied (names), oldest first."""
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open the store {self.location}: {_why(exc)}") from None
+
+    # --- connections --------------------------------------------------------------------------
+
+    def _sync(self) -> psycopg.Connection[Any]:
+        conn = self._conn
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        if time.monotonic() < self._down_until:
+            raise StoreUnavailable(f"the store {self.location} is unavailable")
+        try:
+            self._conn = psycopg.connect(self.url, autocommit=True, **_CONNECT_ARGS)
+        except psycopg.Error as exc:
+            self._down_until = time.monotonic() + RETRY_READS_S
+            raise StoreUnavailable(f"cannot reach the store {self.location}: {_why(exc)}") from None
+        self._down_until = 0.0
+        return self._conn
+
+    async def _async(self) -> psycopg.AsyncConnection[Any]:
+        conn = self._aconn
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        try:
+            self._aconn = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, **_CONNECT_ARGS
+            )
+        except psycopg.Error as exc:
+            raise StoreUnavailable(f"cannot reach the store {self.location}: {_why(exc)}") from None
+        return self._aconn
+
+    def _migrate(self, conn: psycopg.Connection[Any]) -> list[str]:
+        done = []
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            conn.execute(VERSIONS_TABLE["postgres"])
+            have = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+            for migration in pending(have, self.location):
+                if migration.postgres:
+                    conn.execute(migration.postgres.encode())
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (%s, %s, %s)",
+                    (migration.version, migration.name, now_iso()),
+                )
+                log.info(
+                    "store %s: migrated to version %d (%s)",
+                    self.location,
+                    migration.version,
+                    migration.name,
+                )
+                done.append(f"{migration.version}: {migration.name}")
+        return done
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._aconn is not None and not self._aconn.closed:
+            # No loop to await on: drop the libpq connection (the server ends the session).
+            self._aconn.pgconn.finish()
+
+    async def aclose(self) -> None:
+        if self._aconn is not None:
+            await self._aconn.close()
+        if self._conn is not None:
+            self._conn.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connection(self) -> psycopg.Connection[Any]:
+        """The synchronous connection (autocommit), for the tokens and the commands."""
+        return self._sync()
+
+    # --- writing ------------------------------------------------------------------------------
+
+    async def append(self, event: Event) -> str:
+        if event.seq <= 0:
+            raise StoreError(f"event {event.type} of {event.session} has no seq")
+        body = encode_event(event)
+        what = f"cannot store event {event.session}#{event.seq}"
+        # One connection, so one transaction at a time: the lock keeps concurrent sessions'
+        # statements from interleaving inside each other's transactions.
+        async with self._alock:
+            conn = await self._async()
+            try:
+                async with conn.transaction():
+                    if isinstance(event, SessionStarted):
+                        await conn.execute(*self._session_insert(event))
+                    cur = await conn.execute(
+                        "INSERT INTO events (session, seq, type, at, stored_at, body)"
+                        " VALUES (%s, %s, %s, %s, %s, %s)"
+                        " ON CONFLICT (session, seq) DO NOTHING RETURNING seq",
+                        (event.session, event.seq, event.type, event.at, time.time(), body),
+                    )
+                    if await cur.fetchone() is None:
+                        cur = await conn.execute(
+                            "SELECT body FROM events WHERE session = %s AND seq = %s",
+                            (event.session, event.seq),
+                        )
+                        there = await cur.fetchone()
+                        if there is None or there[0] != body:
+                            raise StoreError(f"{what}: that seq holds another event")
+                        return body  # already stored: a retry of a commit that went through
+                    await conn.execute(
+                        "UPDATE sessions SET last_seq = GREATEST(last_seq, %s) WHERE id = %s",
+                        (event.seq, event.session),
+                    )
+                    if isinstance(event, SessionEnded):
+                        await conn.execute(
+                            "UPDATE sessions SET ended_at = %s, end_reason = %s,"
+                            " duration_s = %s WHERE id = %s",
+                            (now_iso(), event.reason, event.at, event.session),
+                        )
+            except (psycopg.Error, UnicodeError) as exc:
+                _raise(what, exc)
+        return body
+
+    def _session_insert(self, started: SessionStarted) -> tuple[str, tuple[Any, ...]]:
+        meta = dict(started.meta)
+        return (
+            "INSERT INTO sessions (id, owner, started_by, training, source, started_at,"
+            " last_seq, meta, node) VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s)"
+            " ON CONFLICT (id) DO NOTHING",
+            (
+                started.session,
+                str(meta.get("handler", "")),
+                str(meta.get("started_by", "")),
+                bool(meta.get("training", False)),
+                str(meta.get("source", "")),
+                str(meta.get("started_at", "")),
+                json.dumps(meta, ensure_ascii=False),
+                self.node,
+            ),
+        )
+
+    async def probe(self) -> None:
+        async with self._alock:
+            conn = await self._async()
+            try:
+                await conn.execute(
+                    "INSERT INTO store_probe (node, at) VALUES (%s, %s)"
+                    " ON CONFLICT (node) DO UPDATE SET at = excluded.at",
+                    (self.node, time.time()),
+                )
+            except psycopg.Error as exc:
+                _raise("the store cannot take a write", exc)
+
+    async def recover(self, reason: str = "interrupted") -> list[SessionEnded]:
+        async with self._alock:
+            conn = await self._async()
+            try:
+                cur = await conn.execute(
+                    "SELECT s.id, s.last_seq, COALESCE(MAX(e.at), 0) FROM sessions s"
+                    " LEFT JOIN events e ON e.session = s.id"
+                    " WHERE s.ended_at IS NULL AND s.node = %s GROUP BY s.id, s.last_seq",
+                    (self.node,),
+                )
+                rows = await cur.fetchall()
+            except psycopg.Error as exc:
+                _raise("cannot read the sessions left open", exc)
+        ended = []
+        for session, last_seq, last_at in rows:
+            event = SessionEnded(session=session, seq=last_seq + 1, at=last_at, reason=reason)
+            await self.append(event)
+            ended.append(event)
+            log.warning("[%s] was live when the node stopped; marked %s", session, reason)
+        return ended
+
+    async def import_session(self, row: SessionRow, events: Sequence[EventRow]) -> None:
+        async with self._alock:
+            conn = await self._async()
+            try:
+                async with conn.transaction():
+                    await conn.execute(
+                        "INSERT INTO sessions (id, owner, started_by, training, source,"
+                        " started_at, ended_at, end_reason, duration_s, last_seq, meta, node)"
+                        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                        " ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at,"
+                        " end_reason = excluded.end_reason, duration_s = excluded.duration_s,"
+                        " last_seq = excluded.last_seq",
+                        (
+                            row.id,
+                            row.owner,
+                            row.started_by,
+                            row.training,
+                            row.source,
+                            row.started_at,
+                            row.ended_at,
+                            row.end_reason,
+                            row.duration_s,
+                            row.last_seq,
+                            json.dumps(dict(row.meta), ensure_ascii=False),
+                            row.node,
+                        ),
+                    )
+                    async with conn.cursor() as cur:
+                        await cur.executemany(
+                            "INSERT INTO events (session, seq, type, at, stored_at, body)"
+                            " VALUES (%s, %s, %s, %s, %s, %s)"
+                            " ON CONFLICT (session, seq) DO NOTHING",
+                            [(row.id, e.seq, e.type, e.at, e.stored_at, e.body) for e in events],
+                        )
+            except (psycopg.Error, UnicodeError) as exc:
+                _raise(f"cannot import session {row.id}", exc)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        conn = self._sync()
+        try:
+            return conn.execute(sql, params).fetchall()
+        except psycopg.Error as exc:
+            _raise("cannot read the store", exc)
+
+    def session(self, session: str) -> SessionRow | None:
+        rows = self._query(_SESSION_SELECT + " WHERE id = %s", (session,))
+        return session_row(rows[0]) if rows else None
+
+    def sessions(self, *, live_only: bool = False, limit: int | None = None) -> list[SessionRow]:
+        sql = _SESSION_SELECT + (" WHERE ended_at IS NULL" if live_only else "")
+        sql += " ORDER BY started_at DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [session_row(r) for r in self._query(sql)]
+
+    def bodies(self, session: str, after: int = 0, limit: int = -1) -> list[tuple[int, str]]:
+        rows = self._query(
+            "SELECT seq, body FROM events WHERE session = %s AND seq > %s ORDER BY seq LIMIT %s",
+            (session, after, None if limit < 0 else limit),
+        )
+        return [(int(seq), str(body)) for seq, body in rows]
+
+    def events(self, session: str, after: int = 0) -> list[Event]:
+        return [event_from_dict(json.loads(body)) for _, body in self.bodies(session, after)]
+
+    def event_rows(self, session: str, after: int = 0, limit: int = -1) -> list[EventRow]:
+        rows = self._query(
+            "SELECT seq, type, at, stored_at, body FROM events"
+            " WHERE session = %s AND seq > %s ORDER BY seq LIMIT %s",
+            (session, after, None if limit < 0 else limit),
+        )
+        return [EventRow(*r) for r in rows]
+
+    def stored_at(self, session: str) -> Iterator[tuple[int, float]]:
+        yield from self._query(
+            "SELECT seq, stored_at FROM events WHERE session = %s ORDER BY seq", (session,)
+        )
+
+    def find(self, prefix: str) -> SessionRow:
+        rows = self._query(
+            _SESSION_SELECT + " WHERE left(id, %s) = %s ORDER BY id LIMIT 3",
+            (len(prefix), prefix),
+        )
+        return pick_session(rows, prefix, self.location)
+
+    def schema_version(self) -> int:
+        [(version,)] = self._query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return int(version)
+
+
+def _why(exc: BaseException) -> str:
+    """The first line of a driver error (libpq's messages run over several)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _raise(what: str, exc: BaseException) -> NoReturn:
+    if isinstance(exc, StoreError):
+        raise exc
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        raise StoreUnavailable(f"{what}: {_why(exc)}") from None
+    raise StoreError(f"{what}: {_why(exc)}") from None
