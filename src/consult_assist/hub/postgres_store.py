@@ -75,6 +75,8 @@ class PostgresStore:
             """The migrations this opening applied (names), oldest first."""
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the store {self.location}: {_why(exc)}") from None
+        except StoreUnavailable as exc:
+            raise StoreError(str(exc).replace("cannot reach", "cannot open", 1)) from None
 
     # --- connections --------------------------------------------------------------------------
 
