@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from consult_assist.config import is_loopback, load_server_config
+from consult_assist.config import is_loopback, load_server_config, store_location
 from consult_assist.errors import ConfigError
 
 
@@ -53,3 +53,15 @@ def test_bad_config_files_name_the_problem(tmp_path: Path, text: str, message: s
 def test_loopback_detection() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1")
+
+
+def test_the_store_is_a_path_or_a_url_and_not_both_with_db(tmp_path: Path) -> None:
+    url = "postgresql://ca@db.example/consult"
+    assert store_location(load_server_config(flags={"store": url}), tmp_path) == url
+    config = load_server_config(flags={"store": "~/calls.db"})
+    assert store_location(config, tmp_path) == Path("~/calls.db").expanduser()
+    assert store_location(load_server_config(), tmp_path / "d.db") == tmp_path / "d.db"
+    with pytest.raises(ConfigError, match="--store or --db"):
+        load_server_config(flags={"store": url, "db": "x.db"})
+    with pytest.raises(ConfigError, match="store_queue"):
+        load_server_config(env={"CONSULT_ASSIST_STORE_QUEUE": "0"})
