@@ -10,7 +10,7 @@ from pgtools import PgServer
 
 from consult_assist.errors import StoreError, StoreUnavailable
 from consult_assist.events import Note, Sequencer, SessionEnded, SessionStarted
-from consult_assist.hub.postgres_store import PostgresStore
+from consult_assist.hub.postgres_store import EVENTS_CHANNEL, PostgresStore
 
 META = {"handler": "sato", "started_by": "kato", "training": True, "source": "file",
         "started_at": "2025-03-14T15:02:07+09:00"}  # fmt: skip
@@ -83,3 +83,17 @@ def test_the_password_never_shows_where_the_store_is_named(pg_url: str) -> None:
     store = PostgresStore(secret)
     assert "s3cret" not in store.location and ":***@" in store.location
     store.close()
+
+
+async def test_every_commit_rings_the_doorbell_with_session_and_seq(pg_url: str) -> None:
+    import psycopg
+
+    listener = await psycopg.AsyncConnection.connect(pg_url, autocommit=True)
+    await listener.execute(f"LISTEN {EVENTS_CHANNEL}")
+    store = PostgresStore(pg_url)
+    await _call(store, "s1", notes=2)
+    rung = []
+    async for notify in listener.notifies(timeout=2.0, stop_after=3):
+        rung.append(notify.payload)
+    assert rung == ["s1 1", "s1 2", "s1 3"]
+    await asyncio.gather(store.aclose(), listener.close())

@@ -38,7 +38,7 @@ from consult_assist.hub.store import (
 )
 from consult_assist.wire import encode_event, event_from_dict
 
-__all__ = ["CONNECT_TIMEOUT_S", "RETRY_READS_S", "PostgresStore"]
+__all__ = ["CONNECT_TIMEOUT_S", "EVENTS_CHANNEL", "RETRY_READS_S", "PostgresStore"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ CONNECT_TIMEOUT_S = 3
 """Seconds a (re)connection may take before the store counts as unavailable."""
 RETRY_READS_S = 1.0
 """After a failed reconnection, reads fail at once for this long."""
+EVENTS_CHANNEL = "consult_assist_events"
+"""NOTIFY channel rung at the commit of every event, payload ``"<session> <seq>"``: a doorbell
+for other nodes, which read the rows themselves (no payload limit, no gap, no duplicate)."""
 _MIGRATION_LOCK = 0x63615F6D  # "ca_m": serialises nodes migrating the same database at once
 _CONNECT_ARGS: dict[str, Any] = {
     "connect_timeout": CONNECT_TIMEOUT_S,
@@ -191,6 +194,10 @@ class PostgresStore:
                             " duration_s = %s WHERE id = %s",
                             (now_iso(), event.reason, event.at, event.session),
                         )
+                    await conn.execute(
+                        "SELECT pg_notify(%s, %s)",
+                        (EVENTS_CHANNEL, f"{event.session} {event.seq}"),
+                    )
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(what, exc)
         return body
