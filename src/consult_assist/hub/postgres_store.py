@@ -60,6 +60,23 @@ _CONNECT_ARGS: dict[str, Any] = {
     "application_name": "consult-assist",
 }
 _SESSION_SELECT = f"SELECT {SESSION_COLUMNS} FROM sessions"
+_APPEND = """
+WITH ins AS (
+    INSERT INTO events (session, seq, type, at, stored_at, body)
+    VALUES (%(session)s, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s)
+    ON CONFLICT (session, seq) DO NOTHING
+    RETURNING session, seq
+), upd AS (
+    UPDATE sessions SET last_seq = GREATEST(sessions.last_seq, ins.seq),
+        ended_at = COALESCE(%(ended_at)s, sessions.ended_at),
+        end_reason = COALESCE(%(reason)s, sessions.end_reason),
+        duration_s = COALESCE(%(duration)s::double precision, sessions.duration_s)
+    FROM ins WHERE sessions.id = ins.session
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins),
+       (SELECT pg_notify(%(channel)s, %(payload)s) FROM ins)
+"""
 
 
 class PostgresStore:
@@ -163,41 +180,40 @@ class PostgresStore:
         what = f"cannot store event {event.session}#{event.seq}"
         # One connection, so one transaction at a time: the lock keeps concurrent sessions'
         # statements from interleaving inside each other's transactions.
+        ended = isinstance(event, SessionEnded)
+        # One statement, so one round trip and its own transaction: the event, the session's
+        # last_seq (and end), and the doorbell, which PostgreSQL rings at the commit.
+        params = {
+            "session": event.session,
+            "seq": event.seq,
+            "type": event.type,
+            "at": event.at,
+            "stored_at": time.time(),
+            "body": body,
+            "ended_at": now_iso() if ended else None,
+            "reason": event.reason if isinstance(event, SessionEnded) else None,
+            "duration": event.at if ended else None,
+            "channel": EVENTS_CHANNEL,
+            "payload": f"{event.session} {event.seq}",
+        }
+        # One connection, so one statement at a time: the lock keeps concurrent sessions'
+        # statements (and the session row before its first event) in order.
         async with self._alock:
             conn = await self._async()
             try:
-                async with conn.transaction():
-                    if isinstance(event, SessionStarted):
-                        await conn.execute(*self._session_insert(event))
+                if isinstance(event, SessionStarted):
+                    await conn.execute(*self._session_insert(event))
+                cur = await conn.execute(_APPEND, params)
+                row = await cur.fetchone()
+                if row is None or not row[0]:
                     cur = await conn.execute(
-                        "INSERT INTO events (session, seq, type, at, stored_at, body)"
-                        " VALUES (%s, %s, %s, %s, %s, %s)"
-                        " ON CONFLICT (session, seq) DO NOTHING RETURNING seq",
-                        (event.session, event.seq, event.type, event.at, time.time(), body),
+                        "SELECT body FROM events WHERE session = %s AND seq = %s",
+                        (event.session, event.seq),
                     )
-                    if await cur.fetchone() is None:
-                        cur = await conn.execute(
-                            "SELECT body FROM events WHERE session = %s AND seq = %s",
-                            (event.session, event.seq),
-                        )
-                        there = await cur.fetchone()
-                        if there is None or there[0] != body:
-                            raise StoreError(f"{what}: that seq holds another event")
-                        return body  # already stored: a retry of a commit that went through
-                    await conn.execute(
-                        "UPDATE sessions SET last_seq = GREATEST(last_seq, %s) WHERE id = %s",
-                        (event.seq, event.session),
-                    )
-                    if isinstance(event, SessionEnded):
-                        await conn.execute(
-                            "UPDATE sessions SET ended_at = %s, end_reason = %s,"
-                            " duration_s = %s WHERE id = %s",
-                            (now_iso(), event.reason, event.at, event.session),
-                        )
-                    await conn.execute(
-                        "SELECT pg_notify(%s, %s)",
-                        (EVENTS_CHANNEL, f"{event.session} {event.seq}"),
-                    )
+                    there = await cur.fetchone()
+                    if there is None or there[0] != body:
+                        raise StoreError(f"{what}: that seq holds another event")
+                    # Already stored: a retry of a commit whose answer was lost.
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(what, exc)
         return body
