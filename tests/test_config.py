@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from consult_assist.config import is_loopback, load_server_config, sip_rtp_range
+from consult_assist.config import (
+    is_loopback,
+    load_server_config,
+    sip_rtp_range,
+    store_location,
+)
 from consult_assist.errors import ConfigError
 
 
@@ -91,3 +96,15 @@ def test_sip_edge_keys_come_from_toml_env_and_flags(tmp_path: Path) -> None:
 def test_bad_sip_settings_name_the_problem(flags: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_server_config(env={}, flags=flags)
+
+
+def test_the_store_is_a_path_or_a_url_and_not_both_with_db(tmp_path: Path) -> None:
+    url = "postgresql://ca@db.example/consult"
+    assert store_location(load_server_config(flags={"store": url}), tmp_path) == url
+    config = load_server_config(flags={"store": "~/calls.db"})
+    assert store_location(config, tmp_path) == Path("~/calls.db").expanduser()
+    assert store_location(load_server_config(), tmp_path / "d.db") == tmp_path / "d.db"
+    with pytest.raises(ConfigError, match="--store or --db"):
+        load_server_config(flags={"store": url, "db": "x.db"})
+    with pytest.raises(ConfigError, match="store_queue"):
+        load_server_config(env={"CONSULT_ASSIST_STORE_QUEUE": "0"})

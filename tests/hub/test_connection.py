@@ -544,3 +544,67 @@ def test_ending_the_streamed_session_detaches_its_audio() -> None:
     assert sent(conn)[-1]["code"] == "bad_audio"
     conn.connection_lost()
     assert hub.sink.calls[0].end_reason is None  # ended through the hub, not as a disconnect
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+def test_a_command_whose_event_is_not_stored_gets_an_error_never_ok() -> None:
+    hub = FakeHub()
+    hub.add_session("s1", "sato")
+    conn = opened(hub, "sato")
+    hub.store_down = True
+    answer = reply(conn, cmd("note", "n1", session="s1", text="メモ"))
+    assert answer["type"] == "error" and answer["code"] == "store_unavailable"
+    assert answer["re"] == "n1" and "記録できません" in answer["message"]
+    hub.store_down = False
+    assert reply(conn, cmd("note", "n2", session="s1", text="メモ"))["type"] == "ok"
+
+
+def test_the_store_going_away_and_coming_back_is_told_to_the_client() -> None:
+    conn = opened(FakeHub(), "tanaka")
+    conn.store_state(False, 12)
+    conn.store_state(True, 0)
+    down, up = sent(conn)
+    assert (down["type"], down["state"], down["held"]) == ("store.state", "unavailable", 12)
+    assert "seq" not in down  # a connection-level message, not an event
+    assert "記録できません" in down["message"]
+    assert (up["type"], up["state"]) == ("store.state", "available")
+
+
+def test_a_session_start_the_store_cannot_record_is_refused() -> None:
+    class DownHub(FakeHub):
+        def open_call(self, **kwargs: Any) -> RecordedCall:
+            on_stored = kwargs.pop("on_stored")
+            call = super().open_call(**kwargs)
+            on_stored(None)
+            return call
+
+    conn = opened(DownHub(), "sato")
+    answer = reply(conn, cmd("session.start", "s", rate=16_000))
+    assert answer["type"] == "error" and answer["code"] == "store_unavailable"
+    assert answer["re"] == "s"
+    conn.receive_audio(b"\x00\x00" * 160, T0)
+    assert sent(conn)[-1]["code"] == "bad_audio"  # no session streams
+
+
+def test_revoking_or_replacing_a_token_closes_its_connections_4001() -> None:
+    hub = FakeHub()
+    sato, tanaka = opened(hub, "sato"), opened(hub, "tanaka")
+    without_sato = TokenBook([e for e in BOOK.entries if e.name != "sato"])
+    for conn in (sato, tanaka):
+        conn.recheck(without_sato)
+    assert sato.closing == Close(4001, "token revoked") and tanaka.closing is None
+    replaced = TokenBook(
+        [
+            TokenEntry("tanaka", "supervisor", hashlib.sha256(b"new").hexdigest())
+            if e.name == "tanaka"
+            else e
+            for e in BOOK.entries
+        ]
+    )
+    tanaka.recheck(replaced)
+    assert tanaka.closing == Close(4001, "token revoked")
+    late = Connection(hub, replaced, ConnectionLimits(), now=T0)
+    late.receive_text(cmd("auth", token="new"), T0)
+    assert late.closing is None and late.who.name == "tanaka"

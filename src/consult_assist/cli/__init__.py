@@ -5,7 +5,8 @@
   share, read into :class:`~consult_assist.asr.options.ModelOptions` and ``StreamOptions``;
 - :mod:`~consult_assist.cli.dispatch`: :func:`main`, exit statuses, errors as one sentence;
 - :mod:`~consult_assist.cli.offline`: ``transcribe``, ``lookup``, ``manuals``, ``models``;
-- :mod:`~consult_assist.cli.serving`: ``serve``, ``tokens``, ``records``, ``replay``;
+- :mod:`~consult_assist.cli.serving`: ``serve``, ``records``, ``replay``;
+- :mod:`~consult_assist.cli.storage`: ``tokens``, ``store migrate|copy``;
 - :mod:`~consult_assist.cli.apps`: ``handler``, ``supervisor``, ``demo``;
 - :mod:`~consult_assist.cli.devices`: ``devices``; :mod:`~consult_assist.cli.benchmarks`:
   ``bench``; :mod:`~consult_assist.cli.output`: what they print.

@@ -62,7 +62,7 @@ def _dispatch(args: argparse.Namespace) -> int | None:
         from consult_assist.cli import offline  # lazy: start-up cost (knowledge, pipeline)
 
         return offline.run(args, out)
-    if command in ("serve", "tokens", "records", "replay"):
+    if command in ("serve", "tokens", "records", "replay", "store"):
         from consult_assist.cli import serving  # lazy: start-up cost (hub, websockets)
 
         return serving.run(args, out)

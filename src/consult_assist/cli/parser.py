@@ -300,6 +300,15 @@ def _add_hub_commands(sub: Any) -> None:
     )
     p.add_argument("--tokens", type=Path, default=None, help="tokens file (see `tokens add`)")
     p.add_argument("--db", type=Path, default=None, help="SQLite store of calls")
+    p.add_argument(
+        "--store",
+        default=None,
+        metavar="PATH|URL",
+        help="the store: a SQLite file or postgresql://user@host/db (tokens then live in it)",
+    )
+    p.add_argument(
+        "--node", default=None, help="this node's name in a shared store (default: host name)"
+    )
     p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
     p.add_argument("--workers", type=int, default=None, help="decode workers (default 1)")
     p.add_argument(
@@ -338,14 +347,41 @@ def _add_hub_commands(sub: Any) -> None:
         "trainer: replays recorded calls as training",
     )
     pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
-    pt.add_argument("--replace", action="store_true", help="issue a new token for NAME")
+    pt.add_argument("--store", default=None, metavar="URL", help=_TOKENS_STORE_HELP)
+    pt.add_argument(
+        "--replace", action="store_true", help="issue a new token for NAME (the old one stops)"
+    )
     pt = tsub.add_parser("list", help="names and roles (never the tokens)")
     pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
+    pt.add_argument("--store", default=None, metavar="URL", help=_TOKENS_STORE_HELP)
+    pt = tsub.add_parser(
+        "revoke", help="remove NAME's token (running servers close its connections)"
+    )
+    pt.add_argument("name", help="whose token")
+    pt.add_argument("--tokens", type=Path, default=None, help="tokens file")
+    pt.add_argument("--store", default=None, metavar="URL", help=_TOKENS_STORE_HELP)
+
+    p = sub.add_parser("store", help="the store's schema, and moving it into PostgreSQL")
+    ssub = p.add_subparsers(dest="store_command", metavar="ACTION")
+    ps = ssub.add_parser("migrate", help="bring the store's schema up to date")
+    ps.add_argument("--store", default=None, metavar="PATH|URL", help=_STORE_HELP)
+    ps.add_argument("--db", type=Path, default=None, help=argparse.SUPPRESS)
+    ps = ssub.add_parser(
+        "copy",
+        help="copy every call from SRC into DST (e.g. SQLite into PostgreSQL), then verify",
+        description="Copies every session and event from SRC into DST unchanged, a batch per "
+        "transaction; safe to run again (it resumes and never writes an event twice). "
+        "Verifies the count and a checksum of every session at the end.",
+    )
+    ps.add_argument("src", help="the store to copy from (a SQLite file or a URL)")
+    ps.add_argument("dst", help="the store to copy into (postgresql://user@host/db)")
+    ps.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
     p = sub.add_parser("records", help="call records from the store")
     rsub = p.add_subparsers(dest="records_command", metavar="ACTION")
     pr = rsub.add_parser("list", help="recorded calls, newest first")
     pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
+    pr.add_argument("--store", default=None, metavar="PATH|URL", help=_STORE_HELP)
     pr.add_argument("--json", action="store_true", help="print the calls as JSON")
     pr.add_argument("--limit", type=int, default=50, help="at most this many calls (50)")
     pr = rsub.add_parser("export", help="the record draft of one call")
@@ -357,6 +393,7 @@ def _add_hub_commands(sub: Any) -> None:
         help="md: the draft to review (default); json: the record with every event",
     )
     pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
+    pr.add_argument("--store", default=None, metavar="PATH|URL", help=_STORE_HELP)
     pr.add_argument("-o", "--output", type=Path, default=None, help="write to a file")
 
     p = sub.add_parser("replay", help="stream a recorded call into a server as a training call")
@@ -373,6 +410,10 @@ def _add_hub_commands(sub: Any) -> None:
     )
     p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
     p.add_argument("--for", dest="for_handler", default=None, help="trainers: the handler")
+
+
+_STORE_HELP = "the store: a SQLite file or postgresql://user@host/db (default: as serve)"
+_TOKENS_STORE_HELP = "a PostgreSQL store whose tokens to use (postgresql://user@host/db)"
 
 
 def env(name: str, default: str) -> str:

@@ -1,4 +1,5 @@
-"""The server and its files: ``serve``, ``tokens add|list``, ``records list|export``, ``replay``.
+"""The server and its files: ``serve``, ``records list|export``, ``replay``; and the routing of
+``tokens …`` and ``store …`` (in ``storage.py``).
 
 ``serve`` merges its settings (defaults < ``--config`` TOML < ``CONSULT_ASSIST_*`` < flags)
 into one :class:`~consult_assist.config.ServerConfig`; the speech model's options are built
@@ -11,8 +12,6 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
@@ -21,16 +20,22 @@ from consult_assist import paths
 from consult_assist.asr.options import ModelOptions, StreamOptions, load_transcriber
 from consult_assist.cli.output import install_progress
 from consult_assist.cli.recognition import model_options, stream_options
+from consult_assist.cli.storage import (
+    opened_store,
+    store_copy,
+    store_migrate,
+    token_source,
+    tokens_add,
+    tokens_list,
+    tokens_revoke,
+)
 from consult_assist.config import ServerConfig, load_server_config
 from consult_assist.errors import ConsultAssistError
-from consult_assist.hub.auth import TokenBook, add_token, default_tokens_path
 from consult_assist.hub.client import WebSocketHubClient
 from consult_assist.hub.record_markdown import render_markdown
 from consult_assist.hub.records import build_record, record_to_json
 from consult_assist.hub.replay import replay_file
 from consult_assist.hub.serve import RunningServer, run_server
-from consult_assist.hub.store import Store, default_db_path
-from consult_assist.hub.store_open import open_store
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.labels import end_reason_label, kind_label
 
@@ -43,8 +48,6 @@ __all__ = [
     "run",
     "serve",
     "server_config",
-    "tokens_add",
-    "tokens_list",
 ]
 
 SERVER_KEYS = (
@@ -55,6 +58,8 @@ SERVER_KEYS = (
     "insecure",
     "tokens",
     "db",
+    "store",
+    "node",
     "manuals",
     "model",
     "device",
@@ -133,55 +138,20 @@ def serve(options: ServeOptions, out: TextIO) -> int:
     return 0
 
 
-# -- tokens ------------------------------------------------------------------------------------
-
-
-def tokens_add(
-    path: Path,
-    name: str,
-    role: Literal["handler", "supervisor", "trainer"],
-    out: TextIO,
-    *,
-    replace: bool = False,
-) -> int:
-    """Create a token for ``name``; print it once (only its hash is stored)."""
-    token = add_token(path, name, role, replace=replace)
-    out.write(token + "\n")
-    print(
-        f"consult-assist: token for {name} ({role}) stored as a hash in {path}; "
-        "it is shown only this once",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def tokens_list(path: Path, out: TextIO) -> int:
-    """Names, roles and creation times; never the tokens."""
-    book = TokenBook.load(path)
-    if not book.entries:
-        out.write(f"no tokens in {path}\n")
-        return 0
-    for entry in book.entries:
-        out.write(f"{entry.name:<20} {entry.role:<11} {entry.created}\n")
-    return 0
-
-
 # -- records -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _open_store(db: Path | None) -> Iterator[Store]:
-    store = open_store(db or default_db_path(), must_exist=True)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def records_list(db: Path | None, out: TextIO, *, limit: int = 50, as_json: bool = False) -> int:
+def records_list(
+    db: Path | None,
+    out: TextIO,
+    *,
+    limit: int = 50,
+    as_json: bool = False,
+    store: str | None = None,
+) -> int:
     """The recorded calls, newest first."""
-    with _open_store(db) as store:
-        rows = store.sessions(limit=limit)
+    with opened_store(store, db) as opened:
+        rows = opened.sessions(limit=limit)
     if as_json:
         out.write(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2) + "\n")
         return 0
@@ -205,11 +175,12 @@ def records_export(
     *,
     fmt: Literal["md", "json"] = "md",
     output: Path | None = None,
+    store: str | None = None,
 ) -> int:
     """The record draft of one call (a unique prefix of its id is enough)."""
-    with _open_store(db) as store:
-        row = store.find(session)
-        events = store.events(row.id)
+    with opened_store(store, db) as opened:
+        row = opened.find(session)
+        events = opened.events(row.id)
     record = build_record(events)
     if fmt == "json":
         text = json.dumps(record_to_json(record, events), ensure_ascii=False, indent=2) + "\n"
@@ -296,14 +267,22 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
         )
         return serve(ServeOptions(config=config, model=model, stream=stream_options(args)), out)
     if args.command == "tokens" and args.tokens_command is not None:
-        path = args.tokens or default_tokens_path()
-        if args.tokens_command == "add":
-            return tokens_add(path, args.name, args.role, out, replace=args.replace)
-        return tokens_list(path, out)
+        with token_source(args.store, args.tokens) as source:
+            if args.tokens_command == "add":
+                return tokens_add(source, args.name, args.role, out, replace=args.replace)
+            if args.tokens_command == "revoke":
+                return tokens_revoke(source, args.name, out)
+            return tokens_list(source, out)
+    if args.command == "store" and args.store_command == "migrate":
+        return store_migrate(args.store, args.db, out)
+    if args.command == "store" and args.store_command == "copy":
+        return store_copy(args.src, args.dst, out, quiet=args.quiet)
     if args.command == "records" and args.records_command == "list":
-        return records_list(args.db, out, limit=args.limit, as_json=args.json)
+        return records_list(args.db, out, limit=args.limit, as_json=args.json, store=args.store)
     if args.command == "records" and args.records_command == "export":
-        return records_export(args.db, args.session, out, fmt=args.format, output=args.output)
+        return records_export(
+            args.db, args.session, out, fmt=args.format, output=args.output, store=args.store
+        )
     if args.command == "replay":
         options = ReplayOptions(
             file=args.file,

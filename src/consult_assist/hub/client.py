@@ -22,7 +22,13 @@ from typing import Any, Literal, Protocol
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from consult_assist.errors import AccessError, AuthError, ConsultAssistError, ProtocolError
+from consult_assist.errors import (
+    AccessError,
+    AuthError,
+    ConsultAssistError,
+    ProtocolError,
+    StoreUnavailable,
+)
 from consult_assist.events import Event
 from consult_assist.hub.access import Identity
 from consult_assist.hub.protocol import CLOSE_AUTH_TIMEOUT, CLOSE_UNAUTHORIZED
@@ -137,6 +143,7 @@ class HubClient(Protocol):
 _ERRORS: Mapping[str, type[ConsultAssistError]] = {
     "forbidden": AccessError,
     "unauthorized": AuthError,
+    "store_unavailable": StoreUnavailable,
 }
 
 
@@ -155,6 +162,8 @@ class WebSocketHubClient:
         max_queue: int = 10_000,
     ) -> None:
         self.url = url
+        self.store_state: Mapping[str, Any] | None = None
+        """The server's last ``store.state`` message (``state``: unavailable or available)."""
         self._token = token
         self._reconnect = reconnect
         self._backoff = tuple(backoff_s) or (1.0,)
@@ -288,6 +297,12 @@ class WebSocketHubClient:
             future = self._pending.pop(ref)
             if not future.done():
                 future.set_result(data)
+            return
+        if data.get("type") == "store.state":
+            # The server cannot store (or can again): kept for the apps to show; not an event.
+            self.store_state = data
+            if data.get("state") == "unavailable":
+                log.warning("the server cannot store events: %s", data.get("message", ""))
             return
         if data.get("seq", 0) == 0:
             if data.get("type") == "error":

@@ -388,6 +388,7 @@ class Connection:
                 f"this connection already streams session {self._audio.session}",
                 "bad_audio",
             )
+        refused: list[bool] = []  # the store may answer before open_call returns (or later)
         handle = self._hub.open_call(
             source=str(command.meta.get("source", "websocket")),
             speakers=command.speakers,
@@ -396,8 +397,10 @@ class Connection:
             owner=command.for_handler or self.who.name,
             started_by=self.who.name,
             training=command.training or self.who.role == "trainer",
-            on_stored=lambda stored: self._started(ref, stored),
+            on_stored=lambda stored: self._started(ref, stored, refused),
         )
+        if refused:
+            return
         self._audio = AudioIngest(
             handle,
             channels=command.channels,
@@ -410,13 +413,13 @@ class Connection:
         if access is not None:
             self._follow(access, 0)  # session.started was published before we followed
 
-    def _started(self, ref: str | None, stored: Event | None) -> None:
+    def _started(self, ref: str | None, stored: Event | None, refused: list[bool]) -> None:
         """``session.started`` is stored (reply ``session.created``), or it could not be."""
         if stored is not None:
             self._send(p.reply("session.created", ref, session=stored.session))
             return
-        if self._audio is not None:
-            self._audio = None
+        refused.append(True)
+        self._audio = None  # the hub has ended the call: stop taking its audio
         self._send(
             p.error_reply(
                 "store_unavailable",

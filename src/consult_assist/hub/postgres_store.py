@@ -38,7 +38,7 @@ from consult_assist.hub.store import (
 )
 from consult_assist.wire import encode_event, event_from_dict
 
-__all__ = ["CONNECT_TIMEOUT_S", "RETRY_READS_S", "PostgresStore"]
+__all__ = ["CONNECT_TIMEOUT_S", "EVENTS_CHANNEL", "RETRY_READS_S", "PostgresStore"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ CONNECT_TIMEOUT_S = 3
 """Seconds a (re)connection may take before the store counts as unavailable."""
 RETRY_READS_S = 1.0
 """After a failed reconnection, reads fail at once for this long."""
+EVENTS_CHANNEL = "consult_assist_events"
+"""NOTIFY channel rung at the commit of every event, payload ``"<session> <seq>"``: a doorbell
+for other nodes, which read the rows themselves (no payload limit, no gap, no duplicate)."""
 _MIGRATION_LOCK = 0x63615F6D  # "ca_m": serialises nodes migrating the same database at once
 _CONNECT_ARGS: dict[str, Any] = {
     "connect_timeout": CONNECT_TIMEOUT_S,
@@ -57,6 +60,23 @@ _CONNECT_ARGS: dict[str, Any] = {
     "application_name": "consult-assist",
 }
 _SESSION_SELECT = f"SELECT {SESSION_COLUMNS} FROM sessions"
+_APPEND = """
+WITH ins AS (
+    INSERT INTO events (session, seq, type, at, stored_at, body)
+    VALUES (%(session)s, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s)
+    ON CONFLICT (session, seq) DO NOTHING
+    RETURNING session, seq
+), upd AS (
+    UPDATE sessions SET last_seq = GREATEST(sessions.last_seq, ins.seq),
+        ended_at = COALESCE(%(ended_at)s, sessions.ended_at),
+        end_reason = COALESCE(%(reason)s, sessions.end_reason),
+        duration_s = COALESCE(%(duration)s::double precision, sessions.duration_s)
+    FROM ins WHERE sessions.id = ins.session
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins),
+       (SELECT pg_notify(%(channel)s, %(payload)s) FROM ins)
+"""
 
 
 class PostgresStore:
@@ -75,6 +95,8 @@ class PostgresStore:
             """The migrations this opening applied (names), oldest first."""
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the store {self.location}: {_why(exc)}") from None
+        except StoreUnavailable as exc:
+            raise StoreError(str(exc).replace("cannot reach", "cannot open", 1)) from None
 
     # --- connections --------------------------------------------------------------------------
 
@@ -158,37 +180,40 @@ class PostgresStore:
         what = f"cannot store event {event.session}#{event.seq}"
         # One connection, so one transaction at a time: the lock keeps concurrent sessions'
         # statements from interleaving inside each other's transactions.
+        ended = isinstance(event, SessionEnded)
+        # One statement, so one round trip and its own transaction: the event, the session's
+        # last_seq (and end), and the doorbell, which PostgreSQL rings at the commit.
+        params = {
+            "session": event.session,
+            "seq": event.seq,
+            "type": event.type,
+            "at": event.at,
+            "stored_at": time.time(),
+            "body": body,
+            "ended_at": now_iso() if ended else None,
+            "reason": event.reason if isinstance(event, SessionEnded) else None,
+            "duration": event.at if ended else None,
+            "channel": EVENTS_CHANNEL,
+            "payload": f"{event.session} {event.seq}",
+        }
+        # One connection, so one statement at a time: the lock keeps concurrent sessions'
+        # statements (and the session row before its first event) in order.
         async with self._alock:
             conn = await self._async()
             try:
-                async with conn.transaction():
-                    if isinstance(event, SessionStarted):
-                        await conn.execute(*self._session_insert(event))
+                if isinstance(event, SessionStarted):
+                    await conn.execute(*self._session_insert(event))
+                cur = await conn.execute(_APPEND, params)
+                row = await cur.fetchone()
+                if row is None or not row[0]:
                     cur = await conn.execute(
-                        "INSERT INTO events (session, seq, type, at, stored_at, body)"
-                        " VALUES (%s, %s, %s, %s, %s, %s)"
-                        " ON CONFLICT (session, seq) DO NOTHING RETURNING seq",
-                        (event.session, event.seq, event.type, event.at, time.time(), body),
+                        "SELECT body FROM events WHERE session = %s AND seq = %s",
+                        (event.session, event.seq),
                     )
-                    if await cur.fetchone() is None:
-                        cur = await conn.execute(
-                            "SELECT body FROM events WHERE session = %s AND seq = %s",
-                            (event.session, event.seq),
-                        )
-                        there = await cur.fetchone()
-                        if there is None or there[0] != body:
-                            raise StoreError(f"{what}: that seq holds another event")
-                        return body  # already stored: a retry of a commit that went through
-                    await conn.execute(
-                        "UPDATE sessions SET last_seq = GREATEST(last_seq, %s) WHERE id = %s",
-                        (event.seq, event.session),
-                    )
-                    if isinstance(event, SessionEnded):
-                        await conn.execute(
-                            "UPDATE sessions SET ended_at = %s, end_reason = %s,"
-                            " duration_s = %s WHERE id = %s",
-                            (now_iso(), event.reason, event.at, event.session),
-                        )
+                    there = await cur.fetchone()
+                    if there is None or there[0] != body:
+                        raise StoreError(f"{what}: that seq holds another event")
+                    # Already stored: a retry of a commit whose answer was lost.
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(what, exc)
         return body

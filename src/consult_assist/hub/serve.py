@@ -66,11 +66,12 @@ class RunningServer:
 def token_source(config: ServerConfig, store: Store) -> TokenSource:
     """Where the tokens are: the store's table with PostgreSQL, else the tokens file."""
     if is_postgres_url(store_location(config, default_db_path())):
-        # lazy: psycopg loads only for a PostgreSQL store.
         from consult_assist.hub.postgres_store import (
             PostgresStore,
-        )
-        from consult_assist.hub.postgres_tokens import PostgresTokens
+        )  # lazy: psycopg
+        from consult_assist.hub.postgres_tokens import (
+            PostgresTokens,
+        )  # lazy: psycopg
 
         if config.tokens is not None:
             log.warning("--tokens %s is ignored: the tokens live in the store", config.tokens)

@@ -24,10 +24,9 @@ def open_store(
     file (the commands that only read). ``synchronous`` is SQLite's durability mode.
     """
     if is_postgres_url(location):
-        # lazy: psycopg and its libpq load only for a PostgreSQL store.
         from consult_assist.hub.postgres_store import (
             PostgresStore,
-        )
+        )  # lazy: psycopg
 
         return PostgresStore(str(location), node=node)
     path = Path(location).expanduser()

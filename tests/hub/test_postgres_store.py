@@ -1,0 +1,99 @@
+"""The PostgreSQL adapter on a real server: the same behaviour as SQLite, plus what a network
+store adds (a lost connection is "unavailable" and reconnects; nodes recover only their calls)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pgtools import PgServer
+
+from consult_assist.errors import StoreError, StoreUnavailable
+from consult_assist.events import Note, Sequencer, SessionEnded, SessionStarted
+from consult_assist.hub.postgres_store import EVENTS_CHANNEL, PostgresStore
+
+META = {"handler": "sato", "started_by": "kato", "training": True, "source": "file",
+        "started_at": "2025-03-14T15:02:07+09:00"}  # fmt: skip
+
+
+async def _call(store: PostgresStore, session: str, notes: int = 1) -> Sequencer:
+    seq = Sequencer()
+    await store.append(seq.stamp(SessionStarted(session=session, meta=META)))
+    for n in range(notes):
+        await store.append(seq.stamp(Note(session=session, at=float(n), text=f"{n}")))
+    return seq
+
+
+async def test_events_read_back_in_order_and_a_retry_is_not_a_duplicate(pg_url: str) -> None:
+    store = PostgresStore(pg_url)
+    seq = await _call(store, "s1", notes=3)
+    note = Note(session="s1", seq=2, at=0.0, text="0")
+    assert await store.append(note) == store.bodies("s1")[1][1]  # the same event again
+    with pytest.raises(StoreError, match="s1#2"):
+        await store.append(Note(session="s1", seq=2, text="another"))
+    await store.append(seq.stamp(SessionEnded(session="s1", at=9.5, reason="hangup")))
+    assert [s for s, _ in store.bodies("s1")] == [1, 2, 3, 4, 5]
+    assert [s for s, _ in store.bodies("s1", after=1, limit=2)] == [2, 3]
+    row = store.find("s")
+    assert (row.owner, row.started_by, row.training, row.end_reason, row.last_seq) == (
+        "sato", "kato", True, "hangup", 5)  # fmt: skip
+    assert row.duration_s == 9.5 and not row.live
+    await store.aclose()
+
+
+async def test_a_node_recovers_only_its_own_calls(pg_url: str) -> None:
+    a, b = PostgresStore(pg_url, node="a"), PostgresStore(pg_url, node="b")
+    await _call(a, "on-a")
+    await _call(b, "on-b")
+    [ended] = await a.recover()
+    assert ended.session == "on-a" and ended.reason == "interrupted"
+    assert a.session("on-b") is not None and a.session("on-b").live  # type: ignore[union-attr]
+    await asyncio.gather(a.aclose(), b.aclose())
+
+
+async def test_a_lost_server_is_unavailable_then_the_store_reconnects(
+    pg_server: PgServer, pg_url: str
+) -> None:
+    store = PostgresStore(pg_url)
+    seq = await _call(store, "s1")
+    await asyncio.to_thread(pg_server.stop, "immediate")
+    try:
+        with pytest.raises(StoreUnavailable):
+            await store.append(seq.stamp(Note(session="s1", text="during")))
+        with pytest.raises(StoreUnavailable):
+            store.bodies("s1")
+        with pytest.raises(StoreUnavailable):
+            store.bodies("s1")  # at once, not after another timeout
+    finally:
+        await asyncio.to_thread(pg_server.start)
+    await store.append(Note(session="s1", seq=3, text="during"))
+    await asyncio.sleep(1.1)  # reads stop failing fast after RETRY_READS_S
+    assert [s for s, _ in store.bodies("s1")] == [1, 2, 3]
+    await store.aclose()
+
+
+def test_a_store_that_cannot_be_reached_says_so_in_one_sentence(pg_server: PgServer) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{pg_server.port}/no_such_database"
+    with pytest.raises(StoreError, match="cannot open the store"):
+        PostgresStore(url)
+
+
+def test_the_password_never_shows_where_the_store_is_named(pg_url: str) -> None:
+    secret = pg_url.replace("postgres@", "postgres:s3cret@")
+    store = PostgresStore(secret)
+    assert "s3cret" not in store.location and ":***@" in store.location
+    store.close()
+
+
+async def test_every_commit_rings_the_doorbell_with_session_and_seq(pg_url: str) -> None:
+    import psycopg
+
+    listener = await psycopg.AsyncConnection.connect(pg_url, autocommit=True)
+    await listener.execute(f"LISTEN {EVENTS_CHANNEL}")
+    store = PostgresStore(pg_url)
+    await _call(store, "s1", notes=2)
+    rung = []
+    async for notify in listener.notifies(timeout=2.0, stop_after=3):
+        rung.append(notify.payload)
+    assert rung == ["s1 1", "s1 2", "s1 3"]
+    await asyncio.gather(store.aclose(), listener.close())
