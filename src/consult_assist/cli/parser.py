@@ -300,6 +300,20 @@ def _add_hub_commands(sub: Any) -> None:
     )
     p.add_argument("--tokens", type=Path, default=None, help="tokens file (see `tokens add`)")
     p.add_argument("--db", type=Path, default=None, help="SQLite store of calls")
+    p.add_argument(
+        "--store-key-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="encrypt the SQLite store with the key in FILE (chmod 600; needs sqlcipher3)",
+    )
+    p.add_argument(
+        "--retention-days",
+        type=int,
+        default=None,
+        metavar="DAYS",
+        help="delete calls that ended more than DAYS days ago, daily (default 0: keep all)",
+    )
     p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
     p.add_argument("--workers", type=int, default=None, help="decode workers (default 1)")
     p.add_argument(
@@ -357,7 +371,39 @@ def _add_hub_commands(sub: Any) -> None:
         help="md: the draft to review (default); json: the record with every event",
     )
     pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
-    pr.add_argument("-o", "--output", type=Path, default=None, help="write to a file")
+    pr.add_argument("-o", "--output", type=Path, default=None, help="write to a file (mode 0600)")
+    pr = rsub.add_parser(
+        "purge",
+        help="delete calls that ended more than DAYS days ago (training calls too)",
+        description="Deletes every call (and its events) that ended more than --older-than "
+        "days ago; a live call never. Each deletion is written to the access log. The server "
+        "does the same daily with the retention_days setting.",
+    )
+    pr.add_argument(
+        "--older-than", type=float, required=True, metavar="DAYS", help="age limit in days"
+    )
+    pr.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
+    pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
+    pr = rsub.add_parser(
+        "audit",
+        help="who viewed or exported which call (the access log)",
+        description="Every view of a call (followed live or read back), every record fetched "
+        "over the websocket, every export and every purge, oldest first.",
+    )
+    pr.add_argument("--session", default=None, help="only this call (a unique id prefix)")
+    pr.add_argument(
+        "--since", default=None, help="from this date (2026-11-23), time or age (7d) on"
+    )
+    pr.add_argument("--json", action="store_true", help="print the lines as JSON")
+    pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
+    for pr in rsub.choices.values():
+        pr.add_argument(
+            "--store-key-file",
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help="the key of an encrypted store (CONSULT_ASSIST_STORE_KEY_FILE)",
+        )
 
     p = sub.add_parser("replay", help="stream a recorded call into a server as a training call")
     p.add_argument("file", type=Path, help="audio file (stereo = caller left, handler right)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from consult_assist import paths
 from consult_assist.asr.options import ModelOptions, StreamOptions, load_transcriber
 from consult_assist.cli.output import install_progress
 from consult_assist.cli.recognition import model_options, stream_options
+from consult_assist.cli.recordkeeping import log_cli_access, records_audit, records_purge
 from consult_assist.config import ServerConfig, load_server_config
 from consult_assist.errors import ConsultAssistError
 from consult_assist.hub.auth import TokenBook, add_token, default_tokens_path
@@ -55,6 +57,8 @@ SERVER_KEYS = (
     "insecure",
     "tokens",
     "db",
+    "store_key_file",
+    "retention_days",
     "manuals",
     "model",
     "device",
@@ -170,17 +174,24 @@ def tokens_list(path: Path, out: TextIO) -> int:
 
 
 @contextmanager
-def _open_store(db: Path | None) -> Iterator[Store]:
-    store = open_store(db or default_db_path(), must_exist=True)
+def _open_store(db: Path | None, key_file: Path | None = None) -> Iterator[Store]:
+    store = open_store(db or default_db_path(), must_exist=True, key_file=key_file)
     try:
         yield store
     finally:
         store.close()
 
 
-def records_list(db: Path | None, out: TextIO, *, limit: int = 50, as_json: bool = False) -> int:
+def records_list(
+    db: Path | None,
+    out: TextIO,
+    *,
+    limit: int = 50,
+    as_json: bool = False,
+    key_file: Path | None = None,
+) -> int:
     """The recorded calls, newest first."""
-    with _open_store(db) as store:
+    with _open_store(db, key_file) as store:
         rows = store.sessions(limit=limit)
     if as_json:
         out.write(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2) + "\n")
@@ -205,19 +216,21 @@ def records_export(
     *,
     fmt: Literal["md", "json"] = "md",
     output: Path | None = None,
+    key_file: Path | None = None,
 ) -> int:
-    """The record draft of one call (a unique prefix of its id is enough)."""
-    with _open_store(db) as store:
+    """The record draft of one call (a unique prefix of its id is enough); file mode 0600."""
+    with _open_store(db, key_file) as store:
         row = store.find(session)
         events = store.events(row.id)
+        log_cli_access(store, "export", row.id, f"{fmt} to {output or 'stdout'}")
     record = build_record(events)
     if fmt == "json":
         text = json.dumps(record_to_json(record, events), ensure_ascii=False, indent=2) + "\n"
     else:
         text = render_markdown(record, titles=_section_titles())
     if output is not None:
-        output.write_text(text, encoding="utf-8")
-        print(f"consult-assist: wrote {output}", file=sys.stderr)
+        paths.write_private_text(output, text)
+        print(f"consult-assist: wrote {output} (readable by you only)", file=sys.stderr)
     else:
         out.write(text)
     return 0
@@ -230,6 +243,25 @@ def _section_titles() -> dict[str, str]:
     except ConsultAssistError:
         return {}
     return {s.id: s.title for s in manual.sections}
+
+
+def _records(args: argparse.Namespace, out: TextIO) -> int:
+    key_file = args.store_key_file or _env_path("STORE_KEY_FILE")
+    if args.records_command == "list":
+        return records_list(args.db, out, limit=args.limit, as_json=args.json, key_file=key_file)
+    if args.records_command == "export":
+        return records_export(
+            args.db, args.session, out, fmt=args.format, output=args.output, key_file=key_file
+        )
+    with _open_store(args.db, key_file) as store:
+        if args.records_command == "purge":
+            return records_purge(store, args.older_than, out, dry_run=args.dry_run)
+        return records_audit(store, out, session=args.session, since=args.since, as_json=args.json)
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(f"CONSULT_ASSIST_{name}", "")
+    return Path(value).expanduser() if value else None
 
 
 # -- replay ------------------------------------------------------------------------------------
@@ -300,10 +332,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
         if args.tokens_command == "add":
             return tokens_add(path, args.name, args.role, out, replace=args.replace)
         return tokens_list(path, out)
-    if args.command == "records" and args.records_command == "list":
-        return records_list(args.db, out, limit=args.limit, as_json=args.json)
-    if args.command == "records" and args.records_command == "export":
-        return records_export(args.db, args.session, out, fmt=args.format, output=args.output)
+    if args.command == "records" and args.records_command is not None:
+        return _records(args, out)
     if args.command == "replay":
         options = ReplayOptions(
             file=args.file,

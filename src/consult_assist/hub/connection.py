@@ -99,6 +99,8 @@ class HubPort(Protocol):
 
     def section_titles(self) -> dict[str, str]: ...
 
+    def note_access(self, who: Identity, action: str, session: str, detail: str = "") -> None: ...
+
 
 class Connection:
     """One websocket client's session: auth, commands, audio in, events out (sans-I/O).
@@ -138,6 +140,8 @@ class Connection:
         self._rate = MessageRate(limits.rate_per_s, limits.burst, now)
         self._audio: AudioIngest | None = None
         self._entry: TokenEntry | None = None
+        self._viewed: set[str] = set()
+        """Sessions whose events this connection was given (each is logged once as viewed)."""
 
     @property
     def authenticated(self) -> bool:
@@ -205,6 +209,8 @@ class Connection:
         if self.closing is not None or self._lost or seq <= self._queued.get(session, 0):
             return
         self._queued[session] = seq
+        if session not in self._viewed:
+            self._saw(session)
         self._out.append(body)
         if len(self._out) > self._limits.max_queue:
             self._out.clear()
@@ -299,8 +305,15 @@ class Connection:
         self._out.append(json.dumps(message, ensure_ascii=False))
         self._wake()
 
+    def _saw(self, session: str) -> None:
+        """This connection is given ``session``'s events: one ``view`` line in the access log."""
+        self._viewed.add(session)
+        self._hub.note_access(self.who, "view", session)
+
     def _follow(self, session: SessionAccess, after: int) -> None:
         """Page the stored events after ``after``; live ones follow through :meth:`deliver`."""
+        if session.id not in self._viewed:
+            self._saw(session.id)
         if session.id in self._cursors:
             return  # already catching up; live events past the cursor are queued
         last = self._hub.last_seq(session.id)
@@ -478,6 +491,7 @@ class Connection:
         self._session(command.session, "view")
         events = self._hub.events(command.session)
         record = build_record(events)
+        self._hub.note_access(self.who, "record", command.session, command.format)
         if command.format == "json":
             return json.dumps(record_to_json(record, events), ensure_ascii=False)
         return render_markdown(record, titles=self._hub.section_titles())
