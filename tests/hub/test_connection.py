@@ -262,7 +262,7 @@ def test_after_auth_the_deadline_no_longer_applies() -> None:
         ('{"v": 1, "type": "teleport"}', "unknown_type"),
         (cmd("auth", token="again"), "already_authenticated"),
         ('{"v": 1, "type": "session.start", "rate": 123456}', "bad_rate"),
-        (cmd("note", session="nope", text="x"), "no_session"),
+        (cmd("note", session="nope", text="x"), "forbidden"),
         (cmd("subscribe", session="*"), "forbidden"),
         (cmd("section", section="nowhere"), "no_section"),
     ],

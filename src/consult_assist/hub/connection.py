@@ -29,7 +29,7 @@ from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError
 from consult_assist.events import Ack as AckEvent
 from consult_assist.events import Advice, Event, HelpRequest, Note
 from consult_assist.hub import protocol as p
-from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, check
+from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, check, may_view
 from consult_assist.hub.auth import TokenBook, TokenEntry
 from consult_assist.hub.hub import Listener
 from consult_assist.hub.ingest import AudioIngest
@@ -161,13 +161,20 @@ class Connection:
             if now - over > self._limits.flood_close_s:
                 self._close(p.CLOSE_FLOOD, "flood: too many messages")
             else:
-                self._send(p.error_reply("rate_limited", "too many messages; slow down"))
+                # Not parsed (that is what the limit saves), but still answered by its id.
+                self._send(
+                    p.error_reply(
+                        "rate_limited", "too many messages; slow down", ref=p.recover_id(raw)
+                    )
+                )
             return
         ref: str | None = None
         try:
             command, ref = p.parse_command(raw)
             self._handle(command, ref, now)
         except (ProtocolError, AccessError) as exc:
+            if isinstance(exc, ProtocolError) and exc.ref is not None:
+                ref = exc.ref  # refused while parsing: the id the parser could read
             code = getattr(exc, "code", "forbidden")
             log.info("%s (%s): refused: %s", self.peer, self.who.name, code)
             self._send(p.error_reply(code, str(exc), ref=ref))
@@ -325,9 +332,12 @@ class Connection:
 
     def _session(self, session: str, action: str) -> SessionAccess:
         access = self._hub.access(session)
-        if access is None:
-            raise ProtocolError(f"no session {session!r}", "no_session")
-        check(self.who, "view", access)
+        if access is None or not may_view(self.who, access):
+            # The same refusal, word for word, whether the id exists or not: an id that is
+            # not yours tells you nothing about whether it is somebody else's.
+            raise AccessError(
+                f"{self.who.name} may not see session {session!r}, or it does not exist"
+            )
         check(self.who, action, access)
         return access
 
@@ -396,6 +406,14 @@ class Connection:
         check(self.who, "start")
         if command.for_handler:
             check(self.who, "for_handler")
+            if not any(
+                e.name == command.for_handler and e.role == "handler" for e in self._tokens.entries
+            ):
+                raise ProtocolError(
+                    f"session.start: for must name a handler, and {command.for_handler!r} is "
+                    "not one",
+                    "bad_field",
+                )
         if self._audio is not None:
             raise ProtocolError(
                 f"this connection already streams session {self._audio.session}",
