@@ -17,16 +17,17 @@ from typing import Any
 
 from consult_assist import __version__
 
-__all__ = ["add_model_flags", "add_stream_flags", "build_parser", "env"]
+__all__ = ["add_model_flags", "add_stream_flags", "add_token_flags", "build_parser", "env"]
 
 _EPILOG = """\
 examples:
   consult-assist demo                                   try the whole system on a sample call
-  consult-assist tokens add sato --role handler         an access token (printed once)
+  consult-assist tokens add tanaka --role supervisor    an access token (printed once)
   consult-assist serve --sip 127.0.0.1:5060             the server, answering SIP calls too
-  consult-assist handler --server ws://127.0.0.1:8765/ --token ca_…
-  consult-assist supervisor --server ws://127.0.0.1:8765/ --token ca_…
-  consult-assist replay samples/teen-suicidal.flac --token ca_… --for sato
+  consult-assist tokens add sato --role handler > sato.token && chmod 600 sato.token
+  consult-assist handler --server ws://127.0.0.1:8765/ --token-file sato.token
+  consult-assist supervisor --server ws://127.0.0.1:8765/ --token-file tanaka.token
+  consult-assist replay samples/teen-suicidal.flac --token-file kato.token --for sato
   consult-assist records export 20261123-1430 > record.md
   consult-assist transcribe samples/neighbour-night.flac --realtime
   consult-assist bench hub
@@ -145,9 +146,7 @@ def _add_app_commands(sub: Any) -> None:
         p.add_argument(
             "--server", default=env("SERVER", ""), help="ws://HOST:PORT/ (CONSULT_ASSIST_SERVER)"
         )
-        p.add_argument(
-            "--token", default=env("TOKEN", ""), help="access token (CONSULT_ASSIST_TOKEN)"
-        )
+        add_token_flags(p)
         if name == "handler":
             p.add_argument(
                 "--speed", type=float, default=1.0, help="× real time for training files"
@@ -412,13 +411,27 @@ def _add_hub_commands(sub: Any) -> None:
         default=env("SERVER", "ws://127.0.0.1:8765/"),
         help="server URL (CONSULT_ASSIST_SERVER; default ws://127.0.0.1:8765/)",
     )
-    p.add_argument(
-        "--token",
-        default=env("TOKEN", ""),
-        help="a trainer's or handler's token (CONSULT_ASSIST_TOKEN)",
-    )
+    add_token_flags(p, "a trainer's or handler's token")
     p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
     p.add_argument("--for", dest="for_handler", default=None, help="trainers: the handler")
+
+
+def add_token_flags(p: argparse.ArgumentParser, what: str = "the access token") -> None:
+    """--token-file and --token (a client's token; see cli/credentials.py for the order)."""
+    p.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"a file holding {what} (chmod 600); else CONSULT_ASSIST_TOKEN_FILE, "
+        "CONSULT_ASSIST_TOKEN, or a prompt on a terminal",
+    )
+    p.add_argument(
+        "--token",
+        default=None,
+        metavar="TOKEN",
+        help="the token itself: visible to every local user in ps, prefer --token-file",
+    )
 
 
 def env(name: str, default: str) -> str:

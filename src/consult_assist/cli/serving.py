@@ -20,6 +20,7 @@ from typing import Literal, TextIO
 
 from consult_assist import paths
 from consult_assist.asr.options import ModelOptions, StreamOptions, load_transcriber
+from consult_assist.cli.credentials import client_token
 from consult_assist.cli.output import install_progress
 from consult_assist.cli.recognition import model_options, stream_options
 from consult_assist.cli.recordkeeping import log_cli_access, records_audit, records_purge
@@ -290,7 +291,7 @@ def replay(options: ReplayOptions, out: TextIO) -> int:
 
 async def _replay(options: ReplayOptions, out: TextIO) -> int:
     if not options.token:
-        raise ConsultAssistError("give --token (or set CONSULT_ASSIST_TOKEN)")
+        raise ConsultAssistError("give --token-file FILE (or set CONSULT_ASSIST_TOKEN)")
     client = WebSocketHubClient(options.server, options.token, reconnect=False)
     await client.connect()
     done = asyncio.Event()
@@ -338,7 +339,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
         options = ReplayOptions(
             file=args.file,
             server=args.server,
-            token=args.token,
+            token=client_token(token=args.token, token_file=args.token_file),
             speed=args.speed,
             for_handler=args.for_handler or "",
         )

@@ -182,6 +182,8 @@ class Hub:
             len(speakers),
             source_rate,
         )
+        if self._log_content:  # personal data: only when the operator asked for it
+            log.info("[%s] caller %s", session, meta.get("caller", "-"))
         return _Handle(self, live)
 
     def end_call(self, session: str, reason: str = "end") -> None:
