@@ -119,6 +119,29 @@ def _add_offline_commands(sub: Any) -> None:
     ph.add_argument("--duration", type=float, default=600.0, help="seconds of calls (600)")
     ph.add_argument("--kill", type=int, default=10, help="supervisors cut off mid-run (10)")
     ph.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    ps = bsub.add_parser(
+        "soak",
+        help="one 2-hour call: does memory, knowledge or store cost grow with its length?",
+        description="Replays one long call into a server process, twice: 120 minutes at 8x "
+        "real time with a fake recognizer (the output says so; real VAD, knowledge, store and "
+        "fan-out, a few supervisors following), then 30 minutes at real time on the real model. "
+        "Reports server memory over the first vs the last 10 minutes of call, knowledge cost "
+        "per event and store commit latency in the first vs the last tenth, and delivery.",
+    )
+    ps.add_argument("--minutes", type=float, default=120.0, help="fake-recognizer call (120)")
+    ps.add_argument("--speed", type=float, default=8.0, help="its × real time (8, at most 10)")
+    ps.add_argument(
+        "--real-minutes",
+        type=float,
+        default=30.0,
+        help="real-model call at real time (30; 0: skip)",
+    )
+    ps.add_argument("--supervisors", type=int, default=3, help="supervisors following (3)")
+    ps.add_argument(
+        "--quick", action="store_true", help="a short run: 20 min at 8x, then 3 min real"
+    )
+    ps.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    add_model_flags(ps)
     pk = bsub.add_parser(
         "lookup",
         help="manual lookup quality and speed",

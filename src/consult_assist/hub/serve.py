@@ -33,6 +33,7 @@ from consult_assist.hub.wsserver import serve_hub
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.knowledge.reload import watch_manuals
+from consult_assist.pipeline import Knowledge
 from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
@@ -107,11 +108,13 @@ async def run_server(
     ready: Callable[[RunningServer], Awaitable[None] | None] | None = None,
     stop: asyncio.Event | None = None,
     retention_interval_s: float = DAY_S,
+    instrument: Callable[[Store, KnowledgeEngine], tuple[Store, Knowledge]] | None = None,
 ) -> None:
     """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly.
 
     With ``retention_days``, calls past it are deleted at start and every
-    ``retention_interval_s`` (a day) after.
+    ``retention_interval_s`` (a day) after. ``instrument`` (benchmarks) may wrap the store and
+    the knowledge engine the hub uses, e.g. to time them.
     """
     if not config.log_content:
         # websockets logs whole frames at DEBUG: tokens and callers' words. Keep it above that.
@@ -145,10 +148,11 @@ async def run_server(
     engine = KnowledgeEngine(load_manual(manuals))
     model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
     service = AsrService(model, workers=config.workers)
+    hub_store, knowledge = (store, engine) if instrument is None else instrument(store, engine)
     hub = Hub(
-        store,
+        hub_store,
         service,
-        engine,
+        knowledge,
         options_for=options_for or (lambda rate: RecognizerOptions()),
         detector_factory=detector_factory,
         log_content=config.log_content,
