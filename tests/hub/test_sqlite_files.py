@@ -19,6 +19,7 @@ from consult_assist.errors import ConfigError, StoreError
 from consult_assist.events import Sequencer, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub.sqlite_files import SIDE_FILES
 from consult_assist.hub.sqlite_store import SqliteStore
+from consult_assist.hub.store import default_db_path
 
 WORDS = "もう死にたいって思うんです"
 
@@ -172,3 +173,21 @@ def test_serve_on_a_damaged_store_exits_non_zero_with_one_sentence(tmp_path: Pat
     lines = done.stderr.strip().splitlines()
     assert lines[-1].startswith("consult-assist: error: the store") and "damaged" in lines[-1]
     assert "Traceback" not in done.stderr
+
+
+def test_the_data_folder_is_tightened_to_0700_and_a_chosen_folder_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    monkeypatch.setenv("CONSULT_ASSIST_DATA", str(data))
+    with SqliteStore(default_db_path()):
+        pass
+    assert _mode(data) == 0o700
+    chosen = tmp_path / "var-lib"
+    chosen.mkdir()
+    chosen.chmod(0o750)
+    with SqliteStore(chosen / "store.db"):
+        pass
+    assert _mode(chosen) == 0o750 and _mode(chosen / "store.db") == 0o600
