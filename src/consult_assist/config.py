@@ -51,6 +51,12 @@ class ServerConfig:
     node: str | None = None
     """This node's name in a shared store (default: the host name); the calls it carries are
     marked with it, and only its own are ended as interrupted when it restarts."""
+    store_key_file: Path | None = None
+    """A SQLite store is encrypted (SQLCipher) with the key in this file (mode 0600). Keep a
+    copy of the key apart from the backups: without it the store cannot be read."""
+    retention_days: int = 0
+    """Calls (training calls too) that ended more than this many days ago are deleted, once
+    a day while the server runs; 0 keeps every call. Never a live call."""
     store_queue: int = 2000
     """Events one call may hold while the store is unavailable; past it the call is ended."""
     manuals: Path | None = None
@@ -112,6 +118,7 @@ class ServerConfig:
 _BOOLS = {"insecure", "log_content"}
 _INTS = {
     "port",
+    "retention_days",
     "workers",
     "store_queue",
     "sip_max_calls",
@@ -121,7 +128,7 @@ _INTS = {
 }
 _FLOATS = {"sip_invite_rate", "sip_media_timeout_s", "sip_tcp_idle_s"}
 _PATHS = {"tls_cert", "tls_key", "tokens", "db", "manuals", "sip_digest_file"}
-_PATHS |= {"sip_tls_cert", "sip_tls_key"}
+_PATHS |= {"sip_tls_cert", "sip_tls_key", "store_key_file"}
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:
@@ -218,6 +225,10 @@ def _validate(config: ServerConfig) -> None:
         raise ConfigError("workers must be at least 1")
     if config.store is not None and config.db is not None:
         raise ConfigError("give --store or --db, not both (--store also takes a SQLite path)")
+    if config.retention_days < 0:
+        raise ConfigError("retention_days must be 0 (keep every call) or more")
+    if config.store_key_file is not None and not config.store_key_file.is_file():
+        raise ConfigError(f"{config.store_key_file}: no such file (store_key_file)")
     if config.store_queue < 1:
         raise ConfigError("store_queue must be at least 1")
     if config.synchronous.upper() not in ("NORMAL", "FULL"):

@@ -55,11 +55,15 @@ class ManualError(ConsultAssistError):
 
 
 class ProtocolError(ConsultAssistError):
-    """A wire message is malformed or not allowed; ``code`` is stable, for machines."""
+    """A wire message is malformed or not allowed; ``code`` is stable, for machines.
 
-    def __init__(self, message: str, code: str = "protocol") -> None:
+    ``ref`` is the message's ``id`` when it could be read, so the refusal can answer it.
+    """
+
+    def __init__(self, message: str, code: str = "protocol", *, ref: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.ref = ref
 
 
 class AccessError(ConsultAssistError):

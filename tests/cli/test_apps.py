@@ -63,7 +63,8 @@ def test_unreachable_server_or_wrong_token_is_one_line_on_stderr(
 ) -> None:
     client = FakeHubClient(role="supervisor", connect_error=error)
     monkeypatch.setattr(apps, "make_client", lambda server, token: client)
-    rc = cli.main([app, "--server", "ws://h:1/", "--token", "t"])
+    monkeypatch.setenv("CONSULT_ASSIST_TOKEN", "t")
+    rc = cli.main([app, "--server", "ws://h:1/"])
     err = capsys.readouterr().err
     assert rc == 1
     assert err.startswith("consult-assist: error: ") and shown in err
@@ -76,7 +77,8 @@ def test_a_handler_token_cannot_open_the_supervisor_app(
 ) -> None:
     client = FakeHubClient(name="sato", role="handler")
     monkeypatch.setattr(apps, "make_client", lambda server, token: client)
-    rc = cli.main(["supervisor", "--server", "ws://h:1/", "--token", "t"])
+    monkeypatch.setenv("CONSULT_ASSIST_TOKEN", "t")
+    rc = cli.main(["supervisor", "--server", "ws://h:1/"])
     err = capsys.readouterr().err
     assert rc == 1 and "sato's, a handler token" in err and "supervisor token" in err
 

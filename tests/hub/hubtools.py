@@ -169,6 +169,7 @@ async def _running(
     config_keys: dict[str, Any],
 ) -> AsyncIterator[LiveServer]:
     tokens_path = tmp_path / "tokens.json"
+    run_keys = {k: config_keys.pop(k) for k in ("retention_interval_s",) if k in config_keys}
     config = ServerConfig(
         port=0,
         tokens=None if is_postgres_url(store) else tokens_path,
@@ -188,6 +189,7 @@ async def _running(
             limits=limits,
             ready=ready.set_result,
             stop=stop,
+            **run_keys,
         )
     )
     done, _ = await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from consult_assist.errors import AuthError
+from consult_assist.errors import AuthError, ConfigError
 from consult_assist.hub.auth import TokenBook, add_token
 
 
@@ -41,3 +41,19 @@ def test_bad_names_and_roles_are_refused(tmp_path: Path) -> None:
         add_token(tmp_path / "t.json", "two words", "handler")
     with pytest.raises(AuthError, match="unknown role"):
         add_token(tmp_path / "t.json", "kato", "janitor")
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o666, 0o620])
+def test_a_tokens_file_others_may_use_is_refused_naming_the_file_and_the_chmod(
+    tmp_path: Path, mode: int
+) -> None:
+    path = tmp_path / "tokens.json"
+    add_token(path, "sato", "handler")
+    path.chmod(mode)
+    with pytest.raises(ConfigError) as refused:
+        TokenBook.load(path)
+    sentence = str(refused.value)
+    assert str(path) in sentence and f"chmod 600 {path}" in sentence
+    assert "\n" not in sentence
+    path.chmod(0o600)
+    assert len(TokenBook.load(path).entries) == 1

@@ -41,9 +41,8 @@ async def test_refusals_become_the_projects_errors_with_their_code(server: LiveS
     suzuki = await connect(server.url, server.tokens["suzuki"])
     with pytest.raises(AccessError):
         await suzuki.subscribe("*")
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(AccessError):  # unknown ids are refused as foreign ones are
         await suzuki.record("no-such-session")
-    assert caught.value.code == "no_session"
     await suzuki.close()
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from consult_assist.errors import ConsultAssistError
 from consult_assist.events import Event, Sequencer, SessionEnded, SessionStarted, TranscriptFinal
-from consult_assist.hub.access import SessionAccess
+from consult_assist.hub.access import Identity, SessionAccess
 from consult_assist.hub.auth import TokenBook, TokenEntry
 from consult_assist.hub.connection import Close, Connection
 from consult_assist.hub.hub import Listener
@@ -55,6 +55,7 @@ class FakeHub:
         self.ended: list[tuple[str, str]] = []
         self.manual = manual
         self.store_down = False
+        self.accessed: list[tuple[str, str, str, str]] = []
 
     def add_session(self, session: str, owner: str, started_by: str = "") -> None:
         self.sessions[session] = SessionAccess(session, owner, started_by or owner, False)
@@ -118,6 +119,9 @@ class FakeHub:
 
     def access(self, session: str) -> SessionAccess | None:
         return self.sessions.get(session)
+
+    def note_access(self, who: Identity, action: str, session: str, detail: str = "") -> None:
+        self.accessed.append((who.name, action, session, detail))
 
     def is_live(self, session: str) -> bool:
         return session in self.live
@@ -258,7 +262,7 @@ def test_after_auth_the_deadline_no_longer_applies() -> None:
         ('{"v": 1, "type": "teleport"}', "unknown_type"),
         (cmd("auth", token="again"), "already_authenticated"),
         ('{"v": 1, "type": "session.start", "rate": 123456}', "bad_rate"),
-        (cmd("note", session="nope", text="x"), "no_session"),
+        (cmd("note", session="nope", text="x"), "forbidden"),
         (cmd("subscribe", session="*"), "forbidden"),
         (cmd("section", section="nowhere"), "no_section"),
     ],

@@ -74,3 +74,69 @@ def test_any_json_value_parses_or_raises_protocol_error(value: object) -> None:
     for candidate in (value, {"v": 1, "type": "session.start", "meta": value}):
         with contextlib.suppress(ProtocolError):
             p.parse_command(json.dumps(candidate))
+
+
+LONE = "\\ud800"  # a JSON escape that decodes to a lone surrogate (not encodable as UTF-8)
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        (
+            '{"v":1,"id":1,"type":"session.start","meta":{"caller":"<?>"}}'.replace("<?>", LONE),
+            "meta.caller",
+        ),
+        (
+            '{"v":1,"id":1,"type":"session.start","meta":{"a":[1,{"b":"x<?>"}]}}'.replace(
+                "<?>", LONE
+            ),
+            "meta.a[1].b",
+        ),
+        ('{"v":1,"id":1,"type":"session.start","meta":{"k<?>":1}}'.replace("<?>", LONE), "a key"),
+        (
+            '{"v":1,"id":1,"type":"note","session":"s","text":"死に<?>"}'.replace("<?>", LONE),
+            "text",
+        ),
+        ('{"v":1,"id":1,"type":"help.request","session":"s","reason":"\\udfff"}', "reason"),
+        ('{"v":1,"id":1,"type":"advice","session":"s","text":"a\\u0000b"}', "text"),
+        ('{"v":1,"id":1,"type":"session.start","for":"sa<?>to"}'.replace("<?>", LONE), "for"),
+    ],
+)
+def test_text_that_cannot_be_stored_is_bad_field_naming_where_with_the_id(
+    message: str, field: str
+) -> None:
+    with pytest.raises(ProtocolError) as refused:
+        p.parse_command(message)
+    assert refused.value.code == "bad_field" and refused.value.ref == "1"
+    assert field in str(refused.value)
+
+
+def test_every_refusal_carries_the_id_when_it_can_be_read() -> None:
+    cases = {
+        '{"v":1,"type":"note","id":"n7","text":"unterminated': "n7",
+        '{"v":1, "id": 42, "type":"note",': "42",
+        '{"v":2,"type":"sessions","id":"x"}': "x",
+        '{"v":1,"type":"teleport","id":3}': "3",
+        '{"v":1,"type":"note","id":"n","session":""}': "n",
+        '{"v":1,"type":"record","id":"r","session":"s","format":"pdf"}': "r",
+    }
+    for raw, ref in cases.items():
+        with pytest.raises(ProtocolError) as refused:
+            p.parse_command(raw)
+        assert refused.value.ref == ref, raw
+    # An id nested in something else, or unreadable, is not taken for the message's own.
+    for raw in (
+        '{"meta":{"id":5},',
+        '{"x":[{"id":5}',
+        '[{"id":5}',
+        '{"id":"<?>",'.replace("<?>", LONE),
+    ):
+        with pytest.raises(ProtocolError) as refused:
+            p.parse_command(raw)
+        assert refused.value.ref is None, raw
+
+
+def test_deeply_nested_json_is_bad_json_not_a_crash() -> None:
+    with pytest.raises(ProtocolError) as refused:
+        p.parse_command('{"v":1,"id":9,"type":"note","x":' + "[" * 200_000)
+    assert refused.value.code == "bad_json" and refused.value.ref == "9"

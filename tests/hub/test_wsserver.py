@@ -209,7 +209,7 @@ async def test_resume_after_a_seq_sends_exactly_the_rest(server) -> None:
         ('{"v": 1, "type": "auth", "token": "again"}', "already_authenticated"),
         ('{"v": 1, "type": "session.start", "rate": 123456}', "bad_rate"),
         ('{"v": 1, "type": "session.start", "encoding": "opus"}', "bad_audio"),
-        ('{"v": 1, "type": "note", "session": "nope", "text": "x"}', "no_session"),
+        ('{"v": 1, "type": "note", "session": "nope", "text": "x"}', "forbidden"),
         ('{"v": 1, "type": "subscribe", "session": 5}', "bad_field"),
     ],
 )

@@ -125,3 +125,26 @@ def test_higher_level() -> None:
     assert higher_level("critical", "high") == "critical"
     assert higher_level("notice", "high") == "high"
     assert higher_level(None, None) is None
+
+
+def test_touched_names_each_line_that_changed_in_order_and_nothing_else() -> None:
+    WHO = "caller"
+    view = CallView("s")
+    events = stamp(
+        [
+            TranscriptPartial(session="s", utterance=1, start=0, end=1, text="と", speaker=WHO),
+            Suggestion(session="s", items=SUGGESTIONS[:1]),
+            TranscriptFinal(session="s", utterance=1, start=0, end=2, text="となり", speaker=WHO),
+            TranscriptPartial(session="s", utterance=2, start=3, end=4, text="死に", speaker=WHO),
+            Alert(session="s", level="critical", word="死にたい", segment="死に", matched="死に",
+                  utterance=2, speaker="caller", start=3.0),
+            Alert(session="s", level="critical", word="死にたい", segment="死に", matched="死に",
+                  utterance=2, speaker="caller", start=3.0),
+            Alert(session="s", level="high", word="殴る", segment="殴", matched="殴", utterance=9,
+                  speaker="caller", start=9.0),
+        ]
+    )  # fmt: skip
+    for event in events:
+        view.apply(event)
+    view.apply(events[2])  # a duplicate changes nothing
+    assert view.touched == [1, 1, 2, 2, 9]

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from sample_call import SUGGESTIONS, call_events
 from textual.widgets import Input, Markdown, OptionList, Static
 from tuitools import QUIET, settle, until
@@ -31,7 +32,7 @@ from consult_assist.tui.widgets.alert_banner import AlertBanner
 from consult_assist.tui.widgets.checklist_panel import ChecklistPanel
 from consult_assist.tui.widgets.connection_bar import ConnectionBar
 from consult_assist.tui.widgets.suggestion_list import SuggestionList
-from consult_assist.tui.widgets.transcript_view import LineRow, TranscriptView
+from consult_assist.tui.widgets.transcript_view import TranscriptView
 
 
 @dataclasses.dataclass
@@ -68,8 +69,12 @@ def app_with(client: FakeHubClient, **kw: object) -> HandlerApp:
     return make_handler_app(QUIET, client, **kw)  # type: ignore[arg-type]
 
 
+def entries(app: HandlerApp) -> list[tuple[str, Text]]:
+    return app.query_one(TranscriptView).entries()
+
+
 def body_texts(app: HandlerApp) -> list[str]:
-    return [str(row.query_one(".body", Static).render()) for row in app.query(LineRow)]
+    return [str(text) for _, text in entries(app)]
 
 
 async def test_connects_and_follows_its_own_sessions() -> None:
@@ -86,13 +91,13 @@ async def test_transcript_labels_speakers_and_replaces_partials_in_place() -> No
     async with app.run_test(size=(100, 30)) as pilot:
         client.push(*call_events())
         await settle(pilot, client)
-        rows = list(app.query(LineRow))
+        rows = entries(app)
         assert len(rows) == 6  # five finals and the partial in progress
-        labels = [str(r.query_one(".speaker", Static).render()) for r in rows]
+        labels = [label for label, _ in rows]
         assert labels == ["対応者", "相談者", "相談者", "対応者", "相談者", "相談者"]
         assert body_texts(app)[1] == "となりの部屋から毎晩すごい泣き声がするんです。"
-        partial = rows[-1].query_one(".body", Static).render()
-        assert "dim" in str(partial.spans[0].style)  # type: ignore[union-attr]
+        partial = rows[-1][1]
+        assert "dim" in str(partial.spans[0].style)
         client.emit(
             TranscriptFinal(
                 session="call-1",
@@ -104,7 +109,7 @@ async def test_transcript_labels_speakers_and_replaces_partials_in_place() -> No
             )
         )
         await settle(pilot, client)
-        assert len(app.query(LineRow)) == 6
+        assert len(entries(app)) == 6
         assert body_texts(app)[-1] == "昨日は夜中の二時ごろに大きな音がして"
 
 
@@ -118,7 +123,7 @@ async def test_an_event_delivered_twice_shows_once() -> None:
         client.push(ConnectionState("connected", "ws://test/"))
         client.push(*events[5:])  # a resume that overlaps
         await settle(pilot, client)
-        assert len(app.query(LineRow)) == 6
+        assert len(entries(app)) == 6
         assert app.view is not None and len(app.view.alerts) == 2
 
 
@@ -239,8 +244,8 @@ async def test_alert_banner_follows_the_level_and_critical_rings_the_bell() -> N
         assert banner.has_class("-critical") and not banner.has_class("-high")
         assert "死にたい" in str(banner.render())
         assert rings == [1]
-        row = list(app.query(LineRow))[4].query_one(".body", Static).render()
-        assert any("on rgb(192,0,0)" in str(s.style) for s in row.spans)  # type: ignore[union-attr]
+        row = entries(app)[4][1]
+        assert any("on #c00000" in str(s.style) for s in row.spans)
 
 
 async def test_checklist_shows_covered_and_missing() -> None:
@@ -447,8 +452,7 @@ async def test_japanese_text_never_overflows_its_panel(size: tuple[int, int]) ->
         await settle(pilot, client)
         transcript = app.query_one(TranscriptView)
         assert transcript.max_scroll_x == 0
-        for row in app.query(LineRow):
-            assert row.region.right <= transcript.region.right
+        assert transcript.virtual_size.width <= transcript.scrollable_content_region.width
         assert app.query_one("#side").region.right <= size[0]
 
 

@@ -24,7 +24,7 @@ from consult_assist.tui.widgets.advice_panel import AdvicePanel
 from consult_assist.tui.widgets.alert_feed import AlertFeed
 from consult_assist.tui.widgets.calls_table import CallsTable
 from consult_assist.tui.widgets.suggestion_list import SuggestionList
-from consult_assist.tui.widgets.transcript_view import LineRow
+from consult_assist.tui.widgets.transcript_view import TranscriptView
 
 
 def supervisor() -> tuple[FakeHubClient, SupervisorApp]:
@@ -133,7 +133,7 @@ async def test_watch_a_call_live_and_send_advice() -> None:
         screen = app.screen
         assert isinstance(screen, WatchScreen) and screen.session == "call-2"
         await pilot.pause()
-        assert len(screen.query(LineRow)) == 3
+        assert len(screen.query_one(TranscriptView).entries()) == 3
         client.emit(
             TranscriptFinal(
                 session="call-2",
@@ -150,7 +150,7 @@ async def test_watch_a_call_live_and_send_advice() -> None:
             )
         )
         await settle(pilot, client)
-        assert len(screen.query(LineRow)) == 4  # only this call's lines
+        assert len(screen.query_one(TranscriptView).entries()) == 4  # only this call's lines
         assert [o.id for o in screen.query_one(SuggestionList).options][:1] == [
             "abuse/physical-report"
         ]

@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import multiprocessing
-import os
 import random
 import statistics
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 
 from consult_assist import paths
 from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.bench.procstat import cpu_s, rss_mb
 from consult_assist.config import ServerConfig
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
@@ -75,20 +75,6 @@ def _server_main(db: str, tokens: str, manuals: str, scripts: list[str], conn: A
             ready=ready,
         )
     )
-
-
-def _rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _cpu_s(pid: int) -> float:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -210,8 +196,8 @@ async def run_hub_bench(
                 sups.append(sup)
             t0 = time.monotonic()
             until = t0 + duration_s
-            cpu0 = _cpu_s(server.pid)
-            memory: list[tuple[float, float]] = [(0.0, _rss_mb(server.pid))]
+            cpu0 = cpu_s(server.pid)
+            memory: list[tuple[float, float]] = [(0.0, rss_mb(server.pid))]
             started: list[str] = []
             say(f"replaying {calls} calls in real time for {duration_s:.0f} s")
             callers = [
@@ -229,13 +215,13 @@ async def run_hub_bench(
                     victim = victims.pop()
                     victim._ws.transport.abort()
                 if elapsed >= next_sample:
-                    memory.append((round(elapsed, 1), round(_rss_mb(server.pid), 1)))
+                    memory.append((round(elapsed, 1), round(rss_mb(server.pid), 1)))
                     next_sample += 5.0
                     if int(elapsed) % 60 < 5:
                         say(f"{elapsed:.0f} s: {len(started)} calls, RSS {memory[-1][1]} MB")
             for c in callers:
                 c.result()
-            cpu = _cpu_s(server.pid) - cpu0
+            cpu = cpu_s(server.pid) - cpu0
             parent.send("lags")
             lags: list[float] = parent.recv() if parent.poll(30) else []
             wall = time.monotonic() - t0

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from consult_assist import paths
 from consult_assist.asr.options import ModelOptions, StreamOptions, load_transcriber
+from consult_assist.cli.credentials import client_token
 from consult_assist.cli.output import LivePrinter, install_progress
 from consult_assist.cli.recognition import model_options, stream_options
 from consult_assist.config import ServerConfig
@@ -47,6 +48,7 @@ __all__ = [
     "resolve_sample",
     "run",
     "server_and_token",
+    "server_url",
     "supervisor",
 ]
 
@@ -66,23 +68,29 @@ class AppOptions:
     server: str = ""
     """ws://HOST:PORT/ (empty: CONSULT_ASSIST_SERVER)."""
     token: str = ""
-    """An access token (empty: CONSULT_ASSIST_TOKEN)."""
+    """The access token (``credentials.client_token`` found it: file, environment, prompt)."""
     speed: float = 1.0
     """Handler: × real time for training files started from the app."""
 
 
-def server_and_token(server: str, token: str) -> tuple[str, str]:
-    """The given server and token, else CONSULT_ASSIST_SERVER/_TOKEN; ConfigError if unset."""
+def server_url(server: str) -> str:
+    """The given server, else CONSULT_ASSIST_SERVER; ConfigError if unset or not ws(s)://."""
     server = server or os.environ.get("CONSULT_ASSIST_SERVER", "")
-    token = token or os.environ.get("CONSULT_ASSIST_TOKEN", "")
     if not server:
         raise ConfigError(
             "no server given: pass --server ws://HOST:PORT/ or set CONSULT_ASSIST_SERVER"
         )
-    if not token:
-        raise ConfigError("no token given: pass --token TOKEN or set CONSULT_ASSIST_TOKEN")
     if not server.startswith(("ws://", "wss://")):
         raise ConfigError(f"the server URL must start with ws:// or wss:// (got {server!r})")
+    return server
+
+
+def server_and_token(server: str, token: str) -> tuple[str, str]:
+    """The given server (else CONSULT_ASSIST_SERVER) and token; ConfigError if unset."""
+    server = server_url(server)
+    token = token or os.environ.get("CONSULT_ASSIST_TOKEN", "")
+    if not token:
+        raise ConfigError("no token given: pass --token-file FILE or set CONSULT_ASSIST_TOKEN")
     return server, token
 
 
@@ -162,6 +170,8 @@ async def _demo(options: DemoOptions, out: TextIO, sample: Path, tmp: Path, ui: 
     handler_token = add_token(tokens, HANDLER, "handler")
     supervisor_token = add_token(tokens, SUPERVISOR, "supervisor")
     trainer = add_token(tokens, TRAINER, "trainer")
+    supervisor_file = tmp / "supervisor.token"
+    paths.write_private_text(supervisor_file, supervisor_token + "\n")
     config = ServerConfig(
         port=_port(options.port), tokens=tokens, db=tmp / "demo.db", manuals=options.manuals
     )
@@ -187,7 +197,7 @@ async def _demo(options: DemoOptions, out: TextIO, sample: Path, tmp: Path, ui: 
         f"\nserver: {running.url} (throwaway tokens and store, gone when the demo ends)\n"
         f"call:   {sample.name}, replayed at {options.speed:g}× as a training call\n\n"
         "Open the supervisor view in another terminal:\n\n"
-        f"  consult-assist supervisor --server {running.url} --token {supervisor_token}\n\n"
+        f"  consult-assist supervisor --server {running.url} --token-file {supervisor_file}\n\n"
     )
     out.flush()
     try:
@@ -256,10 +266,12 @@ async def _with_printer(
 
 def run(args: argparse.Namespace, out: TextIO) -> int | None:
     """Run ``handler``, ``supervisor`` or ``demo``."""
-    if args.command == "handler":
-        return handler(AppOptions(server=args.server, token=args.token, speed=args.speed))
-    if args.command == "supervisor":
-        return supervisor(AppOptions(server=args.server, token=args.token))
+    if args.command in ("handler", "supervisor"):
+        server_url(args.server)  # an unset server is said before a token is asked for
+        token = client_token(token=args.token, token_file=args.token_file)
+        if args.command == "handler":
+            return handler(AppOptions(server=args.server, token=token, speed=args.speed))
+        return supervisor(AppOptions(server=args.server, token=token))
     if args.command == "demo":
         options = DemoOptions(
             sample=args.sample,

@@ -1,4 +1,4 @@
-"""``consult-assist bench asr|hub|lookup``: run one benchmark, print its JSON summary.
+"""``consult-assist bench asr|hub|lookup|soak``: run one benchmark, print its JSON summary.
 
 The benchmarks themselves live in :mod:`consult_assist.bench`; this module reads the flags
 into their options, finds the labelled data of a checkout, and prints (``--out``: also writes)
@@ -16,11 +16,13 @@ from typing import Any, TextIO
 from consult_assist import paths
 from consult_assist.bench.delivery import run_hub_bench
 from consult_assist.bench.lookup import bench_lookup
+from consult_assist.bench.soak import SoakOptions, run_soak
 from consult_assist.bench.speech import AsrBenchOptions, run_asr_bench
 from consult_assist.cli.output import install_progress, write_json
 from consult_assist.cli.recognition import model_options, stream_options
+from consult_assist.errors import ConfigError
 
-__all__ = ["bench_asr", "bench_hub", "bench_lookup_summary", "run"]
+__all__ = ["bench_asr", "bench_hub", "bench_lookup_summary", "bench_soak", "run"]
 
 
 def bench_asr(options: AsrBenchOptions) -> dict[str, Any]:
@@ -38,6 +40,23 @@ def bench_hub(*, calls: int, supervisors: int, duration_s: float, kill: int) -> 
             kill=kill,
             progress=lambda text: print(f"bench hub: {text}", file=sys.stderr),
         )
+    )
+
+
+def bench_soak(args: argparse.Namespace) -> dict[str, Any]:
+    """``bench soak`` (``--quick``: 20 minutes at 8x, then 3 real): progress on stderr."""
+    minutes, real = (20.0, 3.0) if args.quick else (args.minutes, args.real_minutes)
+    if not 0 < args.speed <= 10:
+        raise ConfigError("--speed must be above 0 and at most 10 (the server's audio budget)")
+    options = SoakOptions(
+        call_s=minutes * 60,
+        speed=args.speed,
+        real_call_s=real * 60,
+        supervisors=args.supervisors,
+        model=model_options(args),
+    )
+    return asyncio.run(
+        run_soak(options, progress=lambda text: print(f"bench soak: {text}", file=sys.stderr))
     )
 
 
@@ -74,6 +93,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             kill=args.kill,
         )
         return write_json(summary, out, also_to=args.out)
+    if args.bench_command == "soak":
+        return write_json(bench_soak(args), out, also_to=args.out)
     if args.bench_command == "lookup":
         return write_json(bench_lookup_summary(args.manuals), out, also_to=args.out)
     return None

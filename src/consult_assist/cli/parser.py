@@ -17,16 +17,17 @@ from typing import Any
 
 from consult_assist import __version__
 
-__all__ = ["add_model_flags", "add_stream_flags", "build_parser", "env"]
+__all__ = ["add_model_flags", "add_stream_flags", "add_token_flags", "build_parser", "env"]
 
 _EPILOG = """\
 examples:
   consult-assist demo                                   try the whole system on a sample call
-  consult-assist tokens add sato --role handler         an access token (printed once)
+  consult-assist tokens add tanaka --role supervisor    an access token (printed once)
   consult-assist serve --sip 127.0.0.1:5060             the server, answering SIP calls too
-  consult-assist handler --server ws://127.0.0.1:8765/ --token ca_…
-  consult-assist supervisor --server ws://127.0.0.1:8765/ --token ca_…
-  consult-assist replay samples/teen-suicidal.flac --token ca_… --for sato
+  consult-assist tokens add sato --role handler > sato.token && chmod 600 sato.token
+  consult-assist handler --server ws://127.0.0.1:8765/ --token-file sato.token
+  consult-assist supervisor --server ws://127.0.0.1:8765/ --token-file tanaka.token
+  consult-assist replay samples/teen-suicidal.flac --token-file kato.token --for sato
   consult-assist records export 20261123-1430 > record.md
   consult-assist transcribe samples/neighbour-night.flac --realtime
   consult-assist bench hub
@@ -118,6 +119,29 @@ def _add_offline_commands(sub: Any) -> None:
     ph.add_argument("--duration", type=float, default=600.0, help="seconds of calls (600)")
     ph.add_argument("--kill", type=int, default=10, help="supervisors cut off mid-run (10)")
     ph.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    ps = bsub.add_parser(
+        "soak",
+        help="one 2-hour call: does memory, knowledge or store cost grow with its length?",
+        description="Replays one long call into a server process, twice: 120 minutes at 8x "
+        "real time with a fake recognizer (the output says so; real VAD, knowledge, store and "
+        "fan-out, a few supervisors following), then 30 minutes at real time on the real model. "
+        "Reports server memory over the first vs the last 10 minutes of call, knowledge cost "
+        "per event and store commit latency in the first vs the last tenth, and delivery.",
+    )
+    ps.add_argument("--minutes", type=float, default=120.0, help="fake-recognizer call (120)")
+    ps.add_argument("--speed", type=float, default=8.0, help="its × real time (8, at most 10)")
+    ps.add_argument(
+        "--real-minutes",
+        type=float,
+        default=30.0,
+        help="real-model call at real time (30; 0: skip)",
+    )
+    ps.add_argument("--supervisors", type=int, default=3, help="supervisors following (3)")
+    ps.add_argument(
+        "--quick", action="store_true", help="a short run: 20 min at 8x, then 3 min real"
+    )
+    ps.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    add_model_flags(ps)
     pk = bsub.add_parser(
         "lookup",
         help="manual lookup quality and speed",
@@ -145,9 +169,7 @@ def _add_app_commands(sub: Any) -> None:
         p.add_argument(
             "--server", default=env("SERVER", ""), help="ws://HOST:PORT/ (CONSULT_ASSIST_SERVER)"
         )
-        p.add_argument(
-            "--token", default=env("TOKEN", ""), help="access token (CONSULT_ASSIST_TOKEN)"
-        )
+        add_token_flags(p)
         if name == "handler":
             p.add_argument(
                 "--speed", type=float, default=1.0, help="× real time for training files"
@@ -309,6 +331,20 @@ def _add_hub_commands(sub: Any) -> None:
     p.add_argument(
         "--node", default=None, help="this node's name in a shared store (default: host name)"
     )
+    p.add_argument(
+        "--store-key-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="encrypt the SQLite store with the key in FILE (chmod 600; needs sqlcipher3)",
+    )
+    p.add_argument(
+        "--retention-days",
+        type=int,
+        default=None,
+        metavar="DAYS",
+        help="delete calls that ended more than DAYS days ago, daily (default 0: keep all)",
+    )
     p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
     p.add_argument("--workers", type=int, default=None, help="decode workers (default 1)")
     p.add_argument(
@@ -394,7 +430,41 @@ def _add_hub_commands(sub: Any) -> None:
     )
     pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
     pr.add_argument("--store", default=None, metavar="PATH|URL", help=_STORE_HELP)
-    pr.add_argument("-o", "--output", type=Path, default=None, help="write to a file")
+    pr.add_argument("-o", "--output", type=Path, default=None, help="write to a file (mode 0600)")
+    pr = rsub.add_parser(
+        "purge",
+        help="delete calls that ended more than DAYS days ago (training calls too)",
+        description="Deletes every call (and its events) that ended more than --older-than "
+        "days ago; a live call never. Each deletion is written to the access log. The server "
+        "does the same daily with the retention_days setting.",
+    )
+    pr.add_argument(
+        "--older-than", type=float, required=True, metavar="DAYS", help="age limit in days"
+    )
+    pr.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
+    pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
+    pr.add_argument("--store", default=None, metavar="PATH|URL", help=_STORE_HELP)
+    pr = rsub.add_parser(
+        "audit",
+        help="who viewed or exported which call (the access log)",
+        description="Every view of a call (followed live or read back), every record fetched "
+        "over the websocket, every export and every purge, oldest first.",
+    )
+    pr.add_argument("--session", default=None, help="only this call (a unique id prefix)")
+    pr.add_argument(
+        "--since", default=None, help="from this date (2026-11-23), time or age (7d) on"
+    )
+    pr.add_argument("--json", action="store_true", help="print the lines as JSON")
+    pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
+    pr.add_argument("--store", default=None, metavar="PATH|URL", help=_STORE_HELP)
+    for pr in rsub.choices.values():
+        pr.add_argument(
+            "--store-key-file",
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help="the key of an encrypted store (CONSULT_ASSIST_STORE_KEY_FILE)",
+        )
 
     p = sub.add_parser("replay", help="stream a recorded call into a server as a training call")
     p.add_argument("file", type=Path, help="audio file (stereo = caller left, handler right)")
@@ -403,17 +473,31 @@ def _add_hub_commands(sub: Any) -> None:
         default=env("SERVER", "ws://127.0.0.1:8765/"),
         help="server URL (CONSULT_ASSIST_SERVER; default ws://127.0.0.1:8765/)",
     )
-    p.add_argument(
-        "--token",
-        default=env("TOKEN", ""),
-        help="a trainer's or handler's token (CONSULT_ASSIST_TOKEN)",
-    )
+    add_token_flags(p, "a trainer's or handler's token")
     p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
     p.add_argument("--for", dest="for_handler", default=None, help="trainers: the handler")
 
 
 _STORE_HELP = "the store: a SQLite file or postgresql://user@host/db (default: as serve)"
 _TOKENS_STORE_HELP = "a PostgreSQL store whose tokens to use (postgresql://user@host/db)"
+
+
+def add_token_flags(p: argparse.ArgumentParser, what: str = "the access token") -> None:
+    """--token-file and --token (a client's token; see cli/credentials.py for the order)."""
+    p.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"a file holding {what} (chmod 600); else CONSULT_ASSIST_TOKEN_FILE, "
+        "CONSULT_ASSIST_TOKEN, or a prompt on a terminal",
+    )
+    p.add_argument(
+        "--token",
+        default=None,
+        metavar="TOKEN",
+        help="the token itself: visible to every local user in ps, prefer --token-file",
+    )
 
 
 def env(name: str, default: str) -> str:

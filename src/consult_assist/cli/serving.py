@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,10 @@ from typing import Literal, TextIO
 
 from consult_assist import paths
 from consult_assist.asr.options import ModelOptions, StreamOptions, load_transcriber
+from consult_assist.cli.credentials import client_token
 from consult_assist.cli.output import install_progress
 from consult_assist.cli.recognition import model_options, stream_options
+from consult_assist.cli.recordkeeping import log_cli_access, records_audit, records_purge
 from consult_assist.cli.storage import (
     opened_store,
     store_copy,
@@ -60,6 +63,8 @@ SERVER_KEYS = (
     "db",
     "store",
     "node",
+    "store_key_file",
+    "retention_days",
     "manuals",
     "model",
     "device",
@@ -148,9 +153,10 @@ def records_list(
     limit: int = 50,
     as_json: bool = False,
     store: str | None = None,
+    key_file: Path | None = None,
 ) -> int:
     """The recorded calls, newest first."""
-    with opened_store(store, db) as opened:
+    with opened_store(store, db, key_file=key_file) as opened:
         rows = opened.sessions(limit=limit)
     if as_json:
         out.write(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2) + "\n")
@@ -176,19 +182,21 @@ def records_export(
     fmt: Literal["md", "json"] = "md",
     output: Path | None = None,
     store: str | None = None,
+    key_file: Path | None = None,
 ) -> int:
-    """The record draft of one call (a unique prefix of its id is enough)."""
-    with opened_store(store, db) as opened:
+    """The record draft of one call (a unique prefix of its id is enough); file mode 0600."""
+    with opened_store(store, db, key_file=key_file) as opened:
         row = opened.find(session)
         events = opened.events(row.id)
+        log_cli_access(opened, "export", row.id, f"{fmt} to {output or 'stdout'}")
     record = build_record(events)
     if fmt == "json":
         text = json.dumps(record_to_json(record, events), ensure_ascii=False, indent=2) + "\n"
     else:
         text = render_markdown(record, titles=_section_titles())
     if output is not None:
-        output.write_text(text, encoding="utf-8")
-        print(f"consult-assist: wrote {output}", file=sys.stderr)
+        paths.write_private_text(output, text)
+        print(f"consult-assist: wrote {output} (readable by you only)", file=sys.stderr)
     else:
         out.write(text)
     return 0
@@ -201,6 +209,33 @@ def _section_titles() -> dict[str, str]:
     except ConsultAssistError:
         return {}
     return {s.id: s.title for s in manual.sections}
+
+
+def _records(args: argparse.Namespace, out: TextIO) -> int:
+    key_file = args.store_key_file or _env_path("STORE_KEY_FILE")
+    if args.records_command == "list":
+        return records_list(
+            args.db, out, limit=args.limit, as_json=args.json, store=args.store, key_file=key_file
+        )
+    if args.records_command == "export":
+        return records_export(
+            args.db,
+            args.session,
+            out,
+            fmt=args.format,
+            output=args.output,
+            store=args.store,
+            key_file=key_file,
+        )
+    with opened_store(args.store, args.db, key_file=key_file) as store:
+        if args.records_command == "purge":
+            return records_purge(store, args.older_than, out, dry_run=args.dry_run)
+        return records_audit(store, out, session=args.session, since=args.since, as_json=args.json)
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(f"CONSULT_ASSIST_{name}", "")
+    return Path(value).expanduser() if value else None
 
 
 # -- replay ------------------------------------------------------------------------------------
@@ -229,7 +264,7 @@ def replay(options: ReplayOptions, out: TextIO) -> int:
 
 async def _replay(options: ReplayOptions, out: TextIO) -> int:
     if not options.token:
-        raise ConsultAssistError("give --token (or set CONSULT_ASSIST_TOKEN)")
+        raise ConsultAssistError("give --token-file FILE (or set CONSULT_ASSIST_TOKEN)")
     client = WebSocketHubClient(options.server, options.token, reconnect=False)
     await client.connect()
     done = asyncio.Event()
@@ -277,17 +312,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
         return store_migrate(args.store, args.db, out)
     if args.command == "store" and args.store_command == "copy":
         return store_copy(args.src, args.dst, out, quiet=args.quiet)
-    if args.command == "records" and args.records_command == "list":
-        return records_list(args.db, out, limit=args.limit, as_json=args.json, store=args.store)
-    if args.command == "records" and args.records_command == "export":
-        return records_export(
-            args.db, args.session, out, fmt=args.format, output=args.output, store=args.store
-        )
+    if args.command == "records" and args.records_command is not None:
+        return _records(args, out)
     if args.command == "replay":
         options = ReplayOptions(
             file=args.file,
             server=args.server,
-            token=args.token,
+            token=client_token(token=args.token, token_file=args.token_file),
             speed=args.speed,
             for_handler=args.for_handler or "",
         )

@@ -39,10 +39,16 @@ def _location(store: str | None, db: Path | None = None) -> str | Path:
 
 @contextmanager
 def opened_store(
-    store: str | None, db: Path | None = None, *, must_exist: bool = True
+    store: str | None,
+    db: Path | None = None,
+    *,
+    must_exist: bool = True,
+    key_file: Path | None = None,
 ) -> Iterator[Store]:
-    """The store ``--store``/``--db`` names (default: the data folder's SQLite file)."""
-    opened = open_store(_location(store, db), must_exist=must_exist)
+    """The store ``--store``/``--db`` names (default: the data folder's SQLite file).
+
+    ``key_file``: the key of an encrypted (SQLCipher) SQLite store."""
+    opened = open_store(_location(store, db), must_exist=must_exist, key_file=key_file)
     try:
         yield opened
     finally:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal, Protocol, cast, get_args
 
 from consult_assist.errors import AuthError, ConfigError
-from consult_assist.paths import data_dir
+from consult_assist.paths import check_private, data_dir, private_dir
 
 __all__ = [
     "ROLES",
@@ -88,9 +88,10 @@ class TokenBook:
 
     @classmethod
     def load(cls, path: Path) -> TokenBook:
-        """Read a tokens file (a missing file is an empty book)."""
+        """Read a tokens file (a missing file is an empty book; one others can read is refused)."""
         if not path.exists():
             return cls([])
+        check_private(path, "the tokens file")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             entries = [
@@ -117,7 +118,7 @@ class TokenBook:
 
     def save(self, path: Path) -> None:
         """Write the book atomically, readable by the owner only."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         data = {
             "tokens": [
                 {"name": e.name, "role": e.role, "sha256": e.sha256, "created": e.created}

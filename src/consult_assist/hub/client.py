@@ -31,6 +31,7 @@ from consult_assist.errors import (
 )
 from consult_assist.events import Event
 from consult_assist.hub.access import Identity
+from consult_assist.hub.logredact import redacting_logger
 from consult_assist.hub.protocol import CLOSE_AUTH_TIMEOUT, CLOSE_UNAUTHORIZED
 from consult_assist.wire import VERSION, event_from_dict
 
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_FRAMES_LOG = redacting_logger("websockets.client.consult_assist")
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,8 @@ class WebSocketHubClient:
             "max_size": 4 * 2**20,
             "open_timeout": self._timeout,
             "compression": None,
+            # At DEBUG websockets logs each frame, the auth message too: tokens are masked.
+            "logger": _FRAMES_LOG,
         }
         if self.url.startswith("wss:"):
             kwargs["ssl"] = self._ssl or ssl.create_default_context()

@@ -29,7 +29,7 @@ from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError
 from consult_assist.events import Ack as AckEvent
 from consult_assist.events import Advice, Event, HelpRequest, Note
 from consult_assist.hub import protocol as p
-from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, check
+from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, check, may_view
 from consult_assist.hub.auth import TokenBook, TokenEntry
 from consult_assist.hub.hub import Listener
 from consult_assist.hub.ingest import AudioIngest
@@ -99,6 +99,8 @@ class HubPort(Protocol):
 
     def section_titles(self) -> dict[str, str]: ...
 
+    def note_access(self, who: Identity, action: str, session: str, detail: str = "") -> None: ...
+
 
 class Connection:
     """One websocket client's session: auth, commands, audio in, events out (sans-I/O).
@@ -138,6 +140,8 @@ class Connection:
         self._rate = MessageRate(limits.rate_per_s, limits.burst, now)
         self._audio: AudioIngest | None = None
         self._entry: TokenEntry | None = None
+        self._viewed: set[str] = set()
+        """Sessions whose events this connection was given (each is logged once as viewed)."""
 
     @property
     def authenticated(self) -> bool:
@@ -157,13 +161,20 @@ class Connection:
             if now - over > self._limits.flood_close_s:
                 self._close(p.CLOSE_FLOOD, "flood: too many messages")
             else:
-                self._send(p.error_reply("rate_limited", "too many messages; slow down"))
+                # Not parsed (that is what the limit saves), but still answered by its id.
+                self._send(
+                    p.error_reply(
+                        "rate_limited", "too many messages; slow down", ref=p.recover_id(raw)
+                    )
+                )
             return
         ref: str | None = None
         try:
             command, ref = p.parse_command(raw)
             self._handle(command, ref, now)
         except (ProtocolError, AccessError) as exc:
+            if isinstance(exc, ProtocolError) and exc.ref is not None:
+                ref = exc.ref  # refused while parsing: the id the parser could read
             code = getattr(exc, "code", "forbidden")
             log.info("%s (%s): refused: %s", self.peer, self.who.name, code)
             self._send(p.error_reply(code, str(exc), ref=ref))
@@ -205,6 +216,8 @@ class Connection:
         if self.closing is not None or self._lost or seq <= self._queued.get(session, 0):
             return
         self._queued[session] = seq
+        if session not in self._viewed:
+            self._saw(session)
         self._out.append(body)
         if len(self._out) > self._limits.max_queue:
             self._out.clear()
@@ -299,8 +312,15 @@ class Connection:
         self._out.append(json.dumps(message, ensure_ascii=False))
         self._wake()
 
+    def _saw(self, session: str) -> None:
+        """This connection is given ``session``'s events: one ``view`` line in the access log."""
+        self._viewed.add(session)
+        self._hub.note_access(self.who, "view", session)
+
     def _follow(self, session: SessionAccess, after: int) -> None:
         """Page the stored events after ``after``; live ones follow through :meth:`deliver`."""
+        if session.id not in self._viewed:
+            self._saw(session.id)
         if session.id in self._cursors:
             return  # already catching up; live events past the cursor are queued
         last = self._hub.last_seq(session.id)
@@ -312,9 +332,12 @@ class Connection:
 
     def _session(self, session: str, action: str) -> SessionAccess:
         access = self._hub.access(session)
-        if access is None:
-            raise ProtocolError(f"no session {session!r}", "no_session")
-        check(self.who, "view", access)
+        if access is None or not may_view(self.who, access):
+            # The same refusal, word for word, whether the id exists or not: an id that is
+            # not yours tells you nothing about whether it is somebody else's.
+            raise AccessError(
+                f"{self.who.name} may not see session {session!r}, or it does not exist"
+            )
         check(self.who, action, access)
         return access
 
@@ -383,6 +406,14 @@ class Connection:
         check(self.who, "start")
         if command.for_handler:
             check(self.who, "for_handler")
+            if not any(
+                e.name == command.for_handler and e.role == "handler" for e in self._tokens.entries
+            ):
+                raise ProtocolError(
+                    f"session.start: for must name a handler, and {command.for_handler!r} is "
+                    "not one",
+                    "bad_field",
+                )
         if self._audio is not None:
             raise ProtocolError(
                 f"this connection already streams session {self._audio.session}",
@@ -481,6 +512,7 @@ class Connection:
         self._session(command.session, "view")
         events = self._hub.events(command.session)
         record = build_record(events)
+        self._hub.note_access(self.who, "record", command.session, command.format)
         if command.format == "json":
             return json.dumps(record_to_json(record, events), ensure_ascii=False)
         return render_markdown(record, titles=self._hub.section_titles())

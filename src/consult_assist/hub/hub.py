@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +34,7 @@ from consult_assist.errors import ConsultAssistError, StoreError, StoreUnavailab
 from consult_assist.events import Event, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
 from consult_assist.hub.outbox import DEFAULT_LIMIT, Outbox, Pending, Stored, StoreHealth
-from consult_assist.hub.store import SessionRow, Store, new_session_id
+from consult_assist.hub.store import AccessEntry, SessionRow, Store, new_session_id
 from consult_assist.knowledge.manual import Section
 from consult_assist.pipeline import Knowledge, LiveCall
 
@@ -121,6 +122,7 @@ class Hub:
         self.health = StoreHealth(self._store_changed)
         self._outbox_limit = outbox_limit
         self._prober: asyncio.Task[None] | None = None
+        self._logging: set[asyncio.Task[None]] = set()
 
     # --- sessions -----------------------------------------------------------------------------
 
@@ -180,6 +182,8 @@ class Hub:
             len(speakers),
             source_rate,
         )
+        if self._log_content:  # personal data: only when the operator asked for it
+            log.info("[%s] caller %s", session, meta.get("caller", "-"))
         return _Handle(self, live)
 
     def end_call(self, session: str, reason: str = "end") -> None:
@@ -242,6 +246,7 @@ class Hub:
         if self._prober is not None:
             self._prober.cancel()
             await asyncio.gather(self._prober, return_exceptions=True)
+        await asyncio.gather(*self._logging, return_exceptions=True)
 
     def access(self, session: str) -> SessionAccess | None:
         """Access facts of a live or stored session, or None if unknown."""
@@ -252,6 +257,10 @@ class Hub:
         if row is None:
             return None
         return SessionAccess(row.id, row.owner, row.started_by, row.training)
+
+    def carries(self, session: str) -> bool:
+        """Whether ``session`` is live here (ending included): retention never touches it."""
+        return session in self._live
 
     def is_live(self, session: str) -> bool:
         live = self._live.get(session)
@@ -271,6 +280,30 @@ class Hub:
             return live.outbox.committed
         row = self.store.session(session)
         return row.last_seq if row is not None else 0
+
+    # --- the access log -------------------------------------------------------------------------
+
+    def note_access(self, who: Identity, action: str, session: str, detail: str = "") -> None:
+        """Add a line to the store's access log (``view``, ``record``…), without waiting."""
+        entry = AccessEntry(time.time(), who.name, who.role, action, session, detail)
+        task = asyncio.get_running_loop().create_task(self._log_access(entry))
+        self._logging.add(task)
+        task.add_done_callback(self._logging.discard)
+
+    async def _log_access(self, entry: AccessEntry) -> None:
+        try:
+            await self.store.log_access(entry)
+        except StoreError as exc:
+            # The line itself names no personal data: keep it in the server's log instead.
+            log.error(
+                "[%s] access log: %s (%s) %s at %.0f not stored: %s",
+                entry.session,
+                entry.who,
+                entry.role,
+                entry.action,
+                entry.at,
+                exc,
+            )
 
     # --- reading back -------------------------------------------------------------------------
 

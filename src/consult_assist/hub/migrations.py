@@ -150,11 +150,42 @@ CREATE TABLE tokens (
 );
 """
 
+# Who viewed or exported which call. Rows name a session, never its content, and outlive the
+# session when retention deletes it (the purge itself is a row).
+_ACCESS_LOG_SQLITE = """
+CREATE TABLE IF NOT EXISTS access_log (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    who TEXT NOT NULL,
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,
+    session TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS access_log_session ON access_log(session, at);
+CREATE INDEX IF NOT EXISTS access_log_at ON access_log(at);
+"""
+
+_ACCESS_LOG_POSTGRES = """
+CREATE TABLE access_log (
+    id BIGSERIAL PRIMARY KEY,
+    at DOUBLE PRECISION NOT NULL,
+    who TEXT NOT NULL,
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,
+    session TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX access_log_session ON access_log (session, at);
+CREATE INDEX access_log_at ON access_log (at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sessions and events", _INITIAL_SQLITE, _INITIAL_POSTGRES),
     Migration(2, "nodes: sessions.node, node_leases, store_probe", _NODES_SQLITE, _NODES_POSTGRES),
     # With SQLite the tokens stay in the operator's 0600 tokens file.
     Migration(3, "tokens", "", _TOKENS_POSTGRES),
+    Migration(4, "access log", _ACCESS_LOG_SQLITE, _ACCESS_LOG_POSTGRES),
 )
 
 

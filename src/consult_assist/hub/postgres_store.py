@@ -20,6 +20,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import astuple
 from typing import Any, NoReturn
 
 import psycopg
@@ -28,9 +29,12 @@ from consult_assist.errors import StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.hub.migrations import VERSIONS_TABLE, pending
 from consult_assist.hub.store import (
+    ACCESS_COLUMNS,
     SESSION_COLUMNS,
+    AccessEntry,
     EventRow,
     SessionRow,
+    access_filter,
     now_iso,
     pick_session,
     redact_url,
@@ -306,6 +310,35 @@ class PostgresStore:
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(f"cannot import session {row.id}", exc)
 
+    async def log_access(self, entry: AccessEntry) -> None:
+        async with self._alock:
+            conn = await self._async()
+            try:
+                await conn.execute(
+                    f"INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
+                    astuple(entry),
+                )
+            except (psycopg.Error, UnicodeError) as exc:
+                _raise("cannot add to the access log", exc)
+
+    async def purge(self, sessions: Sequence[str]) -> int:
+        # Deleted rows stay in the table's files until VACUUM reuses their space
+        # (docs/security.md: retention): autovacuum does it, VACUUM FULL at once.
+        async with self._alock:
+            conn = await self._async()
+            try:
+                async with conn.transaction():
+                    cur = await conn.execute(
+                        "SELECT id FROM sessions WHERE id = ANY(%s) AND ended_at IS NOT NULL",
+                        (list(sessions),),
+                    )
+                    ended = [r[0] for r in await cur.fetchall()]
+                    await conn.execute("DELETE FROM events WHERE session = ANY(%s)", (ended,))
+                    await conn.execute("DELETE FROM sessions WHERE id = ANY(%s)", (ended,))
+            except psycopg.Error as exc:
+                _raise("cannot delete expired calls", exc)
+        return len(ended)
+
     # --- reading ------------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -355,6 +388,16 @@ class PostgresStore:
             (len(prefix), prefix),
         )
         return pick_session(rows, prefix, self.location)
+
+    def accesses(
+        self, *, session: str | None = None, since: float | None = None, limit: int = 10_000
+    ) -> list[AccessEntry]:
+        where, params = access_filter(session, since, "%s")
+        rows = self._query(
+            f"SELECT {ACCESS_COLUMNS} FROM access_log{where} ORDER BY at DESC, id DESC LIMIT %s",
+            (*params, limit),
+        )
+        return [AccessEntry(*r) for r in reversed(rows)]
 
     def schema_version(self) -> int:
         [(version,)] = self._query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")

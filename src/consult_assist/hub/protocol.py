@@ -7,6 +7,7 @@ stable ``code``), and build the reply dicts. The full protocol is in docs/protoc
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -40,8 +41,10 @@ __all__ = [
     "Subscribe",
     "error_reply",
     "parse_command",
+    "recover_id",
     "reply",
     "store_state",
+    "unencodable",
 ]
 
 # Close codes (RFC 6455 reserves 4000-4999 for applications).
@@ -158,27 +161,98 @@ Command = (
 
 
 def parse_command(text: str) -> tuple[Command, str | None]:
-    """Parse one client text message; returns the command and its optional ``id``."""
+    """Parse one client text message; returns the command and its optional ``id``.
+
+    A refusal (:class:`ProtocolError`) carries the message's ``id`` as ``ref`` whenever it
+    could be read, even from malformed JSON (:func:`recover_id`).
+    """
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = f"malformed JSON: {exc.msg} at position {exc.pos}"
-        raise ProtocolError(msg, "bad_json") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        msg = (
+            f"malformed JSON: {exc.msg} at position {exc.pos}"
+            if isinstance(exc, json.JSONDecodeError)
+            else "malformed JSON: nested too deeply"
+        )
+        raise ProtocolError(msg, "bad_json", ref=recover_id(text)) from None
     if not isinstance(data, dict):
         raise ProtocolError("a message must be a JSON object", "bad_message")
     msg_id = data.get("id")
-    if msg_id is not None and not isinstance(msg_id, str | int):
-        raise ProtocolError("id must be a string or a number", "bad_message")
-    ref = None if msg_id is None else str(msg_id)
-    if data.get("v") != VERSION:
-        raise ProtocolError(
-            f"unsupported protocol version {data.get('v')!r} (expected {VERSION})", "bad_version"
-        )
-    kind = data.get("type")
-    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
-    if parser is None:
-        raise ProtocolError(f"unknown message type {kind!r}", "unknown_type")
-    return parser(data), ref
+    usable = isinstance(msg_id, str | int) and not isinstance(msg_id, bool)
+    ref = str(msg_id) if usable and not _BAD_TEXT.search(str(msg_id)) else None
+    try:
+        if msg_id is not None and ref is None:
+            raise ProtocolError("id must be a string (of valid text) or a number", "bad_message")
+        if data.get("v") != VERSION:
+            raise ProtocolError(
+                f"unsupported protocol version {data.get('v')!r} (expected {VERSION})",
+                "bad_version",
+            )
+        kind = data.get("type")
+        parser = _PARSERS.get(kind) if isinstance(kind, str) else None
+        if parser is None:
+            raise ProtocolError(f"unknown message type {kind!r}", "unknown_type")
+        where = unencodable(data)
+        if where is not None:
+            raise ProtocolError(
+                f"{kind}: {where} is not valid text (a lone surrogate or a NUL character)",
+                "bad_field",
+            )
+        return parser(data), ref
+    except ProtocolError as exc:
+        exc.ref = ref
+        raise
+
+
+_BAD_TEXT = re.compile("[\ud800-\udfff\x00]")
+"""What cannot be stored or sent as text: lone UTF-16 surrogates (JSON's ``\\ud800`` escapes
+decode to them, UTF-8 cannot encode them) and NUL (PostgreSQL refuses it in text)."""
+
+
+def unencodable(data: Any) -> str | None:
+    """The path (``meta.caller``) of the first string in ``data``, key or value, that is not
+    storable text; None if all are. Iterative: a deeply nested message cannot exhaust the stack.
+    """
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            # Plain ASCII without NUL (most strings) needs no search.
+            if (not value.isascii() or "\x00" in value) and _BAD_TEXT.search(value):
+                return path or "the message"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                here = f"{path}.{key}" if path else str(key)
+                if _BAD_TEXT.search(key):
+                    return f"{path or 'the message'}: a key"
+                stack.append((here, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+    return None
+
+
+_ID = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,20})[\s,}]')
+
+
+def recover_id(raw: str) -> str | None:
+    """The top-level ``id`` of a message that is not (valid) JSON, when it can be read safely.
+
+    Only the first 4 kB are looked at, and only an ``id`` before any nested object or list,
+    so a nested ``"id"`` is never taken for the message's own.
+    """
+    head = raw[:4096]
+    found = _ID.search(head)
+    if found is None:
+        return None
+    before = head[: found.start()]
+    if before.count("{") != 1 or "[" in before or not before.lstrip().startswith("{"):
+        return None
+    try:
+        value = json.loads(found.group(1))
+    except ValueError:
+        return None
+    text = str(value)
+    return None if _BAD_TEXT.search(text) else text
 
 
 def reply(kind: str, ref: str | None = None, **fields: Any) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import FileTokens, TokenBook, TokenSource, default_tokens_path
 from consult_assist.hub.hub import Hub
 from consult_assist.hub.limits import ConnectionLimits
+from consult_assist.hub.retention import DAY_S, run_retention
 from consult_assist.hub.store import Store, default_db_path, is_postgres_url
 from consult_assist.hub.store_open import open_store
 from consult_assist.hub.tokenwatch import TokenWatcher
@@ -32,6 +33,7 @@ from consult_assist.hub.wsserver import serve_hub
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.knowledge.reload import watch_manuals
+from consult_assist.pipeline import Knowledge
 from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
@@ -106,8 +108,15 @@ async def run_server(
     limits: ConnectionLimits | None = None,
     ready: Callable[[RunningServer], Awaitable[None] | None] | None = None,
     stop: asyncio.Event | None = None,
+    retention_interval_s: float = DAY_S,
+    instrument: Callable[[Store, KnowledgeEngine], tuple[Store, Knowledge]] | None = None,
 ) -> None:
-    """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly."""
+    """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly.
+
+    With ``retention_days``, calls past it are deleted at start and every
+    ``retention_interval_s`` (a day) after. ``instrument`` (benchmarks) may wrap the store and
+    the knowledge engine the hub uses, e.g. to time them.
+    """
     if not config.log_content:
         # websockets logs whole frames at DEBUG: tokens and callers' words. Keep it above that.
         ws_log = logging.getLogger("websockets")
@@ -115,7 +124,13 @@ async def run_server(
     sip = _sip_plan(config)  # a bad --sip (address, digest file, certificate) fails early
     location = store_location(config, default_db_path())
     node = config.node or (socket.gethostname() if is_postgres_url(location) else "")
-    store = open_store(location, node=node, synchronous=config.synchronous.upper())
+    store = open_store(
+        location,
+        node=node,
+        synchronous=config.synchronous.upper(),
+        key_file=config.store_key_file,
+        verify=True,
+    )
     try:
         source = token_source(config, store)
         tokens = source.load()
@@ -134,10 +149,11 @@ async def run_server(
     engine = KnowledgeEngine(load_manual(manuals))
     model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
     service = AsrService(model, workers=config.workers)
+    hub_store, knowledge = (store, engine) if instrument is None else instrument(store, engine)
     hub = Hub(
-        store,
+        hub_store,
         service,
-        engine,
+        knowledge,
         options_for=options_for or (lambda rate: RecognizerOptions()),
         detector_factory=detector_factory,
         log_content=config.log_content,
@@ -150,6 +166,16 @@ async def run_server(
             loop.add_signal_handler(sig, stop.set)
     context = tls_context(config)
     watcher = asyncio.create_task(watch_manuals(manuals, engine))
+    keeping: asyncio.Task[None] | None = None
+    if config.retention_days:
+        keeping = asyncio.create_task(
+            run_retention(
+                store,
+                config.retention_days,
+                live=hub.carries,
+                interval_s=retention_interval_s,
+            )
+        )
     sip_server: SipServer | None = None
     service.start()
     server = await serve_hub(
@@ -184,7 +210,9 @@ async def run_server(
             await sip_server.close()
         await hub.close("shutdown")
         await server.close()
-        for task in (watcher, watching_tokens):
+        for task in (watcher, watching_tokens, keeping):
+            if task is None:
+                continue
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task

@@ -14,20 +14,24 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import astuple
 from pathlib import Path
 from typing import NoReturn
 
 from consult_assist.errors import StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.hub.migrations import VERSIONS_TABLE, pending
+from consult_assist.hub.sqlite_files import open_database, quick_check
 from consult_assist.hub.store import (
+    ACCESS_COLUMNS,
     SESSION_COLUMNS,
+    AccessEntry,
     EventRow,
     SessionRow,
+    access_filter,
     now_iso,
     pick_session,
     session_row,
@@ -44,24 +48,49 @@ _SESSION_SELECT = f"SELECT {SESSION_COLUMNS} FROM sessions"
 class SqliteStore:
     """Sessions and their events in one SQLite file (WAL)."""
 
-    def __init__(self, path: Path, *, node: str = "", synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        node: str = "",
+        synchronous: str = "NORMAL",
+        key_file: Path | None = None,
+        verify: bool = False,
+    ) -> None:
+        """Open (or create) the store at ``path``.
+
+        ``key_file``: open it with SQLCipher and that key (``sqlite_files.read_key``).
+        ``verify``: read every page first (``PRAGMA quick_check``), as the server does at start.
+        """
         self.path = path
         self.location = str(path)
         self.node = node
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = self._connect(path)
+            opened = open_database(path, key_file=key_file)
+        except OSError as exc:
+            raise StoreError(f"cannot open the store {path}: {exc}") from None
+        self.encrypted = opened.encrypted
+        self._db = opened.connection
+        self._errors = opened.errors
+        self._unavailable = opened.unavailable
+        self._write_errors: tuple[type[BaseException], ...] = (*opened.errors, UnicodeError)
+        """What a write may raise: the driver's errors, and text it cannot encode."""
+        try:
+            if verify:
+                quick_check(opened, self.location)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.execute("PRAGMA busy_timeout=5000")
+            # Deleted records (records purge) are overwritten, not left in free pages.
+            self._db.execute("PRAGMA secure_delete=ON")
             self.applied = self._migrate()
             """The migrations this opening applied (names), oldest first."""
-        except (sqlite3.Error, OSError) as exc:
+        except StoreError:
+            self._db.close()
+            raise
+        except self._errors as exc:
+            self._db.close()
             raise StoreError(f"cannot open the store {path}: {exc}") from None
-
-    def _connect(self, path: Path) -> sqlite3.Connection:
-        """The connection (one place to change how the file is opened)."""
-        return sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
 
     def _migrate(self) -> list[str]:
         self._db.execute(VERSIONS_TABLE["sqlite"])
@@ -122,8 +151,8 @@ class SqliteStore:
                         " WHERE id = ?",
                         (now_iso(), event.reason, event.at, event.session),
                     )
-        except (sqlite3.Error, UnicodeError) as exc:
-            _raise(f"cannot store event {event.session}#{event.seq}", exc)
+        except self._write_errors as exc:
+            _raise(f"cannot store event {event.session}#{event.seq}", exc, self._unavailable)
         return body
 
     def _insert_session(self, started: SessionStarted) -> None:
@@ -170,8 +199,8 @@ class SqliteStore:
                     " ON CONFLICT (node) DO UPDATE SET at = excluded.at",
                     (self.node, time.time()),
                 )
-        except sqlite3.Error as exc:
-            _raise("the store cannot take a write", exc)
+        except self._errors as exc:
+            _raise("the store cannot take a write", exc, self._unavailable)
 
     async def recover(self, reason: str = "interrupted") -> list[SessionEnded]:
         return self.recover_now(reason)
@@ -220,8 +249,48 @@ class SqliteStore:
                     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session, seq) DO NOTHING",
                     [(row.id, e.seq, e.type, e.at, e.stored_at, e.body) for e in events],
                 )
-        except (sqlite3.Error, UnicodeError) as exc:
-            _raise(f"cannot import session {row.id}", exc)
+        except self._write_errors as exc:
+            _raise(f"cannot import session {row.id}", exc, self._unavailable)
+
+    async def log_access(self, entry: AccessEntry) -> None:
+        self.log_access_now(entry)
+
+    def log_access_now(self, entry: AccessEntry) -> None:
+        """:meth:`log_access`, synchronously."""
+        try:
+            with self._tx():
+                self._db.execute(
+                    f"INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                    astuple(entry),
+                )
+        except self._write_errors as exc:
+            _raise("cannot add to the access log", exc, self._unavailable)
+
+    async def purge(self, sessions: Sequence[str]) -> int:
+        return self.purge_now(sessions)
+
+    def purge_now(self, sessions: Sequence[str]) -> int:
+        """:meth:`purge`, synchronously."""
+        deleted = 0
+        try:
+            with self._tx():
+                for session in sessions:
+                    # The condition is repeated here so that no caller can delete a live call.
+                    row = self._db.execute(
+                        "SELECT 1 FROM sessions WHERE id = ? AND ended_at IS NOT NULL", (session,)
+                    ).fetchone()
+                    if row is None:
+                        continue
+                    self._db.execute("DELETE FROM events WHERE session = ?", (session,))
+                    self._db.execute("DELETE FROM sessions WHERE id = ?", (session,))
+                    deleted += 1
+            if deleted:
+                # secure_delete zeroed the rows in the WAL's pages; copy them over the
+                # database's and empty the WAL, so no deleted word stays on disk in either.
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except self._write_errors as exc:
+            _raise("cannot delete expired calls", exc, self._unavailable)
+        return deleted
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
@@ -233,7 +302,7 @@ class SqliteStore:
             # A failed COMMIT (disk full) may leave the transaction open: end it, or the next
             # BEGIN fails too.
             if self._db.in_transaction:
-                with suppress(sqlite3.Error):
+                with suppress(*self._errors):
                     self._db.execute("ROLLBACK")
             raise
 
@@ -283,6 +352,16 @@ class SqliteStore:
         ).fetchall()
         return pick_session(rows, prefix, self.location)
 
+    def accesses(
+        self, *, session: str | None = None, since: float | None = None, limit: int = 10_000
+    ) -> list[AccessEntry]:
+        where, params = access_filter(session, since, "?")
+        rows = self._db.execute(
+            f"SELECT {ACCESS_COLUMNS} FROM access_log{where} ORDER BY at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        return [AccessEntry(*r) for r in reversed(rows)]
+
     def schema_version(self) -> int:
         return int(
             self._db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[
@@ -291,9 +370,9 @@ class SqliteStore:
         )
 
 
-def _raise(what: str, exc: BaseException) -> NoReturn:
+def _raise(what: str, exc: BaseException, unavailable: tuple[type[BaseException], ...]) -> NoReturn:
     if isinstance(exc, StoreError):
         raise exc
-    if isinstance(exc, sqlite3.OperationalError):
+    if isinstance(exc, unavailable):
         raise StoreUnavailable(f"{what}: {exc}") from None
     raise StoreError(f"{what}: {exc}") from None

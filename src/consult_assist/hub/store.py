@@ -35,10 +35,13 @@ from consult_assist.events import Event, SessionEnded
 from consult_assist.paths import data_dir
 
 __all__ = [
+    "ACCESS_COLUMNS",
     "SESSION_COLUMNS",
+    "AccessEntry",
     "EventRow",
     "SessionRow",
     "Store",
+    "access_filter",
     "default_db_path",
     "events_digest",
     "is_postgres_url",
@@ -134,6 +137,28 @@ class EventRow:
     """The wire JSON, exactly as it was sent."""
 
 
+@dataclass(frozen=True)
+class AccessEntry:
+    """One line of the access log: who viewed or took out which call, and when."""
+
+    at: float
+    """Wall-clock time (seconds since the epoch)."""
+    who: str
+    """A token's name; ``cli:<user>`` for the command line; ``server`` for retention."""
+    role: str
+    """handler, supervisor or trainer; ``operator`` (command line) or ``server``."""
+    action: str
+    """``view`` (followed live or read back), ``record`` (the record over the websocket),
+    ``export`` (``records export``), ``purge`` (deleted by retention or ``records purge``)."""
+    session: str
+    detail: str = ""
+    """What else was asked (the record's format, the retention rule…); never call content."""
+
+
+ACCESS_COLUMNS = "at, who, role, action, session, detail"
+"""The ``access_log`` columns in :class:`AccessEntry`'s order."""
+
+
 def events_digest(rows: Sequence[tuple[int, str]]) -> str:
     """SHA-256 over ``seq`` and body of a session's events: equal iff the histories are equal."""
     digest = hashlib.sha256()
@@ -171,6 +196,17 @@ class Store(Protocol):
 
     async def import_session(self, row: SessionRow, events: Sequence[EventRow]) -> None:
         """Add events of a session from another store unchanged (``store copy``); idempotent."""
+        ...
+
+    async def log_access(self, entry: AccessEntry) -> None:
+        """Add one line to the access log."""
+        ...
+
+    async def purge(self, sessions: Sequence[str]) -> int:
+        """Delete these sessions and their events, skipping any not ended; returns how many.
+
+        Lines of the access log stay (they name the session, not what was said).
+        """
         ...
 
     async def aclose(self) -> None:
@@ -215,6 +251,12 @@ class Store(Protocol):
         """The highest migration applied."""
         ...
 
+    def accesses(
+        self, *, session: str | None = None, since: float | None = None, limit: int = 10_000
+    ) -> list[AccessEntry]:
+        """Lines of the access log, oldest first (of one session; from ``since`` on)."""
+        ...
+
 
 SESSION_COLUMNS = (
     "id, owner, started_by, training, source, started_at, ended_at, end_reason, duration_s,"
@@ -250,3 +292,18 @@ def pick_session(rows: Sequence[Sequence[Any]], prefix: str, where: str) -> Sess
         raise StoreError(f"{prefix!r} matches several sessions ({ids}…): give more of the id")
     exact = [r for r in rows if r[0] == prefix]
     return session_row(exact[0] if exact else rows[0])
+
+
+def access_filter(
+    session: str | None, since: float | None, mark: str
+) -> tuple[str, tuple[Any, ...]]:
+    """The ``WHERE`` clause (and its parameters) of an access-log query; ``mark``: ? or %s."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if session is not None:
+        clauses.append(f"session = {mark}")
+        params.append(session)
+    if since is not None:
+        clauses.append(f"at >= {mark}")
+        params.append(since)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consult_assist.errors import StoreError
+from consult_assist.errors import ConfigError, StoreError
 from consult_assist.hub.sqlite_store import SqliteStore
 from consult_assist.hub.store import Store, is_postgres_url
 
@@ -17,19 +17,29 @@ def open_store(
     node: str = "",
     synchronous: str = "NORMAL",
     must_exist: bool = False,
+    key_file: Path | None = None,
+    verify: bool = False,
 ) -> Store:
     """The store at ``location``: a ``postgresql://`` URL, else a SQLite file path.
 
     The schema is brought up to date on opening. ``must_exist``: refuse to create a new SQLite
     file (the commands that only read). ``synchronous`` is SQLite's durability mode.
+    ``key_file``: the SQLite store is encrypted with this key (SQLCipher). ``verify``: check
+    every page of a SQLite store before using it (the server's start).
     """
     if is_postgres_url(location):
+        if key_file is not None:
+            raise ConfigError(
+                "--store-key-file encrypts a SQLite store; a PostgreSQL store is protected by "
+                "the database server's own disk encryption (docs/security.md)"
+            )
+        # lazy: psycopg and its libpq load only for a PostgreSQL store.
         from consult_assist.hub.postgres_store import (
             PostgresStore,
-        )  # lazy: psycopg
+        )
 
         return PostgresStore(str(location), node=node)
     path = Path(location).expanduser()
     if must_exist and not path.exists():
         raise StoreError(f"no store at {path}: run `consult-assist serve` first")
-    return SqliteStore(path, node=node, synchronous=synchronous)
+    return SqliteStore(path, node=node, synchronous=synchronous, key_file=key_file, verify=verify)

@@ -34,11 +34,14 @@ from websockets.server import ServerProtocol
 from consult_assist.hub.auth import TokenBook
 from consult_assist.hub.connection import Connection, HubPort
 from consult_assist.hub.limits import ConnectionLimits
+from consult_assist.hub.logredact import redacting_logger
 from consult_assist.hub.protocol import CLOSE_SHUTDOWN
 
 __all__ = ["HubServer", "serve_hub"]
 
 log = logging.getLogger(__name__)
+_FRAMES_LOG = redacting_logger("websockets.server.consult_assist")
+"""websockets' frame log (DEBUG, and only with --log-content): tokens masked."""
 
 OPEN_TIMEOUT_S = 10.0
 """Seconds a client has to complete the websocket handshake."""
@@ -58,7 +61,7 @@ class _Socket(asyncio.Protocol):
     def __init__(self, server: HubServer) -> None:
         self._server = server
         self._loop = asyncio.get_running_loop()
-        self._ws = ServerProtocol(max_size=server.limits.max_message_bytes)
+        self._ws = ServerProtocol(max_size=server.limits.max_message_bytes, logger=_FRAMES_LOG)
         self._transport: asyncio.Transport | None = None
         self._conn: Connection | None = None
         self._peer = "client"

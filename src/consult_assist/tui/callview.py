@@ -116,6 +116,10 @@ class CallView:
         self.end_reason = ""
         self.last_seq = 0
         self.lines: dict[int, Line] = {}
+        self.touched: list[int] = []
+        """Utterances in the order their line changed, one entry per change (append-only): a
+        screen remembers how far it has read and redraws only those lines, whatever the
+        length of the call."""
         self.suggestions: tuple[SuggestionItem, ...] = ()
         self.alerts: list[Alert] = []
         self.covered: tuple[CheckItem, ...] = ()
@@ -218,6 +222,7 @@ class CallView:
             line.final, line.stable = True, len(event.text)
         else:
             line.stable = event.stable
+        self.touched.append(event.utterance)
         return frozenset({"transcript"})
 
     def _alert(self, event: Alert) -> frozenset[Part]:
@@ -229,12 +234,14 @@ class CallView:
             line = self.lines[event.utterance]
             if mark not in line.marks:
                 line.marks.append(mark)
+                self.touched.append(event.utterance)
                 parts.add("transcript")
         elif event.utterance is not None:
             # The alert came before any text of its utterance: keep the mark for when it comes.
             line = Line(event.utterance, event.speaker, "", event.start)
             line.marks.append((event.matched or event.word, event.level))
             self.lines[event.utterance] = line
+            self.touched.append(event.utterance)
         return frozenset(parts)
 
     def _ack(self, event: Ack) -> frozenset[Part]:

@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from consult_assist.labels import LEVELS, SPEAKERS
 from consult_assist.tui.callview import Line
 from consult_assist.tui.widgets.richtext import duration, fit, level_text, speaker_name
-from consult_assist.tui.widgets.transcript_view import LineRow
+from consult_assist.tui.widgets.transcript_view import TranscriptView
 
 NOW = datetime(2025, 1, 1, 0, 3, 25, tzinfo=UTC)
 
@@ -40,5 +40,8 @@ def test_a_speaker_is_named_only_when_the_source_knows_it() -> None:
     assert speaker_name("handler") == SPEAKERS["handler"] == "対応者"
     assert speaker_name("") == speaker_name("unknown") == ""
     mono = Line(utterance=0, speaker="", text="もしもし", start=0.0, final=True)
-    assert LineRow.label(mono) == "・"
-    assert LineRow.label(Line(utterance=1, speaker="caller", text="はい", start=1.0)) == "相談者"
+    assert TranscriptView.label(mono) == "・"
+    assert (
+        TranscriptView.label(Line(utterance=1, speaker="caller", text="はい", start=1.0))
+        == "相談者"
+    )
