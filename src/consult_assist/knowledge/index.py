@@ -225,7 +225,13 @@ class ManualIndex:
         utterance nor a back-channel like はい is favoured: a clear match scores about
         0.2-0.5, chit-chat about 0.1.
         """
-        query = text_terms([analyse(text)], self.options.terms).distinct()
+        return self.context_scores([text], [1.0])
+
+    def context_scores(self, texts: Sequence[str], weights: Sequence[float]) -> FloatArray:
+        """Like :meth:`scores` for several texts read as one query (a call's recent
+        utterances): each term counts once, with the largest weight of the texts it is in;
+        n-grams never cross from one text into the next."""
+        query = self._query(texts, weights)
         if not len(query.hashes) or not self._sections:
             return np.zeros(len(self._sections))
         ids, known = self._lookup(query.hashes)
@@ -233,11 +239,39 @@ class ManualIndex:
         ceiling = max(self._ceiling(query), self._typical_ceiling, 1e-9)
         return (raw - float(np.median(raw))) / ceiling
 
+    def _query(self, texts: Sequence[str], weights: Sequence[float]) -> Terms:
+        analyses = [analyse(t) for t in texts]
+        terms, labels = labelled_terms(analyses, self.options.terms)
+        if not len(terms.hashes):
+            return terms
+        scaled = terms.views * np.asarray(weights, dtype=np.float64)[labels]
+        # Each term once, at its largest weight.
+        order = np.lexsort((-scaled, terms.hashes))
+        hashes, scaled = terms.hashes[order], scaled[order]
+        first = np.ones(len(hashes), dtype=bool)
+        first[1:] = hashes[1:] != hashes[:-1]
+        return Terms(hashes[first], scaled[first])
+
     def search(self, text: str, top_k: int = 5, boosts: Sequence[Boost] = ()) -> list[Ranked]:
         """The ``top_k`` best sections for ``text`` with the hits that explain them."""
-        if not self._sections or not text.strip():
+        if not text.strip():
             return []
-        total = self.scores(text)
+        return self.search_context([text], [1.0], top_k=top_k, boosts=boosts)
+
+    def search_context(
+        self,
+        texts: Sequence[str],
+        weights: Sequence[float],
+        *,
+        top_k: int = 5,
+        boosts: Sequence[Boost] = (),
+    ) -> list[Ranked]:
+        """The ``top_k`` best sections for several weighted texts read as one query."""
+        kept = [(t, w) for t, w in zip(texts, weights, strict=True) if t.strip() and w > 0]
+        if not self._sections or not kept:
+            return []
+        texts, weights = [t for t, _ in kept], [w for _, w in kept]
+        total = self.context_scores(texts, weights)
         extra: dict[int, list[Hit]] = {}
         for boost in boosts:
             number = self._position.get(boost.section)
@@ -246,8 +280,8 @@ class ManualIndex:
                 extra.setdefault(number, []).append(boost.hit)
         count = min(len(self), max(top_k, 1))
         order = np.argsort(-total, kind="stable")[:count]
-        query = analyse(text)
-        present = np.unique(text_terms([query], self.options.terms).hashes)
+        query = analyse(texts[-1])
+        present = np.unique(text_terms([analyse(t) for t in texts], self.options.terms).hashes)
         results = []
         for number in order.tolist():
             if total[number] <= 0.0:

@@ -24,7 +24,14 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from consult_assist.knowledge.text import Analysis, analyse, hira_to_kata, normalise, sound_key
+from consult_assist.knowledge.text import (
+    Analysis,
+    Token,
+    analyse,
+    hira_to_kata,
+    normalise,
+    sound_key,
+)
 
 __all__ = ["Phrase", "PhraseOptions", "PhraseSet", "Reading", "Span", "Target"]
 
@@ -314,13 +321,16 @@ class PhraseSet:
             for rid in self._by_lemma.get(lemma, ()):
                 number, reading = self._readings[rid]
                 for first in positions:
-                    last = _core_end(reading, target.lemmas, first, gap)
+                    last = _core_end(reading, target.lemmas, first, gap, tokens)
                     if last is not None:
                         yield number, Span(tokens[first].begin, tokens[last].end, "lemma")
 
     def _reading_span(self, rid: int, target: Target, first: int, last: int) -> Span | None:
         reading = self._readings[rid][1]
         tokens = target.analysis.tokens
+        if _only_function_words(tokens[first : last + 1]):
+            # ける (an auxiliary) reads like 蹴る: a word is never spelt by grammar alone.
+            return None
         surface = target.analysis.text[tokens[first].begin : tokens[last].end]
         # 家で (at home) reads like 家出: a kanji word plus a particle is another word,
         # while the same sound in kana (いえで) is what a recogniser writes for either.
@@ -347,21 +357,38 @@ class PhraseSet:
             )
             if alignment is not None and text.token_starts_key(alignment.dest_start):
                 span = text.key_span(alignment.dest_start, alignment.dest_end)
-                yield number, Span(*span, "fuzzy")
+                inside = [t for t in text.tokens if span[0] <= t.begin < span[1]]
+                if not _only_function_words(inside):
+                    yield number, Span(*span, "fuzzy")
 
 
-def _core_end(reading: Reading, lemmas: Sequence[str], first: int, gap: int) -> int | None:
-    """The last token of ``reading``'s lemmas found from ``first`` on, or ``None``."""
+def _core_end(
+    reading: Reading, lemmas: Sequence[str], first: int, gap: int, tokens: Sequence[Token]
+) -> int | None:
+    """The last token of ``reading``'s lemmas found from ``first`` on, or ``None``.
+
+    Only grammar may come between two core lemmas: 帰ってきたら、責めずに is not
+    帰ってきてない, although 帰る, 来る and ず→ない follow each other within the gap.
+    """
     if len(reading.lemmas) == 1:
         return first
     at = first
     for wanted in reading.core[1:]:
-        window = range(at + 1, min(at + gap + 2, len(lemmas)))
-        found = next((i for i in window if lemmas[i] == wanted), None)
+        found = None
+        for index in range(at + 1, min(at + gap + 2, len(lemmas))):
+            if lemmas[index] == wanted:
+                found = index
+                break
+            if tokens[index].content and tokens[index].pos1 != "非自立可能":
+                break
         if found is None:
             return None
         at = found
     return at
+
+
+def _only_function_words(tokens: Sequence[Token]) -> bool:
+    return all(t.pos0 in _FUNCTION_POS for t in tokens)
 
 
 def _find_all(needle: str, haystack: str) -> Iterator[int]:

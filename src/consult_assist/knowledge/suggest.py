@@ -1,15 +1,19 @@
-"""Manual suggestions for a call: a sliding context of utterances, smoothed, with hysteresis.
+"""Manual suggestions for a call: recent utterances ranked together, smoothed, with hysteresis.
 
-Each utterance is ranked on its own (:meth:`ManualIndex.search`); a section's *activation* is
-the decayed sum, over the last few finals and the current partial, of how far its score stood
-above a noise ``floor``. One clear utterance is enough to show a section; sections that every
-utterance matches a little (chit-chat) do not pile up. The list shown to the handler changes
-only when it must:
+The streaming recognizer cuts speech at every short pause, so an utterance is often a
+fragment (「お父さんが」, 「頭とか背中を殴られた」) that says little on its own; on telephone
+audio, with more recognition errors, still less. So each event is ranked together with the
+last few finals (:attr:`SuggestOptions.context`, older ones weighing less; the engine builds
+that query). A section's *activation* is the decayed sum, over the rankings of the last few
+finals and the current partial, of how far its score stood above a noise ``floor``. The list
+shown to the handler changes only when it must:
 
 * a section enters when its activation reaches ``enter`` and leaves only when it falls below
   ``leave`` (lower) *and* it has been shown for ``min_dwell_s`` seconds of call audio;
 * a shown section is displaced by a better one only past the same dwell and by a margin;
-* shown sections keep their order unless one overtakes another by ``swap_margin``.
+* shown sections keep their order unless one overtakes another by ``swap_margin``;
+* a section of the call's *opening* (``phase = "opening"`` in the manual: the greeting) leaves
+  once the call has moved on: another section has been shown, or ``opening_s`` have passed.
 
 A :class:`Suggestion` is emitted only when the ids or their order change, or a shown section
 gains a matched term.
@@ -34,26 +38,36 @@ class SuggestOptions:
 
     shown: int = 3
     """How many sections the handler sees."""
-    window: int = 8
-    """Finals kept in the context."""
-    decay: float = 0.75
-    """Weight of a final per final of age: 1, 0.75, 0.56…"""
+    context: int = 1
+    """Earlier finals ranked together with each utterance (the query's context)."""
+    context_decay: float = 0.7
+    """Weight of a context final in the query per final of age: 0.7, 0.49…"""
+    window: int = 6
+    """Finals whose rankings accumulate."""
+    decay: float = 0.7
+    """Weight of a final's ranking per final of age: 1, 0.7, 0.49…"""
     partial_weight: float = 0.8
     """Weight of the utterance still in progress (its partial)."""
     speaker_weights: tuple[tuple[str, float], ...] = (("handler", 0.5),)
     """Weight per speaker label (others 1.0): the handler's questions say less than the
-    caller's account."""
-    floor: float = 0.12
-    """Score of an utterance that counts as noise; only the part above it accumulates."""
-    enter: float = 0.08
+    caller's account. An unknown speaker counts in full."""
+    floor: float = 0.02
+    """Score of a ranking that counts as noise; only the part above it accumulates."""
+    enter: float = 0.04
     """Activation from which a section is shown."""
-    leave: float = 0.03
+    leave: float = 0.01
     """Activation below which a shown section may leave (after its dwell)."""
-    min_dwell_s: float = 15.0
+    min_dwell_s: float = 6.0
     """Seconds of call audio a section stays shown at least."""
-    swap_margin: float = 0.05
+    swap_margin: float = 0.02
     """Activation by which a section must beat the one above it (or the weakest shown one)
     to overtake (or displace) it."""
+    opening_s: float = 30.0
+    """Seconds after which sections of the call's opening are no longer suggested."""
+    seen_s: float = 20.0
+    """Seconds shown after which a section counts as seen: it then competes for its place
+    at ``seen_weight`` of its activation, so newly raised topics get their turn."""
+    seen_weight: float = 0.5
 
 
 @dataclass
@@ -70,7 +84,7 @@ class _Shown:
 
 
 class Suggester:
-    """Per call: folds the ranking of each utterance into a stable suggestion list."""
+    """Per call: folds the ranking of each event into a stable suggestion list."""
 
     def __init__(self, options: SuggestOptions | None = None) -> None:
         self.options = options or SuggestOptions()
@@ -79,6 +93,7 @@ class Suggester:
         self._shown: list[_Shown] = []
         self._sections: dict[str, Section] = {}
         self._emitted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        self._opened = True
 
     def update(
         self,
@@ -102,7 +117,7 @@ class Suggester:
             self._finals.append(heard)
         else:
             self._partial = heard
-        activation, matched = self._activation()
+        activation, matched = self._activation(at)
         self._rearrange(activation, at)
         items = tuple(
             SuggestionItem(
@@ -136,17 +151,24 @@ class Suggester:
             for section_id in section_ids:
                 heard.ranked.pop(section_id, None)
 
-    def _activation(self) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
+    def _opening(self, section_id: str) -> bool:
+        return self._sections[section_id].phase == "opening"
+
+    def _activation(self, at: float) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
         opts = self.options
         context: list[tuple[float, _Heard]] = []
         if self._partial is not None:
             context.append((opts.partial_weight, self._partial))
         for age, heard in enumerate(reversed(self._finals)):
             context.append((opts.decay**age, heard))
+        if self._opened and at >= opts.opening_s:
+            self._opened = False  # the call has moved on
         activation: dict[str, float] = {}
         matched: dict[str, dict[str, None]] = {}
         for weight, heard in context:
             for section_id, result in heard.ranked.items():
+                if not self._opened and self._opening(section_id):
+                    continue
                 score = max(result.score - opts.floor, 0.0) * weight * heard.weight
                 if score <= 0.0:
                     continue
@@ -164,7 +186,16 @@ class Suggester:
         def settled(shown: _Shown) -> bool:
             return at - shown.since >= opts.min_dwell_s
 
-        self._shown = [s for s in self._shown if level(s.id) >= opts.leave or not settled(s)]
+        def holding(shown: _Shown) -> float:
+            seen = at - shown.since >= opts.seen_s
+            return level(shown.id) * (opts.seen_weight if seen else 1.0)
+
+        self._shown = [
+            s
+            for s in self._shown
+            if (level(s.id) >= opts.leave or not settled(s))
+            and (self._opened or not self._opening(s.id))
+        ]
         showing = {s.id for s in self._shown}
         waiting = sorted(
             (i for i in activation if i not in showing and level(i) >= opts.enter),
@@ -174,9 +205,13 @@ class Suggester:
             if len(self._shown) < opts.shown:
                 self._shown.append(_Shown(section_id, at))
                 continue
-            weakest = min(self._shown, key=lambda s: level(s.id))
-            if settled(weakest) and level(section_id) > level(weakest.id) + opts.swap_margin:
+            weakest = min(self._shown, key=holding)
+            if settled(weakest) and level(section_id) > holding(weakest) + opts.swap_margin:
                 self._shown[self._shown.index(weakest)] = _Shown(section_id, at)
+        if self._opened and any(not self._opening(s.id) for s in self._shown):
+            # Another topic is up: the greeting has done its job.
+            self._opened = False
+            self._shown = [s for s in self._shown if not self._opening(s.id)]
         # Neighbour swaps until none is due: an item passes another only when clearly ahead,
         # so the list does not shuffle on every small change, yet settles in one update.
         swapped = True

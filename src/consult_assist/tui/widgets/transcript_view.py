@@ -106,7 +106,14 @@ class TranscriptView(VerticalScroll):
         self.query_one(".empty").display = False
         new: list[LineRow] = []
         for utt, line in view.lines.items():
-            key = (line.text, line.final, line.stable, line.speaker, tuple(line.marks))
+            key = (
+                line.text,
+                line.final,
+                line.stable,
+                line.speaker,
+                tuple(line.marks),
+                tuple(line.dim_marks),
+            )
             if self._drawn.get(utt) == key:
                 continue
             self._drawn[utt] = key
