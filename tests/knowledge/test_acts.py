@@ -30,7 +30,6 @@ def act_of(text: str, words: str) -> SpanAct:
         "住所を教えてください",  # asking to be told is asking
         "どんなことでも聞かせてください",
         "お名前は？",
-        "お名前は",  # a topic left hanging
         "何歳くらい",
         "大丈夫なの?",
         "けがわあるかな",  # recognition damage (は -> わ) keeps the question
@@ -122,6 +121,7 @@ def test_not_denials(text: str, words: str) -> None:
         ("また悲鳴などが聞こえて危ないと感じたら、迷わず百十番に電話してください", "悲鳴"),
         ("今夜帰ってこない場合や、居場所が分からない場合は、警察に相談してください", "帰っ"),
         ("もしまた殴られたらどうしよう", "殴ら"),  # a worry, not an event
+        ("今夜また危ないと思ったら。", "危ない"),  # the main clause never came
     ],
 )
 def test_hypotheticals(text: str, words: str) -> None:

@@ -169,3 +169,25 @@ def test_grammar_alone_never_spells_a_word() -> None:
     # 「…なんですける」: the auxiliary ける reads like 蹴る.
     assert real_words("あの音のことなんですける") == []
     assert real_words("足で蹴ることもあります") == ["蹴る"]
+
+
+def test_words_left_in_an_unfinished_sentence_are_reread_by_the_question_after(
+    base: KnowledgeBase,
+) -> None:
+    tracker = AlertTracker()
+    text = "あなたは悪くないよ。今夜、死にたいとか"  # cut at a pause
+    (alert,) = tracker.feed(final(text, 1), base.alerts.find(text))
+    assert alert.act == "statement"
+    text = "思ったりしているかな"
+    (again,) = tracker.feed(final(text, 2), base.alerts.find(text))
+    assert (again.word, again.utterance, again.act, again.tentative) == (
+        "死にたい",
+        1,
+        "question",
+        False,
+    )
+    # Carried on as a statement, nothing is sent again.
+    tracker = AlertTracker()
+    for number, text in enumerate(["今夜、死にたいとか", "ずっと思ってて"], 1):
+        out = tracker.feed(final(text, number), base.alerts.find(text))
+    assert out == []

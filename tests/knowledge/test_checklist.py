@@ -75,7 +75,7 @@ def test_the_callers_surname_is_not_the_childs_name(base: KnowledgeBase) -> None
     call.say("お名前を伺ってもいいですか")
     call.say("山田です")
     assert "child-name" not in call.covered()
-    call.say("お子さんのお名前は")
+    call.say("お子さんのお名前は？")
     call.say("ゆうとです")
     assert call.covered()["child-name"] == "ゆうと"
 
@@ -169,3 +169,24 @@ def test_the_issues_call_on_the_real_checklist() -> None:
     assert "child-name" not in covered
     assert {"child-location", "child-name"} <= call.asked()
     assert {"what-happened", "info-source", "reporter-relation"} <= set(covered)
+
+
+def test_an_unfinished_sentence_waits_for_the_next_utterance(base: KnowledgeBase) -> None:
+    call = Call(base.checklist)
+    # The recognizer cut 「…けがや、いつもと違う様子はありませんか」 at a pause.
+    call.say("赤ちゃんは今どうしていますか。けがや")
+    assert "injury" not in call.covered()
+    call.say("いつもと違う様子はありませんか")
+    assert "injury" not in call.covered()
+    # The same fragment carried on as a statement tells it.
+    call.say("腕に")
+    call.say("あざがあるんです")
+    assert "injury" in call.covered()
+
+
+def test_an_answer_cut_at_a_pause_goes_on_in_the_next_utterance(base: KnowledgeBase) -> None:
+    call = Call(base.checklist)
+    call.say("お住まいを教えていただけますか")
+    call.say("駅前の、")
+    call.say("緑町三丁目です")
+    assert call.covered()["child-location"].startswith("駅前")

@@ -41,7 +41,12 @@ from consult_assist.bench.scorecard import (
     Heard,
     score_call,
 )
-from consult_assist.bench.transcripts import CallTranscript, TranscriptCache, recognise_call
+from consult_assist.bench.transcripts import (
+    CallTranscript,
+    TranscriptCache,
+    recognise_call,
+    reference_transcript,
+)
 from consult_assist.errors import ConfigError
 from consult_assist.events import SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.knowledge.acts import ActTracker
@@ -53,6 +58,7 @@ __all__ = ["RENDITIONS", "TARGETS", "AssistBenchOptions", "run_assist_bench", "s
 log = logging.getLogger(__name__)
 
 RENDITIONS = {"wideband": ".flac", "telephone": ".tel.wav"}
+"""Each rendition of a sample call and its file suffix (``reference``: the labelled text)."""
 TARGETS = {
     "checklist_precision": 0.90,
     "checklist_recall": 0.80,
@@ -78,6 +84,9 @@ class AssistBenchOptions:
     model for calls already heard with the same model, options and audio."""
     cache_dir: Path | None = None
     """Where the cache lives (default: .cache/assist in the checkout)."""
+    reference: bool = False
+    """Use the labelled turns as the transcript instead of the recognizer (no model): the
+    knowledge engine on perfect text, to tell its errors from recognition's."""
     model: ModelOptions = field(default_factory=ModelOptions)
     stream: StreamOptions = field(default_factory=StreamOptions)
 
@@ -121,26 +130,33 @@ def run_assist_bench(
     started = time.perf_counter()
     runs: dict[str, list[tuple[str, CallScore, CallTranscript]]] = {}
     from_cache: list[str] = []
+    renditions = ("reference",) if options.reference else options.renditions
     for sidecar_path in sidecars:
         sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
-        for rendition in options.renditions:
-            audio = sidecar_path.with_name(sidecar_path.stem + RENDITIONS[rendition])
-            if not audio.is_file():
-                raise ConfigError(f"{audio} is missing")
+        for rendition in renditions:
             name = f"{sidecar_path.stem}/{rendition}"
-            key = TranscriptCache.key(audio, model_name, options.stream, _model_key(options.model))
-            transcript = cache.load(key) if options.cache else None
-            if transcript is None:
-                if transcriber is None:
-                    transcriber = load_transcriber(options.model, progress=install_progress)
-                say(f"{name}: recognising")
-                transcript = recognise_call(
-                    audio, transcriber, options.stream, session=f"bench-{name}"
-                )
-                if options.cache:
-                    cache.store(key, transcript)
+            if rendition == "reference":
+                transcript = reference_transcript(sidecar, session=f"bench-{name}")
             else:
-                from_cache.append(name)
+                audio = sidecar_path.with_name(sidecar_path.stem + RENDITIONS[rendition])
+                if not audio.is_file():
+                    raise ConfigError(f"{audio} is missing")
+                key = TranscriptCache.key(
+                    audio, model_name, options.stream, _model_key(options.model)
+                )
+                cached = cache.load(key) if options.cache else None
+                if cached is None:
+                    if transcriber is None:
+                        transcriber = load_transcriber(options.model, progress=install_progress)
+                    say(f"{name}: recognising")
+                    transcript = recognise_call(
+                        audio, transcriber, options.stream, session=f"bench-{name}"
+                    )
+                    if options.cache:
+                        cache.store(key, transcript)
+                else:
+                    transcript = cached
+                    from_cache.append(name)
             say(f"{name}: scoring")
             heard = _assist(engine, f"bench-{name}", transcript)
             runs.setdefault(rendition, []).append(
@@ -149,8 +165,8 @@ def run_assist_bench(
     summary = {rendition: summarise(calls) for rendition, calls in runs.items()}
     return {
         "bench": "assist",
-        "model": model_name,
-        "device": getattr(transcriber, "device", "not loaded (every call from the cache)"),
+        "model": "none: the labelled reference turns" if options.reference else model_name,
+        "device": getattr(transcriber, "device", "not loaded"),
         "cache_used": bool(from_cache),
         "calls_from_cache": from_cache,
         "speakers": "unknown (every sample is mono: caller and handler mixed)",

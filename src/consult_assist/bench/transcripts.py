@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from consult_assist.asr.decoding import Transcriber
 from consult_assist.asr.options import StreamOptions
@@ -27,7 +28,7 @@ from consult_assist.events import TranscriptFinal, TranscriptPartial
 from consult_assist.pipeline import simulated_call
 from consult_assist.wire import encode_event, event_from_dict
 
-__all__ = ["CallTranscript", "TranscriptCache", "recognise_call"]
+__all__ = ["CallTranscript", "TranscriptCache", "recognise_call", "reference_transcript"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,31 @@ def recognise_call(
         if isinstance(event, TranscriptPartial | TranscriptFinal):
             events.append(event)
     return CallTranscript(events=tuple(events), audio_s=stats.audio_s, compute_s=stats.compute_s)
+
+
+def reference_transcript(
+    sidecar: Mapping[str, Any], *, session: str, delay_s: float = 0.5
+) -> CallTranscript:
+    """The labelled turns as finals (no partials, speaker unknown), each ``delay_s`` after its
+    end: what a perfect recognizer would give, to tell the knowledge engine's own errors
+    from those it inherits from recognition."""
+    events: list[Heard] = []
+    for number, turn in enumerate(sidecar.get("turns", [])):
+        end = float(turn["end"])
+        events.append(
+            TranscriptFinal(
+                session=session,
+                at=end + delay_s,
+                utterance=number,
+                start=float(turn["start"]),
+                end=end,
+                text=str(turn["text"]),
+                speaker="unknown",
+                latency_s=delay_s,
+            )
+        )
+    duration = float(sidecar.get("duration_s", 0.0))
+    return CallTranscript(events=tuple(events), audio_s=duration, compute_s=0.0)
 
 
 class TranscriptCache:

@@ -54,9 +54,9 @@ UNKNOWN_SPEAKERS = frozenset({"", "unknown"})
 _SENTENCE_END = frozenset("。.!！?？\n")
 _QUESTION_MARK = frozenset("?？")
 _CLAUSE_MARK = frozenset("、,，")
-_FINAL_PARTICLES = frozenset(
-    {"か", "かな", "かしら", "ね", "よ", "な", "の", "わ", "ぞ", "さ", "ねえ"}
-)
+# Sentence-final particles that close a sentence when a new phrase follows (not わ: a
+# recogniser writes the topic particle は as わ, 「けがわありませんか」).
+_FINAL_PARTICLES = frozenset({"か", "かな", "かしら", "ね", "よ", "な", "の", "ねえ"})
 _WH_LEMMAS = frozenset(
     {
         "何",
@@ -135,6 +135,22 @@ class UtteranceActs:
     def question(self) -> bool:
         """Whether any sentence asks something (so the next utterance is an answer)."""
         return any(s.kind == "question" for s in self.sentences)
+
+    @property
+    def open_ended(self) -> bool:
+        """Whether the text stops mid-sentence (on a particle, or a 、): the recognizer cut
+        the speech at a pause and the next utterance carries on (「えきまえの」…)."""
+        tokens = self.analysis.tokens
+        if not tokens:
+            return False
+        last = tokens[-1]
+        if any(c in _SENTENCE_END for c in last.after):
+            return False
+        if any(c in _CLAUSE_MARK for c in last.after):
+            return True
+        # A case or adverbial particle (が, を, の, や, まで) leaves its phrase waiting; a
+        # conjunction (けど, から, て) closes a clause that can stand as said.
+        return last.pos0 == "助詞" and last.pos1 in ("格助詞", "副助詞", "係助詞")
 
     def main(self) -> SpanAct:
         """The utterance's own act (answers aside): any question makes it a question,
@@ -245,9 +261,6 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
         return True
     tail = [t.surface for t in _tail(tokens, first, last)]
     if "か" in tail or "かしら" in tail:
-        return True
-    # A topic left hanging asks for the rest: 「お名前は」「今は」.
-    if last > first and tokens[last].surface == "は" and tokens[last].pos1 == "係助詞":
         return True
     wh = [i for i in range(first, last + 1) if tokens[i].lemma in _WH_LEMMAS]
     # 「どこにいるの」: の asks only with a question word; 「お母さんがいないの」 tells.
@@ -391,6 +404,9 @@ def _hypothetical(
     main_lemmas = {t.lemma for t in main} | {t.surface for t in main}
     advice = kind in ("request", "question") or bool(main_lemmas & (_ADVICE | _WORRY))
     past_main = any(t.surface == "た" and t.pos0 == "助動詞" for t in main[-3:])
+    # 「今夜また危ないと思ったら。」: a condition whose main clause never came (or went to
+    # the next utterance) tells no fact.
+    advice = advice or not main
     for mark in marks:
         opened = any(t.lemma in _IF_WORDS for t in tokens[start : mark + 1])
         scene = tokens[mark].lemma == "場合"
@@ -434,13 +450,22 @@ class Turn:
 
 
 class ActTracker:
-    """Per call: the act of each final, answers included (the turn after a question)."""
+    """Per call: the act of each final, answers included (the turn after a question).
+
+    An answer that stops mid-sentence (the recognizer cut it at a pause) is carried on by
+    the next utterance, which answers the same question. A second final of the utterance
+    just observed (a recognizer that revised it) is read again in its place.
+    """
 
     def __init__(self) -> None:
         self._question: tuple[int, str] | None = None
+        self._last: tuple[int, tuple[int, str] | None] | None = None
 
     def observe(self, final: TranscriptFinal) -> Turn:
         """The act of ``final`` in this call; call once per final, in order."""
+        if self._last is not None and self._last[0] == final.utterance:
+            self._question = self._last[1]  # the same utterance again: as before it
+        self._last = (final.utterance, self._question)
         acts = acts_of(final.text)
         main = acts.main()
         if not acts.analysis.tokens:
@@ -457,7 +482,8 @@ class ActTracker:
         if known and speaker == asked_by:
             # The one who asked goes on talking; the question still waits for the other side.
             return Turn(act=main.act, negated=main.negated)
-        self._question = None
+        if not acts.open_ended:
+            self._question = None
         return Turn(act="answer", negated=main.negated, answers=pending[0])
 
     def annotate(self, final: TranscriptFinal) -> TranscriptFinal:

@@ -53,6 +53,9 @@ class AlertMatcher:
         forms = [(number, form) for number, w in enumerate(self.words) for form in w.forms]
         self._word_of = [number for number, _ in forms]
         self._phrases = PhraseSet([form for _, form in forms], options)
+        excepted = [(n, e) for n, w in enumerate(self.words) for e in w.exceptions]
+        self._exception_of = [number for number, _ in excepted]
+        self._exceptions = PhraseSet([e for _, e in excepted], options)
 
     def find(self, text: str) -> list[Occurrence]:
         """Every occurrence of every word in ``text``, in order of position."""
@@ -60,6 +63,11 @@ class AlertMatcher:
         spans: dict[int, list[Span]] = {}
         for phrase, span in self._phrases.find(target):
             spans.setdefault(self._word_of[phrase], []).append(span)
+        for phrase, inside in self._exceptions.find(target) if self._exceptions.phrases else ():
+            number = self._exception_of[phrase]
+            spans[number] = [
+                s for s in spans.get(number, []) if not inside.start <= s.start < inside.end
+            ]
         found: list[Occurrence] = []
         for number, word_spans in spans.items():
             found.extend(_merge(self.words[number], word_spans, target.analysis))
@@ -114,6 +122,8 @@ class AlertTracker:
     def __init__(self) -> None:
         self._raised: dict[int, dict[str, _Raised]] = {}
         self._finished: set[int] = set()
+        # Alerts of the last final whose words were in a sentence it left unfinished.
+        self._open: tuple[int, list[Alert]] | None = None
 
     def feed(
         self, event: TranscriptPartial | TranscriptFinal, occurrences: Sequence[Occurrence]
@@ -144,9 +154,12 @@ class AlertTracker:
     def _final(
         self, event: TranscriptFinal, occurrences: Sequence[Occurrence], raised: dict[str, _Raised]
     ) -> list[Alert]:
+        alerts = self._reread(event)
         self._finished.add(event.utterance)
-        alerts: list[Alert] = []
         best = _best(event.text, occurrences, answer=event.act == "answer")
+        acts = acts_of(event.text)
+        tail = acts.sentences[-1].first if acts.open_ended and acts.sentences else None
+        left_open: list[Alert] = []
         for word, (occurrence, act) in best.items():
             before = raised.get(word)
             if before is not None and not before.tentative:
@@ -155,11 +168,26 @@ class AlertTracker:
             alert = _alert(event, occurrence, act, tentative=False)
             raised[word] = _Raised(alert, tentative=False)
             alerts.append(alert)
+            if tail is not None and occurrence.start >= acts.analysis.tokens[tail].begin:
+                left_open.append(alert)
         for word, entry in list(raised.items()):
             if entry.tentative and word not in best:
                 alerts.append(self._withdraw(entry.alert, event))
                 del raised[word]
+        self._open = (event.utterance, left_open) if left_open else None
         return _worst_first(alerts)
+
+    def _reread(self, event: TranscriptFinal) -> list[Alert]:
+        """The previous final stopped mid-sentence (「…今夜、飛び降りたり」) and this one
+        carries on as a question (「薬を飲んだりしようと考えているかな」): its alerts were
+        asked, not said. They are sent again with the act of the whole question."""
+        left, self._open = self._open, None
+        if left is None or left[0] == event.utterance:
+            return []
+        acts = acts_of(event.text)
+        if not acts.sentences or acts.sentences[0].kind != "question":
+            return []
+        return [dataclasses.replace(alert, at=event.at, act="question") for alert in left[1]]
 
     @staticmethod
     def _withdraw(alert: Alert, event: TranscriptPartial | TranscriptFinal) -> Alert:

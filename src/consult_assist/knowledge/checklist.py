@@ -17,6 +17,7 @@ The evidence of a covered item is the answer or statement, with the slot value t
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -72,8 +73,11 @@ class ChecklistMatcher:
         cues = [(n, c) for n, item in enumerate(self.items) for c in item.cues]
         self._ask_item = [n for n, _ in asks]
         self._cue_item = [n for n, _ in cues]
-        self._asks = PhraseSet([a for _, a in asks], options)
-        self._cues = PhraseSet([c for _, c in cues], options)
+        # No near-sound matches: a short cue is too close to everyday words (いただけ and
+        # 痛がって, 赤ちゃんは今 and 赤ちゃんがいる) for the checklist to trust them.
+        strict = dataclasses.replace(options or PhraseOptions(), fuzzy_min_key=10**6)
+        self._asks = PhraseSet([a for _, a in asks], strict)
+        self._cues = PhraseSet([c for _, c in cues], strict)
         self._patterns = [[re.compile(p) for p in item.patterns] for item in self.items]
 
     def number(self, item_id: str) -> int | None:
@@ -205,6 +209,7 @@ class ChecklistTracker:
         self._covered: dict[str, CheckItem] = {}
         self._asked: dict[str, str] = {}
         self._questions: dict[int, list[str]] = {}
+        self._held: tuple[str, str, dict[str, str], int] | None = None
 
     def feed(
         self,
@@ -215,8 +220,10 @@ class ChecklistTracker:
     ) -> Checklist | None:
         """The new checklist if ``event`` asked or told something new, else ``None``."""
         acts = acts_of(event.text)
-        changed = False
-        told = base.told(acts, occurrences)
+        if self._held is not None and self._held[3] == event.utterance:
+            self._held = None  # the same utterance, finalised again: this text replaces it
+        changed = self._release(acts, base)
+        told = self._hold(event, acts, base.told(acts, occurrences), base, turn)
         act = turn.act if turn.act in ("answer", "reported") else "statement"
         if turn.answers is not None:
             for item_id, value in self._answered(event.text, acts, base, turn.answers, told):
@@ -233,6 +240,45 @@ class ChecklistTracker:
                     changed = True
         return self.snapshot(base=base, session=event.session, at=event.at) if changed else None
 
+    def _hold(
+        self,
+        event: TranscriptFinal,
+        acts: UtteranceActs,
+        told: dict[int, Told],
+        base: ChecklistMatcher,
+        turn: Turn,
+    ) -> dict[int, Told]:
+        """What ``text`` tells now; what only its unfinished last sentence tells waits.
+
+        「…どうしていますか。けがや」: the recognizer cut the speech at a pause, and the
+        next utterance shows whether 「けがや」 began a question (「…ありませんか」) or a
+        statement. Until then it tells nothing.
+        """
+        text, utterance = event.text, event.utterance
+        if not acts.open_ended or not acts.sentences or acts.sentences[-1].kind == "question":
+            return told
+        before = acts.sentences[:-1]
+        prefix = "".join(_sentence_text(acts, s) for s in before)
+        said = base.told(acts_of(prefix)) if prefix else {}
+        waiting = {n: t for n, t in told.items() if n not in said}
+        if waiting:
+            act = turn.act if turn.act in ("answer", "reported") else "statement"
+            items = {base.items[n].id: t.value for n, t in waiting.items()}
+            self._held = (text, act, items, utterance)
+        return {n: t for n, t in told.items() if n in said}
+
+    def _release(self, acts: UtteranceActs, base: ChecklistMatcher) -> bool:
+        """Cover what the previous, unfinished utterance told, unless this one turns it into
+        a question."""
+        held, self._held = self._held, None
+        if held is None or (acts.sentences and acts.sentences[0].kind == "question"):
+            return False
+        text, act, items, _ = held
+        changed = False
+        for item_id, value in items.items():
+            changed |= self._cover(item_id, base, text, value, act)
+        return changed
+
     def _answered(
         self,
         text: str,
@@ -242,7 +288,12 @@ class ChecklistTracker:
         told: dict[int, Told],
     ) -> list[tuple[str, str]]:
         """(item, value) for the items of ``question`` this answer tells."""
-        pending = self._questions.pop(question, [])
+        # An answer cut at a pause goes on in the next utterance: keep the question for it.
+        pending = (
+            self._questions.get(question, [])
+            if acts.open_ended
+            else self._questions.pop(question, [])
+        )
         plain = unicodedata.normalize("NFKC", text)
         if not pending or _REFUSAL.search(plain):
             return []

@@ -62,6 +62,9 @@ class AttentionWord:
     word: str
     level: AlertLevel
     variants: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    """Phrases in which the word means something else (「ずっと一人で見てます」 is a parent
+    caring alone, not a child left alone): an occurrence inside one does not fire."""
     section: str = ""
     note: str = ""
 
@@ -219,6 +222,7 @@ def check_manual(root: Path) -> tuple[Manual, tuple[Problem, ...]]:
                         word=str(fields["word"]),
                         level=_level(fields["level"]),
                         variants=parse.strings(fields.get("variants")),
+                        exceptions=parse.strings(fields.get("except")),
                         section=str(fields.get("section", "")),
                         note=str(fields.get("note", "")),
                     ),

@@ -96,6 +96,7 @@ WORD = Schema(
         "word": ("text", True),
         "level": ("level", True),
         "variants": ("texts", False),
+        "except": ("texts", False),
         "section": ("text", False),
         "note": ("text", False),
     },

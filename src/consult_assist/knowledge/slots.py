@@ -132,6 +132,9 @@ _STAGES = (
 )
 _BOY = ("男の子", "息子", "男児", "長男", "次男", "男子", "お兄ちゃん", "弟")
 _GIRL = ("女の子", "娘", "女児", "長女", "次女", "女子", "お姉ちゃん", "妹")
+# Words that tell a child's sex with no age: 「男の子なんですけど」; a sibling word alone
+# (兄弟, 妹) or someone else's child (息子さん) does not.
+_CHILD_SEX = re.compile(r"(男の子|女の子|男児|女児|(?:息子|娘)(?!さん))")
 
 
 def _sex(plain: str) -> str:
@@ -152,7 +155,7 @@ def _age(text: str) -> SlotValue | None:
     for word, value in _STAGES:
         if word in plain:
             return SlotValue(value=value, sex=sex)
-    if sex:
+    if sex and _CHILD_SEX.search(plain):
         return SlotValue(value="", sex=sex)
     return None
 
@@ -263,7 +266,8 @@ def _noun_phrase(tokens: tuple[Token, ...], index: int) -> tuple[int, int]:
 
 
 _PHONE = re.compile(r"(?<!\d)0\d{1,4}[- ]?\d{1,4}[- ]?\d{3,4}(?!\d)")
-_THIS_PHONE = re.compile(r"(この|今の|こちらの)(携帯|番号|電話)")
+# この携帯で大丈夫, この番号にお願いします; not the handler's 「この番号に電話してね」.
+_THIS_PHONE = re.compile(r"(この|今の|こちらの)(携帯|番号|電話)(?!に電話|にかけ|か[^ら])")
 
 
 def _contact(text: str) -> SlotValue | None:

@@ -74,6 +74,8 @@ _FILLERS = frozenset(
 _FILLER_POS = ("感動詞", "フィラー")
 # Elongated fillers that Sudachi splits into ordinary words (えー + と).
 _FILLER_RE = re.compile(r"え[ーっ]+と|ええっ?と|あのー+|そのー+|うーん|んー+")
+# わ where only the topic particle は fits: after て/で and before いる/ない/ある.
+_WA_TOPIC = re.compile(r"(?<=[てで])わ(?=[いなあ])")
 # Parts of speech whose lemmas carry meaning; particles and auxiliaries are left to n-grams.
 _CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "代名詞"})
 
@@ -262,6 +264,8 @@ def analyse(text: str) -> Analysis:
     grow and as the context slides.
     """
     folded = _FILLER_RE.sub(" ", unicodedata.normalize("NFKC", text).lower())
+    # Recognisers spell the topic particle は as it sounds: 「揺さぶってわいない」.
+    folded = _WA_TOPIC.sub("は", folded)
     tokens: list[Token] = []
     keys: list[str] = []
     key_token: list[int] = []
