@@ -80,8 +80,8 @@ class AssistBenchOptions:
     manuals: Path | None = None
     """Manuals folder (default: ./manuals)."""
     cache: bool = False
-    """Read (and write) recognizer output kept from earlier runs instead of running the
-    model for calls already heard with the same model, options and audio."""
+    """Read recognizer output kept from earlier runs instead of running the model for calls
+    already heard with the same model, options and audio (every run keeps what it heard)."""
     cache_dir: Path | None = None
     """Where the cache lives (default: .cache/assist in the checkout)."""
     reference: bool = False
@@ -152,8 +152,8 @@ def run_assist_bench(
                     transcript = recognise_call(
                         audio, transcriber, options.stream, session=f"bench-{name}"
                     )
-                    if options.cache:
-                        cache.store(key, transcript)
+                    # Always kept: the next run with ``cache`` re-scores it without the model.
+                    cache.store(key, transcript)
                 else:
                     transcript = cached
                     from_cache.append(name)

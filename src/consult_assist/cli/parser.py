@@ -139,7 +139,8 @@ def _add_offline_commands(sub: Any) -> None:
         "--cache",
         action="store_true",
         help="reuse recognizer output kept from an earlier run with the same model, options "
-        "and audio (.cache/assist); the JSON says which calls came from it",
+        "and audio (.cache/assist; every run keeps what it heard); the JSON says which calls "
+        "came from it",
     )
     pt.add_argument(
         "--reference",

@@ -47,9 +47,9 @@ class EngineOptions:
     phrases: PhraseOptions = field(default_factory=PhraseOptions)
     suggest: SuggestOptions = field(default_factory=SuggestOptions)
     attention_boosts: tuple[tuple[str, float], ...] = (
-        ("critical", 0.2),
-        ("high", 0.1),
-        ("notice", 0.05),
+        ("critical", 0.3),
+        ("high", 0.2),
+        ("notice", 0.1),
     )
     """Score added, per level, to the section named by an attention word heard in the
     utterance: a critical word brings its section up at once."""
@@ -165,6 +165,7 @@ class KnowledgeEngine:
             final=final,
             at=event.at,
             speaker=event.speaker,
+            catalog=base.manual.by_id,
         )
         if suggestion is not None:
             out.append(suggestion)

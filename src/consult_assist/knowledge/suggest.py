@@ -22,7 +22,7 @@ gains a matched term.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from consult_assist.events import Speaker, Suggestion, SuggestionItem
@@ -42,7 +42,7 @@ class SuggestOptions:
     """Earlier finals ranked together with each utterance (the query's context)."""
     context_decay: float = 0.7
     """Weight of a context final in the query per final of age: 0.7, 0.49…"""
-    window: int = 6
+    window: int = 3
     """Finals whose rankings accumulate."""
     decay: float = 0.7
     """Weight of a final's ranking per final of age: 1, 0.7, 0.49…"""
@@ -64,7 +64,12 @@ class SuggestOptions:
     to overtake (or displace) it."""
     opening_s: float = 30.0
     """Seconds after which sections of the call's opening are no longer suggested."""
-    seen_s: float = 20.0
+    related_weight: float = 0.4
+    """Share of a section's activation passed to the sections it lists as ``related`` (the
+    manual's "see also": after physical abuse, taking the report and the 48-hour check),
+    the first related one in full share, each next one ``related_decay`` of the one before."""
+    related_decay: float = 0.8
+    seen_s: float = 10.0
     """Seconds shown after which a section counts as seen: it then competes for its place
     at ``seen_weight`` of its activation, so newly raised topics get their turn."""
     seen_weight: float = 0.5
@@ -94,6 +99,7 @@ class Suggester:
         self._sections: dict[str, Section] = {}
         self._emitted: tuple[tuple[str, tuple[str, ...]], ...] = ()
         self._opened = True
+        self._catalog: Mapping[str, Section] = {}
 
     def update(
         self,
@@ -104,12 +110,23 @@ class Suggester:
         final: bool,
         at: float,
         speaker: Speaker = "",
+        catalog: Mapping[str, Section] | None = None,
     ) -> Suggestion | None:
-        """Take the ranking of one partial or final; the new list if it changed, else None."""
+        """Take the ranking of one partial or final; the new list if it changed, else None.
+
+        ``catalog`` (section id -> section, the manual) lets related sections be suggested
+        without having been ranked themselves.
+        """
         weight = dict(self.options.speaker_weights).get(speaker, 1.0)
+        if ranked and ranked[0].section.phase == "opening":
+            # The greeting (「はい、子ども家庭支援センターです」): it names the centre, which
+            # half the manual mentions, but it says nothing about the call's topics.
+            ranked = ranked[:1]
         heard = _Heard(utterance, weight, {r.section.id: r for r in ranked})
         for result in ranked:
             self._sections[result.section.id] = result.section
+        if catalog is not None:
+            self._catalog = catalog
         if final:
             self._partial = None
             if self._finals and self._finals[-1].utterance == utterance:
@@ -175,6 +192,16 @@ class Suggester:
                 activation[section_id] = activation.get(section_id, 0.0) + score
                 terms = matched.setdefault(section_id, {})
                 terms.update(dict.fromkeys(result.matched))
+        if opts.related_weight > 0:
+            direct = dict(activation)
+            for section_id, level in direct.items():
+                share = opts.related_weight
+                for related in self._sections[section_id].related:
+                    target = self._sections.get(related) or self._catalog.get(related)
+                    if target is not None and (self._opened or target.phase != "opening"):
+                        self._sections[related] = target
+                        activation[related] = activation.get(related, 0.0) + level * share
+                    share *= opts.related_decay
         return activation, {k: tuple(v)[:6] for k, v in matched.items()}
 
     def _rearrange(self, activation: dict[str, float], at: float) -> None:
