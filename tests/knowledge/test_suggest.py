@@ -169,3 +169,47 @@ def test_a_section_shown_long_enough_gives_way_to_a_new_topic(manual: Manual) ->
         ranked(manual, neglect=0.4, abuse_physical=0.3), session="c", utterance=2, final=True, at=25
     )
     assert ids(turn) == ["abuse-physical"]
+
+
+def test_related_sections_come_up_behind_a_shown_one(manual: Manual) -> None:
+    main = dataclasses.replace(manual.section("neglect"), related=("abuse-physical",))
+    options = SuggestOptions(shown=3, floor=0.0, enter=0.05, related_weight=0.5)
+    s = Suggester(options)
+    event = s.update(
+        [Ranked(section=main, score=0.4)],
+        session="c",
+        utterance=0,
+        final=True,
+        at=1,
+        catalog={"abuse-physical": manual.section("abuse-physical")},
+    )
+    assert ids(event) == ["neglect", "abuse-physical"]  # never ranked itself
+    assert event is not None and event.items[1].score == 0.2
+
+
+def test_the_section_of_a_word_said_as_a_fact_is_shown_at_once(manual: Manual) -> None:
+    s = Suggester(SuggestOptions(shown=1, floor=0.0, enter=0.05, min_dwell_s=30.0))
+    s.update(ranked(manual, neglect=0.5), session="c", utterance=0, final=True, at=1)
+    # Well within neglect's dwell, and weaker: still shown at once, as its word is in the banner.
+    event = s.update(
+        ranked(manual, neglect=0.5, abuse_physical=0.1),
+        session="c",
+        utterance=1,
+        final=True,
+        at=2,
+        urgent=["abuse-physical"],
+    )
+    assert ids(event) == ["abuse-physical"]
+
+
+def test_a_greeting_suggests_nothing_but_the_opening(manual: Manual) -> None:
+    greeting = dataclasses.replace(manual.section("neglect"), id="call-opening", phase="opening")
+    s = Suggester(OPTIONS)
+    event = s.update(
+        [Ranked(section=greeting, score=0.4), *ranked(manual, abuse_physical=0.35)],
+        session="c",
+        utterance=0,
+        final=True,
+        at=1,
+    )
+    assert ids(event) == ["call-opening"]

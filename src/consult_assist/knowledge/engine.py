@@ -80,6 +80,7 @@ class KnowledgeBase:
         occurrences: list[Occurrence] | None = None,
         *,
         context: Sequence[str] = (),
+        explain: int | None = None,
     ) -> list[Ranked]:
         """The ``top_k`` sections for ``text`` read after ``context`` (earlier utterances,
         oldest first, weighing less the older they are); attention words heard in ``text``
@@ -97,7 +98,9 @@ class KnowledgeBase:
         decay = self.options.suggest.context_decay
         texts = [*context, text]
         weights = [decay ** (len(texts) - 1 - n) for n in range(len(texts))]
-        return self.index.search_context(texts, weights, top_k=top_k, boosts=boosts)
+        return self.index.search_context(
+            texts, weights, top_k=top_k, boosts=boosts, explain=explain
+        )
 
 
 @dataclass
@@ -153,9 +156,17 @@ class KnowledgeEngine:
             turn = call.acts.observe(event)
             if not event.act:
                 event = dataclasses.replace(event, act=turn.act, negated=turn.negated)
-        out: list[Event] = list(call.alerts.feed(event, occurrences))
+        alerts = call.alerts.feed(event, occurrences)
+        out: list[Event] = list(alerts)
         final = isinstance(event, TranscriptFinal)
-        ranked = base.rank(event.text, base.options.depth, occurrences, context=tuple(call.context))
+        # Only the sections that may be shown need their matched terms worked out.
+        ranked = base.rank(
+            event.text,
+            base.options.depth,
+            occurrences,
+            context=tuple(call.context),
+            explain=base.options.suggest.shown + 1,
+        )
         if final and event.text.strip():
             call.context.append(event.text)
         suggestion = call.suggester.update(
@@ -166,6 +177,15 @@ class KnowledgeEngine:
             at=event.at,
             speaker=event.speaker,
             catalog=base.manual.by_id,
+            urgent=[
+                a.section
+                for a in alerts
+                if a.section
+                and a.level in ("critical", "high")
+                and not a.withdrawn
+                and not a.negated
+                and a.act in ("statement", "answer", "reported")
+            ],
         )
         if suggestion is not None:
             out.append(suggestion)

@@ -57,14 +57,14 @@ class SuggestOptions:
     """Activation from which a section is shown."""
     leave: float = 0.01
     """Activation below which a shown section may leave (after its dwell)."""
-    min_dwell_s: float = 6.0
+    min_dwell_s: float = 4.0
     """Seconds of call audio a section stays shown at least."""
     swap_margin: float = 0.02
     """Activation by which a section must beat the one above it (or the weakest shown one)
     to overtake (or displace) it."""
     opening_s: float = 30.0
     """Seconds after which sections of the call's opening are no longer suggested."""
-    related_weight: float = 0.4
+    related_weight: float = 0.5
     """Share of a section's activation passed to the sections it lists as ``related`` (the
     manual's "see also": after physical abuse, taking the report and the 48-hour check),
     the first related one in full share, each next one ``related_decay`` of the one before."""
@@ -111,11 +111,14 @@ class Suggester:
         at: float,
         speaker: Speaker = "",
         catalog: Mapping[str, Section] | None = None,
+        urgent: Sequence[str] = (),
     ) -> Suggestion | None:
         """Take the ranking of one partial or final; the new list if it changed, else None.
 
         ``catalog`` (section id -> section, the manual) lets related sections be suggested
-        without having been ranked themselves.
+        without having been ranked themselves. ``urgent`` sections are shown at once, past
+        any dwell: those of attention words of level high or critical just said as a fact
+        (the banner shows 怒鳴る; its section must be there too).
         """
         weight = dict(self.options.speaker_weights).get(speaker, 1.0)
         if ranked and ranked[0].section.phase == "opening":
@@ -135,7 +138,7 @@ class Suggester:
         else:
             self._partial = heard
         activation, matched = self._activation(at)
-        self._rearrange(activation, at)
+        self._rearrange(activation, at, [u for u in urgent if u in self._sections])
         items = tuple(
             SuggestionItem(
                 id=shown.id,
@@ -204,7 +207,7 @@ class Suggester:
                     share *= opts.related_decay
         return activation, {k: tuple(v)[:6] for k, v in matched.items()}
 
-    def _rearrange(self, activation: dict[str, float], at: float) -> None:
+    def _rearrange(self, activation: dict[str, float], at: float, urgent: Sequence[str]) -> None:
         opts = self.options
 
         def level(section_id: str) -> float:
@@ -223,6 +226,15 @@ class Suggester:
             if (level(s.id) >= opts.leave or not settled(s))
             and (self._opened or not self._opening(s.id))
         ]
+        for section_id in urgent:
+            if any(s.id == section_id for s in self._shown):
+                continue
+            if len(self._shown) >= opts.shown:
+                others = [s for s in self._shown if s.id not in urgent]
+                if not others:
+                    continue
+                self._shown.remove(min(others, key=holding))
+            self._shown.append(_Shown(section_id, at))
         showing = {s.id for s in self._shown}
         waiting = sorted(
             (i for i in activation if i not in showing and level(i) >= opts.enter),
