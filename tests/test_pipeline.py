@@ -41,8 +41,16 @@ def test_simulated_call_sequences_and_feeds_knowledge() -> None:
     )
     assert isinstance(events[0], SessionStarted) and isinstance(events[-1], SessionEnded)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    assert [e.text for e in events if isinstance(e, TranscriptFinal)] == ["いち", "に"]
-    assert all(isinstance(e, TranscriptPartial | TranscriptFinal) for e in knowledge.fed)
+    finals = [e for e in events if isinstance(e, TranscriptFinal)]
+    assert [e.text for e in finals] == ["いち", "に"]
+    # The knowledge engine sees the call open and close (a fresh state per call), and the
+    # transcript in between.
+    assert isinstance(knowledge.fed[0], SessionStarted)
+    assert isinstance(knowledge.fed[-1], SessionEnded)
+    assert all(isinstance(e, TranscriptPartial | TranscriptFinal) for e in knowledge.fed[1:-1])
+    # A mono source cannot tell who spoke, and says so; every final has its speech act.
+    assert {f.speaker for f in finals} == {"unknown"}
+    assert all(f.act == "statement" for f in finals)
 
 
 def test_stereo_channels_become_two_speakers() -> None:

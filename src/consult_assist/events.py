@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 __all__ = [
     "EVENT_TYPES",
     "Ack",
+    "Act",
     "Advice",
     "Alert",
     "AlertLevel",
@@ -36,7 +37,14 @@ __all__ = [
 ]
 
 Speaker = str
-"""Who spoke: ``"caller"``, ``"handler"`` or ``""`` when the source cannot tell."""
+"""Who spoke: ``"caller"`` or ``"handler"`` where the source knows it (SIPREC, a stereo file or
+stream, the handler's own microphone channel), ``"unknown"`` on a mixed mono source — never
+guessed. Events written before speakers were always named carry ``""``: read it as unknown."""
+
+Act = str
+"""What an utterance (or the words an alert or checklist item rests on) does: ``question``,
+``answer``, ``statement``, ``reported`` (quoted speech), ``hypothetical`` (もし〜たら) or
+``request`` (〜てください); ``""`` where not analysed. See :mod:`consult_assist.knowledge.acts`."""
 
 AlertLevel = Literal["critical", "high", "notice"]
 
@@ -85,7 +93,8 @@ class TranscriptFinal(Event):
     """The one final text of an utterance; replaces every partial of the same ``utterance``.
 
     ``latency_s`` is when the final became available minus the end of its speech, in seconds,
-    compute and queueing included.
+    compute and queueing included. ``act`` is the utterance's speech act and ``negated``
+    whether its closing predicate is denied (filled in by the pipeline).
     """
 
     type: ClassVar[str] = "transcript.final"
@@ -96,6 +105,8 @@ class TranscriptFinal(Event):
     speaker: Speaker = ""
     latency_s: float = 0.0
     avg_logprob: float | None = None
+    act: Act = ""
+    negated: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,7 +131,14 @@ class Suggestion(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Alert(Event):
-    """An attention word was heard; raised once per occurrence, on partials or finals."""
+    """An attention word was heard in an utterance; one alert per (``utterance``, ``word``).
+
+    Raised from a partial it is ``tentative``; the utterance's final then either confirms it
+    (the same ``utterance`` and ``word`` again, ``tentative`` false, with the final's text and
+    act) or withdraws it (``withdrawn`` true). Raised from a final it is confirmed at once.
+    ``act`` and ``negated`` say whether the words were asked, denied, imagined or quoted
+    (see docs/knowledge.md for how each level shows them).
+    """
 
     type: ClassVar[str] = "alert"
     level: AlertLevel
@@ -132,24 +150,37 @@ class Alert(Event):
     end: float = 0.0
     speaker: Speaker = ""
     section: str = ""
+    tentative: bool = False
+    withdrawn: bool = False
+    act: Act = ""
+    negated: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class CheckItem:
-    """One intake checklist item; ``evidence`` is the text that covered it."""
+    """One intake checklist item.
+
+    Covered: ``evidence`` is the answer or statement that gave it, ``act`` says which
+    (``answer``/``statement``/``reported``), ``value`` the slot value taken from it (3歳,
+    男, この携帯…; "" for items without a slot). Asked: ``evidence`` is the question.
+    """
 
     id: str
     label: str
     evidence: str = ""
+    value: str = ""
+    act: Act = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Checklist(Event):
-    """Which intake items the call has covered so far and which are missing."""
+    """Intake items covered so far (told in an answer or a statement), asked (only asked so
+    far) and missing (neither)."""
 
     type: ClassVar[str] = "checklist"
     covered: tuple[CheckItem, ...] = ()
     missing: tuple[CheckItem, ...] = ()
+    asked: tuple[CheckItem, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "ACTS",
     "END_REASONS",
     "LEVELS",
     "ROLES",
     "SOURCES",
     "SPEAKERS",
     "UNKNOWN",
+    "act_label",
     "end_reason_label",
     "kind_label",
     "label",
@@ -38,6 +40,19 @@ SPEAKERS: Mapping[str, str] = MappingProxyType(
     {"caller": "相談者", "handler": "対応者", "unknown": "話者不明", "": "話者不明"}
 )
 """Who spoke. A mixed mono source does not know, and says so: never guessed."""
+
+ACTS: Mapping[str, str] = MappingProxyType(
+    {
+        "question": "質問",
+        "answer": "回答",
+        "statement": "発言",
+        "reported": "伝聞",
+        "hypothetical": "仮定",
+        "request": "依頼・助言",
+        "negated": "否定",
+    }
+)
+"""Speech acts of an utterance (and ``negated`` for a denial), as tags beside alerts and lines."""
 
 ROLES: Mapping[str, str] = MappingProxyType(
     {"handler": "対応者", "supervisor": "スーパーバイザー", "trainer": "研修担当"}
@@ -85,6 +100,13 @@ def level_label(level: str) -> str:
 def speaker_label(speaker: str) -> str:
     """相談者 / 対応者 / 話者不明."""
     return label(SPEAKERS, speaker, fallback=SPEAKERS["unknown"])
+
+
+def act_label(act: str, *, negated: bool = False) -> str:
+    """否定 for a denial, else 質問 / 回答 / 発言 / 伝聞 / 仮定 / 依頼・助言 ("" when unknown)."""
+    if negated:
+        return ACTS["negated"]
+    return label(ACTS, act, fallback="")
 
 
 def role_label(role: str) -> str:

@@ -23,7 +23,8 @@ from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
 from consult_assist.audio.sources import paced_frames
-from consult_assist.events import Event, Sequencer, SessionEnded, SessionStarted
+from consult_assist.events import Event, Sequencer, SessionEnded, SessionStarted, TranscriptFinal
+from consult_assist.knowledge.acts import ActTracker
 
 __all__ = [
     "Knowledge",
@@ -64,7 +65,16 @@ def make_recognizers(
     return out
 
 
-def _with_knowledge(event: Event, knowledge: Knowledge | None, seq: Sequencer) -> Iterator[Event]:
+def _annotated(event: Event, acts: ActTracker) -> Event:
+    """A final with its speech act filled in (question, answer, statement…), for every client
+    and the store; cheap (one cached analysis), so it runs before the final is published."""
+    return acts.annotate(event) if isinstance(event, TranscriptFinal) else event
+
+
+def _with_knowledge(
+    event: Event, knowledge: Knowledge | None, seq: Sequencer, acts: ActTracker
+) -> Iterator[Event]:
+    event = _annotated(event, acts)
     yield seq.stamp(event)
     if knowledge is not None:
         for derived in knowledge.feed(event):
@@ -86,12 +96,19 @@ def simulated_call(
     seq = Sequencer()
     opts = options or RecognizerOptions()
     recognizers = make_recognizers(session, audio, options=opts, detector_factory=detector_factory)
-    yield seq.stamp(SessionStarted(session=session, at=0.0, meta=dict(audio.meta)))
+    started = SessionStarted(session=session, at=0.0, meta=dict(audio.meta))
+    yield seq.stamp(started)
+    if knowledge is not None:
+        knowledge.feed(started)  # a fresh state for this call
+    acts = ActTracker()
     last_at = 0.0
     for event in simulate(recognizers, transcriber, stats=stats, on_progress=on_progress):
         last_at = max(last_at, event.at)
-        yield from _with_knowledge(event, knowledge, seq)
-    yield seq.stamp(SessionEnded(session=session, at=max(last_at, audio.duration_s)))
+        yield from _with_knowledge(event, knowledge, seq, acts)
+    ended = SessionEnded(session=session, at=max(last_at, audio.duration_s))
+    if knowledge is not None:
+        knowledge.feed(ended)  # releases the call's state
+    yield seq.stamp(ended)
 
 
 class LiveCall:
@@ -140,6 +157,7 @@ class LiveCall:
                 detector_factory=detector_factory,
             )
         ]
+        self._acts = ActTracker()
         self._received = [0] * len(speakers)
         self._last_push = time.monotonic()
         self._finished = False
@@ -208,6 +226,7 @@ class LiveCall:
 
     def _emit(self, events: list[Event]) -> None:
         for event in events:
+            event = _annotated(event, self._acts)
             self._publish(event)
             if self._kqueue is not None:
                 self._kqueue.put_nowait(event)
@@ -258,4 +277,7 @@ async def live_call(
         await feeder
     finally:
         feeder.cancel()
-    yield seq.stamp(SessionEnded(session=session, at=call.received_s))
+    ended = SessionEnded(session=session, at=call.received_s)
+    if knowledge is not None:
+        knowledge.feed(ended)  # releases the call's state
+    yield seq.stamp(ended)

@@ -26,6 +26,7 @@ _NESTED: Mapping[tuple[type[Event], str], type[Any]] = {
     (Suggestion, "items"): SuggestionItem,
     (Checklist, "covered"): CheckItem,
     (Checklist, "missing"): CheckItem,
+    (Checklist, "asked"): CheckItem,
 }
 
 

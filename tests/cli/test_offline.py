@@ -24,6 +24,15 @@ def test_lookup_text(manual_dir: Path) -> None:
     assert lines[1].startswith("   matched: 同じ服")
 
 
+def test_lookup_of_text_that_matches_nothing_says_so(manual_dir: Path) -> None:
+    out = io.StringIO()
+    assert lookup(LookupOptions(text="hello world", manuals=manual_dir), out) == 0
+    assert out.getvalue().startswith("No manual section matches this text")
+    out = io.StringIO()
+    assert lookup(LookupOptions(text="hello world", manuals=manual_dir, as_json=True), out) == 0
+    assert json.loads(out.getvalue())["items"] == []
+
+
 def test_lookup_json(manual_dir: Path) -> None:
     out = io.StringIO()
     assert lookup(LookupOptions(text="泣き声", manuals=manual_dir, top=3, as_json=True), out) == 0

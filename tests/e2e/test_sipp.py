@@ -156,7 +156,7 @@ async def test_plain_call_streams_the_callers_audio(tmp_path: Path) -> None:
         (call,) = await asyncio.wait_for(sink.wait_ended(1), 5 * UNIT)
         counters = server.counters.copy()
     assert call.source == "sip"
-    assert call.speakers == ("caller",)
+    assert call.speakers == ("unknown",)  # one mixed stream: nobody is named
     assert call.source_rate == 8000
     assert call.meta["caller"] == "0312345678"
     assert call.meta["call_id"]

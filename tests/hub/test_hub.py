@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,11 +12,13 @@ import pytest
 from hubtools import SCRIPTS, TIMEOUT
 from storetools import WritesFailOnDemand
 
+from consult_assist.asr.decoding import DecodeRequest, DecodeResult
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.errors import ConsultAssistError, StoreUnavailable
 from consult_assist.events import (
     Advice,
+    Alert,
     Event,
     HelpRequest,
     Note,
@@ -30,7 +33,7 @@ from consult_assist.hub.store_open import open_store
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
-from consult_assist.wire import encode_event
+from consult_assist.wire import decode_event, encode_event
 
 
 class Probe:
@@ -329,3 +332,53 @@ def test_manual_sections_come_from_the_knowledge_engine(tmp_path: Path, root: Pa
         assert section is not None and section.title == some_title and section.body
         with pytest.raises(ConsultAssistError):
             hub.section("no-such-section")
+
+
+class _SpeculatingTranscriber(FakeTranscriber):
+    """Partials read a word the final does not have (the final: 「もう四日目なんですけど」)."""
+
+    def decode(self, request: DecodeRequest) -> DecodeResult:
+        result = super().decode(request)
+        if request.kind == "partial":
+            return dataclasses.replace(result, text="もう死にたいって言われて")
+        return result
+
+
+async def test_an_alert_the_final_withdraws_is_stored_and_sent_as_withdrawn(
+    tmp_path: Path, root: Path
+) -> None:
+    service = AsrService(
+        _SpeculatingTranscriber(["もう四日目なんですけど"], compute_s=0.01, chars_per_s=20)
+    )
+    service.start()
+    engine = KnowledgeEngine(load_manual(root / "manuals"))
+    with SqliteStore(tmp_path / "w.db") as store:
+        hub = Hub(
+            store,
+            service,
+            engine,
+            options_for=lambda rate: RecognizerOptions(),
+            detector_factory=EnergyDetector,
+        )
+        probe = Probe("tanaka", all=True)
+        hub.add_listener(probe)  # type: ignore[arg-type]
+        handle = hub.open_call(source="websocket", speakers=("",), source_rate=16_000, meta={})
+        audio = tone_call([(0.3, 3.3)], total_s=4.5)
+        for start in range(0, len(audio), 1_600):
+            handle.push(0, audio[start : start + 1_600])
+            await asyncio.sleep(0)  # let partial decodes come back while speech goes on
+            await asyncio.sleep(0.005)
+        handle.end("hangup")
+        await asyncio.wait_for(hub.wait_ended(handle.session), TIMEOUT)
+        alerts = [e for e in hub.events(handle.session) if isinstance(e, Alert)]
+        sent = [decode_event(body) for _, _, body in probe.got]
+        final = next(e for e in hub.events(handle.session) if isinstance(e, TranscriptFinal))
+        await hub.close()
+    await service.close()
+    assert [(a.word, a.tentative, a.withdrawn) for a in alerts] == [
+        ("死にたい", True, False),
+        ("死にたい", False, True),
+    ]
+    assert alerts[0].utterance == alerts[1].utterance
+    assert [e for e in sent if isinstance(e, Alert)] == alerts  # what was stored was sent
+    assert (final.speaker, final.act) == ("unknown", "statement")

@@ -11,6 +11,8 @@ from consult_assist.events import (
     Ack,
     Advice,
     Alert,
+    CheckItem,
+    Checklist,
     ErrorEvent,
     HelpRequest,
     SessionEnded,
@@ -39,7 +41,7 @@ EXPECTED_MARKDOWN = """\
 
 ## 確認項目
 
-### 聞き取り済み
+### 聴取済み
 
 - 名前・学年: 「ゆうきです。小学5年生です」
 - 今いる場所の安全: 「話してくれてありがとう。今いる場所は安全かな？」
@@ -145,7 +147,7 @@ def test_missing_meta_and_sections_say_so() -> None:
     assert "- 対応者: （記録なし）\n" in text
     assert "- 区分: 本番\n" in text
     for heading in (
-        "### 聞き取り済み",
+        "### 聴取済み",
         "### 未確認",
         "## 注意ワード",
         "## 参照したマニュアル",
@@ -231,3 +233,35 @@ def test_any_ordered_subset_renders(keep: list[bool]) -> None:
     events = [e for e, k in zip(FULL, keep, strict=True) if k] or FULL[-1:]
     text = render_markdown(build_record(events))
     assert text.startswith("# 通話記録（下書き）\n") and text.endswith("\n")
+
+
+def test_the_record_shows_the_answer_and_value_not_the_question() -> None:
+    age = CheckItem(
+        id="age",
+        label="子どもの年齢・性別",
+        evidence="3歳くらいの男の子です",
+        value="3歳・男",
+        act="answer",
+    )
+    asked = CheckItem(id="contact", label="通告者の連絡先", evidence="連絡先を教えていただけますか")
+    events = stamp(
+        [
+            SessionStarted(session="s"),
+            Checklist(session="s", covered=(age,), asked=(asked,), missing=()),
+            Alert(
+                session="s",
+                at=5.0,
+                level="critical",
+                word="飛び降り",
+                segment="飛び降りようと考えているかな",
+                utterance=7,
+                start=4.0,
+                act="question",
+            ),
+        ]
+    )
+    text = render_markdown(build_record(events))
+    assert "- 子どもの年齢・性別: 3歳・男 「3歳くらいの男の子です」" in text
+    assert "### 質問済み・回答なし" in text
+    assert "- 通告者の連絡先（質問: 「連絡先を教えていただけますか」）" in text
+    assert "【緊急】飛び降り（質問）「飛び降りようと考えているかな」" in text

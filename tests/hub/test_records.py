@@ -24,10 +24,13 @@ from consult_assist.errors import ConsultAssistError
 from consult_assist.events import (
     Ack,
     Advice,
+    Alert,
     CheckItem,
+    Checklist,
     ErrorEvent,
     HelpRequest,
     Note,
+    SessionStarted,
     TranscriptPartial,
 )
 from consult_assist.hub.records import (
@@ -67,6 +70,7 @@ def test_record_of_a_call() -> None:
             CheckItem(id="safety", label="今いる場所の安全", evidence=SAYS_SAFE),
         ),
         missing=(CONTACT,),
+        asked=(),
         alerts=(
             AlertEntry(
                 level="critical",
@@ -155,10 +159,19 @@ def test_json_holds_the_record_and_every_event() -> None:
         "call_id": "c-7f3a",
         "file": "",
         "covered": [
-            {"id": "name", "label": "名前・学年", "evidence": SAYS_NAME},
-            {"id": "safety", "label": "今いる場所の安全", "evidence": SAYS_SAFE},
+            {"id": "name", "label": "名前・学年", "evidence": SAYS_NAME, "value": "", "act": ""},
+            {
+                "id": "safety",
+                "label": "今いる場所の安全",
+                "evidence": SAYS_SAFE,
+                "value": "",
+                "act": "",
+            },
         ],
-        "missing": [{"id": "contact", "label": "連絡先・保護者", "evidence": ""}],
+        "missing": [
+            {"id": "contact", "label": "連絡先・保護者", "evidence": "", "value": "", "act": ""}
+        ],
+        "asked": [],
         "alerts": [
             {
                 "level": "critical",
@@ -170,6 +183,8 @@ def test_json_holds_the_record_and_every_event() -> None:
                 "at": 13.2,
                 "speaker": "caller",
                 "section": "suicidal",
+                "act": "",
+                "negated": False,
             }
         ],
         "sections": [
@@ -205,6 +220,7 @@ def test_json_holds_the_record_and_every_event() -> None:
                 "end": 3.0,
                 "speaker": "caller",
                 "text": "もしもし、あの、相談したいことがあって",
+                "act": "",
             },
             {
                 "utterance": 1_000_001,
@@ -212,15 +228,31 @@ def test_json_holds_the_record_and_every_event() -> None:
                 "end": 6.0,
                 "speaker": "handler",
                 "text": "はい、子ども相談ダイヤルです。お名前と学年を教えてね",
+                "act": "",
             },
-            {"utterance": 2, "start": 7.0, "end": 9.5, "speaker": "caller", "text": SAYS_NAME},
-            {"utterance": 3, "start": 11.0, "end": 14.0, "speaker": "caller", "text": FINAL_TEXT},
+            {
+                "utterance": 2,
+                "start": 7.0,
+                "end": 9.5,
+                "speaker": "caller",
+                "text": SAYS_NAME,
+                "act": "",
+            },
+            {
+                "utterance": 3,
+                "start": 11.0,
+                "end": 14.0,
+                "speaker": "caller",
+                "text": FINAL_TEXT,
+                "act": "",
+            },
             {
                 "utterance": 1_000_002,
                 "start": 27.0,
                 "end": 31.0,
                 "speaker": "handler",
                 "text": SAYS_SAFE,
+                "act": "",
             },
             {
                 "utterance": 4,
@@ -228,6 +260,7 @@ def test_json_holds_the_record_and_every_event() -> None:
                 "end": 34.0,
                 "speaker": "caller",
                 "text": "うん、家にいる",
+                "act": "",
             },
         ],
         "errors": [],
@@ -342,3 +375,52 @@ def test_any_ordered_subset_builds(keep: list[bool]) -> None:
     assert json.loads(json.dumps(data, ensure_ascii=False))["events"] == data["events"]
     assert len(record.transcript) <= 6
     assert len(record.alerts) <= 1
+
+
+def test_the_record_keeps_only_confirmed_alerts() -> None:
+    def alert(utterance: int, word: str, **flags: object) -> Alert:
+        return Alert(
+            session=S,
+            at=float(utterance),
+            level="critical",
+            word=word,
+            segment="…",
+            matched=word,
+            utterance=utterance,
+            start=float(utterance),
+            **flags,  # type: ignore[arg-type]
+        )
+
+    events = stamp(
+        [
+            SessionStarted(session=S),
+            alert(1, "蹴る", tentative=True),  # 「…なんですける」: the final withdrew it
+            alert(1, "蹴る", withdrawn=True),
+            alert(2, "殴る", tentative=True),  # confirmed by its final
+            alert(2, "殴る", act="statement"),
+            alert(3, "死にたい", tentative=True),  # never confirmed (no final came)
+            alert(4, "飛び降り", act="question"),  # confirmed, though asked
+        ]
+    )
+    record = build_record(events)
+    assert [(a.word, a.at, a.act) for a in record.alerts] == [
+        ("殴る", 2.0, "statement"),  # at: when it was first shown (the tentative alert)
+        ("飛び降り", 4.0, "question"),
+    ]
+
+
+def test_asked_items_and_values_are_kept_apart_from_covered_ones() -> None:
+    age = CheckItem(
+        id="age", label="年齢", evidence="3歳くらいの男の子です", value="3歳・男", act="answer"
+    )
+    asked = CheckItem(id="contact", label="連絡先", evidence="連絡先を教えていただけますか")
+    events = stamp(
+        [
+            SessionStarted(session=S),
+            Checklist(session=S, covered=(), asked=(asked,), missing=(age,)),
+            Checklist(session=S, covered=(age,), asked=(asked,), missing=()),
+        ]
+    )
+    record = build_record(events)
+    assert [(i.id, i.value) for i in record.covered] == [("age", "3歳・男")]
+    assert [i.id for i in record.asked] == ["contact"]

@@ -1,10 +1,14 @@
-"""Attention words: found on readings, raised once per occurrence, never silenced."""
+"""Attention words: found on readings; tentative on partials, confirmed or withdrawn by
+the final; never dropped for being asked, denied or quoted (the act says which)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from consult_assist.events import TranscriptFinal, TranscriptPartial
 from consult_assist.knowledge.alerts import AlertMatcher, AlertTracker
-from consult_assist.knowledge.engine import KnowledgeBase
+from consult_assist.knowledge.engine import KnowledgeBase, KnowledgeEngine
+from consult_assist.knowledge.manual import load_manual
 
 
 def words(base: KnowledgeBase, text: str) -> list[str]:
@@ -33,25 +37,77 @@ def test_more_specific_word_wins(base: KnowledgeBase) -> None:
     assert words(base, "お父さんに殺されるかもしれない") == ["殺される"]
 
 
-def test_each_occurrence_once(base: KnowledgeBase) -> None:
+def partial(text: str, utterance: int = 1, stable: int = 0) -> TranscriptPartial:
+    return TranscriptPartial(
+        session="s", at=1.0, utterance=utterance, start=0, end=1, text=text, stable=stable
+    )
+
+
+def final(text: str, utterance: int = 1, act: str = "") -> TranscriptFinal:
+    return TranscriptFinal(
+        session="s", at=2.0, utterance=utterance, start=0, end=2, text=text, act=act
+    )
+
+
+def test_a_partial_raises_tentative_and_the_final_confirms(base: KnowledgeBase) -> None:
     tracker = AlertTracker()
 
-    def feed(event: TranscriptPartial | TranscriptFinal) -> list[str]:
-        return [a.word for a in tracker.feed(event, base.alerts.find(event.text))]
-
-    def partial(text: str, utterance: int = 1) -> TranscriptPartial:
-        return TranscriptPartial(
-            session="s", at=1.0, utterance=utterance, start=0, end=1, text=text
-        )
+    def feed(event: TranscriptPartial | TranscriptFinal) -> list[tuple[str, bool, bool]]:
+        return [
+            (a.word, a.tentative, a.withdrawn)
+            for a in tracker.feed(event, base.alerts.find(event.text))
+        ]
 
     assert feed(partial("お父さんが")) == []
-    assert feed(partial("お父さんが殴る")) == ["殴る"]
-    assert feed(partial("お父さんが殴るんです")) == []  # the partial grew: same occurrence
-    final = TranscriptFinal(
-        session="s", at=2.0, utterance=1, start=0, end=2, text="お父さんが殴るんです、また殴る"
-    )
-    assert feed(final) == ["殴る"]  # only the second occurrence is new
-    assert feed(partial("殴る", utterance=2)) == ["殴る"]  # a new utterance
+    # The word ends the partial: not yet (it may be the start of something else).
+    assert feed(partial("お父さんが殴る")) == []
+    assert feed(partial("お父さんが殴るんです")) == [("殴る", True, False)]
+    assert feed(partial("お父さんが殴るんですよ")) == []  # the same utterance and word: once
+    assert feed(final("お父さんが殴るんです、また殴る")) == [("殴る", False, False)]
+    assert feed(partial("お父さんが殴るんです")) == []  # a late partial of a finished utterance
+    assert feed(partial("殴るって", utterance=2)) == [("殴る", True, False)]  # a new utterance
+
+
+def test_a_word_the_final_does_not_have_is_withdrawn(base: KnowledgeBase) -> None:
+    tracker = AlertTracker()
+    (tentative,) = tracker.feed(p := partial("もう死にたいって"), base.alerts.find(p.text))
+    assert tentative.tentative and tentative.level == "critical"
+    out = tracker.feed(f := final("もう四日目で"), base.alerts.find(f.text))
+    assert [(a.word, a.withdrawn, a.tentative) for a in out] == [("死にたい", True, False)]
+    assert out[0].utterance == tentative.utterance
+
+
+def test_a_retracted_partial_withdraws_its_tentative_alerts(base: KnowledgeBase) -> None:
+    tracker = AlertTracker()
+    tracker.feed(p := partial("お父さんに殴られて"), base.alerts.find(p.text))
+    out = tracker.feed(partial(""), [])
+    assert [(a.word, a.withdrawn) for a in out] == [("殴る", True)]
+
+
+def test_a_word_agreed_by_the_recognizer_may_end_the_partial(base: KnowledgeBase) -> None:
+    text = "お父さんが殴る"
+    out = AlertTracker().feed(partial(text, stable=len(text)), base.alerts.find(text))
+    assert [a.word for a in out] == ["殴る"]
+
+
+def test_the_final_carries_the_act_of_the_words(base: KnowledgeBase) -> None:
+    tracker = AlertTracker()
+    text = "お父さんに殴られたことはありますか"
+    (alert,) = tracker.feed(final(text), base.alerts.find(text))
+    assert (alert.act, alert.negated, alert.tentative) == ("question", False, False)
+    text = "殴られたことはないです"
+    (alert,) = tracker.feed(final(text, 2), base.alerts.find(text))
+    assert (alert.act, alert.negated) == ("statement", True)
+    text = "お父さんが殴るんです"
+    (alert,) = tracker.feed(final(text, 3, act="answer"), base.alerts.find(text))
+    assert alert.act == "answer"
+
+
+def test_a_later_final_of_the_same_utterance_adds_only_new_words(base: KnowledgeBase) -> None:
+    tracker = AlertTracker()
+    tracker.feed(f := final("殴られた"), base.alerts.find(f.text))
+    out = tracker.feed(f := final("殴られた、殺すぞって"), base.alerts.find(f.text))
+    assert [(a.word, a.withdrawn) for a in out] == [("殺す", False)]
 
 
 def test_alert_carries_level_segment_and_critical_first(base: KnowledgeBase) -> None:
@@ -82,14 +138,7 @@ def test_matcher_with_no_words() -> None:
 
 def test_one_kanji_read_another_way_does_not_fire_alone() -> None:
     """字 can be read アザ; alone it must not raise あざ (it did, on every 名前の字)."""
-    from pathlib import Path
-
-    from consult_assist.events import TranscriptFinal
-    from consult_assist.knowledge.engine import KnowledgeEngine
-    from consult_assist.knowledge.manual import load_manual
-
-    root = Path(__file__).resolve().parents[2] / "manuals"
-    engine = KnowledgeEngine(load_manual(root))
+    engine = KnowledgeEngine(load_manual(REAL_MANUAL))
     for i, (text, fired) in enumerate(
         [("名前の字が難しいんです", False), ("腕にあざがあります", True), ("顔に痣が", True)]
     ):
@@ -97,3 +146,48 @@ def test_one_kanji_read_another_way_does_not_fire_alone() -> None:
             TranscriptFinal(session="s", utterance=i, start=0, end=1, text=text, speaker="caller")
         )
         assert any(e.type == "alert" and e.word == "あざ" for e in out) is fired, text
+
+
+REAL_MANUAL = Path(__file__).resolve().parents[2] / "manuals"
+
+
+def real_words(text: str) -> list[str]:
+    matcher = AlertMatcher(load_manual(REAL_MANUAL).attention_words)
+    return [o.word.word for o in matcher.find(text)]
+
+
+def test_what_the_labeller_found_in_the_manual() -> None:
+    # カッター is a blade (刃物); 帰ってきたら is not 帰ってこない; children asking for food
+    # (食べるものないって) is not the family being broke (お金がない).
+    assert real_words("カッターがあります") == ["刃物"]
+    assert real_words("娘さんが帰ってきたら、責めずに") == []
+    assert real_words("うちに何か食べるものないって来るんです") == []
+    assert real_words("夜中まで帰ってこないんです") == ["夜中", "帰ってこない"]
+
+
+def test_grammar_alone_never_spells_a_word() -> None:
+    # 「…なんですける」: the auxiliary ける reads like 蹴る.
+    assert real_words("あの音のことなんですける") == []
+    assert real_words("足で蹴ることもあります") == ["蹴る"]
+
+
+def test_words_left_in_an_unfinished_sentence_are_reread_by_the_question_after(
+    base: KnowledgeBase,
+) -> None:
+    tracker = AlertTracker()
+    text = "あなたは悪くないよ。今夜、死にたいとか"  # cut at a pause
+    (alert,) = tracker.feed(final(text, 1), base.alerts.find(text))
+    assert alert.act == "statement"
+    text = "思ったりしているかな"
+    (again,) = tracker.feed(final(text, 2), base.alerts.find(text))
+    assert (again.word, again.utterance, again.act, again.tentative) == (
+        "死にたい",
+        1,
+        "question",
+        False,
+    )
+    # Carried on as a statement, nothing is sent again.
+    tracker = AlertTracker()
+    for number, text in enumerate(["今夜、死にたいとか", "ずっと思ってて"], 1):
+        out = tracker.feed(final(text, number), base.alerts.find(text))
+    assert out == []

@@ -102,7 +102,7 @@ def test_invite_offer_accept_answer() -> None:
         "PCMU",
         "10.0.0.1",
         6000,
-        "caller",
+        "unknown",
     )
     uas.accept("call-1", [20000], 0.0)
     (ok,) = responses(uas)

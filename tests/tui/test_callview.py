@@ -8,6 +8,8 @@ from consult_assist.events import (
     Ack,
     Advice,
     Alert,
+    CheckItem,
+    Checklist,
     HelpRequest,
     SessionEnded,
     SessionStarted,
@@ -15,7 +17,14 @@ from consult_assist.events import (
     TranscriptFinal,
     TranscriptPartial,
 )
-from consult_assist.tui.callview import CallView, calm_order, higher_level
+from consult_assist.tui.callview import (
+    CallView,
+    asserted,
+    calm_order,
+    fold_feed,
+    higher_level,
+    prominence,
+)
 
 
 def applied(events: list) -> CallView:  # type: ignore[type-arg]
@@ -148,3 +157,77 @@ def test_touched_names_each_line_that_changed_in_order_and_nothing_else() -> Non
         view.apply(event)
     view.apply(events[2])  # a duplicate changes nothing
     assert view.touched == [1, 1, 2, 2, 9]
+
+
+def _alert(
+    word: str, level: str = "critical", utterance: int = 9, seq: int = 0, **flags: object
+) -> Alert:
+    return Alert(
+        session="s",
+        seq=seq,
+        level=level,  # type: ignore[arg-type]
+        word=word,
+        segment=word,
+        matched=word,
+        utterance=utterance,
+        **flags,  # type: ignore[arg-type]
+    )
+
+
+def test_a_tentative_alert_is_confirmed_in_place_or_withdrawn() -> None:
+    view = CallView("s")
+    view.apply(TranscriptPartial(session="s", seq=1, utterance=9, start=0, end=1, text="死にたい"))
+    view.apply(_alert("死にたい", seq=2, tentative=True))
+    assert [a.tentative for a in view.alerts] == [True] and view.ring
+    assert view.lines[9].marks == [("死にたい", "critical")]
+    view.apply(_alert("死にたい", seq=3))
+    assert [a.tentative for a in view.alerts] == [False] and not view.ring
+    view.apply(_alert("殴る", level="high", seq=4, tentative=True))
+    assert view.highest == "critical"
+    view.apply(_alert("殴る", level="high", seq=5, withdrawn=True))
+    assert [a.word for a in view.alerts] == ["死にたい"]
+    assert view.lines[9].marks == [("死にたい", "critical")]
+    # A withdrawal of something never shown changes nothing.
+    assert view.apply(_alert("蹴る", level="high", seq=6, withdrawn=True)) == frozenset()
+
+
+def test_prominence_per_level() -> None:
+    said = _alert("死にたい", act="statement")
+    assert prominence(said) == "banner"
+    assert prominence(_alert("死にたい", act="reported")) == "banner"
+    assert prominence(_alert("死にたい", act="")) == "banner"  # from before acts existed
+    assert prominence(_alert("飛び降り", act="question")) == "feed"
+    assert prominence(_alert("死にたい", act="statement", negated=True)) == "feed"
+    assert prominence(_alert("殴る", level="high", act="hypothetical")) == "dim"
+    assert prominence(_alert("悲鳴", level="notice", act="request")) == "hidden"
+    assert asserted(said) and not asserted(_alert("x", act="question"))
+
+
+def test_asked_words_are_marked_dim_and_do_not_raise_the_level() -> None:
+    view = CallView("s")
+    view.apply(_alert("飛び降り", seq=1, act="question"))
+    assert view.highest is None and not view.ring
+    assert view.lines[9].dim_marks == ["飛び降り"]
+
+
+def test_fold_feed_replaces_removes_and_appends() -> None:
+    tentative = _alert("死にたい", tentative=True)
+    feed = fold_feed([], "佐藤", tentative)
+    other = _alert("殴る", level="high", utterance=10)
+    feed = fold_feed(feed, "佐藤", other)
+    confirmed = _alert("死にたい")
+    feed = fold_feed(feed, "佐藤", confirmed)
+    assert [(n, a.word, a.tentative) for n, _, a in feed] == [
+        (0, "死にたい", False),
+        (1, "殴る", False),
+    ]
+    feed = fold_feed(feed, "佐藤", _alert("殴る", level="high", utterance=10, withdrawn=True))
+    assert [a.word for _, _, a in feed] == ["死にたい"]
+    assert fold_feed(feed, "佐藤", _alert("蹴る", withdrawn=True)) == feed
+
+
+def test_checklist_keeps_what_was_asked() -> None:
+    view = CallView("s")
+    asked = CheckItem(id="contact", label="連絡先", evidence="連絡先は")
+    view.apply(Checklist(session="s", seq=1, asked=(asked,)))
+    assert view.asked == (asked,)

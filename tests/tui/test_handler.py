@@ -15,7 +15,11 @@ from consult_assist.errors import AudioError, AuthError, ConsultAssistError
 from consult_assist.events import (
     Ack,
     Advice,
+    Alert,
+    CheckItem,
+    Checklist,
     SessionEnded,
+    SessionStarted,
     Suggestion,
     TranscriptFinal,
     TranscriptPartial,
@@ -466,3 +470,116 @@ async def test_critical_alerts_already_in_the_history_do_not_ring() -> None:
         await settle(pilot, client)
         assert app.query_one(AlertBanner).has_class("-critical")
         assert rings == []
+
+
+def _alert(word: str, level: str = "critical", utterance: int = 50, **flags: object) -> Alert:
+    return Alert(
+        session="call-1",
+        level=level,  # type: ignore[arg-type]
+        word=word,
+        segment=f"…{word}…",
+        matched=word,
+        utterance=utterance,
+        **flags,  # type: ignore[arg-type]
+    )
+
+
+async def test_a_withdrawn_alert_leaves_the_banner_and_the_transcript() -> None:
+    client = FakeHubClient()
+    app = make_handler_app(dataclasses.replace(QUIET, bell=True), client)
+    rings: list[int] = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        client.push(*call_events()[:2])
+        client.emit(
+            TranscriptPartial(
+                session="call-1", utterance=50, start=9, end=10, text="あの音のことなんですける"
+            )
+        )
+        client.emit(_alert("蹴る", level="high", tentative=True))
+        await settle(pilot, client)
+        banner = app.query_one(AlertBanner)
+        assert banner.display and "蹴る" in str(banner.render())
+        assert "認識中" in str(banner.render())
+        client.emit(_alert("蹴る", level="high", withdrawn=True))
+        client.emit(
+            TranscriptFinal(
+                session="call-1", utterance=50, start=9, end=11, text="あの音のことなんですけど"
+            )
+        )
+        await settle(pilot, client)
+        assert not banner.display
+        assert app.view is not None and app.view.alerts == []
+        _, row = app.query_one(TranscriptView).entries()[-1]
+        assert row.plain == "あの音のことなんですけど"
+        assert not any("on rgb" in str(s.style) for s in row.spans)
+        assert rings == []
+
+
+async def test_a_confirmed_alert_replaces_its_tentative_one_and_rings_once() -> None:
+    client = FakeHubClient()
+    app = make_handler_app(dataclasses.replace(QUIET, bell=True), client)
+    rings: list[int] = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        client.push(*call_events()[:2])
+        client.emit(_alert("死にたい", tentative=True, act="statement"))
+        client.emit(_alert("死にたい", act="statement"))
+        await settle(pilot, client)
+        banner = app.query_one(AlertBanner)
+        assert banner.has_class("-critical") and "認識中" not in str(banner.render())
+        assert app.view is not None and len(app.view.alerts) == 1
+        assert rings == [1]  # the tentative alert rang; its confirmation does not again
+
+
+async def test_a_handlers_question_stays_out_of_the_banner_and_does_not_ring() -> None:
+    client = FakeHubClient()
+    app = make_handler_app(dataclasses.replace(QUIET, bell=True), client)
+    rings: list[int] = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        client.push(*call_events()[:2])
+        client.emit(_alert("飛び降り", act="question"))
+        client.emit(_alert("死にたい", utterance=51, act="statement", negated=True))
+        await settle(pilot, client)
+        assert not app.query_one(AlertBanner).display
+        assert rings == []
+
+
+async def test_the_next_call_never_shows_the_previous_calls_suggestions() -> None:
+    client = FakeHubClient()
+    app = app_with(client)
+    async with app.run_test(size=(100, 30)) as pilot:
+        client.push(*call_events())
+        client.emit(SessionEnded(session="call-1"))
+        await settle(pilot, client)
+        await pilot.press("escape")  # the record draft
+        suggestions = app.query_one(SuggestionList)
+        suggestions.focus()  # the user is reading the list: it would hold a new one
+        await pilot.pause()
+        assert [o.id for o in suggestions.options] == [s.id for s in SUGGESTIONS]
+        client.emit(SessionStarted(session="call-2", meta={"handler": "sato"}))
+        await settle(pilot, client)
+        assert app.current == "call-2"
+        assert [o.id for o in suggestions.options] == [None]  # 「まだありません」
+        assert suggestions.border_subtitle == ""
+
+
+async def test_asked_items_show_apart_from_covered_ones_with_values() -> None:
+    client = FakeHubClient()
+    app = app_with(client)
+    async with app.run_test(size=(100, 30)) as pilot:
+        client.push(*call_events()[:2])
+        client.emit(
+            Checklist(
+                session="call-1",
+                covered=(CheckItem(id="age", label="子どもの年齢", value="3歳・男"),),
+                asked=(CheckItem(id="contact", label="連絡先", evidence="連絡先は"),),
+                missing=(CheckItem(id="name", label="子どもの氏名"),),
+            )
+        )
+        await settle(pilot, client)
+        text = str(app.query_one(ChecklistPanel).render())
+        assert "✓ 子どもの年齢：3歳・男" in text
+        assert "？ 連絡先（質問済み・未回答）" in text
+        assert "□ 子どもの氏名" in text

@@ -217,3 +217,39 @@ async def test_resize_down_to_80x24_keeps_the_table_inside() -> None:
 
 def test_config_is_frozen() -> None:
     assert dataclasses.is_dataclass(QUIET)
+
+
+async def test_the_feed_drops_withdrawn_alerts_and_marks_asked_words() -> None:
+    client, app = supervisor()
+    async with app.run_test(size=(120, 40)) as pilot:
+        two_calls(client)
+        await settle(pilot, client)
+        feed = app.query_one(AlertFeed)
+        before = len(feed.options)
+
+        def alert(word: str, utterance: int, **flags: object) -> Alert:
+            return Alert(
+                session="call-2",
+                level="critical",
+                word=word,
+                segment=f"…{word}…",
+                utterance=utterance,
+                **flags,  # type: ignore[arg-type]
+            )
+
+        client.emit(alert("意識がない", 70, tentative=True, act="statement"))
+        await settle(pilot, client)
+        assert len(feed.options) == before + 1
+        assert "認識中" in str(feed.options[0].prompt)
+        # 「…わけじゃない」: the final withdrew it.
+        client.emit(alert("意識がない", 70, withdrawn=True))
+        await settle(pilot, client)
+        assert len(feed.options) == before
+        # A handler's question with a critical word: listed, tagged, no banner-level row.
+        client.emit(alert("飛び降り", 71, act="question"))
+        await settle(pilot, client)
+        prompts = [str(o.prompt) for o in feed.options]
+        asked = next(p for p in prompts if "飛び降り" in p)
+        assert "［質問］" in asked
+        # Said as a fact, critical rows stay on top; the asked one comes after them.
+        assert prompts.index(asked) > 0

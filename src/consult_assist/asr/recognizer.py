@@ -94,13 +94,14 @@ class StreamingRecognizer:
         detector: SpeechDetector,
         *,
         options: RecognizerOptions | None = None,
-        speaker: str = "",
+        speaker: str = "unknown",
         stream: str | None = None,
         utterance_base: int = 0,
     ) -> None:
         self.session = session
         self.stream = stream or session
-        self.speaker = speaker
+        # A source that cannot tell who speaks (a mixed mono channel, labelled "") says so.
+        self.speaker = speaker or "unknown"
         self.options = options or RecognizerOptions()
         self.stats = RecognizerStats()
         self._detector = detector

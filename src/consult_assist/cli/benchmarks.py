@@ -1,4 +1,4 @@
-"""``consult-assist bench asr|hub|lookup|soak``: run one benchmark, print its JSON summary.
+"""``consult-assist bench asr|assist|hub|lookup|soak``: run one benchmark, print its JSON summary.
 
 The benchmarks themselves live in :mod:`consult_assist.bench`; this module reads the flags
 into their options, finds the labelled data of a checkout, and prints (``--out``: also writes)
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from consult_assist import paths
+from consult_assist.bench.assistance import AssistBenchOptions, run_assist_bench
 from consult_assist.bench.delivery import run_hub_bench
 from consult_assist.bench.lookup import bench_lookup
 from consult_assist.bench.soak import SoakOptions, run_soak
@@ -22,12 +23,21 @@ from consult_assist.cli.output import install_progress, write_json
 from consult_assist.cli.recognition import model_options, stream_options
 from consult_assist.errors import ConfigError
 
-__all__ = ["bench_asr", "bench_hub", "bench_lookup_summary", "bench_soak", "run"]
+__all__ = ["bench_asr", "bench_assist", "bench_hub", "bench_lookup_summary", "bench_soak", "run"]
 
 
 def bench_asr(options: AsrBenchOptions) -> dict[str, Any]:
     """``bench asr``: streaming against offline on the sample calls (or the files given)."""
     return run_asr_bench(options, install_progress=install_progress())
+
+
+def bench_assist(options: AssistBenchOptions) -> dict[str, Any]:
+    """``bench assist``: progress lines on stderr while it runs (the model, on every call)."""
+    return run_assist_bench(
+        options,
+        install_progress=install_progress(),
+        progress=lambda text: print(f"bench assist: {text}", file=sys.stderr),
+    )
 
 
 def bench_hub(*, calls: int, supervisors: int, duration_s: float, kill: int) -> dict[str, Any]:
@@ -85,6 +95,17 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             stream=stream_options(args),
         )
         return write_json(bench_asr(options), out, also_to=args.out)
+    if args.bench_command == "assist":
+        assist = AssistBenchOptions(
+            names=tuple(args.names),
+            renditions=tuple(args.rendition or ("wideband", "telephone")),
+            manuals=args.manuals,
+            cache=args.cache,
+            reference=args.reference,
+            model=model_options(args),
+            stream=stream_options(args),
+        )
+        return write_json(bench_assist(assist), out, also_to=args.out)
     if args.bench_command == "hub":
         summary = bench_hub(
             calls=args.calls,

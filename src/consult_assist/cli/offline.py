@@ -143,7 +143,10 @@ def lookup(options: LookupOptions, out: TextIO) -> int:
         out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return 0
     if not items:
-        out.write("No section matches.\n")
+        out.write(
+            "No manual section matches this text: nothing scores above the relevance floor, "
+            "so nothing is suggested.\n"
+        )
         return 0
     for rank, item in enumerate(items, 1):
         out.write(f"{rank}. {item.id}  {item.title}  (score {item.score:.3f})\n")

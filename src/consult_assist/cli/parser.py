@@ -142,6 +142,40 @@ def _add_offline_commands(sub: Any) -> None:
     )
     ps.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     add_model_flags(ps)
+    pt = bsub.add_parser(
+        "assist",
+        help="live assistance on the labelled sample calls, wideband and telephone",
+        description="Every sample call, wideband and its 8 kHz mu-law telephone rendition, "
+        "through the streaming recognizer (simulated clock, real model) and the knowledge "
+        "engine, scored against the sidecar labels: checklist precision/recall, items covered "
+        "by a question, confirmed alerts (critical recall, false alerts per call, withdrawn "
+        "tentatives), suggestion hit@3 and time to the first top-3 appearance.",
+    )
+    pt.add_argument("names", nargs="*", help="sample call names (default: all)")
+    pt.add_argument(
+        "--rendition",
+        choices=("wideband", "telephone"),
+        action="append",
+        default=None,
+        help="only this rendition (repeatable; default: both)",
+    )
+    pt.add_argument(
+        "--cache",
+        action="store_true",
+        help="reuse recognizer output kept from an earlier run with the same model, options "
+        "and audio (.cache/assist; every run keeps what it heard); the JSON says which calls "
+        "came from it",
+    )
+    pt.add_argument(
+        "--reference",
+        action="store_true",
+        help="score the labelled reference turns instead of recognising the audio (no model): "
+        "the knowledge engine on perfect text",
+    )
+    pt.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
+    pt.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    add_model_flags(pt)
+    add_stream_flags(pt)
     pk = bsub.add_parser(
         "lookup",
         help="manual lookup quality and speed",

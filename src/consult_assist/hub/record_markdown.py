@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from consult_assist.events import CheckItem
 from consult_assist.hub.records import (
     AckEntry,
     AdviceEntry,
@@ -19,6 +20,7 @@ from consult_assist.hub.records import (
     parse_time,
 )
 from consult_assist.labels import (
+    act_label,
     end_reason_label,
     kind_label,
     level_label,
@@ -53,11 +55,12 @@ def render_markdown(record: CallRecord, *, titles: Mapping[str, str] | None = No
         ]
     out += ["", *_header(record)]
 
-    out += ["", "## 確認項目", "", "### 聞き取り済み", ""]
-    out += [
-        f"- {i.label}: 「{_oneline(i.evidence)}」" if i.evidence else f"- {i.label}"
-        for i in record.covered
-    ] or [_NONE]
+    out += ["", "## 確認項目", "", "### 聴取済み", ""]
+    out += [_covered_line(i) for i in record.covered] or [_NONE]
+    if record.asked:
+        # Asked but never answered: the record must not read as if it had been heard.
+        out += ["", "### 質問済み・回答なし", ""]
+        out += [f"- {i.label}（質問: 「{_oneline(i.evidence)}」）" for i in record.asked]
     out += ["", "### 未確認", ""]
     out += [f"- {i.label}" for i in record.missing] or [_NONE]
 
@@ -161,10 +164,20 @@ def _block(text: str) -> str:
     return "\n  ".join(line.rstrip() for line in text.strip().splitlines())
 
 
+def _covered_line(item: CheckItem) -> str:
+    """The item, its value and the answer (or statement) that told it — never the question."""
+    told = [item.value] if item.value else []
+    told += [f"「{_oneline(item.evidence)}」"] if item.evidence else []
+    return f"- {item.label}: {' '.join(told)}" if told else f"- {item.label}"
+
+
 def _alert_line(alert: AlertEntry, titles: Mapping[str, str]) -> str:
     who = _who(alert.speaker, suffix="")
     line = f"- [{_clock(alert.start)}] 【{level_label(alert.level)}】{alert.word}"
-    line += f"（{who}）" if who else ""
+    tags = [who] if who else []
+    if alert.negated or alert.act in ("question", "hypothetical", "request"):
+        tags.append(act_label(alert.act, negated=alert.negated))
+    line += f"（{'・'.join(tags)}）" if tags else ""
     line += f"「{_oneline(alert.segment)}」"
     if alert.section:
         line += f" → マニュアル: {titles.get(alert.section, alert.section)}"

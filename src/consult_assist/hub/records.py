@@ -61,9 +61,10 @@ class AckEntry:
 
 @dataclass(frozen=True, kw_only=True)
 class AlertEntry:
-    """One attention word heard once; ``start`` is when its utterance began (as the transcript).
+    """One confirmed attention word; ``start`` is when its utterance began (as the transcript).
 
-    ``at`` is when the first alert for it was raised (a partial's alert comes before the final's).
+    ``at`` is when the first alert for it was raised (a partial's alert comes before the
+    final's); ``act`` and ``negated`` say whether it was asked, denied, imagined or quoted.
     """
 
     level: AlertLevel
@@ -75,6 +76,8 @@ class AlertEntry:
     at: float
     speaker: str
     section: str
+    act: str = ""
+    negated: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,13 +132,15 @@ class ErrorEntry:
 
 @dataclass(frozen=True, kw_only=True)
 class TranscriptLine:
-    """One final utterance; ``speaker`` is ``caller``, ``handler`` or ``""``."""
+    """One final utterance; ``speaker`` is ``caller``, ``handler`` or ``unknown`` (``""`` in
+    calls stored before speakers were always named); ``act`` its speech act."""
 
     utterance: int
     start: float
     end: float
     speaker: str
     text: str
+    act: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +167,7 @@ class CallRecord:
     file: str
     covered: tuple[CheckItem, ...]
     missing: tuple[CheckItem, ...]
+    asked: tuple[CheckItem, ...]
     alerts: tuple[AlertEntry, ...]
     sections: tuple[SectionEntry, ...]
     help_requests: tuple[HelpEntry, ...]
@@ -197,7 +203,7 @@ def build_record(events: Sequence[Event]) -> CallRecord:
     started_at = _text(meta.get("started_at")) or None
     ended_at = _plus(started_at, duration) if ended is not None else None
 
-    covered, missing = _checklist([e for e in events if isinstance(e, Checklist)])
+    covered, missing, asked = _checklist([e for e in events if isinstance(e, Checklist)])
     finals = _finals([e for e in events if isinstance(e, TranscriptFinal)])
     acks = _acks([e for e in events if isinstance(e, Ack)])
     return CallRecord(
@@ -215,6 +221,7 @@ def build_record(events: Sequence[Event]) -> CallRecord:
         file=_text(meta.get("file")),
         covered=covered,
         missing=missing,
+        asked=asked,
         alerts=_alerts([e for e in events if isinstance(e, Alert)], finals),
         sections=_sections([e for e in events if isinstance(e, Suggestion)]),
         help_requests=tuple(
@@ -267,7 +274,9 @@ def _plus(started_at: str | None, seconds: float) -> str | None:
     return (start + timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
 
-def _checklist(updates: Sequence[Checklist]) -> tuple[tuple[CheckItem, ...], tuple[CheckItem, ...]]:
+def _checklist(
+    updates: Sequence[Checklist],
+) -> tuple[tuple[CheckItem, ...], tuple[CheckItem, ...], tuple[CheckItem, ...]]:
     # Each update is the whole list, so the last one decides; earlier ones only fill in items or
     # evidence a later one lacks (a covered item never becomes uncovered).
     covered: dict[str, CheckItem] = {}
@@ -276,19 +285,25 @@ def _checklist(updates: Sequence[Checklist]) -> tuple[tuple[CheckItem, ...], tup
             if item.evidence or item.id not in covered:
                 covered[item.id] = item
     if not updates:
-        return (), ()
+        return (), (), ()
     # Keep the order of the last update; items only an earlier one had come after.
     order = [i.id for i in updates[-1].covered]
     order += [key for key in covered if key not in order]
     missing = tuple(i for i in updates[-1].missing if i.id not in covered)
-    return tuple(covered[key] for key in order), missing
+    asked = tuple(i for i in updates[-1].asked if i.id not in covered)
+    return tuple(covered[key] for key in order), missing, asked
 
 
 def _finals(finals: Sequence[TranscriptFinal]) -> tuple[TranscriptLine, ...]:
     # One final per utterance; should one be sent again, the later text wins.
     by_utterance = {
         f.utterance: TranscriptLine(
-            utterance=f.utterance, start=f.start, end=f.end, speaker=f.speaker, text=f.text
+            utterance=f.utterance,
+            start=f.start,
+            end=f.end,
+            speaker=f.speaker,
+            text=f.text,
+            act=f.act,
         )
         for f in finals
     }
@@ -303,24 +318,29 @@ def _acks(acks: Sequence[Ack]) -> dict[int, tuple[AckEntry, ...]]:
 
 
 def _alerts(alerts: Sequence[Alert], finals: Sequence[TranscriptLine]) -> tuple[AlertEntry, ...]:
+    """Confirmed alerts only: a tentative alert the final withdrew, or never confirmed, is
+    left out; one entry per (utterance, word), as the final had it."""
     final_text = {line.utterance: line.text for line in finals}
-    kept: dict[tuple[object, ...], AlertEntry] = {}
+    first_at: dict[tuple[object, ...], float] = {}
+    latest: dict[tuple[object, ...], Alert] = {}
     for alert in alerts:
-        # A partial and then the final of the same utterance report the same occurrence.
         key: tuple[object, ...] = (
             ("u", alert.utterance, alert.word)
             if alert.utterance is not None
             else ("t", round(alert.start, 2), alert.speaker, alert.word)
         )
-        first = kept.get(key)
-        if first is None:
-            kept[key] = _alert_entry(alert)
-            continue
-        level = max(first.level, alert.level, key=lambda lv: _SEVERITY.get(lv, 0))
-        # Keep the first time; the later segment is the longer, surer text.
-        kept[key] = dataclasses.replace(first, level=level, segment=alert.segment or first.segment)
+        first_at.setdefault(key, alert.at)
+        before = latest.get(key)
+        if before is not None and not alert.withdrawn and not alert.tentative:
+            # Alerts from before tentative ones existed: the later is the longer, surer text.
+            level = max(before.level, alert.level, key=lambda lv: _SEVERITY.get(lv, 0))
+            alert = dataclasses.replace(alert, level=level)
+        latest[key] = alert
     out = []
-    for entry in kept.values():
+    for key, alert in latest.items():
+        if alert.withdrawn or alert.tentative:
+            continue
+        entry = dataclasses.replace(_alert_entry(alert), at=first_at[key])
         text = final_text.get(entry.utterance) if entry.utterance is not None else None
         if text and (entry.matched or entry.word) in text:
             entry = dataclasses.replace(entry, segment=text)
@@ -339,6 +359,8 @@ def _alert_entry(alert: Alert) -> AlertEntry:
         at=alert.at,
         speaker=alert.speaker,
         section=alert.section,
+        act=alert.act,
+        negated=alert.negated,
     )
 
 

@@ -179,7 +179,12 @@ def evaluate_samples(base: KnowledgeBase, samples: Path) -> dict[str, Any]:
             if turn.get("speaker") == "caller"
             for o in base.alerts.find(str(turn.get("text", "")))
         }
+        # The verbatim list also holds off-sense uses (「ずっと一人で見てます」); the labels
+        # by meaning say which the caller really said. Without them, take the list as is.
+        meant = {c["word"] for c in sidecar.get("caller_attention", [])}
         for word in sidecar.get("attention_words", []):
+            if meant and word not in meant:
+                continue
             wanted += 1
             if word in heard:
                 found += 1

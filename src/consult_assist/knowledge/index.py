@@ -225,7 +225,13 @@ class ManualIndex:
         utterance nor a back-channel like はい is favoured: a clear match scores about
         0.2-0.5, chit-chat about 0.1.
         """
-        query = text_terms([analyse(text)], self.options.terms).distinct()
+        return self.context_scores([text], [1.0])
+
+    def context_scores(self, texts: Sequence[str], weights: Sequence[float]) -> FloatArray:
+        """Like :meth:`scores` for several texts read as one query (a call's recent
+        utterances): each term counts once, with the largest weight of the texts it is in;
+        n-grams never cross from one text into the next."""
+        query = self._query(texts, weights)
         if not len(query.hashes) or not self._sections:
             return np.zeros(len(self._sections))
         ids, known = self._lookup(query.hashes)
@@ -233,11 +239,41 @@ class ManualIndex:
         ceiling = max(self._ceiling(query), self._typical_ceiling, 1e-9)
         return (raw - float(np.median(raw))) / ceiling
 
+    def _query(self, texts: Sequence[str], weights: Sequence[float]) -> Terms:
+        analyses = [analyse(t) for t in texts]
+        terms, labels = labelled_terms(analyses, self.options.terms)
+        if not len(terms.hashes):
+            return terms
+        scaled = terms.views * np.asarray(weights, dtype=np.float64)[labels]
+        # Each term once, at its largest weight.
+        order = np.lexsort((-scaled, terms.hashes))
+        hashes, scaled = terms.hashes[order], scaled[order]
+        first = np.ones(len(hashes), dtype=bool)
+        first[1:] = hashes[1:] != hashes[:-1]
+        return Terms(hashes[first], scaled[first])
+
     def search(self, text: str, top_k: int = 5, boosts: Sequence[Boost] = ()) -> list[Ranked]:
         """The ``top_k`` best sections for ``text`` with the hits that explain them."""
-        if not self._sections or not text.strip():
+        if not text.strip():
             return []
-        total = self.scores(text)
+        return self.search_context([text], [1.0], top_k=top_k, boosts=boosts)
+
+    def search_context(
+        self,
+        texts: Sequence[str],
+        weights: Sequence[float],
+        *,
+        top_k: int = 5,
+        boosts: Sequence[Boost] = (),
+        explain: int | None = None,
+    ) -> list[Ranked]:
+        """The ``top_k`` best sections for several weighted texts read as one query; the
+        matched terms of only the first ``explain`` of them (default: all) are worked out."""
+        kept = [(t, w) for t, w in zip(texts, weights, strict=True) if t.strip() and w > 0]
+        if not self._sections or not kept:
+            return []
+        texts, weights = [t for t, _ in kept], [w for _, w in kept]
+        total = self.context_scores(texts, weights)
         extra: dict[int, list[Hit]] = {}
         for boost in boosts:
             number = self._position.get(boost.section)
@@ -246,13 +282,15 @@ class ManualIndex:
                 extra.setdefault(number, []).append(boost.hit)
         count = min(len(self), max(top_k, 1))
         order = np.argsort(-total, kind="stable")[:count]
-        query = analyse(text)
-        present = np.unique(text_terms([query], self.options.terms).hashes)
+        query = analyse(texts[-1])
+        present = np.unique(text_terms([analyse(t) for t in texts], self.options.terms).hashes)
         results = []
-        for number in order.tolist():
+        explained = top_k if explain is None else explain
+        for rank, number in enumerate(order.tolist()):
             if total[number] <= 0.0:
                 break
-            hits = (*extra.get(number, ()), *self._hits(number, present, query))
+            own = self._hits(number, present, query) if rank < explained else ()
+            hits = (*extra.get(number, ()), *own)
             section = self._sections[number]
             results.append(Ranked(section=section, score=float(total[number]), hits=hits))
         return results
@@ -262,7 +300,11 @@ class ManualIndex:
         opts = self.options
         first, last = self._first_unit[section], self._first_unit[section + 1]
         start, stop = self._unit_offsets[first], self._unit_offsets[last]
-        mask = np.isin(self._unit_hashes[start:stop], present)
+        hashes = self._unit_hashes[start:stop]
+        # ``present`` is sorted (np.unique): a binary search is several times faster than
+        # np.isin on arrays this small, and this runs for every ranked section of every event.
+        where = np.minimum(np.searchsorted(present, hashes), max(len(present) - 1, 0))
+        mask = present[where] == hashes if len(present) else np.zeros(len(hashes), dtype=bool)
         coverage = np.bincount(
             self._unit_labels[start:stop] - first,
             weights=self._unit_weights[start:stop] * mask,

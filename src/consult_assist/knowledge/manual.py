@@ -47,6 +47,9 @@ class Section:
     keywords: tuple[str, ...]
     paraphrases: tuple[str, ...]
     related: tuple[str, ...] = ()
+    phase: str = "any"
+    """``opening``: a section for the first moments of a call (the greeting), which leaves
+    the suggestions once the call has moved on; ``any`` otherwise."""
     body: str = ""
     excerpt: str = ""
     path: Path | None = None
@@ -59,6 +62,9 @@ class AttentionWord:
     word: str
     level: AlertLevel
     variants: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    """Phrases in which the word means something else (「ずっと一人で見てます」 is a parent
+    caring alone, not a child left alone): an occurrence inside one does not fire."""
     section: str = ""
     note: str = ""
 
@@ -70,12 +76,22 @@ class AttentionWord:
 
 @dataclass(frozen=True, kw_only=True)
 class ChecklistItem:
-    """One intake checklist item with the cues and regexes that show it was taken up."""
+    """One intake checklist item: what asks about it, what tells it, and its slot.
+
+    ``asks`` are words of a question about the item (お名前, 何歳, いつから); ``cues`` and
+    ``patterns`` are what an answer or a statement that *tells* it contains (男の子, 3歳,
+    毎日); ``slot`` names the value taken from the answer (age, name, place, contact,
+    relation; "" for none).
+    """
 
     id: str
     label: str
+    asks: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    slot: str = ""
+    attention: bool = False
+    """Whether an attention word (high or critical) said as a fact also tells the item."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +163,7 @@ def _sections(root: Path, problems: list[Problem]) -> list[tuple[Section, parse.
                     keywords=parse.strings(fields.get("keywords")),
                     paraphrases=parse.strings(fields.get("paraphrases")),
                     related=parse.strings(fields.get("related")),
+                    phase=str(fields.get("phase", "any")),
                     body=body,
                     excerpt=parse.excerpt(body),
                     path=path,
@@ -205,6 +222,7 @@ def check_manual(root: Path) -> tuple[Manual, tuple[Problem, ...]]:
                         word=str(fields["word"]),
                         level=_level(fields["level"]),
                         variants=parse.strings(fields.get("variants")),
+                        exceptions=parse.strings(fields.get("except")),
                         section=str(fields.get("section", "")),
                         note=str(fields.get("note", "")),
                     ),
@@ -219,8 +237,11 @@ def check_manual(root: Path) -> tuple[Manual, tuple[Problem, ...]]:
                 ChecklistItem(
                     id=str(fields["id"]),
                     label=str(fields["label"]),
+                    asks=parse.strings(fields.get("asks")),
                     cues=parse.strings(fields.get("cues")),
                     patterns=parse.strings(fields.get("patterns")),
+                    slot=str(fields.get("slot", "")),
+                    attention=fields.get("attention") is True,
                 )
             )
     files = root / SECTIONS_DIR

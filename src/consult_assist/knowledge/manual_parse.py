@@ -18,7 +18,9 @@ __all__ = [
     "CATEGORIES",
     "HEADINGS",
     "ITEM",
+    "PHASES",
     "SECTION",
+    "SLOT_NAMES",
     "WORD",
     "Lines",
     "Problem",
@@ -48,7 +50,9 @@ _HEADER_LINE = re.compile(r"""^\s*\[\[?\s*[A-Za-z0-9_."'-]+\s*\]""")
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)\s*$")
 _EXCERPT_MAX = 200
 
-Kind = Literal["id", "text", "texts", "level", "regexes"]
+Kind = Literal["id", "text", "texts", "level", "regexes", "slot", "flag", "phase"]
+PHASES = ("opening", "any")
+SLOT_NAMES = ("age", "name", "place", "contact", "relation")
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ SECTION = Schema(
         "keywords": ("texts", True),
         "paraphrases": ("texts", True),
         "related": ("texts", False),
+        "phase": ("phase", False),
     },
 )
 WORD = Schema(
@@ -91,6 +96,7 @@ WORD = Schema(
         "word": ("text", True),
         "level": ("level", True),
         "variants": ("texts", False),
+        "except": ("texts", False),
         "section": ("text", False),
         "note": ("text", False),
     },
@@ -101,8 +107,11 @@ ITEM = Schema(
     {
         "id": ("id", True),
         "label": ("text", True),
+        "asks": ("texts", False),
         "cues": ("texts", True),
         "patterns": ("regexes", False),
+        "slot": ("slot", False),
+        "attention": ("flag", False),
     },
     unique="id",
 )
@@ -157,7 +166,9 @@ def _toml(path: Path, text: str, offset: int, problems: list[Problem]) -> dict[s
 
 def _check_value(key: str, kind: Kind, value: object, lines: Lines) -> str:
     """An error message when ``value`` is not of ``kind``, else ``""``."""
-    if kind in ("id", "text", "level"):
+    if kind == "flag":
+        return "" if isinstance(value, bool) else f"{key} must be true or false"
+    if kind in ("id", "text", "level", "slot", "phase"):
         if not isinstance(value, str):
             return f"{key} must be a string, not {type(value).__name__}"
         if not value.strip():
@@ -166,6 +177,10 @@ def _check_value(key: str, kind: Kind, value: object, lines: Lines) -> str:
             return f"{key} {value!r} must use only a-z, 0-9 and '-'"
         if kind == "level" and value not in ("critical", "high", "notice"):
             return f"{key} must be critical, high or notice, not {value!r}"
+        if kind == "phase" and value not in PHASES:
+            return f"{key} must be one of {', '.join(PHASES)}, not {value!r}"
+        if kind == "slot" and value not in SLOT_NAMES:
+            return f"{key} must be one of {', '.join(SLOT_NAMES)}, not {value!r}"
         return ""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return f"{key} must be a list of strings"

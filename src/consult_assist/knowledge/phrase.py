@@ -24,7 +24,14 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from consult_assist.knowledge.text import Analysis, analyse, hira_to_kata, normalise, sound_key
+from consult_assist.knowledge.text import (
+    Analysis,
+    Token,
+    analyse,
+    hira_to_kata,
+    normalise,
+    sound_key,
+)
 
 __all__ = ["Phrase", "PhraseOptions", "PhraseSet", "Reading", "Span", "Target"]
 
@@ -117,6 +124,9 @@ class Reading(NamedTuple):
     lemmas: tuple[str, ...]
     core: tuple[str, ...]
     ends_in_function_word: bool
+    nominal: bool = False
+    """The phrase is nouns only (姉妹, 刃物): a verb that sounds the same (しまい, from
+    仕舞う) is another word."""
 
 
 def _reading(analysis: Analysis, ending: str, drop: frozenset[str]) -> Reading:
@@ -135,6 +145,7 @@ def _reading(analysis: Analysis, ending: str, drop: frozenset[str]) -> Reading:
         lemmas=kept.lemmas,
         core=_core(kept),
         ends_in_function_word=last is not None and last.pos0 in _FUNCTION_POS,
+        nominal=bool(tokens) and all(t.pos0 in ("名詞", "接尾辞", "接頭辞") for t in tokens),
     )
 
 
@@ -220,6 +231,9 @@ class _Trie:
         readings = target.readings[loose]
         tokens = target.analysis.tokens
         for first in range(len(tokens)):
+            if tokens[first].pos0 == "接尾辞":
+                # A suffix ends the word before it (子ども家 + 停止 is not 家出し).
+                continue
             # (token index, trie node, whether an alternative reading was used on the way)
             stack: list[tuple[int, _Node, bool]] = [(first, self.root, False)]
             while stack:
@@ -314,13 +328,25 @@ class PhraseSet:
             for rid in self._by_lemma.get(lemma, ()):
                 number, reading = self._readings[rid]
                 for first in positions:
-                    last = _core_end(reading, target.lemmas, first, gap)
-                    if last is not None:
-                        yield number, Span(tokens[first].begin, tokens[last].end, "lemma")
+                    last = _core_end(reading, target.lemmas, first, gap, tokens)
+                    if last is None:
+                        continue
+                    if first == last and _bare_kana(tokens, first, reading.surface):
+                        continue
+                    yield number, Span(tokens[first].begin, tokens[last].end, "lemma")
 
     def _reading_span(self, rid: int, target: Target, first: int, last: int) -> Span | None:
         reading = self._readings[rid][1]
         tokens = target.analysis.tokens
+        if _only_function_words(tokens[first : last + 1]):
+            # ける (an auxiliary) reads like 蹴る: a word is never spelt by grammar alone.
+            return None
+        if first == last and _bare_kana(tokens, first, reading.surface):
+            return None
+        if reading.nominal and first == last and tokens[first].pos0 in _INFLECTING_POS:
+            # One verb that sounds like the noun (しまい from 仕舞う, not 姉妹); a spelling
+            # Sudachi cut into pieces (いえ+でし for いえで) is still tried.
+            return None
         surface = target.analysis.text[tokens[first].begin : tokens[last].end]
         # 家で (at home) reads like 家出: a kanji word plus a particle is another word,
         # while the same sound in kana (いえで) is what a recogniser writes for either.
@@ -345,23 +371,57 @@ class PhraseSet:
             alignment = fuzz.partial_ratio_alignment(
                 reading.key, text.key, score_cutoff=self.options.fuzzy_score
             )
-            if alignment is not None and text.token_starts_key(alignment.dest_start):
+            # A text shorter than the phrase only resembles a piece of it (泣いてて is not
+            # ずっと泣いて): the near match must cover most of the phrase.
+            if alignment is None or (alignment.src_end - alignment.src_start) < 0.8 * len(
+                reading.key
+            ):
+                continue
+            if text.token_starts_key(alignment.dest_start):
                 span = text.key_span(alignment.dest_start, alignment.dest_end)
-                yield number, Span(*span, "fuzzy")
+                inside = [t for t in text.tokens if span[0] <= t.begin < span[1]]
+                if not _only_function_words(inside):
+                    yield number, Span(*span, "fuzzy")
 
 
-def _core_end(reading: Reading, lemmas: Sequence[str], first: int, gap: int) -> int | None:
-    """The last token of ``reading``'s lemmas found from ``first`` on, or ``None``."""
+def _core_end(
+    reading: Reading, lemmas: Sequence[str], first: int, gap: int, tokens: Sequence[Token]
+) -> int | None:
+    """The last token of ``reading``'s lemmas found from ``first`` on, or ``None``.
+
+    Only grammar may come between two core lemmas: 帰ってきたら、責めずに is not
+    帰ってきてない, although 帰る, 来る and ず→ない follow each other within the gap.
+    """
     if len(reading.lemmas) == 1:
         return first
     at = first
     for wanted in reading.core[1:]:
-        window = range(at + 1, min(at + gap + 2, len(lemmas)))
-        found = next((i for i in window if lemmas[i] == wanted), None)
+        found = None
+        for index in range(at + 1, min(at + gap + 2, len(lemmas))):
+            if lemmas[index] == wanted:
+                found = index
+                break
+            if tokens[index].content and tokens[index].pos1 != "非自立可能":
+                break
         if found is None:
             return None
         at = found
     return at
+
+
+def _bare_kana(tokens: Sequence[Token], index: int, phrase: str) -> bool:
+    """Whether a token of two kana or fewer, standing for a phrase written otherwise, is a
+    stray piece of something else: 「気づつける」 (a misheard 傷つける) is not 蹴る, while
+    「子供をけってる」 and 「足でける」, after a case particle, are."""
+    token = tokens[index]
+    if len(token.surface) > 2 or not _is_kana(token.surface) or _is_kana(phrase):
+        return False
+    before = tokens[index - 1] if index else None
+    return before is not None and before.pos1 not in ("格助詞", "係助詞")
+
+
+def _only_function_words(tokens: Sequence[Token]) -> bool:
+    return all(t.pos0 in _FUNCTION_POS for t in tokens)
 
 
 def _find_all(needle: str, haystack: str) -> Iterator[int]:

@@ -74,6 +74,8 @@ _FILLERS = frozenset(
 _FILLER_POS = ("感動詞", "フィラー")
 # Elongated fillers that Sudachi splits into ordinary words (えー + と).
 _FILLER_RE = re.compile(r"え[ーっ]+と|ええっ?と|あのー+|そのー+|うーん|んー+")
+# わ where only the topic particle は fits: after て/で and before いる/ない/ある.
+_WA_TOPIC = re.compile(r"(?<=[てで])わ(?=[いなあ])")
 # Parts of speech whose lemmas carry meaning; particles and auxiliaries are left to n-grams.
 _CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞", "副詞", "代名詞"})
 
@@ -142,6 +144,12 @@ class Token(NamedTuple):
     alternatives: tuple[str, ...] = ()
     """Other dictionary readings of a one-kanji token: a recogniser's wrong kanji (逆体 for
     虐待) is split into single kanji that Sudachi may read the other way (体: カラダ, not タイ)."""
+    after: str = ""
+    """Punctuation and spaces that followed the token in the original text (。、？ …): the
+    normalised text drops them, but sentence and clause boundaries are read from them."""
+    pos2: str = ""
+    pos3: str = ""
+    """Sudachi's finer part of speech (人名/地名 and 姓/名 for proper nouns)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +218,8 @@ class _View(NamedTuple):
     pos0: str
     pos1: str
     filler: bool
+    pos2: str
+    pos3: str
 
 
 @lru_cache(maxsize=65536)
@@ -226,7 +236,16 @@ def _morpheme_view(raw: str, reading_form: str, pos_id: int) -> _View:
         token_reading = reading_form
     else:
         token_reading = hira_to_kata(surface)
-    return _View(surface, token_reading, sound_key(token_reading), str(pos[0]), str(pos[1]), filler)
+    return _View(
+        surface,
+        token_reading,
+        sound_key(token_reading),
+        str(pos[0]),
+        str(pos[1]),
+        filler,
+        str(pos[2]),
+        str(pos[3]),
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -245,6 +264,8 @@ def analyse(text: str) -> Analysis:
     grow and as the context slides.
     """
     folded = _FILLER_RE.sub(" ", unicodedata.normalize("NFKC", text).lower())
+    # Recognisers spell the topic particle は as it sounds: 「揺さぶってわいない」.
+    folded = _WA_TOPIC.sub("は", folded)
     tokens: list[Token] = []
     keys: list[str] = []
     key_token: list[int] = []
@@ -255,6 +276,9 @@ def analyse(text: str) -> Analysis:
             morpheme.surface(), morpheme.reading_form(), morpheme.part_of_speech_id()
         )
         if not view.surface or view.filler:
+            if tokens and not view.surface:
+                # Punctuation leaves the text but is remembered on the token before it.
+                tokens[-1] = tokens[-1]._replace(after=tokens[-1].after + morpheme.surface())
             continue
         index = len(tokens)
         end = position + len(view.surface)
@@ -273,6 +297,9 @@ def analyse(text: str) -> Analysis:
                 position,
                 end,
                 others,
+                "",
+                view.pos2,
+                view.pos3,
             )
         )
         position = end

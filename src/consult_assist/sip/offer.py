@@ -125,7 +125,9 @@ def plan_call(req: SipRequest, peer: Peer, *, srtp: str, user: str = "") -> Call
                 {"aor": ", ".join(p.aors), "name": p.name} for p in metadata.participants
             ]
     else:
-        speakers = ["caller"]
+        # A plain call is one mixed stream: caller and handler (when the handler's line is
+        # bridged in) cannot be told apart, so nobody is named (issue 11).
+        speakers = ["unknown"]
     streams = tuple(
         StreamOffer(
             index=i,

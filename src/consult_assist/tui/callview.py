@@ -4,6 +4,10 @@
 screen changed. It is idempotent by seq: an event whose seq was already applied (a resume that
 overlaps, a duplicate from a fake) changes nothing, so the apps never show a line twice.
 A partial and the final of the same ``utterance`` share one :class:`Line`, replaced in place.
+
+Alerts are kept per (utterance, word): a confirmation replaces the tentative alert in place,
+a withdrawal removes it (and its mark in the transcript). How prominently each alert shows
+is decided by :func:`prominence` (the rule is written down in docs/knowledge.md).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from consult_assist.events import (
     Ack,
@@ -36,11 +40,16 @@ __all__ = [
     "LEVEL_RANK",
     "AdviceState",
     "CallView",
+    "FeedEntry",
     "HelpState",
     "Line",
     "Part",
+    "Prominence",
+    "asserted",
     "calm_order",
+    "fold_feed",
     "higher_level",
+    "prominence",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,6 +60,34 @@ LEVEL_RANK: Final[Mapping[str, int]] = {"critical": 3, "high": 2, "notice": 1}
 Part = str
 """A part of a call's screen: ``session``, ``transcript``, ``suggestions``, ``alerts``,
 ``checklist``, ``help``, ``advice``, ``notes`` or ``errors``."""
+
+
+Prominence = Literal["banner", "feed", "dim", "hidden"]
+"""How an alert shows: ``banner`` (the banner, the feed, the bell for a critical word),
+``feed`` (the feed, marked, no banner and no bell), ``dim`` (the feed, dimmed) or ``hidden``
+(only the dimmed mark in the transcript)."""
+
+
+def asserted(alert: Alert) -> bool:
+    """Whether the words were said as a fact: not asked, denied, imagined or requested.
+
+    Reported speech counts as said (「殺すぞって言ってた」); an alert from before speech
+    acts existed (no ``act``) counts as said, as it was shown then.
+    """
+    return alert.act in ("", "statement", "answer", "reported") and not alert.negated
+
+
+def prominence(alert: Alert) -> Prominence:
+    """The rule per level (docs/knowledge.md): said as a fact, any level goes to the banner;
+    asked, denied, imagined or requested, a critical word stays in the feed (marked, no
+    banner, no bell), a high one is dimmed in the feed, a notice one is not listed."""
+    if asserted(alert):
+        return "banner"
+    if alert.level == "critical":
+        return "feed"
+    if alert.level == "high":
+        return "dim"
+    return "hidden"
 
 
 def higher_level(a: AlertLevel | None, b: AlertLevel | None) -> AlertLevel | None:
@@ -75,6 +112,8 @@ class Line:
     """Characters at the start of a partial that will not change."""
     marks: list[tuple[str, AlertLevel]] = field(default_factory=list)
     """Attention words heard in this utterance, to highlight: (text as heard, level)."""
+    dim_marks: list[str] = field(default_factory=list)
+    """Of ``marks``, the words asked, denied, imagined or requested (shown dimmed)."""
 
 
 @dataclass
@@ -121,9 +160,12 @@ class CallView:
         screen remembers how far it has read and redraws only those lines, whatever the
         length of the call."""
         self.suggestions: tuple[SuggestionItem, ...] = ()
-        self.alerts: list[Alert] = []
+        self._alerts: dict[tuple[int | None, str], Alert] = {}
         self.covered: tuple[CheckItem, ...] = ()
         self.missing: tuple[CheckItem, ...] = ()
+        self.asked: tuple[CheckItem, ...] = ()
+        self.ring = False
+        """Whether the last event applied put a new critical word in the banner (the bell)."""
         self.help: list[HelpState] = []
         self.advice: list[AdviceState] = []
         self.notes: list[Note] = []
@@ -152,6 +194,12 @@ class CallView:
         return self.lines[next(reversed(self.lines))].text
 
     @property
+    def alerts(self) -> list[Alert]:
+        """The call's alerts now, in the order they first came: tentative ones included,
+        withdrawn ones gone, each (utterance, word) once in its latest state."""
+        return list(self._alerts.values())
+
+    @property
     def open_help(self) -> list[HelpState]:
         """Help requests nobody has picked up yet, oldest first."""
         return [h for h in self.help if not h.acked]
@@ -171,6 +219,7 @@ class CallView:
             if event.seq <= self.last_seq:
                 return frozenset()  # already applied: a resume overlap or a duplicate
             self.last_seq = event.seq
+        self.ring = False
         return self._apply(event)
 
     def _apply(self, event: Event) -> frozenset[Part]:
@@ -191,6 +240,7 @@ class CallView:
             return self._alert(event)
         if isinstance(event, Checklist):
             self.covered, self.missing = tuple(event.covered), tuple(event.missing)
+            self.asked = tuple(event.asked)
             return frozenset({"checklist"})
         if isinstance(event, HelpRequest):
             self.help.append(HelpState(event.seq, event.reason, event.by))
@@ -226,23 +276,64 @@ class CallView:
         return frozenset({"transcript"})
 
     def _alert(self, event: Alert) -> frozenset[Part]:
-        self.alerts.append(event)
-        self.highest = higher_level(self.highest, event.level)
+        key = (event.utterance, event.word)
+        before = self._alerts.get(key)
         parts = {"alerts"}
-        if event.utterance is not None and event.utterance in self.lines:
+        if event.withdrawn:
+            if before is None:
+                return frozenset()
+            del self._alerts[key]
+            self._recompute_highest()
+            if self._unmark(before):
+                if before.utterance is not None:
+                    self.touched.append(before.utterance)
+                parts.add("transcript")
+            return frozenset(parts)
+        self._alerts[key] = event
+        self._recompute_highest()
+        shown = prominence(event) == "banner"
+        self.ring = (
+            event.level == "critical"
+            and shown
+            and (before is None or prominence(before) != "banner")
+        )
+        line = self.lines.get(event.utterance) if event.utterance is not None else None
+        drawn = (tuple(line.marks), tuple(line.dim_marks)) if line is not None else None
+        if before is not None:
+            self._unmark(before)
+        if event.utterance is not None:
+            if line is None:
+                # The alert came before any text of its utterance: keep the mark for then.
+                line = Line(event.utterance, event.speaker, "", event.start)
+                self.lines[event.utterance] = line
             mark = (event.matched or event.word, event.level)
-            line = self.lines[event.utterance]
             if mark not in line.marks:
                 line.marks.append(mark)
+            if not shown and mark[0] not in line.dim_marks:
+                line.dim_marks.append(mark[0])
+            if (tuple(line.marks), tuple(line.dim_marks)) != drawn:
                 self.touched.append(event.utterance)
                 parts.add("transcript")
-        elif event.utterance is not None:
-            # The alert came before any text of its utterance: keep the mark for when it comes.
-            line = Line(event.utterance, event.speaker, "", event.start)
-            line.marks.append((event.matched or event.word, event.level))
-            self.lines[event.utterance] = line
-            self.touched.append(event.utterance)
         return frozenset(parts)
+
+    def _unmark(self, alert: Alert) -> bool:
+        line = self.lines.get(alert.utterance) if alert.utterance is not None else None
+        if line is None:
+            return False
+        mark = (alert.matched or alert.word, alert.level)
+        if mark not in line.marks:
+            return False
+        line.marks.remove(mark)
+        if mark[0] in line.dim_marks:
+            line.dim_marks.remove(mark[0])
+        return True
+
+    def _recompute_highest(self) -> None:
+        highest: AlertLevel | None = None
+        for alert in self._alerts.values():
+            if prominence(alert) == "banner":
+                highest = higher_level(highest, alert.level)
+        self.highest = highest
 
     def _ack(self, event: Ack) -> frozenset[Part]:
         by = event.by or "?"
@@ -255,6 +346,28 @@ class CallView:
                 a.acked_by = by
                 return frozenset({"advice"})
         return frozenset()
+
+
+FeedEntry = tuple[int, str, Alert]
+"""One row of the supervisor's feed: arrival number, handler, alert."""
+
+
+def fold_feed(feed: Sequence[FeedEntry], handler: str, alert: Alert) -> list[FeedEntry]:
+    """The feed after ``alert``: a confirmation replaces its tentative row (keeping its place),
+    a withdrawal removes it, anything else is a new row."""
+    key = (alert.session, alert.utterance, alert.word)
+    out: list[FeedEntry] = []
+    found = False
+    for number, who, old in feed:
+        if (old.session, old.utterance, old.word) == key and old.utterance is not None:
+            found = True
+            if not alert.withdrawn:
+                out.append((number, who, alert))
+            continue
+        out.append((number, who, old))
+    if not found and not alert.withdrawn:
+        out.append((max((n for n, _, _ in feed), default=-1) + 1, handler, alert))
+    return out
 
 
 def calm_order(

@@ -111,7 +111,7 @@ class HandlerApp(HubApp):
     def _on_event(self, view: CallView, event: Event, parts: frozenset[str]) -> None:
         if (
             isinstance(event, Alert)
-            and event.level == "critical"
+            and view.ring
             and self.config.bell
             and event.seq > self._history.get(event.session, 0)
         ):

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from consult_assist.events import Alert, SessionEnded
 from consult_assist.hub.client import ConnectionState, HubClient, Update
 from consult_assist.labels import ROLES
-from consult_assist.tui.callview import CallView
+from consult_assist.tui.callview import CallView, fold_feed
 from consult_assist.tui.hub_app import HubApp
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
 from consult_assist.tui.screens.watch_screen import WatchScreen
@@ -87,10 +87,10 @@ class SupervisorApp(HubApp):
         self.query_one(CallsTable).show_call(view, now)
         self._count()
         if isinstance(update, Alert):
-            self.feed.append((len(self.feed), view.handler, update))
+            self.feed = fold_feed(self.feed, view.handler, update)
             self._draw_feed()
             fresh = update.seq > self._history.get(update.session, 0)
-            if update.level == "critical" and self.config.bell and fresh:
+            if view.ring and self.config.bell and fresh:
                 self.bell()
         watch = self.watching
         if watch is not None and watch.session == view.session:

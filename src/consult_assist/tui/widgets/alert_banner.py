@@ -1,4 +1,10 @@
-"""The most urgent recent attention word of a call, in a bar coloured by its level."""
+"""The most urgent recent attention word of a call, in a bar coloured by its level.
+
+Only words said as a fact reach the banner (:func:`~consult_assist.tui.callview.prominence`):
+a handler's question, a denial or a hypothetical stays out of it. A word still being
+recognised (a tentative alert from a partial) shows at once, marked 認識中, and leaves if
+the final withdraws it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from textual.widgets import Static
 
 from consult_assist.events import Alert
 from consult_assist.labels import level_label
-from consult_assist.tui.callview import LEVEL_RANK
+from consult_assist.tui.callview import LEVEL_RANK, prominence
 from consult_assist.tui.widgets.richtext import speaker_name
 
 __all__ = ["AlertBanner"]
@@ -27,6 +33,7 @@ class AlertBanner(Static):
     RECENT = 5
 
     def show_alerts(self, alerts: Sequence[Alert]) -> None:
+        alerts = [a for a in alerts if prominence(a) == "banner"]
         recent = list(alerts[-self.RECENT :])
         self.remove_class("-critical", "-high", "-notice")
         if not recent:
@@ -38,4 +45,7 @@ class AlertBanner(Static):
         who = speaker_name(top.speaker)
         segment = f"{who}「{top.segment}」" if top.segment else ""
         count = f"（計 {len(alerts)} 件）" if len(alerts) > 1 else ""
-        self.update(f"⚠ {level_label(top.level)} 注意ワード「{top.word}」 {segment}{count}")
+        pending = "（認識中）" if top.tentative else ""
+        self.update(
+            f"⚠ {level_label(top.level)} 注意ワード「{top.word}」{pending} {segment}{count}"
+        )

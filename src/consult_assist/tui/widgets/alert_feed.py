@@ -1,4 +1,10 @@
-"""The supervisor's feed of attention words across all calls."""
+"""The supervisor's feed of attention words across all calls.
+
+Rows follow :func:`~consult_assist.tui.callview.prominence`: a word asked, denied, imagined
+or requested carries its tag (質問, 否定, 仮定, 依頼・助言) and is dimmed unless critical; a
+notice word in such a sentence is not listed. A withdrawn alert has already left the feed
+(:func:`~consult_assist.tui.callview.fold_feed`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from consult_assist.events import Alert
-from consult_assist.labels import level_label
+from consult_assist.labels import act_label, level_label
+from consult_assist.tui.callview import asserted, prominence
 from consult_assist.tui.widgets.richtext import LEVEL_STYLE, fit, speaker_name
 
 __all__ = ["AlertFeed"]
@@ -34,17 +41,22 @@ class AlertFeed(OptionList):
         """Show ``feed`` (arrival number, handler, alert), cut to one line each."""
         self._feed = feed
         width = self.scrollable_content_region.width or 80
-        ranked = sorted(feed, key=lambda e: (e[2].level != "critical", -e[0]))
+        listed = [e for e in feed if prominence(e[2]) != "hidden"]
+        ranked = sorted(
+            listed, key=lambda e: (prominence(e[2]) != "banner", e[2].level != "critical", -e[0])
+        )
         self.set_options(
             Option(self._prompt(handler, alert, width), id=f"{alert.session}#{alert.seq}")
             for _, handler, alert in ranked[:200]
         )
-        self.border_title = f"注意ワード（全通話）{len(feed)} 件" if feed else self.BORDER_TITLE
+        self.border_title = f"注意ワード（全通話）{len(listed)} 件" if listed else self.BORDER_TITLE
 
     @staticmethod
     def _prompt(handler: str, alert: Alert, width: int) -> Text:
         out = Text(f" {level_label(alert.level)} ", style=LEVEL_STYLE[alert.level])
         who = speaker_name(alert.speaker)
-        rest = f" {handler}「{alert.word}」 {who}「{alert.segment}」"
-        out.append(fit(rest, max(8, width - 6)))
+        tag = "" if asserted(alert) else f"［{act_label(alert.act, negated=alert.negated)}］"
+        pending = "（認識中）" if alert.tentative else ""
+        rest = f" {handler}「{alert.word}」{tag}{pending} {who}「{alert.segment}」"
+        out.append(fit(rest, max(8, width - 6)), style="dim" if prominence(alert) == "dim" else "")
         return out

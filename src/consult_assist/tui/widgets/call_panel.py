@@ -55,10 +55,14 @@ class CallPanel(Widget):
         if wants("alerts"):
             self.query_one(AlertBanner).show_alerts(view.alerts if view else [])
         if wants("suggestions"):
-            self.query_one(SuggestionList).show_items(view.suggestions if view else ())
+            self.query_one(SuggestionList).show_items(
+                view.suggestions if view else (), call=view.session if view else None
+            )
         if wants("checklist"):
             self.query_one(ChecklistPanel).show_items(
-                view.covered if view else (), view.missing if view else ()
+                view.covered if view else (),
+                view.missing if view else (),
+                view.asked if view else (),
             )
         if wants("help", "advice"):
             self.query_one(AdvicePanel).show_view(view)

@@ -18,6 +18,7 @@ from consult_assist.labels import level_label, speaker_label
 from consult_assist.tui.callview import Line
 
 __all__ = [
+    "DIM_STYLE",
     "LEVEL_STYLE",
     "duration",
     "fit",
@@ -32,6 +33,12 @@ LEVEL_STYLE: dict[str, str] = {
     "high": "bold #000000 on #ff8c00",
     "notice": "#000000 on #ffd700",
 }
+DIM_STYLE: dict[str, str] = {
+    "critical": "underline #ff5050",
+    "high": "underline #ff8c00",
+    "notice": "underline #b8a000",
+}
+"""An attention word asked, denied, imagined or requested: its colour, no background."""
 UNTOLD = ("", "unknown")
 """Speaker ids of a line whose source cannot tell who spoke (a mixed mono channel)."""
 
@@ -66,7 +73,10 @@ def highlight(text: str, words: Sequence[tuple[str, str]], base: str = "") -> Te
 
 def line_text(line: Line) -> Text:
     """A transcript line: final text plain, a partial dim, attention words in their colour."""
-    marks = [(w, LEVEL_STYLE[level]) for w, level in line.marks]
+    marks = [
+        (w, DIM_STYLE[level] if w in line.dim_marks else LEVEL_STYLE[level])
+        for w, level in line.marks
+    ]
     if line.final:
         return highlight(line.text, marks)
     out = Text()

@@ -43,9 +43,19 @@ class SuggestionList(OptionList):
         self.limit = limit
         self._shown: list[str] = []
         self._pending: tuple[SuggestionItem, ...] | None = None
+        self._call: str | None = None
 
-    def show_items(self, items: Sequence[SuggestionItem]) -> None:
-        """Show a new list, or hold it while the user is reading this one."""
+    def show_items(self, items: Sequence[SuggestionItem], *, call: str | None = None) -> None:
+        """Show a new list, or hold it while the user is reading this one.
+
+        A list for another call than the one shown replaces it at once, rows and all: the
+        previous call's sections must never linger into the next call.
+        """
+        if call != self._call:
+            self._call = call
+            self._shown = []
+            self._apply(items)
+            return
         if self.has_focus and self._shown:
             self._pending = tuple(items)
             self.border_subtitle = "新しい候補あり — r で更新"

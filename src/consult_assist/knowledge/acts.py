@@ -1,0 +1,492 @@
+"""Speech acts of an utterance: question, answer, statement, reported, hypothetical, request.
+
+Pure functions over Sudachi's analysis (:func:`~consult_assist.knowledge.text.analyse`), so
+what is *said* can be told from what is *asked*, *denied*, *quoted* or *imagined* even when
+the speaker is unknown (a mixed mono call). An utterance is cut into sentences at 。？！ or,
+where the recogniser left no punctuation, after a sentence-final particle or a polite ending
+that a new phrase follows. Each sentence is a ``question`` (か/かな at the end, の or a bare
+question word with a question word in it, a ？, or a request for information: 教えてください),
+a ``request`` (〜てください, 〜てね, 〜ていい, 〜ないで, 〜ましょう) or a ``statement``.
+Inside a sentence, some stretches are:
+
+* ``hypothetical``: a conditional clause (〜たら, 〜ば, 〜なら, 〜場合) opened by もし/仮に, or
+  whose main clause is a request, advice or a worry (「もし今日、怖いことがあったら、電話してね」);
+  a past main clause makes it plain narrative (「帰ってきたら殴られた」);
+* ``reported``: words quoted with って/と before a verb of saying or writing, or a sentence
+  ending in って/と (「殺すぞって言ってた」, 「叩かれた、と。」).
+
+Negation is a flag that combines with any act: the words' own predicate chain (auxiliaries,
+いる/ある/する, こと/わけ, particles) carries an odd number of ない/ず/ぬ before the clause ends
+(「叩くことはないです」, 「意識がないわけじゃない」, 「警察には、まだ言っていません」), unless
+しか makes it "only" (「一回しか叩いてない」).
+
+An *answer* depends on the call, not on the words: the utterance after a question from the
+other side (or, speaker unknown, the next utterance after a question). :class:`ActTracker`
+keeps that per call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from consult_assist.events import TranscriptFinal
+from consult_assist.knowledge.text import Analysis, Token, analyse
+
+__all__ = [
+    "ACTS",
+    "UNKNOWN_SPEAKERS",
+    "Act",
+    "ActTracker",
+    "Sentence",
+    "SpanAct",
+    "UtteranceActs",
+    "acts_of",
+]
+
+Act = Literal["question", "answer", "statement", "reported", "hypothetical", "request"]
+ACTS: tuple[Act, ...] = ("question", "answer", "statement", "reported", "hypothetical", "request")
+UNKNOWN_SPEAKERS = frozenset({"", "unknown"})
+"""Speaker labels of a source that cannot tell who spoke."""
+
+_SENTENCE_END = frozenset("。.!！?？\n")
+_QUESTION_MARK = frozenset("?？")
+_CLAUSE_MARK = frozenset("、,，")
+# Sentence-final particles that close a sentence when a new phrase follows (not わ: a
+# recogniser writes the topic particle は as わ, 「けがわありませんか」).
+_FINAL_PARTICLES = frozenset({"か", "かな", "かしら", "ね", "よ", "な", "の", "ねえ"})
+_WH_LEMMAS = frozenset(
+    {
+        "何",
+        "誰",
+        "どこ",
+        "いつ",
+        "どう",
+        "何故",
+        "どの",
+        "どちら",
+        "どれ",
+        "幾つ",
+        "どんな",
+        "どういう",
+        "どなた",
+        "何歳",
+        "何年生",
+        "何時",
+        "幾ら",
+        "どのよう",
+        "如何",
+    }
+)
+# Verbs asking the other side to tell something: a request for information is a question.
+_TELL = frozenset({"教える", "聞かせる", "聞く", "伺う", "話す", "言う", "知らせる"})
+_GIVE = frozenset({"下さる", "呉れる", "貰う", "頂く", "欲しい", "いただく", "くださる"})
+_SAYING = frozenset({"言う", "話す", "聞く", "叫ぶ", "書く", "怒鳴る", "言える", "云う"})
+_NEGATION = frozenset({"ない", "無い", "ぬ", "ず", "ん"})
+_CHAIN_VERBS = frozenset(
+    {"居る", "有る", "為る", "仕舞う", "来る", "行く", "置く", "見る", "ちゃう", "てる", "出来る"}
+)
+_FORMAL_NOUNS = frozenset({"こと", "事", "訳", "わけ", "筈", "はず", "物", "もの", "様"})
+_CLAUSE_ENDING = frozenset(
+    {"が", "けど", "けれど", "けれども", "から", "ので", "のに", "し", "ば", "たら", "ながら"}
+)
+_IF_WORDS = frozenset({"若し", "もし", "もしも", "仮に", "万一", "万が一"})
+_ADVICE = frozenset({"ましょう", "べき", "方", "ほう", "ように", "様"})
+_WORRY = frozenset({"どう", "心配", "怖い", "不安"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sentence:
+    """One sentence of an utterance: token range ``first..last`` and what kind it is."""
+
+    first: int
+    last: int
+    kind: Literal["question", "request", "statement"]
+    negated: bool
+    hypothetical: tuple[tuple[int, int], ...] = ()
+    """Token ranges (inclusive) of hypothetical conditional clauses."""
+    reported: tuple[tuple[int, int], ...] = ()
+    """Token ranges (inclusive) of quoted words."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpanAct:
+    """The act behind some words of an utterance, and whether they are denied."""
+
+    act: Act
+    negated: bool = False
+
+    @property
+    def asserted(self) -> bool:
+        """Said as a fact (statement, answer or report), not asked, denied or imagined."""
+        return self.act in ("statement", "answer", "reported") and not self.negated
+
+
+@dataclass(frozen=True)
+class UtteranceActs:
+    """The sentences of one analysed text and the act of any stretch of it."""
+
+    analysis: Analysis
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def question(self) -> bool:
+        """Whether any sentence asks something (so the next utterance is an answer)."""
+        return any(s.kind == "question" for s in self.sentences)
+
+    @property
+    def open_ended(self) -> bool:
+        """Whether the text stops mid-sentence (on a particle, or a 、): the recognizer cut
+        the speech at a pause and the next utterance carries on (「えきまえの」…)."""
+        tokens = self.analysis.tokens
+        if not tokens:
+            return False
+        last = tokens[-1]
+        if any(c in _SENTENCE_END for c in last.after):
+            return False
+        if any(c in _CLAUSE_MARK for c in last.after):
+            return True
+        # A case or adverbial particle (が, を, の, や, まで) leaves its phrase waiting; a
+        # conjunction (けど, から, て) closes a clause that can stand as said.
+        return last.pos0 == "助詞" and last.pos1 in ("格助詞", "副助詞", "係助詞")
+
+    def main(self) -> SpanAct:
+        """The utterance's own act (answers aside): any question makes it a question,
+        otherwise the act of its last sentence."""
+        if not self.sentences:
+            return SpanAct(act="statement")
+        if self.question:
+            return SpanAct(act="question", negated=self.sentences[-1].negated)
+        last = self.sentences[-1]
+        tokens = self.analysis.tokens
+        return self.at(tokens[last.first].begin, tokens[last.last].end, whole=True)
+
+    def at(self, start: int, end: int, *, whole: bool = False) -> SpanAct:
+        """The act of the words at ``text[start:end]`` (a span of ``Analysis.text``)."""
+        tokens = self.analysis.tokens
+        first = _token_at(tokens, start)
+        last = max(first, _token_at(tokens, max(start, end - 1)))
+        sentence = next((s for s in self.sentences if s.first <= first <= s.last), None)
+        if sentence is None:
+            return SpanAct(act="statement")
+        negated = sentence.negated if whole else _negated_after(tokens, first, last, sentence)
+        if sentence.kind == "question":
+            return SpanAct(act="question", negated=negated)
+        if any(a <= first and last <= b for a, b in sentence.hypothetical) or (
+            whole and _mostly(sentence.hypothetical, sentence)
+        ):
+            return SpanAct(act="hypothetical", negated=negated)
+        if any(a <= first and last <= b for a, b in sentence.reported) or (
+            whole and _mostly(sentence.reported, sentence)
+        ):
+            return SpanAct(act="reported", negated=negated)
+        if sentence.kind == "request":
+            return SpanAct(act="request", negated=negated)
+        return SpanAct(act="statement", negated=negated)
+
+
+def _mostly(ranges: tuple[tuple[int, int], ...], sentence: Sentence) -> bool:
+    covered = sum(b - a + 1 for a, b in ranges)
+    return covered * 2 > sentence.last - sentence.first + 1
+
+
+def _token_at(tokens: tuple[Token, ...], position: int) -> int:
+    for index, token in enumerate(tokens):
+        if token.end > position:
+            return index
+    return max(0, len(tokens) - 1)
+
+
+@lru_cache(maxsize=8192)
+def acts_of(text: str) -> UtteranceActs:
+    """The sentences of ``text`` with their acts (cached: partials repeat themselves)."""
+    analysis = analyse(text)
+    tokens = analysis.tokens
+    sentences: list[Sentence] = []
+    first = 0
+    for index in range(len(tokens)):
+        if index == len(tokens) - 1 or _ends_sentence(tokens, index):
+            sentences.append(_sentence(tokens, first, index))
+            first = index + 1
+    return UtteranceActs(analysis, tuple(sentences))
+
+
+def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
+    token = tokens[index]
+    if any(c in _SENTENCE_END for c in token.after):
+        return True
+    after = tokens[index + 1]
+    # No punctuation (recognisers often leave none): a final particle or a polite ending that
+    # is followed by the start of a new phrase closes the sentence.
+    if after.pos0 in ("助詞", "助動詞"):
+        return False
+    final_particle = token.pos1 == "終助詞" and token.surface in _FINAL_PARTICLES
+    polite_end = token.lemma in ("です", "ます") and token.surface in ("です", "ます")
+    return final_particle or polite_end
+
+
+def _sentence(tokens: tuple[Token, ...], first: int, last: int) -> Sentence:
+    kind: Literal["question", "request", "statement"] = "statement"
+    if _is_question(tokens, first, last):
+        kind = "question"
+    elif _is_request(tokens, first, last):
+        kind = "request"
+    negated = _predicate_negated(tokens, first, last)
+    hypothetical = _hypothetical(tokens, first, last, kind)
+    reported = _reported(tokens, first, last)
+    return Sentence(
+        first=first,
+        last=last,
+        kind=kind,
+        negated=negated,
+        hypothetical=hypothetical,
+        reported=reported,
+    )
+
+
+def _tail(tokens: tuple[Token, ...], first: int, last: int) -> list[Token]:
+    """The sentence-final particles at the end of ``first..last``."""
+    tail: list[Token] = []
+    index = last
+    while index >= first and tokens[index].pos1 == "終助詞":
+        tail.append(tokens[index])
+        index -= 1
+    return tail
+
+
+def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    if any(c in _QUESTION_MARK for c in tokens[last].after):
+        return True
+    tail = [t.surface for t in _tail(tokens, first, last)]
+    if "か" in tail or "かしら" in tail:
+        return True
+    wh = [i for i in range(first, last + 1) if tokens[i].lemma in _WH_LEMMAS]
+    # 「どこにいるの」: の asks only with a question word; 「お母さんがいないの」 tells.
+    if wh and "の" in tail:
+        return True
+    # A bare question word at the end: 「お名前は何」「おいくつ」「何歳くらい」.
+    if wh and all(
+        tokens[i].pos0 in ("助詞", "助動詞", "接尾辞") or tokens[i].lemma in _WH_LEMMAS
+        for i in range(wh[-1], last + 1)
+    ):
+        return True
+    return _asks_to_tell(tokens, first, last)
+
+
+def _asks_to_tell(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    """教えてください, 聞かせてくれる, 伺ってもいい: asking to be told is asking."""
+    for index in range(first, last + 1):
+        if tokens[index].lemma not in _TELL:
+            continue
+        rest = [t.lemma for t in tokens[index + 1 : last + 1]]
+        if any(lemma in _GIVE for lemma in rest) or "良い" in rest:
+            return True
+    return False
+
+
+def _is_request(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    lemmas = [t.lemma for t in tokens[first : last + 1]]
+    surfaces = [t.surface for t in tokens[first : last + 1]]
+    for index, lemma in enumerate(lemmas):
+        before = surfaces[index - 1] if index else ""
+        if lemma in ("下さる", "くださる") and before in ("て", "で"):
+            return True
+        earlier = surfaces[index - 2] if index > 1 else ""
+        # 電話していい, 電話してもいい: permission.
+        if lemma == "良い" and (
+            before in ("て", "で") or (before == "も" and earlier in ("て", "で"))
+        ):
+            return True
+        if surfaces[index] in ("ましょう", "なさい"):
+            return True
+    tail = [t.surface for t in _tail(tokens, first, last)]
+    # 〜してね: a て-form closing the sentence with ね asks the other side to do it.
+    body_end = last - len(tail)
+    return (
+        bool(tail)
+        and tail[0] in ("ね", "ねえ")
+        and body_end >= first
+        and (surfaces[body_end - first] in ("て", "で"))
+    )
+
+
+def _is_negation(token: Token) -> bool:
+    return token.lemma in _NEGATION and token.pos0 in ("助動詞", "形容詞")
+
+
+def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: Sentence) -> bool:
+    """Whether the words at tokens ``first..last`` are denied by the chain that follows them."""
+    if any(t.surface == "しか" for t in tokens[sentence.first : last + 1]):
+        return False
+    nominal = tokens[last].pos0 in ("名詞", "代名詞", "接尾辞")
+    count = 0
+    predicate_seen = not nominal
+    index = last + 1
+    if any(c in _SENTENCE_END for c in tokens[last].after):
+        return False
+    while index <= sentence.last:
+        token = tokens[index]
+        lemma = token.lemma
+        if token.surface == "しか":
+            return False
+        if _is_negation(token):
+            count += 1
+        elif token.pos0 == "助詞":
+            if token.pos1 == "接続助詞" and lemma in _CLAUSE_ENDING:
+                break
+            if token.pos1 == "終助詞":
+                break
+        elif token.pos0 == "助動詞":
+            if token.surface in ("たら", "なら", "だら"):
+                break
+        elif lemma in _CHAIN_VERBS or lemma in _FORMAL_NOUNS or token.pos1 == "非自立可能":
+            pass
+        elif not predicate_seen and token.pos0 in ("動詞", "形容詞", "副詞", "形状詞"):
+            # A noun (警察, 刃物) is denied through the one predicate that governs it:
+            # 「警察には、まだ言っていません」.
+            if token.pos0 != "副詞":
+                predicate_seen = True
+        elif not predicate_seen and token.pos0 in ("名詞",) and token.pos1 == "普通名詞":
+            # サ変 nouns (電話, 相談) take する next; other nouns start a new phrase.
+            if token.pos2 != "サ変可能":
+                break
+            predicate_seen = True
+        else:
+            break
+        if any(c in _SENTENCE_END for c in token.after):
+            break
+        if predicate_seen and nominal is False and any(c in _CLAUSE_MARK for c in token.after):
+            break
+        index += 1
+    return count % 2 == 1
+
+
+def _predicate_negated(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    """Whether the sentence's closing predicate is denied: an odd number of negations in the
+    auxiliaries after its last content word (「揺さぶってはいないです」)."""
+    index = last
+    while index > first and (
+        tokens[index].pos0 in ("助詞", "助動詞")
+        or tokens[index].lemma in _CHAIN_VERBS
+        or _is_negation(tokens[index])
+    ):
+        index -= 1
+    chain = tokens[index : last + 1]
+    if any(t.surface == "しか" for t in tokens[first : last + 1]):
+        return False
+    return sum(_is_negation(t) for t in chain) % 2 == 1
+
+
+def _is_conditional(token: Token, last: bool) -> bool:
+    """たら, ば, なら, or 場合 (「帰ってこない場合は」) closing a conditional clause."""
+    if token.pos0 == "助動詞" and token.surface in ("たら", "だら", "なら"):
+        return True
+    if token.surface == "ば" and token.pos1 == "接続助詞":
+        return True
+    return token.lemma == "場合" and not last
+
+
+def _conditionals(tokens: tuple[Token, ...], first: int, last: int) -> list[int]:
+    return [i for i in range(first, last + 1) if _is_conditional(tokens[i], i == last)]
+
+
+def _hypothetical(
+    tokens: tuple[Token, ...], first: int, last: int, kind: str
+) -> tuple[tuple[int, int], ...]:
+    marks = _conditionals(tokens, first, last)
+    if not marks:
+        return ()
+    ranges: list[tuple[int, int]] = []
+    start = first
+    main = tokens[marks[-1] + 1 : last + 1]
+    main_lemmas = {t.lemma for t in main} | {t.surface for t in main}
+    advice = kind in ("request", "question") or bool(main_lemmas & (_ADVICE | _WORRY))
+    past_main = any(t.surface == "た" and t.pos0 == "助動詞" for t in main[-3:])
+    # 「今夜また危ないと思ったら。」: a condition whose main clause never came (or went to
+    # the next utterance) tells no fact.
+    advice = advice or not main
+    for mark in marks:
+        opened = any(t.lemma in _IF_WORDS for t in tokens[start : mark + 1])
+        scene = tokens[mark].lemma == "場合"
+        if opened or scene or (advice and not past_main):
+            ranges.append((start, mark))
+        start = mark + 1
+    return tuple(ranges)
+
+
+def _reported(tokens: tuple[Token, ...], first: int, last: int) -> tuple[tuple[int, int], ...]:
+    ranges: list[tuple[int, int]] = []
+    start = first
+    for index in range(first, last + 1):
+        token = tokens[index]
+        if token.surface not in ("って", "と", "て") or token.pos0 != "助詞":
+            continue
+        if token.surface in ("と", "て") and token.pos1 != "格助詞":
+            continue
+        if index == first:
+            continue
+        closing = index == last or all(t.pos1 == "終助詞" for t in tokens[index + 1 : last + 1])
+        following = [t for t in tokens[index + 1 : min(last, index + 3) + 1] if t.pos0 != "助詞"]
+        saying = bool(following) and following[0].lemma in _SAYING
+        # と申します introduces oneself; と思う is one's own thought, said as a fact.
+        if closing and token.surface == "と" and tokens[index - 1].pos0 == "名詞":
+            continue
+        if saying or closing:
+            ranges.append((start, index - 1))
+            start = index + 1
+    return tuple(ranges)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Turn:
+    """What one final utterance does in the conversation."""
+
+    act: Act
+    negated: bool
+    answers: int | None = None
+    """The utterance number of the question this one answers, if it is an answer."""
+
+
+class ActTracker:
+    """Per call: the act of each final, answers included (the turn after a question).
+
+    An answer that stops mid-sentence (the recognizer cut it at a pause) is carried on by
+    the next utterance, which answers the same question. A second final of the utterance
+    just observed (a recognizer that revised it) is read again in its place.
+    """
+
+    def __init__(self) -> None:
+        self._question: tuple[int, str] | None = None
+        self._last: tuple[int, tuple[int, str] | None] | None = None
+
+    def observe(self, final: TranscriptFinal) -> Turn:
+        """The act of ``final`` in this call; call once per final, in order."""
+        if self._last is not None and self._last[0] == final.utterance:
+            self._question = self._last[1]  # the same utterance again: as before it
+        self._last = (final.utterance, self._question)
+        acts = acts_of(final.text)
+        main = acts.main()
+        if not acts.analysis.tokens:
+            return Turn(act=main.act, negated=main.negated)
+        speaker = final.speaker
+        if acts.question:
+            self._question = (final.utterance, speaker)
+            return Turn(act="question", negated=main.negated)
+        pending = self._question
+        if pending is None:
+            return Turn(act=main.act, negated=main.negated)
+        asked_by = pending[1]
+        known = speaker not in UNKNOWN_SPEAKERS and asked_by not in UNKNOWN_SPEAKERS
+        if known and speaker == asked_by:
+            # The one who asked goes on talking; the question still waits for the other side.
+            return Turn(act=main.act, negated=main.negated)
+        if not acts.open_ended:
+            self._question = None
+        return Turn(act="answer", negated=main.negated, answers=pending[0])
+
+    def annotate(self, final: TranscriptFinal) -> TranscriptFinal:
+        """``final`` with its act and negation filled in."""
+        turn = self.observe(final)
+        return dataclasses.replace(final, act=turn.act, negated=turn.negated)

@@ -1,0 +1,201 @@
+"""Speech acts from Sudachi's analysis: asked, told, denied, quoted, imagined, requested."""
+
+from __future__ import annotations
+
+import pytest
+
+from consult_assist.events import TranscriptFinal
+from consult_assist.knowledge.acts import ActTracker, SpanAct, acts_of
+
+
+def main(text: str) -> str:
+    return acts_of(text).main().act
+
+
+def act_of(text: str, words: str) -> SpanAct:
+    """The act of the first occurrence of ``words`` (spelt as in the normalised text)."""
+    acts = acts_of(text)
+    start = acts.analysis.text.index(words)
+    return acts.at(start, start + len(words))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "お子さんは何歳くらいですか。",
+        "お名前、言えるかな。",
+        "今、どこから電話しているの。",
+        "おうちにきょうだいはいるかな",  # no punctuation, as recognisers often write it
+        "連絡先を教えていただけますか",
+        "住所を教えてください",  # asking to be told is asking
+        "どんなことでも聞かせてください",
+        "お名前は？",
+        "何歳くらい",
+        "大丈夫なの?",
+        "けがわあるかな",  # recognition damage (は -> わ) keeps the question
+        "息子さんが戦れたことはありますか",
+    ],
+)
+def test_questions(text: str) -> None:
+    assert main(text) == "question"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3歳くらいの男の子です",
+        "お母さんがいないの",  # の without a question word tells
+        "腕にあざがあります",
+        "公園の公衆電話です。お父さんは仕事で。",
+        "うん",
+        "ゆうとです 小学四年生です",
+    ],
+)
+def test_statements(text: str) -> None:
+    assert main(text) == "statement"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "血が出ているところは、タオルでそっと押さえてください",
+        "その男の人には近づかないでください",
+        "いつでもここに電話してね",
+        "百十番に電話していいんだよ",
+        "警察に電話してもいいんですね",
+        "赤ちゃんを安全な場所に寝かせましょう",
+    ],
+)
+def test_requests_advice_and_permission(text: str) -> None:
+    assert main(text) == "request"
+
+
+def test_the_last_sentence_decides_unless_one_asks() -> None:
+    assert main("痛かったね。ゆうとくんは何も悪くないよ。今どこから電話しているの。") == "question"
+    assert main("顔にあざもあったんですね。それは、いつごろですか。") == "question"
+    assert main("ありがとう。このあと、大人の人が様子を確かめに行くからね。") == "statement"
+
+
+def test_sentences_split_without_punctuation() -> None:
+    acts = acts_of("お名前言えるかな今日はどうしたの")
+    assert [s.kind for s in acts.sentences] == ["question", "question"]
+    acts = acts_of("小学四年生です妹がいます")
+    assert len(acts.sentences) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("息子を叩くことはないです。", "叩く"),
+        ("揺さぶってはいないです", "揺さぶ"),
+        ("意識がないわけじゃないけど、ぼんやりしてて", "意識がない"),
+        ("殴られてないです", "殴ら"),
+        ("叩いたりはしないです", "叩い"),
+        ("警察には、まだ言っていませんでした", "警察"),  # a noun denied through its verb
+        ("包丁は持っていない", "包丁"),
+    ],
+)
+def test_denials(text: str, words: str) -> None:
+    assert act_of(text, words).negated
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("一回しか叩いてない", "叩い"),  # しか…ない: only once, but it happened
+        ("殴られて痛くない", "殴ら"),  # the negation belongs to 痛い
+        ("意識がないんです", "意識がない"),  # the word's own ない is not a denial of it
+        ("お金がないので", "お金がない"),
+        ("警察に電話してみます", "警察"),
+        ("殴られたけど、痛くはない", "殴ら"),  # けど closes the clause
+    ],
+)
+def test_not_denials(text: str, words: str) -> None:
+    assert not act_of(text, words).negated
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("もし今日、怖いことがあったら、百十番に電話していいんだよ", "怖い"),
+        ("また悲鳴などが聞こえて危ないと感じたら、迷わず百十番に電話してください", "悲鳴"),
+        ("今夜帰ってこない場合や、居場所が分からない場合は、警察に相談してください", "帰っ"),
+        ("もしまた殴られたらどうしよう", "殴ら"),  # a worry, not an event
+        ("今夜また危ないと思ったら。", "危ない"),  # the main clause never came
+    ],
+)
+def test_hypotheticals(text: str, words: str) -> None:
+    assert act_of(text, words).act == "hypothetical"
+
+
+def test_a_past_main_clause_is_narrative_not_hypothetical() -> None:
+    assert act_of("お父さんが帰ってきたら殴られた", "殴ら").act == "statement"
+    assert act_of("お酒を飲むと暴れるんです", "暴れる").act == "statement"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("お父さんが殺すぞって言ってた", "殺す"),
+        ("保健室で、お母さんの彼氏に叩かれた、と。", "叩か"),
+        ("家で叩くのは毎日だ、とも言っていました", "叩く"),
+        ("家出しておいで、泊めてあげる、と書いてありました", "家出"),
+        ("うちに何か食べるものないって", "食べる"),  # hearsay at the end
+    ],
+)
+def test_reported_speech(text: str, words: str) -> None:
+    assert act_of(text, words).act == "reported"
+
+
+def test_own_thoughts_and_self_introduction_are_not_reports() -> None:
+    assert act_of("もう、死にたいって、毎日思ってて", "死にたい").act == "statement"
+    assert main("田中と申します") == "statement"
+
+
+def test_words_in_a_question_are_asked_even_in_a_long_turn() -> None:
+    text = (
+        "本当につらかったね。あなたは悪くないよ。"
+        "今夜、飛び降りたり、薬を飲んだりしようと考えているかな。"
+    )
+    assert act_of(text, "飛び降り").act == "question"
+    assert act_of(text, "悪く").act == "statement"
+
+
+def test_asserted_covers_statements_answers_and_reports_only() -> None:
+    assert SpanAct(act="statement").asserted
+    assert SpanAct(act="answer").asserted
+    assert SpanAct(act="reported").asserted
+    assert not SpanAct(act="statement", negated=True).asserted
+    assert not SpanAct(act="question").asserted
+    assert not SpanAct(act="hypothetical").asserted
+    assert not SpanAct(act="request").asserted
+
+
+def final(text: str, utterance: int, speaker: str = "unknown") -> TranscriptFinal:
+    return TranscriptFinal(
+        session="s", utterance=utterance, start=0, end=1, text=text, speaker=speaker
+    )
+
+
+def test_unknown_speakers_the_utterance_after_a_question_answers_it() -> None:
+    tracker = ActTracker()
+    assert tracker.observe(final("お子さんは何歳ですか", 1)).act == "question"
+    turn = tracker.observe(final("三歳くらいの男の子です", 2))
+    assert (turn.act, turn.answers) == ("answer", 1)
+    assert tracker.observe(final("夜はいつも一人です", 3)).act == "statement"
+
+
+def test_known_speakers_wait_for_the_other_side() -> None:
+    tracker = ActTracker()
+    tracker.observe(final("お名前を教えていただけますか", 1, "handler"))
+    # The handler goes on: not an answer, the question still waits.
+    assert tracker.observe(final("ゆっくりで大丈夫です", 2, "handler")).act == "statement"
+    turn = tracker.observe(final("山田です", 3, "caller"))
+    assert (turn.act, turn.answers) == ("answer", 1)
+
+
+def test_annotate_fills_act_and_negation() -> None:
+    tracker = ActTracker()
+    out = tracker.annotate(final("揺さぶってはいないです", 1))
+    assert (out.act, out.negated) == ("statement", True)
+    assert tracker.annotate(final("", 2)).act == "statement"
