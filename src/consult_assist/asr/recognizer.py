@@ -6,7 +6,9 @@ asyncio adapter (live), under the simulated clock (offline, honest latency) and 
 with a fake transcriber.
 
 Per utterance: a partial every ``partial_interval_s`` of new speech while it goes on (at most
-one in flight), then exactly one final when the segmenter ends it. Partials are stabilised by
+one in flight), then exactly one final when the segmenter ends it. The driver sets
+:attr:`StreamingRecognizer.pace` from the shared scheduler's load: under load partials come
+less often and finals are not decoded speculatively. Partials are stabilised by
 LocalAgreement (:mod:`consult_assist.asr.commit`): the agreed prefix of a partial never changes
 in later partials; the final, decoded afresh on the whole utterance with a wider beam,
 replaces the partials.
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from consult_assist.asr.commit import Agreement
-from consult_assist.asr.decoding import DecodeKind, DecodeRequest, DecodeResult
+from consult_assist.asr.decoding import DecodeKind, DecodeRequest, DecodeResult, Pace
 from consult_assist.asr.guards import GuardOptions, check
 from consult_assist.asr.segmenter import Segmenter, SegmenterOptions, SpeechEnd, SpeechStart
 from consult_assist.asr.vad import CHUNK, SpeechDetector
@@ -83,6 +85,7 @@ class _Utt:
     spec_end: int | None = None  # speech end assumed by the speculative final in flight/held
     spec_request: int | None = None  # id of that request
     spec_result: DecodeResult | None = None
+    partial_failed: bool = False  # an error event was already sent for a failed partial
 
 
 class StreamingRecognizer:
@@ -117,6 +120,8 @@ class StreamingRecognizer:
         self._next_request = 0
         self._ended = False
         self._outbox: list[Event] = []
+        self.pace = Pace()
+        """What the shared model can take now; the driver sets it before each :meth:`feed`."""
 
     # -- clock -------------------------------------------------------------------------------
 
@@ -193,7 +198,9 @@ class StreamingRecognizer:
         if req.kind == "partial":
             if utt is not None:
                 utt.partial_in_flight = False
-            if result.skipped or result.error:
+            if result.error:
+                return self._partial_failed(utt, req, result, at)
+            if result.skipped:
                 self.stats.partials_skipped += 1
                 return []
             if utt is None or utt.final_issued:
@@ -233,6 +240,8 @@ class StreamingRecognizer:
         since = self._segmenter.pause_start
         if utt is None or since is None or not self.options.speculative_finals:
             return []
+        if not self.pace.speculative_finals:
+            return []  # no spare capacity: the final is decoded at the endpoint
         if utt.spec_end == since or self._fed - since < self._pad:
             return []
         if since - utt.start < int(self.options.segmenter.min_speech_s * SAMPLE_RATE):
@@ -255,8 +264,9 @@ class StreamingRecognizer:
         pos = self._segmenter.position
         if pos - utt.start < int(opts.first_partial_s * SAMPLE_RATE):
             return []
+        interval = opts.partial_interval_s * max(1.0, self.pace.partial_scale)
         if utt.last_partial_at > utt.start and pos - utt.last_partial_at < int(
-            opts.partial_interval_s * SAMPLE_RATE
+            interval * SAMPLE_RATE
         ):
             return []
         utt.last_partial_at = pos
@@ -291,6 +301,7 @@ class StreamingRecognizer:
             issued_at=self.now,
             speech_ratio=self._speech_ratio(start, end),
             speculative=speculative,
+            session=self.session,
         )
 
     def _speech_ratio(self, start: int, end: int) -> float:
@@ -371,6 +382,24 @@ class StreamingRecognizer:
                 speaker=self.speaker,
                 latency_s=max(0.0, at - req.end),
                 avg_logprob=result.avg_logprob,
+            )
+        ]
+
+    def _partial_failed(
+        self, utt: _Utt | None, req: DecodeRequest, result: DecodeResult, at: float
+    ) -> list[Event]:
+        """A partial whose decode failed: said once per utterance (the next one is asked for)."""
+        self.stats.dropped["error"] = self.stats.dropped.get("error", 0) + 1
+        if utt is None or utt.partial_failed:
+            return []
+        utt.partial_failed = True
+        log.warning("[%s] partial %d failed: %s", self.session, req.id, result.error)
+        return [
+            ErrorEvent(
+                session=self.session,
+                at=at,
+                code="asr.partial_failed",
+                message=f"途中経過の音声認識に失敗しました（{req.start:.1f}秒〜）",
             )
         ]
 

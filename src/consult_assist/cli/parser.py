@@ -199,7 +199,42 @@ def _add_hub_commands(sub: Any) -> None:
     p.add_argument("--tokens", type=Path, default=None, help="tokens file (see `tokens add`)")
     p.add_argument("--db", type=Path, default=None, help="SQLite store of calls")
     p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
-    p.add_argument("--workers", type=int, default=None, help="decode workers (default 1)")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N|auto",
+        help="decode workers sharing the model (default auto: one per 4 CPU cores, 2 on a GPU)",
+    )
+    p.add_argument(
+        "--max-live-sessions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="live calls carried at once, any source (default 64); more are refused",
+    )
+    p.add_argument(
+        "--max-sessions-per-token",
+        type=int,
+        default=None,
+        metavar="N",
+        help="live sessions one token may stream at once (default 4; 0: no limit)",
+    )
+    p.add_argument(
+        "--max-audio-speed",
+        type=float,
+        default=None,
+        metavar="X",
+        help="audio per session at most X × real time on average, 10 s burst (default 1.2)",
+    )
+    p.add_argument(
+        "--drain",
+        dest="drain_s",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="on stop, keep transcribing received audio this long at most (default 10)",
+    )
     p.add_argument(
         "--sip",
         default=None,
@@ -334,3 +369,16 @@ def add_stream_flags(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a stereo file is caller (left) and handler (right), transcribed separately",
     )
+
+
+def _workers(text: str) -> int:
+    """``--workers``: ``auto`` (0: sized to the machine) or a count of at least 1."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto or a number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1 worker (or auto)")
+    return value

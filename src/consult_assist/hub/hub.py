@@ -20,7 +20,7 @@ from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import FloatArray
-from consult_assist.errors import ConsultAssistError, StoreError
+from consult_assist.errors import CapacityError, ConsultAssistError, StoreError
 from consult_assist.events import (
     Event,
     Sequencer,
@@ -89,6 +89,7 @@ class Hub:
         options_for: Callable[[int], RecognizerOptions] = lambda rate: RecognizerOptions(),
         detector_factory: Callable[[], SpeechDetector] = SileroVad,
         log_content: bool = False,
+        max_live: int = 0,
     ) -> None:
         self.store = store
         self.service = service
@@ -96,6 +97,8 @@ class Hub:
         self._options_for = options_for
         self._detector_factory = detector_factory
         self._log_content = log_content
+        self.max_live = max_live
+        """Most live sessions at once (0: no limit); past it a new call is refused."""
         self._live: dict[str, _Live] = {}
         self.listeners: set[Listener] = set()
         self.published = 0
@@ -117,6 +120,13 @@ class Hub:
         """Start a live session fed by a source; returns the handle the source pushes into."""
         if self.service is None:
             raise ConsultAssistError("this hub has no speech recognizer: it cannot take audio")
+        if self.max_live and len(self._live) >= self.max_live:
+            log.warning("refused a %s call: %d live sessions is the limit", source, self.max_live)
+            raise CapacityError(
+                f"the server already carries {self.max_live} live calls, its limit; "
+                "try again later or use another node",
+                "server_full",
+            )
         session = new_session_id()
         full_meta = {
             **dict(meta),
@@ -187,13 +197,29 @@ class Hub:
         if live is not None and live.ending is not None:
             await asyncio.shield(live.ending)
 
-    async def close(self, reason: str = "shutdown") -> None:
-        """End every live call (their received audio is still transcribed)."""
+    async def close(self, reason: str = "shutdown", *, drain_s: float | None = None) -> None:
+        """End every live call: their received audio is still transcribed, for ``drain_s`` at
+        most (None: however long it takes).
+
+        Past ``drain_s`` the speech service is closed: what it still holds is answered with an
+        error (each such final becomes an ``error`` event) and every call ends at once, after
+        at most the batch the model is computing.
+        """
         for session in list(self._live):
             self.end_call(session, reason)
         tasks = [live.ending for live in self._live.values() if live.ending is not None]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=drain_s)
+        if pending and self.service is not None:
+            log.warning(
+                "stopping: %d call(s) still being transcribed after %.0f s; "
+                "their remaining finals are dropped with an error",
+                len(pending),
+                drain_s or 0.0,
+            )
+            await self.service.close()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def access(self, session: str) -> SessionAccess | None:
         """Access facts of a live or stored session, or None if unknown."""

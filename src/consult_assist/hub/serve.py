@@ -15,8 +15,11 @@ from typing import Any
 from consult_assist import paths
 from consult_assist.asr.decoding import Transcriber
 from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.asr.scheduler import SchedulerOptions
 from consult_assist.asr.service import AsrService
+from consult_assist.asr.sizing import WorkerPlan, available_cpus, plan_workers
 from consult_assist.asr.vad import SileroVad, SpeechDetector
+from consult_assist.asr.whisper import pick_device
 from consult_assist.audio.calls import CallHandle
 from consult_assist.config import ServerConfig
 from consult_assist.errors import ConfigError
@@ -31,7 +34,7 @@ from consult_assist.knowledge.reload import watch_manuals
 from consult_assist.sip.advertise import advertise_address
 from consult_assist.sip.server import SipConfig, SipServer
 
-__all__ = ["RunningServer", "run_server", "tls_context"]
+__all__ = ["RunningServer", "run_server", "speech_plan", "tls_context"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,9 @@ class RunningServer:
     sip_advertised: str | None = None
     """The address SIP peers are told to use (Contact, Via, SDP)."""
     sip_server: SipServer | None = None
+    speech: str = ""
+    """How speech is decoded: the workers, their threads and batches (a start-up line)."""
+    service: AsrService | None = None
 
 
 def tls_context(config: ServerConfig) -> ssl.SSLContext | None:
@@ -73,8 +79,14 @@ async def run_server(
     limits: ConnectionLimits | None = None,
     ready: Callable[[RunningServer], Awaitable[None] | None] | None = None,
     stop: asyncio.Event | None = None,
+    plan: WorkerPlan | None = None,
 ) -> None:
-    """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly."""
+    """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly.
+
+    ``plan`` sizes the decode workers and batches (default: from ``config.workers`` on the CPU;
+    the CLI plans for the device the model loads on, see :func:`speech_plan`). On a stop, the
+    audio already received is transcribed for ``config.drain_s`` at most.
+    """
     if not config.log_content:
         # websockets logs whole frames at DEBUG: tokens and callers' words. Keep it above that.
         ws_log = logging.getLogger("websockets")
@@ -95,7 +107,10 @@ async def run_server(
     manuals = config.manuals or paths.default_manuals_dir()
     engine = KnowledgeEngine(load_manual(manuals))
     model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
-    service = AsrService(model, workers=config.workers)
+    plan = plan or plan_workers("cpu", workers=config.workers, cpus=available_cpus())
+    service = AsrService(
+        model, workers=plan.workers, scheduler=SchedulerOptions(max_batch=plan.max_batch)
+    )
     hub = Hub(
         store,
         service,
@@ -103,6 +118,12 @@ async def run_server(
         options_for=options_for or (lambda rate: RecognizerOptions()),
         detector_factory=detector_factory,
         log_content=config.log_content,
+        max_live=config.max_live_sessions,
+    )
+    # Limits given by the caller (tests, benchmarks) win over the configured ones.
+    limits = limits or ConnectionLimits(
+        max_audio_speed=config.max_audio_speed,
+        max_sessions_per_token=config.max_sessions_per_token,
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -120,23 +141,31 @@ async def run_server(
         port = server.port
         scheme = "wss" if context is not None else "ws"
         host = f"[{config.host}]" if ":" in config.host else config.host
-        running = RunningServer(f"{scheme}://{host}:{port}/", hub, tokens_path, db_path)
+        running = RunningServer(
+            f"{scheme}://{host}:{port}/",
+            hub,
+            tokens_path,
+            db_path,
+            speech=plan.describe(),
+            service=service,
+        )
         if sip is not None:
             sip_server = await _start_sip(hub, sip)
             running.sip = f"{sip.host_text}:{sip_server.port}"
             running.sip_advertised = sip.advertised
             running.sip_server = sip_server
         log.info("serving on %s (store %s, manuals %s)", running.url, db_path, manuals)
+        log.info("speech: %s", running.speech)
         if ready is not None:
             result = ready(running)
             if asyncio.iscoroutine(result):
                 await result
         await stop.wait()
-        log.info("stopping: ending live calls")
+        log.info("stopping: ending live calls (transcribing for %.0f s at most)", config.drain_s)
     finally:
         if sip_server is not None:
             await sip_server.close()
-        await hub.close("shutdown")
+        await hub.close("shutdown", drain_s=config.drain_s)
         await server.close()
         watcher.cancel()
         with contextlib.suppress(BaseException):
@@ -165,6 +194,20 @@ class _SipSink:
         return self.hub.open_call(
             source=source, speakers=speakers, source_rate=source_rate, meta=meta, owner=owner
         )
+
+
+def speech_plan(config: ServerConfig, *, threads: int = 0) -> WorkerPlan:
+    """The decode workers for ``config`` on this machine (``workers`` 0: sized to it).
+
+    Resolves ``device`` ``auto`` first (CUDA when CTranslate2 sees a GPU), so call it before
+    loading the model with ``plan.workers`` replicas and ``plan.threads`` threads each.
+    """
+    return plan_workers(
+        pick_device(config.device),
+        workers=config.workers,
+        threads=threads,
+        cpus=available_cpus(),
+    )
 
 
 @dataclass(frozen=True)
