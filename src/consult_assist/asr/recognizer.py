@@ -64,6 +64,7 @@ class RecognizerStats:
     """Counters of one stream."""
 
     partial_requests: int = 0
+    speculative_requests: int = 0
     partials_emitted: int = 0
     partials_skipped: int = 0
     finals: int = 0
@@ -251,6 +252,7 @@ class StreamingRecognizer:
         prefix = utt.agreement.stable if self.options.force_prefix else ""
         request = self._request("final", utt, utt.start, since, prefix, speculative=True)
         utt.spec_request = request.id
+        self.stats.speculative_requests += 1
         return [request]
 
     def _maybe_partial(self) -> list[DecodeRequest]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -38,6 +39,10 @@ class SimulationStats:
 
     audio_s: float = 0.0
     compute_s: float = 0.0
+    """Decode time as the transcriber measured it (wall clock: slower on a busy machine)."""
+    cpu_s: float = 0.0
+    """Processor time this process spent in decodes (all its threads): the work itself,
+    much less sensitive to other programs on the machine than ``compute_s``."""
     decodes: int = 0
     batches: int = 0
     batch_sizes: dict[int, int] = field(default_factory=dict)
@@ -64,7 +69,8 @@ def simulate(
     Stream ``i`` starts ``starts[i]`` seconds into the run (default: all at 0); every event's
     ``at`` is in its own stream's call-audio time. Events come out in the order they happen.
     """
-    scheduler = scheduler or DecodeScheduler(workers=workers)
+    if scheduler is None:
+        scheduler = DecodeScheduler(workers=workers)
     stats = stats or SimulationStats()
     offsets = [round(s * SAMPLE_RATE) for s in (starts or [0.0] * len(streams))]
     if len(offsets) != len(streams):
@@ -99,11 +105,13 @@ def simulate(
                     out.extend(deliver(s, at))
                 if not batch:
                     break
+                cpu = _cpu()
                 try:
                     results = transcriber.decode_batch(batch)
                     ok = len(results) == len(batch)
                 except Exception as exc:
                     results, ok = failed_batch(batch, f"{type(exc).__name__}: {exc}"), False
+                stats.cpu_s += _cpu() - cpu
                 if not ok:
                     results = failed_batch(batch, "the decode failed")
                 compute = sum(r.compute_s for r in results)
@@ -163,3 +171,8 @@ def simulate(
             yield from dispatch(now)
             continue
         yield from complete_until(done[0][0])
+
+
+def _cpu() -> float:
+    times = os.times()
+    return times.user + times.system

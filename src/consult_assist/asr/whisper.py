@@ -1,12 +1,21 @@
 """faster-whisper adapter: one loaded model, blocking decodes safe to run from worker threads.
 
-Decoding follows faster-whisper's own ``generate_with_fallback`` (prompt layout, score to
-average log-prob, compression-ratio and log-prob fallback) with one difference that matters on
-a CPU: the encoder window. ``WhisperModel.transcribe`` always pads to 30 s, and the base encoder
-on 30 s costs about 1 s on two cores, whatever the utterance length; CTranslate2 accepts a
-shorter mel, so each request is encoded on its own length rounded up to ``window_step_s``
-(a 3 s utterance costs ~0.1 s). ``bench asr`` reports the CER this costs against the plain
-30-s ``transcribe`` of the same model.
+This re-implements part of faster-whisper 1.2.1 (pinned in pyproject.toml): the prompt layout,
+the score to average log-prob, and the compression-ratio / log-prob fallback of its
+``generate_with_fallback``, and the feature padding of ``generate_segments``;
+``tests/e2e/test_real_model.py`` checks a decode against the library's own ``transcribe``.
+Two differences matter:
+
+* **The encoder window.** ``WhisperModel.transcribe`` always pads to 30 s, and the base encoder
+  on 30 s costs about 1 s on two cores, whatever the utterance length; CTranslate2 accepts a
+  shorter mel, so each request is encoded on its own length plus a margin, rounded up to
+  ``window_step_s`` (a 3 s utterance costs ~0.1 s). ``bench asr`` reports the CER this costs
+  against the plain 30-s ``transcribe`` of the same model.
+* **Batches across calls.** :meth:`WhisperTranscriber.decode_batch` decodes requests of many
+  calls at once: one encoder pass over their windows (each padded to the longest) and one
+  ``generate`` with a prompt per item, per beam width. faster-whisper's own batched pipeline
+  batches chunks of one file under one prompt; CTranslate2 takes a prompt per item.
+  ``bench capacity`` and ``tests/e2e/test_real_model.py`` measure what padding does to CER.
 """
 
 from __future__ import annotations
@@ -14,8 +23,10 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +74,9 @@ class WhisperOptions:
     """Sampling temperatures tried for a final whose decode looks like a loop or is unsure."""
     tokens_per_second: float = 12.0
     """Cap on generated tokens per second of audio: a loop cannot outrun the speech."""
+    max_pad_ratio: float = 1.5
+    """In a batch, a window may be padded to at most this many times its own length; longer
+    ones are encoded and decoded as another group (padding costs encoder time)."""
 
 
 def pick_device(device: str) -> str:
@@ -141,17 +155,15 @@ class WhisperTranscriber:
     def decode_batch(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
         """Transcribe requests of any streams together; one result per request, in order.
 
-        Requests that decode alike (the same beam width) share one encoder pass over their
-        windows, each padded to the longest, and one ``generate`` with a prompt per item;
-        finals (beam ``beam_size``) and partials (``partial_beam_size``) form two such groups.
+        Requests that decode alike (the same beam width, windows of similar length) share one
+        encoder pass over their windows, each padded to the longest, and one ``generate`` with
+        a prompt per item; finals (beam ``beam_size``) and partials (``partial_beam_size``)
+        never share a group.
         Finals that look like a loop or are unsure are decoded again by sampling, together.
         """
         started = time.perf_counter()
         found: dict[int, _Decoded] = {}
-        groups: dict[int, list[int]] = {}
-        for i, request in enumerate(requests):
-            groups.setdefault(self._beam(request), []).append(i)
-        for beam, indices in groups.items():
+        for beam, indices in self._groups(requests):
             items = [requests[i] for i in indices]
             for i, decoded in zip(indices, self._decode_group(items, beam), strict=True):
                 found[i] = decoded
@@ -168,10 +180,30 @@ class WhisperTranscriber:
             for i, request in enumerate(requests)
         ]
 
+    def _groups(self, requests: Sequence[DecodeRequest]) -> list[tuple[int, list[int]]]:
+        """Indices of the requests decoded together: the same beam width, and windows close
+        enough in length that padding to the longest wastes at most ``max_pad_ratio``."""
+        by_beam: dict[int, list[int]] = {}
+        for i, request in enumerate(requests):
+            by_beam.setdefault(self._beam(request), []).append(i)
+        out: list[tuple[int, list[int]]] = []
+        for beam, indices in by_beam.items():
+            frames = {i: self.window_frames(len(requests[i].audio)) for i in indices}
+            group: list[int] = []
+            for i in sorted(indices, key=lambda i: frames[i]):
+                if group and frames[i] > self.options.max_pad_ratio * frames[group[0]]:
+                    out.append((beam, group))
+                    group = []
+                group.append(i)
+            out.append((beam, group))
+        return out
+
     def _beam(self, request: DecodeRequest) -> int:
         return self.options.beam_size if request.kind == "final" else self.options.partial_beam_size
 
     def _decode_group(self, items: list[DecodeRequest], beam: int) -> list[_Decoded]:
+        import ctranslate2  # lazy: start-up cost; already loaded with the model by now
+
         audios = [r.audio[: 30 * self._rate] for r in items]
         encoder_output = self._encode(audios)
         prompts = [self._prompt(r.prefix) for r in items]
@@ -190,9 +222,17 @@ class WhisperTranscriber:
             if not unsure:
                 break
             subset = self._subset(encoder_output, audios, unsure)
-            alts = self._generate(
-                subset, [prompts[j] for j in unsure], [limits[j] for j in unsure], 1, temperature
-            )
+            with _SAMPLING:
+                # Sampling draws from CTranslate2's one random generator: seeded by the audio,
+                # the same utterance decodes the same live and offline, whatever ran before.
+                ctranslate2.set_random_seed(_seed(audios[j] for j in unsure))
+                alts = self._generate(
+                    subset,
+                    [prompts[j] for j in unsure],
+                    [limits[j] for j in unsure],
+                    1,
+                    temperature,
+                )
             for j, alt in zip(unsure, alts, strict=True):
                 if alt.avg_logprob > decoded[j].avg_logprob:
                     decoded[j] = alt
@@ -302,6 +342,18 @@ class WhisperTranscriber:
         )
         text = "".join(s.text for s in segments)
         return text, time.perf_counter() - started
+
+
+_SAMPLING = threading.Lock()
+"""Held while seeding and sampling: the random generator is shared by every worker."""
+
+
+def _seed(audios: Iterable[np.ndarray[Any, Any]]) -> int:
+    """A sampling seed that depends only on the audio decoded."""
+    crc = 0
+    for audio in audios:
+        crc = zlib.crc32(np.ascontiguousarray(audio).tobytes(), crc)
+    return crc
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``consult-assist bench asr|hub|lookup``: run one benchmark, print its JSON summary.
+"""``consult-assist bench asr|capacity|hub|lookup``: run one benchmark, print its JSON summary.
 
 The benchmarks themselves live in :mod:`consult_assist.bench`; this module reads the flags
 into their options, finds the labelled data of a checkout, and prints (``--out``: also writes)
@@ -14,18 +14,26 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from consult_assist import paths
+from consult_assist.bench.capacity import CapacityBenchOptions, run_capacity_bench
 from consult_assist.bench.delivery import run_hub_bench
 from consult_assist.bench.lookup import bench_lookup
 from consult_assist.bench.speech import AsrBenchOptions, run_asr_bench
 from consult_assist.cli.output import install_progress, write_json
 from consult_assist.cli.recognition import model_options, stream_options
 
-__all__ = ["bench_asr", "bench_hub", "bench_lookup_summary", "run"]
+__all__ = ["bench_asr", "bench_capacity", "bench_hub", "bench_lookup_summary", "run"]
 
 
 def bench_asr(options: AsrBenchOptions) -> dict[str, Any]:
     """``bench asr``: streaming against offline on the sample calls (or the files given)."""
     return run_asr_bench(options, install_progress=install_progress())
+
+
+def bench_capacity(options: CapacityBenchOptions) -> dict[str, Any]:
+    """``bench capacity``: progress lines on stderr while it runs (it takes many minutes)."""
+    return run_capacity_bench(
+        options, say=lambda text: print(f"bench capacity: {text}", file=sys.stderr, flush=True)
+    )
 
 
 def bench_hub(*, calls: int, supervisors: int, duration_s: float, kill: int) -> dict[str, Any]:
@@ -53,7 +61,7 @@ def bench_lookup_summary(manuals: Path | None) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int | None:
-    """Run ``bench asr``, ``bench hub`` or ``bench lookup``; None: no benchmark named."""
+    """Run ``bench asr|capacity|hub|lookup``; None: no benchmark named."""
     if args.bench_command == "asr":
         options = AsrBenchOptions(
             files=tuple(args.files),
@@ -66,6 +74,20 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             stream=stream_options(args),
         )
         return write_json(bench_asr(options), out, also_to=args.out)
+    if args.bench_command == "capacity":
+        capacity = CapacityBenchOptions(
+            calls=args.calls,
+            seconds=args.seconds,
+            files=tuple(args.files),
+            limit=args.limit,
+            stagger_s=args.stagger,
+            clock=args.clock,
+            transcribe=not args.no_transcribe,
+            workers=args.workers,
+            model=model_options(args),
+            stream=stream_options(args),
+        )
+        return write_json(bench_capacity(capacity), out, also_to=args.out)
     if args.bench_command == "hub":
         summary = bench_hub(
             calls=args.calls,

@@ -118,6 +118,50 @@ def _add_offline_commands(sub: Any) -> None:
     ph.add_argument("--duration", type=float, default=600.0, help="seconds of calls (600)")
     ph.add_argument("--kill", type=int, default=10, help="supervisors cut off mid-run (10)")
     ph.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    pp = bsub.add_parser(
+        "capacity",
+        help="how many live calls this machine carries: real server, real model, N at once",
+        description="Replays the sample calls at real time through websockets into a server "
+        "process with the real model, N calls at once for N = 1, 2, 4, 6, 8, 12 … until the "
+        "final p95 passes 1.5 s; prints per N the final latency, partial interval, CER, decode "
+        "batch sizes and compute per audio second, and the knee (the largest N with final p95 "
+        "<= 1.5 s and CER within 1 point of N = 1). Every step replays every file (N slots), "
+        "so a full run takes about half an hour; shorten it with --seconds and --calls.",
+    )
+    pp.add_argument(
+        "--calls",
+        type=_counts,
+        default=(1, 2, 4, 6, 8, 12, 16, 24, 32),
+        metavar="N,N,…",
+        help="concurrent calls per step (default 1,2,4,6,8,12,16,24,32)",
+    )
+    pp.add_argument(
+        "--seconds",
+        type=float,
+        default=0.0,
+        help="replay only the turns in the first SECONDS of each file (default: whole files)",
+    )
+    pp.add_argument("--limit", type=int, default=0, help="use only the first N sample files")
+    pp.add_argument("files", nargs="*", type=Path, help="recordings with .json sidecars")
+    pp.add_argument(
+        "--clock",
+        choices=("live", "simulated"),
+        default="live",
+        help="live: real server and websockets; simulated: the same steps on the simulated "
+        "clock (no server, model compute only)",
+    )
+    pp.add_argument("--stagger", type=float, default=1.3, help="seconds between call starts (1.3)")
+    pp.add_argument(
+        "--workers", type=_workers, default=0, metavar="N|auto", help="decode workers (auto)"
+    )
+    pp.add_argument(
+        "--no-transcribe",
+        action="store_true",
+        help="skip the simulated transcribe of the same audio (the N = 1 reference)",
+    )
+    pp.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    add_model_flags(pp)
+    add_stream_flags(pp)
     pk = bsub.add_parser(
         "lookup",
         help="manual lookup quality and speed",
@@ -382,3 +426,14 @@ def _workers(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("at least 1 worker (or auto)")
     return value
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    """``--calls 1,2,4``: positive counts, in the order given."""
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 1,2,4, not {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("every count must be at least 1")
+    return counts
