@@ -37,6 +37,8 @@ from consult_assist.asr.cer import cer
 from consult_assist.asr.options import ModelOptions, StreamOptions, load_transcriber
 from consult_assist.asr.scheduler import DecodeScheduler, SchedulerOptions
 from consult_assist.asr.simulate import SimulationStats
+from consult_assist.asr.sizing import WorkerPlan, available_cpus, plan_workers
+from consult_assist.asr.whisper import pick_device
 from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.file import read_audio, read_pcm16
 from consult_assist.bench.callmetrics import CallTrace, find_knee, summarize_step
@@ -111,9 +113,16 @@ def run_capacity_bench(options: CapacityBenchOptions, *, say: Say | None = None)
             "stagger_s": options.stagger_s,
             "machine": {"cpus": _cpus(), "loadavg_start": _load()},
         }
+        device = pick_device(options.model.device)
+        plan = plan_workers(
+            device, workers=options.workers, threads=options.model.threads, cpus=_cpus()
+        )
+        summary["speech"] = plan.describe()
         if options.transcribe or options.clock == "simulated":
             say("loading the model for the simulated runs")
-            transcriber = load_transcriber(options.model)
+            transcriber = load_transcriber(
+                replace(options.model, threads=plan.threads), num_workers=plan.workers
+            )
             summary.update(model=transcriber.options.model, device=transcriber.device)
             summary["compute_type"] = transcriber.compute_type
         if options.transcribe and transcriber is not None:
@@ -121,7 +130,7 @@ def run_capacity_bench(options: CapacityBenchOptions, *, say: Say | None = None)
             summary["transcribe_cer"] = _transcribe_cer(recordings, transcriber, options)
         if options.clock == "simulated":
             assert transcriber is not None
-            steps = _simulated_steps(recordings, transcriber, options, say)
+            steps = _simulated_steps(recordings, transcriber, plan, options, say)
         else:
             steps = asyncio.run(_live_steps(recordings, options, say, summary))
         summary["steps"] = steps
@@ -209,7 +218,11 @@ def _transcribe_cer(recordings: list[_Recording], transcriber: Any, opts: Any) -
 
 
 def _simulated_steps(
-    recordings: list[_Recording], transcriber: Any, options: CapacityBenchOptions, say: Say
+    recordings: list[_Recording],
+    transcriber: Any,
+    plan: WorkerPlan,
+    options: CapacityBenchOptions,
+    say: Say,
 ) -> list[dict[str, Any]]:
     audio = {r.name: read_audio(r.path) for r in recordings}
     steps: list[dict[str, Any]] = []
@@ -225,7 +238,9 @@ def _simulated_steps(
                 traces[session] = CallTrace(rec.name, rec.reference, rec.duration_s, start)
                 start += rec.duration_s + 0.5
         stats = SimulationStats()
-        scheduler = DecodeScheduler(SchedulerOptions(max_batch=8), workers=1)
+        scheduler = DecodeScheduler(
+            SchedulerOptions(max_batch=plan.max_batch), workers=plan.workers
+        )
         rate = next(iter(audio.values())).source_rate
         for event in simulated_calls(
             calls,
@@ -421,7 +436,7 @@ def _line(step: dict[str, Any]) -> str:
 
 
 def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
+    return available_cpus()
 
 
 def _load() -> list[float]:
