@@ -161,3 +161,35 @@ def test_batched_finals_match_one_by_one_within_half_a_point(
     cer_together, _, _ = cer(reference, together)
     assert abs(cer_together - cer_alone) <= 0.005, (cer_alone, cer_together)
     assert {r.batch_size for r in batched} - {1}  # they did run in batches
+
+
+def test_cli_transcribes_several_files_as_calls_at_once(
+    tmp_path: Path, clip: tuple[np.ndarray, str], root: Path
+) -> None:
+    audio, _ = clip
+    paths = []
+    for i, (a, b) in enumerate(((0, 12), (12, 24))):
+        path = tmp_path / f"part{i}.wav"
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes((audio[16000 * a : 16000 * b] * 32767).astype(np.int16).tobytes())
+        paths.append(str(path))
+    flags = ["--jsonl", "--device", "cpu", "--models-dir", str(root / "models"), "--no-knowledge"]
+    done = subprocess.run(
+        [sys.executable, "-m", "consult_assist.cli", "transcribe", *paths, *flags],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    sessions = {e["session"] for e in events}
+    assert len(sessions) == 2
+    for session in sessions:
+        mine = [e for e in events if e["session"] == session]
+        assert mine[0]["type"] == "session.started" and mine[-1]["type"] == "session.ended"
+        assert [e["seq"] for e in mine] == list(range(1, len(mine) + 1))
+        assert any(e["type"] == "transcript.final" for e in mine)

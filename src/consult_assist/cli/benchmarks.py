@@ -81,6 +81,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             files=tuple(args.files),
             limit=args.limit,
             stagger_s=args.stagger,
+            p95_limit_s=args.p95,
             clock=args.clock,
             transcribe=not args.no_transcribe,
             workers=args.workers,

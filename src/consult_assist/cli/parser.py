@@ -72,6 +72,20 @@ def _add_offline_commands(sub: Any) -> None:
         "the wall clock.",
     )
     p.add_argument("file", type=Path, help="audio file (wav, flac, mp3, m4a, ogg…)")
+    p.add_argument(
+        "others",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="more recordings: every file is a call, all at once on one simulated clock, "
+        "sharing the model's batches as live calls do (find the capacity knee without a server)",
+    )
+    p.add_argument(
+        "--stagger",
+        type=float,
+        default=1.3,
+        help="with several files: seconds between the calls' starts (1.3)",
+    )
     p.add_argument("--realtime", action="store_true", help="pace the audio by the wall clock")
     p.add_argument("--speed", type=float, default=1.0, help="with --realtime: × real time")
     p.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
@@ -151,6 +165,13 @@ def _add_offline_commands(sub: Any) -> None:
         "clock (no server, model compute only)",
     )
     pp.add_argument("--stagger", type=float, default=1.3, help="seconds between call starts (1.3)")
+    pp.add_argument(
+        "--p95",
+        type=float,
+        default=1.5,
+        help="final latency p95 limit in seconds: stepping stops past it, the knee is within "
+        "it (1.5; the GPU target is 0.8)",
+    )
     pp.add_argument(
         "--workers", type=_workers, default=0, metavar="N|auto", help="decode workers (auto)"
     )
