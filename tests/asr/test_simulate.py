@@ -151,3 +151,14 @@ def test_under_load_partials_come_less_often_and_finals_are_not_speculated() -> 
     assert all(r.stats.partial_requests < 0.9 * idle[0].stats.partial_requests for r in busy)
     assert idle[0].stats.speculative_requests >= len(bursts)
     assert sum(r.stats.speculative_requests for r in busy) == 0
+
+
+def test_a_call_starting_between_two_frames_is_fed_from_its_first_sample() -> None:
+    audio = tone_call([(0.31, 1.9), (2.6, 3.3)], total_s=4.0)
+
+    def finals(start: float) -> list[tuple[float, float, int]]:
+        model = FakeTranscriber(compute_s=0.1)
+        list(simulate([(quiet_recognizer("a"), audio)], model, starts=[start]))
+        return [(r.start, r.end, len(r.audio)) for r in model.requests if r.kind == "final"]
+
+    assert finals(0.0133) == finals(0.0) == finals(7.0)

@@ -237,6 +237,8 @@ def test_the_readme_serve_line_answers_sip_on_the_wildcard_address(
         if line.startswith("  SIP:"):
             break
     assert lines and lines[0].startswith("consult-assist: serving on wss://0.0.0.0:"), lines
+    # --workers auto (the default) says what it chose for this machine.
+    assert any(line.startswith("  speech: ") and "(auto for " in line for line in lines), lines
     assert lines[-1].strip() == (
         f"SIP:    0.0.0.0:{sip_port} (UDP and TCP, advertised as {outward})"
     ), lines

@@ -264,7 +264,10 @@ class StreamingRecognizer:
             # The utterance may be ending: keep the model free for its final.
             return []
         pos = self._segmenter.position
-        if pos - utt.start < int(opts.first_partial_s * SAMPLE_RATE):
+        # Under load the first partial waits a little too (never past 1.5 × its delay: a
+        # short utterance still shows something before its final).
+        first = opts.first_partial_s * min(1.5, max(1.0, self.pace.partial_scale))
+        if pos - utt.start < int(first * SAMPLE_RATE):
             return []
         interval = opts.partial_interval_s * max(1.0, self.pace.partial_scale)
         if utt.last_partial_at > utt.start and pos - utt.last_partial_at < int(

@@ -150,12 +150,15 @@ def simulate(
         pace = scheduler.pace(now)
         events: list[Event] = []
         for (rec, audio), off in zip(streams, offsets, strict=True):
-            at = pos - off
-            if at < 0 or rec.stream in finished:
+            # Each stream is fed from its own first sample, whatever its offset: the frame
+            # that covers its start carries only the part after it.
+            at = max(0, pos - off)
+            upto = pos + frame - off
+            if upto <= 0 or rec.stream in finished:
                 continue
             if at < len(audio):
                 rec.pace = pace
-                events.extend(submit(rec.feed(audio[at : at + frame])))
+                events.extend(submit(rec.feed(audio[at:upto])))
             else:
                 finished.add(rec.stream)
                 events.extend(submit(rec.finish()))

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from consult_assist.asr.decoding import DecodeRequest, DecodeResult
+from consult_assist.asr.decoding import DecodeKind, DecodeRequest, DecodeResult
 from consult_assist.asr.guards import compression_ratio
 from consult_assist.errors import ModelError
 
@@ -64,7 +64,11 @@ class WhisperOptions:
     window_step_s: float = 2.0
     """Encoder windows are the request length rounded up to this step (max 30 s)."""
     min_window_s: float = 6.0
-    """Shortest encoder window."""
+    """Shortest encoder window of a final."""
+    partial_min_window_s: float = 4.0
+    """Shortest encoder window of a partial: the margin after the audio is kept, the extra
+    silence a final gets is not (a partial of up to 2 s of speech costs 2/3 of the encoder
+    time; partials are most of a call's decoding)."""
     window_margin_s: float = 2.0
     """Silence after the audio inside the window. With less than ~2 s, base re-reads short
     utterances ("女の子が女の子が"); measured on the sample calls."""
@@ -141,13 +145,12 @@ class WhisperTranscriber:
         self._rate = self.model.feature_extractor.sampling_rate
         log.info("loaded %s on %s/%s in %.1f s", options.model, self.device, compute, self.load_s)
 
-    def window_frames(self, n_samples: int) -> int:
-        """Mel frames of the encoder window for ``n_samples`` of audio."""
+    def window_frames(self, n_samples: int, kind: DecodeKind = "final") -> int:
+        """Mel frames of the encoder window for ``n_samples`` of audio of a ``kind`` request."""
         opts = self.options
+        shortest = opts.min_window_s if kind == "final" else opts.partial_min_window_s
         seconds = n_samples / self._rate + opts.window_margin_s
-        seconds = max(
-            opts.min_window_s, math.ceil(seconds / opts.window_step_s) * opts.window_step_s
-        )
+        seconds = max(shortest, math.ceil(seconds / opts.window_step_s) * opts.window_step_s)
         seconds = min(30.0, seconds)
         return int(seconds * self._rate / self._hop)
 
@@ -191,7 +194,7 @@ class WhisperTranscriber:
             by_beam.setdefault(self._beam(request), []).append(i)
         out: list[tuple[int, list[int]]] = []
         for beam, indices in by_beam.items():
-            frames = {i: self.window_frames(len(requests[i].audio)) for i in indices}
+            frames = {i: self._frames(requests[i]) for i in indices}
             group: list[int] = []
             for i in sorted(indices, key=lambda i: frames[i]):
                 if group and frames[i] > self.options.max_pad_ratio * frames[group[0]]:
@@ -201,6 +204,9 @@ class WhisperTranscriber:
             out.append((beam, group))
         return out
 
+    def _frames(self, request: DecodeRequest) -> int:
+        return self.window_frames(len(request.audio[: 30 * self._rate]), request.kind)
+
     def _beam(self, request: DecodeRequest) -> int:
         return self.options.beam_size if request.kind == "final" else self.options.partial_beam_size
 
@@ -208,7 +214,8 @@ class WhisperTranscriber:
         import ctranslate2  # lazy: start-up cost; already loaded with the model by now
 
         audios = [r.audio[: 30 * self._rate] for r in items]
-        encoder_output = self._encode(audios)
+        frames = max(self._frames(r) for r in items)
+        encoder_output = self._encode(audios, frames)
         prompts = [self._prompt(r.prefix) for r in items]
         # One call has one length limit; each item is cut to its own budget afterwards.
         limits = [
@@ -224,7 +231,7 @@ class WhisperTranscriber:
         for temperature in self.options.fallback_temperatures:
             if not unsure:
                 break
-            subset = self._subset(encoder_output, audios, unsure)
+            subset = self._subset(encoder_output, audios, unsure, frames)
             with _SAMPLING:
                 # Sampling draws from CTranslate2's one random generator: seeded by the audio,
                 # the same utterance decodes the same live and offline, whatever ran before.
@@ -246,7 +253,7 @@ class WhisperTranscriber:
         """Most tokens a request may generate: a loop cannot outrun the speech."""
         return int(len(audio) / self._rate * self.options.tokens_per_second) + 8
 
-    def _encode(self, audios: Sequence[np.ndarray[Any, Any]]) -> Any:
+    def _encode(self, audios: Sequence[np.ndarray[Any, Any]], frames: int) -> Any:
         """One encoder pass over every window, each padded to the longest with silence.
 
         The mel features of each item are computed on its own audio (normalised on its own
@@ -258,7 +265,6 @@ class WhisperTranscriber:
         # As faster-whisper's transcribe: the last frame (of the extractor's own padding) is
         # not content and is left out.
         features = [self.model.feature_extractor(audio)[:, :-1] for audio in audios]
-        frames = max(self.window_frames(len(audio)) for audio in audios)
         batch = np.zeros((len(features), features[0].shape[0], frames), dtype=np.float32)
         for i, f in enumerate(features):
             n = min(frames, f.shape[-1])
@@ -267,7 +273,11 @@ class WhisperTranscriber:
         return self.model.model.encode(view, to_cpu=False)
 
     def _subset(
-        self, encoder_output: Any, audios: Sequence[np.ndarray[Any, Any]], rows: list[int]
+        self,
+        encoder_output: Any,
+        audios: Sequence[np.ndarray[Any, Any]],
+        rows: list[int],
+        frames: int,
     ) -> Any:
         """The encoder output of ``rows`` only (a copy on CPU; encoded again on a GPU)."""
         import ctranslate2  # lazy: as above
@@ -277,7 +287,7 @@ class WhisperTranscriber:
         if self.device == "cpu":
             picked = np.ascontiguousarray(np.asarray(encoder_output)[rows])
             return ctranslate2.StorageView.from_array(picked)
-        return self._encode([audios[j] for j in rows])
+        return self._encode([audios[j] for j in rows], frames)
 
     def _prompt(self, prefix: str) -> tuple[list[int], int]:
         """The decoder prompt, and how many of its last tokens are the forced prefix."""
