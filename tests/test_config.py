@@ -108,3 +108,21 @@ def test_the_store_is_a_path_or_a_url_and_not_both_with_db(tmp_path: Path) -> No
         load_server_config(flags={"store": url, "db": "x.db"})
     with pytest.raises(ConfigError, match="store_queue"):
         load_server_config(env={"CONSULT_ASSIST_STORE_QUEUE": "0"})
+
+
+def test_workers_auto_and_the_capacity_limits_come_from_every_source(tmp_path: Path) -> None:
+    assert load_server_config(env={}).workers == 0  # auto by default
+    file = tmp_path / "server.toml"
+    file.write_text(
+        'workers = "auto"\nmax_live_sessions = 20\nmax_audio_speed = 1.5\ndrain_s = 5\n',
+        encoding="utf-8",
+    )
+    config = load_server_config(
+        file=file, env={"CONSULT_ASSIST_MAX_SESSIONS_PER_TOKEN": "2"}, flags={"drain_s": 3.0}
+    )
+    assert (config.workers, config.max_live_sessions, config.max_sessions_per_token) == (0, 20, 2)
+    assert (config.max_audio_speed, config.drain_s) == (1.5, 3.0)
+    with pytest.raises(ConfigError, match="max_audio_speed"):
+        load_server_config(env={}, flags={"max_audio_speed": 0.5})
+    with pytest.raises(ConfigError, match="workers"):
+        load_server_config(env={"CONSULT_ASSIST_WORKERS": "-1"})

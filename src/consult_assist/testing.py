@@ -2,7 +2,8 @@
 
 * :class:`EnergyDetector` — a speech detector that calls loud chunks speech;
 * :class:`FakeTranscriber` — "transcribes" by reading a script at a fixed rate of characters
-  per second of audio, so partials grow like real ones and finals are predictable;
+  per second of audio, so partials grow like real ones and finals are predictable; batches
+  cost their slowest item plus a little per other item;
 * :func:`tone_call` — synthetic audio: tone bursts (speech) separated by silence;
 * :class:`FakeHubClient` — the hub client of the apps' tests: records requests, yields pushed
   events, answers like the server;
@@ -82,6 +83,7 @@ class FakeTranscriber:
         avg_logprob: float = -0.3,
         no_speech_prob: float = 0.05,
         keep_requests: bool = True,
+        batch_item_s: float | None = None,
     ) -> None:
         self.scripts = tuple(scripts)
         self.keep_requests = keep_requests
@@ -91,7 +93,10 @@ class FakeTranscriber:
         self.final_compute_s = compute_s if final_compute_s is None else final_compute_s
         self.avg_logprob = avg_logprob
         self.no_speech_prob = no_speech_prob
+        self.batch_item_s = compute_s / 4 if batch_item_s is None else batch_item_s
+        """What each request past the first adds to a batch's compute time."""
         self.requests: list[DecodeRequest] = []
+        self.batches: list[list[DecodeRequest]] = []
         self._lock = threading.Lock()
 
     def decode(self, request: DecodeRequest) -> DecodeResult:
@@ -113,6 +118,21 @@ class FakeTranscriber:
             no_speech_prob=self.no_speech_prob,
             compute_s=compute,
         )
+
+    def decode_batch(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
+        """Each request as :meth:`decode`; the batch costs its slowest item plus
+        ``batch_item_s`` per other item, shared equally."""
+        if self.keep_requests:
+            with self._lock:
+                self.batches.append(list(requests))
+        results = [self.decode(request) for request in requests]
+        if not results:
+            return results
+        total = max(r.compute_s for r in results) + self.batch_item_s * (len(results) - 1)
+        return [
+            dataclasses.replace(r, compute_s=total / len(results), batch_size=len(results))
+            for r in results
+        ]
 
 
 def tone_call(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from consult_assist.cli import main
+from consult_assist.cli.parser import build_parser
 from consult_assist.events import Sequencer, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub import serve as hub_serve
 from consult_assist.hub.auth import add_token
@@ -239,6 +240,8 @@ def test_the_readme_serve_line_answers_sip_on_the_wildcard_address(
         if line.startswith("  SIP:"):
             break
     assert lines and lines[0].startswith("consult-assist: serving on wss://0.0.0.0:"), lines
+    # --workers auto (the default) says what it chose for this machine.
+    assert any(line.startswith("  speech: ") and "(auto for " in line for line in lines), lines
     assert lines[-1].strip() == (
         f"SIP:    0.0.0.0:{sip_port} (UDP and TCP, advertised as {outward})"
     ), lines
@@ -259,3 +262,16 @@ def test_the_readme_serve_line_answers_sip_on_the_wildcard_address(
     peer.request("ACK", 2, to_tag=to_tag)
     peer.request("BYE", 3, to_tag=to_tag)
     assert peer.final().status == 200
+
+
+def test_serve_and_bench_capacity_flags_parse() -> None:
+    parser = build_parser()
+    args = parser.parse_args(["serve", "--workers", "auto", "--max-audio-speed", "1.5"])
+    assert (args.workers, args.max_audio_speed) == (0, 1.5)
+    assert parser.parse_args(["serve", "--workers", "3", "--drain", "4"]).drain_s == 4.0
+    with pytest.raises(SystemExit):
+        parser.parse_args(["serve", "--workers", "0"])
+    bench = parser.parse_args(["bench", "capacity", "--calls", "1,2,4", "--seconds", "30"])
+    assert (bench.calls, bench.seconds, bench.clock) == ((1, 2, 4), 30.0, "live")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bench", "capacity", "--calls", "1,x"])

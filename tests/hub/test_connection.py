@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from consult_assist.errors import ConsultAssistError
+from consult_assist.errors import CapacityError, ConsultAssistError
 from consult_assist.events import Event, Sequencer, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub.access import Identity, SessionAccess
 from consult_assist.hub.auth import TokenBook, TokenEntry
@@ -511,21 +511,81 @@ def test_bad_audio_frames_are_refused_and_dropped() -> None:
     assert hub.sink.calls[0].audio(0).size == 0
 
 
-def test_audio_faster_than_ten_times_real_time_is_refused() -> None:
+def test_audio_above_its_real_time_budget_is_dropped_counted_and_told_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     hub = FakeHub()
-    conn = opened(hub)
-    started(conn, rate=8000)
+    conn = opened(hub, limits=ConnectionLimits(max_audio_speed=1.2, audio_burst_s=10.0))
+    session = started(conn, rate=8000)
     second = b"\x00\x00" * 8000
-    for _ in range(5):  # 5 s of slack at once
+    for _ in range(10):  # a reconnect's backlog: 10 s of burst at once
         conn.receive_audio(second, T0)
     assert sent(conn) == []
     conn.receive_audio(second, T0)
-    error = sent(conn)[-1]
-    assert error["code"] == "rate_limited" and "10× real time" in error["message"]
-    conn.receive_audio(second, T0 + 0.1)  # 0.1 s later: one more second allowed (10 ×)
+    [error] = sent(conn)
+    assert (error["code"], error["session"]) == ("rate_limited", session)
+    assert "1.2× real time" in error["message"]
+    for _ in range(20):  # the flood goes on: dropped and counted, not answered every time
+        conn.receive_audio(second, T0 + 1.0)
     assert sent(conn) == []
-    conn.receive_audio(second, T0 + 0.1)
-    assert sent(conn)[-1]["code"] == "rate_limited"
+    [call] = hub.sink.calls
+    accepted = call.audio(0).size
+    # 10 s of burst, then 1.2 s for the second that passed; the rest is dropped.
+    assert 10 * 16_000 < accepted <= 11 * 16_000
+    conn.receive_audio(second, T0 + 10.0)  # calm again: a steady second fits
+    assert sent(conn) == []
+    for _ in range(30):
+        conn.receive_audio(second, T0 + 10.0)
+    assert sent(conn)[-1]["code"] == "rate_limited"  # told again: 5 s since the last time
+    assert any("faster than 1.2" in r.getMessage() for r in caplog.records)
+
+
+def test_a_steady_stream_at_real_time_is_never_limited() -> None:
+    hub = FakeHub()
+    conn = opened(hub, limits=ConnectionLimits(max_audio_speed=1.2, audio_burst_s=1.0))
+    started(conn, rate=16000)
+    frame = b"\x00\x00" * 1600  # 0.1 s
+    for n in range(3000):  # 5 minutes, frames on time
+        conn.receive_audio(frame, T0 + 0.1 * n)
+    assert sent(conn) == []
+    assert hub.sink.calls[0].audio(0).size == 3000 * 1600
+
+
+def test_ending_the_session_pushes_what_the_resampler_held() -> None:
+    hub = FakeHub()
+    conn = opened(hub)
+    session = started(conn, rate=8000)
+    conn.receive_audio(np.full(8000, 1000, dtype="<i2").tobytes(), T0 + 1.0)
+    held = hub.sink.calls[0].audio(0).size
+    assert held < 16_000  # the resampler's delay line still holds the last samples
+    conn.receive_text(cmd("session.end", session=session), T0 + 1.0)
+    assert hub.sink.calls[0].audio(0).size == 16_000
+
+
+def test_a_token_may_stream_only_so_many_sessions_at_once() -> None:
+    hub = FakeHub()
+    limits = ConnectionLimits(max_sessions_per_token=2)
+    first, second = opened(hub, "kato", limits), opened(hub, "kato", limits)
+    started(first)
+    started(second)
+    third = opened(hub, "kato", limits)
+    refused = reply(third, cmd("session.start", "x"))
+    assert refused["code"] == "too_many_sessions" and refused["re"] == "x"
+    assert "kato" in refused["message"] and len(hub.sink.calls) == 2
+    other = opened(hub, "sato", limits)  # another token is not held back
+    started(other)
+    hub.end_call(hub.live[0])
+    started(third)  # one ended: room again
+
+
+def test_a_full_server_refuses_a_new_session_with_a_sentence() -> None:
+    class FullHub(FakeHub):
+        def open_call(self, **kwargs: Any) -> RecordedCall:
+            raise CapacityError("the server already carries 64 live calls", "server_full")
+
+    conn = opened(FullHub())
+    refused = reply(conn, cmd("session.start", "x"))
+    assert refused["code"] == "server_full" and "64 live calls" in refused["message"]
 
 
 def test_losing_the_connection_ends_its_call_and_stops_its_events() -> None:

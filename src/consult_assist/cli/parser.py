@@ -73,6 +73,20 @@ def _add_offline_commands(sub: Any) -> None:
         "the wall clock.",
     )
     p.add_argument("file", type=Path, help="audio file (wav, flac, mp3, m4a, ogg…)")
+    p.add_argument(
+        "others",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="more recordings: every file is a call, all at once on one simulated clock, "
+        "sharing the model's batches as live calls do (find the capacity knee without a server)",
+    )
+    p.add_argument(
+        "--stagger",
+        type=float,
+        default=1.3,
+        help="with several files: seconds between the calls' starts (1.3)",
+    )
     p.add_argument("--realtime", action="store_true", help="pace the audio by the wall clock")
     p.add_argument("--speed", type=float, default=1.0, help="with --realtime: × real time")
     p.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
@@ -176,6 +190,57 @@ def _add_offline_commands(sub: Any) -> None:
     pt.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     add_model_flags(pt)
     add_stream_flags(pt)
+    pp = bsub.add_parser(
+        "capacity",
+        help="how many live calls this machine carries: real server, real model, N at once",
+        description="Replays the sample calls at real time through websockets into a server "
+        "process with the real model, N calls at once for N = 1, 2, 4, 6, 8, 12 … until the "
+        "final p95 passes 1.5 s; prints per N the final latency, partial interval, CER, decode "
+        "batch sizes and compute per audio second, and the knee (the largest N with final p95 "
+        "<= 1.5 s and CER within 1 point of N = 1). Every step replays every file (N slots), "
+        "so a full run takes about half an hour; shorten it with --seconds and --calls.",
+    )
+    pp.add_argument(
+        "--calls",
+        type=_counts,
+        default=(1, 2, 4, 6, 8, 12, 16, 24, 32),
+        metavar="N,N,…",
+        help="concurrent calls per step (default 1,2,4,6,8,12,16,24,32)",
+    )
+    pp.add_argument(
+        "--seconds",
+        type=float,
+        default=0.0,
+        help="replay only the turns in the first SECONDS of each file (default: whole files)",
+    )
+    pp.add_argument("--limit", type=int, default=0, help="use only the first N sample files")
+    pp.add_argument("files", nargs="*", type=Path, help="recordings with .json sidecars")
+    pp.add_argument(
+        "--clock",
+        choices=("live", "simulated"),
+        default="live",
+        help="live: real server and websockets; simulated: the same steps on the simulated "
+        "clock (no server, model compute only)",
+    )
+    pp.add_argument("--stagger", type=float, default=1.3, help="seconds between call starts (1.3)")
+    pp.add_argument(
+        "--p95",
+        type=float,
+        default=1.5,
+        help="final latency p95 limit in seconds: stepping stops past it, the knee is within "
+        "it (1.5; the GPU target is 0.8)",
+    )
+    pp.add_argument(
+        "--workers", type=_workers, default=0, metavar="N|auto", help="decode workers (auto)"
+    )
+    pp.add_argument(
+        "--no-transcribe",
+        action="store_true",
+        help="skip the simulated transcribe of the same audio (the N = 1 reference)",
+    )
+    pp.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    add_model_flags(pp)
+    add_stream_flags(pp)
     pk = bsub.add_parser(
         "lookup",
         help="manual lookup quality and speed",
@@ -380,7 +445,42 @@ def _add_hub_commands(sub: Any) -> None:
         help="delete calls that ended more than DAYS days ago, daily (default 0: keep all)",
     )
     p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
-    p.add_argument("--workers", type=int, default=None, help="decode workers (default 1)")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N|auto",
+        help="decode workers sharing the model (default auto: one per 4 CPU cores, 2 on a GPU)",
+    )
+    p.add_argument(
+        "--max-live-sessions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="live calls carried at once, any source (default 64); more are refused",
+    )
+    p.add_argument(
+        "--max-sessions-per-token",
+        type=int,
+        default=None,
+        metavar="N",
+        help="live sessions one token may stream at once (default 4; 0: no limit)",
+    )
+    p.add_argument(
+        "--max-audio-speed",
+        type=float,
+        default=None,
+        metavar="X",
+        help="audio per session at most X × real time on average, 10 s burst (default 1.2)",
+    )
+    p.add_argument(
+        "--drain",
+        dest="drain_s",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="on stop, keep transcribing received audio this long at most (default 10)",
+    )
     p.add_argument(
         "--sip",
         default=None,
@@ -596,3 +696,27 @@ def add_stream_flags(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a stereo file is caller (left) and handler (right), transcribed separately",
     )
+
+
+def _workers(text: str) -> int:
+    """``--workers``: ``auto`` (0: sized to the machine) or a count of at least 1."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto or a number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1 worker (or auto)")
+    return value
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    """``--calls 1,2,4``: positive counts, in the order given."""
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 1,2,4, not {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("every count must be at least 1")
+    return counts

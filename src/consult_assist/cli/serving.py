@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import sys
@@ -38,7 +39,7 @@ from consult_assist.hub.client import WebSocketHubClient
 from consult_assist.hub.record_markdown import render_markdown
 from consult_assist.hub.records import build_record, record_to_json
 from consult_assist.hub.replay import replay_file
-from consult_assist.hub.serve import RunningServer, run_server
+from consult_assist.hub.serve import RunningServer, run_server, speech_plan
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.labels import end_reason_label, kind_label
 
@@ -70,6 +71,10 @@ SERVER_KEYS = (
     "device",
     "compute_type",
     "workers",
+    "max_live_sessions",
+    "max_sessions_per_token",
+    "max_audio_speed",
+    "drain_s",
     "sip",
     "sip_advertise",
     "sip_allow",
@@ -119,6 +124,7 @@ def serve(options: ServeOptions, out: TextIO) -> int:
     def ready(running: RunningServer) -> None:
         out.write(f"consult-assist: serving on {running.url}\n")
         out.write(f"  store:  {running.db}\n  tokens: {running.tokens}\n")
+        out.write(f"  speech: {running.speech}\n")
         if running.sip:
             advertised = ""
             bound = running.sip.rpartition(":")[0].strip("[]")
@@ -130,14 +136,17 @@ def serve(options: ServeOptions, out: TextIO) -> int:
         out.write("  stop with Ctrl-C\n")
         out.flush()
 
+    plan = speech_plan(config, threads=options.model.threads)
+    model = dataclasses.replace(options.model, threads=plan.threads)
     asyncio.run(
         run_server(
             config,
             transcriber=lambda: load_transcriber(
-                options.model, num_workers=config.workers, progress=install_progress()
+                model, num_workers=plan.workers, progress=install_progress()
             ),
             options_for=options.stream.recognizer_options,
             ready=ready,
+            plan=plan,
         )
     )
     return 0

@@ -25,7 +25,13 @@ from typing import Any, Protocol
 
 from consult_assist import __version__
 from consult_assist.audio.calls import CallHandle
-from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError, StoreError
+from consult_assist.errors import (
+    AccessError,
+    CapacityError,
+    ConsultAssistError,
+    ProtocolError,
+    StoreError,
+)
 from consult_assist.events import Ack as AckEvent
 from consult_assist.events import Advice, Event, HelpRequest, Note
 from consult_assist.hub import protocol as p
@@ -172,7 +178,7 @@ class Connection:
         try:
             command, ref = p.parse_command(raw)
             self._handle(command, ref, now)
-        except (ProtocolError, AccessError) as exc:
+        except (ProtocolError, AccessError, CapacityError) as exc:
             if isinstance(exc, ProtocolError) and exc.ref is not None:
                 ref = exc.ref  # refused while parsing: the id the parser could read
             code = getattr(exc, "code", "forbidden")
@@ -248,6 +254,7 @@ class Connection:
         if self._audio is not None:
             session = self._audio.session
             log.info("[%s] audio connection closed; ending the call", session)
+            self._audio.finish()
             self._audio.handle.end("disconnected")
             self._audio = None
 
@@ -356,6 +363,7 @@ class Connection:
         elif isinstance(command, p.EndSession):
             self._live(command.session, "end")
             if self._audio is not None and self._audio.session == command.session:
+                self._audio.finish()
                 self._audio = None
             hub.end_call(command.session, "end")
             self._send(p.reply("ok", ref))
@@ -419,6 +427,14 @@ class Connection:
                 f"this connection already streams session {self._audio.session}",
                 "bad_audio",
             )
+        cap = self._limits.max_sessions_per_token
+        mine = [s for s in self._hub.live_sessions() if s.started_by == self.who.name]
+        if cap and len(mine) >= cap:
+            raise CapacityError(
+                f"{self.who.name} already streams {len(mine)} live sessions, the limit per "
+                "token; end one first",
+                "too_many_sessions",
+            )
         refused: list[bool] = []  # the store may answer before open_call returns (or later)
         handle = self._hub.open_call(
             source=str(command.meta.get("source", "websocket")),
@@ -438,6 +454,7 @@ class Connection:
             rate=command.rate,
             started=now,
             max_speed=self._limits.max_audio_speed,
+            burst_s=self._limits.audio_burst_s,
         )
         self.subs.ids.add(handle.session)
         access = self._hub.access(handle.session)

@@ -30,8 +30,13 @@ from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import FloatArray
-from consult_assist.errors import ConsultAssistError, StoreError, StoreUnavailable
-from consult_assist.events import Event, SessionEnded, SessionStarted, TranscriptFinal
+from consult_assist.errors import CapacityError, ConsultAssistError, StoreError, StoreUnavailable
+from consult_assist.events import (
+    Event,
+    SessionEnded,
+    SessionStarted,
+    TranscriptFinal,
+)
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
 from consult_assist.hub.outbox import DEFAULT_LIMIT, Outbox, Pending, Stored, StoreHealth
 from consult_assist.hub.store import AccessEntry, SessionRow, Store, new_session_id
@@ -107,6 +112,7 @@ class Hub:
         detector_factory: Callable[[], SpeechDetector] = SileroVad,
         log_content: bool = False,
         outbox_limit: int = DEFAULT_LIMIT,
+        max_live: int = 0,
     ) -> None:
         self.store = store
         self.service = service
@@ -114,6 +120,8 @@ class Hub:
         self._options_for = options_for
         self._detector_factory = detector_factory
         self._log_content = log_content
+        self.max_live = max_live
+        """Most live sessions at once (0: no limit); past it a new call is refused."""
         self._live: dict[str, _Live] = {}
         self.listeners: set[Listener] = set()
         self.published = 0
@@ -147,6 +155,13 @@ class Hub:
             raise ConsultAssistError("this hub has no speech recognizer: it cannot take audio")
         if not self.health.available:
             raise StoreUnavailable("記録できません: the store is unavailable; try again shortly")
+        if self.max_live and len(self._live) >= self.max_live:
+            log.warning("refused a %s call: %d live sessions is the limit", source, self.max_live)
+            raise CapacityError(
+                f"the server already carries {self.max_live} live calls, its limit; "
+                "try again later or use another node",
+                "server_full",
+            )
         session = new_session_id()
         full_meta = {
             **dict(meta),
@@ -218,17 +233,32 @@ class Hub:
         if live is not None and live.ending is not None:
             await asyncio.shield(live.ending)
 
-    async def close(self, reason: str = "shutdown", *, drain_s: float = 10.0) -> None:
-        """End every live call (their received audio is still transcribed) and store the ends.
+    async def close(
+        self, reason: str = "shutdown", *, drain_s: float | None = None, store_s: float = 10.0
+    ) -> None:
+        """End every live call: their received audio is still transcribed, for ``drain_s`` at
+        most (None: however long it takes), then their ends are stored.
 
-        While the store is unavailable the ends are retried for ``drain_s`` seconds; what is
-        still held then is lost, and the log says how much.
+        Past ``drain_s`` the speech service is closed: what it still holds is answered with an
+        error (each such final becomes an ``error`` event) and every call ends at once, after
+        at most the batch the model is computing. While the store is unavailable the ends are
+        retried for ``store_s`` seconds more; what is still held then is lost, and the log
+        says how much.
         """
         for session in list(self._live):
             self.end_call(session, reason)
         tasks = [live.ending for live in self._live.values() if live.ending is not None]
         if tasks:
-            _, late = await asyncio.wait(tasks, timeout=drain_s)
+            _, pending = await asyncio.wait(tasks, timeout=drain_s)
+            if pending and self.service is not None:
+                log.warning(
+                    "stopping: %d call(s) still being transcribed after %.0f s; "
+                    "their remaining finals are dropped with an error",
+                    len(pending),
+                    drain_s or 0.0,
+                )
+                await self.service.close()
+            _, late = await asyncio.wait(tasks, timeout=store_s)
             for live in list(self._live.values()):
                 if live.outbox.queue:
                     log.error(

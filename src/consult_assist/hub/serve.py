@@ -17,8 +17,11 @@ from typing import Any
 from consult_assist import paths
 from consult_assist.asr.decoding import Transcriber
 from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.asr.scheduler import SchedulerOptions
 from consult_assist.asr.service import AsrService
+from consult_assist.asr.sizing import WorkerPlan, available_cpus, plan_workers
 from consult_assist.asr.vad import SileroVad, SpeechDetector
+from consult_assist.asr.whisper import pick_device
 from consult_assist.audio.calls import CallHandle
 from consult_assist.config import ServerConfig, is_loopback, sip_rtp_range, store_location
 from consult_assist.errors import ConfigError
@@ -39,7 +42,7 @@ from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
 from consult_assist.sip.server import SipConfig, SipServer, read_digest_file
 
-__all__ = ["RunningServer", "run_server", "tls_context", "token_source"]
+__all__ = ["RunningServer", "run_server", "speech_plan", "tls_context", "token_source"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,9 @@ class RunningServer:
     sip_tls: str | None = None
     """Where SIP over TLS is answered (HOST:PORT), or None without it."""
     sip_server: SipServer | None = None
+    speech: str = ""
+    """How speech is decoded: the workers, their threads and batches (a start-up line)."""
+    service: AsrService | None = None
 
 
 def token_source(config: ServerConfig, store: Store) -> TokenSource:
@@ -110,12 +116,16 @@ async def run_server(
     stop: asyncio.Event | None = None,
     retention_interval_s: float = DAY_S,
     instrument: Callable[[Store, KnowledgeEngine], tuple[Store, Knowledge]] | None = None,
+    plan: WorkerPlan | None = None,
 ) -> None:
     """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly.
 
     With ``retention_days``, calls past it are deleted at start and every
     ``retention_interval_s`` (a day) after. ``instrument`` (benchmarks) may wrap the store and
-    the knowledge engine the hub uses, e.g. to time them.
+    the knowledge engine the hub uses, e.g. to time them. ``plan`` sizes the decode workers and
+    batches (default: from ``config.workers`` on the CPU; the CLI plans for the device the
+    model loads on, see :func:`speech_plan`). On a stop, the audio already received is
+    transcribed for ``config.drain_s`` at most.
     """
     if not config.log_content:
         # websockets logs whole frames at DEBUG: tokens and callers' words. Keep it above that.
@@ -148,7 +158,10 @@ async def run_server(
     manuals = config.manuals or paths.default_manuals_dir()
     engine = KnowledgeEngine(load_manual(manuals))
     model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
-    service = AsrService(model, workers=config.workers)
+    plan = plan or plan_workers("cpu", workers=config.workers, cpus=available_cpus())
+    service = AsrService(
+        model, workers=plan.workers, scheduler=SchedulerOptions(max_batch=plan.max_batch)
+    )
     hub_store, knowledge = (store, engine) if instrument is None else instrument(store, engine)
     hub = Hub(
         hub_store,
@@ -158,6 +171,12 @@ async def run_server(
         detector_factory=detector_factory,
         log_content=config.log_content,
         outbox_limit=config.store_queue,
+        max_live=config.max_live_sessions,
+    )
+    # Limits given by the caller (tests, benchmarks) win over the configured ones.
+    limits = limits or ConnectionLimits(
+        max_audio_speed=config.max_audio_speed,
+        max_sessions_per_token=config.max_sessions_per_token,
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -188,7 +207,13 @@ async def run_server(
         scheme = "wss" if context is not None else "ws"
         host = f"[{config.host}]" if ":" in config.host else config.host
         running = RunningServer(
-            f"{scheme}://{host}:{port}/", hub, source.where, store.location, token_watcher
+            f"{scheme}://{host}:{port}/",
+            hub,
+            source.where,
+            store.location,
+            token_watcher,
+            speech=plan.describe(),
+            service=service,
         )
         if sip is not None:
             sip_server = await _start_sip(hub, sip, lambda: server.tokens)
@@ -199,16 +224,17 @@ async def run_server(
             running.sip_advertised = sip.advertised
             running.sip_server = sip_server
         log.info("serving on %s (store %s, manuals %s)", running.url, store.location, manuals)
+        log.info("speech: %s", running.speech)
         if ready is not None:
             result = ready(running)
             if asyncio.iscoroutine(result):
                 await result
         await stop.wait()
-        log.info("stopping: ending live calls")
+        log.info("stopping: ending live calls (transcribing for %.0f s at most)", config.drain_s)
     finally:
         if sip_server is not None:
             await sip_server.close()
-        await hub.close("shutdown")
+        await hub.close("shutdown", drain_s=config.drain_s)
         await server.close()
         for task in (watcher, watching_tokens, keeping):
             if task is None:
@@ -241,6 +267,20 @@ class _SipSink:
         return self.hub.open_call(
             source=source, speakers=speakers, source_rate=source_rate, meta=meta, owner=owner
         )
+
+
+def speech_plan(config: ServerConfig, *, threads: int = 0) -> WorkerPlan:
+    """The decode workers for ``config`` on this machine (``workers`` 0: sized to it).
+
+    Resolves ``device`` ``auto`` first (CUDA when CTranslate2 sees a GPU), so call it before
+    loading the model with ``plan.workers`` replicas and ``plan.threads`` threads each.
+    """
+    return plan_workers(
+        pick_device(config.device),
+        workers=config.workers,
+        threads=threads,
+        cpus=available_cpus(),
+    )
 
 
 @dataclass(frozen=True)
