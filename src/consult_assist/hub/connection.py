@@ -27,7 +27,7 @@ from consult_assist import __version__
 from consult_assist.audio.calls import CallHandle
 from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError
 from consult_assist.events import Ack as AckEvent
-from consult_assist.events import Advice, Event, HelpRequest, Note
+from consult_assist.events import Advice, Event, HelpRequest, Note, RecordClosed
 from consult_assist.hub import protocol as p
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, check
 from consult_assist.hub.auth import TokenBook
@@ -40,9 +40,12 @@ from consult_assist.hub.store import SessionRow
 from consult_assist.knowledge.manual import Section
 from consult_assist.wire import event_from_dict
 
-__all__ = ["Close", "Connection", "HubPort"]
+__all__ = ["PHONE_SOURCES", "Close", "Connection", "HubPort"]
 
 log = logging.getLogger(__name__)
+
+PHONE_SOURCES = frozenset({"sip", "siprec"})
+"""Sources whose call is a phone call that the server does not hang up itself."""
 
 _BATCH = 256
 """Most queued messages handed out at once (one socket write)."""
@@ -90,6 +93,16 @@ class HubPort(Protocol):
     def backlog(self, session: str, after: int, limit: int) -> list[tuple[int, str]]: ...
 
     def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]: ...
+
+    def search_sessions(
+        self, *, since: str, owner: str, text: str, live_only: bool, limit: int
+    ) -> list[SessionRow]: ...
+
+    def source_of(self, session: str) -> str: ...
+
+    def record_closed(self, session: str) -> bool: ...
+
+    def append_after_end(self, event: Event) -> Event | None: ...
 
     def events(self, session: str) -> list[Event]: ...
 
@@ -312,13 +325,16 @@ class Connection:
             self._live(command.session, "end")
             if self._audio is not None and self._audio.session == command.session:
                 self._audio = None
-            hub.end_call(command.session, "end")
+            # A phone call goes on after its transcription is stopped from an app: the record
+            # must not say the call ended (docs/protocol.md, "session.end").
+            phone = hub.source_of(command.session) in PHONE_SOURCES
+            hub.end_call(command.session, "stopped" if phone else "end")
             self._send(p.reply("ok", ref))
         elif isinstance(command, p.Subscribe):
             self._subscribe(command)
             self._send(p.reply("ok", ref))
         elif isinstance(command, p.ListSessions):
-            self._send(p.reply("sessions", ref, sessions=self._list(command.live_only)))
+            self._send(p.reply("sessions", ref, sessions=self._list(command)))
         elif isinstance(command, p.HelpCmd):
             self._live(command.session, "help")
             hub.publish(HelpRequest(session=command.session, reason=command.reason, by=by))
@@ -328,8 +344,10 @@ class Connection:
             hub.publish(Advice(session=command.session, text=command.text, by=by))
             self._send(p.reply("ok", ref))
         elif isinstance(command, p.NoteCmd):
-            self._live(command.session, "note")
-            hub.publish(Note(session=command.session, text=command.text, by=by))
+            self._note(command)
+            self._send(p.reply("ok", ref))
+        elif isinstance(command, p.CloseRecord):
+            self._close_record(command)
             self._send(p.reply("ok", ref))
         elif isinstance(command, p.Ack):
             self._ack(command)
@@ -343,6 +361,13 @@ class Connection:
         check(self.who, "start")
         if command.for_handler:
             check(self.who, "for_handler")
+            if not any(
+                e.name == command.for_handler and e.role == "handler" for e in self._tokens.entries
+            ):
+                raise ProtocolError(
+                    f"no handler named {command.for_handler!r} has a token on this server",
+                    "unknown_handler",
+                )
         if self._audio is not None:
             raise ProtocolError(
                 f"this connection already streams session {self._audio.session}",
@@ -389,12 +414,55 @@ class Connection:
         for session, access in visible.items():
             self._follow(access, command.after.get(session, 0))
 
-    def _list(self, live_only: bool) -> list[dict[str, Any]]:
+    def _list(self, command: p.ListSessions) -> list[dict[str, Any]]:
+        supervisor = self.who.role == "supervisor"
+        if command.since or command.search:
+            rows = self._hub.search_sessions(
+                since=command.since,
+                owner="" if supervisor else self.who.name,
+                text=command.search,
+                live_only=command.live_only,
+                limit=500,
+            )
+        else:
+            rows = self._hub.stored_sessions(live_only=command.live_only, limit=500)
         return [
-            row.to_dict()
-            for row in self._hub.stored_sessions(live_only=live_only, limit=500)
-            if self.who.role == "supervisor" or self.who.name in (row.owner, row.started_by)
+            {**row.to_dict(), "closed": not row.live and self._hub.record_closed(row.id)}
+            for row in rows
+            if supervisor or self.who.name in (row.owner, row.started_by)
         ]
+
+    def _note(self, command: p.NoteCmd) -> None:
+        """A note, or an edit of one, while the call goes on or after it, until the record
+        is closed."""
+        self._session(command.session, "note")
+        if not self._hub.is_live(command.session) and self._hub.record_closed(command.session):
+            raise ProtocolError(f"the record of {command.session} is closed", "record_closed")
+        if command.replaces:
+            target = self._event(command.session, command.replaces, "no_note")
+            if not isinstance(target, Note):
+                raise ProtocolError(f"#{command.replaces} is not a note", "no_note")
+            if target.by != self.who.name:
+                raise ProtocolError("only the author of a note may edit it", "not_your_note")
+        note = Note(
+            session=command.session, text=command.text, by=self.who.name, replaces=command.replaces
+        )
+        if self._hub.append_after_end(note) is None:
+            raise ConsultAssistError(f"the note for {command.session} could not be stored")
+
+    def _close_record(self, command: p.CloseRecord) -> None:
+        """Make the record final; closing a closed record again changes nothing."""
+        self._session(command.session, "note")
+        if self._hub.is_live(command.session):
+            raise ProtocolError(
+                f"session {command.session} is still live: close its record after the call",
+                "session_live",
+            )
+        if self._hub.record_closed(command.session):
+            return
+        closed = RecordClosed(session=command.session, by=self.who.name)
+        if self._hub.append_after_end(closed) is None:
+            raise ConsultAssistError(f"the record of {command.session} could not be closed")
 
     def _ack(self, command: p.Ack) -> None:
         self._session(command.session, "view")
@@ -412,10 +480,10 @@ class Connection:
             AckEvent(session=command.session, ref=command.seq, kind=target.type, by=self.who.name)
         )
 
-    def _event(self, session: str, seq: int) -> Event:
+    def _event(self, session: str, seq: int, code: str = "bad_field") -> Event:
         rows = self._hub.backlog(session, seq - 1, 1)
         if not rows or rows[0][0] != seq:
-            raise ProtocolError(f"no event #{seq} in session {session}", "bad_field")
+            raise ProtocolError(f"no event #{seq} in session {session}", code)
         return event_from_dict(json.loads(rows[0][1]))
 
     def _record(self, command: p.GetRecord) -> str:

@@ -10,6 +10,8 @@ through :meth:`Hub.open_call` (the :class:`~consult_assist.audio.calls.CallSink`
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +24,12 @@ from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import FloatArray
 from consult_assist.errors import ConsultAssistError, StoreError
 from consult_assist.events import (
+    Ack,
+    Advice,
     Event,
+    HelpRequest,
+    Note,
+    RecordClosed,
     Sequencer,
     SessionEnded,
     SessionStarted,
@@ -37,6 +44,8 @@ from consult_assist.wire import encode_event
 __all__ = ["Hub", "Listener"]
 
 log = logging.getLogger(__name__)
+
+_FROM_PEOPLE = (HelpRequest, Advice, Note, Ack, RecordClosed)
 
 
 class Listener(Protocol):
@@ -54,6 +63,7 @@ class Listener(Protocol):
 class _Live:
     access: SessionAccess
     seq: Sequencer
+    source: str = ""
     call: LiveCall | None = None
     ending: asyncio.Task[None] | None = None
 
@@ -129,7 +139,7 @@ class Hub:
             "started_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
         access = SessionAccess(session, owner, started_by or owner, training)
-        live = _Live(access, Sequencer())
+        live = _Live(access, Sequencer(), source)
         self._live[session] = live
         started = live.seq.stamp(SessionStarted(session=session, at=0.0, meta=full_meta))
         assert isinstance(started, SessionStarted)
@@ -209,12 +219,36 @@ class Hub:
         live = self._live.get(session)
         return live is not None and live.ending is None
 
+    def source_of(self, session: str) -> str:
+        """Where a live or stored session's audio comes from (``sip``, ``mic``…; "" unknown)."""
+        live = self._live.get(session)
+        if live is not None:
+            return live.source
+        row = self.store.session(session)
+        return row.source if row is not None else ""
+
+    def record_closed(self, session: str) -> bool:
+        """Whether the session's record is final (its last event is ``record.closed``)."""
+        if session in self._live:
+            return False
+        last = self.last_seq(session)
+        rows = self.store.bodies(session, last - 1, 1) if last else []
+        return bool(rows) and json.loads(rows[0][1]).get("type") == RecordClosed.type
+
     def live_sessions(self) -> list[SessionAccess]:
         return [live.access for live in self._live.values()]
 
     def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]:
         """Sessions in the store, newest first."""
         return self.store.sessions(live_only=live_only, limit=limit)
+
+    def search_sessions(
+        self, *, since: str, owner: str, text: str, live_only: bool, limit: int
+    ) -> list[SessionRow]:
+        """Stored sessions since ``since``, of ``owner``, whose words contain ``text``."""
+        return self.store.search(
+            since=since, owner=owner, text=text, live_only=live_only, limit=limit
+        )
 
     def last_seq(self, session: str) -> int:
         live = self._live.get(session)
@@ -257,12 +291,41 @@ class Hub:
     def _publish_quietly(self, event: Event) -> None:
         self.publish(event)
 
+    def append_after_end(self, event: Event) -> Event | None:
+        """Stamp, store, then send an event of a session that has ended (a note written after
+        the call, an edit, the record closed); a live session's goes through :meth:`publish`.
+
+        The next seq comes from the store: the session's events stay one gapless sequence.
+        Returns None for an unknown session or one whose event could not be stored.
+        """
+        if event.session in self._live:
+            return self.publish(event)
+        row = self.store.session(event.session)
+        if row is None:
+            return None
+        at = event.at or row.duration_s or 0.0  # after the call: at its end
+        stamped = dataclasses.replace(event, seq=row.last_seq + 1, at=at)
+        try:
+            body = self.store.append(stamped)
+        except StoreError:
+            self.store_failures += 1
+            log.exception("[%s] could not store %s #%d", event.session, event.type, stamped.seq)
+            return None
+        self.published += 1
+        access = SessionAccess(row.id, row.owner, row.started_by, row.training)
+        self._fan_out(access, stamped.seq, body)
+        return stamped
+
     def publish(self, event: Event) -> Event | None:
         """Stamp, store, then send an event of a live session; returns it stamped."""
         live = self._live.get(event.session)
         if live is None:
             log.warning("[%s] dropped a %s: session not live", event.session, event.type)
             return None
+        if isinstance(event, _FROM_PEOPLE) and not event.at and live.call is not None:
+            # What people send (help, advice, notes, acks) happens "now" in the call: at the
+            # audio received so far, so the record places it among the transcript's lines.
+            event = dataclasses.replace(event, at=live.call.received_s)
         stamped = live.seq.stamp(event)
         try:
             body = self.store.append(stamped)

@@ -20,6 +20,7 @@ from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.mic import open_microphone
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
 from consult_assist.audio.sources import load_call, microphone_chunks, paced_frames
+from consult_assist.errors import ConsultAssistError
 from consult_assist.hub.client import HubClient
 
 __all__ = ["pcm_frames", "replay_file", "stream_microphone"]
@@ -134,6 +135,9 @@ def _spawn(coro: Awaitable[None], session: str) -> None:
             await coro
         except asyncio.CancelledError:
             raise
+        except ConsultAssistError as exc:
+            # A lost server is one line (the caller says it to the user): not a traceback.
+            log.info("[%s] streaming audio to the server stopped: %s", session, exc)
         except Exception:
             log.exception("[%s] streaming audio to the server failed", session)
 

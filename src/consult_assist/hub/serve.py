@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
+import socket
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -88,6 +90,7 @@ async def run_server(
             tokens_path,
         )
     sip = _sip_address(config)  # a bad --sip fails before the model loads
+    _port_free(config.host, config.port, "--port")  # and a port in use too
     db_path = config.db or default_db_path()
     store = Store(db_path, synchronous=config.synchronous.upper())
     for ended in store.recover():
@@ -113,16 +116,25 @@ async def run_server(
     watcher = asyncio.create_task(watch_manuals(manuals, engine))
     sip_server: SipServer | None = None
     service.start()
-    server = await serve_hub(
-        hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
-    )
+    try:
+        server = await serve_hub(
+            hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
+        )
+    except OSError as exc:
+        await service.close()
+        store.close()
+        watcher.cancel()
+        raise _in_use(config.host, config.port, "--port", exc) from None
     try:
         port = server.port
         scheme = "wss" if context is not None else "ws"
         host = f"[{config.host}]" if ":" in config.host else config.host
         running = RunningServer(f"{scheme}://{host}:{port}/", hub, tokens_path, db_path)
         if sip is not None:
-            sip_server = await _start_sip(hub, sip)
+            try:
+                sip_server = await _start_sip(hub, sip)
+            except OSError as exc:
+                raise _in_use(sip.host_text, sip.port, "--sip", exc) from None
             running.sip = f"{sip.host_text}:{sip_server.port}"
             running.sip_advertised = sip.advertised
             running.sip_server = sip_server
@@ -174,6 +186,34 @@ class _SipAddress:
     host: str
     port: int
     advertised: str
+
+
+def _port_free(host: str, port: int, flag: str) -> None:
+    """Fail early, before the model loads, when another program listens on ``host:port``."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As asyncio's server binds: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise _in_use(host, port, flag, exc) from None
+
+
+def _in_use(host: str, port: int, flag: str, exc: OSError) -> ConfigError:
+    if exc.errno == errno.EADDRINUSE:
+        return ConfigError(
+            f"port {port} on {host} is already in use (another consult-assist serve?): "
+            f"stop that program or choose another with {flag}"
+        )
+    if exc.errno == errno.EACCES:
+        return ConfigError(
+            f"not allowed to listen on port {port} on {host} (ports below 1024 need root): "
+            f"choose another with {flag}"
+        )
+    return ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def _sip_address(config: ServerConfig) -> _SipAddress | None:

@@ -25,6 +25,7 @@ from typing import Any
 
 from consult_assist.errors import StoreError
 from consult_assist.events import Event, SessionEnded, SessionStarted
+from consult_assist.hub.record_search import ensure_index, session_filter
 from consult_assist.paths import data_dir
 from consult_assist.wire import encode_event, event_from_dict
 
@@ -131,6 +132,8 @@ class Store:
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
+            self.indexed = ensure_index(self._db)
+            """Whether the words of calls are indexed (FTS5); without, :meth:`search` scans."""
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the store {path}: {exc}") from None
 
@@ -225,6 +228,26 @@ class Store:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [_row(r) for r in self._db.execute(sql).fetchall()]
+
+    def search(
+        self,
+        *,
+        since: str = "",
+        owner: str = "",
+        text: str = "",
+        live_only: bool = False,
+        limit: int | None = None,
+    ) -> list[SessionRow]:
+        """Sessions started since ``since`` (ISO 8601), of ``owner``, whose transcript or notes
+        contain ``text``; newest first (see :mod:`~consult_assist.hub.record_search`)."""
+        found = session_filter(
+            since=since, owner=owner, text=text, live_only=live_only, indexed=self.indexed
+        )
+        # julianday(): stored times carry their own offsets; newest first as instants.
+        sql = _SESSION_SELECT + found.where + " ORDER BY julianday(started_at) DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_row(r) for r in self._db.execute(sql, found.params).fetchall()]
 
     def bodies(self, session: str, after: int = 0, limit: int = -1) -> list[tuple[int, str]]:
         """``(seq, wire JSON)`` of the events of ``session`` with seq > ``after``, in order."""
