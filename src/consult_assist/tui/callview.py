@@ -24,6 +24,7 @@ from consult_assist.events import (
     Event,
     HelpRequest,
     Note,
+    RecordClosed,
     SessionEnded,
     SessionStarted,
     Suggestion,
@@ -38,6 +39,7 @@ __all__ = [
     "CallView",
     "HelpState",
     "Line",
+    "NoteItem",
     "Part",
     "calm_order",
     "higher_level",
@@ -105,6 +107,20 @@ class AdviceState:
         return bool(self.acked_by)
 
 
+@dataclass
+class NoteItem:
+    """A note as it reads now: its newest text, in the place of its first version."""
+
+    seq: int
+    """The first version's seq."""
+    text: str
+    by: str
+    at: float
+    latest: int
+    """The newest version's seq (what the next edit replaces)."""
+    edited: bool = False
+
+
 class CallView:
     """Everything one call's screen shows, updated by :meth:`apply`."""
 
@@ -114,6 +130,8 @@ class CallView:
         self.started = False
         self.ended = False
         self.end_reason = ""
+        self.duration_s: float | None = None
+        """Seconds of call audio, once ended."""
         self.last_seq = 0
         self.lines: dict[int, Line] = {}
         self.suggestions: tuple[SuggestionItem, ...] = ()
@@ -123,6 +141,11 @@ class CallView:
         self.help: list[HelpState] = []
         self.advice: list[AdviceState] = []
         self.notes: list[Note] = []
+        """Every note event as it came (edits too); :attr:`note_items` is what to show."""
+        self.note_items: dict[int, NoteItem] = {}
+        self._note_root: dict[int, int] = {}
+        self.closed = False
+        """The record is final: no note is added or edited any more."""
         self.errors: list[ErrorEvent] = []
         self.highest: AlertLevel | None = None
 
@@ -177,6 +200,7 @@ class CallView:
         if isinstance(event, SessionEnded):
             self.ended = True
             self.end_reason = event.reason
+            self.duration_s = event.at
             return frozenset({"session"})
         if isinstance(event, TranscriptPartial | TranscriptFinal):
             return self._transcript(event)
@@ -197,13 +221,34 @@ class CallView:
         if isinstance(event, Ack):
             return self._ack(event)
         if isinstance(event, Note):
-            self.notes.append(event)
+            self._note(event)
             return frozenset({"notes"})
+        if isinstance(event, RecordClosed):
+            self.closed = True
+            return frozenset({"session", "notes"})
         if isinstance(event, ErrorEvent):
             self.errors.append(event)
             return frozenset({"errors"})
         log.debug("[%s] event %s is not shown", self.session, event.type)
         return frozenset()
+
+    def _note(self, event: Note) -> None:
+        self.notes.append(event)
+        if not event.replaces:
+            self._note_root[event.seq] = event.seq
+            self.note_items[event.seq] = NoteItem(
+                event.seq, event.text, event.by, event.at, latest=event.seq
+            )
+            return
+        root = self._note_root.get(event.replaces, event.replaces)
+        self._note_root[event.seq] = root
+        item = self.note_items.get(root)
+        if item is None:
+            return  # an edit of a note this view never saw
+        if not event.text.strip():
+            del self.note_items[root]  # withdrawn
+            return
+        item.text, item.latest, item.edited = event.text, event.seq, True
 
     def _transcript(self, event: TranscriptPartial | TranscriptFinal) -> frozenset[Part]:
         line = self.lines.get(event.utterance)

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from consult_assist.events import CheckItem
+from consult_assist.tui.widgets.richtext import clean
 
 __all__ = ["ChecklistPanel"]
 
@@ -27,9 +28,9 @@ class ChecklistPanel(Static):
         out = Text()
         for item in covered:
             out.append("✓ ", style="green")
-            out.append(item.label + "\n", style="green")
+            out.append(clean(item.label) + "\n", style="green")
         for item in missing:
             out.append("□ ", style="yellow")
-            out.append(item.label + "\n")
+            out.append(clean(item.label) + "\n")
         out.rstrip()
         self.update(out if total else Text("（まだありません）", style="dim"))
