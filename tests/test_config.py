@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 
-from consult_assist.config import is_loopback, load_server_config
+from consult_assist.config import ServerConfig, is_loopback, load_server_config
 from consult_assist.errors import ConfigError
 
 
@@ -53,3 +55,28 @@ def test_bad_config_files_name_the_problem(tmp_path: Path, text: str, message: s
 def test_loopback_detection() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1")
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "config.example.toml"
+
+
+def test_the_example_config_loads_with_the_real_loader_and_names_every_key() -> None:
+    config = load_server_config(file=EXAMPLE, env={})
+    assert config == ServerConfig()  # what it sets are the defaults
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for field in dataclasses.fields(ServerConfig):
+        # Set (`key = …`) or shown commented out (`# key = …`), each with its explanation.
+        assert re.search(rf"^(# )?{field.name} = ", text, re.MULTILINE), field.name
+
+
+def test_every_commented_key_of_the_example_loads_too(tmp_path: Path) -> None:
+    """The commented examples are valid values: uncommented, the file still loads."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    lines = [re.sub(r"^# (\w+ = )", r"\1", line) for line in text.splitlines()]
+    tls = {"tls_cert", "tls_key"}
+    file = tmp_path / "all.toml"
+    file.write_text(
+        "\n".join(line for line in lines if line.split(" = ")[0] not in tls), encoding="utf-8"
+    )
+    config = load_server_config(file=file, env={})
+    assert config.sip == "0.0.0.0:5060" and config.db is not None
