@@ -53,6 +53,8 @@ SAMPLES: list[events.Event] = [
     events.ErrorEvent(session="s", seq=10, code="decode", message="失敗"),
     events.Ack(session="s", seq=11, ref=7, kind="help.request", by="sv"),
     events.SessionEnded(session="s", seq=12, reason="end"),
+    events.Note(session="s", seq=13, text="メモ（修正）", by="h1", replaces=9),
+    events.RecordClosed(session="s", seq=14, by="h1"),
 ]
 
 

@@ -44,7 +44,11 @@ class ModelNotInstalledError(ModelError):
 
 
 class AudioError(ConsultAssistError):
-    """Audio could not be read, decoded or captured."""
+    """Audio could not be read, decoded or captured; ``code`` is stable, for the apps' words."""
+
+    def __init__(self, message: str, code: str = "audio") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class UnsupportedAudioError(AudioError):

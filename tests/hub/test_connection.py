@@ -53,12 +53,16 @@ class FakeHub:
         self.sessions: dict[str, SessionAccess] = {}
         self.live: list[str] = []
         self.ended: list[tuple[str, str]] = []
+        self.sources: dict[str, str] = {}
         self.manual = manual
         self.store_down = False
         self.accessed: list[tuple[str, str, str, str]] = []
 
-    def add_session(self, session: str, owner: str, started_by: str = "") -> None:
+    def add_session(
+        self, session: str, owner: str, started_by: str = "", source: str = "websocket"
+    ) -> None:
         self.sessions[session] = SessionAccess(session, owner, started_by or owner, False)
+        self.sources[session] = source
         self.stored[session] = []
         self.seq[session] = Sequencer()
         self.live.append(session)
@@ -90,7 +94,7 @@ class FakeHub:
             source_rate=source_rate,
             meta={**meta, "training": training},
         )
-        self.add_session(call.session, owner, started_by)
+        self.add_session(call.session, owner, started_by, source)
         if on_stored is not None:
             on_stored(self.events(call.session)[0])
         return call
@@ -103,6 +107,19 @@ class FakeHub:
     def publish(
         self, event: Event, on_stored: Callable[[Event | None], None] | None = None
     ) -> None:
+        if event.session not in self.live and not isinstance(event, SessionEnded):
+            if on_stored is not None:
+                on_stored(None)  # as the hub: a live session's events only
+            return
+        self._store(event, on_stored)
+
+    def publish_any(self, event: Event, on_stored: Callable[[Event | None], None]) -> None:
+        if event.session in self.sessions:
+            self._store(event, on_stored)
+        else:
+            on_stored(None)
+
+    def _store(self, event: Event, on_stored: Callable[[Event | None], None] | None = None) -> None:
         if self.store_down:
             if on_stored is not None:
                 on_stored(None)
@@ -138,11 +155,33 @@ class FakeHub:
     def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]:
         return [
             SessionRow(
-                a.id, a.owner, a.started_by, a.training, "websocket", "", None, None, None, 1
+                a.id,
+                a.owner,
+                a.started_by,
+                a.training,
+                self.sources.get(a.id, ""),
+                "",
+                None if a.id in self.live else "2026-01-01T00:00:00+09:00",
+                None,
+                None,
+                self.last_seq(a.id),
             )
             for a in self.sessions.values()
             if a.id in self.live or not live_only
         ][:limit]
+
+    def search_sessions(
+        self, *, since: str, owner: str, text: str, live_only: bool, limit: int
+    ) -> list[SessionRow]:
+        rows = self.stored_sessions(live_only=live_only, limit=limit)
+        return [r for r in rows if not owner or owner in (r.owner, r.started_by)]
+
+    def source_of(self, session: str) -> str:
+        return self.sources.get(session, "")
+
+    def record_closed(self, session: str) -> bool:
+        last = self.stored.get(session, [])[-1:]
+        return bool(last) and json.loads(last[0][1])["type"] == "record.closed"
 
     def events(self, session: str) -> list[Event]:
         return [event_from_dict(json.loads(body)) for _, body in self.stored[session]]
@@ -285,10 +324,11 @@ def test_a_failure_inside_the_hub_is_an_internal_error_reply(
     hub.add_session("s1", "sato")
     conn = opened(hub)
 
-    def broken(event: Event) -> Event | None:
+    def broken(event: Event, *_: object) -> None:
         raise RuntimeError("disk on fire")
 
     hub.publish = broken  # type: ignore[method-assign]
+    hub.publish_any = broken  # type: ignore[method-assign]
     error = reply(conn, cmd("note", 7, session="s1", text="メモ"))
     assert (error["code"], error["re"]) == ("internal", "7")
     assert "internal error" in caplog.text
@@ -338,20 +378,80 @@ def test_help_advice_notes_and_acks_are_published_in_the_name_of_who_sent_them()
     ]
 
 
-def test_an_ended_session_takes_no_more_notes_but_still_gives_its_record() -> None:
+def test_notes_are_taken_after_the_call_until_the_record_is_closed() -> None:
     hub = FakeHub()
     hub.add_session("s1", "sato")
     hub.publish(
         TranscriptFinal(session="s1", at=2.0, utterance=1, start=0.5, end=1.8, text="もしもし")
     )
-    sato = opened(hub)
+    sato, tanaka = opened(hub), opened(hub, "tanaka")
+    assert reply(sato, cmd("record.close", session="s1"))["code"] == "session_live"
     assert reply(sato, cmd("session.end", session="s1"))["type"] == "ok"
     assert hub.ended == [("s1", "end")]
-    assert reply(sato, cmd("note", session="s1", text="後で"))["code"] == "session_ended"
+    assert reply(sato, cmd("note", session="s1", text="後で"))["type"] == "ok"
+    assert reply(tanaka, cmd("note", session="s1", text="確認済み"))["type"] == "ok"
     record = reply(sato, cmd("record", session="s1"))["record"]
-    assert record.startswith("# 通話記録（下書き）") and "もしもし" in record
+    assert record.startswith("# 通話記録（下書き）") and "もしもし" in record and "後で" in record
+    assert reply(sato, cmd("record.close", 5, session="s1"))["re"] == "5"
+    assert reply(sato, cmd("record.close", session="s1"))["type"] == "ok"  # once is enough
+    assert reply(sato, cmd("note", session="s1", text="遅すぎ"))["code"] == "record_closed"
+    assert reply(sato, cmd("note", session="s1", text="x", replaces=4))["code"] == "record_closed"
     data = json.loads(reply(sato, cmd("record", session="s1", format="json"))["record"])
-    assert [e["seq"] for e in data["events"]] == [1, 2, 3]
+    assert [(e["seq"], e["type"]) for e in data["events"]] == [
+        (1, "session.started"),
+        (2, "transcript.final"),
+        (3, "session.ended"),
+        (4, "note"),
+        (5, "note"),
+        (6, "record.closed"),
+    ]
+    assert data["events"][-1]["by"] == "sato"
+    listed = {s["id"]: s["closed"] for s in reply(sato, cmd("sessions", live=False))["sessions"]}
+    assert listed == {"s1": True}
+
+
+def test_a_note_is_edited_by_its_author_only_and_an_empty_edit_withdraws_it() -> None:
+    hub = FakeHub()
+    hub.add_session("s1", "sato")
+    sato, tanaka = opened(hub), opened(hub, "tanaka")
+    assert reply(sato, cmd("note", session="s1", text="泣き声は毎晩"))["type"] == "ok"  # seq 2
+    assert reply(tanaka, cmd("note", session="s1", text="要確認"))["type"] == "ok"  # seq 3
+    assert (
+        reply(sato, cmd("note", session="s1", text="泣き声は毎晩22時", replaces=2))["type"] == "ok"
+    )
+    assert reply(sato, cmd("note", session="s1", text="", replaces=4))["type"] == "ok"
+    assert reply(sato, cmd("note", session="s1", text="x", replaces=3))["code"] == "not_your_note"
+    assert reply(tanaka, cmd("note", session="s1", text="x", replaces=1))["code"] == "no_note"
+    assert reply(tanaka, cmd("note", session="s1", text="x", replaces=99))["code"] == "no_note"
+    assert reply(sato, cmd("note", session="s1", text=""))["code"] == "bad_field"
+    notes = [(e.seq, e.text, e.replaces) for e in hub.events("s1") if e.type == "note"]  # type: ignore[attr-defined]
+    assert notes == [
+        (2, "泣き声は毎晩", 0),
+        (3, "要確認", 0),
+        (4, "泣き声は毎晩22時", 2),
+        (5, "", 4),
+    ]
+
+
+def test_stopping_a_phone_call_from_an_app_says_the_phone_call_went_on() -> None:
+    hub = FakeHub()
+    hub.add_session("s1", "sato", source="sip")
+    hub.add_session("s2", "sato", source="mic")
+    sato = opened(hub)
+    assert reply(sato, cmd("session.end", session="s1"))["type"] == "ok"
+    assert reply(sato, cmd("session.end", session="s2"))["type"] == "ok"
+    assert hub.ended == [("s1", "stopped"), ("s2", "end")]
+
+
+def test_a_trainer_may_start_a_call_only_for_a_handler_that_exists() -> None:
+    hub = FakeHub()
+    kato = opened(hub, "kato")
+    for name in ("nobody", "tanaka", "*", "../x", "[/x]"):
+        got = reply(kato, cmd("session.start", 1, **{"for": name}))
+        assert (got["code"], got["re"]) == ("unknown_handler", "1"), name
+        assert name in got["message"]
+    assert hub.sink.calls == []
+    assert reply(kato, cmd("session.start", **{"for": "suzuki"}))["type"] == "session.created"
 
 
 def test_a_manual_section_is_served_whole_and_a_server_without_manuals_says_so() -> None:

@@ -239,7 +239,7 @@ async def test_audio_over_the_budget_is_dropped_and_the_sender_told(
             await stream(sato, call_frames(6))  # 13 s of audio at once: 3 s fit
             await sato.end_session(session)
         await sato.close()
-    with SqliteStore(server.db) as store:
+    with SqliteStore(Path(server.db)) as store:
         ended = store.events(session)[-1]
     assert isinstance(ended, SessionEnded) and ended.at <= 3.0 + 0.5  # the rest was dropped
     assert any("rate_limited" in r.getMessage() for r in caplog.records)

@@ -24,6 +24,7 @@ from consult_assist.audio.file import FilePcm, read_pcm16
 from consult_assist.audio.mic import open_microphone
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, float_to_int16
 from consult_assist.audio.sources import load_call, microphone_chunks
+from consult_assist.errors import ConsultAssistError
 from consult_assist.hub.client import HubClient
 from consult_assist.hub.protocol import MAX_RATE, MIN_RATE
 
@@ -164,6 +165,9 @@ def _spawn(coro: Awaitable[None], session: str) -> None:
             await coro
         except asyncio.CancelledError:
             raise
+        except ConsultAssistError as exc:
+            # A lost server is one line (the caller says it to the user): not a traceback.
+            log.info("[%s] streaming audio to the server stopped: %s", session, exc)
         except Exception:
             log.exception("[%s] streaming audio to the server failed", session)
 

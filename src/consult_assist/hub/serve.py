@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import resource
 import signal
@@ -132,6 +133,7 @@ async def run_server(
         ws_log = logging.getLogger("websockets")
         ws_log.setLevel(max(logging.INFO, ws_log.getEffectiveLevel()))
     sip = _sip_plan(config)  # a bad --sip (address, digest file, certificate) fails early
+    _port_free(config.host, config.port, "--port")  # and a port in use too
     location = store_location(config, default_db_path())
     node = config.node or (socket.gethostname() if is_postgres_url(location) else "")
     store = open_store(
@@ -197,9 +199,17 @@ async def run_server(
         )
     sip_server: SipServer | None = None
     service.start()
-    server = await serve_hub(
-        hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
-    )
+    try:
+        server = await serve_hub(
+            hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
+        )
+    except OSError as exc:
+        await service.close()
+        await store.aclose()
+        watcher.cancel()
+        if keeping is not None:
+            keeping.cancel()
+        raise _in_use(config.host, config.port, "--port", exc) from None
     token_watcher = TokenWatcher(source, server.apply_tokens)
     watching_tokens = asyncio.create_task(token_watcher.run())
     try:
@@ -216,7 +226,10 @@ async def run_server(
             service=service,
         )
         if sip is not None:
-            sip_server = await _start_sip(hub, sip, lambda: server.tokens)
+            try:
+                sip_server = await _start_sip(hub, sip, lambda: server.tokens)
+            except OSError as exc:
+                raise _in_use(sip.host_text, sip.port, "--sip", exc) from None
             if sip.config.transports:
                 running.sip = f"{sip.host_text}:{sip_server.port}"
             if sip_server.tls_port is not None:
@@ -293,6 +306,34 @@ class _SipPlan:
     advertised: str
     config: SipConfig
     tls: ssl.SSLContext | None
+
+
+def _port_free(host: str, port: int, flag: str) -> None:
+    """Fail early, before the model loads, when another program listens on ``host:port``."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As asyncio's server binds: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise _in_use(host, port, flag, exc) from None
+
+
+def _in_use(host: str, port: int, flag: str, exc: OSError) -> ConfigError:
+    if exc.errno == errno.EADDRINUSE:
+        return ConfigError(
+            f"port {port} on {host} is already in use (another consult-assist serve?): "
+            f"stop that program or choose another with {flag}"
+        )
+    if exc.errno == errno.EACCES:
+        return ConfigError(
+            f"not allowed to listen on port {port} on {host} (ports below 1024 need root): "
+            f"choose another with {flag}"
+        )
+    return ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def _host_port(value: str, flag: str) -> tuple[str, int]:
