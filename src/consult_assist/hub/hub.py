@@ -13,6 +13,12 @@ only when it is written. A client's command whose event cannot be stored is told
 ``on_stored`` gets None). Past the outbox's limit the call is ended (``store_unavailable``) and
 the log says how many events are at risk. Listeners are told when the store goes away and
 comes back (``store_state``).
+
+With several nodes on one PostgreSQL store (``cluster.py``), the hub also serves calls that
+other nodes carry: :attr:`Hub.peers` says which are live and how far this node has handed
+their events out, takes the commands meant for them (forwarded to their owner, who stores
+them), and the doorbell hands their stored events to :meth:`Hub.fan_out`. A draining node
+(:attr:`Hub.draining`) takes no new call.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,10 +36,11 @@ from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import FloatArray
-from consult_assist.errors import ConsultAssistError, StoreError, StoreUnavailable
+from consult_assist.errors import ConsultAssistError, ProtocolError, StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
 from consult_assist.hub.outbox import DEFAULT_LIMIT, Outbox, Pending, Stored, StoreHealth
+from consult_assist.hub.peers import Peers
 from consult_assist.hub.store import SessionRow, Store, new_session_id
 from consult_assist.knowledge.manual import Section
 from consult_assist.pipeline import Knowledge, LiveCall
@@ -121,6 +129,12 @@ class Hub:
         self.health = StoreHealth(self._store_changed)
         self._outbox_limit = outbox_limit
         self._prober: asyncio.Task[None] | None = None
+        self.peers: Peers | None = None
+        """Other nodes' calls (several nodes on one PostgreSQL store); None on a single node."""
+        self.draining = False
+        """Set on SIGTERM: no new call is taken (websocket ``draining``, SIP 503)."""
+        self.on_commit: Callable[[Event, float], None] | None = None
+        """Told of every committed event and the seconds its commit took (metrics)."""
 
     # --- sessions -----------------------------------------------------------------------------
 
@@ -145,6 +159,11 @@ class Hub:
             raise ConsultAssistError("this hub has no speech recognizer: it cannot take audio")
         if not self.health.available:
             raise StoreUnavailable("記録できません: the store is unavailable; try again shortly")
+        if self.draining:
+            raise ProtocolError(
+                "this node is shutting down and takes no new call: start it on another node",
+                "draining",
+            )
         session = new_session_id()
         full_meta = {
             **dict(meta),
@@ -183,8 +202,14 @@ class Hub:
         return _Handle(self, live)
 
     def end_call(self, session: str, reason: str = "end") -> None:
-        """Finish a live call: transcribe what was received, then publish ``session.ended``."""
+        """Finish a live call: transcribe what was received, then publish ``session.ended``.
+
+        A call another node carries is ended there (asked through :attr:`peers`).
+        """
         live = self._live.get(session)
+        if live is None and self.peers is not None:
+            self.peers.end(session, reason)
+            return
         if live is None or live.ending is not None:
             return
         live.ending = asyncio.get_running_loop().create_task(self._finish(live, reason))
@@ -243,11 +268,39 @@ class Hub:
             self._prober.cancel()
             await asyncio.gather(self._prober, return_exceptions=True)
 
+    def abandon(self, why: str) -> None:
+        """Stop every call of this node without storing anything more of them.
+
+        For a node that learns it was declared lost (its lease lapsed and another node has
+        ended its calls as ``node_lost``): what it still holds can no longer be stored.
+        """
+        for live in list(self._live.values()):
+            held = len(live.outbox)
+            for pending in live.outbox.queue:
+                if pending.on_stored is not None:
+                    pending.on_stored(None)
+            live.outbox.queue.clear()
+            live.outbox.cut = live.abandoned = True
+            log.error("[%s] dropped (%s): %d events not stored", live.access.id, why, held)
+            self.end_call(live.access.id, "node_lost")
+
+    def carries(self, session: str) -> bool:
+        """Whether this node carries ``session`` (live, or ending)."""
+        return session in self._live
+
+    @property
+    def live_count(self) -> int:
+        """Calls this node carries now."""
+        return len(self._live)
+
     def access(self, session: str) -> SessionAccess | None:
         """Access facts of a live or stored session, or None if unknown."""
         live = self._live.get(session)
         if live is not None:
             return live.access
+        followed = self.peers.access(session) if self.peers is not None else None
+        if followed is not None:
+            return followed
         row = self.store.session(session)
         if row is None:
             return None
@@ -255,10 +308,14 @@ class Hub:
 
     def is_live(self, session: str) -> bool:
         live = self._live.get(session)
+        if live is None and self.peers is not None:
+            return bool(self.peers.is_live(session))
         return live is not None and live.ending is None
 
     def live_sessions(self) -> list[SessionAccess]:
-        return [live.access for live in self._live.values()]
+        """Live calls: this node's, then those of other nodes it follows."""
+        mine = [live.access for live in self._live.values()]
+        return mine + (self.peers.live_sessions() if self.peers is not None else [])
 
     def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]:
         """Sessions in the store, newest first."""
@@ -269,6 +326,11 @@ class Hub:
         live = self._live.get(session)
         if live is not None:
             return live.outbox.committed
+        # Another node's call: what this node's listeners were handed, not the store's last
+        # seq (that may be ahead of the doorbell; the rest comes as live events).
+        followed = self.peers.last_seq(session) if self.peers is not None else None
+        if followed is not None:
+            return followed
         row = self.store.session(session)
         return row.last_seq if row is not None else 0
 
@@ -316,6 +378,8 @@ class Hub:
         anything else is held until the store takes it (up to the outbox's limit).
         """
         live = self._live.get(event.session)
+        if live is None and self.peers is not None and self.peers.forward(event, on_stored):
+            return  # another node carries the call: it stores the event, then all nodes send
         if live is None:
             log.warning("[%s] dropped a %s: session not live", event.session, event.type)
             if on_stored is not None:
@@ -355,6 +419,7 @@ class Hub:
         while box.queue:
             pending = box.queue[0]
             stamped = dataclasses.replace(pending.event, seq=box.next_seq())
+            began = time.perf_counter()
             try:
                 body = await self.store.append(stamped)
             except StoreUnavailable as exc:
@@ -372,6 +437,8 @@ class Hub:
                 self._refused(live, pending, stamped, exc)
                 continue
             attempt = 0
+            if self.on_commit is not None:
+                self.on_commit(stamped, time.perf_counter() - began)
             box.queue.popleft()
             box.committed = stamped.seq
             live.recorded = True
@@ -379,7 +446,7 @@ class Hub:
             self.health.worked()
             if self._log_content and isinstance(stamped, TranscriptFinal):
                 log.info("[%s] final %d: %s", stamped.session, stamped.utterance, stamped.text)
-            self._fan_out(live.access, stamped.seq, body)
+            self.fan_out(live.access, stamped.seq, body)
             if pending.on_stored is not None:
                 pending.on_stored(stamped)
 
@@ -441,7 +508,8 @@ class Hub:
         for listener in tuple(self.listeners):
             _tell_store_state(listener, available, held)
 
-    def _fan_out(self, access: SessionAccess, seq: int, body: str) -> None:
+    def fan_out(self, access: SessionAccess, seq: int, body: str) -> None:
+        """Hand one stored event to every listener that wants it (this node's or another's)."""
         for listener in tuple(self.listeners):
             if listener.subs.wants(listener.who, access):
                 try:

@@ -38,7 +38,7 @@ from consult_assist.hub.store import (
 )
 from consult_assist.wire import encode_event, event_from_dict
 
-__all__ = ["CONNECT_TIMEOUT_S", "EVENTS_CHANNEL", "RETRY_READS_S", "PostgresStore"]
+__all__ = ["CONNECT_ARGS", "CONNECT_TIMEOUT_S", "EVENTS_CHANNEL", "RETRY_READS_S", "PostgresStore"]
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,10 @@ RETRY_READS_S = 1.0
 EVENTS_CHANNEL = "consult_assist_events"
 """NOTIFY channel rung at the commit of every event, payload ``"<session> <seq>"``: a doorbell
 for other nodes, which read the rows themselves (no payload limit, no gap, no duplicate)."""
+_END_TRIES = 5
+"""Tries to end one session while its owner is still appending (each sees a newer last seq)."""
 _MIGRATION_LOCK = 0x63615F6D  # "ca_m": serialises nodes migrating the same database at once
-_CONNECT_ARGS: dict[str, Any] = {
+CONNECT_ARGS: dict[str, Any] = {
     "connect_timeout": CONNECT_TIMEOUT_S,
     "keepalives": 1,
     "keepalives_idle": 5,
@@ -61,22 +63,37 @@ _CONNECT_ARGS: dict[str, Any] = {
 }
 _SESSION_SELECT = f"SELECT {SESSION_COLUMNS} FROM sessions"
 _APPEND = """
-WITH ins AS (
-    INSERT INTO events (session, seq, type, at, stored_at, body)
-    VALUES (%(session)s, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s)
-    ON CONFLICT (session, seq) DO NOTHING
-    RETURNING session, seq
-), upd AS (
-    UPDATE sessions SET last_seq = GREATEST(sessions.last_seq, ins.seq),
+WITH upd AS (
+    UPDATE sessions SET last_seq = %(seq)s,
         ended_at = COALESCE(%(ended_at)s, sessions.ended_at),
         end_reason = COALESCE(%(reason)s, sessions.end_reason),
         duration_s = COALESCE(%(duration)s::double precision, sessions.duration_s)
-    FROM ins WHERE sessions.id = ins.session
-    RETURNING 1
+    WHERE id = %(session)s AND last_seq = %(seq)s - 1 AND ended_at IS NULL
+    RETURNING id
+), ins AS (
+    INSERT INTO events (session, seq, type, at, stored_at, body)
+    SELECT id, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s FROM upd
+    RETURNING session, seq
 )
 SELECT (SELECT count(*) FROM ins),
        (SELECT pg_notify(%(channel)s, %(payload)s) FROM ins)
 """
+"""One event in one statement (one round trip, its own transaction): the session's row first,
+then the event, then the doorbell, which PostgreSQL rings at the commit.
+
+Fenced: the row is only written when the event is the session's next (``last_seq = seq - 1``)
+and the session is still open. The UPDATE takes the session's row lock, so two nodes writing
+the same session at once (an owner cut off from the database whose calls another node has
+meanwhile ended as ``node_lost``) are serialised, and the second finds the condition false:
+nothing after ``session.ended``, never two events at one seq, whoever writes."""
+_OPEN_SESSION = (
+    "SELECT s.last_seq, COALESCE((SELECT MAX(e.at) FROM events e WHERE e.session = s.id), 0)"
+    " FROM sessions s WHERE s.id = %s AND s.ended_at IS NULL"
+)
+_OPEN_OF_NODE = (
+    "SELECT s.id, s.last_seq, COALESCE((SELECT MAX(e.at) FROM events e WHERE e.session = s.id),"
+    " 0) FROM sessions s WHERE s.ended_at IS NULL AND s.node = %s ORDER BY s.id"
+)
 
 
 class PostgresStore:
@@ -107,7 +124,7 @@ class PostgresStore:
         if time.monotonic() < self._down_until:
             raise StoreUnavailable(f"the store {self.location} is unavailable")
         try:
-            self._conn = psycopg.connect(self.url, autocommit=True, **_CONNECT_ARGS)
+            self._conn = psycopg.connect(self.url, autocommit=True, **CONNECT_ARGS)
         except psycopg.Error as exc:
             self._down_until = time.monotonic() + RETRY_READS_S
             raise StoreUnavailable(f"cannot reach the store {self.location}: {_why(exc)}") from None
@@ -120,7 +137,7 @@ class PostgresStore:
             return conn
         try:
             self._aconn = await psycopg.AsyncConnection.connect(
-                self.url, autocommit=True, **_CONNECT_ARGS
+                self.url, autocommit=True, **CONNECT_ARGS
             )
         except psycopg.Error as exc:
             raise StoreUnavailable(f"cannot reach the store {self.location}: {_why(exc)}") from None
@@ -178,11 +195,32 @@ class PostgresStore:
             raise StoreError(f"event {event.type} of {event.session} has no seq")
         body = encode_event(event)
         what = f"cannot store event {event.session}#{event.seq}"
-        # One connection, so one transaction at a time: the lock keeps concurrent sessions'
-        # statements from interleaving inside each other's transactions.
+        if await self._append_fenced(event, body, what):
+            return body
+        # Not written: a retry of a commit whose answer was lost (the same body is there), or
+        # an event this session cannot take (its seq is used, or the session has ended).
+        async with self._alock:
+            conn = await self._async()
+            try:
+                cur = await conn.execute(
+                    "SELECT e.body, s.end_reason FROM sessions s LEFT JOIN events e"
+                    " ON e.session = s.id AND e.seq = %s WHERE s.id = %s",
+                    (event.seq, event.session),
+                )
+                there = await cur.fetchone()
+            except psycopg.Error as exc:
+                _raise(what, exc)
+        if there is not None and there[0] == body:
+            return body
+        if there is not None and there[1] is not None:
+            raise StoreError(f"{what}: the session has ended ({there[1]})")
+        if there is not None and there[0] is not None:
+            raise StoreError(f"{what}: that seq holds another event")
+        raise StoreError(f"{what}: the session is not open at seq {event.seq - 1}")
+
+    async def _append_fenced(self, event: Event, body: str, what: str) -> bool:
+        """Write ``event`` if it is its open session's next; True if this call wrote it."""
         ended = isinstance(event, SessionEnded)
-        # One statement, so one round trip and its own transaction: the event, the session's
-        # last_seq (and end), and the doorbell, which PostgreSQL rings at the commit.
         params = {
             "session": event.session,
             "seq": event.seq,
@@ -205,18 +243,9 @@ class PostgresStore:
                     await conn.execute(*self._session_insert(event))
                 cur = await conn.execute(_APPEND, params)
                 row = await cur.fetchone()
-                if row is None or not row[0]:
-                    cur = await conn.execute(
-                        "SELECT body FROM events WHERE session = %s AND seq = %s",
-                        (event.session, event.seq),
-                    )
-                    there = await cur.fetchone()
-                    if there is None or there[0] != body:
-                        raise StoreError(f"{what}: that seq holds another event")
-                    # Already stored: a retry of a commit whose answer was lost.
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(what, exc)
-        return body
+        return row is not None and bool(row[0])
 
     def _session_insert(self, started: SessionStarted) -> tuple[str, tuple[Any, ...]]:
         meta = dict(started.meta)
@@ -249,24 +278,43 @@ class PostgresStore:
                 _raise("the store cannot take a write", exc)
 
     async def recover(self, reason: str = "interrupted") -> list[SessionEnded]:
+        ended = await self.end_open_sessions(self.node, reason)
+        for event in ended:
+            log.warning("[%s] was live when the node stopped; marked %s", event.session, reason)
+        return ended
+
+    async def end_open_sessions(self, node: str, reason: str) -> list[SessionEnded]:
+        """End every open session of ``node`` with ``session.ended`` (``reason``), exactly once.
+
+        Safe to run on several nodes at once, and beside the owner if it is still writing: each
+        end is a fenced append (``_APPEND``), so of all who try, one writes it, at the seq after
+        the session's last event. Returns the ends this call wrote.
+        """
         async with self._alock:
             conn = await self._async()
             try:
-                cur = await conn.execute(
-                    "SELECT s.id, s.last_seq, COALESCE(MAX(e.at), 0) FROM sessions s"
-                    " LEFT JOIN events e ON e.session = s.id"
-                    " WHERE s.ended_at IS NULL AND s.node = %s GROUP BY s.id, s.last_seq",
-                    (self.node,),
-                )
-                rows = await cur.fetchall()
+                rows = await (await conn.execute(_OPEN_OF_NODE, (node,))).fetchall()
             except psycopg.Error as exc:
-                _raise("cannot read the sessions left open", exc)
+                _raise(f"cannot read the open sessions of node {node!r}", exc)
         ended = []
         for session, last_seq, last_at in rows:
-            event = SessionEnded(session=session, seq=last_seq + 1, at=last_at, reason=reason)
-            await self.append(event)
-            ended.append(event)
-            log.warning("[%s] was live when the node stopped; marked %s", session, reason)
+            for _ in range(_END_TRIES):
+                event = SessionEnded(session=session, seq=last_seq + 1, at=last_at, reason=reason)
+                what = f"cannot end session {session}"
+                if await self._append_fenced(event, encode_event(event), what):
+                    ended.append(event)
+                    break
+                # Someone else wrote first: the owner another event, or another node the end.
+                async with self._alock:
+                    conn = await self._async()
+                    try:
+                        cur = await conn.execute(_OPEN_SESSION, (session,))
+                        again = await cur.fetchone()
+                    except psycopg.Error as exc:
+                        _raise(what, exc)
+                if again is None:
+                    break  # ended by someone else
+                last_seq, last_at = again
         return ended
 
     async def import_session(self, row: SessionRow, events: Sequence[EventRow]) -> None:
