@@ -13,7 +13,7 @@ from storetools import WritesFailOnDemand
 
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
-from consult_assist.errors import ConsultAssistError, StoreUnavailable
+from consult_assist.errors import ConsultAssistError, ProtocolError, StoreUnavailable
 from consult_assist.events import (
     Advice,
     Event,
@@ -329,3 +329,32 @@ def test_manual_sections_come_from_the_knowledge_engine(tmp_path: Path, root: Pa
         assert section is not None and section.title == some_title and section.body
         with pytest.raises(ConsultAssistError):
             hub.section("no-such-section")
+
+
+async def test_a_draining_hub_takes_no_new_call_but_keeps_the_ones_it_carries(hub: Hub) -> None:
+    session = _open(hub)
+    hub.draining = True
+    with pytest.raises(ProtocolError) as refused:
+        _open(hub)
+    assert refused.value.code == "draining"
+    replies = Replies()
+    hub.publish(Note(session=session, text="まだ続いています", by="sato"), replies)
+    await hub.settle()
+    assert replies.got[0] is not None and hub.is_live(session) and hub.live_count == 1
+
+
+async def test_a_hub_declared_lost_drops_what_it_holds_and_stores_nothing_more(
+    hub: Hub,
+) -> None:
+    session = _open(hub)
+    await hub.settle()
+    _failing(hub).down = True
+    hub.publish(Note(session=session, text="保留中", by="sato"))
+    await asyncio.sleep(0.05)
+    replies = Replies()
+    hub.publish(Note(session=session, text="コマンド", by="sato"), replies)
+    hub.abandon("this node was declared lost")
+    _failing(hub).down = False
+    await hub.wait_ended(session)
+    assert [e.type for e in hub.store.events(session)] == ["session.started"]
+    assert replies.got == [None] and not hub.carries(session)

@@ -143,7 +143,10 @@ def _add_app_commands(sub: Any) -> None:
     for name, what in (("handler", "the handler's call screen"), ("supervisor", "all live calls")):
         p = sub.add_parser(name, help=f"terminal app: {what}")
         p.add_argument(
-            "--server", default=env("SERVER", ""), help="ws://HOST:PORT/ (CONSULT_ASSIST_SERVER)"
+            "--server",
+            default=env("SERVER", ""),
+            help="ws://HOST:PORT/, or several comma-separated: the next is tried when one is "
+            "lost (CONSULT_ASSIST_SERVER)",
         )
         p.add_argument(
             "--token", default=env("TOKEN", ""), help="access token (CONSULT_ASSIST_TOKEN)"
@@ -401,7 +404,8 @@ def _add_hub_commands(sub: Any) -> None:
     p.add_argument(
         "--server",
         default=env("SERVER", "ws://127.0.0.1:8765/"),
-        help="server URL (CONSULT_ASSIST_SERVER; default ws://127.0.0.1:8765/)",
+        help="server URL, or several comma-separated: the first that takes the call "
+        "(CONSULT_ASSIST_SERVER; default ws://127.0.0.1:8765/)",
     )
     p.add_argument(
         "--token",

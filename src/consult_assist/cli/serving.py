@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
@@ -30,8 +31,8 @@ from consult_assist.cli.storage import (
     tokens_revoke,
 )
 from consult_assist.config import ServerConfig, load_server_config
-from consult_assist.errors import ConsultAssistError
-from consult_assist.hub.client import WebSocketHubClient
+from consult_assist.errors import AuthError, ConsultAssistError, ProtocolError
+from consult_assist.hub.client import ConnectionState, WebSocketHubClient, server_urls
 from consult_assist.hub.record_markdown import render_markdown
 from consult_assist.hub.records import build_record, record_to_json
 from consult_assist.hub.replay import replay_file
@@ -213,7 +214,7 @@ class ReplayOptions:
     file: Path
     """The recording (stereo = caller left, handler right)."""
     server: str
-    """The server's ws:// or wss:// URL."""
+    """The server's ws:// or wss:// URL, or several comma-separated (tried in order)."""
     token: str
     """A trainer's or handler's token."""
     speed: float = 1.0
@@ -230,25 +231,67 @@ def replay(options: ReplayOptions, out: TextIO) -> int:
 async def _replay(options: ReplayOptions, out: TextIO) -> int:
     if not options.token:
         raise ConsultAssistError("give --token (or set CONSULT_ASSIST_TOKEN)")
-    client = WebSocketHubClient(options.server, options.token, reconnect=False)
-    await client.connect()
     done = asyncio.Event()
+    client, session = await _start_replay(options, lambda s: done.set())
+    lost: list[str] = []
+
+    async def watch() -> None:
+        async for update in client.updates():
+            if isinstance(update, ConnectionState) and update.state == "failed":
+                lost.append(update.detail)
+                done.set()
+
+    watching = asyncio.create_task(watch())
     try:
-        session = await replay_file(
-            client,
-            options.file,
-            speed=options.speed,
-            training=True,
-            for_handler=options.for_handler,
-            on_done=lambda s: done.set(),
-        )
         out.write(f"consult-assist: replaying {options.file.name} as training session {session}\n")
         out.flush()
         await done.wait()
+        if lost:
+            raise ConsultAssistError(
+                f"lost the server at {client.url} ({lost[0]}): session {session} was ended "
+                "there (node_lost if the node stopped); replay the file again to start over"
+            )
         out.write(f"consult-assist: {session} done\n")
     finally:
+        watching.cancel()
         await client.close()
     return 0
+
+
+async def _start_replay(
+    options: ReplayOptions, on_done: Callable[[str], None]
+) -> tuple[WebSocketHubClient, str]:
+    """Connect and start the session on the first server (node) that takes it.
+
+    A node that cannot be reached, or that is draining (shutting down), is skipped. The call
+    then belongs to that node: if it stops mid-file the call ends there (node_lost), and the
+    replay says so rather than stream the rest into another node as if nothing happened.
+    """
+    failed: list[str] = []
+    for url in server_urls(options.server):
+        client = WebSocketHubClient(url, options.token, reconnect=False)
+        try:
+            await client.connect()
+            session = await replay_file(
+                client,
+                options.file,
+                speed=options.speed,
+                training=True,
+                for_handler=options.for_handler,
+                on_done=on_done,
+            )
+            return client, session
+        except AuthError:
+            raise
+        except ProtocolError as exc:
+            await client.close()
+            if exc.code != "draining":
+                raise
+            failed.append(f"{url}: {exc}")
+        except ConsultAssistError as exc:
+            await client.close()
+            failed.append(str(exc))
+    raise ConsultAssistError("no server took the call: " + "; ".join(failed))
 
 
 # -- from the parsed flags ---------------------------------------------------------------------
