@@ -20,6 +20,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import psycopg
@@ -38,7 +39,14 @@ from consult_assist.hub.store import (
 )
 from consult_assist.wire import encode_event, event_from_dict
 
-__all__ = ["CONNECT_ARGS", "CONNECT_TIMEOUT_S", "EVENTS_CHANNEL", "RETRY_READS_S", "PostgresStore"]
+__all__ = [
+    "CONNECT_ARGS",
+    "CONNECT_TIMEOUT_S",
+    "EVENTS_CHANNEL",
+    "RETRY_READS_S",
+    "PostgresStore",
+    "StoreTimings",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +60,7 @@ for other nodes, which read the rows themselves (no payload limit, no gap, no du
 _END_TRIES = 5
 """Tries to end one session while its owner is still appending (each sees a newer last seq)."""
 _MIGRATION_LOCK = 0x63615F6D  # "ca_m": serialises nodes migrating the same database at once
-CONNECT_ARGS: dict[str, Any] = {
+CONNECT_ARGS: dict[str, Any] = {  # libpq settings of every connection a node opens
     "connect_timeout": CONNECT_TIMEOUT_S,
     "keepalives": 1,
     "keepalives_idle": 5,
@@ -96,6 +104,33 @@ _OPEN_OF_NODE = (
 )
 
 
+@dataclass
+class StoreTimings:
+    """Counts and seconds of the store's calls: what a node's event loop spends on it."""
+
+    reads: int = 0
+    read_s: float = 0.0
+    """Synchronous reads: the event loop waits for each (the sans-I/O connection's pages)."""
+    read_max_s: float = 0.0
+    writes: int = 0
+    write_s: float = 0.0
+    """Statements on the write connection (the loop goes on meanwhile)."""
+    write_wait_s: float = 0.0
+    """Time writes waited for the one write connection (other sessions' statements)."""
+    write_wait_max_s: float = 0.0
+
+    def add_read(self, seconds: float) -> None:
+        self.reads += 1
+        self.read_s += seconds
+        self.read_max_s = max(self.read_max_s, seconds)
+
+    def add_write(self, waited: float, seconds: float) -> None:
+        self.writes += 1
+        self.write_s += seconds
+        self.write_wait_s += waited
+        self.write_wait_max_s = max(self.write_wait_max_s, waited)
+
+
 class PostgresStore:
     """Sessions, events, tokens and node leases in a PostgreSQL database."""
 
@@ -107,6 +142,8 @@ class PostgresStore:
         self._aconn: psycopg.AsyncConnection[Any] | None = None
         self._alock = asyncio.Lock()
         self._down_until = 0.0
+        self.timings = StoreTimings()
+        """Where this store's time goes (reads block the event loop; writes queue)."""
         try:
             self.applied = self._migrate(self._sync())
             """The migrations this opening applied (names), oldest first."""
@@ -236,7 +273,9 @@ class PostgresStore:
         }
         # One connection, so one statement at a time: the lock keeps concurrent sessions'
         # statements (and the session row before its first event) in order.
+        asked = time.perf_counter()
         async with self._alock:
+            began = time.perf_counter()
             conn = await self._async()
             try:
                 if isinstance(event, SessionStarted):
@@ -245,6 +284,8 @@ class PostgresStore:
                 row = await cur.fetchone()
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(what, exc)
+            finally:
+                self.timings.add_write(began - asked, time.perf_counter() - began)
         return row is not None and bool(row[0])
 
     def _session_insert(self, started: SessionStarted) -> tuple[str, tuple[Any, ...]]:
@@ -357,11 +398,14 @@ class PostgresStore:
     # --- reading ------------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        began = time.perf_counter()
         conn = self._sync()
         try:
             return conn.execute(sql, params).fetchall()
         except psycopg.Error as exc:
             _raise("cannot read the store", exc)
+        finally:
+            self.timings.add_read(time.perf_counter() - began)
 
     def session(self, session: str) -> SessionRow | None:
         rows = self._query(_SESSION_SELECT + " WHERE id = %s", (session,))

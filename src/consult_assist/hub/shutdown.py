@@ -76,6 +76,9 @@ class Shutdown:
         if self.stop.is_set():
             return
         hub.draining = True
+        if not hub.live_count:
+            log.info("SIGTERM: no calls carried; stopping")
+            return
         log.warning(
             "draining: no new calls; waiting up to %.0f s for the %d call(s) carried to end",
             drain_s,
