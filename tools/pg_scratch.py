@@ -12,6 +12,7 @@ command's status. Needs Debian's ``postgresql`` package (or CONSULT_ASSIST_PG_BI
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,10 +34,18 @@ def main() -> int:
     if missing:
         print(f"pg_scratch: {missing}", file=sys.stderr)
         return 1
+    # SIGTERM (timeout, kill): stop the command, then the cluster is stopped and removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     with running_pg(durable=not args.fast) as server:
         url = server.create_database()
         print(f"pg_scratch: PostgreSQL at {url}", file=sys.stderr, flush=True)
-        return subprocess.run([part.replace("{url}", url) for part in command]).returncode
+        child = subprocess.Popen([part.replace("{url}", url) for part in command])
+        try:
+            return child.wait()
+        finally:
+            if child.poll() is None:
+                child.terminate()
+                child.wait()
 
 
 if __name__ == "__main__":

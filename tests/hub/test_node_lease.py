@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 
+from consult_assist.asr.service import AsrService
 from consult_assist.errors import ConfigError, StoreError
 from consult_assist.events import Note, Sequencer, SessionStarted
+from consult_assist.hub.hub import Hub
 from consult_assist.hub.node_bus import PgLink
 from consult_assist.hub.node_lease import LeaseOptions, NodeLease
 from consult_assist.hub.postgres_store import PostgresStore
+from consult_assist.testing import EnergyDetector, FakeTranscriber
 
 SHORT = LeaseOptions(lease_s=0.6, renew_s=0.2)
 META = {"handler": "sato", "started_by": "sato", "training": False, "source": "t"}
@@ -139,3 +143,42 @@ async def test_a_restarted_node_waits_for_its_earlier_lease_to_lapse(pg_url: str
         assert not await crashed.lease.renew()
     finally:
         await asyncio.gather(crashed.aclose(), again.aclose())
+
+
+async def test_a_node_whose_event_loop_is_busy_keeps_its_lease(nodes: dict[str, Node]) -> None:
+    a, b = nodes["a"], nodes["b"]
+    await a.lease.acquire()
+    await _open_call(a.store, "a1")
+    renewing = asyncio.create_task(a.lease.run(lambda: None))
+    await asyncio.sleep(0)  # the heartbeat thread starts
+    time.sleep(3 * SHORT.lease_s)  # a's event loop does nothing else for three leases
+    try:
+        await b.lease.acquire()  # b joins after (its own lease would have lapsed on this loop)
+        assert await b.lease.reap() == []  # a renewed from its own thread meanwhile
+        assert a.lease.held and a.store.session("a1").live  # type: ignore[union-attr]
+    finally:
+        renewing.cancel()
+        await asyncio.gather(renewing, return_exceptions=True)
+        await a.lease.stop_renewing()
+
+
+async def test_a_hub_whose_calls_were_ended_elsewhere_drops_them_at_its_next_write(
+    nodes: dict[str, Node],
+) -> None:
+    a, b = nodes["a"], nodes["b"]
+    service = AsrService(FakeTranscriber(("テスト",), compute_s=0.01))
+    service.start()
+    hub = Hub(a.store, service, None, detector_factory=EnergyDetector)
+    try:
+        handle = hub.open_call(source="t", speakers=("",), source_rate=16_000, meta={})
+        await hub.settle()
+        [ended] = await b.store.end_open_sessions("a", "node_lost")  # a was declared lost
+        replies: list[object] = []
+        hub.publish(Note(session=handle.session, text="遅れて"), replies.append)
+        await hub.settle()
+        await hub.wait_ended(handle.session)
+        assert replies == [None] and not hub.carries(handle.session)
+        assert a.store.events(handle.session)[-1] == ended
+    finally:
+        await hub.close()
+        await service.close()

@@ -102,17 +102,16 @@ async def _caller(
     turn = index
     try:
         while time.monotonic() < until:
-            done = asyncio.Event()
+            done, stop = asyncio.Event(), asyncio.Event()
             path = files[turn % len(files)]
             turn += 1
-            session = await replay_file(client, path, on_done=_setter(done))
+            session = await replay_file(client, path, on_done=_setter(done), stop=stop)
             started.append(session)
-            while not done.is_set():
-                if time.monotonic() >= until:
-                    break
+            while not done.is_set() and time.monotonic() < until:
                 await asyncio.sleep(0.5)
             if not done.is_set():
-                await client.end_session(session)  # cut the last call short at the deadline
+                stop.set()  # cut the last call short at the deadline: the replay ends it
+                await done.wait()
                 break
     finally:
         await client.close()

@@ -36,7 +36,13 @@ from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import FloatArray
-from consult_assist.errors import ConsultAssistError, ProtocolError, StoreError, StoreUnavailable
+from consult_assist.errors import (
+    ConsultAssistError,
+    ProtocolError,
+    SessionClosed,
+    StoreError,
+    StoreUnavailable,
+)
 from consult_assist.events import Event, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
 from consult_assist.hub.outbox import DEFAULT_LIMIT, Outbox, Pending, Stored, StoreHealth
@@ -275,14 +281,20 @@ class Hub:
         ended its calls as ``node_lost``): what it still holds can no longer be stored.
         """
         for live in list(self._live.values()):
-            held = len(live.outbox)
-            for pending in live.outbox.queue:
-                if pending.on_stored is not None:
-                    pending.on_stored(None)
-            live.outbox.queue.clear()
-            live.outbox.cut = live.abandoned = True
-            log.error("[%s] dropped (%s): %d events not stored", live.access.id, why, held)
-            self.end_call(live.access.id, "node_lost")
+            self._drop(live, why)
+
+    def _drop(self, live: _Live, why: str) -> None:
+        """Stop one call here without storing anything more of it (see :meth:`abandon`)."""
+        if live.abandoned:
+            return
+        held = len(live.outbox)
+        for pending in live.outbox.queue:
+            if pending.on_stored is not None:
+                pending.on_stored(None)
+        live.outbox.queue.clear()
+        live.outbox.cut = live.abandoned = True
+        log.error("[%s] dropped (%s): %d events not stored", live.access.id, why, held)
+        self.end_call(live.access.id, "node_lost")
 
     def carries(self, session: str) -> bool:
         """Whether this node carries ``session`` (live, or ending)."""
@@ -422,6 +434,10 @@ class Hub:
             began = time.perf_counter()
             try:
                 body = await self.store.append(stamped)
+            except SessionClosed as exc:
+                # Ended in the store by another node that declared this one lost.
+                self._drop(live, str(exc))
+                return
             except StoreUnavailable as exc:
                 self.health.failed(str(exc))
                 self._probe_while_down()
@@ -433,9 +449,13 @@ class Hub:
                 await self.health.wait_retry(attempt)
                 continue
             except StoreError as exc:
+                if live.abandoned:
+                    return
                 box.queue.popleft()
                 self._refused(live, pending, stamped, exc)
                 continue
+            if live.abandoned:
+                return  # dropped while this write was on its way (and it was refused)
             attempt = 0
             if self.on_commit is not None:
                 self.on_commit(stamped, time.perf_counter() - began)

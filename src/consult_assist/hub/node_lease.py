@@ -12,7 +12,8 @@ Exactly once, however many nodes look at the same time: a lapsed row is taken by
 writer can make at the seq after the call's last event. Open calls of a node that has no row
 at all (its reaper stopped half-way, or it never came back after a release) are ended the same
 way. A node that finds its own row gone was declared lost: its calls are already ended, so it
-drops what it still holds of them (``on_lost``) and takes a new lease.
+drops what it still holds of them (``on_lost``) and takes a new lease. Renewals run in a thread
+of their own (``_Heartbeat``): a node whose event loop is busy is not dead.
 
 The row's ``started_at`` identifies one run of a node (its *epoch*): two processes started with
 the same ``--node`` name would renew each other's row, so a node that finds its name's row
@@ -22,15 +23,20 @@ still being renewed by someone else refuses to start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import psycopg
 
 from consult_assist.errors import ConfigError, StoreError, StoreUnavailable
 from consult_assist.events import SessionEnded
 from consult_assist.hub.node_bus import PgLink
-from consult_assist.hub.postgres_store import PostgresStore
+from consult_assist.hub.postgres_store import CONNECT_ARGS, CONNECT_TIMEOUT_S, PostgresStore
 
 __all__ = ["LeaseOptions", "NodeLease"]
 
@@ -110,8 +116,9 @@ class NodeLease:
         """Calls of lost nodes this node ended (``node_lost``)."""
         self.nodes_alive = 0
         self._link = link
-        self._failing = False
         self._swept = 0.0
+        self._heartbeat: _Heartbeat | None = None
+        self._again: asyncio.Task[None] | None = None
 
     @property
     def held(self) -> bool:
@@ -167,6 +174,7 @@ class NodeLease:
 
     async def release(self) -> None:
         """Give the lease up (a clean stop: nobody will end this node's calls as lost)."""
+        await self.stop_renewing()
         if self.epoch is not None:
             await self._link.fetch(_RELEASE, (self.node, self.epoch))
             self.epoch = None
@@ -192,25 +200,111 @@ class NodeLease:
         return ended
 
     async def run(self, on_lost: Callable[[], None]) -> None:
-        """Renew and reap every ``renew_s`` until cancelled; ``on_lost`` if the lease was lost."""
-        while True:
-            await asyncio.sleep(self.options.renew_s)
+        """Renew (from a thread) and reap (here) every ``renew_s`` until cancelled; ``on_lost``
+        when the lease was lost, then a new one is taken."""
+        loop = asyncio.get_running_loop()
+
+        def lost() -> None:  # on the loop, told by the heartbeat thread
+            log.error(
+                "node %s: its lease was taken: other nodes declared it lost and ended its"
+                " calls; dropping them here and taking a new lease",
+                self.node,
+            )
+            on_lost()
+            self._again = loop.create_task(self._acquire_again())
+
+        self._heartbeat = _Heartbeat(self, lambda: loop.call_soon_threadsafe(lost))
+        self._heartbeat.start()
+        try:
+            while True:
+                await asyncio.sleep(self.options.renew_s)
+                try:
+                    await self.reap()
+                except StoreUnavailable as exc:
+                    log.warning("node %s: cannot look for lost nodes now: %s", self.node, exc)
+                except StoreError as exc:
+                    log.error("node %s: ending lost nodes' calls failed: %s", self.node, exc)
+        finally:
+            self._heartbeat.stopping.set()
+
+    async def _acquire_again(self) -> None:
+        while self.epoch is None:
             try:
-                if not await self.renew():
-                    log.error(
-                        "node %s: its lease was taken: other nodes declared it lost and ended"
-                        " its calls; dropping them here and taking a new lease",
-                        self.node,
-                    )
-                    on_lost()
-                    await self.acquire()
-                await self.reap()
-                if self._failing:
-                    log.warning("node %s: lease renewed again", self.node)
-                self._failing = False
+                await self.acquire()
             except StoreUnavailable as exc:
+                log.error("node %s: cannot take a new lease yet: %s", self.node, exc)
+                await asyncio.sleep(self.options.renew_s)
+
+    async def stop_renewing(self) -> None:
+        """Stop the heartbeat thread and wait for it (before a release)."""
+        if self._again is not None:
+            self._again.cancel()
+            await asyncio.gather(self._again, return_exceptions=True)
+        heartbeat = self._heartbeat
+        if heartbeat is not None:
+            heartbeat.stopping.set()
+            await asyncio.to_thread(heartbeat.join, 2 * CONNECT_TIMEOUT_S)
+            self._heartbeat = None
+
+
+class _Heartbeat(threading.Thread):
+    """Renews one lease every ``renew_s`` from its own thread and connection.
+
+    A node whose event loop is busy for seconds (a burst of clients, a slow machine) is still
+    alive and carrying its calls: renewing from the loop would let its lease lapse and another
+    node end its calls as lost. A thread keeps renewing as long as the process runs (psycopg
+    releases the GIL while it waits), so only a dead, frozen or cut-off node lapses.
+    """
+
+    def __init__(self, lease: NodeLease, lost: Callable[[], object]) -> None:
+        super().__init__(name=f"lease {lease.node}", daemon=True)
+        self.lease = lease
+        self.stopping = threading.Event()
+        self._lost = lost
+        self._conn: psycopg.Connection[Any] | None = None
+        self._failing = False
+
+    def run(self) -> None:
+        lease = self.lease
+        while not self.stopping.wait(lease.options.renew_s):
+            epoch = lease.epoch
+            if epoch is None:
+                continue  # a new lease is being taken on the loop
+            began = time.monotonic()
+            try:
+                rows = (
+                    self._connection()
+                    .execute(_RENEW, (lease.options.expiry_s, lease.address, lease.node, epoch))
+                    .fetchall()
+                )
+            except psycopg.Error as exc:
                 if not self._failing:
-                    log.error("node %s: cannot renew its lease: %s", self.node, exc)
+                    log.error("node %s: cannot renew its lease: %s", lease.node, exc)
                 self._failing = True
-            except StoreError as exc:
-                log.error("node %s: ending lost nodes' calls failed: %s", self.node, exc)
+                self._close()
+                continue
+            if self._failing:
+                log.warning("node %s: lease renewed again", lease.node)
+                self._failing = False
+            if self.stopping.is_set() or lease.epoch != epoch:
+                continue
+            if rows:
+                lease.valid_until = began + lease.options.expiry_s
+            else:
+                lease.epoch = None
+                lease.times_lost += 1
+                self._lost()
+        self._close()
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            args = {**CONNECT_ARGS, "application_name": f"consult-assist lease {self.lease.node}"}
+            conn = self._conn = psycopg.connect(self.lease.store.url, autocommit=True, **args)
+        return conn
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+            self._conn = None

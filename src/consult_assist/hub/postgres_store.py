@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 
 import psycopg
 
-from consult_assist.errors import StoreError, StoreUnavailable
+from consult_assist.errors import SessionClosed, StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.hub.migrations import VERSIONS_TABLE, pending
 from consult_assist.hub.store import (
@@ -57,8 +57,6 @@ RETRY_READS_S = 1.0
 EVENTS_CHANNEL = "consult_assist_events"
 """NOTIFY channel rung at the commit of every event, payload ``"<session> <seq>"``: a doorbell
 for other nodes, which read the rows themselves (no payload limit, no gap, no duplicate)."""
-_END_TRIES = 5
-"""Tries to end one session while its owner is still appending (each sees a newer last seq)."""
 _MIGRATION_LOCK = 0x63615F6D  # "ca_m": serialises nodes migrating the same database at once
 CONNECT_ARGS: dict[str, Any] = {  # libpq settings of every connection a node opens
     "connect_timeout": CONNECT_TIMEOUT_S,
@@ -250,27 +248,14 @@ class PostgresStore:
         if there is not None and there[0] == body:
             return body
         if there is not None and there[1] is not None:
-            raise StoreError(f"{what}: the session has ended ({there[1]})")
+            raise SessionClosed(f"{what}: the session has ended ({there[1]})")
         if there is not None and there[0] is not None:
             raise StoreError(f"{what}: that seq holds another event")
         raise StoreError(f"{what}: the session is not open at seq {event.seq - 1}")
 
     async def _append_fenced(self, event: Event, body: str, what: str) -> bool:
         """Write ``event`` if it is its open session's next; True if this call wrote it."""
-        ended = isinstance(event, SessionEnded)
-        params = {
-            "session": event.session,
-            "seq": event.seq,
-            "type": event.type,
-            "at": event.at,
-            "stored_at": time.time(),
-            "body": body,
-            "ended_at": now_iso() if ended else None,
-            "reason": event.reason if isinstance(event, SessionEnded) else None,
-            "duration": event.at if ended else None,
-            "channel": EVENTS_CHANNEL,
-            "payload": f"{event.session} {event.seq}",
-        }
+        params = self._append_params(event, body)
         # One connection, so one statement at a time: the lock keeps concurrent sessions'
         # statements (and the session row before its first event) in order.
         asked = time.perf_counter()
@@ -287,6 +272,23 @@ class PostgresStore:
             finally:
                 self.timings.add_write(began - asked, time.perf_counter() - began)
         return row is not None and bool(row[0])
+
+    @staticmethod
+    def _append_params(event: Event, body: str) -> dict[str, Any]:
+        ended = isinstance(event, SessionEnded)
+        return {
+            "session": event.session,
+            "seq": event.seq,
+            "type": event.type,
+            "at": event.at,
+            "stored_at": time.time(),
+            "body": body,
+            "ended_at": now_iso() if ended else None,
+            "reason": event.reason if isinstance(event, SessionEnded) else None,
+            "duration": event.at if ended else None,
+            "channel": EVENTS_CHANNEL,
+            "payload": f"{event.session} {event.seq}",
+        }
 
     def _session_insert(self, started: SessionStarted) -> tuple[str, tuple[Any, ...]]:
         meta = dict(started.meta)
@@ -338,25 +340,44 @@ class PostgresStore:
             except psycopg.Error as exc:
                 _raise(f"cannot read the open sessions of node {node!r}", exc)
         ended = []
-        for session, last_seq, last_at in rows:
-            for _ in range(_END_TRIES):
-                event = SessionEnded(session=session, seq=last_seq + 1, at=last_at, reason=reason)
-                what = f"cannot end session {session}"
-                if await self._append_fenced(event, encode_event(event), what):
-                    ended.append(event)
-                    break
-                # Someone else wrote first: the owner another event, or another node the end.
-                async with self._alock:
-                    conn = await self._async()
-                    try:
-                        cur = await conn.execute(_OPEN_SESSION, (session,))
-                        again = await cur.fetchone()
-                    except psycopg.Error as exc:
-                        _raise(what, exc)
-                if again is None:
-                    break  # ended by someone else
-                last_seq, last_at = again
+        for session, *_ in rows:
+            event = await self._end_locked(session, reason)
+            if event is not None:
+                ended.append(event)
         return ended
+
+    async def _end_locked(self, session: str, reason: str) -> SessionEnded | None:
+        """End one open session at the seq after its last event, holding its row.
+
+        ``FOR UPDATE`` takes the session row's lock first, so an owner still appending waits
+        for this transaction and then finds the session ended (its fenced append writes
+        nothing): the end cannot be starved by a fast writer. None if it was already ended.
+        """
+        what = f"cannot end session {session}"
+        async with self._alock:
+            began = time.perf_counter()
+            conn = await self._async()
+            try:
+                async with conn.transaction():
+                    cur = await conn.execute(_OPEN_SESSION + " FOR UPDATE OF s", (session,))
+                    row = await cur.fetchone()
+                    if row is None:
+                        return None  # ended by someone else
+                    last_seq, last_at = row
+                    event = SessionEnded(
+                        session=session, seq=last_seq + 1, at=last_at, reason=reason
+                    )
+                    cur = await conn.execute(
+                        _APPEND, self._append_params(event, encode_event(event))
+                    )
+                    written = await cur.fetchone()
+            except psycopg.Error as exc:
+                _raise(what, exc)
+            finally:
+                self.timings.add_write(0.0, time.perf_counter() - began)
+        if written is None or not written[0]:
+            raise StoreError(f"{what}: its row changed under the lock")
+        return event
 
     async def import_session(self, row: SessionRow, events: Sequence[EventRow]) -> None:
         async with self._alock:

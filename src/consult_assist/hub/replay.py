@@ -52,11 +52,13 @@ async def replay_file(
     split_stereo: bool = True,
     frame_s: float = 0.1,
     on_done: Callable[[str], Awaitable[None] | None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> str:
     """Start a (training) session and stream ``path`` into it at ``speed`` × real time.
 
     Returns the session id at once; streaming goes on in a background task that ends the
-    session when the file is done (and then calls ``on_done(session)``).
+    session when the file is done, or early once ``stop`` is set (and then calls
+    ``on_done(session)``).
     """
     loaded = await asyncio.to_thread(load_call, path, split_stereo=split_stereo)
     call = loaded.audio
@@ -72,7 +74,7 @@ async def replay_file(
         source_rate=loaded.source_rate,  # an 8 kHz recording is telephone audio: VAD tuning
         meta={"source": "file", "file": path.name, "duration_s": round(length / SAMPLE_RATE, 2)},
     )
-    _spawn(_stream(client, session, audio, frame_s, speed, on_done), session)
+    _spawn(_stream(client, session, audio, frame_s, speed, on_done, stop), session)
     return session
 
 
@@ -83,9 +85,12 @@ async def _stream(
     frame_s: float,
     speed: float,
     on_done: Callable[[str], Awaitable[None] | None] | None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     frame: list[FloatArray] = []
     async for channel, samples in paced_frames(audio, speed=speed, frame_s=frame_s):
+        if stop is not None and stop.is_set():
+            break
         frame.append(samples)
         if channel == len(audio.channels) - 1:
             await client.send_audio(_interleave(tuple(frame)).tobytes())
