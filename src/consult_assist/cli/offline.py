@@ -28,6 +28,7 @@ from consult_assist.cli.recognition import model_options, stream_options
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import check_manual, load_manual
 from consult_assist.pipeline import live_call, simulated_call
+from consult_assist.risk.riskfile import RiskSheet, check_risk_file
 
 __all__ = [
     "LookupOptions",
@@ -170,6 +171,8 @@ def manuals_check(manuals: Path, out: TextIO) -> int:
     Exit status 1 when there is any error (warnings alone give 0).
     """
     manual, problems = check_manual(manuals)
+    sheet, risk_problems = check_risk_file(manuals, {s.id for s in manual.sections})
+    problems = tuple(sorted((*problems, *risk_problems), key=lambda p: (str(p.path), p.line)))
     for problem in problems:
         tag = "warning: " if problem.severity == "warning" else ""
         out.write(f"{_shown(problem.path)}:{problem.line}: {tag}{problem.message}\n")
@@ -181,9 +184,15 @@ def manuals_check(manuals: Path, out: TextIO) -> int:
     out.write(
         f"{_shown(manuals)}: OK — {len(manual.sections)} sections, "
         f"{len(manual.attention_words)} attention words, {len(manual.checklist)} checklist "
-        f"items ({warnings} warning(s))\n"
+        f"items{_risk_count(sheet)} ({warnings} warning(s))\n"
     )
     return 0
+
+
+def _risk_count(sheet: RiskSheet | None) -> str:
+    if sheet is None:
+        return ""
+    return f", risk sheet with {len(sheet.items)} items and {len(sheet.subitems)} sub-items"
 
 
 # -- models ------------------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""Risk sheets per call from the event stream: finals in, ``risk`` events out (pure).
+
+:class:`RiskFeed` has the pipeline's ``feed(event) -> events`` shape, so the offline
+pipeline and the hub can run it next to the knowledge engine (:class:`Chained`). A ``risk``
+event is sent only when the sheet changed (new evidence), never for partials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from consult_assist.events import (
+    Event,
+    Risk,
+    RiskEvidence,
+    RiskItemState,
+    RiskQuestion,
+    SessionEnded,
+    SessionStarted,
+    SimilarCall,
+    TranscriptFinal,
+)
+from consult_assist.risk.assess import Assessment, RiskAssessor
+from consult_assist.risk.model import RiskModel
+
+__all__ = ["Chained", "Feeder", "RiskFeed", "to_event"]
+
+
+class Feeder(Protocol):
+    """Anything with the pipeline's knowledge shape."""
+
+    def feed(self, event: Event) -> list[Event]: ...
+
+
+def to_event(
+    assessment: Assessment,
+    session: str,
+    *,
+    at: float,
+    utterance: int | None = None,
+    similar: Sequence[SimilarCall] = (),
+) -> Risk:
+    """The wire event of an assessment."""
+    return Risk(
+        session=session,
+        at=at,
+        tier=assessment.tier,
+        tier_label=assessment.tier_label,
+        rules=assessment.rules,
+        severe=assessment.severe,
+        utterance=utterance,
+        items=tuple(
+            RiskItemState(
+                id=i.id,
+                number=i.number,
+                label=i.label,
+                state=i.state,
+                subitems=i.subitems,
+                conflicting=i.conflicting,
+                evidence=tuple(
+                    RiskEvidence(
+                        subitem=e.subitem,
+                        text=e.text,
+                        at=e.at,
+                        speaker=e.speaker,
+                        act=e.act,
+                        denies=e.denies,
+                    )
+                    for e in i.evidence
+                ),
+            )
+            for i in assessment.items
+        ),
+        next=tuple(
+            RiskQuestion(
+                item=q.item, ask=q.ask, raises_to=q.raises_to, reason=q.reason, manual=q.manual
+            )
+            for q in assessment.next
+        ),
+        similar=tuple(similar),
+    )
+
+
+class RiskFeed:
+    """One assessor per session; ``similar``, when given, finds earlier calls for a sheet."""
+
+    def __init__(
+        self,
+        model: RiskModel,
+        similar: Callable[[str, Assessment, str], Sequence[SimilarCall]] | None = None,
+    ) -> None:
+        self.model = model
+        self.similar = similar
+        self._calls: dict[str, tuple[RiskAssessor, list[str]]] = {}
+
+    def feed(self, event: Event) -> list[Event]:
+        """The ``risk`` event ``event`` causes, if any."""
+        if isinstance(event, SessionStarted):
+            self._calls[event.session] = (self.model.assessor(), [])
+            return []
+        if isinstance(event, SessionEnded):
+            self._calls.pop(event.session, None)
+            return []
+        if not isinstance(event, TranscriptFinal):
+            return []
+        call = self._calls.get(event.session)
+        if call is None:
+            call = self._calls[event.session] = (self.model.assessor(), [])
+        assessor, words = call
+        words.append(event.text)
+        assessment = assessor.observe(event)
+        if assessment is None:
+            return []
+        found = self.similar(event.session, assessment, " ".join(words)) if self.similar else ()
+        return [
+            to_event(
+                assessment, event.session, at=event.at, utterance=event.utterance, similar=found
+            )
+        ]
+
+
+class Chained:
+    """Several feeders as one: each event goes to all, their events come out in order."""
+
+    def __init__(self, *feeders: Feeder) -> None:
+        self.feeders = feeders
+
+    def feed(self, event: Event) -> list[Event]:
+        """Every feeder's events for ``event``."""
+        return [out for feeder in self.feeders for out in feeder.feed(event)]
