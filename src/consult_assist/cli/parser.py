@@ -185,6 +185,16 @@ def _add_offline_commands(sub: Any) -> None:
     pk.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
     pk.add_argument("--out", type=Path, default=None, help="also write the JSON here")
 
+    pr = bsub.add_parser(
+        "risk",
+        help="risk sheet quality and speed",
+        description="Item recall and precision, severe-cue recall, items ticked by handler "
+        "questions (labelled turns, clean and ASR), tier on the labelled calls, per-event cost.",
+    )
+    pr.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
+    pr.add_argument("--data", type=Path, default=None, help="labelled data (./tests/data)")
+    pr.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+
     p = sub.add_parser("lookup", help="manual sections for a text")
     p.add_argument("text", help="what the caller said")
     p.add_argument("--top", type=int, default=5, help="how many sections (default 5)")
