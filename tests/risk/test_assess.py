@@ -131,7 +131,7 @@ def test_a_denial_followed_by_an_admission_sets_the_item(sheet_of: Sheet) -> Non
 def test_one_denied_box_of_a_many_box_item_leaves_it_unconfirmed(sheet_of: Sheet) -> None:
     one = sheet_of(("caller", "お酒は飲まないです"))
     assert _state(one, "parent_factors") == "未確認"
-    two = sheet_of(("caller", "お酒は飲まないです"), ("caller", "怒鳴ったりもしないです"))
+    two = sheet_of(("caller", "お酒は飲まないです"), ("caller", "暴れたりもしないです"))
     assert _state(two, "parent_factors") == "非該当"
     assert _state(sheet_of(("caller", "ぐったりはしていないです")), "serious_harm") == "非該当"
 

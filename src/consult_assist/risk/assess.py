@@ -134,6 +134,7 @@ class RiskAssessor:
         self._questions: dict[int, tuple[TranscriptFinal, Found]] = {}
         self._evidence: list[Evidence] = []
         self._carer = False
+        self._handler_said: tuple[TranscriptFinal, Found] | None = None
         self._last: Assessment | None = None
         self._at = 0.0
 
@@ -145,18 +146,25 @@ class RiskAssessor:
         if not found.analysis.tokens:
             return None
         speaker = final.speaker or "unknown"
+        handler = speaker == "handler"
+        previous, self._handler_said = self._handler_said, None
         if turn.act == "question":
             self._questions[final.utterance] = (final, found)
-            return None
-        handler = speaker == "handler"
+        if handler:
+            # A question the recognizer wrote without its question mark (「頭叩かれたことある」)
+            # is still answered by a yes or a no.
+            self._handler_said = (final, found)
         self._learn_caller(final.text, found, handler)
         before = len(self._evidence)
         if not found.rumour:
             self._own_words(final, found, speaker, answer=turn.act == "answer")
+        asked: tuple[TranscriptFinal, Found] | None = None
         if turn.act == "answer" and turn.answers is not None and not handler:
             asked = self._questions.get(turn.answers)
-            if asked is not None:
-                self._answered(final, found, speaker, *asked)
+        elif speaker == "caller" and previous is not None and (found.affirms or found.denies):
+            asked = previous
+        if asked is not None:
+            self._answered(final, found, speaker, *asked)
         if len(self._evidence) == before:
             return None
         assessment = self.assessment()
@@ -176,11 +184,12 @@ class RiskAssessor:
         return self.matcher.subitems[sub].speaker == "any"
 
     def _subject(self, hit: Hit, act: str, found: Found) -> str:
-        """The sub-item a carer's words about themselves stand for (「私が死にたい」)."""
+        """The sub-item a carer's words about themselves stand for (「私が死にたい」 is the
+        carer in crisis; 「眠れない」 from a carer is no sign in the child): "" for none."""
         spec = self.matcher.subitems[hit.subitem]
-        if spec.subject != "child" or not spec.if_adult:
+        if spec.subject != "child":
             return hit.subitem
-        if any(
+        if spec.if_adult and any(
             h.subitem == spec.if_adult and h.start < hit.end and hit.start < h.end
             for h in found.hits
         ):
@@ -196,9 +205,9 @@ class RiskAssessor:
                 continue
             span = acts.at(hit.start, hit.end)
             act = "answer" if answer and span.act == "statement" else span.act
-            if act in _NOT_COUNTED:
-                continue
             spec = self.matcher.subitems[hit.subitem]
+            if act in _NOT_COUNTED and not self._asks_for_it(spec.asking, act, speaker):
+                continue
             if (
                 spec.requires
                 and hit.subitem not in found.required
@@ -206,8 +215,17 @@ class RiskAssessor:
             ):
                 continue
             sub = self._subject(hit, act, found)
-            self._add(final, hit, sub, speaker, act, denies=span.negated)
+            if sub:
+                self._add(final, hit, sub, speaker, act, denies=span.negated)
         self._corrections(final, found, speaker)
+
+    @staticmethod
+    def _asks_for_it(asking: bool, act: str, speaker: str) -> bool:
+        """A caller asking for protection (「預かってもらえませんか」) asks for it; on a mono
+        call only a request can be told from the handler's question."""
+        if not asking:
+            return False
+        return act == "request" or (act == "question" and speaker == "caller")
 
     def _corrections(self, final: TranscriptFinal, found: Found, speaker: str) -> None:
         """「いや、叩いてはいないです」 after 「頭を叩かれて」: the same act denied, without the
@@ -247,14 +265,19 @@ class RiskAssessor:
         question: TranscriptFinal,
         asked: Found,
     ) -> None:
-        """A bare yes or no to a question: the question's cues, affirmed or denied."""
+        """A yes or no to a question: the question's cues, affirmed or denied. Repeating the
+        question's verb answers it too (「触られたりしてない？」「…触られる」)."""
         if found.unknown or found.rumour:
             return
-        main = acts_of(final.text).main()
+        acts = acts_of(final.text)
+        main = acts.main()
         denies = found.denies or (main.negated and not found.affirms)
         affirms = found.affirms and not main.negated
-        if not (denies or affirms):
-            return
+        said = {
+            t.lemma: acts.at(t.begin, t.end).negated
+            for t in found.analysis.tokens
+            if t.pos0 == "動詞" and t.lemma not in _LIGHT_VERBS
+        }
         q_acts = acts_of(question.text)
         own = {h.subitem for h in found.hits}
         for hit in asked.hits:
@@ -263,12 +286,18 @@ class RiskAssessor:
             spec = self.matcher.subitems[hit.subitem]
             if spec.requires and not (spec.id in asked.required or spec.id in found.required):
                 continue
-            if affirms and not denies and q_acts.at(hit.start, hit.end).negated:
+            repeated = [said[v] for v in _verbs(hit.matched) if v in said]
+            no = repeated[0] if repeated else denies
+            yes = (not repeated[0]) if repeated else affirms and not denies
+            if not (yes or no):
+                continue
+            if yes and not repeated and q_acts.at(hit.start, hit.end).negated:
                 # 「叩かれたりしていない？」「はい」: yes to a negative question is ambiguous.
                 continue
             text = f"{question.text} → {final.text}"
             sub = self._subject(hit, "answer", asked)
-            self._add(final, hit, sub, speaker, "answer", denies=denies, text=text)
+            if sub:
+                self._add(final, hit, sub, speaker, "answer", denies=no, text=text)
 
     def _add(
         self,
@@ -301,7 +330,9 @@ class RiskAssessor:
         established = {i.id for i in items if i.state == "該当"}
         severe = tuple(
             dict.fromkeys(
-                e.subitem for e in self._evidence if not e.denies and SUBITEMS[e.subitem][1]
+                e.subitem
+                for e in self._evidence
+                if not e.denies and e.subitem in SUBITEMS and SUBITEMS[e.subitem][1]
             )
         )
         tier = tier_of(established, bool(severe))
@@ -329,8 +360,13 @@ def _same(a: Evidence, b: Evidence) -> bool:
     return (a.subitem, a.utterance, a.denies) == (b.subitem, b.utterance, b.denies)
 
 
+def _owners(box: str) -> tuple[str, ...]:
+    """The items a box establishes (an item's own cues are named by the item)."""
+    return SUBITEMS[box][0] if box in SUBITEMS else (box,)
+
+
 def _item_state(sheet: RiskSheet, item: str, evidence: list[Evidence]) -> ItemState:
-    mine = [e for e in evidence if item in SUBITEMS[e.subitem][0]]
+    mine = [e for e in evidence if item in _owners(e.subitem)]
     supports = [e for e in mine if not e.denies]
     denials = [e for e in mine if e.denies]
     state: State = "未確認"

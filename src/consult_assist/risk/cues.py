@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from consult_assist.knowledge.phrase import PhraseSet, Target
+from consult_assist.knowledge.phrase import PhraseOptions, PhraseSet, Target
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import Analysis
 from consult_assist.risk.riskfile import RiskSheet, RiskSubitem
@@ -23,6 +23,9 @@ INFANT = "infant_or_vulnerable_child"
 INFANT_MAX_AGE = 5
 """乳幼児: a child not yet at primary school (up to 5 years old)."""
 _YEARS = re.compile(r"^(\d{1,2})歳$")
+# Stricter near matching than attention words: a cue ticks a box on the sheet, and a loose
+# near match fired on unrelated words (仕事クビ for 自業自得).
+_OPTIONS = PhraseOptions(fuzzy_score=90.0, fuzzy_min_key=6)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ class _Group:
 
     def __init__(self, tagged: list[tuple[str, str]]) -> None:
         self.tags = [tag for tag, _ in tagged]
-        self.phrases = PhraseSet([phrase for _, phrase in tagged]) if tagged else None
+        phrases = [phrase for _, phrase in tagged]
+        self.phrases = PhraseSet(phrases, _OPTIONS) if tagged else None
 
     def find(self, target: Target) -> list[tuple[str, int, int]]:
         if self.phrases is None:
@@ -71,13 +75,20 @@ class CueMatcher:
 
     def __init__(self, sheet: RiskSheet) -> None:
         self.sheet = sheet
-        self.subitems: dict[str, RiskSubitem] = {s.id: s for s in sheet.subitems}
-        self._cues = _Group([(s.id, c) for s in sheet.subitems for c in s.cues])
-        self._exceptions = _Group([(s.id, e) for s in sheet.subitems for e in s.exceptions])
-        self._requires = _Group([(s.id, r) for s in sheet.subitems for r in s.requires])
-        self._patterns = [
-            (s.id, re.compile(p, re.IGNORECASE)) for s in sheet.subitems for p in s.patterns
+        # An item's own cues act as one more box of it, named by the item's id.
+        boxes = [
+            *sheet.subitems,
+            *(
+                RiskSubitem(id=i.id, label=i.label, items=(i.id,), cues=i.cues, patterns=i.patterns)
+                for i in sheet.items
+                if i.cues or i.patterns
+            ),
         ]
+        self.subitems: dict[str, RiskSubitem] = {s.id: s for s in boxes}
+        self._cues = _Group([(s.id, c) for s in boxes for c in s.cues])
+        self._exceptions = _Group([(s.id, e) for s in boxes for e in s.exceptions])
+        self._requires = _Group([(s.id, r) for s in boxes for r in s.requires])
+        self._patterns = [(s.id, re.compile(p, re.IGNORECASE)) for s in boxes for p in s.patterns]
         context = sheet.context
         self._context = _Group(
             [("rumour", w) for w in context.rumour]

@@ -46,6 +46,9 @@ class RiskItem:
     ask: str
     sections: tuple[str, ...] = ()
     citation: str = ""
+    cues: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    """Words that establish the item outside its listed boxes (the sheet's blank box)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +72,8 @@ class RiskSubitem:
     requires: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
     speaker: Literal["caller", "any"] = "caller"
+    asking: bool = False
+    """The caller's question or request counts (「預かってもらえませんか」 asks for it)."""
     subject: str = ""
     if_adult: str = ""
     citation: str = ""
@@ -151,6 +156,13 @@ class _Checker:
                     return ()
         return strings(value)
 
+    def flag(self, key: str) -> bool:
+        value = self.table.get(key, False)
+        if not isinstance(value, bool):
+            self.problems.append(self.lines.problem(key, f"{key} must be true or false"))
+            return False
+        return value
+
     def unknown(self, allowed: Collection[str]) -> None:
         for key in self.table:
             if key not in allowed:
@@ -158,7 +170,7 @@ class _Checker:
                 self.problems.append(self.lines.problem(key, message))
 
 
-_ITEM_KEYS = ("id", "label", "ask", "sections", "citation")
+_ITEM_KEYS = ("id", "label", "ask", "sections", "citation", "cues", "patterns")
 _SUB_KEYS = (
     "id",
     "label",
@@ -169,6 +181,7 @@ _SUB_KEYS = (
     "requires",
     "except",
     "speaker",
+    "asking",
     "subject",
     "if_adult",
     "citation",
@@ -188,6 +201,8 @@ def _item(check: _Checker) -> RiskItem | None:
         ask=check.text("ask"),
         sections=check.texts("sections"),
         citation=check.text("citation", required=False),
+        cues=check.texts("cues"),
+        patterns=check.texts("patterns", regex=True),
     )
     return item if item_id else None
 
@@ -199,10 +214,8 @@ def _subitem(check: _Checker) -> RiskSubitem | None:
         check.problems.append(check.lines.problem("id", f"unknown sub-item id {sub_id!r}"))
         return None
     items = check.texts("items")
-    severe = check.table.get("severe", False)
-    if not isinstance(severe, bool):
-        check.problems.append(check.lines.problem("severe", "severe must be true or false"))
-        severe = False
+    severe = check.flag("severe")
+    asking = check.flag("asking")
     if sub_id:
         owners, spec_severe = SUBITEMS[sub_id]
         if set(items) != set(owners):
@@ -238,6 +251,7 @@ def _subitem(check: _Checker) -> RiskSubitem | None:
         requires=check.texts("requires"),
         exceptions=check.texts("except"),
         speaker="any" if speaker == "any" else "caller",
+        asking=asking,
         subject=subject,
         if_adult=if_adult,
         citation=check.text("citation", required=False),
