@@ -41,6 +41,7 @@ __all__ = ["Assessment", "Evidence", "ItemState", "RiskAssessor", "assess_turns"
 _MANY_BOXES = frozenset({"likely_serious_harm", "recurrence", "parent_factors", "environment"})
 _NOT_COUNTED = frozenset({"question", "hypothetical", "request"})
 _CARERS = frozenset({"保護者", "母", "父", "母親", "父親"})
+_SENTENCE_MARKS = frozenset("。？?！!")
 _LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行く", "言う", "思う", "見る"})
 
 
@@ -161,7 +162,12 @@ class RiskAssessor:
         asked: tuple[TranscriptFinal, Found] | None = None
         if turn.act == "answer" and turn.answers is not None and not handler:
             asked = self._questions.get(turn.answers)
-        elif speaker == "caller" and previous is not None and (found.affirms or found.denies):
+        elif (
+            speaker == "caller"
+            and previous is not None
+            and (found.affirms or found.denies)
+            and _unpunctuated(previous[0].text)
+        ):
             asked = previous
         if asked is not None:
             self._answered(final, found, speaker, *asked)
@@ -280,9 +286,12 @@ class RiskAssessor:
         }
         q_acts = acts_of(question.text)
         own = {h.subitem for h in found.hits}
+        punctuated = not _unpunctuated(question.text)
         for hit in asked.hits:
             if hit.subitem in own or not self._counts(hit.subitem, speaker):
                 continue
+            if punctuated and q_acts.at(hit.start, hit.end).act != "question":
+                continue  # said around the question, not asked
             spec = self.matcher.subitems[hit.subitem]
             if spec.requires and not (spec.id in asked.required or spec.id in found.required):
                 continue
@@ -347,6 +356,12 @@ class RiskAssessor:
             next=next_questions(self.sheet, states, bool(severe), conflicting, self.manual),
             at=self._at,
         )
+
+
+def _unpunctuated(text: str) -> bool:
+    """Whether the recognizer left ``text`` without sentence punctuation: then a question
+    cannot be told by its mark, and a yes or a no after it shows it was one."""
+    return not any(c in _SENTENCE_MARKS for c in text)
 
 
 @lru_cache(maxsize=4096)
