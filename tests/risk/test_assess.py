@@ -193,3 +193,25 @@ def test_the_json_has_the_promised_shape_and_no_score(sheet_of: Sheet) -> None:
     assert set(item["evidence"][0]) >= {"text", "at", "speaker"}
     text = str(data)
     assert "%" not in text and "score" not in text and "probab" not in text
+
+
+def test_a_callers_plea_phrased_as_a_question_asks_for_protection(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "しばらくこの子を預かってもらえないでしょうか。"))
+    assert _state(sheet, "protection_request") == "該当"
+    assert sheet.tier == "一時保護を検討"
+    asked = sheet_of(("handler", "どこかで預かってほしいというお気持ちはありますか。"))
+    assert _state(asked, "protection_request") == "未確認"
+
+
+def test_a_clause_said_before_a_question_still_counts(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "つい赤ちゃんを強く揺さぶっちゃって、大丈夫ですかね"))
+    assert "shaking_infant" in sheet.item("likely_serious_harm").subitems
+
+
+def test_a_yes_after_an_unpunctuated_question_answers_it(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("handler", "あたま叩かれたことある"), ("caller", "はい 何回も"))
+    assert sheet.tier == "一時保護を検討"
+    closing = sheet_of(
+        ("handler", "何かあったら、いつでもご相談ください。"), ("caller", "はい、そうします。")
+    )
+    assert all(i.state == "未確認" for i in closing.items)

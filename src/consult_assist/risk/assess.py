@@ -42,6 +42,8 @@ _MANY_BOXES = frozenset({"likely_serious_harm", "recurrence", "parent_factors", 
 _NOT_COUNTED = frozenset({"question", "hypothetical", "request"})
 _CARERS = frozenset({"保護者", "母", "父", "母親", "父親"})
 _SENTENCE_MARKS = frozenset("。？?！!")
+_PAUSES = frozenset("、,，… 　")
+_CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに"})
 _LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行く", "言う", "思う", "見る"})
 
 
@@ -156,9 +158,6 @@ class RiskAssessor:
             # is still answered by a yes or a no.
             self._handler_said = (final, found)
         self._learn_caller(final.text, found, handler)
-        before = len(self._evidence)
-        if not found.rumour:
-            self._own_words(final, found, speaker, answer=turn.act == "answer")
         asked: tuple[TranscriptFinal, Found] | None = None
         if turn.act == "answer" and turn.answers is not None and not handler:
             asked = self._questions.get(turn.answers)
@@ -169,6 +168,9 @@ class RiskAssessor:
             and _unpunctuated(previous[0].text)
         ):
             asked = previous
+        before = len(self._evidence)
+        if not found.rumour:
+            self._own_words(final, found, speaker, asked[1] if asked else None)
         if asked is not None:
             self._answered(final, found, speaker, *asked)
         if len(self._evidence) == before:
@@ -204,25 +206,35 @@ class RiskAssessor:
             return spec.if_adult
         return hit.subitem
 
-    def _own_words(self, final: TranscriptFinal, found: Found, speaker: str, answer: bool) -> None:
+    def _own_words(
+        self, final: TranscriptFinal, found: Found, speaker: str, asked: Found | None
+    ) -> None:
         acts = acts_of(final.text)
         for hit in found.hits:
             if not self._counts(hit.subitem, speaker):
                 continue
             span = acts.at(hit.start, hit.end)
-            act = "answer" if answer and span.act == "statement" else span.act
+            act = span.act
+            negated = span.negated
+            if act == "question" and _closed_clause(found, hit):
+                # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said.
+                act = "statement"
+            if asked is not None and act == "statement":
+                act = "answer"
             spec = self.matcher.subitems[hit.subitem]
-            if act in _NOT_COUNTED and not self._asks_for_it(spec.asking, act, speaker):
-                continue
+            if act in _NOT_COUNTED:
+                if not self._asks_for_it(spec.asking, act, speaker):
+                    continue
+                negated = False  # 「預かってもらえないでしょうか」 is a polite request
             if (
                 spec.requires
                 and hit.subitem not in found.required
-                and not (answer and self._question_requires(final, hit.subitem))
+                and not (asked is not None and hit.subitem in asked.required)
             ):
                 continue
             sub = self._subject(hit, act, found)
             if sub:
-                self._add(final, hit, sub, speaker, act, denies=span.negated)
+                self._add(final, hit, sub, speaker, act, denies=negated)
         self._corrections(final, found, speaker)
 
     @staticmethod
@@ -258,10 +270,6 @@ class RiskAssessor:
                 token = denied[min(shared)]
                 hit = Hit(before.subitem, token.begin, token.end, token.surface)
                 self._add(final, hit, before.subitem, speaker, "statement", denies=True)
-
-    def _question_requires(self, final: TranscriptFinal, sub: str) -> bool:
-        turn = max((u for u in self._questions if u < final.utterance), default=None)
-        return turn is not None and sub in self._questions[turn][1].required
 
     def _answered(
         self,
@@ -356,6 +364,21 @@ class RiskAssessor:
             next=next_questions(self.sheet, states, bool(severe), conflicting, self.manual),
             at=self._at,
         )
+
+
+def _closed_clause(found: Found, hit: Hit) -> bool:
+    """Whether ``hit`` sits in a clause closed before the sentence goes on (a conjunction
+    such as ので, けど, から, or a て-form followed by a pause)."""
+    for token in found.analysis.tokens:
+        if token.begin < hit.end:
+            continue
+        if any(c in _SENTENCE_MARKS for c in token.after):
+            return False
+        if token.pos1 == "接続助詞" and (
+            token.surface in _CLAUSE_CONJUNCTIONS or any(c in _PAUSES for c in token.after)
+        ):
+            return True
+    return False
 
 
 def _unpunctuated(text: str) -> bool:
