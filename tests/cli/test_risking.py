@@ -42,7 +42,7 @@ def test_a_transcript_gives_one_json_object_with_tier_items_evidence_and_next(
     data = json.loads(lines[0])
     assert data["tier"] == "集中的援助"
     items = {i["id"]: i for i in data["items"]}
-    assert [i["id"] for i in data["items"]][0] == "protection_request" and len(items) == 8
+    assert data["items"][0]["id"] == "protection_request" and len(items) == 8
     assert items["likely_serious_harm"]["state"] == "該当"
     evidence = items["likely_serious_harm"]["evidence"][0]
     assert evidence["speaker"] == "caller" and evidence["at"] == 4.5
@@ -64,7 +64,7 @@ def test_the_readable_sheet_shows_the_tier_and_the_evidence_with_its_time(
 def test_a_broken_transcript_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"speaker": "caller", "text": "a"}\n{"speaker": "caller"}\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="bad.jsonl:2"):
+    with pytest.raises(ConfigError, match=r"bad\.jsonl:2"):
         risk(RiskOptions(file=path, manuals=MANUALS), io.StringIO())
 
 
