@@ -27,7 +27,8 @@ from consult_assist.cli.output import JsonlPrinter, LivePrinter, install_progres
 from consult_assist.cli.recognition import model_options, stream_options
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import check_manual, load_manual
-from consult_assist.pipeline import live_call, simulated_call
+from consult_assist.pipeline import Knowledge, live_call, simulated_call
+from consult_assist.risk.feed import with_risk
 from consult_assist.risk.riskfile import RiskSheet, check_risk_file
 
 __all__ = [
@@ -97,13 +98,15 @@ def transcribe(options: TranscribeOptions, out: TextIO) -> int:
     return 0
 
 
-def _knowledge(manuals: Path | None) -> KnowledgeEngine | None:
-    """The knowledge engine over the manuals; None (with a warning) when there are none."""
+def _knowledge(manuals: Path | None) -> Knowledge | None:
+    """The knowledge engine over the manuals, with the risk sheet beside it when the folder
+    has one; None (with a warning) when there are no manuals."""
     folder = manuals or paths.default_manuals_dir()
     if not folder.is_dir():
         log.warning("no manuals folder at %s: transcript only", folder)
         return None
-    return KnowledgeEngine(load_manual(folder))
+    manual = load_manual(folder)
+    return with_risk(KnowledgeEngine(manual), folder, manual)
 
 
 # -- lookup and manuals check ------------------------------------------------------------------

@@ -34,6 +34,7 @@ from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.knowledge.reload import watch_manuals
 from consult_assist.pipeline import Knowledge
+from consult_assist.risk.feed import with_risk
 from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
@@ -150,6 +151,7 @@ async def run_server(
     model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
     service = AsrService(model, workers=config.workers)
     hub_store, knowledge = (store, engine) if instrument is None else instrument(store, engine)
+    knowledge = with_risk(knowledge, manuals, engine.base.manual)
     hub = Hub(
         hub_store,
         service,

@@ -8,6 +8,7 @@ event is sent only when the sheet changed (new evidence), never for partials.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from consult_assist.events import (
@@ -21,10 +22,11 @@ from consult_assist.events import (
     SimilarCall,
     TranscriptFinal,
 )
+from consult_assist.knowledge.manual import Manual
 from consult_assist.risk.assess import Assessment, RiskAssessor
 from consult_assist.risk.model import RiskModel
 
-__all__ = ["Chained", "Feeder", "RiskFeed", "to_event"]
+__all__ = ["Chained", "Feeder", "RiskFeed", "WithRisk", "to_event", "with_risk"]
 
 
 class Feeder(Protocol):
@@ -129,3 +131,27 @@ class Chained:
     def feed(self, event: Event) -> list[Event]:
         """Every feeder's events for ``event``."""
         return [out for feeder in self.feeders for out in feeder.feed(event)]
+
+
+class WithRisk:
+    """A knowledge engine with the risk sheet beside it: ``feed`` gives both kinds of events,
+    every other attribute (``section``, ``base``, ``lookup``…) is the engine's own."""
+
+    def __init__(self, knowledge: Feeder, risk: Feeder) -> None:
+        self.knowledge = knowledge
+        self.risk = risk
+
+    def feed(self, event: Event) -> list[Event]:
+        """The engine's events for ``event``, then the risk sheet's."""
+        return [*self.knowledge.feed(event), *self.risk.feed(event)]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.knowledge, name)
+
+
+def with_risk(knowledge: Feeder, manuals: Path, manual: Manual | None = None) -> Feeder:
+    """``knowledge`` with the risk sheet of ``manuals`` beside it, or unchanged when the
+    folder has no risk sheet."""
+    if not RiskModel.available(manuals):
+        return knowledge
+    return WithRisk(knowledge, RiskFeed(RiskModel.load(manuals, manual)))
