@@ -264,6 +264,7 @@ def test_json_holds_the_record_and_every_event() -> None:
             },
         ],
         "errors": [],
+        "risk": None,
     }
 
 

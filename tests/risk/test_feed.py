@@ -29,7 +29,8 @@ def _final(number: int, text: str, speaker: str = "caller") -> TranscriptFinal:
 def test_a_risk_event_comes_only_when_the_sheet_changes(model: RiskModel) -> None:
     feed = RiskFeed(model)
     assert feed.feed(SessionStarted(session="s")) == []
-    assert feed.feed(_final(1, "こんばんは。")) == []
+    [first] = feed.feed(_final(1, "こんばんは。"))
+    assert isinstance(first, Risk) and first.tier == "在宅支援" and first.rules == ("R8",)
     [event] = feed.feed(_final(2, "夫が酒を飲むと暴れるんです"))
     assert isinstance(event, Risk) and event.tier == "集中的援助" and event.utterance == 2
     assert decode_event(encode_event(event)) == event

@@ -27,6 +27,7 @@ from consult_assist.events import (
     Event,
     HelpRequest,
     Note,
+    Risk,
     SessionEnded,
     SessionStarted,
     Suggestion,
@@ -175,6 +176,8 @@ class CallRecord:
     notes: tuple[NoteEntry, ...]
     transcript: tuple[TranscriptLine, ...]
     errors: tuple[ErrorEntry, ...]
+    risk: Risk | None = None
+    """The last risk sheet of the call (None: no ``risk`` event)."""
 
     @property
     def ended(self) -> bool:
@@ -243,6 +246,7 @@ def build_record(events: Sequence[Event]) -> CallRecord:
             for e in events
             if isinstance(e, ErrorEvent)
         ),
+        risk=next((e for e in reversed(events) if isinstance(e, Risk)), None),
     )
 
 

@@ -112,8 +112,11 @@ class RiskFeed:
         assessor, words = call
         words.append(event.text)
         assessment = assessor.observe(event)
-        if assessment is None:
+        if assessment is None and len(words) > 1:
             return []
+        if assessment is None:
+            # The first final shows the empty sheet: every call with speech has one.
+            assessment = assessor.assessment()
         found = self.similar(event.session, assessment, " ".join(words)) if self.similar else ()
         return [
             to_event(
