@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from consult_assist.events import CheckItem
+from consult_assist.hub.record_sheet import intake_lines, risk_lines
 from consult_assist.hub.records import (
     AckEntry,
     AdviceEntry,
@@ -19,7 +20,6 @@ from consult_assist.hub.records import (
     HelpEntry,
     parse_time,
 )
-from consult_assist.hub.record_sheet import intake_lines, risk_lines
 from consult_assist.labels import (
     act_label,
     end_reason_label,
