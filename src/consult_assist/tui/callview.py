@@ -28,6 +28,7 @@ from consult_assist.events import (
     Event,
     HelpRequest,
     Note,
+    Risk,
     SessionEnded,
     SessionStarted,
     Suggestion,
@@ -59,7 +60,7 @@ LEVEL_RANK: Final[Mapping[str, int]] = {"critical": 3, "high": 2, "notice": 1}
 
 Part = str
 """A part of a call's screen: ``session``, ``transcript``, ``suggestions``, ``alerts``,
-``checklist``, ``help``, ``advice``, ``notes`` or ``errors``."""
+``checklist``, ``help``, ``advice``, ``notes``, ``errors`` or ``risk``."""
 
 
 Prominence = Literal["banner", "feed", "dim", "hidden"]
@@ -171,6 +172,8 @@ class CallView:
         self.notes: list[Note] = []
         self.errors: list[ErrorEvent] = []
         self.highest: AlertLevel | None = None
+        self.risk: Risk | None = None
+        """The newest risk sheet of the call (None before the first)."""
 
     # -- what the screens read -------------------------------------------------------------
 
@@ -256,6 +259,9 @@ class CallView:
         if isinstance(event, ErrorEvent):
             self.errors.append(event)
             return frozenset({"errors"})
+        if isinstance(event, Risk):
+            self.risk = event
+            return frozenset({"risk"})
         log.debug("[%s] event %s is not shown", self.session, event.type)
         return frozenset()
 

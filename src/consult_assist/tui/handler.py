@@ -23,6 +23,7 @@ from consult_assist.labels import ROLES, end_reason_label, kind_label, source_la
 from consult_assist.tui.callview import CallView
 from consult_assist.tui.hub_app import HubApp
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.risk_screen import RiskScreen
 from consult_assist.tui.screens.start_screen import StartChoice, StartScreen
 from consult_assist.tui.screens.summary_screen import SummaryScreen
 from consult_assist.tui.settings import TuiConfig
@@ -52,6 +53,7 @@ class HandlerApp(HubApp):
         Binding("f5", "start", "開始"),
         Binding("f6", "end_call", "通話終了"),
         Binding("f7", "follow", "最新へ"),
+        Binding("f8", "risk", "リスク"),
         Binding("ctrl+q", "quit", "終了"),
     ]
 
@@ -122,6 +124,11 @@ class HandlerApp(HubApp):
             self.notify("スーパーバイザーから助言が届きました（F3 で確認）", title="助言")
         if isinstance(event, Note):
             self._show_notes(view)
+        if "risk" in parts:
+            self._status(view)
+            for screen in self.screen_stack:
+                if isinstance(screen, RiskScreen) and screen.session == view.session:
+                    screen.show_risk(view.risk)
         if isinstance(event, SessionEnded):
             self._status(view)
             self.open_summary(view)
@@ -143,6 +150,7 @@ class HandlerApp(HubApp):
             caller = str(view.meta.get("caller", ""))
             text = f"● {kind}通話中" + (f" ・ {source}" if source else "")
             text += f" ・ {caller}" if caller else ""
+            text += f" ・ 緊急度 {view.risk.tier}（F8）" if view.risk is not None else ""
         self.query_one("#call-status", Static).update(text)
 
     def _show_notes(self, view: CallView) -> None:
@@ -184,6 +192,14 @@ class HandlerApp(HubApp):
             return
         for advice in unread:
             self._request(partial(self.client.ack, view.session, advice.seq))
+
+    def action_risk(self) -> None:
+        view = self.view
+        if view is None:
+            self.notify("表示中の通話がありません")
+            return
+        if not any(isinstance(s, RiskScreen) for s in self.screen_stack):
+            self.push_screen(RiskScreen(view.session, view.risk))
 
     def action_focus_note(self) -> None:
         self.query_one("#note", Input).focus()

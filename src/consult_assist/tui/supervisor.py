@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, OptionList, Static
 
-from consult_assist.events import Alert, SessionEnded
+from consult_assist.events import Alert, Risk, SessionEnded
 from consult_assist.hub.client import ConnectionState, HubClient, Update
 from consult_assist.labels import ROLES
 from consult_assist.tui.callview import CallView, fold_feed
@@ -28,6 +28,7 @@ from consult_assist.tui.widgets.alert_feed import AlertFeed
 from consult_assist.tui.widgets.call_panel import CallPanel
 from consult_assist.tui.widgets.calls_table import CallsTable
 from consult_assist.tui.widgets.connection_bar import ConnectionBar
+from consult_assist.tui.widgets.risk_banner import URGENT, RiskBanner
 from consult_assist.tui.widgets.suggestion_list import SuggestionList
 from consult_assist.tui.widgets.top_bar import TopBar
 
@@ -48,6 +49,7 @@ class SupervisorApp(HubApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "advice", "助言を送る"),
         Binding("f3", "ack_help", "応援受付"),
+        Binding("f4", "sort_tier", "緊急度順"),
         Binding("ctrl+q", "quit", "終了"),
     ]
 
@@ -55,9 +57,12 @@ class SupervisorApp(HubApp):
         super().__init__(config, client)
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.feed: list[tuple[int, str, Alert]] = []
+        self.urgent: set[str] = set()
+        """Calls whose tier rose to the top while this app watched (banner and bell once)."""
 
     def compose(self) -> ComposeResult:
         yield TopBar("ライブ通話 0 件 — Enter で通話を表示", "接続しています…", id="topbar")
+        yield RiskBanner(id="risk-banner")
         yield CallsTable(id="calls")
         yield AlertFeed(id="feed")
         yield Footer()
@@ -86,6 +91,10 @@ class SupervisorApp(HubApp):
         now = self.clock()
         self.query_one(CallsTable).show_call(view, now)
         self._count()
+        if isinstance(update, Risk):
+            self._risk_rose(view, update)
+        elif isinstance(update, SessionEnded) and view.session in self.urgent:
+            self._draw_banner()
         if isinstance(update, Alert):
             self.feed = fold_feed(self.feed, view.handler, update)
             self._draw_feed()
@@ -99,6 +108,23 @@ class SupervisorApp(HubApp):
                 watch.show_status(now)
             if isinstance(update, SessionEnded):
                 self.notify(f"{view.handler} さんの通話が終了しました")
+
+    def _risk_rose(self, view: CallView, risk: Risk) -> None:
+        """A call reaching 緊急一時保護を検討: the banner, and the bell once per call."""
+        if risk.tier != URGENT or view.session in self.urgent:
+            return
+        self.urgent.add(view.session)
+        self._draw_banner()
+        fresh = risk.seq > self._history.get(risk.session, 0)
+        if self.config.bell and fresh:
+            self.bell()
+
+    def _draw_banner(self) -> None:
+        urgent = [v for v in self.views.values() if v.session in self.urgent]
+        self.query_one(RiskBanner).show_calls(urgent)
+
+    def action_sort_tier(self) -> None:
+        self.query_one(CallsTable).sort_by_tier()
 
     def _count(self) -> None:
         live = sum(1 for v in self.views.values() if v.started and not v.ended)

@@ -10,11 +10,12 @@ from textual.widgets import DataTable
 from consult_assist.labels import ROLES, kind_label
 from consult_assist.tui.callview import CallView
 from consult_assist.tui.widgets.richtext import duration, fit, level_text, speaker_name
+from consult_assist.tui.widgets.risk_panel import TIER_RANK, TIER_SHORT, tier_text
 
 __all__ = ["COLUMNS", "CallsTable"]
 
 COLUMNS = (("handler", ROLES["handler"], 10), ("time", "通話時間", 8), ("kind", "種別", 4),
-           ("level", "注意", 6), ("help", "応援", 14))  # fmt: skip
+           ("level", "注意", 6), ("tier", "緊急度", 8), ("help", "応援", 14))  # fmt: skip
 """Fixed columns (key, label, width in cells); the last line of transcript takes the rest."""
 
 
@@ -34,6 +35,8 @@ class CallsTable(DataTable[str | Text]):
         self._views: dict[str, CallView] = {}
         self._now: datetime | None = None
         self._width = 0
+        self.by_tier = False
+        """Rows sorted by the risk tier, highest first (kept as rows change)."""
 
     def on_mount(self) -> None:
         self.setup()
@@ -75,6 +78,7 @@ class CallsTable(DataTable[str | Text]):
             duration(view.started_at, now),
             kind_label(view.training),
             level_text(view.highest),
+            tier_text(view.risk.tier if view.risk else None, short=True),
             help_cell,
             fit(last, self._last_width()),
         ]
@@ -94,6 +98,19 @@ class CallsTable(DataTable[str | Text]):
             return
         for (key, *_), value in zip((*COLUMNS, ("last", "", 0)), cells, strict=True):
             self.update_cell(view.session, key, value)
+        if self.by_tier and view.risk is not None:
+            self.sort_by_tier()
+
+    def sort_by_tier(self) -> None:
+        """Order the rows by tier, highest first (calls with no sheet last)."""
+        self.by_tier = True
+        rank = {short: TIER_RANK[tier] for tier, short in TIER_SHORT.items()}
+
+        def key(cell: str | Text) -> int:
+            plain = cell.plain if isinstance(cell, Text) else cell
+            return rank.get(plain, len(rank))
+
+        self.sort("tier", key=key)
 
     @property
     def selected(self) -> str | None:
