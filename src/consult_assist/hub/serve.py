@@ -26,6 +26,7 @@ from consult_assist.hub.auth import FileTokens, TokenBook, TokenSource, default_
 from consult_assist.hub.hub import Hub
 from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.retention import DAY_S, run_retention
+from consult_assist.hub.similar_calls import SimilarCalls
 from consult_assist.hub.store import Store, default_db_path, is_postgres_url
 from consult_assist.hub.store_open import open_store
 from consult_assist.hub.tokenwatch import TokenWatcher
@@ -34,7 +35,8 @@ from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.knowledge.reload import watch_manuals
 from consult_assist.pipeline import Knowledge
-from consult_assist.risk.feed import with_risk
+from consult_assist.risk.feed import RiskFeed, WithRisk
+from consult_assist.risk.model import RiskModel
 from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
@@ -151,7 +153,12 @@ async def run_server(
     model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
     service = AsrService(model, workers=config.workers)
     hub_store, knowledge = (store, engine) if instrument is None else instrument(store, engine)
-    knowledge = with_risk(knowledge, manuals, engine.base.manual)
+    similar: SimilarCalls | None = None
+    if RiskModel.available(manuals):
+        risk_model = RiskModel.load(manuals, engine.base.manual)
+        similar = SimilarCalls(store, risk_model.label)
+        similar.load()
+        knowledge = WithRisk(knowledge, RiskFeed(risk_model, similar))
     hub = Hub(
         hub_store,
         service,
@@ -161,6 +168,8 @@ async def run_server(
         log_content=config.log_content,
         outbox_limit=config.store_queue,
     )
+    if similar is not None:
+        hub.add_listener(similar)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -7,9 +7,9 @@ event is sent only when the sheet changed (new evidence), never for partials.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from consult_assist.events import (
     Event,
@@ -26,7 +26,11 @@ from consult_assist.knowledge.manual import Manual
 from consult_assist.risk.assess import Assessment, RiskAssessor
 from consult_assist.risk.model import RiskModel
 
-__all__ = ["Chained", "Feeder", "RiskFeed", "WithRisk", "to_event", "with_risk"]
+__all__ = ["Chained", "Feeder", "RiskFeed", "Similar", "WithRisk", "to_event", "with_risk"]
+
+
+Similar = Callable[[Mapping[str, Any], str, Assessment, str], Sequence[SimilarCall]]
+"""Similar past calls for (the call's ``session.started`` meta, its id, its sheet, its words)."""
 
 
 class Feeder(Protocol):
@@ -90,19 +94,22 @@ class RiskFeed:
     def __init__(
         self,
         model: RiskModel,
-        similar: Callable[[str, Assessment, str], Sequence[SimilarCall]] | None = None,
+        similar: Similar | None = None,
     ) -> None:
         self.model = model
         self.similar = similar
         self._calls: dict[str, tuple[RiskAssessor, list[str]]] = {}
+        self._meta: dict[str, Mapping[str, Any]] = {}
 
     def feed(self, event: Event) -> list[Event]:
         """The ``risk`` event ``event`` causes, if any."""
         if isinstance(event, SessionStarted):
             self._calls[event.session] = (self.model.assessor(), [])
+            self._meta[event.session] = event.meta
             return []
         if isinstance(event, SessionEnded):
             self._calls.pop(event.session, None)
+            self._meta.pop(event.session, None)
             return []
         if not isinstance(event, TranscriptFinal):
             return []
@@ -117,7 +124,10 @@ class RiskFeed:
         if assessment is None:
             # The first final shows the empty sheet: every call with speech has one.
             assessment = assessor.assessment()
-        found = self.similar(event.session, assessment, " ".join(words)) if self.similar else ()
+        found: Sequence[SimilarCall] = ()
+        if self.similar is not None:
+            meta = self._meta.get(event.session, {})
+            found = self.similar(meta, event.session, assessment, " ".join(words))
         return [
             to_event(
                 assessment, event.session, at=event.at, utterance=event.utterance, similar=found
@@ -152,9 +162,14 @@ class WithRisk:
         return getattr(self.knowledge, name)
 
 
-def with_risk(knowledge: Feeder, manuals: Path, manual: Manual | None = None) -> Feeder:
+def with_risk(
+    knowledge: Feeder,
+    manuals: Path,
+    manual: Manual | None = None,
+    similar: Similar | None = None,
+) -> Feeder:
     """``knowledge`` with the risk sheet of ``manuals`` beside it, or unchanged when the
-    folder has no risk sheet."""
+    folder has no risk sheet; ``similar`` finds earlier calls for each sheet."""
     if not RiskModel.available(manuals):
         return knowledge
-    return WithRisk(knowledge, RiskFeed(RiskModel.load(manuals, manual)))
+    return WithRisk(knowledge, RiskFeed(RiskModel.load(manuals, manual), similar))

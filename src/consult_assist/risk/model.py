@@ -35,6 +35,11 @@ class RiskModel:
         """Whether the manual folder has a risk sheet."""
         return (root / RISK_FILE).is_file()
 
+    def label(self, box: str) -> str:
+        """The sheet's wording of a sub-item (or of an item's own box); the id if unknown."""
+        spec = self.matcher.subitems.get(box)
+        return spec.label if spec is not None else box
+
     def assessor(self) -> RiskAssessor:
         """A fresh sheet for one call."""
         return RiskAssessor(self.matcher, self.manual)
