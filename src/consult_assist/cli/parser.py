@@ -30,6 +30,7 @@ examples:
   consult-assist replay samples/teen-suicidal.flac --token-file kato.token --for sato
   consult-assist records export 20261123-1430 > record.md
   consult-assist transcribe samples/neighbour-night.flac --realtime
+  consult-assist risk call.jsonl --json                 the risk assessment sheet of a call
   consult-assist bench hub
 """
 
