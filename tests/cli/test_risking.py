@@ -81,3 +81,17 @@ def test_a_recorded_call_is_transcribed_with_the_model_then_assessed() -> None:
     assert items["likely_serious_harm"]["state"] == "該当"
     assert any("殴" in e["text"] for e in items["likely_serious_harm"]["evidence"])
     assert data["tier"] in ("一時保護を検討", "緊急一時保護を検討", "集中的援助")
+
+
+@pytest.mark.model
+def test_transcribe_jsonl_interleaves_risk_events(capsys: pytest.CaptureFixture[str]) -> None:
+    sample = ROOT / "samples" / "child-violence.flac"
+    assert main(["transcribe", str(sample), "--jsonl", "--manuals", str(MANUALS)]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    types = [e["type"] for e in events]
+    risks = [e for e in events if e["type"] == "risk"]
+    assert risks and types.index("risk") > types.index("transcript.final")
+    # Each risk event follows the final it came from.
+    finals = {e["utterance"]: i for i, e in enumerate(events) if e["type"] == "transcript.final"}
+    assert all(finals[r["utterance"]] < events.index(r) for r in risks)
+    assert risks[-1]["tier"] in ("一時保護を検討", "緊急一時保護を検討", "集中的援助")
