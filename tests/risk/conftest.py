@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from consult_assist.knowledge.manual import load_manual
-from consult_assist.risk.assess import Assessment, assess_turns
+from consult_assist.risk.assess import assess_turns
 from consult_assist.risk.model import RiskModel
+from consult_assist.risk.sheet import Assessment
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from consult_assist.risk.asking import ask_lines, next_questions
-from consult_assist.risk.assess import Assessment
 from consult_assist.risk.model import RiskModel
+from consult_assist.risk.sheet import Assessment
 
 
 def test_nothing_known_asks_first_for_what_would_make_the_call_urgent(model: RiskModel) -> None:

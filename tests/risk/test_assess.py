@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from consult_assist.events import TranscriptFinal
-from consult_assist.risk.assess import Assessment
 from consult_assist.risk.model import RiskModel
+from consult_assist.risk.sheet import Assessment
 
 Sheet = Callable[..., Assessment]
 

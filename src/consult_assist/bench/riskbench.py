@@ -20,8 +20,8 @@ import numpy as np
 
 from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.manual import load_manual
-from consult_assist.risk.assess import Assessment
 from consult_assist.risk.model import RiskModel
+from consult_assist.risk.sheet import Assessment
 from consult_assist.risk.spec import tier_rank
 
 __all__ = ["RiskBench", "run_risk_bench"]

@@ -27,8 +27,8 @@ from consult_assist.errors import ConfigError
 from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.pipeline import simulated_call
-from consult_assist.risk.assess import Assessment
 from consult_assist.risk.model import RiskModel
+from consult_assist.risk.sheet import Assessment
 
 __all__ = ["RiskOptions", "read_transcript", "render", "risk", "run"]
 

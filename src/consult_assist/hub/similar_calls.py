@@ -18,7 +18,7 @@ from consult_assist.events import SimilarCall
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, may_list_similar
 from consult_assist.hub.records import build_record
 from consult_assist.hub.store import SessionRow, Store
-from consult_assist.risk.assess import Assessment
+from consult_assist.risk.sheet import Assessment
 from consult_assist.risk.similar import PastCall, SimilarIndex
 
 __all__ = ["SimilarCalls", "past_call"]

@@ -16,16 +16,16 @@ box is not enough, two different boxes must be denied.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.acts import UNKNOWN_SPEAKERS, ActTracker, acts_of
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import analyse
-from consult_assist.risk.asking import Question, next_questions
+from consult_assist.risk.asking import next_questions
 from consult_assist.risk.cues import CueMatcher, Found, Hit
 from consult_assist.risk.riskfile import RiskSheet
+from consult_assist.risk.sheet import Assessment, Evidence, ItemState
 from consult_assist.risk.spec import (
     ITEM_NUMBERS,
     ITEMS,
@@ -36,7 +36,7 @@ from consult_assist.risk.spec import (
     tier_of,
 )
 
-__all__ = ["Assessment", "Evidence", "ItemState", "RiskAssessor", "assess_turns"]
+__all__ = ["RiskAssessor", "assess_turns"]
 
 _MANY_BOXES = frozenset({"likely_serious_harm", "recurrence", "parent_factors", "environment"})
 _NOT_COUNTED = frozenset({"question", "hypothetical", "request"})
@@ -45,83 +45,6 @@ _SENTENCE_MARKS = frozenset("。？?！!")
 _PAUSES = frozenset("、,，… 　")
 _CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに"})
 _LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行く", "言う", "思う", "見る"})
-
-
-@dataclass(frozen=True, kw_only=True)
-class Evidence:
-    """The words behind one mark: what was said, when, by whom, and for which sub-item."""
-
-    subitem: str
-    text: str
-    at: float
-    speaker: str
-    act: str
-    denies: bool = False
-    matched: str = ""
-    utterance: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class ItemState:
-    """One item of the sheet: its state, the sub-items that hold, and all its evidence."""
-
-    id: str
-    number: str
-    label: str
-    state: State
-    subitems: tuple[str, ...] = ()
-    evidence: tuple[Evidence, ...] = ()
-    conflicting: bool = False
-    """該当, and denied later (or before): shown, and asked about again."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Assessment:
-    """The sheet at one moment of the call."""
-
-    tier: str
-    tier_label: str
-    rules: tuple[str, ...]
-    items: tuple[ItemState, ...]
-    severe: tuple[str, ...] = ()
-    next: tuple[Question, ...] = ()
-    at: float = 0.0
-
-    def item(self, item_id: str) -> ItemState:
-        """The item with ``item_id``."""
-        return next(i for i in self.items if i.id == item_id)
-
-    def to_json(self) -> dict[str, object]:
-        """The ``--json`` shape: tier, items with state and evidence, next (extra keys too)."""
-        return {
-            "tier": self.tier,
-            "tier_label": self.tier_label,
-            "rules": list(self.rules),
-            "severe": list(self.severe),
-            "items": [
-                {
-                    "id": item.id,
-                    "number": item.number,
-                    "label": item.label,
-                    "state": item.state,
-                    "subitems": list(item.subitems),
-                    "conflicting": item.conflicting,
-                    "evidence": [
-                        {
-                            "text": e.text,
-                            "at": round(e.at, 2),
-                            "speaker": e.speaker,
-                            "subitem": e.subitem,
-                            "act": e.act,
-                            "denies": e.denies,
-                        }
-                        for e in item.evidence
-                    ],
-                }
-                for item in self.items
-            ],
-            "next": [q.to_json() for q in self.next],
-        }
 
 
 class RiskAssessor:

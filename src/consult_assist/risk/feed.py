@@ -23,8 +23,9 @@ from consult_assist.events import (
     TranscriptFinal,
 )
 from consult_assist.knowledge.manual import Manual
-from consult_assist.risk.assess import Assessment, RiskAssessor
+from consult_assist.risk.assess import RiskAssessor
 from consult_assist.risk.model import RiskModel
+from consult_assist.risk.sheet import Assessment
 
 __all__ = ["Chained", "Feeder", "RiskFeed", "Similar", "WithRisk", "to_event", "with_risk"]
 

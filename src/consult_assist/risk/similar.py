@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from consult_assist.events import SimilarCall
 from consult_assist.knowledge.index import ManualIndex
 from consult_assist.knowledge.manual import Manual, Section
-from consult_assist.risk.assess import Assessment
+from consult_assist.risk.sheet import Assessment
 
 __all__ = ["PastCall", "SimilarIndex"]
 
