@@ -12,6 +12,7 @@ from textual.widgets import Static
 from tuitools import QUIET, clock, settle, until
 
 from consult_assist.events import Risk, SessionEnded, TranscriptFinal
+from consult_assist.knowledge.manual import load_manual
 from consult_assist.risk.feed import to_event
 from consult_assist.risk.model import RiskModel
 from consult_assist.testing import FakeHubClient
@@ -23,7 +24,7 @@ from consult_assist.tui.widgets.risk_banner import RiskBanner
 from consult_assist.tui.widgets.risk_panel import RiskPanel
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = RiskModel.load(ROOT / "manuals")
+MODEL = RiskModel.load(ROOT / "manuals", load_manual(ROOT / "manuals"))
 
 
 def sheet(session: str, *said: str) -> Risk:

@@ -76,6 +76,8 @@ def risk_text(risk: Risk | None) -> Text:
         out.append("次に聞くこと:\n", style="bold")
         for q in risk.next:
             out.append(f" ・{q.ask}\n")
+            if q.manual:
+                out.append(f"   （マニュアル: {q.manual[0]}）\n", style="dim")
     out.append("判定は検討の目安です（決定は児童相談所長）", style="dim italic")
     return out
 
