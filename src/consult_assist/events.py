@@ -244,6 +244,8 @@ class RiskEvidence:
     speaker: Speaker = ""
     act: Act = ""
     denies: bool = False
+    label: str = ""
+    """The sheet's wording of the sub-item (for people; ``subitem`` is the id)."""
 
 
 @dataclass(frozen=True, kw_only=True)

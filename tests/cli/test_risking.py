@@ -58,7 +58,10 @@ def test_the_readable_sheet_shows_the_tier_and_the_evidence_with_its_time(
     assert main(["risk", str(path), "--manuals", str(MANUALS)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("緊急度: 緊急一時保護を検討")
-    assert "[01:15] caller (child_suicidal) 娘が、死にたいって言うんです。" in text
+    assert (
+        "[01:15] caller (子どもが死にたい・消えたいと言っている) 娘が、死にたいって言うんです。"
+        in text
+    )
 
 
 def test_a_broken_transcript_line_is_named(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def test_the_assessment_lists_each_item_with_its_evidence_and_time() -> None:
     assert "- 緊急度: 一時保護を検討（発生前の一時保護を検討）" in sheet
     assert "- 根拠となったルール: R4, R6" in sheet
     assert "- ④ 重大な結果が生じる可能性が高い: 該当" in sheet
-    assert "  - [01:05]（相談者、left_outside）「隣の3歳の男の子が" in sheet
+    assert "  - [01:05]（相談者、戸外放置（締め出し、ベランダに出す））「隣の3歳の男の子が" in sheet
     assert "- ① 子どもや保護者が保護を求めている: 未確認" in sheet
     assert "%" not in sheet
 

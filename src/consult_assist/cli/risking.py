@@ -12,7 +12,7 @@ import argparse
 import dataclasses
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -82,7 +82,7 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
-def render(assessment: Assessment) -> str:
+def render(assessment: Assessment, label: Callable[[str], str] = str) -> str:
     """The sheet as text: tier, rules, items with evidence, next questions."""
     lines = [
         f"緊急度: {assessment.tier}（{assessment.tier_label}）",
@@ -95,7 +95,7 @@ def render(assessment: Assessment) -> str:
         lines.append(f"{item.number} {item.label}: {item.state}{mark}")
         for e in item.evidence:
             denied = " 否定" if e.denies else ""
-            lines.append(f"    [{_clock(e.at)}] {e.speaker}{denied} ({e.subitem}) {e.text}")
+            lines.append(f"    [{_clock(e.at)}] {e.speaker}{denied} ({label(e.subitem)}) {e.text}")
     if assessment.next:
         lines.append("次に聞くこと:")
         lines.extend(f"  - {q.ask}" for q in assessment.next)
@@ -118,7 +118,7 @@ def risk(options: RiskOptions, out: TextIO) -> int:
     if options.as_json:
         out.write(json.dumps(assessment.to_json(), ensure_ascii=False) + "\n")
     else:
-        out.write(render(assessment))
+        out.write(render(assessment, model.label))
     return 0
 
 

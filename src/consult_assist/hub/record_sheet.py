@@ -82,7 +82,8 @@ def _evidence_line(item: RiskItemState) -> list[str]:
     for e in item.evidence:
         who = "" if e.speaker in _UNKNOWN_SPEAKERS else speaker_label(e.speaker) + "、"
         denied = "否定・" if e.denies else ""
-        lines.append(f"  - [{_clock(e.at)}]（{who}{denied}{e.subitem}）「{_oneline(e.text)}」")
+        box = e.label or e.subitem
+        lines.append(f"  - [{_clock(e.at)}]（{who}{denied}{box}）「{_oneline(e.text)}」")
     return lines
 
 

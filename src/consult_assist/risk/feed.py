@@ -47,6 +47,7 @@ def to_event(
     at: float,
     utterance: int | None = None,
     similar: Sequence[SimilarCall] = (),
+    label: Callable[[str], str] = str,
 ) -> Risk:
     """The wire event of an assessment."""
     return Risk(
@@ -73,6 +74,7 @@ def to_event(
                         speaker=e.speaker,
                         act=e.act,
                         denies=e.denies,
+                        label=label(e.subitem),
                     )
                     for e in i.evidence
                 ),
@@ -131,7 +133,12 @@ class RiskFeed:
             found = self.similar(meta, event.session, assessment, " ".join(words))
         return [
             to_event(
-                assessment, event.session, at=event.at, utterance=event.utterance, similar=found
+                assessment,
+                event.session,
+                at=event.at,
+                utterance=event.utterance,
+                similar=found,
+                label=self.model.label,
             )
         ]
 
