@@ -297,10 +297,11 @@ def _closed_clause(found: Found, hit: Hit) -> bool:
             continue
         if any(c in _SENTENCE_MARKS for c in token.after):
             return False
-        if token.pos1 == "接続助詞" and (
-            token.surface in _CLAUSE_CONJUNCTIONS or any(c in _PAUSES for c in token.after)
-        ):
+        paused = any(c in _PAUSES for c in token.after)
+        if token.pos1 == "接続助詞" and (token.surface in _CLAUSE_CONJUNCTIONS or paused):
             return True
+        if token.pos0 == "助動詞" and token.surface == "で" and paused:
+            return True  # 「もう無理なんで、…」: the copula's て-form closes the clause too
     return False
 
 
