@@ -215,3 +215,11 @@ def test_a_yes_after_an_unpunctuated_question_answers_it(sheet_of: Sheet) -> Non
         ("handler", "何かあったら、いつでもご相談ください。"), ("caller", "はい、そうします。")
     )
     assert all(i.state == "未確認" for i in closing.items)
+
+
+def test_a_reason_given_before_a_plea_is_said_too(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "もう無理なんで、施設でもいいので子どもを引き取ってもらえませんか。")
+    )
+    assert _state(sheet, "parent_factors") == "該当"
+    assert _state(sheet, "protection_request") == "該当"
