@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,3 +38,23 @@ def pg_server() -> Iterator[PgServer]:
 def pg_url(pg_server: PgServer) -> str:
     """A fresh, empty database on the run's PostgreSQL."""
     return pg_server.create_database()
+
+
+@pytest.fixture
+def jst() -> Iterator[None]:
+    """This machine's time zone is Japan's (``TZ``) for the test, as at a Japanese centre.
+
+    People read times in the local zone (labels.local_time); the tests pin it so what they
+    compare does not depend on where they run.
+    """
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "JST-9"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 
 from consult_assist.config import (
+    ServerConfig,
     is_loopback,
     load_server_config,
     sip_rtp_range,
@@ -108,3 +111,48 @@ def test_the_store_is_a_path_or_a_url_and_not_both_with_db(tmp_path: Path) -> No
         load_server_config(flags={"store": url, "db": "x.db"})
     with pytest.raises(ConfigError, match="store_queue"):
         load_server_config(env={"CONSULT_ASSIST_STORE_QUEUE": "0"})
+
+
+def test_workers_auto_and_the_capacity_limits_come_from_every_source(tmp_path: Path) -> None:
+    assert load_server_config(env={}).workers == 0  # auto by default
+    file = tmp_path / "server.toml"
+    file.write_text(
+        'workers = "auto"\nmax_live_sessions = 20\nmax_audio_speed = 1.5\ndrain_s = 5\n',
+        encoding="utf-8",
+    )
+    config = load_server_config(
+        file=file, env={"CONSULT_ASSIST_MAX_SESSIONS_PER_TOKEN": "2"}, flags={"drain_s": 3.0}
+    )
+    assert (config.workers, config.max_live_sessions, config.max_sessions_per_token) == (0, 20, 2)
+    assert (config.max_audio_speed, config.drain_s) == (1.5, 3.0)
+    with pytest.raises(ConfigError, match="max_audio_speed"):
+        load_server_config(env={}, flags={"max_audio_speed": 0.5})
+    with pytest.raises(ConfigError, match="workers"):
+        load_server_config(env={"CONSULT_ASSIST_WORKERS": "-1"})
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "config.example.toml"
+
+
+def test_the_example_config_loads_with_the_real_loader_and_names_every_key() -> None:
+    config = load_server_config(file=EXAMPLE, env={})
+    assert config == ServerConfig()  # what it sets are the defaults
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for field in dataclasses.fields(ServerConfig):
+        # Set (`key = …`) or shown commented out (`# key = …`), each with its explanation.
+        assert re.search(rf"^(# )?{field.name} = ", text, re.MULTILINE), field.name
+
+
+def test_every_commented_key_of_the_example_loads_too(tmp_path: Path) -> None:
+    """The commented examples are valid values: uncommented, the file still loads."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    lines = [re.sub(r"^# (\w+ = )", r"\1", line) for line in text.splitlines()]
+    # Files that must exist, and the store URL that is db's alternative, stay commented.
+    tls = {"tls_cert", "tls_key", "sip_digest_file", "store_key_file", "store", "sip_tls_cert"}
+    tls |= {"sip_tls_key", "sip_tls"}
+    file = tmp_path / "all.toml"
+    file.write_text(
+        "\n".join(line for line in lines if line.split(" = ")[0] not in tls), encoding="utf-8"
+    )
+    config = load_server_config(file=file, env={})
+    assert config.sip == "0.0.0.0:5060" and config.db is not None

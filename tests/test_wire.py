@@ -53,9 +53,11 @@ SAMPLES: list[events.Event] = [
     events.ErrorEvent(session="s", seq=10, code="decode", message="失敗"),
     events.Ack(session="s", seq=11, ref=7, kind="help.request", by="sv"),
     events.SessionEnded(session="s", seq=12, reason="end"),
+    events.Note(session="s", seq=13, text="メモ（修正）", by="h1", replaces=9),
+    events.RecordClosed(session="s", seq=14, by="h1"),
     events.Risk(
         session="s",
-        seq=13,
+        seq=15,
         tier="緊急一時保護を検討",
         rules=("R0", "R6"),
         items=(

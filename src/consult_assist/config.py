@@ -67,8 +67,19 @@ class ServerConfig:
     """auto, cpu or cuda."""
     compute_type: str = "default"
     """CTranslate2 compute type (default: int8 on CPU, float16 on CUDA)."""
-    workers: int = 1
-    """Decode workers sharing the model (1 on 2 CPU cores; 4-8 on a GPU)."""
+    workers: int = 0
+    """Decode workers sharing the model; 0 (``auto``) sizes them to the machine: one per four
+    cores on a CPU (one on 2 cores, every core on its batches), two on a GPU."""
+    max_live_sessions: int = 64
+    """Live calls the server carries at once (any source); past it a new call is refused."""
+    max_sessions_per_token: int = 4
+    """Live sessions one token may stream at once (0: no limit)."""
+    max_audio_speed: float = 1.2
+    """Audio per session may arrive at most this many times faster than real time on average
+    (with a 10 s burst); the excess is dropped and the sender told."""
+    drain_s: float = 10.0
+    """On SIGTERM, seconds the server keeps transcribing the audio it already has; past it the
+    remaining finals become errors and it stops (plus at most the batch being computed)."""
     sip: str | None = None
     """HOST:PORT to answer SIP calls on (UDP and TCP), or None for no SIP."""
     sip_advertise: str | None = None
@@ -125,8 +136,10 @@ _INTS = {
     "sip_calls_per_source",
     "sip_connections_per_source",
     "sip_max_connections",
+    "max_live_sessions",
+    "max_sessions_per_token",
 }
-_FLOATS = {"sip_invite_rate", "sip_media_timeout_s", "sip_tcp_idle_s"}
+_FLOATS = {"sip_invite_rate", "sip_media_timeout_s", "sip_tcp_idle_s", "max_audio_speed", "drain_s"}
 _PATHS = {"tls_cert", "tls_key", "tokens", "db", "manuals", "sip_digest_file"}
 _PATHS |= {"sip_tls_cert", "sip_tls_key", "store_key_file"}
 
@@ -144,6 +157,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             if text in ("0", "false", "no", "off", ""):
                 return False
             raise ValueError(f"{value!r} is not true or false")
+        if key == "workers" and str(value).strip().lower() == "auto":
+            return 0
         if key in _INTS:
             if isinstance(value, bool):
                 raise ValueError("a number is expected")
@@ -221,8 +236,14 @@ def _validate(config: ServerConfig) -> None:
             "network unencrypted. Give --tls-cert and --tls-key, or --insecure if a TLS proxy "
             "in front of this server encrypts the connections"
         )
-    if config.workers < 1:
-        raise ConfigError("workers must be at least 1")
+    if config.workers < 0:
+        raise ConfigError("workers must be auto (0) or at least 1")
+    if config.max_live_sessions < 1 or config.max_sessions_per_token < 0:
+        raise ConfigError("max_live_sessions must be at least 1, max_sessions_per_token >= 0")
+    if config.max_audio_speed < 1.0:
+        raise ConfigError("max_audio_speed must be at least 1 (real time)")
+    if config.drain_s < 0:
+        raise ConfigError("drain_s must not be negative")
     if config.store is not None and config.db is not None:
         raise ConfigError("give --store or --db, not both (--store also takes a SQLite path)")
     if config.retention_days < 0:

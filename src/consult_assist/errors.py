@@ -10,6 +10,7 @@ __all__ = [
     "AccessError",
     "AudioError",
     "AuthError",
+    "CapacityError",
     "ConfigError",
     "ConsultAssistError",
     "ManualError",
@@ -43,7 +44,11 @@ class ModelNotInstalledError(ModelError):
 
 
 class AudioError(ConsultAssistError):
-    """Audio could not be read, decoded or captured."""
+    """Audio could not be read, decoded or captured; ``code`` is stable, for the apps' words."""
+
+    def __init__(self, message: str, code: str = "audio") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class UnsupportedAudioError(AudioError):
@@ -70,6 +75,15 @@ class AccessError(ConsultAssistError):
     """The client's role or ownership does not allow this (``code`` ``forbidden``)."""
 
     code = "forbidden"
+
+
+class CapacityError(ConsultAssistError):
+    """The server is at one of its limits (live sessions in all, or per token); ``code`` says
+    which: ``server_full`` or ``too_many_sessions``."""
+
+    def __init__(self, message: str, code: str = "server_full") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class AuthError(ConsultAssistError):

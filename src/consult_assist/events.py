@@ -26,6 +26,7 @@ __all__ = [
     "Event",
     "HelpRequest",
     "Note",
+    "RecordClosed",
     "Risk",
     "RiskEvidence",
     "RiskItemState",
@@ -208,10 +209,24 @@ class Advice(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class Note(Event):
-    """A handler's note for the call record."""
+    """A note for the call record (the handler's, or a supervisor's).
+
+    Events are append-only, so an edit is a new note: ``replaces`` is the seq of the note it
+    replaces (0: a new note). An edit with empty ``text`` withdraws the note. The newest edit
+    of a note is what the record shows, in the place of the first version.
+    """
 
     type: ClassVar[str] = "note"
     text: str
+    by: str = ""
+    replaces: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordClosed(Event):
+    """The call record is final: no note is added or edited after this (always the last event)."""
+
+    type: ClassVar[str] = "record.closed"
     by: str = ""
 
 
@@ -314,6 +329,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         Note,
         Ack,
         ErrorEvent,
+        RecordClosed,
         Risk,
     )
 }

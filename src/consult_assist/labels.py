@@ -10,24 +10,31 @@ English word in a Japanese sentence.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 __all__ = [
     "ACTS",
     "END_REASONS",
     "LEVELS",
+    "PROBLEMS",
     "ROLES",
     "SOURCES",
     "SPEAKERS",
     "UNKNOWN",
+    "WEEKDAYS",
     "act_label",
+    "date_label",
     "end_reason_label",
     "kind_label",
     "label",
     "level_label",
+    "local_time",
+    "problem_label",
     "role_label",
     "source_label",
     "speaker_label",
+    "time_label",
 ]
 
 UNKNOWN = "不明"
@@ -82,9 +89,54 @@ END_REASONS: Mapping[str, str] = MappingProxyType(
         "interrupted": "サーバー停止により中断",
         "shutdown": "サーバー停止により終了",
         "node_lost": "担当サーバー停止により終了",
+        "stopped": "文字起こしを停止（電話は継続）",
     }
 )
-"""Why a call ended (``session.ended`` ``reason``)."""
+"""Why a call ended (``session.ended`` ``reason``). ``stopped``: the handler stopped the
+transcription of a phone call (SIP) from the app; the phone call itself went on."""
+
+PROBLEMS: Mapping[str, str] = MappingProxyType(
+    {
+        # The connection (hub/client.py's codes).
+        "unreachable": "サーバーに接続できません。"
+        "サーバーが動いているか、アドレスを確認してください",
+        "tls": "サーバーの証明書を確認できません。管理者に証明書（--ca-file）を確認してください",
+        "auth": "このトークンは受け付けられませんでした。管理者に確認してください",
+        "timeout": "サーバーから応答がありません。少し待ってからもう一度お試しください",
+        "lost": "サーバーとの接続が切れました",
+        "closed": "接続を閉じました",
+        "not_connected": "サーバーに接続していません",
+        # Refusals from the server (``error`` codes, docs/protocol.md).
+        "forbidden": "この操作は許可されていません",
+        "no_session": "この通話は見つかりません",
+        "session_ended": "この通話はすでに終了しています",
+        "session_live": "通話中の記録は確定できません。通話の終了後に確定してください",
+        "record_closed": "この通話記録は確定済みのため、変更できません",
+        "no_note": "修正するメモが見つかりません",
+        "not_your_note": "自分のメモだけを修正できます",
+        "unknown_handler": "その対応者は登録されていません",
+        "no_section": "このマニュアル項目は見つかりません",
+        "rate_limited": "操作が多すぎます。少し待ってからお試しください",
+        "too_long": "長すぎます（2000 文字まで）",
+        "bad_field": "入力の形式が正しくありません",
+        "internal": "サーバー内部でエラーが起きました。管理者に連絡してください",
+        "failed": "サーバーでこの操作を完了できませんでした",
+        # The microphone (audio/mic.py's codes).
+        "no_portaudio": "マイクを使うための PortAudio がありません"
+        "（管理者へ: apt-get install libportaudio2）",
+        "no_sounddevice": "マイクを使うための部品がありません"
+        "（管理者へ: pip install 'consult-assist[mic]'）",
+        "no_microphone": "マイク（音声入力デバイス）が見つかりません",
+        "microphone": "マイクを開けませんでした。別の入力デバイスを選んでください",
+        "audio": "音声を読めませんでした。ファイルを確認してください",
+    }
+)
+"""Why something a person asked for did not happen: one Japanese sentence per stable code.
+The apps show these instead of the English message that travels with the code (which is for
+operators and logs)."""
+
+WEEKDAYS = "月火水木金土日"
+"""Monday first, as :meth:`datetime.weekday` counts."""
 
 
 def label(table: Mapping[str, str], key: str, *, fallback: str = UNKNOWN) -> str:
@@ -127,3 +179,36 @@ def end_reason_label(reason: str) -> str:
 def kind_label(training: bool) -> str:
     """研修 for a training (replayed) call, 本番 for a real one."""
     return "研修" if training else "本番"
+
+
+def problem_label(code: str) -> str:
+    """One Japanese sentence for a problem code; a general one for a code it does not know."""
+    return label(PROBLEMS, code, fallback="うまくいきませんでした。もう一度お試しください")
+
+
+def local_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time in this machine's time zone (``TZ``); None when absent or unreadable.
+
+    The server stamps times with its own offset; a person reads them in the local zone, so a
+    record made on a UTC server still reads in Japan time at a Japanese centre. A time without
+    an offset is taken as UTC.
+    """
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone()
+
+
+def date_label(moment: datetime) -> str:
+    """2026年11月23日（月）."""
+    return f"{moment.year}年{moment.month}月{moment.day}日（{WEEKDAYS[moment.weekday()]}）"
+
+
+def time_label(moment: datetime) -> str:
+    """14:30."""
+    return f"{moment:%H:%M}"

@@ -11,12 +11,14 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from consult_assist.asr.decoding import DecodeResult, Transcriber
 from consult_assist.asr.recognizer import RecognizerOptions, StreamingRecognizer
+from consult_assist.asr.scheduler import DecodeScheduler
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.simulate import SimulationStats, simulate
 from consult_assist.asr.vad import SileroVad, SpeechDetector
@@ -29,9 +31,11 @@ from consult_assist.knowledge.acts import ActTracker
 __all__ = [
     "Knowledge",
     "LiveCall",
+    "SimulatedCall",
     "live_call",
     "make_recognizers",
     "simulated_call",
+    "simulated_calls",
 ]
 
 log = logging.getLogger(__name__)
@@ -81,6 +85,86 @@ def _with_knowledge(
             yield seq.stamp(derived)
 
 
+@dataclass(frozen=True)
+class SimulatedCall:
+    """One call of a simulated run: its session id, audio, and when it starts (seconds)."""
+
+    session: str
+    audio: CallAudio
+    start_s: float = 0.0
+
+
+def simulated_calls(
+    calls: Sequence[SimulatedCall],
+    transcriber: Transcriber,
+    *,
+    options: RecognizerOptions | None = None,
+    knowledge: Knowledge | None = None,
+    stats: SimulationStats | None = None,
+    scheduler: DecodeScheduler | None = None,
+    detector_factory: Callable[[], SpeechDetector] = SileroVad,
+    on_progress: Callable[[float], None] | None = None,
+) -> Iterator[Event]:
+    """Several calls at once on one simulated clock, sharing one scheduler and model.
+
+    Each call's events are sequenced on their own (``seq`` 1, 2, … per session) and carry
+    ``at`` in their own call's time; they come out in the order they happen.
+    """
+    opts = options or RecognizerOptions()
+    seqs = {call.session: Sequencer() for call in calls}
+    if len(seqs) != len(calls):
+        raise ValueError("two simulated calls with one session id")
+    streams: list[tuple[StreamingRecognizer, FloatArray]] = []
+    starts: list[float] = []
+    for call in calls:
+        for pair in make_recognizers(
+            call.session, call.audio, options=opts, detector_factory=detector_factory
+        ):
+            streams.append(pair)
+            starts.append(call.start_s)
+    last_at = dict.fromkeys(seqs, 0.0)
+    acts = {session: ActTracker() for session in seqs}
+    started: set[str] = set()
+    by_start = sorted(calls, key=lambda c: c.start_s)
+
+    def begin(session: str) -> Iterator[Event]:
+        for event in _started_before(session, by_start, started, seqs):
+            if knowledge is not None:
+                knowledge.feed(event)  # a fresh state for this call
+            yield event
+
+    for event in simulate(
+        streams,
+        transcriber,
+        scheduler=scheduler,
+        stats=stats,
+        starts=starts,
+        on_progress=on_progress,
+    ):
+        yield from begin(event.session)
+        last_at[event.session] = max(last_at[event.session], event.at)
+        yield from _with_knowledge(event, knowledge, seqs[event.session], acts[event.session])
+    for call in calls:
+        yield from begin(call.session)
+        at = max(last_at[call.session], call.audio.duration_s)
+        ended = SessionEnded(session=call.session, at=at)
+        if knowledge is not None:
+            knowledge.feed(ended)  # releases the call's state
+        yield seqs[call.session].stamp(ended)
+
+
+def _started_before(
+    session: str, calls: Sequence[SimulatedCall], started: set[str], seqs: dict[str, Sequencer]
+) -> Iterator[Event]:
+    """``session.started`` of ``session`` (once), before its first event."""
+    for call in calls:
+        if call.session == session and session not in started:
+            started.add(session)
+            yield seqs[session].stamp(
+                SessionStarted(session=session, at=0.0, meta=dict(call.audio.meta))
+            )
+
+
 def simulated_call(
     session: str,
     audio: CallAudio,
@@ -89,26 +173,21 @@ def simulated_call(
     options: RecognizerOptions | None = None,
     knowledge: Knowledge | None = None,
     stats: SimulationStats | None = None,
+    scheduler: DecodeScheduler | None = None,
     detector_factory: Callable[[], SpeechDetector] = SileroVad,
     on_progress: Callable[[float], None] | None = None,
 ) -> Iterator[Event]:
     """All events of a call run on the simulated clock, sequenced, in order of ``at``."""
-    seq = Sequencer()
-    opts = options or RecognizerOptions()
-    recognizers = make_recognizers(session, audio, options=opts, detector_factory=detector_factory)
-    started = SessionStarted(session=session, at=0.0, meta=dict(audio.meta))
-    yield seq.stamp(started)
-    if knowledge is not None:
-        knowledge.feed(started)  # a fresh state for this call
-    acts = ActTracker()
-    last_at = 0.0
-    for event in simulate(recognizers, transcriber, stats=stats, on_progress=on_progress):
-        last_at = max(last_at, event.at)
-        yield from _with_knowledge(event, knowledge, seq, acts)
-    ended = SessionEnded(session=session, at=max(last_at, audio.duration_s))
-    if knowledge is not None:
-        knowledge.feed(ended)  # releases the call's state
-    yield seq.stamp(ended)
+    yield from simulated_calls(
+        [SimulatedCall(session, audio)],
+        transcriber,
+        options=options,
+        knowledge=knowledge,
+        stats=stats,
+        scheduler=scheduler,
+        detector_factory=detector_factory,
+        on_progress=on_progress,
+    )
 
 
 class LiveCall:
@@ -187,6 +266,7 @@ class LiveCall:
         rec = self._recognizers[channel]
         self._received[channel] += len(samples)
         self._last_push = time.monotonic()
+        rec.pace = self._service.pace()
         self._service.submit(rec.feed(samples))
         self._emit(rec.take_events())
 
@@ -201,7 +281,7 @@ class LiveCall:
             self._drained.clear()
             await self._drained.wait()
         for rec in self._recognizers:
-            self._service.unregister(rec.stream)
+            self._service.unregister(rec.stream, self.session)
         if self._kqueue is not None and self._kworker is not None:
             self._kqueue.put_nowait(None)
             await self._kworker

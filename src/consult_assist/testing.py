@@ -2,7 +2,8 @@
 
 * :class:`EnergyDetector` — a speech detector that calls loud chunks speech;
 * :class:`FakeTranscriber` — "transcribes" by reading a script at a fixed rate of characters
-  per second of audio, so partials grow like real ones and finals are predictable;
+  per second of audio, so partials grow like real ones and finals are predictable; batches
+  cost their slowest item plus a little per other item;
 * :func:`tone_call` — synthetic audio: tone bursts (speech) separated by silence;
 * :class:`FakeHubClient` — the hub client of the apps' tests: records requests, yields pushed
   events, answers like the server;
@@ -16,6 +17,7 @@ import asyncio
 import dataclasses
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
@@ -23,15 +25,17 @@ import numpy as np
 from consult_assist.asr.decoding import DecodeRequest, DecodeResult
 from consult_assist.asr.vad import CHUNK
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
-from consult_assist.errors import AccessError, ConsultAssistError
+from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError
 from consult_assist.events import (
     Ack,
     Advice,
     Event,
     HelpRequest,
     Note,
+    RecordClosed,
     SessionEnded,
     SessionStarted,
+    TranscriptFinal,
 )
 from consult_assist.hub.client import Identity, ManualSection, SessionInfo, Update
 
@@ -82,6 +86,7 @@ class FakeTranscriber:
         avg_logprob: float = -0.3,
         no_speech_prob: float = 0.05,
         keep_requests: bool = True,
+        batch_item_s: float | None = None,
     ) -> None:
         self.scripts = tuple(scripts)
         self.keep_requests = keep_requests
@@ -91,7 +96,10 @@ class FakeTranscriber:
         self.final_compute_s = compute_s if final_compute_s is None else final_compute_s
         self.avg_logprob = avg_logprob
         self.no_speech_prob = no_speech_prob
+        self.batch_item_s = compute_s / 4 if batch_item_s is None else batch_item_s
+        """What each request past the first adds to a batch's compute time."""
         self.requests: list[DecodeRequest] = []
+        self.batches: list[list[DecodeRequest]] = []
         self._lock = threading.Lock()
 
     def decode(self, request: DecodeRequest) -> DecodeResult:
@@ -114,6 +122,21 @@ class FakeTranscriber:
             compute_s=compute,
         )
 
+    def decode_batch(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
+        """Each request as :meth:`decode`; the batch costs its slowest item plus
+        ``batch_item_s`` per other item, shared equally."""
+        if self.keep_requests:
+            with self._lock:
+                self.batches.append(list(requests))
+        results = [self.decode(request) for request in requests]
+        if not results:
+            return results
+        total = max(r.compute_s for r in results) + self.batch_item_s * (len(results) - 1)
+        return [
+            dataclasses.replace(r, compute_s=total / len(results), batch_size=len(results))
+            for r in results
+        ]
+
 
 def tone_call(
     bursts: Sequence[tuple[float, float]], *, total_s: float, amplitude: float = 0.3
@@ -135,8 +158,11 @@ class FakeHubClient:
     :meth:`push`\\ es (events and :class:`~consult_assist.hub.client.ConnectionState`), and, with
     ``echo`` (the default), answers requests as the server would: ``help`` pushes a
     ``HelpRequest``, ``advice`` an ``Advice``, ``note`` a ``Note``, ``ack`` an ``Ack``,
-    ``end_session`` a ``SessionEnded`` and ``start_session`` a ``SessionStarted``, each with the
-    session's next seq. ``errors[method] = SomeError(...)`` makes that request fail.
+    ``end_session`` a ``SessionEnded``, ``close_record`` a ``RecordClosed`` and
+    ``start_session`` a ``SessionStarted``, each with the session's next seq; like the server, it
+    refuses notes once a record is closed. ``errors[method] = SomeError(...)`` makes that request
+    fail. :meth:`remember` stores events the server has but has not sent (past calls): they are
+    listed by :meth:`sessions` and sent when a test's app subscribes to that session.
     :meth:`drained` waits until the app has taken every pushed update.
     """
 
@@ -180,6 +206,12 @@ class FakeHubClient:
                 self.events.append(update)
                 self._last[update.session] = max(self._last.get(update.session, 0), update.seq)
             self._queue.put_nowait(update)
+
+    def remember(self, *events: Event) -> None:
+        """Keep events as the server's store would, without sending them (a past call)."""
+        for event in events:
+            self.events.append(event)
+            self._last[event.session] = max(self._last.get(event.session, 0), event.seq)
 
     def emit(self, event: Event) -> Event:
         """Push ``event`` stamped with its session's next seq; returns the stamped event."""
@@ -228,12 +260,32 @@ class FakeHubClient:
         if target == "*" and self.role != "supervisor":
             raise AccessError("only supervisors may follow every session")
         self.subscriptions.append(target)
+        if target not in ("*", "mine"):
+            since = (after or {}).get(target, 0)
+            for event in [e for e in self.events if e.session == target and e.seq > since]:
+                self._queue.put_nowait(event)
 
-    async def sessions(self, *, live_only: bool = True) -> list[SessionInfo]:
-        self._call("sessions", live_only)
+    async def sessions(
+        self, *, live_only: bool = True, since: str = "", search: str = ""
+    ) -> list[SessionInfo]:
+        self._call("sessions", live_only, since, search)
         started = {e.session: e for e in self.events if isinstance(e, SessionStarted)}
-        ended = {e.session for e in self.events if isinstance(e, SessionEnded)}
-        return [
+        ended = {e.session: e for e in self.events if isinstance(e, SessionEnded)}
+        closed = {e.session for e in self.events if isinstance(e, RecordClosed)}
+        said: dict[str, str] = {}
+        for e in self.events:
+            if isinstance(e, TranscriptFinal | Note):
+                said[e.session] = said.get(e.session, "") + e.text
+
+        def wanted(sid: str, start: SessionStarted) -> bool:
+            if live_only and sid in ended:
+                return False
+            at = str(start.meta.get("started_at", ""))
+            if since and (not at or datetime.fromisoformat(at) < datetime.fromisoformat(since)):
+                return False
+            return not search or search in said.get(sid, "")
+
+        rows = [
             SessionInfo(
                 id=sid,
                 owner=str(e.meta.get("handler", "")),
@@ -242,10 +294,15 @@ class FakeHubClient:
                 last_seq=self._last.get(sid, 0),
                 started_at=str(e.meta.get("started_at", "")),
                 meta=e.meta,
+                ended_at="2025-01-01T00:00:00+00:00" if sid in ended else "",
+                end_reason=ended[sid].reason if sid in ended else "",
+                duration_s=ended[sid].at if sid in ended else None,
+                closed=sid in closed,
             )
             for sid, e in started.items()
-            if not (live_only and sid in ended)
+            if wanted(sid, e)
         ]
+        return sorted(rows, key=lambda r: r.started_at, reverse=True)
 
     async def start_session(
         self,
@@ -294,10 +351,19 @@ class FakeHubClient:
         if self.echo:
             self.emit(Advice(session=session, text=text, by=self.name))
 
-    async def note(self, session: str, text: str) -> None:
-        self._call("note", session, text)
+    async def note(self, session: str, text: str, *, replaces: int = 0) -> None:
+        self._call("note", session, text, replaces)
+        if any(isinstance(e, RecordClosed) and e.session == session for e in self.events):
+            raise ProtocolError(f"the record of {session} is closed", "record_closed")
         if self.echo:
-            self.emit(Note(session=session, text=text, by=self.name))
+            self.emit(Note(session=session, text=text, by=self.name, replaces=replaces))
+
+    async def close_record(self, session: str) -> None:
+        self._call("close_record", session)
+        if not any(isinstance(e, SessionEnded) and e.session == session for e in self.events):
+            raise ProtocolError(f"session {session} is still live", "session_live")
+        if self.echo:
+            self.emit(RecordClosed(session=session, by=self.name))
 
     async def ack(self, session: str, seq: int) -> None:
         self._call("ack", session, seq)

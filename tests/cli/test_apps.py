@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import wave
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clitools import LiveServer, self_signed, start_server
 
 from consult_assist import cli
 from consult_assist.audio.file import read_audio
@@ -62,7 +64,7 @@ def test_unreachable_server_or_wrong_token_is_one_line_on_stderr(
     shown: str,
 ) -> None:
     client = FakeHubClient(role="supervisor", connect_error=error)
-    monkeypatch.setattr(apps, "make_client", lambda server, token: client)
+    monkeypatch.setattr(apps, "make_client", lambda server, token, ssl_context=None: client)
     monkeypatch.setenv("CONSULT_ASSIST_TOKEN", "t")
     rc = cli.main([app, "--server", "ws://h:1/"])
     err = capsys.readouterr().err
@@ -76,7 +78,7 @@ def test_a_handler_token_cannot_open_the_supervisor_app(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     client = FakeHubClient(name="sato", role="handler")
-    monkeypatch.setattr(apps, "make_client", lambda server, token: client)
+    monkeypatch.setattr(apps, "make_client", lambda server, token, ssl_context=None: client)
     monkeypatch.setenv("CONSULT_ASSIST_TOKEN", "t")
     rc = cli.main(["supervisor", "--server", "ws://h:1/"])
     err = capsys.readouterr().err
@@ -116,6 +118,88 @@ def test_demo_without_a_terminal_prints_the_transcript_and_the_record(
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False, cwd=root)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "consult-assist supervisor --server ws://127.0.0.1:" in out
+    assert re.search(r" supervisor --server ws://127\.0\.0\.1:\d+/ --token-file \S+", out)
     assert re.search(r"^\[00:0\d\.\d\] .+  \(\d+\.\d\d s\)$", out, re.MULTILINE), out
     assert "--- the call record draft, ready for review" in out
+
+
+# -- one sentence for each way a client fails to reach a server (real sockets) -----------------
+
+
+def _one_sentence(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    lines = [line for line in err.strip().splitlines() if line]
+    assert lines and lines[-1].startswith("consult-assist: error: "), err
+    assert "Traceback" not in err
+    return lines[-1]
+
+
+@pytest.mark.parametrize("app", ["handler", "supervisor"])
+def test_an_unreachable_server_is_one_sentence_without_errno(
+    capsys: pytest.CaptureFixture[str], app: str
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nobody listens on it once closed
+    assert cli.main([app, "--server", f"ws://127.0.0.1:{port}/", "--token", "t"]) == 1
+    sentence = _one_sentence(capsys)
+    assert sentence == (
+        f"consult-assist: error: cannot reach the server at ws://127.0.0.1:{port}/: "
+        "connection refused (is the server running, on that port?)"
+    )
+
+
+@pytest.mark.parametrize("app", ["handler", "supervisor"])
+def test_a_wrong_token_on_a_real_server_is_one_sentence(
+    capsys: pytest.CaptureFixture[str], live_server: LiveServer, app: str
+) -> None:
+    assert cli.main([app, "--server", live_server.url, "--token", "ca_wrong"]) == 1
+    assert "refused the token" in _one_sentence(capsys)
+
+
+def test_an_untrusted_certificate_names_the_flag_and_a_ca_file_fixes_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cert, key = self_signed(tmp_path)
+    server = start_server(tmp_path, tls=(cert, key))
+    try:
+        url = server.url.replace("127.0.0.1", "localhost")
+        token = server.tokens["tanaka"]
+        assert cli.main(["supervisor", "--server", url, "--token", token]) == 1
+        sentence = _one_sentence(capsys)
+        assert "presented a certificate this machine does not trust" in sentence
+        assert "self-signed certificate" in sentence and "--ca-file" in sentence
+        # With the CA, the connection is made; a wrong token is then the next sentence.
+        assert (
+            cli.main(["supervisor", "--server", url, "--token", "x", "--ca-file", str(cert)]) == 1
+        )
+        assert "refused the token" in _one_sentence(capsys)
+        skip = ["supervisor", "--server", url, "--token", "x", "--insecure-skip-verify"]
+        assert cli.main(skip) == 1
+        assert "refused the token" in _one_sentence(capsys)
+    finally:
+        server.stop()
+
+
+def test_a_bad_ca_file_is_one_sentence(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv = ["handler", "--server", "wss://localhost:1/", "--token", "t"]
+    assert cli.main([*argv, "--ca-file", str(tmp_path / "nope.pem")]) == 1
+    assert "cannot use the CA file" in _one_sentence(capsys)
+
+
+def test_the_demo_prints_a_supervisor_command_that_works_from_the_clone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    script = tmp_path / ".venv" / "bin" / "consult-assist"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [".venv/bin/consult-assist", "demo"])
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # the venv is not on PATH, as in the README
+    command = apps.supervisor_command("ws://127.0.0.1:8765/", Path("/tmp/demo/supervisor.token"))
+    assert command == (
+        ".venv/bin/consult-assist supervisor --server ws://127.0.0.1:8765/"
+        " --token-file /tmp/demo/supervisor.token"
+    )
+    monkeypatch.setattr(sys, "argv", [str(tmp_path / "x" / "__main__.py")])
+    assert apps.program().endswith(" -m consult_assist.cli")

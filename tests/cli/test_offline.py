@@ -91,3 +91,33 @@ def test_models_install_and_list(tmp_path: Path) -> None:
     assert run("models", "install", "--models-dir", str(tmp_path)).returncode == 0
     listed = run("models", "list", "--models-dir", str(tmp_path))
     assert "whisper-base" in listed.stdout and "verified" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("attention_words.toml", "", "no attention word: the server would never alert"),
+        ("attention_words.toml", " \n\t\n", "no attention word: the server would never alert"),
+        ("checklist.toml", "", "empty: no checklist item"),
+        ("checklist.toml", "\n   \n", "empty: no checklist item"),
+        ("sections/neglect.md", "", "missing front matter"),
+        ("sections/neglect.md", "  \n\n", "missing front matter"),
+    ],
+)
+def test_manuals_check_fails_on_empty_and_blank_files(
+    manual_dir: Path, tmp_path: Path, file: str, content: str, message: str
+) -> None:
+    root = Path(shutil.copytree(manual_dir, tmp_path / "manual"))
+    (root / file).write_text(content, encoding="utf-8")
+    out = io.StringIO()
+    assert manuals_check(root, out) == 1
+    assert any(f"{file}:1: {message}" in line for line in out.getvalue().splitlines())
+
+
+def test_manuals_check_fails_on_a_folder_without_sections(manual_dir: Path, tmp_path: Path) -> None:
+    root = Path(shutil.copytree(manual_dir, tmp_path / "manual"))
+    for path in (root / "sections").glob("*.md"):
+        path.unlink()
+    out = io.StringIO()
+    assert manuals_check(root, out) == 1
+    assert "no section: one <id>.md file per section" in out.getvalue()

@@ -99,12 +99,10 @@ def test_export_writes_a_0600_file_and_the_audit_shows_who_exported_it(
 
 def test_since_takes_a_date_a_time_or_days_and_refuses_the_rest() -> None:
     now = datetime(2026, 11, 30, 12, 0).astimezone()
-    assert parse_since("7d", now=now) == (now - timedelta(days=7)).timestamp()
-    assert parse_since("2026-11-23", now=now) == datetime(2026, 11, 23).astimezone().timestamp()
-    assert (
-        parse_since("2026-11-23T14:30+09:00")
-        == datetime.fromisoformat("2026-11-23T14:30+09:00").timestamp()
-    )
+    assert parse_since("7d", now=now) == datetime(2026, 11, 23).astimezone()  # from midnight
+    assert parse_since("today", now=now) == datetime(2026, 11, 30).astimezone()
+    assert parse_since("2026-11-23", now=now) == datetime(2026, 11, 23).astimezone()
+    assert parse_since("2026-11-23T14:30+09:00") == datetime.fromisoformat("2026-11-23T14:30+09:00")
     with pytest.raises(ConfigError, match="--since wants"):
         parse_since("last week")
 

@@ -9,12 +9,16 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clitools import LiveServer, start_server, tone_file
 
 from consult_assist.cli import main
+from consult_assist.cli.parser import build_parser
 from consult_assist.events import Sequencer, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub import serve as hub_serve
 from consult_assist.hub.auth import add_token
@@ -105,7 +109,8 @@ def test_records_list_shows_japanese_labels(tmp_path: Path, capsys) -> None:
     db = tmp_path / "calls.db"
     session = _store(db)
     assert main(["records", "list", "--db", str(db)]) == 0
-    (line,) = capsys.readouterr().out.splitlines()
+    header, line = capsys.readouterr().out.splitlines()
+    assert header.startswith("セッション")
     assert line.startswith(session) and "本番" in line and "sato" in line
     assert line.endswith("終話（電話が切れた）")
 
@@ -239,6 +244,8 @@ def test_the_readme_serve_line_answers_sip_on_the_wildcard_address(
         if line.startswith("  SIP:"):
             break
     assert lines and lines[0].startswith("consult-assist: serving on wss://0.0.0.0:"), lines
+    # --workers auto (the default) says what it chose for this machine.
+    assert any(line.startswith("  speech: ") and "(auto for " in line for line in lines), lines
     assert lines[-1].strip() == (
         f"SIP:    0.0.0.0:{sip_port} (UDP and TCP, advertised as {outward})"
     ), lines
@@ -259,3 +266,180 @@ def test_the_readme_serve_line_answers_sip_on_the_wildcard_address(
     peer.request("ACK", 2, to_tag=to_tag)
     peer.request("BYE", 3, to_tag=to_tag)
     assert peer.final().status == 200
+
+
+def test_serve_and_bench_capacity_flags_parse() -> None:
+    parser = build_parser()
+    args = parser.parse_args(["serve", "--workers", "auto", "--max-audio-speed", "1.5"])
+    assert (args.workers, args.max_audio_speed) == (0, 1.5)
+    assert parser.parse_args(["serve", "--workers", "3", "--drain", "4"]).drain_s == 4.0
+    with pytest.raises(SystemExit):
+        parser.parse_args(["serve", "--workers", "0"])
+    bench = parser.parse_args(["bench", "capacity", "--calls", "1,2,4", "--seconds", "30"])
+    assert (bench.calls, bench.seconds, bench.clock) == ((1, 2, 4), 30.0, "live")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bench", "capacity", "--calls", "1,x"])
+
+
+# -- issue 15: records found again, one sentence per operator mistake -------------------------
+
+
+def _err_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.startswith("consult-assist: error: ")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def _calls(path: Path, jst: None) -> None:
+    """Three calls: sato yesterday, sato today, suzuki today (times in Japan time)."""
+    days = [("a", "sato", "2026-11-22T10:00:00+09:00", "昨日の相談です"),
+            ("b", "sato", "2026-11-23T14:30:00+09:00", "もう死にたいって思うんです"),
+            ("c", "suzuki", "2026-11-23T05:40:00+00:00", "泣き声がします")]  # fmt: skip
+    with SqliteStore(path) as store:
+        for sid, owner, start, text in days:
+            seq = Sequencer()
+            meta = {"handler": owner, "source": "sip", "started_at": start}
+            started = seq.stamp(SessionStarted(session=sid, meta=meta))
+            store.append_now(started)
+            store.append_now(
+                seq.stamp(
+                    TranscriptFinal(
+                        session=sid, at=2, utterance=1, start=0, end=2, text=text, speaker="caller"
+                    )
+                )
+            )
+            store.append_now(seq.stamp(SessionEnded(session=sid, at=90.0, reason="hangup")))
+
+
+def test_records_list_has_a_header_and_local_times(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jst: None
+) -> None:
+    db = tmp_path / "calls.db"
+    _calls(db, jst)
+    assert main(["records", "list", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["セッション", "開始", "種別", "対応者", "通話時間", "件数", "終了"]
+    assert [line.split()[0] for line in lines[1:]] == ["c", "b", "a"]
+    assert "2026-11-23 14:40" in lines[1]  # 05:40 UTC, read in Japan time
+    # Columns line up whatever the width of the names (cells, not characters).
+    assert len({line.index("本番") for line in lines[1:]}) == 1
+
+
+@pytest.mark.parametrize(
+    ("flags", "found"),
+    [
+        (["--handler", "sato"], ["b", "a"]),
+        (["--since", "2026-11-23"], ["c", "b"]),
+        (["--since", "2026-11-23T14:35"], ["c"]),
+        (["--search", "死にたい"], ["b"]),
+        (["--search", "泣き"], ["c"]),  # two characters: shorter than a trigram, still found
+        (["--search", "死にたい", "--handler", "suzuki"], []),
+        (["--search", "100%_"], []),  # LIKE's own characters are text too
+    ],
+)
+def test_records_list_since_handler_search(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    jst: None,
+    flags: list[str],
+    found: list[str],
+) -> None:
+    db = tmp_path / "calls.db"
+    _calls(db, jst)
+    assert main(["records", "list", "--db", str(db), "--json", *flags]) == 0
+    assert [row["id"] for row in json.loads(capsys.readouterr().out)] == found
+
+
+def test_records_list_since_today_and_days_back(jst: None) -> None:
+    from datetime import datetime
+
+    from consult_assist.cli.recordkeeping import parse_since
+
+    now = datetime(2026, 11, 23, 15, 0).astimezone()
+    assert parse_since("today", now=now).isoformat() == "2026-11-23T00:00:00+09:00"
+    assert parse_since("7d", now=now).isoformat() == "2026-11-16T00:00:00+09:00"
+    assert parse_since("2026-11-20T09:30", now=now).isoformat() == "2026-11-20T09:30:00+09:00"
+
+
+def test_a_bad_since_is_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "calls.db"
+    _store(db)
+    assert main(["records", "list", "--db", str(db), "--since", "last tuesday"]) == 1
+    assert "--since wants a date" in _err_line(capsys)
+
+
+def test_records_export_into_a_missing_folder_is_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "calls.db"
+    session = _store(db)
+    target = tmp_path / "nope" / "record.md"
+    assert main(["records", "export", session, "--db", str(db), "-o", str(target)]) == 1
+    assert _err_line(capsys) == (
+        f"consult-assist: error: cannot write {target}: the folder {target.parent} does not "
+        "exist (create it first, or give another -o)"
+    )
+
+
+def test_serve_on_a_port_in_use_is_one_sentence_before_the_model_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        argv = ["serve", "--port", str(port), "--tokens", str(tmp_path / "t.json")]
+        argv += ["--db", str(tmp_path / "calls.db"), "--model", str(tmp_path / "no-model")]
+        assert main(argv) == 1
+    assert _err_line(capsys) == (
+        f"consult-assist: error: port {port} on 127.0.0.1 is already in use (another "
+        "consult-assist serve?): stop that program or choose another with --port"
+    )
+
+
+def test_replay_for_a_handler_that_does_not_exist_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], live_server: LiveServer
+) -> None:
+    audio = tone_file(tmp_path / "call.wav", 4.0)
+    argv = ["replay", str(audio), "--server", live_server.url]
+    argv += ["--token", live_server.tokens["kato"], "--for", "sat0"]
+    assert main(argv) == 1
+    assert "for must name a handler, and 'sat0' is not one" in _err_line(capsys)
+
+
+def test_replay_runs_to_the_end_on_a_live_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], live_server: LiveServer
+) -> None:
+    audio = tone_file(tmp_path / "call.wav", 4.0)
+    argv = ["replay", str(audio), "--server", live_server.url, "--speed", "4"]
+    argv += ["--token", live_server.tokens["kato"], "--for", "sato"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.strip().endswith("done")
+
+
+def test_replay_notices_a_server_that_went_away_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = start_server(tmp_path)
+    audio = tone_file(tmp_path / "long.wav", 60.0)
+
+    def stop_once_live() -> None:
+        hub = server.running.hub
+        deadline = time.monotonic() + 30 * UNIT
+        while not hub.live_sessions() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.stop()  # as a restart does: calls end, connections close (1001)
+
+    stopper = threading.Thread(target=stop_once_live)
+    stopper.start()
+    argv = ["replay", str(audio), "--server", server.url, "--token", server.tokens["kato"]]
+    argv += ["--for", "sato"]
+    try:
+        assert main(argv) == 1  # it returns (it used to wait for ever) with one sentence
+    finally:
+        stopper.join()
+    sentence = _err_line(capsys)
+    assert f"the server at {server.url} closed the connection" in sentence
+    assert "was cut off: replay it again once the server is back" in sentence

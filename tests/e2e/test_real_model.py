@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from consult_assist.asr.cer import cer
+from consult_assist.asr.decoding import DecodeRequest
 from consult_assist.asr.models import install_default_model
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
@@ -19,6 +20,7 @@ from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.file import read_audio
 from consult_assist.events import SessionEnded, SessionStarted, TranscriptFinal, TranscriptPartial
 from consult_assist.pipeline import simulated_call
+from consult_assist.testing import FakeTranscriber
 
 pytestmark = pytest.mark.model
 
@@ -109,3 +111,85 @@ def test_cli_transcribe_jsonl(tmp_path: Path, clip: tuple[np.ndarray, str], root
     finals = [e for e in events if e["type"] == "transcript.final"]
     assert finals and all({"start", "end", "text", "latency_s"} <= set(f) for f in finals)
     assert all(e["v"] == 1 for e in events)
+
+
+def _final_requests(audio: np.ndarray) -> list[DecodeRequest]:
+    """The final requests streaming makes for ``audio`` (segmentation only: a fake model)."""
+    fake = FakeTranscriber(["x"])
+    options = RecognizerOptions(partials=False, speculative_finals=False)
+    list(simulated_call("segments", CallAudio((audio,)), fake, options=options))
+    return [r for r in fake.requests if r.kind == "final"]
+
+
+def test_a_decode_matches_the_library_s_own_transcription(root: Path) -> None:
+    # The adapter re-implements faster-whisper 1.2.1's decoding; on a 30-s window (as the
+    # library pads) and without the sampling fallback, its text is the library's, exactly.
+    model = install_default_model(root / "models")
+    ours = WhisperTranscriber(
+        WhisperOptions(model=str(model), device="cpu", min_window_s=30.0, fallback_temperatures=())
+    )
+    audio = read_audio(root / "samples" / f"{SAMPLE}.flac").mono()
+    for request in _final_requests(audio[: int(CLIP_S * 16000)])[:4]:
+        segments, _ = ours.model.transcribe(
+            request.audio,
+            language="ja",
+            beam_size=5,
+            temperature=[0.0],
+            without_timestamps=True,
+            condition_on_previous_text=False,
+            vad_filter=False,
+        )
+        assert ours.decode(request).text == "".join(s.text for s in segments).strip()
+
+
+def test_batched_finals_match_one_by_one_within_half_a_point(
+    transcriber: WhisperTranscriber, root: Path
+) -> None:
+    audio = read_audio(root / "samples" / f"{SAMPLE}.flac").mono()
+    sidecar = json.loads((root / "samples" / f"{SAMPLE}.json").read_text(encoding="utf-8"))
+    reference = "".join(t["text"] for t in sidecar["turns"])
+    requests = _final_requests(audio)
+    alone = "".join(transcriber.decode(r).text for r in requests)
+    batched = []
+    # Calls interleave in a real batch: take every third final together, in batches of up to 8.
+    order = requests[0::3] + requests[1::3] + requests[2::3]
+    for i in range(0, len(order), 8):
+        batched += transcriber.decode_batch(order[i : i + 8])
+    by_id = {r.request.id: r.text for r in batched}
+    together = "".join(by_id[r.id] for r in requests)
+    cer_alone, _, _ = cer(reference, alone)
+    cer_together, _, _ = cer(reference, together)
+    assert abs(cer_together - cer_alone) <= 0.005, (cer_alone, cer_together)
+    assert {r.batch_size for r in batched} - {1}  # they did run in batches
+
+
+def test_cli_transcribes_several_files_as_calls_at_once(
+    tmp_path: Path, clip: tuple[np.ndarray, str], root: Path
+) -> None:
+    audio, _ = clip
+    paths = []
+    for i, (a, b) in enumerate(((0, 12), (12, 24))):
+        path = tmp_path / f"part{i}.wav"
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes((audio[16000 * a : 16000 * b] * 32767).astype(np.int16).tobytes())
+        paths.append(str(path))
+    flags = ["--jsonl", "--device", "cpu", "--models-dir", str(root / "models"), "--no-knowledge"]
+    done = subprocess.run(
+        [sys.executable, "-m", "consult_assist.cli", "transcribe", *paths, *flags],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    sessions = {e["session"] for e in events}
+    assert len(sessions) == 2
+    for session in sessions:
+        mine = [e for e in events if e["session"] == session]
+        assert mine[0]["type"] == "session.started" and mine[-1]["type"] == "session.ended"
+        assert [e["seq"] for e in mine] == list(range(1, len(mine) + 1))
+        assert any(e["type"] == "transcript.final" for e in mine)

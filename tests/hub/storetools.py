@@ -37,6 +37,10 @@ class WritesFailOnDemand:
         self._check(event)
         return await self.inner.append(event)
 
+    async def append_after_end(self, event: Event) -> str:
+        self._check(event)
+        return await self.inner.append_after_end(event)
+
     async def probe(self) -> None:
         self._check()
         await self.inner.probe()

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from consult_assist.errors import ConsultAssistError
+from consult_assist.errors import CapacityError, ConsultAssistError
 from consult_assist.events import Event, Sequencer, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub.access import Identity, SessionAccess
 from consult_assist.hub.auth import TokenBook, TokenEntry
@@ -53,12 +53,16 @@ class FakeHub:
         self.sessions: dict[str, SessionAccess] = {}
         self.live: list[str] = []
         self.ended: list[tuple[str, str]] = []
+        self.sources: dict[str, str] = {}
         self.manual = manual
         self.store_down = False
         self.accessed: list[tuple[str, str, str, str]] = []
 
-    def add_session(self, session: str, owner: str, started_by: str = "") -> None:
+    def add_session(
+        self, session: str, owner: str, started_by: str = "", source: str = "websocket"
+    ) -> None:
         self.sessions[session] = SessionAccess(session, owner, started_by or owner, False)
+        self.sources[session] = source
         self.stored[session] = []
         self.seq[session] = Sequencer()
         self.live.append(session)
@@ -90,7 +94,7 @@ class FakeHub:
             source_rate=source_rate,
             meta={**meta, "training": training},
         )
-        self.add_session(call.session, owner, started_by)
+        self.add_session(call.session, owner, started_by, source)
         if on_stored is not None:
             on_stored(self.events(call.session)[0])
         return call
@@ -103,6 +107,19 @@ class FakeHub:
     def publish(
         self, event: Event, on_stored: Callable[[Event | None], None] | None = None
     ) -> None:
+        if event.session not in self.live and not isinstance(event, SessionEnded):
+            if on_stored is not None:
+                on_stored(None)  # as the hub: a live session's events only
+            return
+        self._store(event, on_stored)
+
+    def publish_any(self, event: Event, on_stored: Callable[[Event | None], None]) -> None:
+        if event.session in self.sessions:
+            self._store(event, on_stored)
+        else:
+            on_stored(None)
+
+    def _store(self, event: Event, on_stored: Callable[[Event | None], None] | None = None) -> None:
         if self.store_down:
             if on_stored is not None:
                 on_stored(None)
@@ -138,11 +155,33 @@ class FakeHub:
     def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]:
         return [
             SessionRow(
-                a.id, a.owner, a.started_by, a.training, "websocket", "", None, None, None, 1
+                a.id,
+                a.owner,
+                a.started_by,
+                a.training,
+                self.sources.get(a.id, ""),
+                "",
+                None if a.id in self.live else "2026-01-01T00:00:00+09:00",
+                None,
+                None,
+                self.last_seq(a.id),
             )
             for a in self.sessions.values()
             if a.id in self.live or not live_only
         ][:limit]
+
+    def search_sessions(
+        self, *, since: str, owner: str, text: str, live_only: bool, limit: int
+    ) -> list[SessionRow]:
+        rows = self.stored_sessions(live_only=live_only, limit=limit)
+        return [r for r in rows if not owner or owner in (r.owner, r.started_by)]
+
+    def source_of(self, session: str) -> str:
+        return self.sources.get(session, "")
+
+    def record_closed(self, session: str) -> bool:
+        last = self.stored.get(session, [])[-1:]
+        return bool(last) and json.loads(last[0][1])["type"] == "record.closed"
 
     def events(self, session: str) -> list[Event]:
         return [event_from_dict(json.loads(body)) for _, body in self.stored[session]]
@@ -285,10 +324,11 @@ def test_a_failure_inside_the_hub_is_an_internal_error_reply(
     hub.add_session("s1", "sato")
     conn = opened(hub)
 
-    def broken(event: Event) -> Event | None:
+    def broken(event: Event, *_: object) -> None:
         raise RuntimeError("disk on fire")
 
     hub.publish = broken  # type: ignore[method-assign]
+    hub.publish_any = broken  # type: ignore[method-assign]
     error = reply(conn, cmd("note", 7, session="s1", text="メモ"))
     assert (error["code"], error["re"]) == ("internal", "7")
     assert "internal error" in caplog.text
@@ -338,20 +378,80 @@ def test_help_advice_notes_and_acks_are_published_in_the_name_of_who_sent_them()
     ]
 
 
-def test_an_ended_session_takes_no_more_notes_but_still_gives_its_record() -> None:
+def test_notes_are_taken_after_the_call_until_the_record_is_closed() -> None:
     hub = FakeHub()
     hub.add_session("s1", "sato")
     hub.publish(
         TranscriptFinal(session="s1", at=2.0, utterance=1, start=0.5, end=1.8, text="もしもし")
     )
-    sato = opened(hub)
+    sato, tanaka = opened(hub), opened(hub, "tanaka")
+    assert reply(sato, cmd("record.close", session="s1"))["code"] == "session_live"
     assert reply(sato, cmd("session.end", session="s1"))["type"] == "ok"
     assert hub.ended == [("s1", "end")]
-    assert reply(sato, cmd("note", session="s1", text="後で"))["code"] == "session_ended"
+    assert reply(sato, cmd("note", session="s1", text="後で"))["type"] == "ok"
+    assert reply(tanaka, cmd("note", session="s1", text="確認済み"))["type"] == "ok"
     record = reply(sato, cmd("record", session="s1"))["record"]
-    assert record.startswith("# 通話記録（下書き）") and "もしもし" in record
+    assert record.startswith("# 通話記録（下書き）") and "もしもし" in record and "後で" in record
+    assert reply(sato, cmd("record.close", 5, session="s1"))["re"] == "5"
+    assert reply(sato, cmd("record.close", session="s1"))["type"] == "ok"  # once is enough
+    assert reply(sato, cmd("note", session="s1", text="遅すぎ"))["code"] == "record_closed"
+    assert reply(sato, cmd("note", session="s1", text="x", replaces=4))["code"] == "record_closed"
     data = json.loads(reply(sato, cmd("record", session="s1", format="json"))["record"])
-    assert [e["seq"] for e in data["events"]] == [1, 2, 3]
+    assert [(e["seq"], e["type"]) for e in data["events"]] == [
+        (1, "session.started"),
+        (2, "transcript.final"),
+        (3, "session.ended"),
+        (4, "note"),
+        (5, "note"),
+        (6, "record.closed"),
+    ]
+    assert data["events"][-1]["by"] == "sato"
+    listed = {s["id"]: s["closed"] for s in reply(sato, cmd("sessions", live=False))["sessions"]}
+    assert listed == {"s1": True}
+
+
+def test_a_note_is_edited_by_its_author_only_and_an_empty_edit_withdraws_it() -> None:
+    hub = FakeHub()
+    hub.add_session("s1", "sato")
+    sato, tanaka = opened(hub), opened(hub, "tanaka")
+    assert reply(sato, cmd("note", session="s1", text="泣き声は毎晩"))["type"] == "ok"  # seq 2
+    assert reply(tanaka, cmd("note", session="s1", text="要確認"))["type"] == "ok"  # seq 3
+    assert (
+        reply(sato, cmd("note", session="s1", text="泣き声は毎晩22時", replaces=2))["type"] == "ok"
+    )
+    assert reply(sato, cmd("note", session="s1", text="", replaces=4))["type"] == "ok"
+    assert reply(sato, cmd("note", session="s1", text="x", replaces=3))["code"] == "not_your_note"
+    assert reply(tanaka, cmd("note", session="s1", text="x", replaces=1))["code"] == "no_note"
+    assert reply(tanaka, cmd("note", session="s1", text="x", replaces=99))["code"] == "no_note"
+    assert reply(sato, cmd("note", session="s1", text=""))["code"] == "bad_field"
+    notes = [(e.seq, e.text, e.replaces) for e in hub.events("s1") if e.type == "note"]  # type: ignore[attr-defined]
+    assert notes == [
+        (2, "泣き声は毎晩", 0),
+        (3, "要確認", 0),
+        (4, "泣き声は毎晩22時", 2),
+        (5, "", 4),
+    ]
+
+
+def test_stopping_a_phone_call_from_an_app_says_the_phone_call_went_on() -> None:
+    hub = FakeHub()
+    hub.add_session("s1", "sato", source="sip")
+    hub.add_session("s2", "sato", source="mic")
+    sato = opened(hub)
+    assert reply(sato, cmd("session.end", session="s1"))["type"] == "ok"
+    assert reply(sato, cmd("session.end", session="s2"))["type"] == "ok"
+    assert hub.ended == [("s1", "stopped"), ("s2", "end")]
+
+
+def test_a_trainer_may_start_a_call_only_for_a_handler_that_exists() -> None:
+    hub = FakeHub()
+    kato = opened(hub, "kato")
+    for name in ("nobody", "tanaka", "*", "../x", "[/x]"):
+        got = reply(kato, cmd("session.start", 1, **{"for": name}))
+        assert (got["code"], got["re"]) == ("unknown_handler", "1"), name
+        assert name in got["message"]
+    assert hub.sink.calls == []
+    assert reply(kato, cmd("session.start", **{"for": "suzuki"}))["type"] == "session.created"
 
 
 def test_a_manual_section_is_served_whole_and_a_server_without_manuals_says_so() -> None:
@@ -511,21 +611,81 @@ def test_bad_audio_frames_are_refused_and_dropped() -> None:
     assert hub.sink.calls[0].audio(0).size == 0
 
 
-def test_audio_faster_than_ten_times_real_time_is_refused() -> None:
+def test_audio_above_its_real_time_budget_is_dropped_counted_and_told_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     hub = FakeHub()
-    conn = opened(hub)
-    started(conn, rate=8000)
+    conn = opened(hub, limits=ConnectionLimits(max_audio_speed=1.2, audio_burst_s=10.0))
+    session = started(conn, rate=8000)
     second = b"\x00\x00" * 8000
-    for _ in range(5):  # 5 s of slack at once
+    for _ in range(10):  # a reconnect's backlog: 10 s of burst at once
         conn.receive_audio(second, T0)
     assert sent(conn) == []
     conn.receive_audio(second, T0)
-    error = sent(conn)[-1]
-    assert error["code"] == "rate_limited" and "10× real time" in error["message"]
-    conn.receive_audio(second, T0 + 0.1)  # 0.1 s later: one more second allowed (10 ×)
+    [error] = sent(conn)
+    assert (error["code"], error["session"]) == ("rate_limited", session)
+    assert "1.2× real time" in error["message"]
+    for _ in range(20):  # the flood goes on: dropped and counted, not answered every time
+        conn.receive_audio(second, T0 + 1.0)
     assert sent(conn) == []
-    conn.receive_audio(second, T0 + 0.1)
-    assert sent(conn)[-1]["code"] == "rate_limited"
+    [call] = hub.sink.calls
+    accepted = call.audio(0).size
+    # 10 s of burst, then 1.2 s for the second that passed; the rest is dropped.
+    assert 10 * 16_000 < accepted <= 11 * 16_000
+    conn.receive_audio(second, T0 + 10.0)  # calm again: a steady second fits
+    assert sent(conn) == []
+    for _ in range(30):
+        conn.receive_audio(second, T0 + 10.0)
+    assert sent(conn)[-1]["code"] == "rate_limited"  # told again: 5 s since the last time
+    assert any("faster than 1.2" in r.getMessage() for r in caplog.records)
+
+
+def test_a_steady_stream_at_real_time_is_never_limited() -> None:
+    hub = FakeHub()
+    conn = opened(hub, limits=ConnectionLimits(max_audio_speed=1.2, audio_burst_s=1.0))
+    started(conn, rate=16000)
+    frame = b"\x00\x00" * 1600  # 0.1 s
+    for n in range(3000):  # 5 minutes, frames on time
+        conn.receive_audio(frame, T0 + 0.1 * n)
+    assert sent(conn) == []
+    assert hub.sink.calls[0].audio(0).size == 3000 * 1600
+
+
+def test_ending_the_session_pushes_what_the_resampler_held() -> None:
+    hub = FakeHub()
+    conn = opened(hub)
+    session = started(conn, rate=8000)
+    conn.receive_audio(np.full(8000, 1000, dtype="<i2").tobytes(), T0 + 1.0)
+    held = hub.sink.calls[0].audio(0).size
+    assert held < 16_000  # the resampler's delay line still holds the last samples
+    conn.receive_text(cmd("session.end", session=session), T0 + 1.0)
+    assert hub.sink.calls[0].audio(0).size == 16_000
+
+
+def test_a_token_may_stream_only_so_many_sessions_at_once() -> None:
+    hub = FakeHub()
+    limits = ConnectionLimits(max_sessions_per_token=2)
+    first, second = opened(hub, "kato", limits), opened(hub, "kato", limits)
+    started(first)
+    started(second)
+    third = opened(hub, "kato", limits)
+    refused = reply(third, cmd("session.start", "x"))
+    assert refused["code"] == "too_many_sessions" and refused["re"] == "x"
+    assert "kato" in refused["message"] and len(hub.sink.calls) == 2
+    other = opened(hub, "sato", limits)  # another token is not held back
+    started(other)
+    hub.end_call(hub.live[0])
+    started(third)  # one ended: room again
+
+
+def test_a_full_server_refuses_a_new_session_with_a_sentence() -> None:
+    class FullHub(FakeHub):
+        def open_call(self, **kwargs: Any) -> RecordedCall:
+            raise CapacityError("the server already carries 64 live calls", "server_full")
+
+    conn = opened(FullHub())
+    refused = reply(conn, cmd("session.start", "x"))
+    assert refused["code"] == "server_full" and "64 live calls" in refused["message"]
 
 
 def test_losing_the_connection_ends_its_call_and_stops_its_events() -> None:

@@ -265,7 +265,7 @@ async def test_a_shutdown_that_cannot_store_says_how_many_events_are_lost(
     _failing(hub).down = True
     hub.publish(Note(session=session, text="x"))
     with caplog.at_level(logging.ERROR):
-        await hub.close("shutdown", drain_s=0.3)
+        await hub.close("shutdown", store_s=0.3)
     assert f"[{session}] the store is unavailable: 2 events of this call" in caplog.text
     assert [e.type for e in hub.events(session)] == ["session.started"]
 

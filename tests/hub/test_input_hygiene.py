@@ -134,7 +134,7 @@ async def test_a_trainers_for_must_name_an_existing_handler(
     ws = await _raw(server, "kato")
     start = {"v": 1, "id": "t", "type": "session.start", "for": target}
     refused = await _answer(ws, json.dumps(start))
-    assert (refused["code"], refused["re"]) == ("bad_field", "t")
+    assert (refused["code"], refused["re"]) == ("unknown_handler", "t")
     assert "must name a handler" in refused["message"]
     assert server.running.hub.live_sessions() == []
     start["for"] = "sato"

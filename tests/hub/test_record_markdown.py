@@ -15,6 +15,8 @@ from consult_assist.events import (
     Checklist,
     ErrorEvent,
     HelpRequest,
+    Note,
+    RecordClosed,
     SessionEnded,
     SessionStarted,
     TranscriptFinal,
@@ -23,6 +25,8 @@ from consult_assist.events import (
 from consult_assist.hub.record_markdown import render_markdown
 from consult_assist.hub.records import build_record
 from consult_assist.labels import level_label
+
+pytestmark = pytest.mark.usefixtures("jst")
 
 EXPECTED_MARKDOWN = """\
 # 通話記録（下書き）
@@ -38,6 +42,7 @@ EXPECTED_MARKDOWN = """\
 - 通話 ID: c-7f3a
 - セッション: s-0314-01
 - 終了: 終話（電話が切れた）
+- 記録: 未確定（メモの追加・修正ができます）
 
 ## 確認項目
 
@@ -56,9 +61,9 @@ EXPECTED_MARKDOWN = """\
 
 ## 参照したマニュアル
 
-- [00:10] 初回の聞き取り（intake、最高1位）
-- [00:10] 学校でのいじめ（bullying、最高2位）
-- [00:14] 希死念慮への対応（suicidal、最高1位）
+- [00:10] 初回の聞き取り（候補の最高 1 位）
+- [00:10] 学校でのいじめ（候補の最高 2 位）
+- [00:14] 希死念慮への対応（候補の最高 1 位）
 
 ## 応援要請と助言
 
@@ -114,7 +119,7 @@ def test_a_replay_from_a_file_names_the_trainer_and_the_file() -> None:
         ]
     )
     text = render_markdown(build_record(events))
-    assert "- 日時: 2025年3月14日（金） 06:00〜06:00（UTC+00:00）\n" in text
+    assert "- 日時: 2025年3月14日（金） 15:00〜15:00\n" in text  # UTC read in JST (TZ)
     assert "- 通話時間: 5秒\n" in text
     assert "- 対応者: 研修生A\n- 開始操作: 講師B\n- 区分: 研修（再生）\n" in text
     assert "- 経路: 音声ファイル\n- 再生ファイル: samples/bullying.wav\n" in text
@@ -265,3 +270,43 @@ def test_the_record_shows_the_answer_and_value_not_the_question() -> None:
     assert "### 質問済み・回答なし" in text
     assert "- 通告者の連絡先（質問: 「連絡先を教えていただけますか」）" in text
     assert "【緊急】飛び降り（質問）「飛び降りようと考えているかな」" in text
+
+
+def test_times_read_in_the_local_zone_whatever_offset_the_server_wrote() -> None:
+    events = stamp(
+        [
+            SessionStarted(session="u", meta={"started_at": "2025-03-14T23:50:00+00:00"}),
+            SessionEnded(session="u", at=900.0, reason="hangup"),
+        ]
+    )
+    text = render_markdown(build_record(events))
+    assert "- 日時: 2025年3月15日（土） 08:50〜09:05\n" in text  # JST (TZ), not UTC
+    assert "UTC" not in text
+
+
+def test_notes_read_as_edited_and_written_after_the_call_and_the_record_says_if_closed() -> None:
+    events = stamp(
+        [
+            SessionStarted(
+                session="n", meta={"source": "sip", "started_at": "2025-03-14T15:02:00+09:00"}
+            ),
+            Note(session="n", at=30.0, text="泣き声は毎晩", by="佐藤"),  # 2
+            Note(session="n", at=40.0, text="消すメモ", by="佐藤"),  # 3
+            SessionEnded(session="n", at=62.0, reason="stopped"),  # 4
+            Note(session="n", at=62.0, text="泣き声は毎晩22時ごろ", by="佐藤", replaces=2),  # 5
+            Note(session="n", at=62.0, text="", by="佐藤", replaces=3),  # 6
+            Note(session="n", at=62.0, text="翌日に再確認", by="田中"),  # 7
+        ]
+    )
+    text = render_markdown(build_record(events))
+    assert (
+        "## 対応メモ\n\n"
+        "- [00:30] 佐藤: 泣き声は毎晩22時ごろ（修正あり）\n"
+        "- [通話後] 田中: 翌日に再確認\n\n"
+    ) in text
+    assert "消すメモ" not in text
+    assert "- 通話時間: 1分2秒（文字起こしを停止するまで。電話はその後も続きました）\n" in text
+    assert "- 終了: 文字起こしを停止（電話は継続）\n" in text
+    assert "- 記録: 未確定（メモの追加・修正ができます）\n" in text
+    closed = render_markdown(build_record([*events, RecordClosed(session="n", seq=8, by="佐藤")]))
+    assert "- 記録: 確定済み（佐藤）\n" in closed

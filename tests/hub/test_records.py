@@ -49,6 +49,9 @@ from consult_assist.hub.records import (
 )
 from consult_assist.wire import event_from_dict
 
+NOTE_SEQ = 20
+"""The seq of the note in ``recordcalls.call()``."""
+
 
 def test_record_of_a_call() -> None:
     record = build_record(call())
@@ -108,7 +111,12 @@ def test_record_of_a_call() -> None:
             ),
         ),
         notes=(
-            NoteEntry(at=40.0, text="担任には話していない。\n明日また電話すると約束。", by="佐藤"),
+            NoteEntry(
+                at=40.0,
+                text="担任には話していない。\n明日また電話すると約束。",
+                by="佐藤",
+                seq=NOTE_SEQ,
+            ),
         ),
         transcript=(
             TranscriptLine(
@@ -211,7 +219,14 @@ def test_json_holds_the_record_and_every_event() -> None:
             }
         ],
         "notes": [
-            {"at": 40.0, "text": "担任には話していない。\n明日また電話すると約束。", "by": "佐藤"}
+            {
+                "at": 40.0,
+                "text": "担任には話していない。\n明日また電話すると約束。",
+                "by": "佐藤",
+                "seq": NOTE_SEQ,
+                "edited": False,
+                "after_call": False,
+            }
         ],
         "transcript": [
             {
@@ -264,6 +279,7 @@ def test_json_holds_the_record_and_every_event() -> None:
             },
         ],
         "errors": [],
+        "closed_by": None,
         "risk": None,
     }
 

@@ -154,6 +154,7 @@ def test_mid_file_corruption_is_found_at_start_not_by_a_crash_later(tmp_path: Pa
     with SqliteStore(path) as unchecked, pytest.raises(Exception, match=r"malformed|corrupt"):
         for i in range(12):
             unchecked.events(f"20261123-1430{i:02d}-abcd")
+        unchecked.search(text="の")  # the damaged page may be the words' index
     with pytest.raises(StoreError, match=r"is damaged .*restore it from a backup"):
         SqliteStore(path, verify=True)
 

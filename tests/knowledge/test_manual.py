@@ -145,7 +145,7 @@ def test_checklist_bad_regex_and_id(manual_dir: Path, tmp_path: Path) -> None:
 def test_missing_files_are_errors(tmp_path: Path) -> None:
     (tmp_path / "sections").mkdir()
     names = {p.path.name for p in errors(tmp_path)}
-    assert names == {"attention_words.toml", "checklist.toml"}
+    assert names == {"attention_words.toml", "checklist.toml", "sections"}  # and no section
 
 
 def test_missing_folder(tmp_path: Path) -> None:

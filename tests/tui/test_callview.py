@@ -211,19 +211,21 @@ def test_asked_words_are_marked_dim_and_do_not_raise_the_level() -> None:
 
 
 def test_fold_feed_replaces_removes_and_appends() -> None:
+    call = {"call": "佐藤 14:30〜", "when": "14:33"}
     tentative = _alert("死にたい", tentative=True)
-    feed = fold_feed([], "佐藤", tentative)
+    feed = fold_feed([], tentative, **call)
     other = _alert("殴る", level="high", utterance=10)
-    feed = fold_feed(feed, "佐藤", other)
+    feed = fold_feed(feed, other, **call)
     confirmed = _alert("死にたい")
-    feed = fold_feed(feed, "佐藤", confirmed)
-    assert [(n, a.word, a.tentative) for n, _, a in feed] == [
+    feed = fold_feed(feed, confirmed, **call)
+    assert [(e.number, e.alert.word, e.alert.tentative) for e in feed] == [
         (0, "死にたい", False),
         (1, "殴る", False),
     ]
-    feed = fold_feed(feed, "佐藤", _alert("殴る", level="high", utterance=10, withdrawn=True))
-    assert [a.word for _, _, a in feed] == ["死にたい"]
-    assert fold_feed(feed, "佐藤", _alert("蹴る", withdrawn=True)) == feed
+    assert {(e.call, e.when) for e in feed} == {("佐藤 14:30〜", "14:33")}
+    feed = fold_feed(feed, _alert("殴る", level="high", utterance=10, withdrawn=True), **call)
+    assert [e.alert.word for e in feed] == ["死にたい"]
+    assert fold_feed(feed, _alert("蹴る", withdrawn=True), **call) == feed
 
 
 def test_checklist_keeps_what_was_asked() -> None:

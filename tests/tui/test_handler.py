@@ -11,7 +11,7 @@ from sample_call import SUGGESTIONS, call_events
 from textual.widgets import Input, Markdown, OptionList, Static
 from tuitools import QUIET, settle, until
 
-from consult_assist.errors import AudioError, AuthError, ConsultAssistError
+from consult_assist.errors import AudioError, AuthError
 from consult_assist.events import (
     Ack,
     Advice,
@@ -24,9 +24,10 @@ from consult_assist.events import (
     TranscriptFinal,
     TranscriptPartial,
 )
-from consult_assist.hub.client import ConnectionState, HubClient, ManualSection
+from consult_assist.hub.client import ClientError, ConnectionState, HubClient, ManualSection
 from consult_assist.testing import FakeHubClient
 from consult_assist.tui.handler import HandlerApp, make_handler_app
+from consult_assist.tui.screens.confirm_screen import ConfirmScreen
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
 from consult_assist.tui.screens.section_screen import SectionScreen
 from consult_assist.tui.screens.start_screen import StartScreen
@@ -35,6 +36,7 @@ from consult_assist.tui.widgets.advice_panel import AdvicePanel
 from consult_assist.tui.widgets.alert_banner import AlertBanner
 from consult_assist.tui.widgets.checklist_panel import ChecklistPanel
 from consult_assist.tui.widgets.connection_bar import ConnectionBar
+from consult_assist.tui.widgets.notes_panel import NotesPanel
 from consult_assist.tui.widgets.suggestion_list import SuggestionList
 from consult_assist.tui.widgets.transcript_view import TranscriptView
 
@@ -57,7 +59,9 @@ class FakeStarter:
 
     def devices(self) -> list[Device]:
         if self._devices is None:
-            raise AudioError("no microphone found: this machine has no audio input device")
+            raise AudioError(
+                "no microphone found: this machine has no audio input device", "no_microphone"
+            )
         return self._devices
 
     async def microphone(self, client: HubClient, device: str | int | None) -> str:
@@ -326,8 +330,10 @@ async def test_notes_go_to_the_record() -> None:
         await pilot.press("enter")
         await settle(pilot, client)
         await settle(pilot, client)
-        assert client.called("note") == [("call-1", "泣き声は毎晩22時ごろ")]
-        assert note.value == "" and note.border_title == "メモ 1 件"
+        assert client.called("note") == [("call-1", "泣き声は毎晩22時ごろ", 0)]
+        assert note.value == ""
+        notes = app.query_one(NotesPanel)
+        assert notes.display and "泣き声は毎晩22時ごろ" in str(notes.options[0].prompt)
 
 
 async def test_end_of_call_shows_the_record_draft() -> None:
@@ -337,6 +343,9 @@ async def test_end_of_call_shows_the_record_draft() -> None:
         client.push(*call_events())
         await settle(pilot, client)
         await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("down", "enter")  # the second answer: end
+        await until(pilot, lambda: client.called("end_session"))
         await settle(pilot, client)
         await settle(pilot, client)
         assert client.called("end_session") == [("call-1",)]
@@ -358,7 +367,7 @@ async def test_a_call_that_ends_on_its_own_says_why_in_japanese() -> None:
         await settle(pilot, client)
         await until(pilot, lambda: isinstance(app.screen, SummaryScreen))
         status = str(app.screen.query_one("#status", Static).render())
-        assert status == "通話が終了しました（接続が切れたため終了） — Esc で戻る"
+        assert status == "通話が終了しました（接続が切れたため終了） — Esc で通話画面へ"
 
 
 async def test_start_from_a_file_when_there_is_no_microphone() -> None:
@@ -372,7 +381,8 @@ async def test_start_from_a_file_when_there_is_no_microphone() -> None:
         await until(pilot, lambda: app.screen.query_one("#path", Input).has_focus)
         message = str(app.screen.query_one("#mic-error", Static).render())
         assert message == (
-            "マイクを使えません: no microphone found: this machine has no audio input device"
+            "マイクを使えません: マイク（音声入力デバイス）が見つかりません。"
+            "録音ファイルは使えます。"
         )
         path_input = app.screen.query_one("#path", Input)
         assert path_input.has_focus
@@ -382,7 +392,7 @@ async def test_start_from_a_file_when_there_is_no_microphone() -> None:
         await settle(pilot, client)
         assert starter.started == [("file", Path("samples/neighbour-night.flac"))]
         assert app.current == "call-1" and app.live is not None and app.live.training
-        assert "● 研修通話中 ・ 音声ファイル" in str(app.query_one("#call-status", Static).render())
+        assert "● 研修通話中・音声ファイル" in str(app.query_one("#call-status", Static).render())
 
 
 async def test_start_from_a_chosen_microphone() -> None:
@@ -425,12 +435,15 @@ async def test_a_refused_token_is_shown() -> None:
     async with app.run_test() as pilot:
         bar = app.query_one(ConnectionBar)
         await until(pilot, lambda: bar.has_class("-failed"))
-        assert bar.has_class("-failed") and "refused the token" in str(bar.render())
+        assert (
+            str(bar.render())
+            == "✖ このトークンは受け付けられませんでした。管理者に確認してください"
+        )
 
 
 async def test_a_failed_request_is_one_sentence_not_a_crash() -> None:
     client = FakeHubClient()
-    client.errors["note"] = ConsultAssistError("connection lost: closed (1006)")
+    client.errors["note"] = ClientError("connection lost: closed (1006)", "lost")
     app = app_with(client)
     async with app.run_test(size=(100, 30)) as pilot:
         client.push(*call_events())
@@ -439,7 +452,7 @@ async def test_a_failed_request_is_one_sentence_not_a_crash() -> None:
         app.query_one("#note", Input).focus()
         await pilot.press("enter")
         await until(pilot, lambda: len(app._notifications))
-        assert [n.message for n in app._notifications] == ["connection lost: closed (1006)"]
+        assert [n.message for n in app._notifications] == ["サーバーとの接続が切れました"]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -55,7 +55,7 @@ async def test_the_handler_sees_the_tier_and_opens_the_sheet_with_evidence_and_q
         await settle(pilot, client)
         status = str(app.query_one("#call-status", Static).render())
         assert "緊急度 集中的援助" in status
-        await pilot.press("f8")
+        await pilot.press("f10")
         await until(pilot, lambda: isinstance(app.screen, RiskScreen))
         text = str(app.screen.query_one(RiskPanel).render())
         assert "緊急度: 集中的援助" in text

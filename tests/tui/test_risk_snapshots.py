@@ -28,7 +28,7 @@ def test_handler_risk_screen(snap_compare: Any) -> None:
         client.push(*call_events())
         client.emit(sheet("call-1", *SAID))
         await settle(pilot, client)
-        await pilot.press("f8")
+        await pilot.press("f10")
         await pilot.pause()
 
     app = make_handler_app(QUIET, client)

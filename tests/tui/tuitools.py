@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from consult_assist.testing import FakeHubClient
 from consult_assist.tui.settings import TuiConfig
 
-__all__ = ["NOW", "QUIET", "UNIT", "clock", "settle", "until"]
+__all__ = ["NOW", "QUIET", "UNIT", "clock", "screen_text", "settle", "until"]
 
 UNIT = float(os.environ.get("CONSULT_ASSIST_TEST_UNIT", "1.0"))
 
@@ -43,3 +43,8 @@ async def until(pilot: Pilot[Any], ready: Callable[[], object]) -> None:
             await pilot.pause()
 
     await asyncio.wait_for(poll(), 5 * UNIT)
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows now, line by line (every layer composed, toasts included)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

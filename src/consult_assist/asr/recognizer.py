@@ -6,7 +6,9 @@ asyncio adapter (live), under the simulated clock (offline, honest latency) and 
 with a fake transcriber.
 
 Per utterance: a partial every ``partial_interval_s`` of new speech while it goes on (at most
-one in flight), then exactly one final when the segmenter ends it. Partials are stabilised by
+one in flight), then exactly one final when the segmenter ends it. The driver sets
+:attr:`StreamingRecognizer.pace` from the shared scheduler's load: under load partials come
+less often and finals are not decoded speculatively. Partials are stabilised by
 LocalAgreement (:mod:`consult_assist.asr.commit`): the agreed prefix of a partial never changes
 in later partials; the final, decoded afresh on the whole utterance with a wider beam,
 replaces the partials.
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from consult_assist.asr.commit import Agreement
-from consult_assist.asr.decoding import DecodeKind, DecodeRequest, DecodeResult
+from consult_assist.asr.decoding import DecodeKind, DecodeRequest, DecodeResult, Pace
 from consult_assist.asr.guards import GuardOptions, check
 from consult_assist.asr.segmenter import Segmenter, SegmenterOptions, SpeechEnd, SpeechStart
 from consult_assist.asr.vad import CHUNK, SpeechDetector
@@ -62,6 +64,7 @@ class RecognizerStats:
     """Counters of one stream."""
 
     partial_requests: int = 0
+    speculative_requests: int = 0
     partials_emitted: int = 0
     partials_skipped: int = 0
     finals: int = 0
@@ -83,6 +86,7 @@ class _Utt:
     spec_end: int | None = None  # speech end assumed by the speculative final in flight/held
     spec_request: int | None = None  # id of that request
     spec_result: DecodeResult | None = None
+    partial_failed: bool = False  # an error event was already sent for a failed partial
 
 
 class StreamingRecognizer:
@@ -118,6 +122,8 @@ class StreamingRecognizer:
         self._next_request = 0
         self._ended = False
         self._outbox: list[Event] = []
+        self.pace = Pace()
+        """What the shared model can take now; the driver sets it before each :meth:`feed`."""
 
     # -- clock -------------------------------------------------------------------------------
 
@@ -194,7 +200,9 @@ class StreamingRecognizer:
         if req.kind == "partial":
             if utt is not None:
                 utt.partial_in_flight = False
-            if result.skipped or result.error:
+            if result.error:
+                return self._partial_failed(utt, req, result, at)
+            if result.skipped:
                 self.stats.partials_skipped += 1
                 return []
             if utt is None or utt.final_issued:
@@ -234,6 +242,8 @@ class StreamingRecognizer:
         since = self._segmenter.pause_start
         if utt is None or since is None or not self.options.speculative_finals:
             return []
+        if not self.pace.speculative_finals:
+            return []  # no spare capacity: the final is decoded at the endpoint
         if utt.spec_end == since or self._fed - since < self._pad:
             return []
         if since - utt.start < int(self.options.segmenter.min_speech_s * SAMPLE_RATE):
@@ -243,6 +253,7 @@ class StreamingRecognizer:
         prefix = utt.agreement.stable if self.options.force_prefix else ""
         request = self._request("final", utt, utt.start, since, prefix, speculative=True)
         utt.spec_request = request.id
+        self.stats.speculative_requests += 1
         return [request]
 
     def _maybe_partial(self) -> list[DecodeRequest]:
@@ -254,10 +265,14 @@ class StreamingRecognizer:
             # The utterance may be ending: keep the model free for its final.
             return []
         pos = self._segmenter.position
-        if pos - utt.start < int(opts.first_partial_s * SAMPLE_RATE):
+        # Under load the first partial waits a little too (never past 1.5 × its delay: a
+        # short utterance still shows something before its final).
+        first = opts.first_partial_s * min(1.5, max(1.0, self.pace.partial_scale))
+        if pos - utt.start < int(first * SAMPLE_RATE):
             return []
+        interval = opts.partial_interval_s * max(1.0, self.pace.partial_scale)
         if utt.last_partial_at > utt.start and pos - utt.last_partial_at < int(
-            opts.partial_interval_s * SAMPLE_RATE
+            interval * SAMPLE_RATE
         ):
             return []
         utt.last_partial_at = pos
@@ -292,6 +307,7 @@ class StreamingRecognizer:
             issued_at=self.now,
             speech_ratio=self._speech_ratio(start, end),
             speculative=speculative,
+            session=self.session,
         )
 
     def _speech_ratio(self, start: int, end: int) -> float:
@@ -372,6 +388,24 @@ class StreamingRecognizer:
                 speaker=self.speaker,
                 latency_s=max(0.0, at - req.end),
                 avg_logprob=result.avg_logprob,
+            )
+        ]
+
+    def _partial_failed(
+        self, utt: _Utt | None, req: DecodeRequest, result: DecodeResult, at: float
+    ) -> list[Event]:
+        """A partial whose decode failed: said once per utterance (the next one is asked for)."""
+        self.stats.dropped["error"] = self.stats.dropped.get("error", 0) + 1
+        if utt is None or utt.partial_failed:
+            return []
+        utt.partial_failed = True
+        log.warning("[%s] partial %d failed: %s", self.session, req.id, result.error)
+        return [
+            ErrorEvent(
+                session=self.session,
+                at=at,
+                code="asr.partial_failed",
+                message=f"途中経過の音声認識に失敗しました（{req.start:.1f}秒〜）",
             )
         ]
 

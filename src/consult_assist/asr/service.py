@@ -1,8 +1,10 @@
-"""The asyncio adapter around the shared model: worker tasks draining one :class:`DecodeQueue`.
+"""The asyncio adapter around the shared model: workers decoding batches from one scheduler.
 
 This is the one place where blocking inference crosses into asyncio (``asyncio.to_thread``).
 CTranslate2 releases the GIL while it computes, so the event loop keeps serving sockets while
-``workers`` decodes run. Each stream registers a callback; results are delivered on the loop.
+``workers`` batches run. A worker that frees up takes everything ready (up to the batch cap)
+at once and never waits for more. Each stream registers a callback; results are delivered on
+the loop. A batch that fails is answered with an error for each of its requests.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from consult_assist.asr.decoding import DecodeRequest, DecodeResult, Transcriber
-from consult_assist.asr.scheduler import DecodeQueue
+from consult_assist.asr.decoding import DecodeRequest, DecodeResult, Pace, Transcriber
+from consult_assist.asr.scheduler import DecodeScheduler, SchedulerOptions, failed_batch
 
 __all__ = ["AsrService"]
 
@@ -26,17 +28,25 @@ class AsrService:
     """Shared decode workers; streams ``register``, ``submit`` requests, get results back."""
 
     def __init__(
-        self, transcriber: Transcriber, *, workers: int = 1, max_partial_wait_s: float = 1.0
+        self,
+        transcriber: Transcriber,
+        *,
+        workers: int = 1,
+        scheduler: SchedulerOptions | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.transcriber = transcriber
-        self.queue = DecodeQueue(max_partial_wait_s=max_partial_wait_s)
         self._workers = max(1, workers)
+        self.scheduler = DecodeScheduler(scheduler, workers=self._workers)
+        self._clock = clock
         self._callbacks: dict[str, ResultCallback] = {}
         self._clocks: dict[str, Callable[[], float]] = {}
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
         self.busy_s = 0.0
-        self.started = time.monotonic()
+        """Compute seconds spent decoding (all workers)."""
+        self.started = clock()
 
     async def __aenter__(self) -> AsrService:
         self.start()
@@ -45,15 +55,25 @@ class AsrService:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    @property
+    def workers(self) -> int:
+        return self._workers
+
     def start(self) -> None:
         """Start the worker tasks on the running loop."""
         if not self._tasks:
+            self._closing = False
             self._tasks = [asyncio.create_task(self._work(i)) for i in range(self._workers)]
 
     async def close(self) -> None:
-        """Stop the workers (queued work is abandoned; call after streams drained)."""
-        for task in self._tasks:
-            task.cancel()
+        """Stop the workers; whatever is still queued is answered (finals with an error).
+
+        A batch already running in a worker thread cannot be interrupted: closing waits for it.
+        """
+        self._closing = True
+        for result in self.scheduler.drain("the server is stopping"):
+            self._deliver(result)
+        self._wake.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
@@ -62,19 +82,31 @@ class AsrService:
         self._callbacks[stream] = callback
         self._clocks[stream] = clock
 
-    def unregister(self, stream: str) -> None:
+    def unregister(self, stream: str, call: str = "") -> None:
         self._callbacks.pop(stream, None)
         self._clocks.pop(stream, None)
+        if call:
+            self.scheduler.forget(call)
 
-    def submit(self, requests: list[DecodeRequest]) -> None:
-        """Queue requests (never blocks); superseded partials are answered as skipped."""
+    def pace(self) -> Pace:
+        """What streams may ask for now (the scheduler's load)."""
+        return self.scheduler.pace(self._clock())
+
+    def submit(self, requests: Sequence[DecodeRequest]) -> None:
+        """Queue requests (never blocks); superseded partials are answered as skipped.
+
+        After :meth:`close` has begun, requests are answered at once (finals with an error).
+        """
         for request in requests:
-            for skipped in self.queue.push(request):
+            if self._closing:
+                self._deliver(failed_batch([request], "the server is stopping")[0])
+                continue
+            for skipped in self.scheduler.push(request):
                 self._deliver(skipped)
         if requests:
             self._wake.set()
 
-    def _clock(self, stream: str) -> float:
+    def _stream_clock(self, stream: str) -> float:
         clock = self._clocks.get(stream)
         return clock() if clock is not None else float("inf")
 
@@ -88,19 +120,30 @@ class AsrService:
             log.exception("[%s] result callback failed", result.request.stream)
 
     async def _work(self, index: int) -> None:
-        while True:
-            request, skipped = self.queue.pop(self._clock)
-            for s in skipped:
-                self._deliver(s)
-            if request is None:
+        while not self._closing:
+            batch, skipped = self.scheduler.take(self._clock(), self._stream_clock)
+            for result in skipped:
+                self._deliver(result)
+            if not batch:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
+            mark = self.scheduler.begin(self._clock())
             try:
-                result = await asyncio.to_thread(self.transcriber.decode, request)
+                results = await asyncio.to_thread(self.transcriber.decode_batch, batch)
+                if len(results) != len(batch):
+                    raise RuntimeError(f"{len(results)} results for a batch of {len(batch)}")
             except Exception as exc:
-                log.exception("[%s] decode failed", request.stream)
-                # The stream turns a failed final into an error event; it is never silent.
-                result = DecodeResult(request=request, error=f"{type(exc).__name__}: {exc}")
-            self.busy_s += result.compute_s
-            self._deliver(result)
+                log.exception(
+                    "decode of a batch of %d failed (%s)",
+                    len(batch),
+                    ", ".join(sorted({r.call for r in batch})),
+                )
+                # Each stream turns its failed request into an error event; none is silent.
+                results = failed_batch(batch, f"{type(exc).__name__}: {exc}")
+                self.scheduler.end(mark, self._clock(), ok=False)
+            else:
+                self.scheduler.end(mark, self._clock())
+            self.busy_s += sum(r.compute_s for r in results)
+            for result in results:
+                self._deliver(result)

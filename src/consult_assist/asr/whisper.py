@@ -1,12 +1,21 @@
 """faster-whisper adapter: one loaded model, blocking decodes safe to run from worker threads.
 
-Decoding follows faster-whisper's own ``generate_with_fallback`` (prompt layout, score to
-average log-prob, compression-ratio and log-prob fallback) with one difference that matters on
-a CPU: the encoder window. ``WhisperModel.transcribe`` always pads to 30 s, and the base encoder
-on 30 s costs about 1 s on two cores, whatever the utterance length; CTranslate2 accepts a
-shorter mel, so each request is encoded on its own length rounded up to ``window_step_s``
-(a 3 s utterance costs ~0.1 s). ``bench asr`` reports the CER this costs against the plain
-30-s ``transcribe`` of the same model.
+This re-implements part of faster-whisper 1.2.1 (pinned in pyproject.toml): the prompt layout,
+the score to average log-prob, and the compression-ratio / log-prob fallback of its
+``generate_with_fallback``, and the feature padding of ``generate_segments``;
+``tests/e2e/test_real_model.py`` checks a decode against the library's own ``transcribe``.
+Two differences matter:
+
+* **The encoder window.** ``WhisperModel.transcribe`` always pads to 30 s, and the base encoder
+  on 30 s costs about 1 s on two cores, whatever the utterance length; CTranslate2 accepts a
+  shorter mel, so each request is encoded on its own length plus a margin, rounded up to
+  ``window_step_s`` (a 3 s utterance costs ~0.1 s). ``bench asr`` reports the CER this costs
+  against the plain 30-s ``transcribe`` of the same model.
+* **Batches across calls.** :meth:`WhisperTranscriber.decode_batch` decodes requests of many
+  calls at once: one encoder pass over their windows (each padded to the longest) and one
+  ``generate`` with a prompt per item, per beam width. faster-whisper's own batched pipeline
+  batches chunks of one file under one prompt; CTranslate2 takes a prompt per item.
+  ``bench capacity`` and ``tests/e2e/test_real_model.py`` measure what padding does to CER.
 """
 
 from __future__ import annotations
@@ -14,14 +23,17 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from consult_assist.asr.decoding import DecodeRequest, DecodeResult
+from consult_assist.asr.decoding import DecodeKind, DecodeRequest, DecodeResult
 from consult_assist.asr.guards import compression_ratio
 from consult_assist.errors import ModelError
 
@@ -52,7 +64,11 @@ class WhisperOptions:
     window_step_s: float = 2.0
     """Encoder windows are the request length rounded up to this step (max 30 s)."""
     min_window_s: float = 6.0
-    """Shortest encoder window."""
+    """Shortest encoder window of a final."""
+    partial_min_window_s: float = 4.0
+    """Shortest encoder window of a partial: the margin after the audio is kept, the extra
+    silence a final gets is not (a partial of up to 2 s of speech costs 2/3 of the encoder
+    time; partials are most of a call's decoding)."""
     window_margin_s: float = 2.0
     """Silence after the audio inside the window. With less than ~2 s, base re-reads short
     utterances ("女の子が女の子が"); measured on the sample calls."""
@@ -62,6 +78,12 @@ class WhisperOptions:
     """Sampling temperatures tried for a final whose decode looks like a loop or is unsure."""
     tokens_per_second: float = 12.0
     """Cap on generated tokens per second of audio: a loop cannot outrun the speech."""
+    max_pad_ratio: float = 1.0
+    """In a batch, a window may be padded to at most this many times its own length; longer
+    ones are encoded and decoded as another group. At 1.0 only windows of the same length
+    share a group: no encoder time is spent on padding, and each result is exactly the one the
+    request would get alone (padding changes the encoder's output: at 1.5, ~25 % of finals
+    changed a character or more, ±1.5 CER points on one call; measured on the samples)."""
 
 
 def pick_device(device: str) -> str:
@@ -123,57 +145,149 @@ class WhisperTranscriber:
         self._rate = self.model.feature_extractor.sampling_rate
         log.info("loaded %s on %s/%s in %.1f s", options.model, self.device, compute, self.load_s)
 
-    def window_frames(self, n_samples: int) -> int:
-        """Mel frames of the encoder window for ``n_samples`` of audio."""
+    def window_frames(self, n_samples: int, kind: DecodeKind = "final") -> int:
+        """Mel frames of the encoder window for ``n_samples`` of audio of a ``kind`` request."""
         opts = self.options
+        shortest = opts.min_window_s if kind == "final" else opts.partial_min_window_s
         seconds = n_samples / self._rate + opts.window_margin_s
-        seconds = max(
-            opts.min_window_s, math.ceil(seconds / opts.window_step_s) * opts.window_step_s
-        )
+        seconds = max(shortest, math.ceil(seconds / opts.window_step_s) * opts.window_step_s)
         seconds = min(30.0, seconds)
         return int(seconds * self._rate / self._hop)
 
     def decode(self, request: DecodeRequest) -> DecodeResult:
-        started = time.perf_counter()
-        audio = request.audio[: 30 * self._rate]
-        encoder_output = self._encode(audio)
-        final = request.kind == "final"
-        prompt, n_prefix = self._prompt(request.prefix)
-        budget = int(len(audio) / self._rate * self.options.tokens_per_second) + 8
-        max_length = min(self.model.max_length, len(prompt) + budget)
-        beam = self.options.beam_size if final else self.options.partial_beam_size
-        text, avg_logprob, no_speech = self._generate(
-            encoder_output, prompt, n_prefix, max_length, beam
-        )
-        if (
-            final
-            and (compression_ratio(request.prefix + text) > 2.4 or avg_logprob < -1.0)
-            and no_speech < 0.6
-        ):
-            for temperature in self.options.fallback_temperatures:
-                alt = self._generate(encoder_output, prompt, n_prefix, max_length, 1, temperature)
-                if alt[1] > avg_logprob:
-                    text, avg_logprob, no_speech = alt
-                if compression_ratio(request.prefix + text) <= 2.4 and avg_logprob >= -1.0:
-                    break
-        return DecodeResult(
-            request=request,
-            text=text,
-            avg_logprob=avg_logprob,
-            no_speech_prob=no_speech,
-            compute_s=time.perf_counter() - started,
-        )
+        """Transcribe one request (a batch of one)."""
+        return self.decode_batch([request])[0]
 
-    def _encode(self, audio: np.ndarray[Any, Any]) -> Any:
+    def decode_batch(self, requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
+        """Transcribe requests of any streams together; one result per request, in order.
+
+        Requests that decode alike (the same beam width, windows of similar length) share one
+        encoder pass over their windows, each padded to the longest, and one ``generate`` with
+        a prompt per item; finals (beam ``beam_size``) and partials (``partial_beam_size``)
+        never share a group.
+        Finals that look like a loop or are unsure are decoded again by sampling, together.
+        """
+        started = time.perf_counter()
+        found: dict[int, _Decoded] = {}
+        for beam, indices in self._groups(requests):
+            items = [requests[i] for i in indices]
+            for i, decoded in zip(indices, self._decode_group(items, beam), strict=True):
+                found[i] = decoded
+        share = (time.perf_counter() - started) / max(1, len(requests))
+        return [
+            DecodeResult(
+                request=request,
+                text=found[i].text,
+                avg_logprob=found[i].avg_logprob,
+                no_speech_prob=found[i].no_speech_prob,
+                compute_s=share,
+                batch_size=len(requests),
+            )
+            for i, request in enumerate(requests)
+        ]
+
+    def _groups(self, requests: Sequence[DecodeRequest]) -> list[tuple[int, list[int]]]:
+        """Indices of the requests decoded together: the same beam width, and windows close
+        enough in length that padding to the longest wastes at most ``max_pad_ratio``."""
+        by_beam: dict[int, list[int]] = {}
+        for i, request in enumerate(requests):
+            by_beam.setdefault(self._beam(request), []).append(i)
+        out: list[tuple[int, list[int]]] = []
+        for beam, indices in by_beam.items():
+            frames = {i: self._frames(requests[i]) for i in indices}
+            group: list[int] = []
+            for i in sorted(indices, key=lambda i: frames[i]):
+                if group and frames[i] > self.options.max_pad_ratio * frames[group[0]]:
+                    out.append((beam, group))
+                    group = []
+                group.append(i)
+            out.append((beam, group))
+        return out
+
+    def _frames(self, request: DecodeRequest) -> int:
+        return self.window_frames(len(request.audio[: 30 * self._rate]), request.kind)
+
+    def _beam(self, request: DecodeRequest) -> int:
+        return self.options.beam_size if request.kind == "final" else self.options.partial_beam_size
+
+    def _decode_group(self, items: list[DecodeRequest], beam: int) -> list[_Decoded]:
         import ctranslate2  # lazy: start-up cost; already loaded with the model by now
 
-        features = self.model.feature_extractor(audio)
-        frames = self.window_frames(len(audio))
-        if features.shape[-1] < frames:
-            features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
-        features = np.ascontiguousarray(features[:, :frames][None], dtype=np.float32)
-        view = ctranslate2.StorageView.from_array(features)
+        audios = [r.audio[: 30 * self._rate] for r in items]
+        frames = max(self._frames(r) for r in items)
+        encoder_output = self._encode(audios, frames)
+        prompts = [self._prompt(r.prefix) for r in items]
+        # One call has one length limit; each item is cut to its own budget afterwards.
+        limits = [
+            min(self.model.max_length, len(prompt) + self._budget(audio))
+            for (prompt, _), audio in zip(prompts, audios, strict=True)
+        ]
+        decoded = self._generate(encoder_output, prompts, limits, beam)
+        unsure = [
+            j
+            for j, (r, d) in enumerate(zip(items, decoded, strict=True))
+            if r.kind == "final" and _unsure(r.prefix, d) and d.no_speech_prob < 0.6
+        ]
+        for temperature in self.options.fallback_temperatures:
+            if not unsure:
+                break
+            subset = self._subset(encoder_output, audios, unsure, frames)
+            with _SAMPLING:
+                # Sampling draws from CTranslate2's one random generator: seeded by the audio,
+                # the same utterance decodes the same live and offline, whatever ran before.
+                ctranslate2.set_random_seed(_seed(audios[j] for j in unsure))
+                alts = self._generate(
+                    subset,
+                    [prompts[j] for j in unsure],
+                    [limits[j] for j in unsure],
+                    1,
+                    temperature,
+                )
+            for j, alt in zip(unsure, alts, strict=True):
+                if alt.avg_logprob > decoded[j].avg_logprob:
+                    decoded[j] = alt
+            unsure = [j for j in unsure if _unsure(items[j].prefix, decoded[j])]
+        return decoded
+
+    def _budget(self, audio: np.ndarray[Any, Any]) -> int:
+        """Most tokens a request may generate: a loop cannot outrun the speech."""
+        return int(len(audio) / self._rate * self.options.tokens_per_second) + 8
+
+    def _encode(self, audios: Sequence[np.ndarray[Any, Any]], frames: int) -> Any:
+        """One encoder pass over every window, each padded to the longest with silence.
+
+        The mel features of each item are computed on its own audio (normalised on its own
+        loudness, as a decode of that item alone would be), then padded with zeros up to the
+        window of the longest item, as faster-whisper pads the last window of a file.
+        """
+        import ctranslate2  # lazy: start-up cost; already loaded with the model by now
+
+        # As faster-whisper's transcribe: the last frame (of the extractor's own padding) is
+        # not content and is left out.
+        features = [self.model.feature_extractor(audio)[:, :-1] for audio in audios]
+        batch = np.zeros((len(features), features[0].shape[0], frames), dtype=np.float32)
+        for i, f in enumerate(features):
+            n = min(frames, f.shape[-1])
+            batch[i, :, :n] = f[:, :n]
+        view = ctranslate2.StorageView.from_array(batch)
         return self.model.model.encode(view, to_cpu=False)
+
+    def _subset(
+        self,
+        encoder_output: Any,
+        audios: Sequence[np.ndarray[Any, Any]],
+        rows: list[int],
+        frames: int,
+    ) -> Any:
+        """The encoder output of ``rows`` only (a copy on CPU; encoded again on a GPU)."""
+        import ctranslate2  # lazy: as above
+
+        if len(rows) == len(audios):
+            return encoder_output
+        if self.device == "cpu":
+            picked = np.ascontiguousarray(np.asarray(encoder_output)[rows])
+            return ctranslate2.StorageView.from_array(picked)
+        return self._encode([audios[j] for j in rows], frames)
 
     def _prompt(self, prefix: str) -> tuple[list[int], int]:
         """The decoder prompt, and how many of its last tokens are the forced prefix."""
@@ -192,34 +306,40 @@ class WhisperTranscriber:
     def _generate(
         self,
         encoder_output: Any,
-        prompt: list[int],
-        n_prefix: int,
-        max_length: int,
+        prompts: Sequence[tuple[list[int], int]],
+        limits: Sequence[int],
         beam: int,
         temperature: float = 0.0,
-    ) -> tuple[str, float, float]:
+    ) -> list[_Decoded]:
+        """One ``generate`` over the batch: text, average log-prob and no-speech probability."""
         kwargs: dict[str, Any]
         if temperature > 0:
             kwargs = {"beam_size": 1, "sampling_topk": 0, "sampling_temperature": temperature}
         else:
             kwargs = {"beam_size": beam}
-        result = self.model.model.generate(
+        results = self.model.model.generate(
             encoder_output,
-            [prompt],
-            max_length=max_length,
+            [prompt for prompt, _ in prompts],
+            max_length=max(limits),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self._suppress,
             **kwargs,
-        )[0]
-        # CTranslate2 returns the forced prefix tokens at the head of the sequence.
-        tokens = [t for t in result.sequences_ids[0][n_prefix:] if t < self.tokenizer.eot]
-        seq_len = len(tokens)
-        avg_logprob = float(result.scores[0]) * seq_len / (seq_len + 1) if seq_len else -10.0
-        # A token budget can end inside a multi-byte character: drop the replacement char.
-        text = self.tokenizer.decode(tokens).replace("\ufffd", "").strip()
-        return text, avg_logprob, float(result.no_speech_prob)
+        )
+        out: list[_Decoded] = []
+        for result, (prompt, n_prefix), limit in zip(results, prompts, limits, strict=True):
+            # CTranslate2 returns the forced prefix tokens at the head of the sequence; an item
+            # whose own limit is below the batch's is cut where it would have stopped alone.
+            generated = result.sequences_ids[0][n_prefix : n_prefix + limit - len(prompt)]
+            tokens = [t for t in generated if t < self.tokenizer.eot]
+            seq_len = len(tokens)
+            score = float(result.scores[0])
+            avg_logprob = score * seq_len / (seq_len + 1) if seq_len else -10.0
+            # A token budget can end inside a multi-byte character: drop the replacement char.
+            text = self.tokenizer.decode(tokens).replace("\ufffd", "").strip()
+            out.append(_Decoded(text, avg_logprob, float(result.no_speech_prob)))
+        return out
 
     def transcribe_file_offline(self, audio: np.ndarray[Any, Any]) -> tuple[str, float]:
         """Plain ``WhisperModel.transcribe`` of a whole recording (the offline baseline).
@@ -237,6 +357,30 @@ class WhisperTranscriber:
         )
         text = "".join(s.text for s in segments)
         return text, time.perf_counter() - started
+
+
+_SAMPLING = threading.Lock()
+"""Held while seeding and sampling: the random generator is shared by every worker."""
+
+
+def _seed(audios: Iterable[np.ndarray[Any, Any]]) -> int:
+    """A sampling seed that depends only on the audio decoded."""
+    crc = 0
+    for audio in audios:
+        crc = zlib.crc32(np.ascontiguousarray(audio).tobytes(), crc)
+    return crc
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+
+
+def _unsure(prefix: str, decoded: _Decoded) -> bool:
+    """A final worth decoding again: it looks like a loop, or the model doubts it."""
+    return compression_ratio(prefix + decoded.text) > 2.4 or decoded.avg_logprob < -1.0
 
 
 def _is_local(model: str) -> bool:

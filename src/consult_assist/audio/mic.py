@@ -88,11 +88,12 @@ def _load_sounddevice() -> Any:
     try:
         import sounddevice  # lazy: optional (the [mic] extra); raises OSError without PortAudio
     except OSError:
-        raise AudioError(NO_PORTAUDIO) from None
+        raise AudioError(NO_PORTAUDIO, "no_portaudio") from None
     except ImportError:
         raise AudioError(
             "the sounddevice package is not installed, so microphones cannot be used "
-            "(install it: pip install 'consult-assist[mic]')"
+            "(install it: pip install 'consult-assist[mic]')",
+            "no_sounddevice",
         ) from None
     return sounddevice
 
@@ -103,7 +104,7 @@ def list_devices(*, backend: Any = None) -> list[InputDevice]:
     try:
         raw = list(sd.query_devices())
     except sd.PortAudioError as exc:
-        raise AudioError(f"cannot list audio devices: {exc}") from None
+        raise AudioError(f"cannot list audio devices: {exc}", "microphone") from None
     default = _default_input(sd)
     apis = _hostapi_names(sd)
     out = []
@@ -149,7 +150,7 @@ def select_device(devices: Sequence[InputDevice], device: str | int | None) -> I
     An exact name wins over substrings; several substring matches are an error listing them.
     """
     if not devices:
-        raise AudioError(NO_MICROPHONE)
+        raise AudioError(NO_MICROPHONE, "no_microphone")
     if device is None or device == "":
         for d in devices:
             if d.is_default:
@@ -280,7 +281,8 @@ class MicSource:
             if stream is not None:
                 stream.close()
             raise AudioError(
-                f"cannot open microphone {self.device.index} {self.device.name!r}: {exc}"
+                f"cannot open microphone {self.device.index} {self.device.name!r}: {exc}",
+                "microphone",
             ) from None
         self._stream = stream
         log.info(

@@ -8,7 +8,15 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
-__all__ = ["SAMPLE_RATE", "FloatArray", "Resampler", "int16_to_float", "mix", "to_float32"]
+__all__ = [
+    "SAMPLE_RATE",
+    "FloatArray",
+    "Resampler",
+    "float_to_int16",
+    "int16_to_float",
+    "mix",
+    "to_float32",
+]
 
 SAMPLE_RATE = 16_000
 """The rate everything inside the recognizer runs at, in Hz."""
@@ -19,6 +27,13 @@ FloatArray = npt.NDArray[np.float32]
 def int16_to_float(pcm: npt.NDArray[np.int16]) -> FloatArray:
     """16-bit PCM to float32 in [-1, 1)."""
     return (np.asarray(pcm, dtype=np.float32) / 32768.0).astype(np.float32, copy=False)
+
+
+def float_to_int16(samples: npt.ArrayLike) -> npt.NDArray[np.int16]:
+    """Float PCM in [-1, 1] to 16-bit, rounded and clipped: the inverse of :func:`int16_to_float`
+    (16-bit audio survives the round trip unchanged)."""
+    scaled = np.rint(np.asarray(samples, dtype=np.float64) * 32768.0)
+    return np.clip(scaled, -32768, 32767).astype(np.int16)
 
 
 def to_float32(samples: npt.ArrayLike) -> FloatArray:

@@ -15,7 +15,10 @@ import asyncio
 import contextlib
 import logging
 import os
+import shlex
+import shutil
 import socket
+import ssl
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ from typing import Any, TextIO
 
 from consult_assist import paths
 from consult_assist.asr.options import ModelOptions, StreamOptions, load_transcriber
+from consult_assist.cli.client_tls import client_ssl_context
 from consult_assist.cli.credentials import client_token
 from consult_assist.cli.output import LivePrinter, install_progress
 from consult_assist.cli.recognition import model_options, stream_options
@@ -45,11 +49,13 @@ __all__ = [
     "demo",
     "handler",
     "make_client",
+    "program",
     "resolve_sample",
     "run",
     "server_and_token",
     "server_url",
     "supervisor",
+    "supervisor_command",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,6 +77,8 @@ class AppOptions:
     """The access token (``credentials.client_token`` found it: file, environment, prompt)."""
     speed: float = 1.0
     """Handler: × real time for training files started from the app."""
+    ssl_context: ssl.SSLContext | None = None
+    """How a wss:// server is trusted (``--ca-file``); None: the system's CAs."""
 
 
 def server_url(server: str) -> str:
@@ -94,23 +102,23 @@ def server_and_token(server: str, token: str) -> tuple[str, str]:
     return server, token
 
 
-def make_client(server: str, token: str) -> HubClient:
+def make_client(server: str, token: str, ssl_context: ssl.SSLContext | None = None) -> HubClient:
     """The websocket client the apps use (reconnects with backoff, resumes by seq)."""
-    return WebSocketHubClient(server, token)
+    return WebSocketHubClient(server, token, ssl_context=ssl_context)
 
 
 def handler(options: AppOptions) -> int:
     """Run the handler app against a server."""
     server, token = server_and_token(options.server, options.token)
     config = TuiConfig(server=server, replay_speed=options.speed or 1.0)
-    client = make_client(server, token)
+    client = make_client(server, token, options.ssl_context)
     return asyncio.run(run_app(client, ("handler", "trainer"), make_handler_app(config, client)))
 
 
 def supervisor(options: AppOptions) -> int:
     """Run the supervisor app against a server."""
     server, token = server_and_token(options.server, options.token)
-    client = make_client(server, token)
+    client = make_client(server, token, options.ssl_context)
     app = make_supervisor_app(TuiConfig(server=server), client)
     return asyncio.run(run_app(client, ("supervisor",), app))
 
@@ -134,6 +142,41 @@ class DemoOptions:
     """Manuals folder (default: ./manuals)."""
     model: ModelOptions = field(default_factory=ModelOptions)
     stream: StreamOptions = field(default_factory=StreamOptions)
+
+
+def program() -> str:
+    """How to run this command again from the current folder, as typed into a shell.
+
+    ``consult-assist`` when that is what the shell finds; else the path of the script that is
+    running (``.venv/bin/consult-assist`` from a clone whose venv is not on PATH, the README's
+    way), or ``python -m consult_assist.cli`` with this interpreter.
+    """
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if argv0 is None or argv0.name in ("__main__.py", "-c") or argv0.suffix == ".py":
+        return f"{_shown(Path(sys.executable))} -m consult_assist.cli"
+    found = shutil.which("consult-assist")
+    if found is not None and Path(found).resolve() == argv0.resolve():
+        return "consult-assist"
+    return _shown(argv0)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current folder when it is inside it, quoted for a shell."""
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        text = str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        text = str(absolute)
+    return shlex.quote(text)
+
+
+def supervisor_command(url: str, token_file: Path) -> str:
+    """The command that opens the supervisor app on the demo's server.
+
+    The token is read from a file only this user can read, not given as an argument: other
+    users of the machine can read arguments in ``ps``.
+    """
+    return f"{program()} supervisor --server {url} --token-file {token_file}"
 
 
 def resolve_sample(name: str) -> Path:
@@ -193,16 +236,17 @@ async def _demo(options: DemoOptions, out: TextIO, sample: Path, tmp: Path, ui: 
     if server in done:
         server.result()
     running = ready.result()
+    command = supervisor_command(running.url, supervisor_file)
     out.write(
         f"\nserver: {running.url} (throwaway tokens and store, gone when the demo ends)\n"
         f"call:   {sample.name}, replayed at {options.speed:g}× as a training call\n\n"
-        "Open the supervisor view in another terminal:\n\n"
-        f"  consult-assist supervisor --server {running.url} --token-file {supervisor_file}\n\n"
+        "Open the supervisor view in another terminal (from this folder):\n\n"
+        f"  {command}\n\n" + ("(the handler app shows it again with F1)\n\n" if ui else "")
     )
     out.flush()
     try:
         if ui:
-            await _with_app(running.url, handler_token, trainer, sample, options.speed)
+            await _with_app(running.url, handler_token, trainer, sample, options.speed, command)
         else:
             await _with_printer(running.url, handler_token, trainer, sample, options.speed, out)
     finally:
@@ -219,9 +263,13 @@ async def _start_replay(url: str, trainer: str, sample: Path, speed: float) -> W
     return client
 
 
-async def _with_app(url: str, token: str, trainer: str, sample: Path, speed: float) -> None:
+async def _with_app(
+    url: str, token: str, trainer: str, sample: Path, speed: float, command: str
+) -> None:
     client = WebSocketHubClient(url, token)
-    app = make_handler_app(TuiConfig(server=url, replay_speed=speed), client)
+    app = make_handler_app(
+        TuiConfig(server=url, replay_speed=speed), client, supervisor_command=command
+    )
 
     async def replay_when_up() -> None:
         await asyncio.sleep(0.5)  # let the app subscribe; it would catch up by seq anyway
@@ -268,10 +316,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
     """Run ``handler``, ``supervisor`` or ``demo``."""
     if args.command in ("handler", "supervisor"):
         server_url(args.server)  # an unset server is said before a token is asked for
-        token = client_token(token=args.token, token_file=args.token_file)
-        if args.command == "handler":
-            return handler(AppOptions(server=args.server, token=token, speed=args.speed))
-        return supervisor(AppOptions(server=args.server, token=token))
+        app = AppOptions(
+            server=args.server,
+            token=client_token(token=args.token, token_file=args.token_file),
+            speed=getattr(args, "speed", 1.0),
+            ssl_context=client_ssl_context(args.ca_file, insecure=args.insecure_skip_verify),
+        )
+        return handler(app) if args.command == "handler" else supervisor(app)
     if args.command == "demo":
         options = DemoOptions(
             sample=args.sample,

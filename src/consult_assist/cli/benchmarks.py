@@ -1,4 +1,4 @@
-"""``consult-assist bench asr|assist|hub|lookup|soak``: run one benchmark, print its JSON summary.
+"""``consult-assist bench …``: run one benchmark (asr, assist, capacity, hub…), print JSON.
 
 The benchmarks themselves live in :mod:`consult_assist.bench`; this module reads the flags
 into their options, finds the labelled data of a checkout, and prints (``--out``: also writes)
@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from consult_assist import paths
 from consult_assist.bench.assistance import AssistBenchOptions, run_assist_bench
+from consult_assist.bench.capacity import CapacityBenchOptions, run_capacity_bench
 from consult_assist.bench.delivery import run_hub_bench
 from consult_assist.bench.lookup import bench_lookup
 from consult_assist.bench.riskbench import run_risk_bench
@@ -24,7 +25,15 @@ from consult_assist.cli.output import install_progress, write_json
 from consult_assist.cli.recognition import model_options, stream_options
 from consult_assist.errors import ConfigError
 
-__all__ = ["bench_asr", "bench_assist", "bench_hub", "bench_lookup_summary", "bench_soak", "run"]
+__all__ = [
+    "bench_asr",
+    "bench_assist",
+    "bench_capacity",
+    "bench_hub",
+    "bench_lookup_summary",
+    "bench_soak",
+    "run",
+]
 
 
 def bench_asr(options: AsrBenchOptions) -> dict[str, Any]:
@@ -38,6 +47,13 @@ def bench_assist(options: AssistBenchOptions) -> dict[str, Any]:
         options,
         install_progress=install_progress(),
         progress=lambda text: print(f"bench assist: {text}", file=sys.stderr),
+    )
+
+
+def bench_capacity(options: CapacityBenchOptions) -> dict[str, Any]:
+    """``bench capacity``: progress lines on stderr while it runs (it takes many minutes)."""
+    return run_capacity_bench(
+        options, say=lambda text: print(f"bench capacity: {text}", file=sys.stderr, flush=True)
     )
 
 
@@ -83,7 +99,7 @@ def bench_lookup_summary(manuals: Path | None) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int | None:
-    """Run ``bench asr``, ``bench hub`` or ``bench lookup``; None: no benchmark named."""
+    """Run ``bench asr|capacity|hub|lookup``; None: no benchmark named."""
     if args.bench_command == "asr":
         options = AsrBenchOptions(
             files=tuple(args.files),
@@ -107,6 +123,21 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             stream=stream_options(args),
         )
         return write_json(bench_assist(assist), out, also_to=args.out)
+    if args.bench_command == "capacity":
+        capacity = CapacityBenchOptions(
+            calls=args.calls,
+            seconds=args.seconds,
+            files=tuple(args.files),
+            limit=args.limit,
+            stagger_s=args.stagger,
+            p95_limit_s=args.p95,
+            clock=args.clock,
+            transcribe=not args.no_transcribe,
+            workers=args.workers,
+            model=model_options(args),
+            stream=stream_options(args),
+        )
+        return write_json(bench_capacity(capacity), out, also_to=args.out)
     if args.bench_command == "hub":
         summary = bench_hub(
             calls=args.calls,

@@ -13,21 +13,32 @@ import dataclasses
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
+
+import numpy as np
 
 from consult_assist import paths
 from consult_assist.asr.models import install_default_model, installed_models, verify_model
 from consult_assist.asr.options import ModelOptions, StreamOptions, load_transcriber
 from consult_assist.asr.service import AsrService
+from consult_assist.asr.simulate import SimulationStats
 from consult_assist.audio.calls import channels_for
 from consult_assist.audio.file import read_audio
 from consult_assist.cli.output import JsonlPrinter, LivePrinter, install_progress
 from consult_assist.cli.recognition import model_options, stream_options
+from consult_assist.errors import ConfigError
+from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import check_manual, load_manual
-from consult_assist.pipeline import Knowledge, live_call, simulated_call
+from consult_assist.pipeline import (
+    Knowledge,
+    SimulatedCall,
+    live_call,
+    simulated_call,
+    simulated_calls,
+)
 from consult_assist.risk.feed import with_risk
 from consult_assist.risk.riskfile import RiskSheet, check_risk_file
 
@@ -66,12 +77,18 @@ class TranscribeOptions:
     """Run the knowledge engine (False: transcript only)."""
     split_channels: bool = False
     """A stereo file is caller (left) and handler (right), transcribed separately."""
+    others: tuple[Path, ...] = ()
+    """More recordings, transcribed at the same time as ``file`` (simulated clock only)."""
+    stagger_s: float = 1.3
+    """With several recordings: seconds between the starts of two calls."""
     model: ModelOptions = field(default_factory=ModelOptions)
     stream: StreamOptions = field(default_factory=StreamOptions)
 
 
 def transcribe(options: TranscribeOptions, out: TextIO) -> int:
     """Run the whole pipeline over a recording and print the transcript (or every event)."""
+    if options.others:
+        return _transcribe_several(options, out)
     audio = read_audio(options.file)  # fails fast, before the model loads
     call = channels_for(audio.channels, split=options.split_channels)
     meta = {"source": "file", "file": options.file.name, "duration_s": round(audio.duration_s, 2)}
@@ -95,6 +112,48 @@ def transcribe(options: TranscribeOptions, out: TextIO) -> int:
                 printer.print(event)
 
     asyncio.run(run_live())
+    return 0
+
+
+def _transcribe_several(options: TranscribeOptions, out: TextIO) -> int:
+    """Several recordings as calls at once, sharing one scheduler and the model's batches.
+
+    Prints every event (``--jsonl``) or each call's finals and, at the end, the latency and
+    the batches the calls shared: the capacity knee, found without a server.
+    """
+    if options.realtime:
+        raise ConfigError("several files run on the simulated clock only; leave out --realtime")
+    files = (options.file, *options.others)
+    decoded = [read_audio(f) for f in files]  # fails fast, before the model loads
+    calls = []
+    for i, (path, audio) in enumerate(zip(files, decoded, strict=True)):
+        call = channels_for(audio.channels, split=options.split_channels)
+        meta = {"source": "file", "file": path.name, "duration_s": round(audio.duration_s, 2)}
+        session = f"call{i + 1}-{uuid.uuid4().hex[:6]}"
+        calls.append(SimulatedCall(session, replace(call, meta=meta), i * options.stagger_s))
+    names = {c.session: f"{i + 1}:{files[i].stem}" for i, c in enumerate(calls)}
+    knowledge = _knowledge(options.manuals) if options.knowledge else None
+    transcriber = load_transcriber(options.model, progress=install_progress())
+    stats = SimulationStats()
+    recognizer = options.stream.recognizer_options(decoded[0].source_rate)
+    jsonl = JsonlPrinter(out) if options.jsonl else None
+    latencies: list[float] = []
+    for event in simulated_calls(
+        calls, transcriber, options=recognizer, knowledge=knowledge, stats=stats
+    ):
+        if jsonl is not None:
+            jsonl.print(event)
+        if isinstance(event, TranscriptFinal):
+            latencies.append(event.latency_s)
+            if jsonl is None:
+                out.write(f"{names[event.session]}  {event.text}  ({event.latency_s:.2f} s)\n")
+    if jsonl is None:
+        p50, p95 = (float(np.percentile(latencies, q)) if latencies else 0.0 for q in (50, 95))
+        out.write(
+            f"{len(calls)} calls at once: final latency p50 {p50:.2f} s, p95 {p95:.2f} s; "
+            f"batches {dict(sorted(stats.batch_sizes.items()))}; "
+            f"compute {stats.real_time_factor:.3f} × the calls' audio\n"
+        )
     return 0
 
 
@@ -250,6 +309,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             manuals=args.manuals,
             knowledge=not args.no_knowledge,
             split_channels=args.split_channels,
+            others=tuple(args.others),
+            stagger_s=args.stagger,
             model=model_options(args, manuals=args.manuals),
             stream=stream_options(args),
         )

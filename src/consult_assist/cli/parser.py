@@ -17,7 +17,14 @@ from typing import Any
 
 from consult_assist import __version__
 
-__all__ = ["add_model_flags", "add_stream_flags", "add_token_flags", "build_parser", "env"]
+__all__ = [
+    "add_client_flags",
+    "add_model_flags",
+    "add_stream_flags",
+    "add_token_flags",
+    "build_parser",
+    "env",
+]
 
 _EPILOG = """\
 examples:
@@ -59,7 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_app_commands(sub)
     _add_demo_command(sub)
     _add_hub_commands(sub)
-    p = sub.add_parser("devices", help="list microphones (audio input devices)")
+    p = sub.add_parser(
+        "devices",
+        help="list microphones (audio input devices)",
+        description="The audio input devices PortAudio sees (the handler app's F5 offers them).",
+    )
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     return parser
 
@@ -74,6 +85,20 @@ def _add_offline_commands(sub: Any) -> None:
         "the wall clock.",
     )
     p.add_argument("file", type=Path, help="audio file (wav, flac, mp3, m4a, ogg…)")
+    p.add_argument(
+        "others",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="more recordings: every file is a call, all at once on one simulated clock, "
+        "sharing the model's batches as live calls do (find the capacity knee without a server)",
+    )
+    p.add_argument(
+        "--stagger",
+        type=float,
+        default=1.3,
+        help="with several files: seconds between the calls' starts (1.3)",
+    )
     p.add_argument("--realtime", action="store_true", help="pace the audio by the wall clock")
     p.add_argument("--speed", type=float, default=1.0, help="with --realtime: × real time")
     p.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
@@ -190,6 +215,57 @@ def _add_offline_commands(sub: Any) -> None:
     pt.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     add_model_flags(pt)
     add_stream_flags(pt)
+    pp = bsub.add_parser(
+        "capacity",
+        help="how many live calls this machine carries: real server, real model, N at once",
+        description="Replays the sample calls at real time through websockets into a server "
+        "process with the real model, N calls at once for N = 1, 2, 4, 6, 8, 12 … until the "
+        "final p95 passes 1.5 s; prints per N the final latency, partial interval, CER, decode "
+        "batch sizes and compute per audio second, and the knee (the largest N with final p95 "
+        "<= 1.5 s and CER within 1 point of N = 1). Every step replays every file (N slots), "
+        "so a full run takes about half an hour; shorten it with --seconds and --calls.",
+    )
+    pp.add_argument(
+        "--calls",
+        type=_counts,
+        default=(1, 2, 4, 6, 8, 12, 16, 24, 32),
+        metavar="N,N,…",
+        help="concurrent calls per step (default 1,2,4,6,8,12,16,24,32)",
+    )
+    pp.add_argument(
+        "--seconds",
+        type=float,
+        default=0.0,
+        help="replay only the turns in the first SECONDS of each file (default: whole files)",
+    )
+    pp.add_argument("--limit", type=int, default=0, help="use only the first N sample files")
+    pp.add_argument("files", nargs="*", type=Path, help="recordings with .json sidecars")
+    pp.add_argument(
+        "--clock",
+        choices=("live", "simulated"),
+        default="live",
+        help="live: real server and websockets; simulated: the same steps on the simulated "
+        "clock (no server, model compute only)",
+    )
+    pp.add_argument("--stagger", type=float, default=1.3, help="seconds between call starts (1.3)")
+    pp.add_argument(
+        "--p95",
+        type=float,
+        default=1.5,
+        help="final latency p95 limit in seconds: stepping stops past it, the knee is within "
+        "it (1.5; the GPU target is 0.8)",
+    )
+    pp.add_argument(
+        "--workers", type=_workers, default=0, metavar="N|auto", help="decode workers (auto)"
+    )
+    pp.add_argument(
+        "--no-transcribe",
+        action="store_true",
+        help="skip the simulated transcribe of the same audio (the N = 1 reference)",
+    )
+    pp.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    add_model_flags(pp)
+    add_stream_flags(pp)
     pk = bsub.add_parser(
         "lookup",
         help="manual lookup quality and speed",
@@ -209,28 +285,90 @@ def _add_offline_commands(sub: Any) -> None:
     pr.add_argument("--data", type=Path, default=None, help="labelled data (./tests/data)")
     pr.add_argument("--out", type=Path, default=None, help="also write the JSON here")
 
-    p = sub.add_parser("lookup", help="manual sections for a text")
+    p = sub.add_parser(
+        "lookup",
+        help="manual sections for a text",
+        description="The manual sections that match what a caller said, best first, with the "
+        "words that matched and an excerpt.",
+    )
     p.add_argument("text", help="what the caller said")
-    p.add_argument("--top", type=int, default=5, help="how many sections (default 5)")
-    p.add_argument("--json", action="store_true", help="print the sections as JSON")
+    p.add_argument("--top", type=int, default=5, help="show at most this many sections (default 5)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print {query, items: [{id, title, score, matched, excerpt}]} as JSON",
+    )
     p.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
 
     p = sub.add_parser("manuals", help="work with the manuals folder")
     nsub = p.add_subparsers(dest="manuals_command", metavar="ACTION")
-    pc = nsub.add_parser("check", help="validate manuals/ (file:line: message)")
+    pc = nsub.add_parser(
+        "check",
+        help="validate manuals/ (file:line: message)",
+        description="Validate the manuals folder: every problem as file:line: message; exit "
+        "status 1 on any error (an empty manual file is one: a server on it would never "
+        "alert).",
+    )
     pc.add_argument("path", nargs="?", type=Path, default=None, help="manuals folder (./manuals)")
 
 
+_APPS = {
+    "handler": (
+        "terminal app: the handler's call screen",
+        "The handler's screen: every live call of this handler (F8 switches, F8 also finds "
+        "today's ended calls), the live transcript, manual suggestions, attention words, help "
+        "requests and advice, notes (editable until the record is closed), and the record "
+        "draft (F9). F1 lists the keys. Quit with Ctrl+Q.",
+    ),
+    "supervisor": (
+        "terminal app: all of today's calls, alerts, help requests",
+        "The supervisor's screen: today's calls (live ones first, ended ones greyed; s sorts), "
+        "the attention words of every call naming the call and the time (Enter opens it), help "
+        "requests with their reason; watch a call live, send advice (F2), pick up a help "
+        "request (F3). F1 lists the keys. Quit with Ctrl+Q.",
+    ),
+}
+
+
+def add_client_flags(
+    p: argparse.ArgumentParser, *, server_default: str = "", token_what: str = "the access token"
+) -> None:
+    """--server, --token-file/--token, --ca-file, --insecure-skip-verify: how a client reaches
+    the server."""
+    where = f"default {server_default}" if server_default else "no default"
+    p.add_argument(
+        "--server",
+        default=env("SERVER", server_default),
+        metavar="URL",
+        help=f"the server, ws://HOST:PORT/ or wss://HOST:PORT/ (CONSULT_ASSIST_SERVER; {where})",
+    )
+    add_token_flags(p, token_what)
+    p.add_argument(
+        "--ca-file",
+        type=Path,
+        default=Path(env("CA_FILE", "")) if env("CA_FILE", "") else None,
+        metavar="PEM",
+        help="trust a wss:// server whose certificate this CA (or self-signed certificate) "
+        "signed, e.g. an internal CA (CONSULT_ASSIST_CA_FILE)",
+    )
+    p.add_argument(
+        "--insecure-skip-verify",
+        action="store_true",
+        help="do not check the wss:// server's certificate at all: for a lab only, anyone on "
+        "the network could pose as the server",
+    )
+
+
 def _add_app_commands(sub: Any) -> None:
-    for name, what in (("handler", "the handler's call screen"), ("supervisor", "all live calls")):
-        p = sub.add_parser(name, help=f"terminal app: {what}")
-        p.add_argument(
-            "--server", default=env("SERVER", ""), help="ws://HOST:PORT/ (CONSULT_ASSIST_SERVER)"
-        )
-        add_token_flags(p)
+    for name, (short, long) in _APPS.items():
+        p = sub.add_parser(name, help=short, description=long)
+        add_client_flags(p)
         if name == "handler":
             p.add_argument(
-                "--speed", type=float, default=1.0, help="× real time for training files"
+                "--speed",
+                type=float,
+                default=1.0,
+                help="× real time for a training file started from the app with F5 (default 1)",
             )
 
 
@@ -404,7 +542,42 @@ def _add_hub_commands(sub: Any) -> None:
         help="delete calls that ended more than DAYS days ago, daily (default 0: keep all)",
     )
     p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
-    p.add_argument("--workers", type=int, default=None, help="decode workers (default 1)")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N|auto",
+        help="decode workers sharing the model (default auto: one per 4 CPU cores, 2 on a GPU)",
+    )
+    p.add_argument(
+        "--max-live-sessions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="live calls carried at once, any source (default 64); more are refused",
+    )
+    p.add_argument(
+        "--max-sessions-per-token",
+        type=int,
+        default=None,
+        metavar="N",
+        help="live sessions one token may stream at once (default 4; 0: no limit)",
+    )
+    p.add_argument(
+        "--max-audio-speed",
+        type=float,
+        default=None,
+        metavar="X",
+        help="audio per session at most X × real time on average, 10 s burst (default 1.2)",
+    )
+    p.add_argument(
+        "--drain",
+        dest="drain_s",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="on stop, keep transcribing received audio this long at most (default 10)",
+    )
     p.add_argument(
         "--sip",
         default=None,
@@ -473,12 +646,39 @@ def _add_hub_commands(sub: Any) -> None:
 
     p = sub.add_parser("records", help="call records from the store")
     rsub = p.add_subparsers(dest="records_command", metavar="ACTION")
-    pr = rsub.add_parser("list", help="recorded calls, newest first")
+    pr = rsub.add_parser(
+        "list",
+        help="recorded calls, newest first",
+        description="Recorded calls, newest first, one line each under a header; times in this "
+        "machine's time zone. --since, --handler and --search narrow the list (together: all "
+        "must hold); --search looks through what was said and the notes.",
+    )
     pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
     pr.add_argument("--store", default=None, metavar="PATH|URL", help=_STORE_HELP)
     pr.add_argument("--json", action="store_true", help="print the calls as JSON")
-    pr.add_argument("--limit", type=int, default=50, help="at most this many calls (50)")
-    pr = rsub.add_parser("export", help="the record draft of one call")
+    pr.add_argument("--limit", type=int, default=50, help="at most this many calls (default 50)")
+    pr.add_argument(
+        "--since",
+        default=None,
+        metavar="WHEN",
+        help="calls started at or after WHEN: a date (2026-11-23), a date and time "
+        "(2026-11-23T14:00, local time), 'today', or a number of days back ('7d')",
+    )
+    pr.add_argument(
+        "--handler", default=None, metavar="NAME", help="calls of this handler (or started by)"
+    )
+    pr.add_argument(
+        "--search",
+        default=None,
+        metavar="TEXT",
+        help="calls whose transcript or notes contain TEXT (full-text, SQLite FTS5)",
+    )
+    pr = rsub.add_parser(
+        "export",
+        help="the record draft of one call",
+        description="The record draft of one call (Markdown to review, or JSON with every "
+        "event), to stdout or a file.",
+    )
     pr.add_argument("session", help="session id (a unique prefix is enough)")
     pr.add_argument(
         "--format",
@@ -488,7 +688,13 @@ def _add_hub_commands(sub: Any) -> None:
     )
     pr.add_argument("--db", type=Path, default=None, help="SQLite store (as given to serve)")
     pr.add_argument("--store", default=None, metavar="PATH|URL", help=_STORE_HELP)
-    pr.add_argument("-o", "--output", type=Path, default=None, help="write to a file (mode 0600)")
+    pr.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="write to this file (mode 0600; its folder must exist)",
+    )
     pr = rsub.add_parser(
         "purge",
         help="delete calls that ended more than DAYS days ago (training calls too)",
@@ -524,16 +730,26 @@ def _add_hub_commands(sub: Any) -> None:
             help="the key of an encrypted store (CONSULT_ASSIST_STORE_KEY_FILE)",
         )
 
-    p = sub.add_parser("replay", help="stream a recorded call into a server as a training call")
-    p.add_argument("file", type=Path, help="audio file (stereo = caller left, handler right)")
-    p.add_argument(
-        "--server",
-        default=env("SERVER", "ws://127.0.0.1:8765/"),
-        help="server URL (CONSULT_ASSIST_SERVER; default ws://127.0.0.1:8765/)",
+    p = sub.add_parser(
+        "replay",
+        help="stream a recorded call into a server as a training call",
+        description="Stream a recording into a server in real time (× --speed) as a training "
+        "call. A trainer names the handler whose screen shows it with --for (the server "
+        "refuses a name that has no handler token). Ends when the file ends; a lost server "
+        "ends it with one sentence.",
     )
-    add_token_flags(p, "a trainer's or handler's token")
-    p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1)")
-    p.add_argument("--for", dest="for_handler", default=None, help="trainers: the handler")
+    p.add_argument("file", type=Path, help="audio file (stereo = caller left, handler right)")
+    add_client_flags(
+        p, server_default="ws://127.0.0.1:8765/", token_what="a trainer's or handler's token"
+    )
+    p.add_argument("--speed", type=float, default=1.0, help="× real time (default 1, at most 10)")
+    p.add_argument(
+        "--for",
+        dest="for_handler",
+        default=None,
+        metavar="HANDLER",
+        help="trainers: the handler who sees the call (must have a handler token)",
+    )
 
 
 _STORE_HELP = "the store: a SQLite file or postgresql://user@host/db (default: as serve)"
@@ -620,3 +836,27 @@ def add_stream_flags(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a stereo file is caller (left) and handler (right), transcribed separately",
     )
+
+
+def _workers(text: str) -> int:
+    """``--workers``: ``auto`` (0: sized to the machine) or a count of at least 1."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto or a number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1 worker (or auto)")
+    return value
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    """``--calls 1,2,4``: positive counts, in the order given."""
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 1,2,4, not {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("every count must be at least 1")
+    return counts

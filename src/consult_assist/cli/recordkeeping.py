@@ -65,20 +65,24 @@ def records_purge(store: Store, days: float, out: TextIO, *, dry_run: bool = Fal
     return 0
 
 
-def parse_since(text: str, *, now: datetime | None = None) -> float:
-    """``--since``: ``7d`` (days ago), a date ``2026-11-23`` or a time ``2026-11-23T14:30``."""
-    now = now or datetime.now().astimezone()
-    stripped = text.strip()
-    if stripped.endswith("d") and stripped[:-1].isdigit():
-        return (now - timedelta(days=int(stripped[:-1]))).timestamp()
+def parse_since(text: str, *, now: datetime | None = None) -> datetime:
+    """``--since``: ``today``, ``7d`` (days back from this midnight), a date ``2026-11-23`` or a
+    time ``2026-11-23T14:30`` (local time unless it carries an offset)."""
+    here = (now or datetime.now()).astimezone()
+    midnight = here.replace(hour=0, minute=0, second=0, microsecond=0)
+    value = text.strip().lower()
+    if value == "today":
+        return midnight
+    if value.endswith("d") and value[:-1].isdigit():
+        return midnight - timedelta(days=int(value[:-1]))
     try:
-        when = datetime.fromisoformat(stripped)
+        when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ConfigError(
-            f"--since wants a date (2026-11-23), a time (2026-11-23T14:30) or days (7d), "
-            f"not {text!r}"
+            f"--since wants a date (2026-11-23), a time (2026-11-23T14:30), 'today' or days "
+            f"(7d), not {text!r}"
         ) from None
-    return (when if when.tzinfo else when.astimezone()).timestamp()
+    return when if when.tzinfo else when.astimezone()
 
 
 def records_audit(
@@ -94,7 +98,9 @@ def records_audit(
         # A unique prefix is enough; a purged call's id is no longer there: taken as given.
         with contextlib.suppress(StoreError):
             session = store.find(session).id
-    entries = store.accesses(session=session, since=None if since is None else parse_since(since))
+    entries = store.accesses(
+        session=session, since=None if since is None else parse_since(since).timestamp()
+    )
     if as_json:
         out.write(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=2) + "\n")
         return 0

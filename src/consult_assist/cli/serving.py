@@ -10,19 +10,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
+import ssl
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
+from rich.cells import cell_len
+
 from consult_assist import paths
 from consult_assist.asr.options import ModelOptions, StreamOptions, load_transcriber
+from consult_assist.cli.client_tls import client_ssl_context
 from consult_assist.cli.credentials import client_token
 from consult_assist.cli.output import install_progress
 from consult_assist.cli.recognition import model_options, stream_options
-from consult_assist.cli.recordkeeping import log_cli_access, records_audit, records_purge
+from consult_assist.cli.recordkeeping import (
+    log_cli_access,
+    parse_since,
+    records_audit,
+    records_purge,
+)
 from consult_assist.cli.storage import (
     opened_store,
     store_copy,
@@ -33,16 +43,18 @@ from consult_assist.cli.storage import (
     tokens_revoke,
 )
 from consult_assist.config import ServerConfig, load_server_config
-from consult_assist.errors import ConsultAssistError
-from consult_assist.hub.client import WebSocketHubClient
+from consult_assist.errors import ConfigError, ConsultAssistError
+from consult_assist.hub.client import ConnectionState, WebSocketHubClient
 from consult_assist.hub.record_markdown import render_markdown
 from consult_assist.hub.records import build_record, record_to_json
 from consult_assist.hub.replay import replay_file
-from consult_assist.hub.serve import RunningServer, run_server
+from consult_assist.hub.serve import RunningServer, run_server, speech_plan
+from consult_assist.hub.store import SessionRow
 from consult_assist.knowledge.manual import load_manual
-from consult_assist.labels import end_reason_label, kind_label
+from consult_assist.labels import end_reason_label, kind_label, local_time
 
 __all__ = [
+    "RecordsQuery",
     "ReplayOptions",
     "ServeOptions",
     "records_export",
@@ -70,6 +82,10 @@ SERVER_KEYS = (
     "device",
     "compute_type",
     "workers",
+    "max_live_sessions",
+    "max_sessions_per_token",
+    "max_audio_speed",
+    "drain_s",
     "sip",
     "sip_advertise",
     "sip_allow",
@@ -119,6 +135,7 @@ def serve(options: ServeOptions, out: TextIO) -> int:
     def ready(running: RunningServer) -> None:
         out.write(f"consult-assist: serving on {running.url}\n")
         out.write(f"  store:  {running.db}\n  tokens: {running.tokens}\n")
+        out.write(f"  speech: {running.speech}\n")
         if running.sip:
             advertised = ""
             bound = running.sip.rpartition(":")[0].strip("[]")
@@ -130,14 +147,17 @@ def serve(options: ServeOptions, out: TextIO) -> int:
         out.write("  stop with Ctrl-C\n")
         out.flush()
 
+    plan = speech_plan(config, threads=options.model.threads)
+    model = dataclasses.replace(options.model, threads=plan.threads)
     asyncio.run(
         run_server(
             config,
             transcriber=lambda: load_transcriber(
-                options.model, num_workers=config.workers, progress=install_progress()
+                model, num_workers=plan.workers, progress=install_progress()
             ),
             options_for=options.stream.recognizer_options,
             ready=ready,
+            plan=plan,
         )
     )
     return 0
@@ -146,32 +166,77 @@ def serve(options: ServeOptions, out: TextIO) -> int:
 # -- records -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordsQuery:
+    """``records list``: which calls to list."""
+
+    since: str = ""
+    """ISO 8601 time (with its offset): calls started at or after it."""
+    handler: str = ""
+    """Calls of this handler (owner, or whoever started them)."""
+    search: str = ""
+    """Words in the transcript or the notes."""
+    limit: int = 50
+
+
+_HEADER = ("セッション", "開始", "種別", "対応者", "通話時間", "件数", "終了")
+
+
 def records_list(
     db: Path | None,
     out: TextIO,
     *,
-    limit: int = 50,
+    query: RecordsQuery | None = None,
     as_json: bool = False,
     store: str | None = None,
     key_file: Path | None = None,
 ) -> int:
-    """The recorded calls, newest first."""
+    """The recorded calls, newest first, under a header (times in the local zone)."""
+    query = query or RecordsQuery()
     with opened_store(store, db, key_file=key_file) as opened:
-        rows = opened.sessions(limit=limit)
+        if query.search and not getattr(opened, "indexed", True):
+            print(
+                "consult-assist: this Python's SQLite has no FTS5: searching the calls without "
+                "an index (slower on a large store)",
+                file=sys.stderr,
+            )
+        rows = opened.search(
+            since=query.since, owner=query.handler, text=query.search, limit=query.limit
+        )
     if as_json:
         out.write(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2) + "\n")
         return 0
     if not rows:
-        out.write("no calls recorded yet\n")
+        narrowed = query.since or query.handler or query.search
+        out.write("no calls match\n" if narrowed else "no calls recorded yet\n")
         return 0
-    for row in rows:
-        duration = "通話中" if row.live else f"{(row.duration_s or 0.0) / 60:.1f} 分"
-        reason = end_reason_label(row.end_reason) if row.end_reason else ""
-        out.write(
-            f"{row.id}  {row.started_at[:16].replace('T', ' ')}  {kind_label(row.training)}  "
-            f"{row.owner or '-':<12} {duration:>8}  {row.last_seq:>5} 件  {reason}\n"
-        )
+    table = [list(_HEADER)] + [_record_row(row) for row in rows]
+    widths = [max(cell_len(line[i]) for line in table) for i in range(len(_HEADER))]
+    for line in table:
+        cells = [_pad(cell, widths[i], right=i in (4, 5)) for i, cell in enumerate(line[:-1])]
+        out.write("  ".join([*cells, line[-1]]).rstrip() + "\n")
     return 0
+
+
+def _record_row(row: SessionRow) -> list[str]:
+    start = local_time(row.started_at)
+    when = f"{start:%Y-%m-%d %H:%M}" if start else row.started_at[:16]
+    duration = "通話中" if row.live else f"{(row.duration_s or 0.0) / 60:.1f} 分"
+    reason = end_reason_label(row.end_reason) if row.end_reason else ""
+    return [
+        row.id,
+        when,
+        kind_label(row.training),
+        row.owner or "-",
+        duration,
+        str(row.last_seq),
+        reason,
+    ]
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    room = " " * max(0, width - cell_len(text))
+    return room + text if right else text + room
 
 
 def records_export(
@@ -195,7 +260,15 @@ def records_export(
     else:
         text = render_markdown(record, titles=_section_titles())
     if output is not None:
-        paths.write_private_text(output, text)
+        if not output.parent.is_dir():
+            raise ConfigError(
+                f"cannot write {output}: the folder {output.parent} does not exist "
+                "(create it first, or give another -o)"
+            )
+        try:
+            paths.write_private_text(output, text)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
         print(f"consult-assist: wrote {output} (readable by you only)", file=sys.stderr)
     else:
         out.write(text)
@@ -214,8 +287,14 @@ def _section_titles() -> dict[str, str]:
 def _records(args: argparse.Namespace, out: TextIO) -> int:
     key_file = args.store_key_file or _env_path("STORE_KEY_FILE")
     if args.records_command == "list":
+        query = RecordsQuery(
+            since=parse_since(args.since).isoformat() if args.since else "",
+            handler=args.handler or "",
+            search=args.search or "",
+            limit=args.limit,
+        )
         return records_list(
-            args.db, out, limit=args.limit, as_json=args.json, store=args.store, key_file=key_file
+            args.db, out, query=query, as_json=args.json, store=args.store, key_file=key_file
         )
     if args.records_command == "export":
         return records_export(
@@ -255,6 +334,8 @@ class ReplayOptions:
     """× real time."""
     for_handler: str = ""
     """Trainers: the handler whose screen shows the call."""
+    ssl_context: ssl.SSLContext | None = None
+    """How a wss:// server is trusted (``--ca-file``); None: the system's CAs."""
 
 
 def replay(options: ReplayOptions, out: TextIO) -> int:
@@ -265,9 +346,12 @@ def replay(options: ReplayOptions, out: TextIO) -> int:
 async def _replay(options: ReplayOptions, out: TextIO) -> int:
     if not options.token:
         raise ConsultAssistError("give --token-file FILE (or set CONSULT_ASSIST_TOKEN)")
-    client = WebSocketHubClient(options.server, options.token, reconnect=False)
+    client = WebSocketHubClient(
+        options.server, options.token, reconnect=False, ssl_context=options.ssl_context
+    )
     await client.connect()
     done = asyncio.Event()
+    started = asyncio.get_running_loop().time()
     try:
         session = await replay_file(
             client,
@@ -279,11 +363,31 @@ async def _replay(options: ReplayOptions, out: TextIO) -> int:
         )
         out.write(f"consult-assist: replaying {options.file.name} as training session {session}\n")
         out.flush()
-        await done.wait()
+        # The connection is not retried: a server that went away (a restart) ends the replay
+        # with a sentence instead of a replay that waits for ever.
+        lost = asyncio.create_task(_lost(client))
+        finished = asyncio.create_task(done.wait())
+        await asyncio.wait({lost, finished}, return_when=asyncio.FIRST_COMPLETED)
+        lost.cancel()
+        if not done.is_set():
+            spent = asyncio.get_running_loop().time() - started
+            raise ConsultAssistError(
+                f"the server at {options.server} closed the connection {spent:.0f} s into the "
+                f"replay of {options.file.name} ({lost.result() if lost.done() else 'lost'}); "
+                f"session {session} was cut off: replay it again once the server is back"
+            )
         out.write(f"consult-assist: {session} done\n")
     finally:
         await client.close()
     return 0
+
+
+async def _lost(client: WebSocketHubClient) -> str:
+    """Wait until the connection is lost for good; returns why."""
+    async for update in client.updates():
+        if isinstance(update, ConnectionState) and update.state == "failed":
+            return update.detail
+    return "closed"
 
 
 # -- from the parsed flags ---------------------------------------------------------------------
@@ -321,6 +425,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             token=client_token(token=args.token, token_file=args.token_file),
             speed=args.speed,
             for_handler=args.for_handler or "",
+            ssl_context=client_ssl_context(args.ca_file, insecure=args.insecure_skip_verify),
         )
         return replay(options, out)
     return None

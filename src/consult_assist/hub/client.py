@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import json
 import logging
+import socket
 import ssl
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from consult_assist.hub.protocol import CLOSE_AUTH_TIMEOUT, CLOSE_UNAUTHORIZED
 from consult_assist.wire import VERSION, event_from_dict
 
 __all__ = [
+    "ClientError",
     "ConnectionState",
     "HubClient",
     "Identity",
@@ -49,17 +51,34 @@ log = logging.getLogger(__name__)
 _FRAMES_LOG = redacting_logger("websockets.client.consult_assist")
 
 
+class ClientError(ConsultAssistError):
+    """The connection failed a request: ``code`` says how, for the apps' own words.
+
+    ``unreachable`` (no server there), ``tls`` (its certificate is not trusted), ``timeout``
+    (no answer in time), ``lost`` (the connection dropped), ``not_connected``. Refusals by the
+    server come as :class:`ProtocolError`, :class:`AccessError` or :class:`AuthError` with the
+    server's code.
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 @dataclass(frozen=True)
 class ConnectionState:
     """A change in the connection, interleaved with events in :meth:`HubClient.updates`.
 
     ``state`` is ``connected``, ``disconnected`` (will retry in ``retry_in_s``) or ``failed``
-    (gave up: a wrong token, or :meth:`HubClient.close` was called).
+    (gave up: a wrong token, or :meth:`HubClient.close` was called). ``detail`` is an English
+    sentence for logs and the command line; ``code`` says the same for the apps' own words
+    (``lost``, ``unreachable``, ``tls``, ``auth``, ``closed``; "" when connected).
     """
 
     state: Literal["connected", "disconnected", "failed"]
     detail: str = ""
     retry_in_s: float | None = None
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,12 @@ class SessionInfo:
     last_seq: int
     started_at: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
+    ended_at: str = ""
+    end_reason: str = ""
+    duration_s: float | None = None
+    """Seconds of call audio, once ended."""
+    closed: bool = False
+    """The record is final (``record.closed``): no more notes."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +130,12 @@ class HubClient(Protocol):
         """Follow ``"*"`` (supervisors), ``"mine"`` or one session id."""
         ...
 
-    async def sessions(self, *, live_only: bool = True) -> list[SessionInfo]: ...
+    async def sessions(
+        self, *, live_only: bool = True, since: str = "", search: str = ""
+    ) -> list[SessionInfo]:
+        """Sessions this client may see, newest first: started since ``since`` (ISO 8601),
+        with ``search`` in their transcript or notes."""
+        ...
 
     async def start_session(
         self,
@@ -131,7 +161,13 @@ class HubClient(Protocol):
 
     async def advice(self, session: str, text: str) -> None: ...
 
-    async def note(self, session: str, text: str) -> None: ...
+    async def note(self, session: str, text: str, *, replaces: int = 0) -> None:
+        """A note for the record; ``replaces`` edits that note (empty ``text`` withdraws it)."""
+        ...
+
+    async def close_record(self, session: str) -> None:
+        """Make the record of an ended call final (no note is added or edited after)."""
+        ...
 
     async def ack(self, session: str, seq: int) -> None: ...
 
@@ -181,6 +217,8 @@ class WebSocketHubClient:
         self._reader: asyncio.Task[None] | None = None
         self._closing = False
         self._connected = asyncio.Event()
+        self._gave_up: ClientError | None = None
+        """Set when the client stopped reconnecting: requests and audio fail with it."""
 
     @property
     def identity(self) -> Identity | None:
@@ -208,10 +246,24 @@ class WebSocketHubClient:
             kwargs["ssl"] = self._ssl or ssl.create_default_context()
         try:
             ws = await connect(self.url, **kwargs)
+        except ssl.SSLCertVerificationError as exc:
+            raise ClientError(
+                f"the server at {self.url} presented a certificate this machine does not trust "
+                f"({exc.verify_message}): give the CA that signed it with --ca-file "
+                "(or --insecure-skip-verify in a lab)",
+                "tls",
+            ) from None
+        except ssl.SSLError as exc:
+            raise ClientError(
+                f"no TLS connection to {self.url} ({exc.reason or exc}): is it a wss:// server?",
+                "tls",
+            ) from None
         except (OSError, TimeoutError) as exc:
-            raise ConsultAssistError(f"cannot reach the server at {self.url}: {exc}") from None
+            raise ClientError(
+                f"cannot reach the server at {self.url}: {_why(exc)}", "unreachable"
+            ) from None
         except Exception as exc:  # websockets' handshake errors (InvalidURI, InvalidStatus…)
-            raise ConsultAssistError(f"cannot connect to {self.url}: {exc}") from None
+            raise ClientError(f"cannot connect to {self.url}: {exc}", "unreachable") from None
         await ws.send(json.dumps({"v": VERSION, "type": "auth", "token": self._token}))
         try:
             raw = await asyncio.wait_for(ws.recv(), self._timeout)
@@ -221,7 +273,7 @@ class WebSocketHubClient:
                 raise AuthError(
                     f"the server at {self.url} refused the token ({ws.close_reason})"
                 ) from None
-            raise ConsultAssistError(f"the server at {self.url} closed the connection") from None
+            raise ClientError(f"the server at {self.url} closed the connection", "lost") from None
         data = json.loads(raw)
         if data.get("type") != "auth.ok":
             await ws.close()
@@ -237,26 +289,32 @@ class WebSocketHubClient:
         while True:
             reason = await reader
             self._connected.clear()
-            self._fail_pending(ConsultAssistError(f"connection lost: {reason}"))
+            self._fail_pending(ClientError(f"connection lost: {reason}", "lost"))
             if self._closing or not self._reconnect:
-                self._put(ConnectionState("failed", reason))
+                self._gave_up = ClientError(f"connection lost: {reason}", "lost")
+                code = "closed" if self._closing else "lost"
+                self._put(ConnectionState("failed", reason, code=code))
                 self._updates.put_nowait(None)
+                self._connected.set()  # wakes a send_audio waiting for a connection: it raises
                 return
+            code = "lost"
             while True:
                 delay = self._backoff[min(attempt, len(self._backoff) - 1)]
                 attempt += 1
-                self._put(ConnectionState("disconnected", reason, delay))
+                self._put(ConnectionState("disconnected", reason, delay, code))
                 await asyncio.sleep(delay)
                 if self._closing:
                     break
                 try:
                     await self._open()
                 except AuthError as exc:
-                    self._put(ConnectionState("failed", str(exc)))
+                    self._gave_up = ClientError(str(exc), "auth")
+                    self._put(ConnectionState("failed", str(exc), code="auth"))
                     self._updates.put_nowait(None)
+                    self._connected.set()
                     return
                 except ConsultAssistError as exc:
-                    reason = str(exc)
+                    reason, code = str(exc), getattr(exc, "code", "unreachable")
                     continue
                 reader = asyncio.create_task(self._read())
                 try:
@@ -346,8 +404,10 @@ class WebSocketHubClient:
             yield item
 
     async def _request(self, message: dict[str, Any]) -> dict[str, Any]:
+        if self._gave_up is not None:
+            raise self._gave_up
         if self._ws is None:
-            raise ConsultAssistError("not connected: call connect() first")
+            raise ClientError("not connected: call connect() first", "not_connected")
         ref = str(next(self._ids))
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[ref] = future
@@ -355,8 +415,9 @@ class WebSocketHubClient:
         try:
             data = await asyncio.wait_for(future, self._timeout)
         except TimeoutError:
-            raise ConsultAssistError(
-                f"the server did not answer {message['type']} within {self._timeout:g} s"
+            raise ClientError(
+                f"the server did not answer {message['type']} within {self._timeout:g} s",
+                "timeout",
             ) from None
         finally:
             self._pending.pop(ref, None)
@@ -375,8 +436,15 @@ class WebSocketHubClient:
             since[session] = max(since.get(session, 0), seq)
         await self._request({"type": "subscribe", "session": target, "after": since})
 
-    async def sessions(self, *, live_only: bool = True) -> list[SessionInfo]:
-        data = await self._request({"type": "sessions", "live": live_only})
+    async def sessions(
+        self, *, live_only: bool = True, since: str = "", search: str = ""
+    ) -> list[SessionInfo]:
+        message: dict[str, Any] = {"type": "sessions", "live": live_only}
+        if since:
+            message["since"] = since
+        if search:
+            message["search"] = search
+        data = await self._request(message)
         return [
             SessionInfo(
                 id=s["id"],
@@ -384,8 +452,12 @@ class WebSocketHubClient:
                 training=bool(s["training"]),
                 live=bool(s["live"]),
                 last_seq=int(s["last_seq"]),
-                started_at=s.get("started_at", ""),
+                started_at=s.get("started_at") or "",
                 meta=s.get("meta", {}),
+                ended_at=s.get("ended_at") or "",
+                end_reason=s.get("end_reason") or "",
+                duration_s=s.get("duration_s"),
+                closed=bool(s.get("closed", False)),
             )
             for s in data["sessions"]
         ]
@@ -422,9 +494,15 @@ class WebSocketHubClient:
 
     async def send_audio(self, pcm: bytes) -> None:
         if self._ws is None:
-            raise ConsultAssistError("not connected: call connect() first")
+            raise ClientError("not connected: call connect() first", "not_connected")
         await self._connected.wait()
-        await self._ws.send(pcm)
+        if self._gave_up is not None:
+            raise self._gave_up
+        try:
+            await self._ws.send(pcm)
+        except ConnectionClosed:
+            # The reader notices too and reconnects (or gives up); this frame is lost either way.
+            raise ClientError("connection lost while sending audio", "lost") from None
 
     async def end_session(self, session: str) -> None:
         await self._request({"type": "session.end", "session": session})
@@ -435,8 +513,14 @@ class WebSocketHubClient:
     async def advice(self, session: str, text: str) -> None:
         await self._request({"type": "advice", "session": session, "text": text})
 
-    async def note(self, session: str, text: str) -> None:
-        await self._request({"type": "note", "session": session, "text": text})
+    async def note(self, session: str, text: str, *, replaces: int = 0) -> None:
+        message: dict[str, Any] = {"type": "note", "session": session, "text": text}
+        if replaces:
+            message["replaces"] = replaces
+        await self._request(message)
+
+    async def close_record(self, session: str) -> None:
+        await self._request({"type": "record.close", "session": session})
 
     async def ack(self, session: str, seq: int) -> None:
         await self._request({"type": "ack", "session": session, "seq": seq})
@@ -459,3 +543,16 @@ class WebSocketHubClient:
                 await self._reader
         else:
             self._updates.put_nowait(None)
+
+
+def _why(exc: BaseException) -> str:
+    """A socket error in words, without the errno and Python's own formatting."""
+    # asyncio joins the errors of every address it tried ("Multiple exceptions: [Errno 111]…").
+    if isinstance(exc, ConnectionRefusedError) or "[Errno 111]" in str(exc):
+        return "connection refused (is the server running, on that port?)"
+    if isinstance(exc, socket.gaierror):
+        return "no such host name"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    strerror = getattr(exc, "strerror", None)
+    return str(strerror or exc).rstrip(".").lower() or type(exc).__name__

@@ -25,9 +25,15 @@ from typing import Any, Protocol
 
 from consult_assist import __version__
 from consult_assist.audio.calls import CallHandle
-from consult_assist.errors import AccessError, ConsultAssistError, ProtocolError, StoreError
+from consult_assist.errors import (
+    AccessError,
+    CapacityError,
+    ConsultAssistError,
+    ProtocolError,
+    StoreError,
+)
 from consult_assist.events import Ack as AckEvent
-from consult_assist.events import Advice, Event, HelpRequest, Note
+from consult_assist.events import Advice, Event, HelpRequest, Note, RecordClosed
 from consult_assist.hub import protocol as p
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, check, may_view
 from consult_assist.hub.auth import TokenBook, TokenEntry
@@ -41,9 +47,12 @@ from consult_assist.hub.store import SessionRow
 from consult_assist.knowledge.manual import Section
 from consult_assist.wire import event_from_dict
 
-__all__ = ["Close", "Connection", "HubPort"]
+__all__ = ["PHONE_SOURCES", "Close", "Connection", "HubPort"]
 
 log = logging.getLogger(__name__)
+
+PHONE_SOURCES = frozenset({"sip", "siprec"})
+"""Sources whose call is a phone call that the server does not hang up itself."""
 
 _BATCH = 256
 """Most queued messages handed out at once (one socket write)."""
@@ -92,6 +101,18 @@ class HubPort(Protocol):
     def backlog(self, session: str, after: int, limit: int) -> list[tuple[int, str]]: ...
 
     def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]: ...
+
+    def search_sessions(
+        self, *, since: str, owner: str, text: str, live_only: bool, limit: int
+    ) -> list[SessionRow]: ...
+
+    def source_of(self, session: str) -> str: ...
+
+    def record_closed(self, session: str) -> bool: ...
+
+    def publish_any(self, event: Event, on_stored: Stored) -> None:
+        """Publish an event of a live or an ended session (a note after the call)."""
+        ...
 
     def events(self, session: str) -> list[Event]: ...
 
@@ -172,7 +193,7 @@ class Connection:
         try:
             command, ref = p.parse_command(raw)
             self._handle(command, ref, now)
-        except (ProtocolError, AccessError) as exc:
+        except (ProtocolError, AccessError, CapacityError) as exc:
             if isinstance(exc, ProtocolError) and exc.ref is not None:
                 ref = exc.ref  # refused while parsing: the id the parser could read
             code = getattr(exc, "code", "forbidden")
@@ -248,6 +269,7 @@ class Connection:
         if self._audio is not None:
             session = self._audio.session
             log.info("[%s] audio connection closed; ending the call", session)
+            self._audio.finish()
             self._audio.handle.end("disconnected")
             self._audio = None
 
@@ -356,14 +378,18 @@ class Connection:
         elif isinstance(command, p.EndSession):
             self._live(command.session, "end")
             if self._audio is not None and self._audio.session == command.session:
+                self._audio.finish()
                 self._audio = None
-            hub.end_call(command.session, "end")
+            # A phone call goes on after its transcription is stopped from an app: the record
+            # must not say the call ended (docs/protocol.md, "session.end").
+            phone = hub.source_of(command.session) in PHONE_SOURCES
+            hub.end_call(command.session, "stopped" if phone else "end")
             self._send(p.reply("ok", ref))
         elif isinstance(command, p.Subscribe):
             self._subscribe(command)
             self._send(p.reply("ok", ref))
         elif isinstance(command, p.ListSessions):
-            self._send(p.reply("sessions", ref, sessions=self._list(command.live_only)))
+            self._send(p.reply("sessions", ref, sessions=self._list(command)))
         elif isinstance(command, p.HelpCmd):
             self._live(command.session, "help")
             event: Event = HelpRequest(session=command.session, reason=command.reason, by=by)
@@ -373,9 +399,9 @@ class Connection:
             event = Advice(session=command.session, text=command.text, by=by)
             hub.publish(event, self._replied(ref, event))
         elif isinstance(command, p.NoteCmd):
-            self._live(command.session, "note")
-            event = Note(session=command.session, text=command.text, by=by)
-            hub.publish(event, self._replied(ref, event))
+            self._note(command, ref)
+        elif isinstance(command, p.CloseRecord):
+            self._close_record(command, ref)
         elif isinstance(command, p.Ack):
             self._ack(command, ref)
         elif isinstance(command, p.GetRecord):
@@ -412,12 +438,20 @@ class Connection:
                 raise ProtocolError(
                     f"session.start: for must name a handler, and {command.for_handler!r} is "
                     "not one",
-                    "bad_field",
+                    "unknown_handler",
                 )
         if self._audio is not None:
             raise ProtocolError(
                 f"this connection already streams session {self._audio.session}",
                 "bad_audio",
+            )
+        cap = self._limits.max_sessions_per_token
+        mine = [s for s in self._hub.live_sessions() if s.started_by == self.who.name]
+        if cap and len(mine) >= cap:
+            raise CapacityError(
+                f"{self.who.name} already streams {len(mine)} live sessions, the limit per "
+                "token; end one first",
+                "too_many_sessions",
             )
         refused: list[bool] = []  # the store may answer before open_call returns (or later)
         handle = self._hub.open_call(
@@ -438,6 +472,7 @@ class Connection:
             rate=command.rate,
             started=now,
             max_speed=self._limits.max_audio_speed,
+            burst_s=self._limits.audio_burst_s,
         )
         self.subs.ids.add(handle.session)
         access = self._hub.access(handle.session)
@@ -478,12 +513,54 @@ class Connection:
         for session, access in visible.items():
             self._follow(access, command.after.get(session, 0))
 
-    def _list(self, live_only: bool) -> list[dict[str, Any]]:
+    def _list(self, command: p.ListSessions) -> list[dict[str, Any]]:
+        supervisor = self.who.role == "supervisor"
+        if command.since or command.search:
+            rows = self._hub.search_sessions(
+                since=command.since,
+                owner="" if supervisor else self.who.name,
+                text=command.search,
+                live_only=command.live_only,
+                limit=500,
+            )
+        else:
+            rows = self._hub.stored_sessions(live_only=command.live_only, limit=500)
         return [
-            row.to_dict()
-            for row in self._hub.stored_sessions(live_only=live_only, limit=500)
-            if self.who.role == "supervisor" or self.who.name in (row.owner, row.started_by)
+            {**row.to_dict(), "closed": not row.live and self._hub.record_closed(row.id)}
+            for row in rows
+            if supervisor or self.who.name in (row.owner, row.started_by)
         ]
+
+    def _note(self, command: p.NoteCmd, ref: str | None) -> None:
+        """A note, or an edit of one, while the call goes on or after it, until the record
+        is closed."""
+        self._session(command.session, "note")
+        if not self._hub.is_live(command.session) and self._hub.record_closed(command.session):
+            raise ProtocolError(f"the record of {command.session} is closed", "record_closed")
+        if command.replaces:
+            target = self._event(command.session, command.replaces, "no_note")
+            if not isinstance(target, Note):
+                raise ProtocolError(f"#{command.replaces} is not a note", "no_note")
+            if target.by != self.who.name:
+                raise ProtocolError("only the author of a note may edit it", "not_your_note")
+        note = Note(
+            session=command.session, text=command.text, by=self.who.name, replaces=command.replaces
+        )
+        self._hub.publish_any(note, self._replied(ref, note))
+
+    def _close_record(self, command: p.CloseRecord, ref: str | None) -> None:
+        """Make the record final; closing a closed record again changes nothing."""
+        self._session(command.session, "note")
+        if self._hub.is_live(command.session):
+            raise ProtocolError(
+                f"session {command.session} is still live: close its record after the call",
+                "session_live",
+            )
+        if self._hub.record_closed(command.session):
+            self._send(p.reply("ok", ref))
+            return
+        closed = RecordClosed(session=command.session, by=self.who.name)
+        self._hub.publish_any(closed, self._replied(ref, closed))
 
     def _ack(self, command: p.Ack, ref: str | None) -> None:
         self._session(command.session, "view")
@@ -502,10 +579,10 @@ class Connection:
         )
         self._hub.publish(event, self._replied(ref, event))
 
-    def _event(self, session: str, seq: int) -> Event:
+    def _event(self, session: str, seq: int, code: str = "bad_field") -> Event:
         rows = self._hub.backlog(session, seq - 1, 1)
         if not rows or rows[0][0] != seq:
-            raise ProtocolError(f"no event #{seq} in session {session}", "bad_field")
+            raise ProtocolError(f"no event #{seq} in session {session}", code)
         return event_from_dict(json.loads(rows[0][1]))
 
     def _record(self, command: p.GetRecord) -> str:

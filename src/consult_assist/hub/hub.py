@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,8 +31,18 @@ from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import FloatArray
-from consult_assist.errors import ConsultAssistError, StoreError, StoreUnavailable
-from consult_assist.events import Event, SessionEnded, SessionStarted, TranscriptFinal
+from consult_assist.errors import CapacityError, ConsultAssistError, StoreError, StoreUnavailable
+from consult_assist.events import (
+    Ack,
+    Advice,
+    Event,
+    HelpRequest,
+    Note,
+    RecordClosed,
+    SessionEnded,
+    SessionStarted,
+    TranscriptFinal,
+)
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
 from consult_assist.hub.outbox import DEFAULT_LIMIT, Outbox, Pending, Stored, StoreHealth
 from consult_assist.hub.store import AccessEntry, SessionRow, Store, new_session_id
@@ -41,6 +52,8 @@ from consult_assist.pipeline import Knowledge, LiveCall
 __all__ = ["Hub", "Listener", "StoreStateListener"]
 
 log = logging.getLogger(__name__)
+
+_FROM_PEOPLE = (HelpRequest, Advice, Note, Ack, RecordClosed)
 
 
 class Listener(Protocol):
@@ -66,6 +79,7 @@ class StoreStateListener(Protocol):
 class _Live:
     access: SessionAccess
     outbox: Outbox
+    source: str = ""
     call: LiveCall | None = None
     ending: asyncio.Task[None] | None = None
     writer: asyncio.Task[None] | None = None
@@ -107,6 +121,7 @@ class Hub:
         detector_factory: Callable[[], SpeechDetector] = SileroVad,
         log_content: bool = False,
         outbox_limit: int = DEFAULT_LIMIT,
+        max_live: int = 0,
     ) -> None:
         self.store = store
         self.service = service
@@ -114,6 +129,8 @@ class Hub:
         self._options_for = options_for
         self._detector_factory = detector_factory
         self._log_content = log_content
+        self.max_live = max_live
+        """Most live sessions at once (0: no limit); past it a new call is refused."""
         self._live: dict[str, _Live] = {}
         self.listeners: set[Listener] = set()
         self.published = 0
@@ -123,6 +140,8 @@ class Hub:
         self._outbox_limit = outbox_limit
         self._prober: asyncio.Task[None] | None = None
         self._logging: set[asyncio.Task[None]] = set()
+        self._after_end: dict[str, asyncio.Lock] = {}
+        """One writer at a time of each ended session's late events (notes, record closed)."""
 
     # --- sessions -----------------------------------------------------------------------------
 
@@ -147,6 +166,13 @@ class Hub:
             raise ConsultAssistError("this hub has no speech recognizer: it cannot take audio")
         if not self.health.available:
             raise StoreUnavailable("記録できません: the store is unavailable; try again shortly")
+        if self.max_live and len(self._live) >= self.max_live:
+            log.warning("refused a %s call: %d live sessions is the limit", source, self.max_live)
+            raise CapacityError(
+                f"the server already carries {self.max_live} live calls, its limit; "
+                "try again later or use another node",
+                "server_full",
+            )
         session = new_session_id()
         full_meta = {
             **dict(meta),
@@ -159,7 +185,7 @@ class Hub:
             "started_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         }
         access = SessionAccess(session, owner, started_by or owner, training)
-        live = _Live(access, Outbox(limit=self._outbox_limit))
+        live = _Live(access, Outbox(limit=self._outbox_limit), source)
         self._live[session] = live
         started = SessionStarted(session=session, at=0.0, meta=full_meta)
         self._enqueue(live, Pending(started, on_stored), must_keep=True)
@@ -218,17 +244,23 @@ class Hub:
         if live is not None and live.ending is not None:
             await asyncio.shield(live.ending)
 
-    async def close(self, reason: str = "shutdown", *, drain_s: float = 10.0) -> None:
-        """End every live call (their received audio is still transcribed) and store the ends.
+    async def close(
+        self, reason: str = "shutdown", *, drain_s: float | None = None, store_s: float = 10.0
+    ) -> None:
+        """End every live call: their received audio is still transcribed, for ``drain_s`` at
+        most (None: however long it takes), then their ends are stored.
 
-        While the store is unavailable the ends are retried for ``drain_s`` seconds; what is
-        still held then is lost, and the log says how much.
+        Past ``drain_s`` the speech service is closed: what it still holds is answered with an
+        error (each such final becomes an ``error`` event) and every call ends at once, after
+        at most the batch the model is computing. While the store is unavailable the ends are
+        retried for ``store_s`` seconds more; what is still held then is lost, and the log
+        says how much.
         """
         for session in list(self._live):
             self.end_call(session, reason)
         tasks = [live.ending for live in self._live.values() if live.ending is not None]
         if tasks:
-            _, late = await asyncio.wait(tasks, timeout=drain_s)
+            late = await self._drain(tasks, drain_s, store_s)
             for live in list(self._live.values()):
                 if live.outbox.queue:
                     log.error(
@@ -248,6 +280,38 @@ class Hub:
             await asyncio.gather(self._prober, return_exceptions=True)
         await asyncio.gather(*self._logging, return_exceptions=True)
 
+    async def _drain(
+        self, tasks: list[asyncio.Task[None]], drain_s: float | None, store_s: float
+    ) -> set[asyncio.Task[None]]:
+        """Wait for the ending calls: transcription for ``drain_s`` at most, then the speech
+        service is closed; the store for ``store_s`` of unavailability at most. Returns the
+        calls still not ended."""
+        loop = asyncio.get_running_loop()
+        deadline = None if drain_s is None else loop.time() + drain_s
+        pending = set(tasks)
+        down_since: float | None = None
+        service_open = self.service is not None
+        while pending:
+            now = loop.time()
+            if service_open and deadline is not None and now >= deadline:
+                log.warning(
+                    "stopping: %d call(s) still being transcribed after %.0f s; "
+                    "their remaining finals are dropped with an error",
+                    len(pending),
+                    drain_s or 0.0,
+                )
+                assert self.service is not None
+                await self.service.close()
+                service_open = False
+            if self.health.available:
+                down_since = None
+            elif down_since is None:
+                down_since = now
+            elif now - down_since >= store_s:
+                break
+            _, pending = await asyncio.wait(pending, timeout=0.1)
+        return pending
+
     def access(self, session: str) -> SessionAccess | None:
         """Access facts of a live or stored session, or None if unknown."""
         live = self._live.get(session)
@@ -266,12 +330,36 @@ class Hub:
         live = self._live.get(session)
         return live is not None and live.ending is None
 
+    def source_of(self, session: str) -> str:
+        """Where a live or stored session's audio comes from (``sip``, ``mic``…; "" unknown)."""
+        live = self._live.get(session)
+        if live is not None:
+            return live.source
+        row = self.store.session(session)
+        return row.source if row is not None else ""
+
+    def record_closed(self, session: str) -> bool:
+        """Whether the session's record is final (its last event is ``record.closed``)."""
+        if session in self._live:
+            return False
+        last = self.last_seq(session)
+        rows = self.store.bodies(session, last - 1, 1) if last else []
+        return bool(rows) and json.loads(rows[0][1]).get("type") == RecordClosed.type
+
     def live_sessions(self) -> list[SessionAccess]:
         return [live.access for live in self._live.values()]
 
     def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]:
         """Sessions in the store, newest first."""
         return self.store.sessions(live_only=live_only, limit=limit)
+
+    def search_sessions(
+        self, *, since: str, owner: str, text: str, live_only: bool, limit: int
+    ) -> list[SessionRow]:
+        """Stored sessions since ``since``, of ``owner``, whose words contain ``text``."""
+        return self.store.search(
+            since=since, owner=owner, text=text, live_only=live_only, limit=limit
+        )
 
     def last_seq(self, session: str) -> int:
         """The last seq of ``session`` that was committed (and so sent)."""
@@ -341,6 +429,49 @@ class Hub:
     def _publish_quietly(self, event: Event) -> None:
         self.publish(event)
 
+    def publish_any(self, event: Event, on_stored: Stored) -> None:
+        """:meth:`publish` for a live session, :meth:`append_after_end` for an ended one."""
+        if event.session in self._live:
+            self.publish(event, on_stored)
+        else:
+            self.append_after_end(event, on_stored)
+
+    def append_after_end(self, event: Event, on_stored: Stored) -> None:
+        """Stamp, store, then send an event of a session that has ended (a note written after
+        the call, an edit, the record closed); ``on_stored`` hears the outcome.
+
+        The next seq comes from the store (one writer at a time per session here), so the
+        session's events stay one gapless sequence. An unknown session, or an event the store
+        refuses, is told None.
+        """
+        lock = self._after_end.setdefault(event.session, asyncio.Lock())
+        task = asyncio.get_running_loop().create_task(self._after_end_write(event, lock, on_stored))
+        self._logging.add(task)
+        task.add_done_callback(self._logging.discard)
+
+    async def _after_end_write(self, event: Event, lock: asyncio.Lock, on_stored: Stored) -> None:
+        async with lock:
+            row = self.store.session(event.session)
+            if row is None or row.live:
+                on_stored(None)
+                return
+            at = event.at or row.duration_s or 0.0  # after the call: at its end
+            stamped = dataclasses.replace(event, seq=row.last_seq + 1, at=at)
+            try:
+                body = await self.store.append_after_end(stamped)
+            except StoreError as exc:
+                self.store_failures += 1
+                log.error(
+                    "[%s] could not store %s #%d: %s", event.session, event.type, stamped.seq, exc
+                )
+                on_stored(None)
+                return
+        self.published += 1
+        self._fan_out(
+            SessionAccess(row.id, row.owner, row.started_by, row.training), stamped.seq, body
+        )
+        on_stored(stamped)
+
     def publish(self, event: Event, on_stored: Stored | None = None) -> None:
         """Queue an event of a live session to be stamped, stored, then sent.
 
@@ -357,6 +488,10 @@ class Hub:
         if on_stored is not None and not self.health.available:
             on_stored(None)
             return
+        if isinstance(event, _FROM_PEOPLE) and not event.at and live.call is not None:
+            # What people send (help, advice, notes, acks) happens "now" in the call: at the
+            # audio received so far, so the record places it among the transcript's lines.
+            event = dataclasses.replace(event, at=live.call.received_s)
         self._enqueue(live, Pending(event, on_stored))
 
     def held(self) -> int:

@@ -26,8 +26,14 @@ class ConnectionLimits:
     """Text messages allowed at once above the sustained rate."""
     flood_close_s: float = 5.0
     """Seconds over the rate limit before the connection is closed (4009)."""
-    max_audio_speed: float = 10.0
-    """Audio may arrive at most this many times faster than real time (replays at speed)."""
+    max_audio_speed: float = 1.2
+    """Audio may arrive on average at most this many times faster than real time; more is
+    dropped (one call cannot take the model's time from the others)."""
+    audio_burst_s: float = 10.0
+    """Seconds of audio that may arrive at once above that (a client sending what it held
+    during a reconnect)."""
+    max_sessions_per_token: int = 4
+    """Live sessions one token may have started at once (0: no limit)."""
     page: int = 500
     """Events read from the store per backlog page."""
 

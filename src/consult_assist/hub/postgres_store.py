@@ -177,6 +177,12 @@ class PostgresStore:
 
     # --- writing ------------------------------------------------------------------------------
 
+    async def append_after_end(self, event: Event) -> str:
+        row = self.session(event.session)
+        if row is None or row.live:
+            raise StoreError(f"cannot store {event.type} of {event.session}: the call is not ended")
+        return await self.append(event)
+
     async def append(self, event: Event) -> str:
         if event.seq <= 0:
             raise StoreError(f"event {event.type} of {event.session} has no seq")
@@ -358,6 +364,40 @@ class PostgresStore:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [session_row(r) for r in self._query(sql)]
+
+    def search(
+        self,
+        *,
+        since: str = "",
+        owner: str = "",
+        text: str = "",
+        live_only: bool = False,
+        limit: int | None = None,
+    ) -> list[SessionRow]:
+        # The same filters as SQLite's (record_search.py), with a scan of the stored words
+        # (finals and notes) instead of an FTS5 index: ILIKE finds any part of a sentence.
+        clauses: list[str] = []
+        params: list[Any] = []
+        if live_only:
+            clauses.append("ended_at IS NULL")
+        if since:
+            clauses.append("NULLIF(started_at, '')::timestamptz >= %s::timestamptz")
+            params.append(since)
+        if owner:
+            clauses.append("(owner = %s OR started_by = %s)")
+            params += [owner, owner]
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append(
+                "id IN (SELECT session FROM events WHERE type IN ('transcript.final', 'note')"
+                " AND (body::jsonb ->> 'text') ILIKE %s)"
+            )
+            params.append(f"%{escaped}%")
+        sql = _SESSION_SELECT + ((" WHERE " + " AND ".join(clauses)) if clauses else "")
+        sql += " ORDER BY NULLIF(started_at, '')::timestamptz DESC NULLS LAST, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [session_row(r) for r in self._query(sql, tuple(params))]
 
     def bodies(self, session: str, after: int = 0, limit: int = -1) -> list[tuple[int, str]]:
         rows = self._query(

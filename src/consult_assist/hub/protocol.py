@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from consult_assist.errors import ProtocolError
@@ -30,6 +31,7 @@ __all__ = [
     "Ack",
     "AdviceCmd",
     "Auth",
+    "CloseRecord",
     "Command",
     "EndSession",
     "GetRecord",
@@ -117,8 +119,18 @@ class AdviceCmd:
 
 @dataclass(frozen=True)
 class NoteCmd:
+    """A note for the record; ``replaces`` > 0 edits that note (empty ``text`` withdraws it)."""
+
     session: str
     text: str
+    replaces: int = 0
+
+
+@dataclass(frozen=True)
+class CloseRecord:
+    """Make a call's record final: no note is added or edited after it."""
+
+    session: str
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,12 @@ class Ack:
 
 @dataclass(frozen=True)
 class ListSessions:
+    """Sessions the client may see, newest first: ``since`` (ISO 8601) and ``search`` (words
+    in the transcript) narrow the list."""
+
     live_only: bool = True
+    since: str = ""
+    search: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,7 @@ Command = (
     | HelpCmd
     | AdviceCmd
     | NoteCmd
+    | CloseRecord
     | Ack
     | ListSessions
     | GetRecord
@@ -378,7 +396,20 @@ def _list(data: Mapping[str, Any]) -> ListSessions:
     live = data.get("live", True)
     if not isinstance(live, bool):
         raise ProtocolError("sessions: live must be true or false", "bad_field")
-    return ListSessions(live)
+    since = _str(data, "since", required=False, limit=40)
+    if since:
+        try:
+            datetime.fromisoformat(since)
+        except ValueError:
+            raise ProtocolError("sessions: since must be an ISO 8601 time", "bad_field") from None
+    return ListSessions(live, since, _str(data, "search", required=False, limit=200).strip())
+
+
+def _note(data: Mapping[str, Any]) -> NoteCmd:
+    replaces = _int(data, "replaces", 0, 0, 2**53)
+    # An edit may empty a note (withdraw it); a new note must say something.
+    text = _str(data, "text", required=replaces == 0, limit=MAX_TEXT_CHARS)
+    return NoteCmd(_str(data, "session"), text, replaces)
 
 
 def _record(data: Mapping[str, Any]) -> GetRecord:
@@ -403,7 +434,8 @@ _PARSERS: Mapping[str, Any] = {
         _str(d, "session"), _str(d, "reason", required=False, limit=MAX_TEXT_CHARS)
     ),
     "advice": lambda d: AdviceCmd(_str(d, "session"), _str(d, "text", limit=MAX_TEXT_CHARS)),
-    "note": lambda d: NoteCmd(_str(d, "session"), _str(d, "text", limit=MAX_TEXT_CHARS)),
+    "note": _note,
+    "record.close": lambda d: CloseRecord(_str(d, "session")),
     "ack": lambda d: Ack(_str(d, "session"), _int(d, "seq", 0, 1, 2**53)),
     "sessions": _list,
     "record": _record,

@@ -8,7 +8,6 @@ for an internal id (level, speaker, source, end reason, kind of call) comes from
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
 
 from consult_assist.events import CheckItem
 from consult_assist.hub.record_sheet import intake_lines, risk_lines
@@ -18,21 +17,22 @@ from consult_assist.hub.records import (
     AlertEntry,
     CallRecord,
     HelpEntry,
-    parse_time,
+    NoteEntry,
 )
 from consult_assist.labels import (
     act_label,
+    date_label,
     end_reason_label,
     kind_label,
     level_label,
+    local_time,
     source_label,
     speaker_label,
+    time_label,
 )
 
 __all__ = ["render_markdown"]
 
-_WEEKDAY = "月火水木金土日"
-_JST = timedelta(hours=9)
 _NONE = "（なし）"
 _UNRECORDED = "（記録なし）"
 _UNKNOWN_SPEAKERS = frozenset({"", "unknown"})
@@ -73,7 +73,7 @@ def render_markdown(record: CallRecord, *, titles: Mapping[str, str] | None = No
 
     out += ["", "## 参照したマニュアル", ""]
     out += [
-        f"- [{_clock(s.first_at)}] {s.title}（{s.id}、最高{s.best_rank}位）"
+        f"- [{_clock(s.first_at)}] {s.title}（候補の最高 {s.best_rank} 位）"
         for s in record.sections
     ] or [_NONE]
 
@@ -83,9 +83,7 @@ def render_markdown(record: CallRecord, *, titles: Mapping[str, str] | None = No
     out += [line for _, line in sorted(exchanges, key=lambda x: x[0])] or [_NONE]
 
     out += ["", "## 対応メモ", ""]
-    out += [
-        f"- [{_clock(n.at)}] {n.by + ': ' if n.by else ''}{_block(n.text)}" for n in record.notes
-    ] or [_NONE]
+    out += [_note_line(n) for n in record.notes] or [_NONE]
 
     out += ["", "## 通話の文字起こし", ""]
     out += [
@@ -96,47 +94,50 @@ def render_markdown(record: CallRecord, *, titles: Mapping[str, str] | None = No
 
 
 def _header(record: CallRecord) -> list[str]:
+    if not record.ended:
+        duration_note = "（終了の記録なし: 通話中または中断）"
+    elif record.end_reason == "stopped":
+        duration_note = "（文字起こしを停止するまで。電話はその後も続きました）"
+    else:
+        duration_note = ""
     lines = [
         f"- 日時: {_when(record)}",
-        f"- 通話時間: {_duration(record.duration_s)}"
-        + ("" if record.ended else "（終了の記録なし: 通話中または中断）"),
-        f"- 対応者: {record.handler or _UNRECORDED}",
+        f"- 通話時間: {_duration(record.duration_s)}{duration_note}",
+        f"- 対応者: {_oneline(record.handler) or _UNRECORDED}",
     ]
     if record.started_by and record.started_by != record.handler:
-        lines.append(f"- 開始操作: {record.started_by}")
+        lines.append(f"- 開始操作: {_oneline(record.started_by)}")
     lines.append(f"- 区分: {kind_label(record.training)}{'（再生）' if record.training else ''}")
     lines.append(f"- 経路: {source_label(record.source) if record.source else _UNRECORDED}")
     if record.file:
-        lines.append(f"- 再生ファイル: {record.file}")
+        lines.append(f"- 再生ファイル: {_oneline(record.file)}")
     if record.source in ("sip", "siprec") or record.caller:
-        lines.append(f"- 発信番号: {record.caller or '（非通知または不明）'}")
+        lines.append(f"- 発信番号: {_oneline(record.caller) or '（非通知または不明）'}")
     if record.call_id:
-        lines.append(f"- 通話 ID: {record.call_id}")
+        lines.append(f"- 通話 ID: {_oneline(record.call_id)}")
     lines.append(f"- セッション: {record.session}")
     reason = record.end_reason
     lines.append(
         f"- 終了: {end_reason_label(reason)}" if reason is not None else "- 終了: 記録なし"
     )
+    if record.closed:
+        lines.append(f"- 記録: 確定済み（{record.closed_by or _UNRECORDED}）")
+    elif record.ended:
+        lines.append("- 記録: 未確定（メモの追加・修正ができます）")
     return lines
 
 
 def _when(record: CallRecord) -> str:
-    start = parse_time(record.started_at)
+    start = local_time(record.started_at)
     if start is None:
         return record.started_at or _UNRECORDED
-    zone = start.utcoffset()
-    # The hotline works in Japan time; any other offset is shown so it is not misread.
-    suffix = "" if zone is None or zone == _JST else f"（UTC{start.isoformat()[-6:]}）"
-    text = f"{_date(start)} {start:%H:%M}"
-    end = parse_time(record.ended_at)
+    # Shown in this machine's time zone, as every time a person reads (labels.local_time).
+    text = f"{date_label(start)} {time_label(start)}"
+    end = local_time(record.ended_at)
     if end is None:
-        return f"{text}〜{suffix}"
+        return f"{text}〜"
     same_day = end.date() == start.date()
-    return f"{text}〜{'' if same_day else _date(end) + ' '}{end:%H:%M}{suffix}"
-
-
-def _date(moment: datetime) -> str:
-    return f"{moment.year}年{moment.month}月{moment.day}日（{_WEEKDAY[moment.weekday()]}）"
+    return f"{text}〜{'' if same_day else date_label(end) + ' '}{time_label(end)}"
 
 
 def _duration(seconds: float) -> str:
@@ -159,12 +160,29 @@ def _who(speaker: str, *, suffix: str) -> str:
 
 
 def _oneline(text: str) -> str:
-    return " ".join(text.split())
+    return _text(" ".join(text.split()))
 
 
 def _block(text: str) -> str:
     # A note may span lines: indent the rest so they stay inside the list item.
-    return "\n  ".join(line.rstrip() for line in text.strip().splitlines())
+    return "\n  ".join(_text(line.rstrip()) for line in text.strip().splitlines())
+
+
+_MARKDOWN = frozenset("\\`*_[]<>")
+"""Characters that make Markdown inside a line (emphasis, code, links, HTML)."""
+
+
+def _text(said: str) -> str:
+    """What a person said or typed, as text in the draft: Markdown in it is escaped, and
+    control characters (escape sequences in a terminal) are dropped."""
+    return "".join("\\" + c if c in _MARKDOWN else c for c in said if c.isprintable() or c == " ")
+
+
+def _note_line(note: NoteEntry) -> str:
+    when = "通話後" if note.after_call else _clock(note.at)
+    edited = "（修正あり）" if note.edited else ""
+    by = f"{_oneline(note.by)}: " if note.by else ""
+    return f"- [{when}] {by}{_block(note.text)}{edited}"
 
 
 def _covered_line(item: CheckItem) -> str:
@@ -176,31 +194,31 @@ def _covered_line(item: CheckItem) -> str:
 
 def _alert_line(alert: AlertEntry, titles: Mapping[str, str]) -> str:
     who = _who(alert.speaker, suffix="")
-    line = f"- [{_clock(alert.start)}] 【{level_label(alert.level)}】{alert.word}"
+    line = f"- [{_clock(alert.start)}] 【{level_label(alert.level)}】{_oneline(alert.word)}"
     tags = [who] if who else []
     if alert.negated or alert.act in ("question", "hypothetical", "request"):
         tags.append(act_label(alert.act, negated=alert.negated))
     line += f"（{'・'.join(tags)}）" if tags else ""
     line += f"「{_oneline(alert.segment)}」"
-    if alert.section:
-        line += f" → マニュアル: {titles.get(alert.section, alert.section)}"
+    if alert.section in titles:  # a section id alone would be an English word: left out
+        line += f" → マニュアル: {titles[alert.section]}"
     return line
 
 
 def _acked(acks: Sequence[AckEntry], verb: str, none: str) -> str:
     if not acks:
         return none
-    return "、".join(f"{a.by or '（不明）'}（{_clock(a.at)}）" for a in acks) + verb
+    return "、".join(f"{_oneline(a.by) or '（不明）'}（{_clock(a.at)}）" for a in acks) + verb
 
 
 def _help_line(entry: HelpEntry) -> str:
     reason = f": 「{_oneline(entry.reason)}」" if entry.reason else ""
-    by = f"（{entry.by}）" if entry.by else ""
+    by = f"（{_oneline(entry.by)}）" if entry.by else ""
     acked = _acked(entry.acks, "が対応", "対応の記録なし")
     return f"- [{_clock(entry.at)}] 応援要請{by}{reason} → {acked}"
 
 
 def _advice_line(entry: AdviceEntry) -> str:
-    by = f"（{entry.by}）" if entry.by else ""
+    by = f"（{_oneline(entry.by)}）" if entry.by else ""
     acked = _acked(entry.acks, "が確認", "確認の記録なし")
     return f"- [{_clock(entry.at)}] 助言{by}: 「{_block(entry.text)}」 → {acked}"

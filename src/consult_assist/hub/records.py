@@ -27,6 +27,7 @@ from consult_assist.events import (
     Event,
     HelpRequest,
     Note,
+    RecordClosed,
     Risk,
     SessionEnded,
     SessionStarted,
@@ -115,11 +116,16 @@ class AdviceEntry:
 
 @dataclass(frozen=True, kw_only=True)
 class NoteEntry:
-    """A handler's note."""
+    """A note as it reads now: the newest edit's text, in the place of the first version."""
 
     at: float
     text: str
     by: str
+    seq: int = 0
+    """The seq of the first version (what an edit's ``replaces`` chain leads back to)."""
+    edited: bool = False
+    after_call: bool = False
+    """Written after the call had ended (while the record was still open)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,8 +182,15 @@ class CallRecord:
     notes: tuple[NoteEntry, ...]
     transcript: tuple[TranscriptLine, ...]
     errors: tuple[ErrorEntry, ...]
+    closed_by: str | None = None
+    """Who made the record final (``record.closed``); None while notes may still change."""
     risk: Risk | None = None
     """The last risk sheet of the call (None: no ``risk`` event)."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether the record is final."""
+        return self.closed_by is not None
 
     @property
     def ended(self) -> bool:
@@ -199,6 +212,7 @@ def build_record(events: Sequence[Event]) -> CallRecord:
 
     started = next((e for e in events if isinstance(e, SessionStarted)), None)
     ended = next((e for e in reversed(events) if isinstance(e, SessionEnded)), None)
+    closed = next((e for e in events if isinstance(e, RecordClosed)), None)
     meta: Mapping[str, Any] = started.meta if started is not None else {}
     begin = started.at if started is not None else 0.0
     end = ended.at if ended is not None else max(e.at for e in events)
@@ -237,8 +251,8 @@ def build_record(events: Sequence[Event]) -> CallRecord:
             for e in events
             if isinstance(e, Advice)
         ),
-        notes=tuple(
-            NoteEntry(at=e.at, text=e.text, by=e.by) for e in events if isinstance(e, Note)
+        notes=_notes(
+            [e for e in events if isinstance(e, Note)], ended.seq if ended is not None else None
         ),
         transcript=finals,
         errors=tuple(
@@ -246,8 +260,27 @@ def build_record(events: Sequence[Event]) -> CallRecord:
             for e in events
             if isinstance(e, ErrorEvent)
         ),
+        closed_by=closed.by if closed is not None else None,
         risk=next((e for e in reversed(events) if isinstance(e, Risk)), None),
     )
+
+
+def _notes(notes: Sequence[Note], ended_seq: int | None) -> tuple[NoteEntry, ...]:
+    # An edit names the note it replaces, maybe itself an edit: follow the chain to the first
+    # version; the newest edit wins; an edit with no text withdraws the note.
+    root: dict[int, int] = {}
+    entries: dict[int, NoteEntry] = {}
+    for note in notes:
+        first = root.get(note.replaces, note.replaces) if note.replaces else note.seq
+        root[note.seq] = first
+        if first in entries:
+            entries[first] = dataclasses.replace(entries[first], text=note.text, edited=True)
+        elif not note.replaces:
+            after = ended_seq is not None and note.seq > ended_seq
+            entries[first] = NoteEntry(
+                at=note.at, text=note.text, by=note.by, seq=note.seq, after_call=after
+            )
+    return tuple(e for e in entries.values() if e.text.strip())
 
 
 def _text(value: Any) -> str:

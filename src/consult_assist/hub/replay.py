@@ -1,32 +1,41 @@
 """Send call audio to a server as a live session: a recorded file (``replay``) or a microphone.
 
 Both start a session through a :class:`HubClient`, then keep streaming in a background task
-and end the session when the audio ends. Audio travels as 16 kHz little-endian int16 frames
-of ``frame_s`` seconds (both channels interleaved for a stereo call).
+and end the session when the audio ends. Audio travels as little-endian int16 frames of
+``frame_s`` seconds (both channels interleaved for a stereo call): a file at its own rate, a
+microphone at 16 kHz.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from consult_assist.audio.calls import CallAudio
+from consult_assist.audio.file import FilePcm, read_pcm16
 from consult_assist.audio.mic import open_microphone
-from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray
-from consult_assist.audio.sources import load_call, microphone_chunks, paced_frames
+from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, float_to_int16
+from consult_assist.audio.sources import load_call, microphone_chunks
+from consult_assist.errors import ConsultAssistError
 from consult_assist.hub.client import HubClient
+from consult_assist.hub.protocol import MAX_RATE, MIN_RATE
 
 __all__ = ["pcm_frames", "replay_file", "stream_microphone"]
 
 log = logging.getLogger(__name__)
 
 _tasks: set[asyncio.Task[None]] = set()
+
+_YIELD_EVERY = 10
+"""Frames sent between two yields to the event loop when not waiting."""
 
 
 def pcm_frames(channels: tuple[FloatArray, ...], frame_s: float) -> list[bytes]:
@@ -38,8 +47,7 @@ def pcm_frames(channels: tuple[FloatArray, ...], frame_s: float) -> list[bytes]:
 
 def _interleave(channels: tuple[FloatArray, ...]) -> npt.NDArray[np.int16]:
     """Equally long float channels as one little-endian int16 array, one row per sample."""
-    stacked = np.stack(channels, axis=1)
-    return (np.clip(stacked, -1.0, 1.0) * 32767.0).astype("<i2")
+    return float_to_int16(np.stack(channels, axis=1)).astype("<i2")
 
 
 async def replay_file(
@@ -55,41 +63,64 @@ async def replay_file(
 ) -> str:
     """Start a (training) session and stream ``path`` into it at ``speed`` × real time.
 
+    The file's own samples go on the wire at its own rate (8-48 kHz), so the server resamples
+    them once, exactly as ``transcribe`` does: a 16-bit recording is transcribed from the same
+    audio live as offline. Other rates are resampled to 16 kHz here.
+
     Returns the session id at once; streaming goes on in a background task that ends the
     session when the file is done (and then calls ``on_done(session)``).
     """
-    loaded = await asyncio.to_thread(load_call, path, split_stereo=split_stereo)
-    call = loaded.audio
-    length = max(len(c) for c in call.channels)
-    # Every wire frame carries all channels, so they must be equally long.
-    audio = CallAudio(tuple(np.pad(c, (0, length - len(c))) for c in call.channels), call.speakers)
+    pcm, speakers = await asyncio.to_thread(_load, path, split_stereo)
+    rate = pcm.rate
     session = await client.start_session(
-        rate=SAMPLE_RATE,
-        channels=len(audio.channels),
-        speakers=audio.speakers,
+        rate=rate,
+        channels=pcm.channels.shape[0],
+        speakers=speakers,
         training=training,
         for_handler=for_handler,
-        source_rate=loaded.source_rate,  # an 8 kHz recording is telephone audio: VAD tuning
-        meta={"source": "file", "file": path.name, "duration_s": round(length / SAMPLE_RATE, 2)},
+        source_rate=pcm.rate,  # an 8 kHz recording is telephone audio: VAD tuning
+        meta={"source": "file", "file": path.name, "duration_s": round(pcm.duration_s, 2)},
     )
-    _spawn(_stream(client, session, audio, frame_s, speed, on_done), session)
+    _spawn(_stream(client, session, pcm, frame_s, speed, on_done), session)
     return session
+
+
+def _load(path: Path, split_stereo: bool) -> tuple[FilePcm, tuple[str, ...]]:
+    """The file as 16-bit PCM at a rate the protocol takes, and its speakers (blocking)."""
+    pcm = read_pcm16(path)
+    if not MIN_RATE <= pcm.rate <= MAX_RATE:
+        call = load_call(path, split_stereo=split_stereo).audio
+        length = max(len(c) for c in call.channels)
+        padded = np.stack([np.pad(c, (0, length - len(c))) for c in call.channels])
+        return replace(pcm, channels=float_to_int16(padded), rate=SAMPLE_RATE), call.speakers
+    channels = pcm.channels
+    if split_stereo and channels.shape[0] == 2:
+        return pcm, ("caller", "handler")
+    if channels.shape[0] > 1:
+        mixed = np.rint(channels.astype(np.float64).mean(axis=0, keepdims=True))
+        return replace(pcm, channels=mixed.astype(np.int16)), ("",)
+    return pcm, ("",)
 
 
 async def _stream(
     client: HubClient,
     session: str,
-    audio: CallAudio,
+    pcm: FilePcm,
     frame_s: float,
     speed: float,
     on_done: Callable[[str], Awaitable[None] | None] | None,
 ) -> None:
-    frame: list[FloatArray] = []
-    async for channel, samples in paced_frames(audio, speed=speed, frame_s=frame_s):
-        frame.append(samples)
-        if channel == len(audio.channels) - 1:
-            await client.send_audio(_interleave(tuple(frame)).tobytes())
-            frame = []
+    interleaved = np.ascontiguousarray(pcm.channels.T).astype("<i2")
+    frame = max(1, round(frame_s * pcm.rate))
+    paced = 0 < speed < math.inf
+    started = time.monotonic()
+    for k, pos in enumerate(range(0, len(interleaved), frame)):
+        delay = started + pos / pcm.rate / speed - time.monotonic() if paced else 0.0
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif k % _YIELD_EVERY == _YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # let the event loop breathe when running late or unpaced
+        await client.send_audio(interleaved[pos : pos + frame].tobytes())
     await client.end_session(session)
     if on_done is not None:
         result = on_done(session)
@@ -134,6 +165,9 @@ def _spawn(coro: Awaitable[None], session: str) -> None:
             await coro
         except asyncio.CancelledError:
             raise
+        except ConsultAssistError as exc:
+            # A lost server is one line (the caller says it to the user): not a traceback.
+            log.info("[%s] streaming audio to the server stopped: %s", session, exc)
         except Exception:
             log.exception("[%s] streaming audio to the server failed", session)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import resource
 import signal
@@ -17,8 +18,11 @@ from typing import Any
 from consult_assist import paths
 from consult_assist.asr.decoding import Transcriber
 from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.asr.scheduler import SchedulerOptions
 from consult_assist.asr.service import AsrService
+from consult_assist.asr.sizing import WorkerPlan, available_cpus, plan_workers
 from consult_assist.asr.vad import SileroVad, SpeechDetector
+from consult_assist.asr.whisper import pick_device
 from consult_assist.audio.calls import CallHandle
 from consult_assist.config import ServerConfig, is_loopback, sip_rtp_range, store_location
 from consult_assist.errors import ConfigError
@@ -42,7 +46,7 @@ from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
 from consult_assist.sip.server import SipConfig, SipServer, read_digest_file
 
-__all__ = ["RunningServer", "run_server", "tls_context", "token_source"]
+__all__ = ["RunningServer", "run_server", "speech_plan", "tls_context", "token_source"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,9 @@ class RunningServer:
     sip_tls: str | None = None
     """Where SIP over TLS is answered (HOST:PORT), or None without it."""
     sip_server: SipServer | None = None
+    speech: str = ""
+    """How speech is decoded: the workers, their threads and batches (a start-up line)."""
+    service: AsrService | None = None
 
 
 def token_source(config: ServerConfig, store: Store) -> TokenSource:
@@ -113,18 +120,23 @@ async def run_server(
     stop: asyncio.Event | None = None,
     retention_interval_s: float = DAY_S,
     instrument: Callable[[Store, KnowledgeEngine], tuple[Store, Knowledge]] | None = None,
+    plan: WorkerPlan | None = None,
 ) -> None:
     """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly.
 
     With ``retention_days``, calls past it are deleted at start and every
     ``retention_interval_s`` (a day) after. ``instrument`` (benchmarks) may wrap the store and
-    the knowledge engine the hub uses, e.g. to time them.
+    the knowledge engine the hub uses, e.g. to time them. ``plan`` sizes the decode workers and
+    batches (default: from ``config.workers`` on the CPU; the CLI plans for the device the
+    model loads on, see :func:`speech_plan`). On a stop, the audio already received is
+    transcribed for ``config.drain_s`` at most.
     """
     if not config.log_content:
         # websockets logs whole frames at DEBUG: tokens and callers' words. Keep it above that.
         ws_log = logging.getLogger("websockets")
         ws_log.setLevel(max(logging.INFO, ws_log.getEffectiveLevel()))
     sip = _sip_plan(config)  # a bad --sip (address, digest file, certificate) fails early
+    _port_free(config.host, config.port, "--port")  # and a port in use too
     location = store_location(config, default_db_path())
     node = config.node or (socket.gethostname() if is_postgres_url(location) else "")
     store = open_store(
@@ -151,7 +163,10 @@ async def run_server(
     manuals = config.manuals or paths.default_manuals_dir()
     engine = KnowledgeEngine(load_manual(manuals))
     model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
-    service = AsrService(model, workers=config.workers)
+    plan = plan or plan_workers("cpu", workers=config.workers, cpus=available_cpus())
+    service = AsrService(
+        model, workers=plan.workers, scheduler=SchedulerOptions(max_batch=plan.max_batch)
+    )
     hub_store, knowledge = (store, engine) if instrument is None else instrument(store, engine)
     similar: SimilarCalls | None = None
     if RiskModel.available(manuals):
@@ -167,6 +182,12 @@ async def run_server(
         detector_factory=detector_factory,
         log_content=config.log_content,
         outbox_limit=config.store_queue,
+        max_live=config.max_live_sessions,
+    )
+    # Limits given by the caller (tests, benchmarks) win over the configured ones.
+    limits = limits or ConnectionLimits(
+        max_audio_speed=config.max_audio_speed,
+        max_sessions_per_token=config.max_sessions_per_token,
     )
     if similar is not None:
         hub.add_listener(similar)
@@ -189,9 +210,17 @@ async def run_server(
         )
     sip_server: SipServer | None = None
     service.start()
-    server = await serve_hub(
-        hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
-    )
+    try:
+        server = await serve_hub(
+            hub, tokens, host=config.host, port=config.port, ssl_context=context, limits=limits
+        )
+    except OSError as exc:
+        await service.close()
+        await store.aclose()
+        watcher.cancel()
+        if keeping is not None:
+            keeping.cancel()
+        raise _in_use(config.host, config.port, "--port", exc) from None
     token_watcher = TokenWatcher(source, server.apply_tokens)
     watching_tokens = asyncio.create_task(token_watcher.run())
     try:
@@ -199,10 +228,19 @@ async def run_server(
         scheme = "wss" if context is not None else "ws"
         host = f"[{config.host}]" if ":" in config.host else config.host
         running = RunningServer(
-            f"{scheme}://{host}:{port}/", hub, source.where, store.location, token_watcher
+            f"{scheme}://{host}:{port}/",
+            hub,
+            source.where,
+            store.location,
+            token_watcher,
+            speech=plan.describe(),
+            service=service,
         )
         if sip is not None:
-            sip_server = await _start_sip(hub, sip, lambda: server.tokens)
+            try:
+                sip_server = await _start_sip(hub, sip, lambda: server.tokens)
+            except OSError as exc:
+                raise _in_use(sip.host_text, sip.port, "--sip", exc) from None
             if sip.config.transports:
                 running.sip = f"{sip.host_text}:{sip_server.port}"
             if sip_server.tls_port is not None:
@@ -210,16 +248,17 @@ async def run_server(
             running.sip_advertised = sip.advertised
             running.sip_server = sip_server
         log.info("serving on %s (store %s, manuals %s)", running.url, store.location, manuals)
+        log.info("speech: %s", running.speech)
         if ready is not None:
             result = ready(running)
             if asyncio.iscoroutine(result):
                 await result
         await stop.wait()
-        log.info("stopping: ending live calls")
+        log.info("stopping: ending live calls (transcribing for %.0f s at most)", config.drain_s)
     finally:
         if sip_server is not None:
             await sip_server.close()
-        await hub.close("shutdown")
+        await hub.close("shutdown", drain_s=config.drain_s)
         await server.close()
         for task in (watcher, watching_tokens, keeping):
             if task is None:
@@ -254,6 +293,20 @@ class _SipSink:
         )
 
 
+def speech_plan(config: ServerConfig, *, threads: int = 0) -> WorkerPlan:
+    """The decode workers for ``config`` on this machine (``workers`` 0: sized to it).
+
+    Resolves ``device`` ``auto`` first (CUDA when CTranslate2 sees a GPU), so call it before
+    loading the model with ``plan.workers`` replicas and ``plan.threads`` threads each.
+    """
+    return plan_workers(
+        pick_device(config.device),
+        workers=config.workers,
+        threads=threads,
+        cpus=available_cpus(),
+    )
+
+
 @dataclass(frozen=True)
 class _SipPlan:
     host_text: str
@@ -264,6 +317,34 @@ class _SipPlan:
     advertised: str
     config: SipConfig
     tls: ssl.SSLContext | None
+
+
+def _port_free(host: str, port: int, flag: str) -> None:
+    """Fail early, before the model loads, when another program listens on ``host:port``."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As asyncio's server binds: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise _in_use(host, port, flag, exc) from None
+
+
+def _in_use(host: str, port: int, flag: str, exc: OSError) -> ConfigError:
+    if exc.errno == errno.EADDRINUSE:
+        return ConfigError(
+            f"port {port} on {host} is already in use (another consult-assist serve?): "
+            f"stop that program or choose another with {flag}"
+        )
+    if exc.errno == errno.EACCES:
+        return ConfigError(
+            f"not allowed to listen on port {port} on {host} (ports below 1024 need root): "
+            f"choose another with {flag}"
+        )
+    return ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def _host_port(value: str, flag: str) -> tuple[str, int]:

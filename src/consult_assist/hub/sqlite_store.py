@@ -24,6 +24,12 @@ from typing import NoReturn
 from consult_assist.errors import StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.hub.migrations import VERSIONS_TABLE, pending
+from consult_assist.hub.record_search import (
+    compact_index,
+    ensure_index,
+    forget_words,
+    session_filter,
+)
 from consult_assist.hub.sqlite_files import open_database, quick_check
 from consult_assist.hub.store import (
     ACCESS_COLUMNS,
@@ -85,6 +91,8 @@ class SqliteStore:
             self._db.execute("PRAGMA secure_delete=ON")
             self.applied = self._migrate()
             """The migrations this opening applied (names), oldest first."""
+            self.indexed = ensure_index(self._db, self._errors)
+            """Whether the words of calls are indexed (FTS5); without, :meth:`search` scans."""
         except StoreError:
             self._db.close()
             raise
@@ -128,6 +136,14 @@ class SqliteStore:
     # --- writing ------------------------------------------------------------------------------
 
     async def append(self, event: Event) -> str:
+        return self.append_now(event)
+
+    async def append_after_end(self, event: Event) -> str:
+        row = self.session(event.session)
+        if row is None or row.live:
+            raise StoreError(f"cannot store {event.type} of {event.session}: the call is not ended")
+        if event.seq != row.last_seq + 1:
+            raise StoreError(f"cannot store {event.session}#{event.seq}: not the next seq")
         return self.append_now(event)
 
     def append_now(self, event: Event) -> str:
@@ -283,7 +299,11 @@ class SqliteStore:
                         continue
                     self._db.execute("DELETE FROM events WHERE session = ?", (session,))
                     self._db.execute("DELETE FROM sessions WHERE id = ?", (session,))
+                    if self.indexed:
+                        forget_words(self._db, session)
                     deleted += 1
+            if deleted and self.indexed:
+                compact_index(self._db)  # no trigram of a deleted call left in a segment
             if deleted:
                 # secure_delete zeroed the rows in the WAL's pages; copy them over the
                 # database's and empty the WAL, so no deleted word stays on disk in either.
@@ -318,6 +338,24 @@ class SqliteStore:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [session_row(r) for r in self._db.execute(sql).fetchall()]
+
+    def search(
+        self,
+        *,
+        since: str = "",
+        owner: str = "",
+        text: str = "",
+        live_only: bool = False,
+        limit: int | None = None,
+    ) -> list[SessionRow]:
+        found = session_filter(
+            since=since, owner=owner, text=text, live_only=live_only, indexed=self.indexed
+        )
+        # julianday(): stored times carry their own offsets; newest first as instants.
+        sql = _SESSION_SELECT + found.where + " ORDER BY julianday(started_at) DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [session_row(r) for r in self._db.execute(sql, found.params).fetchall()]
 
     def bodies(self, session: str, after: int = 0, limit: int = -1) -> list[tuple[int, str]]:
         return list(

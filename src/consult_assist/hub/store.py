@@ -186,6 +186,11 @@ class Store(Protocol):
         """
         ...
 
+    async def append_after_end(self, event: Event) -> str:
+        """Commit an event of an ended session (a note after the call, an edit, the record
+        closed) at the seq after its last; StoreError if that seq is taken or it is live."""
+        ...
+
     async def probe(self) -> None:
         """Commit a tiny write (StoreUnavailable if the store cannot take one now)."""
         ...
@@ -225,6 +230,19 @@ class Store(Protocol):
 
     def sessions(self, *, live_only: bool = False, limit: int | None = None) -> list[SessionRow]:
         """Sessions, newest first."""
+        ...
+
+    def search(
+        self,
+        *,
+        since: str = "",
+        owner: str = "",
+        text: str = "",
+        live_only: bool = False,
+        limit: int | None = None,
+    ) -> list[SessionRow]:
+        """Sessions started since ``since`` (ISO 8601), of ``owner`` (the handler, or whoever
+        started it), whose transcript or notes contain ``text``; newest first."""
         ...
 
     def bodies(self, session: str, after: int = 0, limit: int = -1) -> list[tuple[int, str]]:

@@ -229,8 +229,15 @@ def check_manual(root: Path) -> tuple[Manual, tuple[Problem, ...]]:
                     lines,
                 )
             )
+        if not words and not any(p.path == root / ATTENTION_FILE for p in problems):
+            # An empty file parses as no words at all: a server on it would never alert.
+            problems.append(
+                Problem(root / ATTENTION_FILE, 1, "no attention word: the server would never alert")
+            )
     items: list[ChecklistItem] = []
     text = _read(root / CHECKLIST_FILE, problems)
+    if text is not None and not text.strip():
+        problems.append(Problem(root / CHECKLIST_FILE, 1, "empty: no checklist item"))
     if text is not None:
         for fields, _ in parse.parse_tables(root / CHECKLIST_FILE, text, parse.ITEM, problems):
             items.append(
@@ -246,6 +253,8 @@ def check_manual(root: Path) -> tuple[Manual, tuple[Problem, ...]]:
             )
     files = root / SECTIONS_DIR
     on_disk = {p.stem for p in files.glob("*.md")} if files.is_dir() else set()
+    if files.is_dir() and not on_disk:
+        problems.append(Problem(files, 1, "no section: one <id>.md file per section"))
     kept = _cross_check(sections, words, on_disk, problems)
     manual = Manual(
         sections=kept,

@@ -12,6 +12,7 @@ is decided by :func:`prominence` (the rule is written down in docs/knowledge.md)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from consult_assist.events import (
     Event,
     HelpRequest,
     Note,
+    RecordClosed,
     Risk,
     SessionEnded,
     SessionStarted,
@@ -44,6 +46,7 @@ __all__ = [
     "FeedEntry",
     "HelpState",
     "Line",
+    "NoteItem",
     "Part",
     "Prominence",
     "asserted",
@@ -145,6 +148,20 @@ class AdviceState:
         return bool(self.acked_by)
 
 
+@dataclass
+class NoteItem:
+    """A note as it reads now: its newest text, in the place of its first version."""
+
+    seq: int
+    """The first version's seq."""
+    text: str
+    by: str
+    at: float
+    latest: int
+    """The newest version's seq (what the next edit replaces)."""
+    edited: bool = False
+
+
 class CallView:
     """Everything one call's screen shows, updated by :meth:`apply`."""
 
@@ -154,6 +171,8 @@ class CallView:
         self.started = False
         self.ended = False
         self.end_reason = ""
+        self.duration_s: float | None = None
+        """Seconds of call audio, once ended."""
         self.last_seq = 0
         self.lines: dict[int, Line] = {}
         self.touched: list[int] = []
@@ -170,6 +189,11 @@ class CallView:
         self.help: list[HelpState] = []
         self.advice: list[AdviceState] = []
         self.notes: list[Note] = []
+        """Every note event as it came (edits too); :attr:`note_items` is what to show."""
+        self.note_items: dict[int, NoteItem] = {}
+        self._note_root: dict[int, int] = {}
+        self.closed = False
+        """The record is final: no note is added or edited any more."""
         self.errors: list[ErrorEvent] = []
         self.highest: AlertLevel | None = None
         self.risk: Risk | None = None
@@ -233,6 +257,7 @@ class CallView:
         if isinstance(event, SessionEnded):
             self.ended = True
             self.end_reason = event.reason
+            self.duration_s = event.at
             return frozenset({"session"})
         if isinstance(event, TranscriptPartial | TranscriptFinal):
             return self._transcript(event)
@@ -254,8 +279,11 @@ class CallView:
         if isinstance(event, Ack):
             return self._ack(event)
         if isinstance(event, Note):
-            self.notes.append(event)
+            self._note(event)
             return frozenset({"notes"})
+        if isinstance(event, RecordClosed):
+            self.closed = True
+            return frozenset({"session", "notes"})
         if isinstance(event, ErrorEvent):
             self.errors.append(event)
             return frozenset({"errors"})
@@ -264,6 +292,24 @@ class CallView:
             return frozenset({"risk"})
         log.debug("[%s] event %s is not shown", self.session, event.type)
         return frozenset()
+
+    def _note(self, event: Note) -> None:
+        self.notes.append(event)
+        if not event.replaces:
+            self._note_root[event.seq] = event.seq
+            self.note_items[event.seq] = NoteItem(
+                event.seq, event.text, event.by, event.at, latest=event.seq
+            )
+            return
+        root = self._note_root.get(event.replaces, event.replaces)
+        self._note_root[event.seq] = root
+        item = self.note_items.get(root)
+        if item is None:
+            return  # an edit of a note this view never saw
+        if not event.text.strip():
+            del self.note_items[root]  # withdrawn
+            return
+        item.text, item.latest, item.edited = event.text, event.seq, True
 
     def _transcript(self, event: TranscriptPartial | TranscriptFinal) -> frozenset[Part]:
         line = self.lines.get(event.utterance)
@@ -354,25 +400,36 @@ class CallView:
         return frozenset()
 
 
-FeedEntry = tuple[int, str, Alert]
-"""One row of the supervisor's feed: arrival number, handler, alert."""
+@dataclass(frozen=True)
+class FeedEntry:
+    """One attention word in the supervisor's feed: the call it was heard in and when."""
+
+    number: int
+    """Arrival order (newest is highest)."""
+    call: str
+    """The call as a person names it: ``佐藤 14:30〜``."""
+    when: str
+    """The local time it was heard: ``14:33``."""
+    alert: Alert
 
 
-def fold_feed(feed: Sequence[FeedEntry], handler: str, alert: Alert) -> list[FeedEntry]:
+def fold_feed(feed: Sequence[FeedEntry], alert: Alert, *, call: str, when: str) -> list[FeedEntry]:
     """The feed after ``alert``: a confirmation replaces its tentative row (keeping its place),
-    a withdrawal removes it, anything else is a new row."""
+    a withdrawal removes it, anything else is a new row (``call``, ``when``)."""
     key = (alert.session, alert.utterance, alert.word)
     out: list[FeedEntry] = []
     found = False
-    for number, who, old in feed:
+    for entry in feed:
+        old = entry.alert
         if (old.session, old.utterance, old.word) == key and old.utterance is not None:
             found = True
             if not alert.withdrawn:
-                out.append((number, who, alert))
+                out.append(dataclasses.replace(entry, alert=alert))
             continue
-        out.append((number, who, old))
+        out.append(entry)
     if not found and not alert.withdrawn:
-        out.append((max((n for n, _, _ in feed), default=-1) + 1, handler, alert))
+        number = max((e.number for e in feed), default=-1) + 1
+        out.append(FeedEntry(number, call, when, alert))
     return out
 
 

@@ -9,6 +9,7 @@ from textual.css.query import NoMatches
 
 from consult_assist.errors import ConsultAssistError
 from consult_assist.hub.client import ConnectionState, HubClient, Update
+from consult_assist.tui.wording import problem_code
 
 __all__ = ["follow"]
 
@@ -34,7 +35,8 @@ async def follow(
         history.update({s.id: s.last_seq for s in await client.sessions()})
         await client.subscribe(target)
     except ConsultAssistError as exc:
-        apply(ConnectionState("failed", str(exc)))
+        log.warning("cannot follow %s: %s", target, exc)
+        apply(ConnectionState("failed", str(exc), code=problem_code(exc) or "unreachable"))
         return
     apply(ConnectionState("connected", server))
     async for update in client.updates():

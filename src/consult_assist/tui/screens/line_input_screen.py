@@ -1,9 +1,10 @@
-"""A dialog asking for one line of text (a help reason, a piece of advice)."""
+"""A dialog asking for one line of text (a help reason, a piece of advice, a note's edit)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -26,15 +27,17 @@ class LineInputScreen(ModalScreen[str | None]):
     LineInputScreen .hint { color: $text-muted; }
     """
 
-    def __init__(self, title: str, hint: str, *, placeholder: str = "") -> None:
+    def __init__(self, title: str, hint: str, *, placeholder: str = "", value: str = "") -> None:
         super().__init__()
         self._title, self._hint, self._placeholder = title, hint, placeholder
+        self._value = value
 
     def compose(self) -> ComposeResult:
+        # The title may hold a name (助言 — 佐藤 さんへ): text, never markup.
         with Vertical() as box:
-            box.border_title = self._title
-            yield Static(self._hint, classes="hint")
-            yield Input(placeholder=self._placeholder, id="line")
+            box.border_title = Text(self._title)
+            yield Static(Text(self._hint), classes="hint")
+            yield Input(value=self._value, placeholder=self._placeholder, id="line")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -20,7 +20,7 @@ class RiskScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "閉じる"),
-        Binding("f8", "close", "閉じる"),
+        Binding("f10", "close", "閉じる"),
     ]
     DEFAULT_CSS = """
     RiskScreen { align: center middle; }
@@ -36,7 +36,7 @@ class RiskScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = "リスクアセスメント（F8・Esc で閉じる）"
+            box.border_title = "リスクアセスメント（F10・Esc で閉じる）"
             yield RiskPanel(id="risk")
 
     def on_mount(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -15,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from consult_assist.hub.client import ManualSection
+from consult_assist.tui.widgets.richtext import clean
 
 __all__ = ["SectionScreen"]
 
@@ -41,13 +43,17 @@ class SectionScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = self._title
+            box.border_title = Text(self._title)  # from the manual: text, never markup
             box.border_subtitle = "Esc で閉じる"
             yield Markdown("読み込み中…", id="body")
 
     def show_section(self, section: ManualSection | None, error: str = "") -> None:
         """Show the section (or why it cannot be shown); before mount, it waits for mount."""
-        self._body = f"# {section.title}\n\n{section.body}" if section else f"**{error}**"
+        if section is not None:
+            # Markdown is the manual's own format; only what a terminal would act on goes.
+            self._body = f"# {_escape(section.title)}\n\n{clean(section.body, lines=True)}"
+        else:
+            self._body = f"**{_escape(error)}**"
         self._draw()
 
     def on_mount(self) -> None:
@@ -61,3 +67,12 @@ class SectionScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _escape(text: str) -> str:
+    """A line of text for Markdown: the characters Markdown acts on, escaped."""
+    return "".join("\\" + c if c in _MARKDOWN else c for c in " ".join(clean(text).split()))
+
+
+_MARKDOWN = frozenset("\\`*_[]<>")
+"""Characters that make Markdown inside a line (emphasis, code, links, HTML)."""

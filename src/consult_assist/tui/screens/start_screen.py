@@ -7,11 +7,13 @@ device query blocks) and reports a missing microphone as one sentence.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -22,6 +24,10 @@ from textual.widgets.option_list import Option
 from consult_assist.errors import ConsultAssistError
 from consult_assist.labels import kind_label
 from consult_assist.tui.starter import DeviceInfo
+from consult_assist.tui.widgets.richtext import plain
+from consult_assist.tui.wording import problem
+
+log = logging.getLogger(__name__)
 
 __all__ = ["StartChoice", "StartScreen"]
 
@@ -63,7 +69,8 @@ class StartScreen(ModalScreen[StartChoice | None]):
         try:
             devices = await asyncio.to_thread(self._devices)
         except ConsultAssistError as exc:
-            self.show_devices(None, str(exc))
+            log.info("no microphone: %s", exc)
+            self.show_devices(None, problem(exc))
             return
         self.show_devices(devices)
 
@@ -84,9 +91,12 @@ class StartScreen(ModalScreen[StartChoice | None]):
         options = self.query_one("#devices", OptionList)
         if error or not devices:
             note.update(
-                f"マイクを使えません: {error}"
-                if error
-                else "マイクが見つかりません（音声入力デバイスがありません）。ファイルは使えます。"
+                Text(
+                    f"マイクを使えません: {error}。録音ファイルは使えます。"
+                    if error
+                    else "マイクが見つかりません（音声入力デバイスがありません）。"
+                    "録音ファイルは使えます。"
+                )
             )
             options.display = False
             self.query_one("#path", Input).focus()
@@ -95,8 +105,11 @@ class StartScreen(ModalScreen[StartChoice | None]):
         options.display = True
         options.set_options(
             Option(
-                f"{d.index}: {d.name}（{d.channels}ch, {d.default_rate} Hz）"
-                + (" ・既定" if d.is_default else ""),
+                # A device's name comes from the system: text, never markup.
+                plain(
+                    f"{d.index}: {d.name}（{d.channels}ch, {d.default_rate} Hz）"
+                    + (" ・既定" if d.is_default else "")
+                ),
                 id=str(d.index),
             )
             for d in devices

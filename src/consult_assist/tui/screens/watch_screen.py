@@ -6,17 +6,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from consult_assist.hub.client import ConnectionState, Identity
-from consult_assist.labels import kind_label
+from consult_assist.labels import end_reason_label, kind_label
 from consult_assist.tui.callview import CallView
 from consult_assist.tui.widgets.call_panel import CallPanel
 from consult_assist.tui.widgets.connection_bar import ConnectionBar
-from consult_assist.tui.widgets.richtext import duration
+from consult_assist.tui.widgets.richtext import clean, duration
 from consult_assist.tui.widgets.top_bar import TopBar
 from consult_assist.tui.widgets.transcript_view import TranscriptView
 
@@ -67,9 +68,13 @@ class WatchScreen(Screen[None]):
         """Redraw the status line (who, kind, how long) for ``now``."""
         view = self.view
         kind = kind_label(view.training)
-        state = "通話終了" if view.ended else duration(view.started_at, now)
-        text = f"監視中: {view.handler or '?'} ・ {kind} ・ {state}"
-        self.query_one("#call-status", Static).update(text)
+        state = (
+            f"通話終了（{end_reason_label(view.end_reason)}）"
+            if view.ended
+            else duration(view.started_at, now)
+        )
+        text = f"監視中: {clean(view.handler) or '?'} ・ {kind} ・ {state}"
+        self.query_one("#call-status", Static).update(Text(text))
 
     def show_connection(self, state: ConnectionState | None, identity: Identity | None) -> None:
         """Redraw the connection line."""

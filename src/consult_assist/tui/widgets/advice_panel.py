@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from consult_assist.tui.callview import CallView
+from consult_assist.tui.widgets.richtext import clean
 
 __all__ = ["AdvicePanel"]
 
@@ -25,18 +26,20 @@ class AdvicePanel(Static):
         unread = 0
         if view is not None:
             for h in view.help:
-                reason = f"（{h.reason}）" if h.reason else ""
+                reason = f"（{clean(h.reason)}）" if h.reason else ""
                 if h.acked:
-                    out.append(f"応援要請{reason}: {h.acked_by} さんが対応\n", style="green")
+                    by = clean(h.acked_by)
+                    out.append(f"応援要請{reason}: {by} さんが対応\n", style="green")
                 else:
                     out.append(f"応援要請{reason}: 送信済み・対応待ち\n", style="bold yellow")
             for a in view.advice:
+                by, text = clean(a.by), clean(a.text)
                 if a.acked:
-                    out.append(f"{a.by}: {a.text}\n", style="dim")
+                    out.append(f"{by}: {text}\n", style="dim")
                 else:
                     unread += 1
-                    out.append(f"▶ {a.by}: ", style="bold magenta")
-                    out.append(f"{a.text}\n", style="bold")
+                    out.append(f"▶ {by}: ", style="bold magenta")
+                    out.append(f"{text}\n", style="bold")
         self.border_subtitle = f"未確認 {unread} — F3 で確認" if unread else ""
         self.set_class(unread > 0, "-unread")
         out.rstrip()

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual.widgets import Static
 
 from consult_assist.events import Alert
 from consult_assist.labels import level_label
 from consult_assist.tui.callview import LEVEL_RANK, prominence
-from consult_assist.tui.widgets.richtext import speaker_name
+from consult_assist.tui.widgets.richtext import clean, speaker_name
 
 __all__ = ["AlertBanner"]
 
@@ -43,9 +44,10 @@ class AlertBanner(Static):
         self.add_class(f"-{top.level}")
         self.display = True
         who = speaker_name(top.speaker)
-        segment = f"{who}「{top.segment}」" if top.segment else ""
+        segment = f"{who}「{clean(top.segment)}」" if top.segment else ""
         count = f"（計 {len(alerts)} 件）" if len(alerts) > 1 else ""
+        word = clean(top.word)
         pending = "（認識中）" if top.tentative else ""
         self.update(
-            f"⚠ {level_label(top.level)} 注意ワード「{top.word}」{pending} {segment}{count}"
+            Text(f"⚠ {level_label(top.level)} 注意ワード「{word}」{pending} {segment}{count}")
         )

@@ -1,59 +1,114 @@
-"""The supervisor's table of live calls, one row each."""
+"""The supervisor's table of the day's calls: live ones first, ended ones greyed, sortable."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
 
-from consult_assist.labels import ROLES, kind_label
-from consult_assist.tui.callview import CallView
-from consult_assist.tui.widgets.richtext import duration, fit, level_text, speaker_name
-from consult_assist.tui.widgets.risk_panel import TIER_RANK, TIER_SHORT, tier_text
+from consult_assist.labels import ROLES, kind_label, local_time, time_label
+from consult_assist.tui.callview import LEVEL_RANK, CallView
+from consult_assist.tui.widgets.richtext import (
+    clean,
+    duration,
+    fit,
+    level_text,
+    plain,
+    speaker_name,
+)
+from consult_assist.tui.widgets.risk_panel import TIER_RANK, tier_text
 
-__all__ = ["COLUMNS", "CallsTable"]
+__all__ = ["COLUMNS", "SORTS", "CallsTable", "Sort"]
 
-COLUMNS = (("handler", ROLES["handler"], 10), ("time", "通話時間", 8), ("kind", "種別", 4),
-           ("level", "注意", 6), ("tier", "緊急度", 8), ("help", "応援", 14))  # fmt: skip
-"""Fixed columns (key, label, width in cells); the last line of transcript takes the rest."""
+COLUMNS = (("handler", ROLES["handler"], 10), ("start", "開始", 5), ("time", "通話時間", 8),
+           ("kind", "種別", 4), ("level", "注意", 6), ("tier", "緊急度", 8),
+           ("help", "応援", 10))  # fmt: skip
+"""Fixed columns (key, label, width in cells); the last (latest words, or the reason of an open
+help request) takes the rest."""
+
+ENDED = "dim"
+"""How an ended call's row looks: still there for the day, greyed."""
 
 
-class CallsTable(DataTable[str | Text]):
-    """The live calls, one row each; an open help request flashes until someone picks it up."""
+@dataclass(frozen=True)
+class Sort:
+    """One way to order the calls (``s`` cycles through them, a column header picks one)."""
+
+    name: str
+    """What the table's subtitle says."""
+    column: str
+    """The column whose header chooses it."""
+    key: Callable[[CallView], Any]
+
+
+def _tier_rank(view: CallView) -> int:
+    """0 for 緊急一時保護を検討 … 3 for 在宅支援; a call with no risk sheet yet last."""
+    risk = view.risk
+    return TIER_RANK.get(risk.tier, len(TIER_RANK)) if risk is not None else len(TIER_RANK)
+
+
+def _newest_first(view: CallView) -> float:
+    moment = local_time(view.started_at)
+    return -moment.timestamp() if moment else 0.0
+
+
+SORTS = (
+    Sort("通話中を上・新しい順", "time", lambda v: (v.ended, _newest_first(v))),
+    Sort("開始の新しい順", "start", _newest_first),
+    Sort("注意レベルの高い順", "level", lambda v: (-LEVEL_RANK.get(v.highest or "", 0), v.ended)),
+    Sort("緊急度の高い順", "tier", lambda v: (_tier_rank(v), v.ended, _newest_first(v))),
+    Sort("対応者順", "handler", lambda v: (v.handler, _newest_first(v))),
+    Sort("応援要請を上", "help", lambda v: (not v.open_help, v.ended, _newest_first(v))),
+)
+
+
+class CallsTable(DataTable[Text]):
+    """The day's calls, one row each; an open help request flashes until someone picks it up.
+
+    Every cell is a Rich :class:`~rich.text.Text` (a ``str`` cell would be read as markup).
+    """
 
     DEFAULT_CSS = """
     CallsTable { border: round $primary; }
     CallsTable:focus { border: round $accent; }
     """
 
-    BORDER_TITLE = "通話一覧"
+    BORDER_TITLE = "通話一覧（本日）— Enter で表示"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.flash_on = True
+        self.sort_index = 0
         self._views: dict[str, CallView] = {}
+        self._order: list[str] = []
         self._now: datetime | None = None
         self._width = 0
-        self.by_tier = False
-        """Rows sorted by the risk tier, highest first (kept as rows change)."""
+
+    @property
+    def sorting(self) -> Sort:
+        """The order the rows are in."""
+        return SORTS[self.sort_index]
 
     def on_mount(self) -> None:
         self.setup()
 
     def setup(self) -> None:
-        """(Re)build the columns for the current width and redraw every row."""
+        """(Re)build the columns for the current width and redraw every row, in order."""
         selected = self.selected
         self._width = self.size.width
         self.clear(columns=True)
         for key, label, width in COLUMNS:
             self.add_column(label, key=key, width=width)
-        self.add_column("最新の発言", key="last", width=self._last_width())
+        self.add_column("発言・応援の理由", key="last", width=self._last_width())
+        self._order = []
         if self._now is not None:
-            for view in list(self._views.values()):
-                self.show_call(view, self._now)
-        if selected is not None and selected in self.rows:
-            self.move_cursor(row=self.get_row_index(selected))
+            self._rebuild(self._now)
+        self._select(selected)
+        self.border_subtitle = f"並び: {self.sorting.name}（s で切替）"
 
     def on_resize(self) -> None:
         if self.size.width != self._width:
@@ -63,54 +118,87 @@ class CallsTable(DataTable[str | Text]):
         fixed = sum(width + 2 for _, _, width in COLUMNS)
         return max(10, self.size.width - fixed - 4)
 
-    def cells(self, view: CallView, now: datetime) -> list[str | Text]:
-        """The row of one call."""
-        help_cell: str | Text = ""
-        if view.open_help:
+    def cells(self, view: CallView, now: datetime) -> list[Text]:
+        """The row of one call (greyed once it has ended)."""
+        help_cell = Text("")
+        if view.open_help and not view.ended:
             style = "bold white on red" if self.flash_on else "bold red"
             help_cell = Text(" 応援要請 ", style=style)
         elif view.help:
-            help_cell = Text(fit(f"{view.help[-1].acked_by} 対応", 14), style="green")
+            help_cell = plain(fit(f"{view.help[-1].acked_by} 対応", 10), "green")
+        start = local_time(view.started_at)
+        if view.ended:
+            span = Text(_span(view.duration_s) if view.duration_s is not None else "終了")
+        else:
+            span = Text(duration(view.started_at, now))
+        cells = [
+            plain(fit(view.handler or "?", 10)),
+            Text(time_label(start) if start else "—"),
+            span,
+            Text(kind_label(view.training)),
+            level_text(view.highest),
+            tier_text(view.risk.tier if view.risk is not None else None, short=True),
+            help_cell,
+            self._last(view),
+        ]
+        if view.ended:
+            for cell in cells:
+                cell.stylize(ENDED)
+        return cells
+
+    def _last(self, view: CallView) -> Text:
+        width = self._last_width()
+        pending = [h for h in view.open_help if h.reason] if not view.ended else []
+        if pending:
+            return plain(fit(f"理由「{clean(pending[-1].reason)}」", width), "bold yellow")
         speaker = speaker_name(view.lines[next(reversed(view.lines))].speaker) if view.lines else ""
         last = f"{speaker}: {view.last_text}" if speaker else view.last_text
-        return [
-            fit(view.handler or "?", 10),
-            duration(view.started_at, now),
-            kind_label(view.training),
-            level_text(view.highest),
-            tier_text(view.risk.tier if view.risk else None, short=True),
-            help_cell,
-            fit(last, self._last_width()),
-        ]
+        return plain(fit(last, width))
 
     def show_call(self, view: CallView, now: datetime) -> None:
-        """Add or redraw the row of ``view``; remove it when the call has ended."""
+        """Add or redraw the row of ``view``; rows move when the order they are sorted by
+        changes (an ended call goes down among the greyed ones)."""
         self._now = now
-        if view.ended:
-            self._views.pop(view.session, None)
-            if view.session in self.rows:
-                self.remove_row(view.session)
-            return
         self._views[view.session] = view
-        cells = self.cells(view, now)
-        if view.session not in self.rows:
-            self.add_row(*cells, key=view.session)
+        if self._wanted_order() != self._order:
+            selected = self.selected
+            self._rebuild(now)
+            self._select(selected)
             return
-        for (key, *_), value in zip((*COLUMNS, ("last", "", 0)), cells, strict=True):
+        for (key, *_), value in zip(
+            (*COLUMNS, ("last", "", 0)), self.cells(view, now), strict=True
+        ):
             self.update_cell(view.session, key, value)
-        if self.by_tier and view.risk is not None:
-            self.sort_by_tier()
 
-    def sort_by_tier(self) -> None:
-        """Order the rows by tier, highest first (calls with no sheet last)."""
-        self.by_tier = True
-        rank = {short: TIER_RANK[tier] for tier, short in TIER_SHORT.items()}
+    def sort_by(self, index: int) -> None:
+        """Order the rows by :data:`SORTS` [``index``]."""
+        self.sort_index = index % len(SORTS)
+        self.border_subtitle = f"並び: {self.sorting.name}（s で切替）"
+        if self._now is not None:
+            selected = self.selected
+            self._rebuild(self._now)
+            self._select(selected)
 
-        def key(cell: str | Text) -> int:
-            plain = cell.plain if isinstance(cell, Text) else cell
-            return rank.get(plain, len(rank))
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        for index, sort in enumerate(SORTS):
+            if sort.column == event.column_key.value:
+                self.sort_by(index)
+                return
 
-        self.sort("tier", key=key)
+    def _wanted_order(self) -> list[str]:
+        key = self.sorting.key
+        return [v.session for v in sorted(self._views.values(), key=key)]
+
+    def _rebuild(self, now: datetime) -> None:
+        self.clear()
+        self._order = self._wanted_order()
+        for session in self._order:
+            self.add_row(*self.cells(self._views[session], now), key=session)
+
+    def _select(self, session: str | None) -> None:
+        if session is not None and session in self.rows:
+            self.move_cursor(row=self.get_row_index(session))
 
     @property
     def selected(self) -> str | None:
@@ -119,3 +207,9 @@ class CallsTable(DataTable[str | Text]):
             return None
         row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
         return row_key.value
+
+
+def _span(seconds: float) -> str:
+    total = int(max(0.0, seconds))
+    h, rest = divmod(total, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"

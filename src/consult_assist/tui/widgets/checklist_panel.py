@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from consult_assist.events import CheckItem
+from consult_assist.tui.widgets.richtext import clean
 
 __all__ = ["ChecklistPanel"]
 
@@ -32,15 +33,15 @@ class ChecklistPanel(Static):
         out = Text()
         for item in covered:
             out.append("✓ ", style="green")
-            out.append(item.label, style="green")
-            out.append(f"：{item.value}\n" if item.value else "\n", style="bold green")
+            out.append(clean(item.label), style="green")
+            out.append(f"：{clean(item.value)}\n" if item.value else "\n", style="bold green")
         for item in asked:
             # Asked, not yet answered: the handler should not read it as done.
             out.append("？ ", style="cyan")
-            out.append(item.label, style="cyan")
+            out.append(clean(item.label), style="cyan")
             out.append("（質問済み・未回答）\n", style="dim cyan")
         for item in missing:
             out.append("□ ", style="yellow")
-            out.append(item.label + "\n")
+            out.append(clean(item.label) + "\n")
         out.rstrip()
         self.update(out if total else Text("（まだありません）", style="dim"))

@@ -6,7 +6,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from consult_assist.hub.client import ConnectionState, Identity
-from consult_assist.labels import role_label
+from consult_assist.tui.widgets.richtext import plain
+from consult_assist.tui.wording import connection_sentence
 
 __all__ = ["ConnectionBar"]
 
@@ -21,14 +22,11 @@ class ConnectionBar(Static):
     """
 
     def show_state(self, state: ConnectionState | None, identity: Identity | None) -> None:
-        who = f"{identity.name}（{role_label(identity.role)}）" if identity else ""
+        """Show ``state`` in Japanese (the client's English detail stays in its log)."""
+        sentence = connection_sentence(state, identity)
         self.remove_class("-down", "-failed")
         if state is None or state.state == "connected":
-            self.update(Text.assemble(("● 接続中 ", "green"), who))
-        elif state.state == "disconnected":
-            self.add_class("-down")
-            retry = f"{state.retry_in_s:g} 秒後に再接続します" if state.retry_in_s else "再接続中"
-            self.update(f"⚠ サーバーとの接続が切れました — {retry}（{state.detail}）")
-        else:
-            self.add_class("-failed")
-            self.update(f"✖ 接続できません: {state.detail}")
+            self.update(Text.assemble(("● ", "green"), plain(sentence[2:])))
+            return
+        self.add_class("-down" if state.state == "disconnected" else "-failed")
+        self.update(plain(sentence))

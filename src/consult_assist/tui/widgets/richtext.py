@@ -1,4 +1,11 @@
-"""Rich text for the widgets: cutting to terminal cells, highlighting words, level colours.
+"""Rich text for the widgets: text as text, cutting to terminal cells, highlighting, colours.
+
+Text is text: every string that comes from a person or the network (names, caller numbers,
+notes, the transcript, reasons, section titles, advice) reaches Textual as a Rich
+:class:`~rich.text.Text` built by :func:`plain`, never as a ``str`` (which Textual reads as
+markup: ``[/x]`` in a caller's name would crash the app, ``[@click=app.quit]`` would be a
+button). :func:`clean` also takes out what a terminal would act on: control characters
+(escape sequences, ``\r``, NUL) and the bidirectional overrides that reorder what is shown.
 
 Japanese text is measured in terminal cells by Rich, so double-width characters wrap and
 truncate cleanly. The words themselves (levels, speakers…) come from
@@ -7,6 +14,7 @@ truncate cleanly. The words themselves (levels, speakers…) come from
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -20,11 +28,13 @@ from consult_assist.tui.callview import Line
 __all__ = [
     "DIM_STYLE",
     "LEVEL_STYLE",
+    "clean",
     "duration",
     "fit",
     "highlight",
     "level_text",
     "line_text",
+    "plain",
     "speaker_name",
 ]
 
@@ -39,6 +49,12 @@ DIM_STYLE: dict[str, str] = {
     "notice": "underline #b8a000",
 }
 """An attention word asked, denied, imagined or requested: its colour, no background."""
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 and C1 controls but \t and \n (ESC is \x1b)
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"  # bidi marks, embeddings, isolates
+)
+_BLANKS = re.compile("[\t\n\u2028\u2029]")
+
 UNTOLD = ("", "unknown")
 """Speaker ids of a line whose source cannot tell who spoke (a mixed mono channel)."""
 
@@ -52,9 +68,21 @@ def speaker_name(speaker: str) -> str:
     return "" if speaker in UNTOLD else speaker_label(speaker)
 
 
+def clean(text: str, *, lines: bool = False) -> str:
+    """``text`` without what a terminal would act on (controls, bidi overrides: each becomes
+    ``�``); line breaks kept when ``lines``, else spaces."""
+    text = _UNSAFE.sub("\ufffd", text.replace("\r\n", "\n"))
+    return text if lines else _BLANKS.sub(" ", text)
+
+
+def plain(text: str, style: str = "", *, lines: bool = False) -> Text:
+    """A person's or the network's ``text`` as Rich text: never markup, never a control."""
+    return Text(clean(text, lines=lines), style=style)
+
+
 def fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` terminal cells, with … when cut (double-width aware)."""
-    text = " ".join(text.split())
+    """``text`` cut to ``width`` terminal cells, with … when cut (double-width aware, cleaned)."""
+    text = " ".join(clean(text).split())
     if cell_len(text) <= width:
         return text
     if width <= 1:
@@ -63,8 +91,8 @@ def fit(text: str, width: int) -> str:
 
 
 def highlight(text: str, words: Sequence[tuple[str, str]], base: str = "") -> Text:
-    """``text`` with every occurrence of each (word, style) styled."""
-    out = Text(text, style=base)
+    """``text`` (cleaned, as :func:`plain`) with every occurrence of each (word, style) styled."""
+    out = plain(text, base)
     for word, style in words:
         if word:
             out.highlight_words([word], style=style)
@@ -80,8 +108,8 @@ def line_text(line: Line) -> Text:
     if line.final:
         return highlight(line.text, marks)
     out = Text()
-    out.append(line.text[: line.stable], style="dim")
-    out.append(line.text[line.stable :], style="dim italic")
+    out.append(clean(line.text[: line.stable]), style="dim")
+    out.append(clean(line.text[line.stable :]), style="dim italic")
     for word, style in marks:
         out.highlight_words([word], style=style)
     return out

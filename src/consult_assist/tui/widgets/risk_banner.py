@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual.widgets import Static
 
 from consult_assist.tui.callview import CallView
@@ -27,4 +28,5 @@ class RiskBanner(Static):
         live = [v for v in views if not v.ended]
         self.set_class(bool(live), "-shown")
         names = "、".join(f"{v.handler or '?'} さんの通話" for v in live)
-        self.update(f"⚠ {URGENT}: {names}（F4 で緊急度順）" if live else "")
+        # Names come from the network: plain text, never markup.
+        self.update(Text(f"⚠ {URGENT}: {names}（F4 で緊急度順）") if live else Text(""))
