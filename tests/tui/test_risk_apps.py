@@ -11,7 +11,7 @@ from sample_call import call_events
 from textual.widgets import Static
 from tuitools import QUIET, clock, settle, until
 
-from consult_assist.events import Risk, SessionEnded, TranscriptFinal
+from consult_assist.events import Risk, SessionEnded, SimilarCall, TranscriptFinal
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.risk.feed import to_event
 from consult_assist.risk.model import RiskModel
@@ -119,3 +119,23 @@ async def test_a_call_reaching_the_top_tier_shows_the_banner_and_rings_once() ->
         client.emit(SessionEnded(session="call-1", reason="hangup"))
         await settle(pilot, client)
         assert not banner.has_class("-shown")
+
+
+async def test_the_supervisor_opens_the_selected_calls_sheet_with_similar_calls() -> None:
+    client = FakeHubClient(name="田中", role="supervisor")
+    app = make_supervisor_app(QUIET, client, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        client.push(*call_events("call-1", handler="佐藤"))
+        await settle(pilot, client)
+        earlier = SimilarCall(
+            session="old-1", date="2026-04-30", tier="集中的援助", notes=("翌朝に安全確認",)
+        )
+        risk = sheet("call-1", "ベランダに出されてるんです。")
+        client.emit(dataclasses.replace(risk, similar=(earlier,)))
+        await settle(pilot, client)
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, RiskScreen))
+        text = str(app.screen.query_one(RiskPanel).render())
+        assert "緊急度: 集中的援助" in text
+        assert "似た過去の通話（参考）:" in text
+        assert "2026-04-30 集中的援助・メモ「翌朝に安全確認」" in text

@@ -27,6 +27,7 @@ from consult_assist.labels import ROLES, end_reason_label
 from consult_assist.tui.callview import CallView, FeedEntry, fold_feed
 from consult_assist.tui.hub_app import HubApp
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.risk_screen import RiskScreen
 from consult_assist.tui.screens.watch_screen import WatchScreen
 from consult_assist.tui.settings import TuiConfig
 from consult_assist.tui.widgets.alert_feed import AlertFeed
@@ -59,7 +60,8 @@ class SupervisorApp(HubApp):
         Binding("f2", "advice", "助言を送る"),
         Binding("f3", "ack_help", "応援受付"),
         Binding("s", "sort", "並べ替え"),
-        Binding("f4", "sort_tier", "緊急度順"),
+        Binding("f4", "sort_tier", "緊急度順", show=False),
+        Binding("f10", "risk", "リスク"),
         Binding("ctrl+q", "quit", "終了"),
     ]
     HELP_TITLE = "スーパーバイザー画面のキー操作（F1 / ?）"
@@ -72,6 +74,7 @@ class SupervisorApp(HubApp):
             "通話一覧の並べ替え（通話中を上、開始、注意レベル、緊急度、対応者、応援）",
         ),
         ("F4", "通話一覧を緊急度（リスクアセスメント）の高い順に並べる"),
+        ("F10", "選んだ通話のリスクアセスメント（項目、根拠の発言、次に聞くこと）"),
         ("F2", "選んだ通話の対応者に助言を送る"),
         ("F3", "選んだ通話の応援要請を受ける"),
         ("F7 / End", "監視中: 文字起こしの最新の行へ"),
@@ -123,6 +126,9 @@ class SupervisorApp(HubApp):
         self._count()
         if isinstance(update, Risk):
             self._risk_rose(view, update)
+            for screen in self.screen_stack:
+                if isinstance(screen, RiskScreen) and screen.session == view.session:
+                    screen.show_risk(view.risk)
         elif isinstance(update, SessionEnded) and view.session in self.urgent:
             self._draw_banner()
         if isinstance(update, Alert):
@@ -174,6 +180,15 @@ class SupervisorApp(HubApp):
     def _draw_banner(self) -> None:
         urgent = [v for v in self.views.values() if v.session in self.urgent]
         self.query_one(RiskBanner).show_calls(urgent)
+
+    def action_risk(self) -> None:
+        session = self.target
+        view = self.views.get(session) if session else None
+        if view is None:
+            self.say("通話を選んでください")
+            return
+        if not any(isinstance(s, RiskScreen) for s in self.screen_stack):
+            self.push_screen(RiskScreen(view.session, view.risk))
 
     def action_sort_tier(self) -> None:
         table = self.query_one(CallsTable)

@@ -78,6 +78,11 @@ def risk_text(risk: Risk | None) -> Text:
             out.append(f" ・{q.ask}\n")
             if q.manual:
                 out.append(f"   （マニュアル: {q.manual[0]}）\n", style="dim")
+    if risk.similar:
+        out.append("似た過去の通話（参考）:\n", style="bold")
+        for call in risk.similar:
+            note = f"・メモ「{call.notes[0]}」" if call.notes else ""
+            out.append(f" ・{call.date} {call.tier or '判定なし'}{note}\n")
     out.append("判定は検討の目安です（決定は児童相談所長）", style="dim italic")
     return out
 
