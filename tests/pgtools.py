@@ -90,12 +90,14 @@ class PgServer:
             "--locale=C.UTF-8",
         )
 
-    def start(self) -> None:
+    def start(self, *, durable: bool = False) -> None:
         # fsync off: tests need a clean shutdown to keep data, not power-cut safety, and it
         # saves seconds per test; synchronous_commit stays on, so a commit still means stored.
+        # ``durable`` (benchmarks): PostgreSQL's defaults, an fsync per commit.
+        safety = "" if durable else " -c fsync=off -c full_page_writes=off"
         options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off"
-            " -c full_page_writes=off -c max_connections=200"
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root}{safety}"
+            " -c max_connections=200"
         )
         self._run(PG_BIN / "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
                   "-w", "-t", "60", "start")  # fmt: skip
@@ -118,13 +120,13 @@ class PgServer:
 
 
 @contextlib.contextmanager
-def running_pg() -> Iterator[PgServer]:
+def running_pg(*, durable: bool = False) -> Iterator[PgServer]:
     """A started cluster, stopped and removed after."""
     root = Path(tempfile.mkdtemp(prefix="consult-assist-pg-"))
     server = PgServer(root)
     try:
         server.init()
-        server.start()
+        server.start(durable=durable)
         yield server
     finally:
         with contextlib.suppress(Exception):

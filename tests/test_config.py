@@ -156,3 +156,20 @@ def test_every_commented_key_of_the_example_loads_too(tmp_path: Path) -> None:
     )
     config = load_server_config(file=file, env={})
     assert config.sip == "0.0.0.0:5060" and config.db is not None
+
+
+def test_node_keys_come_from_toml_env_and_flags_and_bad_ones_are_named(tmp_path: Path) -> None:
+    file = tmp_path / "server.toml"
+    file.write_text('[server]\nlease_s = 6\nmetrics = "127.0.0.1:9464"\n', encoding="utf-8")
+    env = {"CONSULT_ASSIST_LEASE_RENEW_S": "1.5"}
+    config = load_server_config(file=file, env=env, flags={"drain_calls_s": "30"})
+    assert (config.lease_s, config.lease_renew_s, config.drain_calls_s) == (6.0, 1.5, 30.0)
+    assert config.metrics == "127.0.0.1:9464"
+    defaults = load_server_config(env={})
+    assert (defaults.lease_s, defaults.lease_renew_s, defaults.metrics) == (10.0, 2.5, None)
+    with pytest.raises(ConfigError, match="twice lease_renew_s"):
+        load_server_config(env={}, flags={"lease_s": 4, "lease_renew_s": 2.5})
+    with pytest.raises(ConfigError, match="HOST:PORT"):
+        load_server_config(env={}, flags={"metrics": "9464"})
+    with pytest.raises(ConfigError, match="drain_calls_s"):
+        load_server_config(env={}, flags={"drain_calls_s": "-1"})

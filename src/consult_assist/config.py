@@ -59,6 +59,17 @@ class ServerConfig:
     a day while the server runs; 0 keeps every call. Never a live call."""
     store_queue: int = 2000
     """Events one call may hold while the store is unavailable; past it the call is ended."""
+    lease_s: float = 10.0
+    """With PostgreSQL: a node that has not renewed its lease for this many seconds is declared
+    lost, and another node ends its calls (``node_lost``). At least twice ``lease_renew_s``."""
+    lease_renew_s: float = 2.5
+    """With PostgreSQL: seconds between lease renewals (and looks for lost nodes)."""
+    drain_calls_s: float = 120.0
+    """On SIGTERM the node takes no new call (websocket ``draining``, SIP 503) and waits this many
+    seconds at most for the calls it carries to end; then it ends them (``shutdown``) and stops.
+    A second SIGTERM, or SIGINT, stops at once."""
+    metrics: str | None = None
+    """HOST:PORT to serve Prometheus metrics on (``/metrics``), or None for none."""
     manuals: Path | None = None
     """Manuals folder (default: ./manuals or the checkout's); watched and reloaded on change."""
     model: str = "whisper-base"
@@ -140,6 +151,7 @@ _INTS = {
     "max_sessions_per_token",
 }
 _FLOATS = {"sip_invite_rate", "sip_media_timeout_s", "sip_tcp_idle_s", "max_audio_speed", "drain_s"}
+_FLOATS |= {"lease_s", "lease_renew_s", "drain_calls_s"}
 _PATHS = {"tls_cert", "tls_key", "tokens", "db", "manuals", "sip_digest_file"}
 _PATHS |= {"sip_tls_cert", "sip_tls_key", "store_key_file"}
 
@@ -254,6 +266,16 @@ def _validate(config: ServerConfig) -> None:
         raise ConfigError("store_queue must be at least 1")
     if config.synchronous.upper() not in ("NORMAL", "FULL"):
         raise ConfigError("synchronous must be NORMAL or FULL")
+    if not config.lease_renew_s > 0 or config.lease_s < 2 * config.lease_renew_s:
+        raise ConfigError("lease_s must be at least twice lease_renew_s, which must be above 0")
+    if config.drain_calls_s < 0:
+        raise ConfigError("drain_calls_s must not be negative")
+    if config.metrics is not None:
+        host, _, port = config.metrics.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ConfigError(
+                f"metrics wants HOST:PORT (e.g. 127.0.0.1:9464), not {config.metrics!r}"
+            )
     _validate_sip(config)
 
 

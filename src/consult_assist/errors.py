@@ -20,6 +20,7 @@ __all__ = [
     "RecordError",
     "RtpError",
     "SdpError",
+    "SessionClosed",
     "SipError",
     "StoreError",
     "StoreUnavailable",
@@ -100,6 +101,11 @@ class StoreError(ConsultAssistError):
 
 class StoreUnavailable(StoreError):
     """The store cannot take this write now (connection lost, disk full); retry later."""
+
+
+class SessionClosed(StoreError):
+    """The session was already ended in the store (another node declared this one lost and
+    ended its calls): nothing more of it can be stored."""
 
 
 class SipError(ConsultAssistError):

@@ -21,4 +21,24 @@ async def test_a_short_run_loses_nothing_and_says_the_recognizer_is_fake() -> No
     assert summary["lost_events"] == 0 and summary["duplicated_events"] == 0
     assert summary["session_lists_differing_from_store"] == 0
     assert summary["supervisors_killed_and_resumed"] == 1
-    assert any(text.startswith("server up at ws://") for text in said)
+    assert any(text.startswith("nodes up at ws://") for text in said)
+
+
+@pytest.mark.slow
+async def test_two_nodes_on_postgresql_beside_one_sqlite_node(pg_url: str) -> None:
+    summary = await run_hub_bench(
+        calls=2, supervisors=2, duration_s=3.0, kill=0, nodes=2, store=pg_url
+    )
+    json.dumps(summary)
+    assert summary["asr"].startswith("fake: FakeTranscriber") and summary["nodes"] == 2
+    for run in (summary["postgres"], summary["sqlite_one_node"]):
+        assert run["sessions"] == 2 and run["lost_events"] == 0
+        assert run["duplicated_events"] == 0 and run["session_lists_differing_from_store"] == 0
+    on_pg = summary["postgres"]
+    assert sorted(on_pg["nodes"]) == ["bench-1", "bench-2"]
+    assert on_pg["nodes"]["bench-1"]["store_writes"]["count"] >= 2
+    # One supervisor per node, one call per node: each sees a call of the other node.
+    assert on_pg["delivery_latency_ms_by_path"]["other_node"]["p50"] > 0
+    assert set(summary["postgres_over_sqlite"]) == {
+        "delivery_p50", "delivery_p99", "server_cpu_cores"
+    }  # fmt: skip

@@ -34,7 +34,13 @@ def main() -> None:
     db, tokens, manuals = (Path(a) for a in sys.argv[1:4])
     batch_s, drain_s = float(sys.argv[4]), float(sys.argv[5])
     config = ServerConfig(
-        port=0, db=db, tokens=tokens, manuals=manuals, drain_s=drain_s, max_sessions_per_token=0
+        port=0,
+        db=db,
+        tokens=tokens,
+        manuals=manuals,
+        drain_s=drain_s,
+        drain_calls_s=0.0,  # SIGTERM ends the calls at once: the transcription drain is timed
+        max_sessions_per_token=0,
     )
 
     def ready(running: RunningServer) -> None:

@@ -10,9 +10,15 @@ from pathlib import Path
 import pytest
 from hubtools import UNIT, Collector, LiveServer, call_frames, connect, ended, live_server, stream
 
-from consult_assist.errors import AccessError, AuthError, ConsultAssistError, ProtocolError
+from consult_assist.errors import (
+    AccessError,
+    AuthError,
+    ConfigError,
+    ConsultAssistError,
+    ProtocolError,
+)
 from consult_assist.events import Note
-from consult_assist.hub.client import ConnectionState, WebSocketHubClient
+from consult_assist.hub.client import ConnectionState, WebSocketHubClient, server_urls
 from consult_assist.wire import encode_event, event_to_dict
 
 
@@ -107,3 +113,43 @@ async def test_a_manual_section_is_fetched_whole(server: LiveServer) -> None:
         await sato.section("no-such-section")
     assert caught.value.code == "no_section"
     await sato.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens there once closed
+
+
+def test_several_servers_are_read_from_one_comma_separated_flag() -> None:
+    assert server_urls(" ws://a:1/ , wss://b:2/,") == ("ws://a:1/", "wss://b:2/")
+    with pytest.raises(ConfigError, match="ws:// or wss://"):
+        server_urls("ws://a:1/,http://b/")
+    with pytest.raises(ConfigError, match="no server"):
+        server_urls(" , ")
+
+
+async def test_with_several_servers_the_client_takes_the_first_that_answers(
+    server: LiveServer,
+) -> None:
+    down = f"ws://127.0.0.1:{_closed_port()}/"
+    client = await connect([down, server.url], server.tokens["tanaka"])
+    assert client.url == server.url
+    await client.close()
+    with pytest.raises(ConsultAssistError, match=f"{down}.*; .*{down}"):
+        await connect([down, down], "token")
+
+
+async def test_a_call_whose_connection_was_lost_takes_no_more_audio(server: LiveServer) -> None:
+    sato = await connect(server.url, server.tokens["sato"], backoff_s=(0.05,))
+    watch = Collector(sato)
+    session = await sato.start_session()
+    await sato.send_audio(call_frames(1)[0])
+    sato._ws.transport.abort()  # the connection carrying the call's audio drops
+    await watch.wait_for(lambda ev: [s.state for s in watch.states][-1:] == ["connected"])
+    with pytest.raises(ConsultAssistError, match=f"{session} was lost"):
+        await sato.send_audio(call_frames(1)[0])
+    # Following the call goes on: it ended on its node, and that arrives like any event.
+    await watch.wait_for(ended(session))
+    assert watch.of(session)[-1].reason == "disconnected"  # type: ignore[attr-defined]
+    await asyncio.gather(sato.close(), watch.stop())

@@ -15,7 +15,7 @@ from storetools import WritesFailOnDemand
 from consult_assist.asr.decoding import DecodeRequest, DecodeResult
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
-from consult_assist.errors import ConsultAssistError, StoreUnavailable
+from consult_assist.errors import ConsultAssistError, ProtocolError, StoreUnavailable
 from consult_assist.events import (
     Advice,
     Alert,
@@ -382,3 +382,32 @@ async def test_an_alert_the_final_withdraws_is_stored_and_sent_as_withdrawn(
     assert alerts[0].utterance == alerts[1].utterance
     assert [e for e in sent if isinstance(e, Alert)] == alerts  # what was stored was sent
     assert (final.speaker, final.act) == ("unknown", "statement")
+
+
+async def test_a_draining_hub_takes_no_new_call_but_keeps_the_ones_it_carries(hub: Hub) -> None:
+    session = _open(hub)
+    hub.draining = True
+    with pytest.raises(ProtocolError) as refused:
+        _open(hub)
+    assert refused.value.code == "draining"
+    replies = Replies()
+    hub.publish(Note(session=session, text="まだ続いています", by="sato"), replies)
+    await hub.settle()
+    assert replies.got[0] is not None and hub.is_live(session) and hub.live_count == 1
+
+
+async def test_a_hub_declared_lost_drops_what_it_holds_and_stores_nothing_more(
+    hub: Hub,
+) -> None:
+    session = _open(hub)
+    await hub.settle()
+    _failing(hub).down = True
+    hub.publish(Note(session=session, text="保留中", by="sato"))
+    await asyncio.sleep(0.05)
+    replies = Replies()
+    hub.publish(Note(session=session, text="コマンド", by="sato"), replies)
+    hub.abandon("this node was declared lost")
+    _failing(hub).down = False
+    await hub.wait_ended(session)
+    assert [e.type for e in hub.store.events(session)] == ["session.started"]
+    assert replies.got == [None] and not hub.carries(session)

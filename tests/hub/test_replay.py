@@ -129,3 +129,18 @@ async def test_a_replayed_16_bit_file_reaches_the_recognizer_as_transcribe_reads
     ingest.finish()
     heard = sink.calls[0].audio(0)
     assert np.array_equal(heard, read_audio(path).channels[0])  # bit for bit
+
+
+async def test_a_replay_told_to_stop_ends_its_session_early(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    path = _wav(tmp_path / "long.wav", 16_000, [tone_call([(0.3, 1.5)], total_s=30.0)])
+    kato = await connect(server.url, server.tokens["kato"])
+    done, stop = asyncio.Event(), asyncio.Event()
+    session = await replay_file(kato, path, on_done=lambda s: done.set(), stop=stop)
+    await asyncio.sleep(0.3)
+    stop.set()
+    await asyncio.wait_for(done.wait(), TIMEOUT)
+    [ended_event] = [e for e in server.stored(session) if e.type == "session.ended"]
+    assert ended_event.reason == "end" and ended_event.at < 5.0  # type: ignore[attr-defined]
+    await kato.close()

@@ -178,3 +178,19 @@ def test_sip_connections_stay_within_the_file_limit(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(resource, "getrlimit", lambda which: (1024, 4096))
     assert hub_serve._within_fd_limit(256) == 256
     assert hub_serve._within_fd_limit(1000) == 256
+
+
+async def test_a_draining_node_answers_a_new_invite_503_so_the_pbx_tries_another(
+    tmp_path: Path, root: Path
+) -> None:
+    async with sip_server(tmp_path, root, sip_allow="127.0.0.1") as running:
+        port = running.sip_server.port
+        assert (await invite(port, "sato", "sato")).status == 200  # a call it carries on
+        assert running.shutdown is not None
+        running.shutdown.drain.set()  # as SIGTERM does
+        for _ in range(int(5 * UNIT / 0.02)):
+            if running.hub.draining:
+                break
+            await asyncio.sleep(0.02)
+        assert (await invite(port, "suzuki", "suzuki")).status == 503
+        assert [row.owner for row in running.hub.store.sessions()] == ["sato"]

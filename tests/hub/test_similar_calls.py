@@ -127,9 +127,10 @@ async def test_a_call_that_ends_joins_the_index(tmp_path: Path, unit: float) -> 
         similar.load()
         assert len(similar.index) == 0
         _store_call(store, "new-1", "佐藤", ["夫が酒を飲むと暴れるんです。"])
-        similar.deliver("new-1", 4, '{"v":1,"type":"note","session":"new-1"}')
+        feed = RiskFeed(MODEL, similar, similar.call_ended)
+        feed.feed(Note(session="new-1", text="x"))
         assert similar.rebuilding is None  # only the end of a call rebuilds
-        similar.deliver("new-1", 5, '{"v":1,"type":"session.ended","session":"new-1"}')
+        feed.feed(SessionEnded(session="new-1", at=61.0))
         assert similar.rebuilding is not None
         await asyncio.wait_for(similar.rebuilding, 5 * unit)
         await asyncio.sleep(0)  # the swap runs as the future's callback

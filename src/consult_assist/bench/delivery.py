@@ -1,12 +1,18 @@
-"""``consult-assist bench hub``: many replayed calls, many supervisors, one server process.
+"""``consult-assist bench hub``: many replayed calls, many supervisors, one or several nodes.
 
-The server runs in its own process (so its memory can be watched) with the real VAD, knowledge
-engine, store and websockets, and a *fake recognizer* that reads the sample calls' scripts (the
-bench measures the hub, not the model; the output says so). This process replays ``calls``
-sample calls in real time, one after another per caller slot, and connects ``supervisors``
-clients that follow every session. ``kill`` of them lose their connection at a random moment
-(no close handshake) and resume by seq. At the end every supervisor's event list of every
-session is compared with the store: count, order and a digest of the bodies.
+Each node is a server process (``node_procs.py``: the real hub with the real VAD, knowledge
+engine, store and websockets, and a *fake recognizer* reading the sample calls' scripts; the
+bench measures the hub, not the model, and the output says so). This process replays ``calls``
+sample calls in real time, one after another per caller slot, spread over the nodes, and
+connects ``supervisors`` clients, spread over the nodes too, that each follow every session.
+``kill`` of them lose their connection at a random moment (no close handshake) and resume by
+seq. At the end every supervisor's event list of every session is compared with the store:
+count, order and a digest of the bodies.
+
+With ``--nodes N --store postgresql://…`` the run is made on N nodes sharing that database, and
+then the same run on one node with a SQLite file, so the cost of PostgreSQL (and of the
+doorbell between nodes) reads as a ratio. Latency is a client's receive time minus the event's
+commit time in the store (one machine, one clock).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import asyncio
 import hashlib
 import json
 import logging
-import multiprocessing
+import os
 import random
 import statistics
 import tempfile
@@ -27,54 +33,22 @@ from pathlib import Path
 from typing import Any
 
 from consult_assist import paths
-from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.bench.node_procs import NodeProcess, start_nodes, stop_nodes
 from consult_assist.bench.procstat import cpu_s, rss_mb
-from consult_assist.config import ServerConfig
+from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
 from consult_assist.hub.replay import replay_file
-from consult_assist.hub.serve import RunningServer, run_server
-from consult_assist.hub.sqlite_store import SqliteStore
-from consult_assist.testing import FakeTranscriber
+from consult_assist.hub.store import Store, is_postgres_url, redact_url
+from consult_assist.hub.store_open import open_store
 
 __all__ = ["run_hub_bench"]
 
 log = logging.getLogger(__name__)
 
-
-def _server_main(db: str, tokens: str, manuals: str, scripts: list[str], conn: Any) -> None:
-    """The server process: the real hub with the fake recognizer, reporting on ``conn``."""
-    config = ServerConfig(port=0, db=Path(db), tokens=Path(tokens), manuals=Path(manuals))
-
-    lags: list[float] = []
-
-    async def watch_loop() -> None:
-        # How late the server's event loop runs a 10 ms timer: time it cannot deliver.
-        loop = asyncio.get_running_loop()
-        while True:
-            t = loop.time()
-            await asyncio.sleep(0.01)
-            lags.append((loop.time() - t - 0.01) * 1000)
-            if conn.poll():
-                conn.recv()
-                conn.send(lags)
-                lags.clear()
-
-    def ready(running: RunningServer) -> None:
-        conn.send(running.url)
-        asyncio.get_running_loop().create_task(watch_loop())
-
-    logging.basicConfig(level=logging.WARNING)
-    asyncio.run(
-        run_server(
-            config,
-            transcriber=FakeTranscriber(
-                scripts, chars_per_s=7.0, compute_s=0.02, keep_requests=False
-            ),
-            options_for=lambda rate: RecognizerOptions(),
-            ready=ready,
-        )
-    )
+ASR_NOTE = (
+    "fake: FakeTranscriber reading the sample scripts (real VAD, knowledge, store and websockets)"
+)
 
 
 @dataclass
@@ -90,6 +64,8 @@ class _Supervisor(WebSocketHubClient):
 
     def __init__(self, url: str, token: str) -> None:
         super().__init__(url, token, backoff_s=(0.2, 0.5, 1.0))
+        self.node = ""
+        """The node this supervisor is connected to ("" for one SQLite node)."""
         self.seen: dict[str, _Seen] = {}
         self.catching_up = False
         self.reconnects = 0
@@ -127,17 +103,16 @@ async def _caller(
     turn = index
     try:
         while time.monotonic() < until:
-            done = asyncio.Event()
+            done, stop = asyncio.Event(), asyncio.Event()
             path = files[turn % len(files)]
             turn += 1
-            session = await replay_file(client, path, on_done=_setter(done))
+            session = await replay_file(client, path, on_done=_setter(done), stop=stop)
             started.append(session)
-            while not done.is_set():
-                if time.monotonic() >= until:
-                    break
+            while not done.is_set() and time.monotonic() < until:
                 await asyncio.sleep(0.5)
             if not done.is_set():
-                await client.end_session(session)  # cut the last call short at the deadline
+                stop.set()  # cut the last call short at the deadline: the replay ends it
+                await done.wait()
                 break
     finally:
         await client.close()
@@ -163,100 +138,247 @@ async def run_hub_bench(
     duration_s: float = 600.0,
     kill: int = 10,
     seed: int = 7,
+    nodes: int = 1,
+    store: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Run the bench and return its JSON summary."""
+    """Run the bench and return its JSON summary (with ``store``: the PostgreSQL run on
+    ``nodes`` nodes and the same run on one SQLite node beside it)."""
+    if nodes < 1:
+        raise ConfigError("--nodes must be at least 1")
+    if store is not None and not is_postgres_url(store):
+        raise ConfigError("--store must be a postgresql:// URL (the SQLite run is made anyway)")
+    if nodes > 1 and store is None:
+        raise ConfigError("several nodes share one PostgreSQL store: give --store postgresql://…")
     say = progress or (lambda text: None)
     files, scripts = _sample_files()
     if not files:
         raise FileNotFoundError("no sample calls (samples/*.flac) found")
-    rng = random.Random(seed)
+    plan = _Plan(calls, supervisors, duration_s, kill, seed, files, scripts)
+    head: dict[str, Any] = {
+        "bench": "hub",
+        "asr": ASR_NOTE,
+        "calls_concurrent": calls,
+        "supervisors": supervisors,
+        "supervisors_killed_and_resumed": kill,
+        "duration_s": duration_s,
+    }
+    if store is None:
+        return {**await _run(plan, None, 1, say), **head}
+    load_before = _load()
+    say(f"{nodes} node(s) on PostgreSQL {redact_url(store)}")
+    on_pg = await _run(plan, store, nodes, say)
+    say("the same run on one node with a SQLite file")
+    on_sqlite = await _run(plan, None, 1, say)
+    return {
+        **head,
+        "nodes": nodes,
+        "postgres": on_pg,
+        "sqlite_one_node": on_sqlite,
+        "postgres_over_sqlite": {
+            key: _ratio(on_pg, on_sqlite, key)
+            for key in ("delivery_p50", "delivery_p99", "server_cpu_cores")
+        },
+        "load_average_1_5_15": {"before": load_before, "after": _load()},
+        "targets": {"p99_ms": 100, "lost": 0, "duplicated": 0, "node_memory": "flat"},
+    }
+
+
+@dataclass(frozen=True)
+class _Plan:
+    calls: int
+    supervisors: int
+    duration_s: float
+    kill: int
+    seed: int
+    files: list[Path]
+    scripts: list[str]
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _ratio(pg: dict[str, Any], lite: dict[str, Any], key: str) -> float | None:
+    def pick(summary: dict[str, Any]) -> float:
+        if key == "server_cpu_cores":
+            return float(sum(n["cpu_cores"] for n in summary["nodes"].values()))
+        return float(summary["delivery_latency_ms"][key.split("_")[1]])
+
+    below = pick(lite)
+    return round(pick(pg) / below, 2) if below else None
+
+
+async def _run(
+    plan: _Plan, store: str | None, n_nodes: int, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """One run: ``n_nodes`` nodes on ``store`` (None: a SQLite file of its own)."""
+    rng = random.Random(plan.seed)
+    sups: list[_Supervisor] = []
     with tempfile.TemporaryDirectory(prefix="ca-bench-hub-") as tmp:
-        db, tokens_path = Path(tmp) / "bench.db", Path(tmp) / "tokens.json"
-        trainer = add_token(tokens_path, "bench-trainer", "trainer")
-        boss = add_token(tokens_path, "bench-supervisor", "supervisor")
-        ctx = multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        manuals = str(paths.default_manuals_dir())
-        server = ctx.Process(
-            target=_server_main, args=(str(db), str(tokens_path), manuals, scripts, child)
-        )
-        server.start()
-        assert server.pid is not None
+        location, keys, trainer, boss = _store_and_tokens(Path(tmp), store, n_nodes)
+        nodes = start_nodes(keys, plan.scripts)
         try:
-            if not parent.poll(120):
-                raise RuntimeError("the bench server did not start within 120 s")
-            url = parent.recv()
-            say(f"server up at {url}; connecting {supervisors} supervisors")
-            sups = []
-            for _ in range(supervisors):
-                sup = _Supervisor(url, boss)
+            urls = [node.url for node in nodes]
+            say(f"nodes up at {', '.join(urls)}; connecting {plan.supervisors} supervisors")
+            for i in range(plan.supervisors):
+                sup = _Supervisor(urls[i % len(urls)], boss)
+                sup.node = str(keys[i % len(keys)].get("node", ""))
+                sups.append(sup)
                 await sup.connect()
                 await sup.subscribe("*")
-                sups.append(sup)
+            load_before = _load()
             t0 = time.monotonic()
-            until = t0 + duration_s
-            cpu0 = cpu_s(server.pid)
-            memory: list[tuple[float, float]] = [(0.0, rss_mb(server.pid))]
+            until = t0 + plan.duration_s
+            for node in nodes:
+                node.cpu_start = cpu_s(node.pid)
+                node.memory = [(0.0, rss_mb(node.pid))]
             started: list[str] = []
-            say(f"replaying {calls} calls in real time for {duration_s:.0f} s")
+            say(f"replaying {plan.calls} calls in real time for {plan.duration_s:.0f} s")
             callers = [
-                asyncio.create_task(_caller(url, trainer, files, until, started, i))
-                for i in range(calls)
+                asyncio.create_task(
+                    _caller(urls[i % len(urls)], trainer, plan.files, until, started, i)
+                )
+                for i in range(plan.calls)
             ]
-            victims = rng.sample(sups, min(kill, len(sups)))
-            kills = sorted(rng.uniform(0.2, 0.8) * duration_s for _ in victims)
-            next_sample = 5.0
-            while not all(c.done() for c in callers):
-                await asyncio.sleep(0.25)
-                elapsed = time.monotonic() - t0
-                while kills and elapsed >= kills[0]:
-                    kills.pop(0)
-                    victim = victims.pop()
-                    victim._ws.transport.abort()
-                if elapsed >= next_sample:
-                    memory.append((round(elapsed, 1), round(rss_mb(server.pid), 1)))
-                    next_sample += 5.0
-                    if int(elapsed) % 60 < 5:
-                        say(f"{elapsed:.0f} s: {len(started)} calls, RSS {memory[-1][1]} MB")
+            await _watch(nodes, callers, sups, plan, rng, t0, started, say)
             for c in callers:
                 c.result()
-            cpu = cpu_s(server.pid) - cpu0
-            parent.send("lags")
-            lags: list[float] = parent.recv() if parent.poll(30) else []
             wall = time.monotonic() - t0
+            cpu = {node.name: cpu_s(node.pid) - node.cpu_start for node in nodes}
+            reports = {node.name: node.report() for node in nodes}
+            load_after = _load()
             say("calls done; waiting for every supervisor to receive every session's end")
-            await _drain(db, started, sups)
-            summary = _summarise(db, started, sups, memory, cpu, wall)
-            summary["server_loop_lag_ms"] = {
-                "p50": round(_pct(lags, 0.5), 2),
-                "p99": round(_pct(lags, 0.99), 2),
-                "max": round(max(lags, default=0.0), 2),
-            }
+            with _opened(location) as opened:
+                await _drain(opened, started, sups)
+                summary = _summarise(opened, started, sups, wall)
         finally:
-            for sup in sups if "sups" in locals() else []:
+            for sup in sups:
                 await sup.close()
-            server.terminate()
-            server.join(30)
-    summary.update(
-        {
-            "bench": "hub",
-            "asr": "fake: FakeTranscriber reading the sample scripts (real VAD, knowledge, "
-            "store and websockets)",
-            "calls_concurrent": calls,
-            "supervisors": supervisors,
-            "supervisors_killed_and_resumed": kill,
-            "duration_s": duration_s,
+            stop_nodes(nodes)
+    summary["nodes"] = {
+        node.name: {
+            "rss_mb": _memory(node.memory),
+            "cpu_cores": round(cpu[node.name] / wall, 3) if wall else None,
+            "loop_lag_ms": _quantiles(reports[node.name][0]),
+            **_store_timings(reports[node.name][1], wall),
         }
-    )
+        for node in nodes
+    }
+    summary["store"] = redact_url(store) if store else "sqlite (one file)"
+    summary["store_events_per_s"] = round(summary["events_stored"] / wall, 1) if wall else None
+    summary["load_average_1_5_15"] = {"before": load_before, "after": load_after}
     return summary
 
 
-async def _drain(db: Path, started: list[str], sups: list[_Supervisor]) -> None:
+def _store_and_tokens(
+    tmp: Path, store: str | None, n_nodes: int
+) -> tuple[str, list[dict[str, Any]], str, str]:
+    """Where the run stores, each node's ServerConfig keys, and the trainer's and a
+    supervisor's tokens."""
+    manuals = str(paths.default_manuals_dir())
+    if store is None:
+        db, tokens_path = tmp / "bench.db", tmp / "tokens.json"
+        trainer = add_token(tokens_path, "bench-trainer", "trainer")
+        boss = add_token(tokens_path, "bench-supervisor", "supervisor")
+        return (
+            str(db),
+            [{"db": str(db), "tokens": str(tokens_path), "manuals": manuals}],
+            trainer,
+            boss,
+        )
+    from consult_assist.hub.postgres_store import PostgresStore  # lazy: psycopg
+    from consult_assist.hub.postgres_tokens import PostgresTokens  # lazy: psycopg
+
+    with PostgresStore(store) as opened:
+        source = PostgresTokens(opened)
+        trainer = source.add("bench-trainer", "trainer", replace=True)
+        boss = source.add("bench-supervisor", "supervisor", replace=True)
+    keys = [{"store": store, "node": f"bench-{i + 1}", "manuals": manuals} for i in range(n_nodes)]
+    return store, keys, trainer, boss
+
+
+class _opened:
+    """The run's store, opened for reading the results (a context manager)."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self.store: Store | None = None
+
+    def __enter__(self) -> Store:
+        self.store = open_store(self.location)
+        return self.store
+
+    def __exit__(self, *exc: object) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+async def _watch(
+    nodes: list[NodeProcess],
+    callers: list[asyncio.Task[None]],
+    sups: list[_Supervisor],
+    plan: _Plan,
+    rng: random.Random,
+    t0: float,
+    started: list[str],
+    say: Callable[[str], None],
+) -> None:
+    """While the calls run: cut off the chosen supervisors, sample every node's memory."""
+    victims = rng.sample(sups, min(plan.kill, len(sups)))
+    kills = sorted(rng.uniform(0.2, 0.8) * plan.duration_s for _ in victims)
+    next_sample = 5.0
+    while not all(c.done() for c in callers):
+        await asyncio.sleep(0.25)
+        elapsed = time.monotonic() - t0
+        while kills and elapsed >= kills[0]:
+            kills.pop(0)
+            victims.pop()._ws.transport.abort()
+        if elapsed >= next_sample:
+            for node in nodes:
+                node.memory.append((round(elapsed, 1), round(rss_mb(node.pid), 1)))
+            next_sample += 5.0
+            if int(elapsed) % 60 < 5:
+                rss = ", ".join(f"{n.name} {n.memory[-1][1]}" for n in nodes)
+                say(f"{elapsed:.0f} s: {len(started)} calls, RSS MB {rss}")
+
+
+def _store_timings(timings: dict[str, Any] | None, wall_s: float) -> dict[str, Any]:
+    """What the node's PostgreSQL store cost its event loop (reads) and its writes (waits)."""
+    if not timings or not wall_s:
+        return {}
+    reads, writes = max(1, timings["reads"]), max(1, timings["writes"])
+    return {
+        "store_sync_reads": {
+            "count": timings["reads"],
+            "ms_mean": round(1000 * timings["read_s"] / reads, 3),
+            "ms_max": round(1000 * timings["read_max_s"], 1),
+            "loop_share": round(timings["read_s"] / wall_s, 4),
+        },
+        "store_writes": {
+            "count": timings["writes"],
+            "ms_mean": round(1000 * timings["write_s"] / writes, 3),
+            "wait_for_connection_ms_mean": round(1000 * timings["write_wait_s"] / writes, 3),
+            "wait_for_connection_ms_max": round(1000 * timings["write_wait_max_s"], 1),
+        },
+    }
+
+
+def _memory(samples: list[tuple[float, float]]) -> dict[str, Any]:
+    first = [m for t, m in samples if t <= 60]
+    last = [m for t, m in samples if t >= samples[-1][0] - 60]
+    return {
+        "first_minute_median": round(statistics.median(first), 1) if first else None,
+        "last_minute_median": round(statistics.median(last), 1) if last else None,
+        "max": max(m for _, m in samples),
+        "samples": samples,
+    }
+
+
+async def _drain(store: Store, started: list[str], sups: list[_Supervisor]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        with SqliteStore(db) as store:
-            last = {s: store.session(s) for s in started}
+        last = {s: store.session(s) for s in started}
         if all(row is not None and not row.live for row in last.values()):
             want = {s: row.last_seq for s, row in last.items() if row is not None}
             if all(
@@ -276,60 +398,60 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _summarise(
-    db: Path,
-    started: list[str],
-    sups: list[_Supervisor],
-    memory: list[tuple[float, float]],
-    cpu_s: float,
-    wall_s: float,
+    store: Store, started: list[str], sups: list[_Supervisor], wall_s: float
 ) -> dict[str, Any]:
     latencies: list[float] = []
+    by_path: dict[str, list[float]] = {"owner_node": [], "other_node": []}
     catchup: list[float] = []
     lost = duplicated = mismatched = 0
     total_events = 0
-    with SqliteStore(db) as store:
-        for session in started:
-            stored = store.events(session)
-            total_events += len(stored)
-            digest = hashlib.sha256()
-            for _, body in store.bodies(session):
-                digest.update(body.encode())
-            expected = digest.hexdigest()
-            stamps = dict(store.stored_at(session))
-            for sup in sups:
-                seen = sup.seen.get(session)
-                seqs = list(seen.seqs) if seen else []
-                duplicated += len(seqs) - len(set(seqs))
-                lost += len(stored) - len(set(seqs))
-                if seen is None or seen.digest.hexdigest() != expected:
-                    mismatched += 1
-                if seen is None:
-                    continue
-                for seq, got, late in zip(seen.seqs, seen.received, seen.catchup, strict=True):
-                    (catchup if late else latencies).append((got - stamps[seq]) * 1000)
-    first = [m for t, m in memory if t <= 60]
-    last = [m for t, m in memory if t >= memory[-1][0] - 60]
-    return {
+    for session in started:
+        row = store.session(session)
+        bodies = store.bodies(session)
+        total_events += len(bodies)
+        digest = hashlib.sha256()
+        for _, body in bodies:
+            digest.update(body.encode())
+        expected = digest.hexdigest()
+        stamps = dict(store.stored_at(session))
+        for sup in sups:
+            seen = sup.seen.get(session)
+            seqs = list(seen.seqs) if seen else []
+            duplicated += len(seqs) - len(set(seqs))
+            lost += len(bodies) - len(set(seqs))
+            if seen is None or seen.digest.hexdigest() != expected:
+                mismatched += 1
+            if seen is None:
+                continue
+            path = by_path["owner_node" if row is None or row.node == sup.node else "other_node"]
+            for seq, got, late in zip(seen.seqs, seen.received, seen.catchup, strict=True):
+                ms = (got - stamps[seq]) * 1000
+                if late:
+                    catchup.append(ms)
+                else:
+                    latencies.append(ms)
+                    path.append(ms)
+    summary: dict[str, Any] = {
         "sessions": len(started),
         "events_stored": total_events,
         "deliveries": len(latencies) + len(catchup),
-        "delivery_latency_ms": {
-            "p50": round(_pct(latencies, 0.5), 2),
-            "p99": round(_pct(latencies, 0.99), 2),
-            "max": round(max(latencies, default=0.0), 2),
-        },
+        "delivery_latency_ms": _quantiles(latencies),
         "resume_backlog_latency_ms_p50": round(_pct(catchup, 0.5), 1),
         "resume_backlog_events": len(catchup),
         "lost_events": lost,
         "duplicated_events": duplicated,
         "session_lists_differing_from_store": mismatched,
         "reconnects": sum(max(0, s.reconnects) for s in sups),
-        "server_rss_mb": {
-            "first_minute_median": round(statistics.median(first), 1) if first else None,
-            "last_minute_median": round(statistics.median(last), 1) if last else None,
-            "max": max(m for _, m in memory),
-            "samples": memory,
-        },
-        "server_cpu_cores": round(cpu_s / wall_s, 3) if wall_s else None,
-        "targets": {"p99_ms": 50, "lost": 0, "duplicated": 0},
+        "wall_s": round(wall_s, 1),
+    }
+    if by_path["other_node"]:
+        summary["delivery_latency_ms_by_path"] = {k: _quantiles(v) for k, v in by_path.items()}
+    return summary
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(_pct(values, 0.5), 2),
+        "p99": round(_pct(values, 0.99), 2),
+        "max": round(max(values, default=0.0), 2),
     }

@@ -35,7 +35,12 @@ from consult_assist.config import ServerConfig
 from consult_assist.errors import ConfigError
 from consult_assist.events import SessionEnded
 from consult_assist.hub.auth import add_token
-from consult_assist.hub.client import ConnectionState, HubClient, WebSocketHubClient
+from consult_assist.hub.client import (
+    ConnectionState,
+    HubClient,
+    WebSocketHubClient,
+    server_urls,
+)
 from consult_assist.hub.replay import replay_file
 from consult_assist.hub.serve import RunningServer, run_server
 from consult_assist.tui.handler import make_handler_app
@@ -72,7 +77,7 @@ class AppOptions:
     """``consult-assist handler|supervisor``."""
 
     server: str = ""
-    """ws://HOST:PORT/ (empty: CONSULT_ASSIST_SERVER)."""
+    """ws://HOST:PORT/, or several comma-separated (empty: CONSULT_ASSIST_SERVER)."""
     token: str = ""
     """The access token (``credentials.client_token`` found it: file, environment, prompt)."""
     speed: float = 1.0
@@ -88,8 +93,7 @@ def server_url(server: str) -> str:
         raise ConfigError(
             "no server given: pass --server ws://HOST:PORT/ or set CONSULT_ASSIST_SERVER"
         )
-    if not server.startswith(("ws://", "wss://")):
-        raise ConfigError(f"the server URL must start with ws:// or wss:// (got {server!r})")
+    server_urls(server)  # one URL or several, each ws:// or wss://
     return server
 
 
@@ -103,8 +107,9 @@ def server_and_token(server: str, token: str) -> tuple[str, str]:
 
 
 def make_client(server: str, token: str, ssl_context: ssl.SSLContext | None = None) -> HubClient:
-    """The websocket client the apps use (reconnects with backoff, resumes by seq)."""
-    return WebSocketHubClient(server, token, ssl_context=ssl_context)
+    """The websocket client the apps use (reconnects with backoff, resumes by seq; with
+    several comma-separated URLs it moves to the next node when one is lost)."""
+    return WebSocketHubClient(server_urls(server), token, ssl_context=ssl_context)
 
 
 def handler(options: AppOptions) -> int:

@@ -57,7 +57,15 @@ def bench_capacity(options: CapacityBenchOptions) -> dict[str, Any]:
     )
 
 
-def bench_hub(*, calls: int, supervisors: int, duration_s: float, kill: int) -> dict[str, Any]:
+def bench_hub(
+    *,
+    calls: int,
+    supervisors: int,
+    duration_s: float,
+    kill: int,
+    nodes: int = 1,
+    store: str | None = None,
+) -> dict[str, Any]:
     """``bench hub``: progress lines on stderr while it runs (it takes minutes)."""
     return asyncio.run(
         run_hub_bench(
@@ -65,6 +73,8 @@ def bench_hub(*, calls: int, supervisors: int, duration_s: float, kill: int) -> 
             supervisors=supervisors,
             duration_s=duration_s,
             kill=kill,
+            nodes=nodes,
+            store=store,
             progress=lambda text: print(f"bench hub: {text}", file=sys.stderr),
         )
     )
@@ -144,6 +154,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             supervisors=args.supervisors,
             duration_s=args.duration,
             kill=args.kill,
+            nodes=args.nodes,
+            store=args.store,
         )
         return write_json(summary, out, also_to=args.out)
     if args.bench_command == "soak":

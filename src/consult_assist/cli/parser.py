@@ -149,14 +149,27 @@ def _add_offline_commands(sub: Any) -> None:
     ph = bsub.add_parser(
         "hub",
         help="concurrent calls and supervisors: delivery latency, loss, server memory",
-        description="Replays sample calls in real time into a server process (fake recognizer, "
+        description="Replays sample calls in real time into server processes (fake recognizer, "
         "real VAD, knowledge, store and websockets) with many supervisor clients, some of which "
-        "are cut off and resume by seq.",
+        "are cut off and resume by seq. With --nodes N --store postgresql://… the run is made "
+        "on N nodes sharing that database, then on one SQLite node for comparison.",
     )
     ph.add_argument("--calls", type=int, default=20, help="concurrent calls (20)")
     ph.add_argument("--supervisors", type=int, default=100, help="supervisor clients (100)")
     ph.add_argument("--duration", type=float, default=600.0, help="seconds of calls (600)")
     ph.add_argument("--kill", type=int, default=10, help="supervisors cut off mid-run (10)")
+    ph.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="nodes sharing the --store PostgreSQL; calls and supervisors spread over them (1)",
+    )
+    ph.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="postgresql://…: run on --nodes nodes there, then the same run on one SQLite node",
+    )
     ph.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ps = bsub.add_parser(
         "soak",
@@ -340,7 +353,9 @@ def add_client_flags(
         "--server",
         default=env("SERVER", server_default),
         metavar="URL",
-        help=f"the server, ws://HOST:PORT/ or wss://HOST:PORT/ (CONSULT_ASSIST_SERVER; {where})",
+        help="the server, ws://HOST:PORT/ or wss://HOST:PORT/, or several comma-separated (the "
+        "nodes of one centre: the next is tried when one is lost) "
+        f"(CONSULT_ASSIST_SERVER; {where})",
     )
     add_token_flags(p, token_what)
     p.add_argument(
@@ -494,6 +509,38 @@ def _add_sip_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_node_flags(p: argparse.ArgumentParser) -> None:
+    """Several nodes on one PostgreSQL store, metrics, and stopping (see docs/deploy.md)."""
+    g = p.add_argument_group("nodes (see docs/deploy.md)")
+    g.add_argument(
+        "--lease-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="a node silent this long is declared lost; its calls end node_lost (default 10)",
+    )
+    g.add_argument(
+        "--lease-renew-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds between lease renewals (default 2.5)",
+    )
+    g.add_argument(
+        "--drain-calls-s",
+        type=float,
+        default=None,
+        metavar="S",
+        help="on SIGTERM: no new calls, wait this long for the calls carried to end (default 120)",
+    )
+    g.add_argument(
+        "--metrics",
+        default=None,
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics at http://HOST:PORT/metrics (default: off)",
+    )
+
+
 def _add_hub_commands(sub: Any) -> None:
     p = sub.add_parser(
         "serve",
@@ -541,6 +588,7 @@ def _add_hub_commands(sub: Any) -> None:
         metavar="DAYS",
         help="delete calls that ended more than DAYS days ago, daily (default 0: keep all)",
     )
+    _add_node_flags(p)
     p.add_argument("--manuals", type=Path, default=None, help="manuals folder (watched)")
     p.add_argument(
         "--workers",

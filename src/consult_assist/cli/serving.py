@@ -15,6 +15,7 @@ import json
 import os
 import ssl
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
@@ -43,8 +44,8 @@ from consult_assist.cli.storage import (
     tokens_revoke,
 )
 from consult_assist.config import ServerConfig, load_server_config
-from consult_assist.errors import ConfigError, ConsultAssistError
-from consult_assist.hub.client import ConnectionState, WebSocketHubClient
+from consult_assist.errors import AuthError, ConfigError, ConsultAssistError, ProtocolError
+from consult_assist.hub.client import ConnectionState, WebSocketHubClient, server_urls
 from consult_assist.hub.record_markdown import render_markdown
 from consult_assist.hub.records import build_record, record_to_json
 from consult_assist.hub.replay import replay_file
@@ -77,6 +78,10 @@ SERVER_KEYS = (
     "node",
     "store_key_file",
     "retention_days",
+    "lease_s",
+    "lease_renew_s",
+    "drain_calls_s",
+    "metrics",
     "manuals",
     "model",
     "device",
@@ -327,7 +332,7 @@ class ReplayOptions:
     file: Path
     """The recording (stereo = caller left, handler right)."""
     server: str
-    """The server's ws:// or wss:// URL."""
+    """The server's ws:// or wss:// URL, or several comma-separated (tried in order)."""
     token: str
     """A trainer's or handler's token."""
     speed: float = 1.0
@@ -346,48 +351,75 @@ def replay(options: ReplayOptions, out: TextIO) -> int:
 async def _replay(options: ReplayOptions, out: TextIO) -> int:
     if not options.token:
         raise ConsultAssistError("give --token-file FILE (or set CONSULT_ASSIST_TOKEN)")
-    client = WebSocketHubClient(
-        options.server, options.token, reconnect=False, ssl_context=options.ssl_context
-    )
-    await client.connect()
     done = asyncio.Event()
+    client, session = await _start_replay(options, lambda s: done.set())
     started = asyncio.get_running_loop().time()
+    lost: list[str] = []
+
+    async def watch() -> None:
+        # The connection is not retried: a server that went away (a restart, a lost node)
+        # ends the replay with a sentence instead of a replay that waits for ever.
+        async for update in client.updates():
+            if isinstance(update, ConnectionState) and update.state == "failed":
+                lost.append(update.detail)
+                done.set()
+
+    watching = asyncio.create_task(watch())
     try:
-        session = await replay_file(
-            client,
-            options.file,
-            speed=options.speed,
-            training=True,
-            for_handler=options.for_handler,
-            on_done=lambda s: done.set(),
-        )
         out.write(f"consult-assist: replaying {options.file.name} as training session {session}\n")
         out.flush()
-        # The connection is not retried: a server that went away (a restart) ends the replay
-        # with a sentence instead of a replay that waits for ever.
-        lost = asyncio.create_task(_lost(client))
-        finished = asyncio.create_task(done.wait())
-        await asyncio.wait({lost, finished}, return_when=asyncio.FIRST_COMPLETED)
-        lost.cancel()
-        if not done.is_set():
+        await done.wait()
+        if lost:
             spent = asyncio.get_running_loop().time() - started
             raise ConsultAssistError(
-                f"the server at {options.server} closed the connection {spent:.0f} s into the "
-                f"replay of {options.file.name} ({lost.result() if lost.done() else 'lost'}); "
-                f"session {session} was cut off: replay it again once the server is back"
+                f"the server at {client.url} closed the connection {spent:.0f} s into the "
+                f"replay of {options.file.name} ({lost[0]}); session {session} was cut off "
+                "(ended there; node_lost if the node stopped): replay it again once the server "
+                "is back"
             )
         out.write(f"consult-assist: {session} done\n")
     finally:
+        watching.cancel()
         await client.close()
     return 0
 
 
-async def _lost(client: WebSocketHubClient) -> str:
-    """Wait until the connection is lost for good; returns why."""
-    async for update in client.updates():
-        if isinstance(update, ConnectionState) and update.state == "failed":
-            return update.detail
-    return "closed"
+async def _start_replay(
+    options: ReplayOptions, on_done: Callable[[str], None]
+) -> tuple[WebSocketHubClient, str]:
+    """Connect and start the session on the first server (node) that takes it.
+
+    A node that cannot be reached, or that is draining (shutting down), is skipped. The call
+    then belongs to that node: if it stops mid-file the call ends there (node_lost), and the
+    replay says so rather than stream the rest into another node as if nothing happened.
+    """
+    failed: list[str] = []
+    for url in server_urls(options.server):
+        client = WebSocketHubClient(
+            url, options.token, reconnect=False, ssl_context=options.ssl_context
+        )
+        try:
+            await client.connect()
+            session = await replay_file(
+                client,
+                options.file,
+                speed=options.speed,
+                training=True,
+                for_handler=options.for_handler,
+                on_done=on_done,
+            )
+            return client, session
+        except AuthError:
+            raise
+        except ProtocolError as exc:
+            await client.close()
+            if exc.code != "draining":
+                raise
+            failed.append(f"{url}: {exc}")
+        except ConsultAssistError as exc:
+            await client.close()
+            failed.append(str(exc))
+    raise ConsultAssistError("no server took the call: " + "; ".join(failed))
 
 
 # -- from the parsed flags ---------------------------------------------------------------------

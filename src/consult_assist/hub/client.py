@@ -5,6 +5,14 @@ so tests inject :class:`~consult_assist.testing.FakeHubClient`. The websocket cl
 authenticates, correlates replies by ``id``, keeps the last ``seq`` of every session it has
 seen, and on a dropped connection reconnects with backoff and re-subscribes "after" those seqs:
 the stream of events it yields has no gaps and no duplicates across reconnects.
+
+It may be given several servers (the nodes of one centre, which share a store): it connects
+to the first that answers, and when a connection is lost it tries the next one at once, waiting
+(with backoff) only after a whole round has failed. Any node serves every call from the shared
+store, so resuming by seq on another node loses and doubles nothing. Audio is another matter:
+a call belongs to the node that receives its audio, so a client that was streaming a call is
+told that call is over (:meth:`WebSocketHubClient.send_audio` raises) rather than streaming
+into another node.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from websockets.exceptions import ConnectionClosed
 from consult_assist.errors import (
     AccessError,
     AuthError,
+    ConfigError,
     ConsultAssistError,
     ProtocolError,
     StoreUnavailable,
@@ -45,6 +54,7 @@ __all__ = [
     "SessionInfo",
     "Update",
     "WebSocketHubClient",
+    "server_urls",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,6 +73,20 @@ class ClientError(ConsultAssistError):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def server_urls(text: str) -> tuple[str, ...]:
+    """``--server``: one ws:// or wss:// URL, or several separated by commas (the nodes of one
+    centre, tried in order); ConfigError for anything else."""
+    urls = tuple(u.strip() for u in text.split(",") if u.strip())
+    if not urls:
+        raise ConfigError(
+            "no server given: pass --server ws://HOST:PORT/ (or several, comma-separated)"
+        )
+    for url in urls:
+        if not url.startswith(("ws://", "wss://")):
+            raise ConfigError(f"the server URL must start with ws:// or wss:// (got {url!r})")
+    return urls
 
 
 @dataclass(frozen=True)
@@ -190,7 +214,7 @@ class WebSocketHubClient:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         token: str,
         *,
         reconnect: bool = True,
@@ -199,7 +223,12 @@ class WebSocketHubClient:
         ssl_context: ssl.SSLContext | None = None,
         max_queue: int = 10_000,
     ) -> None:
-        self.url = url
+        self.urls = (url,) if isinstance(url, str) else tuple(url)
+        """The servers to try, in order (the nodes of one centre, or one load balancer)."""
+        if not self.urls:
+            raise ConsultAssistError("no server URL given")
+        self.url = self.urls[0]
+        """The server connected to (or being tried)."""
         self.store_state: Mapping[str, Any] | None = None
         """The server's last ``store.state`` message (``state``: unavailable or available)."""
         self._token = token
@@ -219,6 +248,8 @@ class WebSocketHubClient:
         self._connected = asyncio.Event()
         self._gave_up: ClientError | None = None
         """Set when the client stopped reconnecting: requests and audio fail with it."""
+        self._streaming: str | None = None
+        self._stream_lost = ""
 
     @property
     def identity(self) -> Identity | None:
@@ -230,9 +261,24 @@ class WebSocketHubClient:
         return dict(self._last_seq)
 
     async def connect(self) -> Identity:
-        identity = await self._open()
+        """Connect to the first server that answers (AuthError at once on a refused token)."""
+        failed: list[str] = []
+        for _ in self.urls:
+            try:
+                identity = await self._open()
+                break
+            except AuthError:
+                raise
+            except ConsultAssistError as exc:
+                failed.append(str(exc))
+                self.url = self._next_url()
+        else:
+            raise ConsultAssistError("; ".join(failed))
         self._reader = asyncio.create_task(self._run())
         return identity
+
+    def _next_url(self) -> str:
+        return self.urls[(self.urls.index(self.url) + 1) % len(self.urls)]
 
     async def _open(self) -> Identity:
         kwargs: dict[str, Any] = {
@@ -297,12 +343,21 @@ class WebSocketHubClient:
                 self._updates.put_nowait(None)
                 self._connected.set()  # wakes a send_audio waiting for a connection: it raises
                 return
+            if self._streaming is not None:
+                # The call's audio went to the node that was lost: that call is over there.
+                self._stream_lost = f"the connection carrying session {self._streaming} was lost"
             code = "lost"
+            tries = 0
             while True:
-                delay = self._backoff[min(attempt, len(self._backoff) - 1)]
-                attempt += 1
+                tries += 1
+                delay = 0.0
+                if tries % len(self.urls) == 0:  # a whole round failed: back off, then again
+                    delay = self._backoff[min(attempt, len(self._backoff) - 1)]
+                    attempt += 1
+                self.url = self._next_url()
                 self._put(ConnectionState("disconnected", reason, delay, code))
-                await asyncio.sleep(delay)
+                if delay:
+                    await asyncio.sleep(delay)
                 if self._closing:
                     break
                 try:
@@ -490,14 +545,21 @@ class WebSocketHubClient:
         session = str(data["session"])
         if session not in self._targets:
             self._targets.append(session)
+        self._streaming, self._stream_lost = session, ""
         return session
 
     async def send_audio(self, pcm: bytes) -> None:
+        """Send audio of the session started last; ConsultAssistError once its connection
+        was lost (the call ended on its node: start a new one)."""
         if self._ws is None:
             raise ClientError("not connected: call connect() first", "not_connected")
+        if self._stream_lost:
+            raise ClientError(self._stream_lost + ": the call ended on its node", "lost")
         await self._connected.wait()
         if self._gave_up is not None:
             raise self._gave_up
+        if self._stream_lost:
+            raise ClientError(self._stream_lost + ": the call ended on its node", "lost")
         try:
             await self._ws.send(pcm)
         except ConnectionClosed:
@@ -505,6 +567,8 @@ class WebSocketHubClient:
             raise ClientError("connection lost while sending audio", "lost") from None
 
     async def end_session(self, session: str) -> None:
+        if session == self._streaming:
+            self._streaming = None
         await self._request({"type": "session.end", "session": session})
 
     async def help(self, session: str, reason: str = "") -> None:

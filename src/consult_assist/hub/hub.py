@@ -13,6 +13,12 @@ only when it is written. A client's command whose event cannot be stored is told
 ``on_stored`` gets None). Past the outbox's limit the call is ended (``store_unavailable``) and
 the log says how many events are at risk. Listeners are told when the store goes away and
 comes back (``store_state``).
+
+With several nodes on one PostgreSQL store (``cluster.py``), the hub also serves calls that
+other nodes carry: :attr:`Hub.peers` says which are live and how far this node has handed
+their events out, takes the commands meant for them (forwarded to their owner, who stores
+them), and the doorbell hands their stored events to :meth:`Hub.fan_out`. A draining node
+(:attr:`Hub.draining`) takes no new call.
 """
 
 from __future__ import annotations
@@ -31,7 +37,14 @@ from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.service import AsrService
 from consult_assist.asr.vad import SileroVad, SpeechDetector
 from consult_assist.audio.pcm import FloatArray
-from consult_assist.errors import CapacityError, ConsultAssistError, StoreError, StoreUnavailable
+from consult_assist.errors import (
+    CapacityError,
+    ConsultAssistError,
+    ProtocolError,
+    SessionClosed,
+    StoreError,
+    StoreUnavailable,
+)
 from consult_assist.events import (
     Ack,
     Advice,
@@ -45,6 +58,7 @@ from consult_assist.events import (
 )
 from consult_assist.hub.access import Identity, SessionAccess, Subscriptions
 from consult_assist.hub.outbox import DEFAULT_LIMIT, Outbox, Pending, Stored, StoreHealth
+from consult_assist.hub.peers import Peers
 from consult_assist.hub.store import AccessEntry, SessionRow, Store, new_session_id
 from consult_assist.knowledge.manual import Section
 from consult_assist.pipeline import Knowledge, LiveCall
@@ -142,6 +156,12 @@ class Hub:
         self._logging: set[asyncio.Task[None]] = set()
         self._after_end: dict[str, asyncio.Lock] = {}
         """One writer at a time of each ended session's late events (notes, record closed)."""
+        self.peers: Peers | None = None
+        """Other nodes' calls (several nodes on one PostgreSQL store); None on a single node."""
+        self.draining = False
+        """Set on SIGTERM: no new call is taken (websocket ``draining``, SIP 503)."""
+        self.on_commit: Callable[[Event, float], None] | None = None
+        """Told of every committed event and the seconds its commit took (metrics)."""
 
     # --- sessions -----------------------------------------------------------------------------
 
@@ -166,6 +186,11 @@ class Hub:
             raise ConsultAssistError("this hub has no speech recognizer: it cannot take audio")
         if not self.health.available:
             raise StoreUnavailable("記録できません: the store is unavailable; try again shortly")
+        if self.draining:
+            raise ProtocolError(
+                "this node is shutting down and takes no new call: start it on another node",
+                "draining",
+            )
         if self.max_live and len(self._live) >= self.max_live:
             log.warning("refused a %s call: %d live sessions is the limit", source, self.max_live)
             raise CapacityError(
@@ -213,8 +238,14 @@ class Hub:
         return _Handle(self, live)
 
     def end_call(self, session: str, reason: str = "end") -> None:
-        """Finish a live call: transcribe what was received, then publish ``session.ended``."""
+        """Finish a live call: transcribe what was received, then publish ``session.ended``.
+
+        A call another node carries is ended there (asked through :attr:`peers`).
+        """
         live = self._live.get(session)
+        if live is None and self.peers is not None:
+            self.peers.end(session, reason)
+            return
         if live is None or live.ending is not None:
             return
         live.ending = asyncio.get_running_loop().create_task(self._finish(live, reason))
@@ -312,22 +343,54 @@ class Hub:
             _, pending = await asyncio.wait(pending, timeout=0.1)
         return pending
 
+    def abandon(self, why: str) -> None:
+        """Stop every call of this node without storing anything more of them.
+
+        For a node that learns it was declared lost (its lease lapsed and another node has
+        ended its calls as ``node_lost``): what it still holds can no longer be stored.
+        """
+        for live in list(self._live.values()):
+            self._drop(live, why)
+
+    def _drop(self, live: _Live, why: str) -> None:
+        """Stop one call here without storing anything more of it (see :meth:`abandon`)."""
+        if live.abandoned:
+            return
+        held = len(live.outbox)
+        for pending in live.outbox.queue:
+            if pending.on_stored is not None:
+                pending.on_stored(None)
+        live.outbox.queue.clear()
+        live.outbox.cut = live.abandoned = True
+        log.error("[%s] dropped (%s): %d events not stored", live.access.id, why, held)
+        self.end_call(live.access.id, "node_lost")
+
+    def carries(self, session: str) -> bool:
+        """Whether this node carries ``session`` (live, or ending): retention never touches it."""
+        return session in self._live
+
+    @property
+    def live_count(self) -> int:
+        """Calls this node carries now."""
+        return len(self._live)
+
     def access(self, session: str) -> SessionAccess | None:
         """Access facts of a live or stored session, or None if unknown."""
         live = self._live.get(session)
         if live is not None:
             return live.access
+        followed = self.peers.access(session) if self.peers is not None else None
+        if followed is not None:
+            return followed
         row = self.store.session(session)
         if row is None:
             return None
         return SessionAccess(row.id, row.owner, row.started_by, row.training)
 
-    def carries(self, session: str) -> bool:
-        """Whether ``session`` is live here (ending included): retention never touches it."""
-        return session in self._live
-
     def is_live(self, session: str) -> bool:
         live = self._live.get(session)
+        if live is None and self.peers is not None:
+            return bool(self.peers.is_live(session))
         return live is not None and live.ending is None
 
     def source_of(self, session: str) -> str:
@@ -347,7 +410,9 @@ class Hub:
         return bool(rows) and json.loads(rows[0][1]).get("type") == RecordClosed.type
 
     def live_sessions(self) -> list[SessionAccess]:
-        return [live.access for live in self._live.values()]
+        """Live calls: this node's, then those of other nodes it follows."""
+        mine = [live.access for live in self._live.values()]
+        return mine + (self.peers.live_sessions() if self.peers is not None else [])
 
     def stored_sessions(self, *, live_only: bool, limit: int) -> list[SessionRow]:
         """Sessions in the store, newest first."""
@@ -366,6 +431,11 @@ class Hub:
         live = self._live.get(session)
         if live is not None:
             return live.outbox.committed
+        # Another node's call: what this node's listeners were handed, not the store's last
+        # seq (that may be ahead of the doorbell; the rest comes as live events).
+        followed = self.peers.last_seq(session) if self.peers is not None else None
+        if followed is not None:
+            return followed
         row = self.store.session(session)
         return row.last_seq if row is not None else 0
 
@@ -430,8 +500,11 @@ class Hub:
         self.publish(event)
 
     def publish_any(self, event: Event, on_stored: Stored) -> None:
-        """:meth:`publish` for a live session, :meth:`append_after_end` for an ended one."""
-        if event.session in self._live:
+        """:meth:`publish` for a live session (this node's, or another node's, which it is
+        forwarded to), :meth:`append_after_end` for an ended one."""
+        if event.session in self._live or (
+            self.peers is not None and self.peers.is_live(event.session)
+        ):
             self.publish(event, on_stored)
         else:
             self.append_after_end(event, on_stored)
@@ -467,7 +540,7 @@ class Hub:
                 on_stored(None)
                 return
         self.published += 1
-        self._fan_out(
+        self.fan_out(
             SessionAccess(row.id, row.owner, row.started_by, row.training), stamped.seq, body
         )
         on_stored(stamped)
@@ -480,6 +553,8 @@ class Hub:
         anything else is held until the store takes it (up to the outbox's limit).
         """
         live = self._live.get(event.session)
+        if live is None and self.peers is not None and self.peers.forward(event, on_stored):
+            return  # another node carries the call: it stores the event, then all nodes send
         if live is None:
             log.warning("[%s] dropped a %s: session not live", event.session, event.type)
             if on_stored is not None:
@@ -523,8 +598,13 @@ class Hub:
         while box.queue:
             pending = box.queue[0]
             stamped = dataclasses.replace(pending.event, seq=box.next_seq())
+            began = time.perf_counter()
             try:
                 body = await self.store.append(stamped)
+            except SessionClosed as exc:
+                # Ended in the store by another node that declared this one lost.
+                self._drop(live, str(exc))
+                return
             except StoreUnavailable as exc:
                 self.health.failed(str(exc))
                 self._probe_while_down()
@@ -536,10 +616,16 @@ class Hub:
                 await self.health.wait_retry(attempt)
                 continue
             except StoreError as exc:
+                if live.abandoned:
+                    return
                 box.queue.popleft()
                 self._refused(live, pending, stamped, exc)
                 continue
+            if live.abandoned:
+                return  # dropped while this write was on its way (and it was refused)
             attempt = 0
+            if self.on_commit is not None:
+                self.on_commit(stamped, time.perf_counter() - began)
             box.queue.popleft()
             box.committed = stamped.seq
             live.recorded = True
@@ -547,7 +633,7 @@ class Hub:
             self.health.worked()
             if self._log_content and isinstance(stamped, TranscriptFinal):
                 log.info("[%s] final %d: %s", stamped.session, stamped.utterance, stamped.text)
-            self._fan_out(live.access, stamped.seq, body)
+            self.fan_out(live.access, stamped.seq, body)
             if pending.on_stored is not None:
                 pending.on_stored(stamped)
 
@@ -609,7 +695,8 @@ class Hub:
         for listener in tuple(self.listeners):
             _tell_store_state(listener, available, held)
 
-    def _fan_out(self, access: SessionAccess, seq: int, body: str) -> None:
+    def fan_out(self, access: SessionAccess, seq: int, body: str) -> None:
+        """Hand one stored event to every listener that wants it (this node's or another's)."""
         for listener in tuple(self.listeners):
             if listener.subs.wants(listener.who, access):
                 try:

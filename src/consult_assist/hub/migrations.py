@@ -180,12 +180,34 @@ CREATE INDEX access_log_session ON access_log (session, at);
 CREATE INDEX access_log_at ON access_log (at);
 """
 
+# Commands (help requests, advice, notes, acks, ends) sent to a node that does not carry the
+# call: written here for the owning node, which stores the event itself and answers in the row
+# (hub/forward.py). The owner stays the only writer of its calls' events.
+_COMMANDS_POSTGRES = """
+CREATE TABLE commands (
+    id BIGSERIAL PRIMARY KEY,
+    session TEXT NOT NULL,
+    node TEXT NOT NULL,
+    from_node TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('event', 'end')),
+    body TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'taken', 'stored', 'refused', 'expired')),
+    seq INTEGER,
+    answered_at DOUBLE PRECISION
+);
+CREATE INDEX commands_pending ON commands (node) WHERE state = 'pending';
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "sessions and events", _INITIAL_SQLITE, _INITIAL_POSTGRES),
     Migration(2, "nodes: sessions.node, node_leases, store_probe", _NODES_SQLITE, _NODES_POSTGRES),
     # With SQLite the tokens stay in the operator's 0600 tokens file.
     Migration(3, "tokens", "", _TOKENS_POSTGRES),
     Migration(4, "access log", _ACCESS_LOG_SQLITE, _ACCESS_LOG_POSTGRES),
+    # One SQLite file serves one node: nothing is ever forwarded there.
+    Migration(5, "commands forwarded to the owning node", "", _COMMANDS_POSTGRES),
 )
 
 

@@ -20,12 +20,12 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 from typing import Any, NoReturn
 
 import psycopg
 
-from consult_assist.errors import StoreError, StoreUnavailable
+from consult_assist.errors import SessionClosed, StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.hub.migrations import VERSIONS_TABLE, pending
 from consult_assist.hub.store import (
@@ -42,7 +42,14 @@ from consult_assist.hub.store import (
 )
 from consult_assist.wire import encode_event, event_from_dict
 
-__all__ = ["CONNECT_TIMEOUT_S", "EVENTS_CHANNEL", "RETRY_READS_S", "PostgresStore"]
+__all__ = [
+    "CONNECT_ARGS",
+    "CONNECT_TIMEOUT_S",
+    "EVENTS_CHANNEL",
+    "RETRY_READS_S",
+    "PostgresStore",
+    "StoreTimings",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +61,7 @@ EVENTS_CHANNEL = "consult_assist_events"
 """NOTIFY channel rung at the commit of every event, payload ``"<session> <seq>"``: a doorbell
 for other nodes, which read the rows themselves (no payload limit, no gap, no duplicate)."""
 _MIGRATION_LOCK = 0x63615F6D  # "ca_m": serialises nodes migrating the same database at once
-_CONNECT_ARGS: dict[str, Any] = {
+CONNECT_ARGS: dict[str, Any] = {  # libpq settings of every connection a node opens
     "connect_timeout": CONNECT_TIMEOUT_S,
     "keepalives": 1,
     "keepalives_idle": 5,
@@ -65,22 +72,79 @@ _CONNECT_ARGS: dict[str, Any] = {
 }
 _SESSION_SELECT = f"SELECT {SESSION_COLUMNS} FROM sessions"
 _APPEND = """
-WITH ins AS (
-    INSERT INTO events (session, seq, type, at, stored_at, body)
-    VALUES (%(session)s, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s)
-    ON CONFLICT (session, seq) DO NOTHING
-    RETURNING session, seq
-), upd AS (
-    UPDATE sessions SET last_seq = GREATEST(sessions.last_seq, ins.seq),
+WITH upd AS (
+    UPDATE sessions SET last_seq = %(seq)s,
         ended_at = COALESCE(%(ended_at)s, sessions.ended_at),
         end_reason = COALESCE(%(reason)s, sessions.end_reason),
         duration_s = COALESCE(%(duration)s::double precision, sessions.duration_s)
-    FROM ins WHERE sessions.id = ins.session
-    RETURNING 1
+    WHERE id = %(session)s AND last_seq = %(seq)s - 1 AND ended_at IS NULL
+    RETURNING id
+), ins AS (
+    INSERT INTO events (session, seq, type, at, stored_at, body)
+    SELECT id, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s FROM upd
+    RETURNING session, seq
 )
 SELECT (SELECT count(*) FROM ins),
        (SELECT pg_notify(%(channel)s, %(payload)s) FROM ins)
 """
+"""One event in one statement (one round trip, its own transaction): the session's row first,
+then the event, then the doorbell, which PostgreSQL rings at the commit.
+
+Fenced: the row is only written when the event is the session's next (``last_seq = seq - 1``)
+and the session is still open. The UPDATE takes the session's row lock, so two nodes writing
+the same session at once (an owner cut off from the database whose calls another node has
+meanwhile ended as ``node_lost``) are serialised, and the second finds the condition false:
+nothing after ``session.ended``, never two events at one seq, whoever writes."""
+_APPEND_AFTER_END = """
+WITH upd AS (
+    UPDATE sessions SET last_seq = %(seq)s
+    WHERE id = %(session)s AND last_seq = %(seq)s - 1 AND ended_at IS NOT NULL
+    RETURNING id
+), ins AS (
+    INSERT INTO events (session, seq, type, at, stored_at, body)
+    SELECT id, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s FROM upd
+    RETURNING session, seq
+)
+SELECT (SELECT count(*) FROM ins),
+       (SELECT pg_notify(%(channel)s, %(payload)s) FROM ins)
+"""
+"""An event of an ended session (a note after the call, an edit, the record closed): fenced
+like ``_APPEND``, but only once the session has ended, so it never races the owner's events."""
+_OPEN_SESSION = (
+    "SELECT s.last_seq, COALESCE((SELECT MAX(e.at) FROM events e WHERE e.session = s.id), 0)"
+    " FROM sessions s WHERE s.id = %s AND s.ended_at IS NULL"
+)
+_OPEN_OF_NODE = (
+    "SELECT s.id, s.last_seq, COALESCE((SELECT MAX(e.at) FROM events e WHERE e.session = s.id),"
+    " 0) FROM sessions s WHERE s.ended_at IS NULL AND s.node = %s ORDER BY s.id"
+)
+
+
+@dataclass
+class StoreTimings:
+    """Counts and seconds of the store's calls: what a node's event loop spends on it."""
+
+    reads: int = 0
+    read_s: float = 0.0
+    """Synchronous reads: the event loop waits for each (the sans-I/O connection's pages)."""
+    read_max_s: float = 0.0
+    writes: int = 0
+    write_s: float = 0.0
+    """Statements on the write connection (the loop goes on meanwhile)."""
+    write_wait_s: float = 0.0
+    """Time writes waited for the one write connection (other sessions' statements)."""
+    write_wait_max_s: float = 0.0
+
+    def add_read(self, seconds: float) -> None:
+        self.reads += 1
+        self.read_s += seconds
+        self.read_max_s = max(self.read_max_s, seconds)
+
+    def add_write(self, waited: float, seconds: float) -> None:
+        self.writes += 1
+        self.write_s += seconds
+        self.write_wait_s += waited
+        self.write_wait_max_s = max(self.write_wait_max_s, waited)
 
 
 class PostgresStore:
@@ -94,6 +158,8 @@ class PostgresStore:
         self._aconn: psycopg.AsyncConnection[Any] | None = None
         self._alock = asyncio.Lock()
         self._down_until = 0.0
+        self.timings = StoreTimings()
+        """Where this store's time goes (reads block the event loop; writes queue)."""
         try:
             self.applied = self._migrate(self._sync())
             """The migrations this opening applied (names), oldest first."""
@@ -111,7 +177,7 @@ class PostgresStore:
         if time.monotonic() < self._down_until:
             raise StoreUnavailable(f"the store {self.location} is unavailable")
         try:
-            self._conn = psycopg.connect(self.url, autocommit=True, **_CONNECT_ARGS)
+            self._conn = psycopg.connect(self.url, autocommit=True, **CONNECT_ARGS)
         except psycopg.Error as exc:
             self._down_until = time.monotonic() + RETRY_READS_S
             raise StoreUnavailable(f"cannot reach the store {self.location}: {_why(exc)}") from None
@@ -124,7 +190,7 @@ class PostgresStore:
             return conn
         try:
             self._aconn = await psycopg.AsyncConnection.connect(
-                self.url, autocommit=True, **_CONNECT_ARGS
+                self.url, autocommit=True, **CONNECT_ARGS
             )
         except psycopg.Error as exc:
             raise StoreUnavailable(f"cannot reach the store {self.location}: {_why(exc)}") from None
@@ -178,22 +244,74 @@ class PostgresStore:
     # --- writing ------------------------------------------------------------------------------
 
     async def append_after_end(self, event: Event) -> str:
-        row = self.session(event.session)
-        if row is None or row.live:
-            raise StoreError(f"cannot store {event.type} of {event.session}: the call is not ended")
-        return await self.append(event)
+        body = encode_event(event)
+        what = f"cannot store {event.type} {event.session}#{event.seq} after the call"
+        params = self._append_params(event, body)
+        async with self._alock:
+            began = time.perf_counter()
+            conn = await self._async()
+            try:
+                row = await (await conn.execute(_APPEND_AFTER_END, params)).fetchone()
+            except (psycopg.Error, UnicodeError) as exc:
+                _raise(what, exc)
+            finally:
+                self.timings.add_write(0.0, time.perf_counter() - began)
+        if row is None or not row[0]:
+            raise StoreError(f"{what}: the call is not ended, or that seq is taken")
+        return body
 
     async def append(self, event: Event) -> str:
         if event.seq <= 0:
             raise StoreError(f"event {event.type} of {event.session} has no seq")
         body = encode_event(event)
         what = f"cannot store event {event.session}#{event.seq}"
-        # One connection, so one transaction at a time: the lock keeps concurrent sessions'
-        # statements from interleaving inside each other's transactions.
+        if await self._append_fenced(event, body, what):
+            return body
+        # Not written: a retry of a commit whose answer was lost (the same body is there), or
+        # an event this session cannot take (its seq is used, or the session has ended).
+        async with self._alock:
+            conn = await self._async()
+            try:
+                cur = await conn.execute(
+                    "SELECT e.body, s.end_reason FROM sessions s LEFT JOIN events e"
+                    " ON e.session = s.id AND e.seq = %s WHERE s.id = %s",
+                    (event.seq, event.session),
+                )
+                there = await cur.fetchone()
+            except psycopg.Error as exc:
+                _raise(what, exc)
+        if there is not None and there[0] == body:
+            return body
+        if there is not None and there[1] is not None:
+            raise SessionClosed(f"{what}: the session has ended ({there[1]})")
+        if there is not None and there[0] is not None:
+            raise StoreError(f"{what}: that seq holds another event")
+        raise StoreError(f"{what}: the session is not open at seq {event.seq - 1}")
+
+    async def _append_fenced(self, event: Event, body: str, what: str) -> bool:
+        """Write ``event`` if it is its open session's next; True if this call wrote it."""
+        params = self._append_params(event, body)
+        # One connection, so one statement at a time: the lock keeps concurrent sessions'
+        # statements (and the session row before its first event) in order.
+        asked = time.perf_counter()
+        async with self._alock:
+            began = time.perf_counter()
+            conn = await self._async()
+            try:
+                if isinstance(event, SessionStarted):
+                    await conn.execute(*self._session_insert(event))
+                cur = await conn.execute(_APPEND, params)
+                row = await cur.fetchone()
+            except (psycopg.Error, UnicodeError) as exc:
+                _raise(what, exc)
+            finally:
+                self.timings.add_write(began - asked, time.perf_counter() - began)
+        return row is not None and bool(row[0])
+
+    @staticmethod
+    def _append_params(event: Event, body: str) -> dict[str, Any]:
         ended = isinstance(event, SessionEnded)
-        # One statement, so one round trip and its own transaction: the event, the session's
-        # last_seq (and end), and the doorbell, which PostgreSQL rings at the commit.
-        params = {
+        return {
             "session": event.session,
             "seq": event.seq,
             "type": event.type,
@@ -206,27 +324,6 @@ class PostgresStore:
             "channel": EVENTS_CHANNEL,
             "payload": f"{event.session} {event.seq}",
         }
-        # One connection, so one statement at a time: the lock keeps concurrent sessions'
-        # statements (and the session row before its first event) in order.
-        async with self._alock:
-            conn = await self._async()
-            try:
-                if isinstance(event, SessionStarted):
-                    await conn.execute(*self._session_insert(event))
-                cur = await conn.execute(_APPEND, params)
-                row = await cur.fetchone()
-                if row is None or not row[0]:
-                    cur = await conn.execute(
-                        "SELECT body FROM events WHERE session = %s AND seq = %s",
-                        (event.session, event.seq),
-                    )
-                    there = await cur.fetchone()
-                    if there is None or there[0] != body:
-                        raise StoreError(f"{what}: that seq holds another event")
-                    # Already stored: a retry of a commit whose answer was lost.
-            except (psycopg.Error, UnicodeError) as exc:
-                _raise(what, exc)
-        return body
 
     def _session_insert(self, started: SessionStarted) -> tuple[str, tuple[Any, ...]]:
         meta = dict(started.meta)
@@ -259,25 +356,63 @@ class PostgresStore:
                 _raise("the store cannot take a write", exc)
 
     async def recover(self, reason: str = "interrupted") -> list[SessionEnded]:
+        ended = await self.end_open_sessions(self.node, reason)
+        for event in ended:
+            log.warning("[%s] was live when the node stopped; marked %s", event.session, reason)
+        return ended
+
+    async def end_open_sessions(self, node: str, reason: str) -> list[SessionEnded]:
+        """End every open session of ``node`` with ``session.ended`` (``reason``), exactly once.
+
+        Safe to run on several nodes at once, and beside the owner if it is still writing: each
+        end is a fenced append (``_APPEND``), so of all who try, one writes it, at the seq after
+        the session's last event. Returns the ends this call wrote.
+        """
         async with self._alock:
             conn = await self._async()
             try:
-                cur = await conn.execute(
-                    "SELECT s.id, s.last_seq, COALESCE(MAX(e.at), 0) FROM sessions s"
-                    " LEFT JOIN events e ON e.session = s.id"
-                    " WHERE s.ended_at IS NULL AND s.node = %s GROUP BY s.id, s.last_seq",
-                    (self.node,),
-                )
-                rows = await cur.fetchall()
+                rows = await (await conn.execute(_OPEN_OF_NODE, (node,))).fetchall()
             except psycopg.Error as exc:
-                _raise("cannot read the sessions left open", exc)
+                _raise(f"cannot read the open sessions of node {node!r}", exc)
         ended = []
-        for session, last_seq, last_at in rows:
-            event = SessionEnded(session=session, seq=last_seq + 1, at=last_at, reason=reason)
-            await self.append(event)
-            ended.append(event)
-            log.warning("[%s] was live when the node stopped; marked %s", session, reason)
+        for session, *_ in rows:
+            event = await self._end_locked(session, reason)
+            if event is not None:
+                ended.append(event)
         return ended
+
+    async def _end_locked(self, session: str, reason: str) -> SessionEnded | None:
+        """End one open session at the seq after its last event, holding its row.
+
+        ``FOR UPDATE`` takes the session row's lock first, so an owner still appending waits
+        for this transaction and then finds the session ended (its fenced append writes
+        nothing): the end cannot be starved by a fast writer. None if it was already ended.
+        """
+        what = f"cannot end session {session}"
+        async with self._alock:
+            began = time.perf_counter()
+            conn = await self._async()
+            try:
+                async with conn.transaction():
+                    cur = await conn.execute(_OPEN_SESSION + " FOR UPDATE OF s", (session,))
+                    row = await cur.fetchone()
+                    if row is None:
+                        return None  # ended by someone else
+                    last_seq, last_at = row
+                    event = SessionEnded(
+                        session=session, seq=last_seq + 1, at=last_at, reason=reason
+                    )
+                    cur = await conn.execute(
+                        _APPEND, self._append_params(event, encode_event(event))
+                    )
+                    written = await cur.fetchone()
+            except psycopg.Error as exc:
+                _raise(what, exc)
+            finally:
+                self.timings.add_write(0.0, time.perf_counter() - began)
+        if written is None or not written[0]:
+            raise StoreError(f"{what}: its row changed under the lock")
+        return event
 
     async def import_session(self, row: SessionRow, events: Sequence[EventRow]) -> None:
         async with self._alock:
@@ -348,11 +483,14 @@ class PostgresStore:
     # --- reading ------------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        began = time.perf_counter()
         conn = self._sync()
         try:
             return conn.execute(sql, params).fetchall()
         except psycopg.Error as exc:
             _raise("cannot read the store", exc)
+        finally:
+            self.timings.add_read(time.perf_counter() - began)
 
     def session(self, session: str) -> SessionRow | None:
         rows = self._query(_SESSION_SELECT + " WHERE id = %s", (session,))

@@ -60,6 +60,7 @@ async def replay_file(
     split_stereo: bool = True,
     frame_s: float = 0.1,
     on_done: Callable[[str], Awaitable[None] | None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> str:
     """Start a (training) session and stream ``path`` into it at ``speed`` × real time.
 
@@ -68,7 +69,8 @@ async def replay_file(
     audio live as offline. Other rates are resampled to 16 kHz here.
 
     Returns the session id at once; streaming goes on in a background task that ends the
-    session when the file is done (and then calls ``on_done(session)``).
+    session when the file is done, or early once ``stop`` is set (and then calls
+    ``on_done(session)``).
     """
     pcm, speakers = await asyncio.to_thread(_load, path, split_stereo)
     rate = pcm.rate
@@ -81,7 +83,7 @@ async def replay_file(
         source_rate=pcm.rate,  # an 8 kHz recording is telephone audio: VAD tuning
         meta={"source": "file", "file": path.name, "duration_s": round(pcm.duration_s, 2)},
     )
-    _spawn(_stream(client, session, pcm, frame_s, speed, on_done), session)
+    _spawn(_stream(client, session, pcm, frame_s, speed, on_done, stop), session)
     return session
 
 
@@ -109,6 +111,7 @@ async def _stream(
     frame_s: float,
     speed: float,
     on_done: Callable[[str], Awaitable[None] | None] | None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     interleaved = np.ascontiguousarray(pcm.channels.T).astype("<i2")
     frame = max(1, round(frame_s * pcm.rate))
@@ -120,6 +123,8 @@ async def _stream(
             await asyncio.sleep(delay)
         elif k % _YIELD_EVERY == _YIELD_EVERY - 1:
             await asyncio.sleep(0)  # let the event loop breathe when running late or unpaced
+        if stop is not None and stop.is_set():
+            break
         await client.send_audio(interleaved[pos : pos + frame].tobytes())
     await client.end_session(session)
     if on_done is not None:

@@ -1,4 +1,9 @@
-"""``consult-assist serve``: build the hub from a :class:`ServerConfig` and run it until stopped."""
+"""``consult-assist serve``: build the hub from a :class:`ServerConfig` and run it until stopped.
+
+On a PostgreSQL store the node also joins the others (``cluster.py``: lease, doorbells,
+forwarded commands) before it takes any client; ``--metrics`` serves Prometheus metrics; SIGTERM
+drains (``shutdown.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,12 @@ import contextlib
 import errno
 import logging
 import resource
-import signal
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consult_assist import paths
 from consult_assist.asr.decoding import Transcriber
@@ -29,9 +33,14 @@ from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import FileTokens, TokenBook, TokenSource, default_tokens_path
 from consult_assist.hub.hub import Hub
 from consult_assist.hub.limits import ConnectionLimits
+from consult_assist.hub.metrics import MetricsServer, NodeMetrics, parse_listen
 from consult_assist.hub.retention import DAY_S, run_retention
+from consult_assist.hub.shutdown import Shutdown
 from consult_assist.hub.similar_calls import SimilarCalls
 from consult_assist.hub.store import Store, default_db_path, is_postgres_url
+
+if TYPE_CHECKING:
+    from consult_assist.hub.cluster import Cluster
 from consult_assist.hub.store_open import open_store
 from consult_assist.hub.tokenwatch import TokenWatcher
 from consult_assist.hub.wsserver import serve_hub
@@ -73,6 +82,12 @@ class RunningServer:
     speech: str = ""
     """How speech is decoded: the workers, their threads and batches (a start-up line)."""
     service: AsrService | None = None
+    node: str = ""
+    """This node's name in a shared store ("" on a single SQLite node)."""
+    metrics: str | None = None
+    """Where Prometheus scrapes this node (``http://HOST:PORT/metrics``), or None."""
+    shutdown: Shutdown | None = None
+    """``shutdown.drain.set()`` drains like SIGTERM; ``shutdown.stop.set()`` stops."""
 
 
 def token_source(config: ServerConfig, store: Store) -> TokenSource:
@@ -122,7 +137,8 @@ async def run_server(
     instrument: Callable[[Store, KnowledgeEngine], tuple[Store, Knowledge]] | None = None,
     plan: WorkerPlan | None = None,
 ) -> None:
-    """Run the server until ``stop`` is set or SIGINT/SIGTERM arrives; then end calls cleanly.
+    """Run the server until ``stop`` is set, SIGINT arrives, or SIGTERM has drained it (see
+    ``shutdown.py``); then end the calls still live cleanly.
 
     With ``retention_days``, calls past it are deleted at start and every
     ``retention_interval_s`` (a day) after. ``instrument`` (benchmarks) may wrap the store and
@@ -158,8 +174,6 @@ async def run_server(
             "--role handler",
             source.where,
         )
-    for ended in await store.recover():
-        log.warning("[%s] recovered after a crash: marked %s", ended.session, ended.reason)
     manuals = config.manuals or paths.default_manuals_dir()
     engine = KnowledgeEngine(load_manual(manuals))
     model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
@@ -173,7 +187,7 @@ async def run_server(
         risk_model = RiskModel.load(manuals, engine.base.manual)
         similar = SimilarCalls(store, risk_model.label)
         similar.load()
-        knowledge = WithRisk(knowledge, RiskFeed(risk_model, similar))
+        knowledge = WithRisk(knowledge, RiskFeed(risk_model, similar, similar.call_ended))
     hub = Hub(
         hub_store,
         service,
@@ -189,13 +203,15 @@ async def run_server(
         max_audio_speed=config.max_audio_speed,
         max_sessions_per_token=config.max_sessions_per_token,
     )
-    if similar is not None:
-        hub.add_listener(similar)
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
+    shutdown = Shutdown(stop)
+    shutdown.install()
+    checks: list[Callable[[], object]] = []  # the token watcher's check, once it exists
+    try:
+        cluster = await _join(hub, store, config, lambda: [check() for check in checks])
+    except BaseException:
+        shutdown.remove()
+        await store.aclose()
+        raise
     context = tls_context(config)
     watcher = asyncio.create_task(watch_manuals(manuals, engine))
     keeping: asyncio.Task[None] | None = None
@@ -209,6 +225,7 @@ async def run_server(
             )
         )
     sip_server: SipServer | None = None
+    metrics_server: MetricsServer | None = None
     service.start()
     try:
         server = await serve_hub(
@@ -216,12 +233,17 @@ async def run_server(
         )
     except OSError as exc:
         await service.close()
+        if cluster is not None:
+            await cluster.stop(release=True)
+        shutdown.remove()
         await store.aclose()
         watcher.cancel()
         if keeping is not None:
             keeping.cancel()
         raise _in_use(config.host, config.port, "--port", exc) from None
+    server.health = lambda: (503, "draining\n") if hub.draining else (200, "ok\n")
     token_watcher = TokenWatcher(source, server.apply_tokens)
+    checks.append(token_watcher.check)
     watching_tokens = asyncio.create_task(token_watcher.run())
     try:
         port = server.port
@@ -236,6 +258,7 @@ async def run_server(
             speech=plan.describe(),
             service=service,
         )
+        running.node, running.shutdown = node, shutdown
         if sip is not None:
             try:
                 sip_server = await _start_sip(hub, sip, lambda: server.tokens)
@@ -247,18 +270,32 @@ async def run_server(
                 running.sip_tls = f"{sip.host_text}:{sip_server.tls_port}"
             running.sip_advertised = sip.advertised
             running.sip_server = sip_server
+        if cluster is not None:
+            sip_text = f" sip:{running.sip_advertised}" if running.sip_advertised else ""
+            cluster.lease.address = running.url + sip_text
+        if config.metrics is not None:
+            metrics_server = MetricsServer(NodeMetrics(hub, service=service, cluster=cluster))
+            await metrics_server.start(*parse_listen(config.metrics))
+            m_host, _ = parse_listen(config.metrics)
+            m_host = f"[{m_host}]" if ":" in m_host else m_host
+            running.metrics = f"http://{m_host}:{metrics_server.port}/metrics"
         log.info("serving on %s (store %s, manuals %s)", running.url, store.location, manuals)
         log.info("speech: %s", running.speech)
         if ready is not None:
             result = ready(running)
             if asyncio.iscoroutine(result):
                 await result
-        await stop.wait()
+        await shutdown.wait(hub, config.drain_calls_s)
         log.info("stopping: ending live calls (transcribing for %.0f s at most)", config.drain_s)
     finally:
         if sip_server is not None:
             await sip_server.close()
         await hub.close("shutdown", drain_s=config.drain_s)
+        if cluster is not None:
+            # After the calls' ends are stored: a node that releases its lease is not lost.
+            await cluster.stop(release=True)
+        if metrics_server is not None:
+            await metrics_server.close()
         await server.close()
         for task in (watcher, watching_tokens, keeping):
             if task is None:
@@ -268,9 +305,31 @@ async def run_server(
                 await task
         await service.close()
         await store.aclose()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(sig)
+        shutdown.remove()
+
+
+async def _join(
+    hub: Hub, store: Store, config: ServerConfig, tokens_changed: Callable[[], object]
+) -> Cluster | None:
+    """On a single node, end its calls a crash left open; on PostgreSQL, join the others."""
+    if not is_postgres_url(store_location(config, default_db_path())):
+        for ended in await store.recover():
+            log.warning("[%s] recovered after a crash: marked %s", ended.session, ended.reason)
+        return None
+    from consult_assist.hub.cluster import Cluster  # lazy: psycopg
+    from consult_assist.hub.node_lease import LeaseOptions  # lazy: psycopg
+    from consult_assist.hub.postgres_store import PostgresStore  # lazy: psycopg
+
+    assert isinstance(store, PostgresStore)
+    cluster = Cluster(
+        hub,
+        store,
+        node=store.node,
+        lease=LeaseOptions(lease_s=config.lease_s, renew_s=config.lease_renew_s),
+        on_tokens=tokens_changed,
+    )
+    await cluster.start()
+    return cluster
 
 
 class _SipSink:

@@ -1,8 +1,9 @@
 """Similar past calls for the risk sheets the hub sends, from the store.
 
 The store is read only on the event loop: once at start (:meth:`SimilarCalls.load`) and when
-a call ends (this object listens to the hub like a supervisor and sees ``session.ended``);
-the index is rebuilt off the loop and swapped in whole. The risk sheets, computed in the
+a call ends (:meth:`SimilarCalls.call_ended`, which the risk feed calls when the hub hands it
+``session.ended`` on the loop, after the call's events are stored); the index is rebuilt off
+the loop and swapped in whole. The risk sheets, computed in the
 knowledge thread, read only the immutable index. Who may see which past call:
 :func:`~consult_assist.hub.access.may_list_similar`.
 """
@@ -15,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from consult_assist.events import SimilarCall
-from consult_assist.hub.access import Identity, SessionAccess, Subscriptions, may_list_similar
+from consult_assist.hub.access import SessionAccess, may_list_similar
 from consult_assist.hub.records import build_record
 from consult_assist.hub.store import SessionRow, Store
 from consult_assist.risk.sheet import Assessment
@@ -47,16 +48,12 @@ def past_call(row: SessionRow, store: Store) -> PastCall:
 
 
 class SimilarCalls:
-    """The hub's similar-calls search: a listener (for ends of calls) and the risk feed's
-    ``similar`` callable."""
-
-    who = Identity("similar-calls", "supervisor")
+    """The hub's similar-calls search: the risk feed's ``similar`` callable and ``on_end``."""
 
     def __init__(self, store: Store, labels: Callable[[str], str], *, limit: int = LIMIT) -> None:
         self.store = store
         self.labels = labels
         self.limit = limit
-        self.subs = Subscriptions(all=True)
         self._calls: dict[str, PastCall] = {}
         self.index = SimilarIndex((), labels)
         self.rebuilding: asyncio.Future[SimilarIndex] | None = None
@@ -68,10 +65,8 @@ class SimilarCalls:
         self._calls = {r.id: past_call(r, self.store) for r in rows}
         self.index = SimilarIndex(tuple(self._calls.values()), self.labels)
 
-    def deliver(self, session: str, seq: int, body: str) -> None:
-        """A stored event; at ``session.ended`` the call joins the index (rebuilt off the loop)."""
-        if '"type":"session.ended"' not in body:
-            return
+    def call_ended(self, session: str) -> None:
+        """A call ended (its events stored): it joins the index, rebuilt off the loop."""
         row = self.store.session(session)
         if row is None or row.training:
             return

@@ -37,7 +37,7 @@ from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.logredact import redacting_logger
 from consult_assist.hub.protocol import CLOSE_SHUTDOWN
 
-__all__ = ["HubServer", "serve_hub"]
+__all__ = ["HEALTH_PATH", "HubServer", "serve_hub"]
 
 log = logging.getLogger(__name__)
 _FRAMES_LOG = redacting_logger("websockets.server.consult_assist")
@@ -51,6 +51,8 @@ PING_INTERVAL_S = 20.0
 """A keepalive ping every this many seconds…"""
 PING_TIMEOUT_S = 20.0
 """…answered within this many, or the connection is closed (1011)."""
+HEALTH_PATH = "/healthz"
+"""A plain HTTP GET here (no websocket upgrade) answers the node's health."""
 WRITE_LIMIT = 2**15
 """Bytes buffered for a client before its connection stops taking more (flow control)."""
 
@@ -127,6 +129,10 @@ class _Socket(asyncio.Protocol):
         self._flush()
 
     def _accept(self, request: Request) -> None:
+        if request.path == HEALTH_PATH and "Upgrade" not in request.headers:
+            # A load balancer's check: 200 while this node takes calls, 503 while it drains.
+            self._ws.send_response(self._ws.reject(*self._server.health()))
+            return
         self._ws.send_response(self._ws.accept(request))
         if self._ws.state is not OPEN:
             return  # refused (not a websocket request): the response is sent, then EOF
@@ -282,6 +288,8 @@ class HubServer:
         self.limits = limits
         self.sockets: set[_Socket] = set()
         self._server: asyncio.Server | None = None
+        self.health: Callable[[], tuple[int, str]] = lambda: (200, "ok\n")
+        """``GET /healthz``: the HTTP status and text (``serve`` says 503 while draining)."""
 
     def apply_tokens(self, tokens: TokenBook) -> None:
         """New tokens: later connections check against them; a live one whose token was

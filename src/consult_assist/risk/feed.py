@@ -98,9 +98,12 @@ class RiskFeed:
         self,
         model: RiskModel,
         similar: Similar | None = None,
+        on_end: Callable[[str], None] | None = None,
     ) -> None:
         self.model = model
         self.similar = similar
+        self.on_end = on_end
+        """Told the id of each call that ends (the similar-calls index takes it in)."""
         self._calls: dict[str, tuple[RiskAssessor, list[str]]] = {}
         self._meta: dict[str, Mapping[str, Any]] = {}
 
@@ -113,6 +116,8 @@ class RiskFeed:
         if isinstance(event, SessionEnded):
             self._calls.pop(event.session, None)
             self._meta.pop(event.session, None)
+            if self.on_end is not None:
+                self.on_end(event.session)
             return []
         if not isinstance(event, TranscriptFinal):
             return []
