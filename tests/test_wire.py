@@ -55,6 +55,29 @@ SAMPLES: list[events.Event] = [
     events.SessionEnded(session="s", seq=12, reason="end"),
     events.Note(session="s", seq=13, text="メモ（修正）", by="h1", replaces=9),
     events.RecordClosed(session="s", seq=14, by="h1"),
+    events.Risk(
+        session="s",
+        seq=15,
+        tier="緊急一時保護を検討",
+        rules=("R0", "R6"),
+        items=(
+            events.RiskItemState(
+                id="likely_serious_harm",
+                number="④",
+                label="重大な結果が生じる可能性が高い",
+                state="該当",
+                subitems=("strangling",),
+                evidence=(
+                    events.RiskEvidence(
+                        subitem="strangling", text="首を絞められた", at=3.5, speaker="caller"
+                    ),
+                ),
+            ),
+        ),
+        severe=("strangling",),
+        next=(events.RiskQuestion(item="recurrence", ask="前にもありましたか。"),),
+        similar=(events.SimilarCall(session="old", date="2026-01-02", tier="集中的援助"),),
+    ),
 ]
 
 

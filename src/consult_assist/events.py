@@ -27,9 +27,14 @@ __all__ = [
     "HelpRequest",
     "Note",
     "RecordClosed",
+    "Risk",
+    "RiskEvidence",
+    "RiskItemState",
+    "RiskQuestion",
     "Sequencer",
     "SessionEnded",
     "SessionStarted",
+    "SimilarCall",
     "Speaker",
     "Suggestion",
     "SuggestionItem",
@@ -244,6 +249,71 @@ class ErrorEvent(Event):
     message: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class RiskEvidence:
+    """The words behind one mark on the risk sheet (``denies``: they deny the sub-item)."""
+
+    subitem: str
+    text: str
+    at: float = 0.0
+    speaker: Speaker = ""
+    act: Act = ""
+    denies: bool = False
+    label: str = ""
+    """The sheet's wording of the sub-item (for people; ``subitem`` is the id)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RiskItemState:
+    """One item (① to ⑧) of the risk sheet: ``state`` is 該当, 非該当 or 未確認."""
+
+    id: str
+    number: str
+    label: str
+    state: str
+    subitems: tuple[str, ...] = ()
+    evidence: tuple[RiskEvidence, ...] = ()
+    conflicting: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RiskQuestion:
+    """What to ask next about an item, and the tier it could lead to."""
+
+    item: str
+    ask: str
+    raises_to: str = ""
+    reason: str = ""
+    manual: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimilarCall:
+    """An earlier call close to this one in content and risk profile."""
+
+    session: str
+    date: str
+    tier: str = ""
+    notes: tuple[str, ...] = ()
+    summary: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Risk(Event):
+    """The risk sheet of the call (replaces the previous one): the tier, the rules that gave
+    it, each item with its evidence, what to ask next, similar earlier calls. No score."""
+
+    type: ClassVar[str] = "risk"
+    tier: str
+    tier_label: str = ""
+    rules: tuple[str, ...] = ()
+    items: tuple[RiskItemState, ...] = ()
+    severe: tuple[str, ...] = ()
+    next: tuple[RiskQuestion, ...] = ()
+    similar: tuple[SimilarCall, ...] = ()
+    utterance: int | None = None
+
+
 EVENT_TYPES: Mapping[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -260,6 +330,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         Ack,
         ErrorEvent,
         RecordClosed,
+        Risk,
     )
 }
 

@@ -13,6 +13,11 @@ from consult_assist.events import (
     CheckItem,
     Checklist,
     Event,
+    Risk,
+    RiskEvidence,
+    RiskItemState,
+    RiskQuestion,
+    SimilarCall,
     Suggestion,
     SuggestionItem,
 )
@@ -27,6 +32,13 @@ _NESTED: Mapping[tuple[type[Event], str], type[Any]] = {
     (Checklist, "covered"): CheckItem,
     (Checklist, "missing"): CheckItem,
     (Checklist, "asked"): CheckItem,
+    (Risk, "items"): RiskItemState,
+    (Risk, "next"): RiskQuestion,
+    (Risk, "similar"): SimilarCall,
+}
+# Item types nested inside nested items, by (item class, field name).
+_NESTED_ITEMS: Mapping[tuple[type[Any], str], type[Any]] = {
+    (RiskItemState, "evidence"): RiskEvidence,
 }
 
 
@@ -87,6 +99,10 @@ def _item(cls: type[Any], value: Any, where: str) -> Any:
         raise ProtocolError(f"{where} items must be objects")
     names = {f.name for f in dataclasses.fields(cls)}
     kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in value.items() if k in names}
+    for name in names & kwargs.keys():
+        inner = _NESTED_ITEMS.get((cls, name))
+        if inner is not None and isinstance(kwargs[name], tuple):
+            kwargs[name] = tuple(_item(inner, v, f"{where}.{name}") for v in kwargs[name])
     try:
         return cls(**kwargs)
     except TypeError as exc:

@@ -133,7 +133,8 @@ def _small_disk(where: Path, size: str) -> Iterator[Path]:
 def _fill(disk: Path) -> Path:
     """Take every free byte of ``disk``."""
     filler = disk / "filler"
-    with filler.open("wb") as fh:
+    # Unbuffered: a buffered file would try again to write its rest on close, and raise there.
+    with filler.open("wb", buffering=0) as fh:
         try:
             while True:
                 fh.write(b"\0" * 65536)

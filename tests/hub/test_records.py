@@ -280,6 +280,7 @@ def test_json_holds_the_record_and_every_event() -> None:
         ],
         "errors": [],
         "closed_by": None,
+        "risk": None,
     }
 
 

@@ -57,11 +57,11 @@ async def test_table_of_live_calls() -> None:
         assert app.query_one(CallsTable).row_count == 2
         r1 = row(app, "call-1")
         assert r1[:5] == ["佐藤", "09:00", "03:25", "本番", " 緊急 "]  # started 00:00 UTC
-        assert r1[5] == ""
-        assert r1[6].startswith("相談者: 昨日は夜中の二時ごろに")
+        assert r1[5:7] == ["", ""]  # no risk sheet yet, no help request
+        assert r1[7].startswith("相談者: 昨日は夜中の二時ごろに")
         r2 = row(app, "call-2")
         assert r2[:5] == ["鈴木", "09:00", "03:25", "研修", " 重要 "]
-        assert "殴られている" in r2[6] or r2[6].endswith("…")
+        assert "殴られている" in r2[7] or r2[7].endswith("…")
 
 
 async def test_events_delivered_twice_show_once() -> None:
@@ -81,23 +81,23 @@ async def test_help_request_flashes_until_acknowledged() -> None:
         help_event = client.emit(HelpRequest(session="call-1", reason="相談したい", by="佐藤"))
         await settle(pilot, client)
         table = app.query_one(CallsTable)
-        cell = table.get_row("call-1")[5]
+        cell = table.get_row("call-1")[6]
         assert isinstance(cell, Text) and cell.plain.strip() == "応援要請"
-        assert row(app, "call-1")[6] == "理由「相談したい」"  # the reason, on the list
+        assert row(app, "call-1")[7] == "理由「相談したい」"  # the reason, on the list
         on_style = str(cell.style)
         app._flash()
         await pilot.pause()
-        off = table.get_row("call-1")[5]
+        off = table.get_row("call-1")[6]
         assert isinstance(off, Text) and str(off.style) != on_style
         table.move_cursor(row=table.get_row_index("call-1"))
         await pilot.press("f3")
         await settle(pilot, client)
         await settle(pilot, client)
         assert client.called("ack") == [("call-1", help_event.seq)]
-        assert row(app, "call-1")[5] == "田中 対応"
-        assert row(app, "call-1")[6].startswith("相談者: ")  # the reason went with the request
+        assert row(app, "call-1")[6] == "田中 対応"
+        assert row(app, "call-1")[7].startswith("相談者: ")  # the reason went with the request
         app._flash()
-        assert row(app, "call-1")[5] == "田中 対応"
+        assert row(app, "call-1")[6] == "田中 対応"
 
 
 async def test_alert_feed_has_critical_on_top_then_newest_first() -> None:
@@ -273,7 +273,7 @@ async def test_resize_down_to_80x24_keeps_the_table_inside() -> None:
         await pilot.pause()
         table = app.query_one(CallsTable)
         assert table.max_scroll_x == 0
-        assert row(app, "call-1")[6].endswith("…")
+        assert row(app, "call-1")[7].endswith("…")
 
 
 def test_config_is_frozen() -> None:

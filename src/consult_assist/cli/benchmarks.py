@@ -18,6 +18,7 @@ from consult_assist.bench.assistance import AssistBenchOptions, run_assist_bench
 from consult_assist.bench.capacity import CapacityBenchOptions, run_capacity_bench
 from consult_assist.bench.delivery import run_hub_bench
 from consult_assist.bench.lookup import bench_lookup
+from consult_assist.bench.riskbench import run_risk_bench
 from consult_assist.bench.soak import SoakOptions, run_soak
 from consult_assist.bench.speech import AsrBenchOptions, run_asr_bench
 from consult_assist.cli.output import install_progress, write_json
@@ -161,4 +162,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
         return write_json(bench_soak(args), out, also_to=args.out)
     if args.bench_command == "lookup":
         return write_json(bench_lookup_summary(args.manuals), out, also_to=args.out)
+    if args.bench_command == "risk":
+        summary = run_risk_bench(
+            args.manuals or paths.default_manuals_dir(), args.data or Path("tests") / "data"
+        )
+        return write_json(summary, out, also_to=args.out)
     return None

@@ -74,6 +74,10 @@ def _dispatch(args: argparse.Namespace) -> int | None:
         from consult_assist.cli import devices  # lazy: start-up cost (numpy, soxr)
 
         return devices.run(args, out)
+    if command == "risk":
+        from consult_assist.cli import risking  # lazy: start-up cost (knowledge, pipeline)
+
+        return risking.run(args, out)
     if command == "bench":
         from consult_assist.cli import benchmarks  # lazy: start-up cost (every layer)
 

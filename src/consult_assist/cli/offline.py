@@ -32,7 +32,15 @@ from consult_assist.errors import ConfigError
 from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import check_manual, load_manual
-from consult_assist.pipeline import SimulatedCall, live_call, simulated_call, simulated_calls
+from consult_assist.pipeline import (
+    Knowledge,
+    SimulatedCall,
+    live_call,
+    simulated_call,
+    simulated_calls,
+)
+from consult_assist.risk.feed import with_risk
+from consult_assist.risk.riskfile import RiskSheet, check_risk_file
 
 __all__ = [
     "LookupOptions",
@@ -149,13 +157,15 @@ def _transcribe_several(options: TranscribeOptions, out: TextIO) -> int:
     return 0
 
 
-def _knowledge(manuals: Path | None) -> KnowledgeEngine | None:
-    """The knowledge engine over the manuals; None (with a warning) when there are none."""
+def _knowledge(manuals: Path | None) -> Knowledge | None:
+    """The knowledge engine over the manuals, with the risk sheet beside it when the folder
+    has one; None (with a warning) when there are no manuals."""
     folder = manuals or paths.default_manuals_dir()
     if not folder.is_dir():
         log.warning("no manuals folder at %s: transcript only", folder)
         return None
-    return KnowledgeEngine(load_manual(folder))
+    manual = load_manual(folder)
+    return with_risk(KnowledgeEngine(manual), folder, manual)
 
 
 # -- lookup and manuals check ------------------------------------------------------------------
@@ -223,6 +233,8 @@ def manuals_check(manuals: Path, out: TextIO) -> int:
     Exit status 1 when there is any error (warnings alone give 0).
     """
     manual, problems = check_manual(manuals)
+    sheet, risk_problems = check_risk_file(manuals, {s.id for s in manual.sections})
+    problems = tuple(sorted((*problems, *risk_problems), key=lambda p: (str(p.path), p.line)))
     for problem in problems:
         tag = "warning: " if problem.severity == "warning" else ""
         out.write(f"{_shown(problem.path)}:{problem.line}: {tag}{problem.message}\n")
@@ -234,9 +246,15 @@ def manuals_check(manuals: Path, out: TextIO) -> int:
     out.write(
         f"{_shown(manuals)}: OK — {len(manual.sections)} sections, "
         f"{len(manual.attention_words)} attention words, {len(manual.checklist)} checklist "
-        f"items ({warnings} warning(s))\n"
+        f"items{_risk_count(sheet)} ({warnings} warning(s))\n"
     )
     return 0
+
+
+def _risk_count(sheet: RiskSheet | None) -> str:
+    if sheet is None:
+        return ""
+    return f", risk sheet with {len(sheet.items)} items and {len(sheet.subitems)} sub-items"
 
 
 # -- models ------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ examples:
   consult-assist replay samples/teen-suicidal.flac --token-file kato.token --for sato
   consult-assist records export 20261123-1430 > record.md
   consult-assist transcribe samples/neighbour-night.flac --realtime
+  consult-assist risk call.jsonl --json                 the risk assessment sheet of a call
   consult-assist bench hub
 """
 
@@ -103,6 +104,19 @@ def _add_offline_commands(sub: Any) -> None:
     p.add_argument("--jsonl", action="store_true", help="print every event as one JSON line")
     p.add_argument("--manuals", type=Path, default=None, help="manuals folder for suggestions")
     p.add_argument("--no-knowledge", action="store_true", help="transcript only")
+    add_model_flags(p)
+    add_stream_flags(p)
+
+    p = sub.add_parser(
+        "risk",
+        help="the risk assessment sheet of a call",
+        description="Fill in the intake assessment sheet (items ①–⑧, tier, evidence, next "
+        "questions) from a JSON Lines transcript ({speaker, text, at} per line) or from a "
+        "recording, transcribed first with the speech model.",
+    )
+    p.add_argument("file", type=Path, help="transcript (.jsonl) or audio file")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
     add_model_flags(p)
     add_stream_flags(p)
 
@@ -273,6 +287,16 @@ def _add_offline_commands(sub: Any) -> None:
     )
     pk.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
     pk.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+
+    pr = bsub.add_parser(
+        "risk",
+        help="risk sheet quality and speed",
+        description="Item recall and precision, severe-cue recall, items ticked by handler "
+        "questions (labelled turns, clean and ASR), tier on the labelled calls, per-event cost.",
+    )
+    pr.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
+    pr.add_argument("--data", type=Path, default=None, help="labelled data (./tests/data)")
+    pr.add_argument("--out", type=Path, default=None, help="also write the JSON here")
 
     p = sub.add_parser(
         "lookup",

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from consult_assist.errors import AccessError
 from consult_assist.hub.auth import Role
 
-__all__ = ["Identity", "SessionAccess", "Subscriptions", "check", "may_view"]
+__all__ = [
+    "Identity",
+    "SessionAccess",
+    "Subscriptions",
+    "check",
+    "may_list_similar",
+    "may_view",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,22 @@ def may_view(who: Identity, session: SessionAccess) -> bool:
     if who.role == "supervisor":
         return True
     return who.name in (session.owner, session.started_by)
+
+
+def may_list_similar(current: SessionAccess, past: SessionAccess) -> bool:
+    """Whether the earlier call ``past`` may be named among the similar calls in the risk
+    sheet of ``current`` (docs/risk.md §11).
+
+    The sheet is an event of ``current``, read by everyone who may view ``current``: its
+    handler (and whoever started it) and every supervisor. So a past call is named only if
+    each of those may view it too: supervisors view every call, a handler only their own.
+    Training calls are never named, and a training call gets no list (a trainee would see
+    real calls in it).
+    """
+    if current.training or past.training or past.id == current.id:
+        return False
+    readers = {current.owner, current.started_by} - {""}
+    return bool(readers) and all(may_view(Identity(name, "handler"), past) for name in readers)
 
 
 def _owns(who: Identity, session: SessionAccess) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from consult_assist.events import CheckItem
+from consult_assist.hub.record_sheet import intake_lines, risk_lines
 from consult_assist.hub.records import (
     AckEntry,
     AdviceEntry,
@@ -54,6 +55,8 @@ def render_markdown(record: CallRecord, *, titles: Mapping[str, str] | None = No
             f"**※ [{_clock(e.at)}] システムエラー: {e.message}（{gap}）**" for e in record.errors
         ]
     out += ["", *_header(record)]
+    if record.risk is not None:
+        out += ["", *intake_lines(record, _when), "", *risk_lines(record.risk)]
 
     out += ["", "## 確認項目", "", "### 聴取済み", ""]
     out += [_covered_line(i) for i in record.covered] or [_NONE]

@@ -28,6 +28,7 @@ from consult_assist.events import (
     HelpRequest,
     Note,
     RecordClosed,
+    Risk,
     SessionEnded,
     SessionStarted,
     Suggestion,
@@ -183,6 +184,8 @@ class CallRecord:
     errors: tuple[ErrorEntry, ...]
     closed_by: str | None = None
     """Who made the record final (``record.closed``); None while notes may still change."""
+    risk: Risk | None = None
+    """The last risk sheet of the call (None: no ``risk`` event)."""
 
     @property
     def closed(self) -> bool:
@@ -258,6 +261,7 @@ def build_record(events: Sequence[Event]) -> CallRecord:
             if isinstance(e, ErrorEvent)
         ),
         closed_by=closed.by if closed is not None else None,
+        risk=next((e for e in reversed(events) if isinstance(e, Risk)), None),
     )
 
 

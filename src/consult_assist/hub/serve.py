@@ -36,6 +36,7 @@ from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.metrics import MetricsServer, NodeMetrics, parse_listen
 from consult_assist.hub.retention import DAY_S, run_retention
 from consult_assist.hub.shutdown import Shutdown
+from consult_assist.hub.similar_calls import SimilarCalls
 from consult_assist.hub.store import Store, default_db_path, is_postgres_url
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.knowledge.reload import watch_manuals
 from consult_assist.pipeline import Knowledge
+from consult_assist.risk.feed import RiskFeed, WithRisk
+from consult_assist.risk.model import RiskModel
 from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
@@ -179,6 +182,12 @@ async def run_server(
         model, workers=plan.workers, scheduler=SchedulerOptions(max_batch=plan.max_batch)
     )
     hub_store, knowledge = (store, engine) if instrument is None else instrument(store, engine)
+    similar: SimilarCalls | None = None
+    if RiskModel.available(manuals):
+        risk_model = RiskModel.load(manuals, engine.base.manual)
+        similar = SimilarCalls(store, risk_model.label)
+        similar.load()
+        knowledge = WithRisk(knowledge, RiskFeed(risk_model, similar, similar.call_ended))
     hub = Hub(
         hub_store,
         service,

@@ -44,7 +44,10 @@ def status_line(view: CallView | None) -> Text:
     kind = kind_label(view.training)
     about = _about(str(view.meta.get("source", "")), str(view.meta.get("caller", "")))
     if not view.ended:
-        return Text(f"● {kind}通話中" + (f"・{about}" if about else ""))
+        line = Text(f"● {kind}通話中" + (f"・{about}" if about else ""))
+        if view.risk is not None:
+            line.append(f"・緊急度 {view.risk.tier}（F10）")
+        return line
     if view.closed:
         return Text(f"通話終了（{kind}）・{record_state(True)} — F5 で次の通話")
     return Text(f"通話終了（{kind}）・{record_state(False)} — F9 で記録、F5 で次の通話")

@@ -30,6 +30,7 @@ from consult_assist.events import (
     HelpRequest,
     Note,
     RecordClosed,
+    Risk,
     SessionEnded,
     SessionStarted,
     Suggestion,
@@ -62,7 +63,7 @@ LEVEL_RANK: Final[Mapping[str, int]] = {"critical": 3, "high": 2, "notice": 1}
 
 Part = str
 """A part of a call's screen: ``session``, ``transcript``, ``suggestions``, ``alerts``,
-``checklist``, ``help``, ``advice``, ``notes`` or ``errors``."""
+``checklist``, ``help``, ``advice``, ``notes``, ``errors`` or ``risk``."""
 
 
 Prominence = Literal["banner", "feed", "dim", "hidden"]
@@ -195,6 +196,8 @@ class CallView:
         """The record is final: no note is added or edited any more."""
         self.errors: list[ErrorEvent] = []
         self.highest: AlertLevel | None = None
+        self.risk: Risk | None = None
+        """The newest risk sheet of the call (None before the first)."""
 
     # -- what the screens read -------------------------------------------------------------
 
@@ -284,6 +287,9 @@ class CallView:
         if isinstance(event, ErrorEvent):
             self.errors.append(event)
             return frozenset({"errors"})
+        if isinstance(event, Risk):
+            self.risk = event
+            return frozenset({"risk"})
         log.debug("[%s] event %s is not shown", self.session, event.type)
         return frozenset()
 

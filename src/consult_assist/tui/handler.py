@@ -32,6 +32,7 @@ from consult_assist.tui.screens.calls_screen import CallRow, CallsScreen
 from consult_assist.tui.screens.confirm_screen import ConfirmScreen
 from consult_assist.tui.screens.help_screen import HelpScreen
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.risk_screen import RiskScreen
 from consult_assist.tui.screens.start_screen import StartChoice, StartScreen
 from consult_assist.tui.screens.summary_screen import SummaryScreen
 from consult_assist.tui.settings import TuiConfig
@@ -73,6 +74,7 @@ class HandlerApp(HubApp):
         Binding("f7", "follow", "最新へ", show=False),
         Binding("f8", "calls", "通話一覧"),
         Binding("f9", "record", "記録"),
+        Binding("f10", "risk", "リスク"),
         Binding("ctrl+q", "quit", "終了"),
     ]
     HELP_TITLE = "対応者画面のキー操作（F1 / ?）"
@@ -87,6 +89,7 @@ class HandlerApp(HubApp):
         ("F7 / End", "文字起こしの最新の行へ（自動スクロールを再開）"),
         ("F8", "通話一覧: 通話の切替、本日の通話の検索と記録"),
         ("F9", "記録（下書き）を開く。記録画面の F12 で記録を確定"),
+        ("F10", "リスクアセスメント: 緊急度、各項目と根拠の発言、次に聞くこと"),
         ("Tab", "欄の移動。参考マニュアルで Enter: 全文、r: 候補を更新"),
         ("Esc", "ダイアログや画面を閉じる"),
         ("Ctrl+Q", "アプリを終了（この端末から流している通話は確認あり）"),
@@ -207,6 +210,11 @@ class HandlerApp(HubApp):
             self.say("スーパーバイザーから助言が届きました（F3 で確認）", title="助言")
         if "notes" in parts:
             self._show_notes(view)
+        if "risk" in parts:
+            self._status(view)
+            for screen in self.screen_stack:
+                if isinstance(screen, RiskScreen) and screen.session == view.session:
+                    screen.show_risk(view.risk)
         if "session" in parts:
             self._status(view)
         if isinstance(event, SessionEnded) and news:
@@ -298,6 +306,14 @@ class HandlerApp(HubApp):
             return
         for advice in unread:
             self._request(partial(self.client.ack, view.session, advice.seq))
+
+    def action_risk(self) -> None:
+        view = self.view
+        if view is None:
+            self.say("表示中の通話がありません")
+            return
+        if not any(isinstance(s, RiskScreen) for s in self.screen_stack):
+            self.push_screen(RiskScreen(view.session, view.risk))
 
     def action_focus_note(self) -> None:
         note = self.query_one("#note", Input)

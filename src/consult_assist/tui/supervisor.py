@@ -21,19 +21,21 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, OptionList
 
 from consult_assist.errors import ConsultAssistError
-from consult_assist.events import Alert, SessionEnded, SessionStarted
+from consult_assist.events import Alert, Risk, SessionEnded, SessionStarted
 from consult_assist.hub.client import ConnectionState, HubClient, SessionInfo, Update
 from consult_assist.labels import ROLES, end_reason_label
 from consult_assist.tui.callview import CallView, FeedEntry, fold_feed
 from consult_assist.tui.hub_app import HubApp
 from consult_assist.tui.screens.line_input_screen import LineInputScreen
+from consult_assist.tui.screens.risk_screen import RiskScreen
 from consult_assist.tui.screens.watch_screen import WatchScreen
 from consult_assist.tui.settings import TuiConfig
 from consult_assist.tui.widgets.alert_feed import AlertFeed
 from consult_assist.tui.widgets.call_panel import CallPanel
-from consult_assist.tui.widgets.calls_table import CallsTable
+from consult_assist.tui.widgets.calls_table import SORTS, CallsTable
 from consult_assist.tui.widgets.connection_bar import ConnectionBar
 from consult_assist.tui.widgets.richtext import clean
+from consult_assist.tui.widgets.risk_banner import URGENT, RiskBanner
 from consult_assist.tui.widgets.suggestion_list import SuggestionList
 from consult_assist.tui.widgets.top_bar import TopBar
 from consult_assist.tui.wording import call_name, moment
@@ -58,6 +60,8 @@ class SupervisorApp(HubApp):
         Binding("f2", "advice", "助言を送る"),
         Binding("f3", "ack_help", "応援受付"),
         Binding("s", "sort", "並べ替え"),
+        Binding("f4", "sort_tier", "緊急度順", show=False),
+        Binding("f10", "risk", "リスク"),
         Binding("ctrl+q", "quit", "終了"),
     ]
     HELP_TITLE = "スーパーバイザー画面のキー操作（F1 / ?）"
@@ -67,8 +71,10 @@ class SupervisorApp(HubApp):
         ("Tab", "通話一覧と注意ワードの欄を移動（注意ワードで Enter: その通話を表示）"),
         (
             "s / 見出しをクリック",
-            "通話一覧の並べ替え（通話中を上、開始、注意レベル、対応者、応援）",
+            "通話一覧の並べ替え（通話中を上、開始、注意レベル、緊急度、対応者、応援）",
         ),
+        ("F4", "通話一覧を緊急度（リスクアセスメント）の高い順に並べる"),
+        ("F10", "選んだ通話のリスクアセスメント（項目、根拠の発言、次に聞くこと）"),
         ("F2", "選んだ通話の対応者に助言を送る"),
         ("F3", "選んだ通話の応援要請を受ける"),
         ("F7 / End", "監視中: 文字起こしの最新の行へ"),
@@ -81,9 +87,12 @@ class SupervisorApp(HubApp):
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.feed: list[FeedEntry] = []
         self._loaded_today = False
+        self.urgent: set[str] = set()
+        """Calls whose tier rose to the top while this app watched (banner and bell once)."""
 
     def compose(self) -> ComposeResult:
         yield TopBar("通話中 0 件", "接続しています…", id="topbar")
+        yield RiskBanner(id="risk-banner")
         yield CallsTable(id="calls")
         yield AlertFeed(id="feed")
         yield Footer()
@@ -115,6 +124,13 @@ class SupervisorApp(HubApp):
         now = self.clock()
         self.query_one(CallsTable).show_call(view, now)
         self._count()
+        if isinstance(update, Risk):
+            self._risk_rose(view, update)
+            for screen in self.screen_stack:
+                if isinstance(screen, RiskScreen) and screen.session == view.session:
+                    screen.show_risk(view.risk)
+        elif isinstance(update, SessionEnded) and view.session in self.urgent:
+            self._draw_banner()
         if isinstance(update, Alert):
             when = moment(view.started_at, update.start or update.at)
             name = call_name(view.handler, view.started_at, now=now)
@@ -151,6 +167,32 @@ class SupervisorApp(HubApp):
             view = self.views[info.id] = _ended_view(info)
             table.show_call(view, now)
         self._count()
+
+    def _risk_rose(self, view: CallView, risk: Risk) -> None:
+        """A call reaching 緊急一時保護を検討: the banner, and the bell once per call."""
+        if risk.tier != URGENT or view.session in self.urgent:
+            return
+        self.urgent.add(view.session)
+        self._draw_banner()
+        if self.config.bell and self.is_news(risk.session, risk.seq):
+            self.bell()
+
+    def _draw_banner(self) -> None:
+        urgent = [v for v in self.views.values() if v.session in self.urgent]
+        self.query_one(RiskBanner).show_calls(urgent)
+
+    def action_risk(self) -> None:
+        session = self.target
+        view = self.views.get(session) if session else None
+        if view is None:
+            self.say("通話を選んでください")
+            return
+        if not any(isinstance(s, RiskScreen) for s in self.screen_stack):
+            self.push_screen(RiskScreen(view.session, view.risk))
+
+    def action_sort_tier(self) -> None:
+        table = self.query_one(CallsTable)
+        table.sort_by(next(i for i, s in enumerate(SORTS) if s.column == "tier"))
 
     def _count(self) -> None:
         live = sum(1 for v in self.views.values() if v.started and not v.ended)

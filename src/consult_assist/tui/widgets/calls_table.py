@@ -20,11 +20,13 @@ from consult_assist.tui.widgets.richtext import (
     plain,
     speaker_name,
 )
+from consult_assist.tui.widgets.risk_panel import TIER_RANK, tier_text
 
 __all__ = ["COLUMNS", "SORTS", "CallsTable", "Sort"]
 
 COLUMNS = (("handler", ROLES["handler"], 10), ("start", "開始", 5), ("time", "通話時間", 8),
-           ("kind", "種別", 4), ("level", "注意", 6), ("help", "応援", 10))  # fmt: skip
+           ("kind", "種別", 4), ("level", "注意", 6), ("tier", "緊急度", 8),
+           ("help", "応援", 10))  # fmt: skip
 """Fixed columns (key, label, width in cells); the last (latest words, or the reason of an open
 help request) takes the rest."""
 
@@ -43,6 +45,12 @@ class Sort:
     key: Callable[[CallView], Any]
 
 
+def _tier_rank(view: CallView) -> int:
+    """0 for 緊急一時保護を検討 … 3 for 在宅支援; a call with no risk sheet yet last."""
+    risk = view.risk
+    return TIER_RANK.get(risk.tier, len(TIER_RANK)) if risk is not None else len(TIER_RANK)
+
+
 def _newest_first(view: CallView) -> float:
     moment = local_time(view.started_at)
     return -moment.timestamp() if moment else 0.0
@@ -52,6 +60,7 @@ SORTS = (
     Sort("通話中を上・新しい順", "time", lambda v: (v.ended, _newest_first(v))),
     Sort("開始の新しい順", "start", _newest_first),
     Sort("注意レベルの高い順", "level", lambda v: (-LEVEL_RANK.get(v.highest or "", 0), v.ended)),
+    Sort("緊急度の高い順", "tier", lambda v: (_tier_rank(v), v.ended, _newest_first(v))),
     Sort("対応者順", "handler", lambda v: (v.handler, _newest_first(v))),
     Sort("応援要請を上", "help", lambda v: (not v.open_help, v.ended, _newest_first(v))),
 )
@@ -128,6 +137,7 @@ class CallsTable(DataTable[Text]):
             span,
             Text(kind_label(view.training)),
             level_text(view.highest),
+            tier_text(view.risk.tier if view.risk is not None else None, short=True),
             help_cell,
             self._last(view),
         ]

@@ -1,0 +1,362 @@
+"""The sheet of one call, filled in incrementally from its final utterances.
+
+Who counts (docs/risk.md §7): a question ticks nothing, whoever asks it; the handler's own
+words never count (a summary of the caller's words is not new evidence); on a mono call with
+no speakers the speech act alone decides. The caller's words count when they assert, answer
+or relay (「うちの子が、首を絞められたって言うんです」); hypotheticals (「もし叩いちゃったら」),
+rumours and other people's stories tick nothing. A denied cue (「叩いてはいないです」) is
+evidence against the item; a bare yes or no answers the cues of the question it follows.
+
+States never go back to 未確認. An item is 該当 once anything supports it, whatever is said
+later: a later denial is kept as *conflicting* evidence and the item is asked about again.
+非該当 needs a denial and no support; for the items with many boxes (④ ⑤ ⑦ ⑧) one denied
+box is not enough, two different boxes must be denied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from consult_assist.events import TranscriptFinal
+from consult_assist.knowledge.acts import UNKNOWN_SPEAKERS, ActTracker, acts_of
+from consult_assist.knowledge.slots import extract
+from consult_assist.knowledge.text import analyse
+from consult_assist.risk.asking import next_questions
+from consult_assist.risk.cues import CueMatcher, Found, Hit
+from consult_assist.risk.riskfile import RiskSheet
+from consult_assist.risk.sheet import Assessment, Evidence, ItemState
+from consult_assist.risk.spec import (
+    ITEM_NUMBERS,
+    ITEMS,
+    SUBITEMS,
+    TIER_WORDING,
+    State,
+    fired,
+    tier_of,
+)
+
+__all__ = ["RiskAssessor", "assess_turns"]
+
+_MANY_BOXES = frozenset({"likely_serious_harm", "recurrence", "parent_factors", "environment"})
+_NOT_COUNTED = frozenset({"question", "hypothetical", "request"})
+_CARERS = frozenset({"保護者", "母", "父", "母親", "父親"})
+_SENTENCE_MARKS = frozenset("。？?！!")
+_PAUSES = frozenset("、,，… 　")
+_CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに"})
+_LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行く", "言う", "思う", "見る"})
+
+
+class RiskAssessor:
+    """Per call: feed each final in order; the sheet is rebuilt from the evidence kept."""
+
+    def __init__(
+        self, matcher: CueMatcher, manual: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        self.matcher = matcher
+        self.manual = manual
+        self.sheet: RiskSheet = matcher.sheet
+        self._acts = ActTracker()
+        self._questions: dict[int, tuple[TranscriptFinal, Found]] = {}
+        self._evidence: list[Evidence] = []
+        self._carer = False
+        self._handler_said: tuple[TranscriptFinal, Found] | None = None
+        self._last: Assessment | None = None
+        self._at = 0.0
+
+    def observe(self, final: TranscriptFinal) -> Assessment | None:
+        """Take one final in; the new sheet when anything on it changed, else None."""
+        self._at = final.at
+        turn = self._acts.observe(final)
+        found = self.matcher.find(final.text)
+        if not found.analysis.tokens:
+            return None
+        speaker = final.speaker or "unknown"
+        handler = speaker == "handler"
+        previous, self._handler_said = self._handler_said, None
+        if turn.act == "question":
+            self._questions[final.utterance] = (final, found)
+        if handler:
+            # A question the recognizer wrote without its question mark (「頭叩かれたことある」)
+            # is still answered by a yes or a no.
+            self._handler_said = (final, found)
+        self._learn_caller(final.text, found, handler)
+        asked: tuple[TranscriptFinal, Found] | None = None
+        if turn.act == "answer" and turn.answers is not None and not handler:
+            asked = self._questions.get(turn.answers)
+        elif (
+            speaker == "caller"
+            and previous is not None
+            and (found.affirms or found.denies)
+            and _unpunctuated(previous[0].text)
+        ):
+            asked = previous
+        before = len(self._evidence)
+        if not found.rumour:
+            self._own_words(final, found, speaker, asked[1] if asked else None)
+        if asked is not None:
+            self._answered(final, found, speaker, *asked)
+        if len(self._evidence) == before:
+            return None
+        assessment = self.assessment()
+        self._last = assessment
+        return assessment
+
+    def _learn_caller(self, text: str, found: Found, handler: bool) -> None:
+        if handler:
+            return
+        relation = extract("relation", text)
+        if found.carer_words or (relation is not None and relation.value in _CARERS):
+            self._carer = True
+
+    def _counts(self, sub: str, speaker: str) -> bool:
+        if speaker in UNKNOWN_SPEAKERS or speaker == "caller":
+            return True
+        return self.matcher.subitems[sub].speaker == "any"
+
+    def _subject(self, hit: Hit, act: str, found: Found) -> str:
+        """The sub-item a carer's words about themselves stand for (「私が死にたい」 is the
+        carer in crisis; 「眠れない」 from a carer is no sign in the child): "" for none."""
+        spec = self.matcher.subitems[hit.subitem]
+        if spec.subject != "child":
+            return hit.subitem
+        if spec.if_adult and any(
+            h.subitem == spec.if_adult and h.start < hit.end and hit.start < h.end
+            for h in found.hits
+        ):
+            return spec.if_adult
+        if self._carer and act != "reported" and not found.child_words:
+            return spec.if_adult
+        return hit.subitem
+
+    def _own_words(
+        self, final: TranscriptFinal, found: Found, speaker: str, asked: Found | None
+    ) -> None:
+        acts = acts_of(final.text)
+        for hit in found.hits:
+            if not self._counts(hit.subitem, speaker):
+                continue
+            span = acts.at(hit.start, hit.end)
+            act = span.act
+            negated = span.negated
+            if act == "question" and _closed_clause(found, hit):
+                # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said.
+                act = "statement"
+            if asked is not None and act == "statement":
+                act = "answer"
+            spec = self.matcher.subitems[hit.subitem]
+            if act in _NOT_COUNTED:
+                if not self._asks_for_it(spec.asking, act, speaker):
+                    continue
+                negated = False  # 「預かってもらえないでしょうか」 is a polite request
+            if (
+                spec.requires
+                and hit.subitem not in found.required
+                and not (asked is not None and hit.subitem in asked.required)
+            ):
+                continue
+            sub = self._subject(hit, act, found)
+            if sub:
+                self._add(final, hit, sub, speaker, act, denies=negated)
+        self._corrections(final, found, speaker)
+
+    @staticmethod
+    def _asks_for_it(asking: bool, act: str, speaker: str) -> bool:
+        """A caller asking for protection (「預かってもらえませんか」) asks for it; on a mono
+        call only a request can be told from the handler's question."""
+        if not asking:
+            return False
+        return act == "request" or (act == "question" and speaker == "caller")
+
+    def _corrections(self, final: TranscriptFinal, found: Found, speaker: str) -> None:
+        """「いや、叩いてはいないです」 after 「頭を叩かれて」: the same act denied, without the
+        words that made it a sub-item, is conflicting evidence against that sub-item."""
+        if speaker == "handler":
+            return
+        acts = acts_of(final.text)
+        denied = {
+            t.lemma: t
+            for t in found.analysis.tokens
+            if t.pos0 == "動詞"
+            and t.lemma not in _LIGHT_VERBS
+            and acts.at(t.begin, t.end).negated
+            and acts.at(t.begin, t.end).act not in _NOT_COUNTED
+        }
+        if not denied:
+            return
+        own = {h.subitem for h in found.hits}
+        for before in list(self._evidence):
+            if before.denies or before.subitem in own or before.utterance == final.utterance:
+                continue
+            shared = _verbs(before.matched) & denied.keys()
+            if shared:
+                token = denied[min(shared)]
+                hit = Hit(before.subitem, token.begin, token.end, token.surface)
+                self._add(final, hit, before.subitem, speaker, "statement", denies=True)
+
+    def _answered(
+        self,
+        final: TranscriptFinal,
+        found: Found,
+        speaker: str,
+        question: TranscriptFinal,
+        asked: Found,
+    ) -> None:
+        """A yes or no to a question: the question's cues, affirmed or denied. Repeating the
+        question's verb answers it too (「触られたりしてない？」「…触られる」)."""
+        if found.unknown or found.rumour:
+            return
+        acts = acts_of(final.text)
+        main = acts.main()
+        denies = found.denies or (main.negated and not found.affirms)
+        affirms = found.affirms and not main.negated
+        said = {
+            t.lemma: acts.at(t.begin, t.end).negated
+            for t in found.analysis.tokens
+            if t.pos0 == "動詞" and t.lemma not in _LIGHT_VERBS
+        }
+        q_acts = acts_of(question.text)
+        own = {h.subitem for h in found.hits}
+        punctuated = not _unpunctuated(question.text)
+        for hit in asked.hits:
+            if hit.subitem in own or not self._counts(hit.subitem, speaker):
+                continue
+            if punctuated and q_acts.at(hit.start, hit.end).act != "question":
+                continue  # said around the question, not asked
+            spec = self.matcher.subitems[hit.subitem]
+            if spec.requires and not (spec.id in asked.required or spec.id in found.required):
+                continue
+            repeated = [said[v] for v in _verbs(hit.matched) if v in said]
+            no = repeated[0] if repeated else denies
+            yes = (not repeated[0]) if repeated else affirms and not denies
+            if not (yes or no):
+                continue
+            if yes and not repeated and q_acts.at(hit.start, hit.end).negated:
+                # 「叩かれたりしていない？」「はい」: yes to a negative question is ambiguous.
+                continue
+            text = f"{question.text} → {final.text}"
+            sub = self._subject(hit, "answer", asked)
+            if sub:
+                self._add(final, hit, sub, speaker, "answer", denies=no, text=text)
+
+    def _add(
+        self,
+        final: TranscriptFinal,
+        hit: Hit,
+        sub: str,
+        speaker: str,
+        act: str,
+        *,
+        denies: bool,
+        text: str = "",
+    ) -> None:
+        evidence = Evidence(
+            subitem=sub,
+            text=text or final.text,
+            at=final.start if final.start else final.at,
+            speaker=speaker,
+            act=act,
+            denies=denies,
+            matched=hit.matched,
+            utterance=final.utterance,
+        )
+        if any(_same(e, evidence) for e in self._evidence):
+            return
+        self._evidence.append(evidence)
+
+    def assessment(self) -> Assessment:
+        """The sheet as the evidence so far gives it."""
+        items = tuple(_item_state(self.sheet, item, self._evidence) for item in ITEMS)
+        established = {i.id for i in items if i.state == "該当"}
+        severe = tuple(
+            dict.fromkeys(
+                e.subitem
+                for e in self._evidence
+                if not e.denies and e.subitem in SUBITEMS and SUBITEMS[e.subitem][1]
+            )
+        )
+        tier = tier_of(established, bool(severe))
+        states: Mapping[str, State] = {i.id: i.state for i in items}
+        conflicting = tuple(i.id for i in items if i.conflicting)
+        return Assessment(
+            tier=tier,
+            tier_label=TIER_WORDING[tier],
+            rules=fired(established, bool(severe)),
+            items=items,
+            severe=severe,
+            next=next_questions(self.sheet, states, bool(severe), conflicting, self.manual),
+            at=self._at,
+        )
+
+
+def _closed_clause(found: Found, hit: Hit) -> bool:
+    """Whether ``hit`` sits in a clause closed before the sentence goes on (a conjunction
+    such as ので, けど, から, or a て-form followed by a pause)."""
+    for token in found.analysis.tokens:
+        if token.begin < hit.end:
+            continue
+        if any(c in _SENTENCE_MARKS for c in token.after):
+            return False
+        paused = any(c in _PAUSES for c in token.after)
+        if token.pos1 == "接続助詞" and (token.surface in _CLAUSE_CONJUNCTIONS or paused):
+            return True
+        if token.pos0 == "助動詞" and token.surface == "で" and paused:
+            return True  # 「もう無理なんで、…」: the copula's て-form closes the clause too
+    return False
+
+
+def _unpunctuated(text: str) -> bool:
+    """Whether the recognizer left ``text`` without sentence punctuation: then a question
+    cannot be told by its mark, and a yes or a no after it shows it was one."""
+    return not any(c in _SENTENCE_MARKS for c in text)
+
+
+@lru_cache(maxsize=4096)
+def _verbs(text: str) -> frozenset[str]:
+    return frozenset(
+        t.lemma for t in analyse(text).tokens if t.pos0 == "動詞" and t.lemma not in _LIGHT_VERBS
+    )
+
+
+def _same(a: Evidence, b: Evidence) -> bool:
+    return (a.subitem, a.utterance, a.denies) == (b.subitem, b.utterance, b.denies)
+
+
+def _owners(box: str) -> tuple[str, ...]:
+    """The items a box establishes (an item's own cues are named by the item)."""
+    return SUBITEMS[box][0] if box in SUBITEMS else (box,)
+
+
+def _item_state(sheet: RiskSheet, item: str, evidence: list[Evidence]) -> ItemState:
+    mine = [e for e in evidence if item in _owners(e.subitem)]
+    supports = [e for e in mine if not e.denies]
+    denials = [e for e in mine if e.denies]
+    state: State = "未確認"
+    if supports:
+        state = "該当"
+    elif denials:
+        boxes = {e.subitem for e in denials}
+        if item not in _MANY_BOXES or len(boxes) >= 2:
+            state = "非該当"
+    return ItemState(
+        id=item,
+        number=ITEM_NUMBERS[item],
+        label=sheet.item(item).label,
+        state=state,
+        subitems=tuple(dict.fromkeys(e.subitem for e in supports)),
+        evidence=tuple(mine),
+        conflicting=bool(supports and denials),
+    )
+
+
+def assess_turns(
+    matcher: CueMatcher, turns: list[tuple[str, str, float]], session: str = "risk"
+) -> Assessment:
+    """The sheet of a whole transcript given as ``(speaker, text, at)`` turns."""
+    assessor = RiskAssessor(matcher)
+    for number, (speaker, text, at) in enumerate(turns):
+        final = TranscriptFinal(
+            session=session, at=at, utterance=number, start=at, end=at, text=text, speaker=speaker
+        )
+        assessor.observe(final)
+    return assessor.assessment()

@@ -1,0 +1,174 @@
+"""Finding the sub-items' cues in one utterance: phrases, patterns and the child's age.
+
+Phrases go through the knowledge engine's :class:`~consult_assist.knowledge.phrase.PhraseSet`
+(surface, lemma, reading and near reading, so ASR spellings such as 首を閉められた still
+meet 首を絞め); patterns are regular expressions over the same normalised text, so every hit
+is a span of :attr:`Analysis.text` whose speech act :mod:`~consult_assist.knowledge.acts` can
+tell. The child's age comes from the checklist's slot extraction (3歳, 生後5か月).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from consult_assist.knowledge.acts import acts_of
+from consult_assist.knowledge.phrase import PhraseOptions, PhraseSet, Target
+from consult_assist.knowledge.slots import extract
+from consult_assist.knowledge.text import Analysis
+from consult_assist.risk.riskfile import RiskSheet, RiskSubitem
+
+__all__ = ["INFANT", "INFANT_MAX_AGE", "CueMatcher", "Found", "Hit"]
+
+INFANT = "infant_or_vulnerable_child"
+INFANT_MAX_AGE = 5
+"""乳幼児: a child not yet at primary school (up to 5 years old)."""
+_YEARS = re.compile(r"^(\d{1,2})歳$")
+# Stricter near matching than attention words: a cue ticks a box on the sheet, and a loose
+# near match fired on unrelated words (仕事クビ for 自業自得).
+_OPTIONS = PhraseOptions(fuzzy_score=90.0, fuzzy_min_key=6)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One sub-item found at ``text[start:end]`` of the analysed (normalised) text."""
+
+    subitem: str
+    start: int
+    end: int
+    matched: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one utterance holds: the hits and the context around them."""
+
+    analysis: Analysis
+    hits: tuple[Hit, ...]
+    required: frozenset[str]
+    """Sub-items whose ``requires`` words occur in the utterance."""
+    rumour: bool
+    """A rumour or another person's story: nothing in it counts."""
+    child_words: bool
+    carer_words: bool
+    affirms: bool
+    denies: bool
+    unknown: bool
+    """The utterance starts as a yes / a no / an "I don't know"."""
+
+
+class _Group:
+    """Phrases (each tagged with a name) compiled into one :class:`PhraseSet`."""
+
+    def __init__(self, tagged: list[tuple[tuple[str, str], str]]) -> None:
+        self.tags = [tag for tag, _ in tagged]
+        phrases = [phrase for _, phrase in tagged]
+        self.phrases = PhraseSet(phrases, _OPTIONS) if tagged else None
+
+    def find(self, target: Target) -> list[tuple[tuple[str, str], int, int]]:
+        if self.phrases is None:
+            return []
+        return [(self.tags[n], s.start, s.end) for n, s in self.phrases.find(target)]
+
+
+class CueMatcher:
+    """The cues of a whole risk sheet, compiled once and shared by every call."""
+
+    def __init__(self, sheet: RiskSheet) -> None:
+        self.sheet = sheet
+        # An item's own cues act as one more box of it, named by the item's id.
+        boxes = [
+            *sheet.subitems,
+            *(
+                RiskSubitem(id=i.id, label=i.label, items=(i.id,), cues=i.cues, patterns=i.patterns)
+                for i in sheet.items
+                if i.cues or i.patterns
+            ),
+        ]
+        self.subitems: dict[str, RiskSubitem] = {s.id: s for s in boxes}
+        context = sheet.context
+        # One phrase set for every kind of phrase: one pass over the text per utterance.
+        self._phrases = _Group(
+            [(("cue", s.id), c) for s in boxes for c in s.cues]
+            + [(("except", s.id), e) for s in boxes for e in s.exceptions]
+            + [(("requires", s.id), r) for s in boxes for r in s.requires]
+            + [(("context", "rumour"), w) for w in context.rumour]
+            + [(("context", "child"), w) for w in context.child_words]
+            + [(("context", "carer"), w) for w in context.carer_words]
+        )
+        self._patterns = [(s.id, re.compile(p, re.IGNORECASE)) for s in boxes for p in s.patterns]
+        self._starts = {
+            "affirm": tuple(_norm(w) for w in context.affirm),
+            "deny": tuple(_norm(w) for w in context.deny),
+            "unknown": tuple(_norm(w) for w in context.unknown),
+        }
+
+    def find(self, text: str) -> Found:
+        """The sub-items ``text`` names, with its context (nothing about speakers or acts)."""
+        analysis = acts_of(text).analysis  # the analysis the speech acts are read from
+        target = Target(analysis)
+        plain = analysis.text
+        spans: dict[str, list[tuple[int, int]]] = {}
+        found = self._phrases.find(target)
+        for (kind, sub), start, end in found:
+            if kind == "cue":
+                spans.setdefault(sub, []).append((start, end))
+        for sub, pattern in self._patterns:
+            for match in pattern.finditer(plain):
+                if match.end() > match.start():
+                    spans.setdefault(sub, []).append((match.start(), match.end()))
+        age = _age_hit(text, plain)
+        if age is not None:
+            spans.setdefault(INFANT, []).append(age)
+        for (kind, sub), start, end in found:
+            if kind == "except":
+                spans[sub] = [s for s in spans.get(sub, []) if not (start <= s[0] < end)]
+        hits = [
+            Hit(sub, start, end, plain[start:end])
+            for sub, found in spans.items()
+            for start, end in _merge(found)
+        ]
+        context = {sub for (kind, sub), _, _ in found if kind == "context"}
+        starts = {name: plain.startswith(words) for name, words in self._starts.items()}
+        return Found(
+            analysis=analysis,
+            hits=tuple(sorted(hits, key=lambda h: (h.start, h.subitem))),
+            required=frozenset(sub for (kind, sub), _, _ in found if kind == "requires"),
+            rumour="rumour" in context,
+            child_words="child" in context,
+            carer_words="carer" in context,
+            affirms=starts["affirm"],
+            denies=starts["deny"],
+            unknown=starts["unknown"] or any(w in plain for w in self._starts["unknown"]),
+        )
+
+
+def _norm(word: str) -> str:
+    return Target.of(word).analysis.text or word
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _age_hit(text: str, plain: str) -> tuple[int, int] | None:
+    """The whole utterance, when it gives a child's age of at most five years (3歳, 二歳)."""
+    value = extract("age", text)
+    if value is None:
+        return None
+    years = _YEARS.match(value.value)
+    if years is None or int(years.group(1)) > INFANT_MAX_AGE:
+        return None
+    # The span of the age itself is not kept by the slot extractor; the number is found
+    # again where it can be, else the whole text stands for it.
+    found = re.search(r"(\d{1,2}|[一二三四五]|[いにさよご][っんょ]?さい)", plain)
+    if found is None:
+        return (0, len(plain))
+    end = min(len(plain), found.end() + 2)
+    return (found.start(), end)

@@ -1,0 +1,225 @@
+"""The sheet of a call: who counts, negation, questions, severe override, corrections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from consult_assist.events import TranscriptFinal
+from consult_assist.risk.model import RiskModel
+from consult_assist.risk.sheet import Assessment
+
+Sheet = Callable[..., Assessment]
+
+
+def _state(sheet: Assessment, item: str) -> str:
+    return sheet.item(item).state
+
+
+def test_a_caller_who_says_the_child_was_strangled_gives_the_top_tier_by_the_override(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(("caller", "うちの子が、お父さんに首を絞められたって言うんです"))
+    assert sheet.tier == "緊急一時保護を検討"
+    assert sheet.rules[0] == "R0"
+    assert sheet.severe == ("strangling",)
+    evidence = sheet.item("likely_serious_harm").evidence[0]
+    assert (evidence.speaker, evidence.act, evidence.denies) == ("caller", "reported", False)
+    assert "首を絞められた" in evidence.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["首を閉められたんです", "しにたいって言ってます", "呼んでも反応しないんです、ぐったりしてて"],
+)
+def test_severe_cues_are_met_in_asr_spellings(sheet_of: Sheet, text: str) -> None:
+    assert sheet_of(("caller", text)).rules[0] == "R0"
+
+
+def test_a_severe_cue_overrides_an_otherwise_low_sheet(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "お金がなくて生活が苦しいんです"),
+        ("caller", "娘が死にたいって言うんです"),
+    )
+    assert sheet.tier == "緊急一時保護を検討"
+    assert sheet.severe == ("child_suicidal",)
+    assert sheet.next[0].item == ""  # the immediate-safety check comes first
+
+
+def test_a_denial_ticks_nothing_as_established(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "頭を叩いたりはしていないです"))
+    assert _state(sheet, "likely_serious_harm") != "該当"
+    assert sheet.tier == "在宅支援"
+    assert all(e.denies for i in sheet.items for e in i.evidence)
+
+
+def test_the_handlers_own_question_ticks_nothing_however_leading(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "首を絞められたりしていない？"),
+        ("handler", "頭を叩かれたりしたことはありますか。"),
+    )
+    assert all(i.state == "未確認" for i in sheet.items)
+    assert sheet.rules == ("R8",)
+
+
+def test_a_handlers_summary_is_not_new_evidence(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("handler", "ベランダに出されていたんですね。"))
+    assert _state(sheet, "likely_serious_harm") == "未確認"
+
+
+def test_the_callers_yes_to_the_handlers_question_establishes_what_was_asked(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(("handler", "頭を叩かれたことある？"), ("caller", "はい、何回も"))
+    assert sheet.item("likely_serious_harm").subitems == ("head_face_blow",)
+    assert "habitual_abuse" in sheet.item("recurrence").subitems
+    assert sheet.tier == "一時保護を検討"
+    evidence = sheet.item("likely_serious_harm").evidence[0]
+    assert evidence.speaker == "caller"
+    assert "→ はい、何回も" in evidence.text
+
+
+def test_a_no_to_the_handlers_question_is_a_denial(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "首を絞められたことはある？"), ("caller", "いいえ、それはないです")
+    )
+    assert sheet.severe == ()
+    assert sheet.item("likely_serious_harm").evidence[0].denies
+
+
+def test_on_a_mono_call_the_speech_act_alone_decides(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("unknown", "首を絞められたりしてない？"), ("unknown", "してないです"))
+    assert sheet.severe == ()
+    sheet = sheet_of(("unknown", "頭を叩かれたりはしましたか？"), ("unknown", "はい、あります"))
+    assert _state(sheet, "likely_serious_harm") == "該当"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "もし叩いちゃったらどうしようって不安で",
+        "あそこの家、虐待してるって噂ですよ、首を絞めてるとか",
+        "テレビで見たんですけど、首を絞められた子がいて",
+    ],
+)
+def test_hypotheticals_rumours_and_other_stories_tick_nothing(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert all(i.state == "未確認" for i in sheet.items)
+
+
+def test_a_later_correction_is_kept_as_conflicting_evidence(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "3歳の男の子なんですけど、お父さんに頭を叩かれてて"),
+        ("caller", "いや、叩いてはいないです"),
+    )
+    item = sheet.item("likely_serious_harm")
+    assert item.state == "該当"
+    assert item.conflicting
+    assert [e.denies for e in item.evidence if e.subitem == "head_face_blow"] == [False, True]
+    assert any(q.item == "likely_serious_harm" and q.reason for q in sheet.next)
+
+
+def test_a_denial_followed_by_an_admission_sets_the_item(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "ご飯を食べさせないなんてことはないです"),
+        ("caller", "でも本当は、何日もご飯を食べさせてもらえないって"),
+    )
+    assert _state(sheet, "serious_harm") == "該当"
+
+
+def test_one_denied_box_of_a_many_box_item_leaves_it_unconfirmed(sheet_of: Sheet) -> None:
+    one = sheet_of(("caller", "お酒は飲まないです"))
+    assert _state(one, "parent_factors") == "未確認"
+    two = sheet_of(("caller", "お酒は飲まないです"), ("caller", "暴れたりもしないです"))
+    assert _state(two, "parent_factors") == "非該当"
+    assert _state(sheet_of(("caller", "ぐったりはしていないです")), "serious_harm") == "非該当"
+
+
+def test_a_carer_who_wants_to_die_is_a_carer_in_crisis_not_a_suicidal_child(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(("caller", "母親です。育児に疲れて、私が死にたいんです"))
+    assert sheet.severe == ()
+    assert "parent_psychiatric_crisis" in sheet.item("parent_factors").subitems
+
+
+def test_an_everyday_word_needs_its_context(sheet_of: Sheet) -> None:
+    assert _state(sheet_of(("caller", "毎日夜泣きがひどくて")), "recurrence") == "未確認"
+    assert _state(sheet_of(("caller", "毎日叩かれてるみたいです")), "recurrence") == "該当"
+
+
+def test_the_age_said_makes_the_child_an_infant_and_a_guess_does_not(sheet_of: Sheet) -> None:
+    assert _state(sheet_of(("caller", "二歳の娘がいます")), "likely_serious_harm") == "該当"
+    assert _state(sheet_of(("caller", "夜泣きがひどくて")), "likely_serious_harm") == "未確認"
+    assert _state(sheet_of(("caller", "小学4年の息子です")), "likely_serious_harm") == "未確認"
+
+
+def test_states_never_go_back_and_the_sheet_changes_only_with_new_evidence(
+    model: RiskModel,
+) -> None:
+    assessor = model.assessor()
+
+    def say(number: int, speaker: str, text: str) -> Assessment | None:
+        return assessor.observe(
+            TranscriptFinal(
+                session="s",
+                at=number,
+                utterance=number,
+                start=number,
+                end=number,
+                text=text,
+                speaker=speaker,
+            )
+        )
+
+    first = say(0, "caller", "ベランダに出されて家に入れてもらえないんです")
+    assert first is not None and first.tier == "集中的援助"
+    assert say(1, "handler", "それは心配ですね。") is None
+    later = say(2, "caller", "前にも児童相談所に保護されたことがあるんです")
+    assert later is not None
+    assert later.tier == "一時保護を検討" and later.rules[0] == "R4"
+    assert say(3, "caller", "でも大丈夫かもしれません") is None
+    final = assessor.assessment()
+    assert final.item("likely_serious_harm").state == "該当"
+    assert final.item("recurrence").state == "該当"
+
+
+def test_the_json_has_the_promised_shape_and_no_score(sheet_of: Sheet) -> None:
+    data = sheet_of(("caller", "夫が酒を飲むと暴れるんです")).to_json()
+    assert set(data) >= {"tier", "items", "next"}
+    item = data["items"][6]  # type: ignore[index]
+    assert item["id"] == "parent_factors" and item["state"] == "該当"
+    assert set(item["evidence"][0]) >= {"text", "at", "speaker"}
+    text = str(data)
+    assert "%" not in text and "score" not in text and "probab" not in text
+
+
+def test_a_callers_plea_phrased_as_a_question_asks_for_protection(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "しばらくこの子を預かってもらえないでしょうか。"))
+    assert _state(sheet, "protection_request") == "該当"
+    assert sheet.tier == "一時保護を検討"
+    asked = sheet_of(("handler", "どこかで預かってほしいというお気持ちはありますか。"))
+    assert _state(asked, "protection_request") == "未確認"
+
+
+def test_a_clause_said_before_a_question_still_counts(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "つい赤ちゃんを強く揺さぶっちゃって、大丈夫ですかね"))
+    assert "shaking_infant" in sheet.item("likely_serious_harm").subitems
+
+
+def test_a_yes_after_an_unpunctuated_question_answers_it(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("handler", "あたま叩かれたことある"), ("caller", "はい 何回も"))
+    assert sheet.tier == "一時保護を検討"
+    closing = sheet_of(
+        ("handler", "何かあったら、いつでもご相談ください。"), ("caller", "はい、そうします。")
+    )
+    assert all(i.state == "未確認" for i in closing.items)
+
+
+def test_a_reason_given_before_a_plea_is_said_too(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "もう無理なんで、施設でもいいので子どもを引き取ってもらえませんか。")
+    )
+    assert _state(sheet, "parent_factors") == "該当"
+    assert _state(sheet, "protection_request") == "該当"
