@@ -117,20 +117,24 @@ async def _stream(
     frame = max(1, round(frame_s * pcm.rate))
     paced = 0 < speed < math.inf
     started = time.monotonic()
-    for k, pos in enumerate(range(0, len(interleaved), frame)):
-        delay = started + pos / pcm.rate / speed - time.monotonic() if paced else 0.0
-        if delay > 0:
-            await asyncio.sleep(delay)
-        elif k % _YIELD_EVERY == _YIELD_EVERY - 1:
-            await asyncio.sleep(0)  # let the event loop breathe when running late or unpaced
-        if stop is not None and stop.is_set():
-            break
-        await client.send_audio(interleaved[pos : pos + frame].tobytes())
-    await client.end_session(session)
-    if on_done is not None:
-        result = on_done(session)
-        if asyncio.iscoroutine(result):
-            await result
+    try:
+        for k, pos in enumerate(range(0, len(interleaved), frame)):
+            delay = started + pos / pcm.rate / speed - time.monotonic() if paced else 0.0
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif k % _YIELD_EVERY == _YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # let the event loop breathe when running late or unpaced
+            if stop is not None and stop.is_set():
+                break
+            await client.send_audio(interleaved[pos : pos + frame].tobytes())
+        await client.end_session(session)
+    finally:
+        # Told even when the stream or its end failed (a lost server): whoever waits for the
+        # replay to finish must not wait for ever.
+        if on_done is not None:
+            result = on_done(session)
+            if asyncio.iscoroutine(result):
+                await result
 
 
 async def stream_microphone(
