@@ -27,7 +27,7 @@ from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import WebSocketHubClient
 from consult_assist.hub.replay import replay_file
 from consult_assist.hub.serve import RunningServer, run_server
-from consult_assist.hub.store import Store
+from consult_assist.hub.sqlite_store import SqliteStore
 
 pytestmark = pytest.mark.model
 
@@ -95,7 +95,7 @@ async def test_three_concurrent_calls_on_the_real_model_get_every_final(
     batch_sizes = dict(running.service.scheduler.stats.batch_sizes)
     stop.set()
     await server
-    with Store(tmp_path / "s.db") as store:
+    with SqliteStore(tmp_path / "s.db") as store:
         for (session, events), (_, reference, turns) in zip(results, clips, strict=True):
             stored = store.events(session)
             got = [e for e in events if isinstance(e, TranscriptFinal)]
