@@ -97,3 +97,27 @@ async def test_every_commit_rings_the_doorbell_with_session_and_seq(pg_url: str)
         rung.append(notify.payload)
     assert rung == ["s1 1", "s1 2", "s1 3"]
     await asyncio.gather(store.aclose(), listener.close())
+
+
+async def test_search_takes_the_same_filters_as_sqlite(pg_url: str) -> None:
+    store = PostgresStore(pg_url)
+    calls = [("a", "sato", "2026-11-22T10:00:00+09:00", "昨日の相談です"),
+             ("b", "sato", "2026-11-23T14:30:00+09:00", "もう死にたいって思うんです"),
+             ("c", "suzuki", "2026-11-23T05:40:00+00:00", "泣き声がします 100%")]  # fmt: skip
+    for sid, owner, start, text in calls:
+        seq = Sequencer()
+        meta = {"handler": owner, "started_by": owner, "started_at": start}
+        await store.append(seq.stamp(SessionStarted(session=sid, meta=meta)))
+        await store.append(seq.stamp(Note(session=sid, text=text, by=owner)))
+        await store.append(seq.stamp(SessionEnded(session=sid, at=9.0, reason="hangup")))
+
+    def ids(**filters: str) -> list[str]:
+        return [row.id for row in store.search(**filters)]  # type: ignore[arg-type]
+
+    assert ids() == ["c", "b", "a"]  # newest first as instants: 05:40 UTC is 14:40 JST
+    assert ids(owner="sato") == ["b", "a"]
+    assert ids(since="2026-11-23T00:00:00+09:00") == ["c", "b"]
+    assert ids(text="死にたい") == ["b"]
+    assert ids(text="100%") == ["c"] and ids(text="0%_") == []  # LIKE's own characters are text
+    assert ids(text="死にたい", owner="suzuki") == []
+    await store.aclose()

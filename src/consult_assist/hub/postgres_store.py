@@ -28,6 +28,7 @@ import psycopg
 from consult_assist.errors import SessionClosed, StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.hub.migrations import VERSIONS_TABLE, pending
+from consult_assist.hub.record_search import session_filter
 from consult_assist.hub.store import (
     ACCESS_COLUMNS,
     SESSION_COLUMNS,
@@ -512,30 +513,14 @@ class PostgresStore:
         live_only: bool = False,
         limit: int | None = None,
     ) -> list[SessionRow]:
-        # The same filters as SQLite's (record_search.py), with a scan of the stored words
-        # (finals and notes) instead of an FTS5 index: ILIKE finds any part of a sentence.
-        clauses: list[str] = []
-        params: list[Any] = []
-        if live_only:
-            clauses.append("ended_at IS NULL")
-        if since:
-            clauses.append("NULLIF(started_at, '')::timestamptz >= %s::timestamptz")
-            params.append(since)
-        if owner:
-            clauses.append("(owner = %s OR started_by = %s)")
-            params += [owner, owner]
-        if text:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append(
-                "id IN (SELECT session FROM events WHERE type IN ('transcript.final', 'note')"
-                " AND (body::jsonb ->> 'text') ILIKE %s)"
-            )
-            params.append(f"%{escaped}%")
-        sql = _SESSION_SELECT + ((" WHERE " + " AND ".join(clauses)) if clauses else "")
+        found = session_filter(
+            since=since, owner=owner, text=text, live_only=live_only, postgres=True
+        )
+        sql = _SESSION_SELECT + found.where
         sql += " ORDER BY NULLIF(started_at, '')::timestamptz DESC NULLS LAST, id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [session_row(r) for r in self._query(sql, tuple(params))]
+        return [session_row(r) for r in self._query(sql, found.params)]
 
     def bodies(self, session: str, after: int = 0, limit: int = -1) -> list[tuple[int, str]]:
         rows = self._query(

@@ -118,23 +118,36 @@ def session_filter(
     text: str = "",
     live_only: bool = False,
     indexed: bool = True,
+    postgres: bool = False,
 ) -> SessionFilter:
     """Sessions started at or after ``since`` (ISO 8601, any offset), of ``owner`` (the
-    handler, or whoever started it), whose words contain ``text``; ``indexed``: FTS5 is there."""
+    handler, or whoever started it), whose words contain ``text``; ``indexed``: FTS5 is there.
+
+    ``postgres``: the same filters in PostgreSQL's dialect, the words found by a scan of the
+    stored events (ILIKE finds any part of a sentence; there is no FTS5 there)."""
+    mark = "%s" if postgres else "?"
     clauses: list[str] = []
     params: list[str] = []
     if live_only:
         clauses.append("ended_at IS NULL")
     if since:
-        # Stored times carry their own offset; julianday() compares them as instants.
-        clauses.append("julianday(started_at) >= julianday(?)")
+        # Stored times carry their own offset: compared as instants, not as text.
+        if postgres:
+            clauses.append("NULLIF(started_at, '')::timestamptz >= %s::timestamptz")
+        else:
+            clauses.append("julianday(started_at) >= julianday(?)")
         params.append(since)
     if owner:
-        clauses.append("(owner = ? OR started_by = ?)")
+        clauses.append(f"(owner = {mark} OR started_by = {mark})")
         params += [owner, owner]
     if text:
         pattern = "%" + _escape(text) + "%"
-        if indexed:
+        if postgres:
+            clauses.append(
+                f"id IN (SELECT session FROM events WHERE type IN ({_TYPES})"
+                " AND (body::jsonb ->> 'text') ILIKE %s)"
+            )
+        elif indexed:
             clauses.append(f"id IN (SELECT session FROM {_TABLE} WHERE text LIKE ? ESCAPE '\\')")
         else:
             clauses.append(
