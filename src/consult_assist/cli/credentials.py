@@ -43,13 +43,17 @@ def client_token(
     token: str | None,
     token_file: Path | None,
     environ: Mapping[str, str] = os.environ,
-    terminal: TextIO = sys.stdin,
+    terminal: TextIO | None = None,
     ask: Callable[[str], str] = getpass.getpass,
-    err: TextIO = sys.stderr,
+    err: TextIO | None = None,
 ) -> str:
-    """The token this client authenticates with (ConfigError, one sentence, if there is none)."""
+    """The token this client authenticates with (ConfigError, one sentence, if there is none).
+
+    ``terminal`` and ``err`` default to the streams of the moment (not of import time: a
+    redirected or replaced stderr is the one written to).
+    """
     if token:
-        err.write(_VISIBLE)
+        (err or sys.stderr).write(_VISIBLE)
         return token
     file = token_file or (
         Path(environ["CONSULT_ASSIST_TOKEN_FILE"]).expanduser()
@@ -60,7 +64,7 @@ def client_token(
         return read_token_file(file)
     if environ.get("CONSULT_ASSIST_TOKEN"):
         return environ["CONSULT_ASSIST_TOKEN"].strip()
-    if terminal.isatty():
+    if (terminal or sys.stdin).isatty():
         typed = ask("consult-assist: access token (not shown): ").strip()
         if typed:
             return typed
