@@ -13,11 +13,12 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from ports import free_port
 
 __all__ = ["PG_BIN", "PgServer", "pg_missing", "running_pg"]
 
@@ -36,12 +37,6 @@ def pg_missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PgServer:
     """One PostgreSQL cluster in a temporary folder; :meth:`stop`/:meth:`start` keep the port."""
 
@@ -49,7 +44,7 @@ class PgServer:
         self.root = root
         self.data = root / "data"
         self.log = root / "postgres.log"
-        self.port = _free_port()
+        self.port = free_port(udp=False)
         self._user: pwd.struct_passwd | None = None
         if os.geteuid() == 0:
             for name in ("postgres", "nobody"):

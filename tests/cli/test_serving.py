@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from clitools import LiveServer, start_server, tone_file
+from ports import free_port
 
 from consult_assist.cli import main
 from consult_assist.cli.parser import build_parser
@@ -135,21 +136,6 @@ def test_wildcard_sip_without_an_outward_address_names_the_flag(
     assert "--sip-advertise HOST" in err and "0.0.0.0" in err
 
 
-def _free_port() -> int:
-    """A port free for both UDP and TCP right now."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = int(udp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free port")
-
-
 def _certificate(folder: Path) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
@@ -204,7 +190,7 @@ def readme_server(tmp_path: Path, root: Path) -> Iterator[tuple[subprocess.Popen
     """
     cert, key = _certificate(tmp_path)
     add_token(tmp_path / "tokens.json", "sato", "handler")  # SIP takes calls for handlers only
-    sip_port = _free_port()
+    sip_port = free_port()
     argv = [sys.executable, "-m", "consult_assist.cli", "serve", "--sip", f"0.0.0.0:{sip_port}"]
     argv += ["--sip-allow", "127.0.0.1"]  # the README's PBX address; here the test is the PBX
     argv += ["--host", "0.0.0.0", "--tls-cert", str(cert), "--tls-key", str(key), "--port", "0"]

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import socket
 import ssl
 import struct
 import subprocess
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ports import free_port
 
 from consult_assist.audio.g711 import ulaw_decode
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, Resampler, int16_to_float
@@ -47,12 +47,6 @@ def pcm_clip(seconds: float, *, name: str = "child-violence", offset_s: float = 
         pos += 8 + struct.unpack("<I", data[pos + 4 : pos + 8])[0]
     start = pos + 8 + int(offset_s * 8000)
     return ulaw_decode(data[start : start + int(seconds * 8000)])
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def certificate(folder: Path) -> tuple[Path, Path]:
@@ -90,7 +84,7 @@ async def baresip(
         w.setframerate(8000)
         w.writeframes(pcm.tobytes())
     lines = [
-        f"sip_listen 127.0.0.1:{free_udp_port()}",
+        f"sip_listen 127.0.0.1:{free_port()}",
         f"sip_transports {'tls' if tls_ca else 'udp'}",
         "net_interface 127.0.0.1",
         "audio_player aubridge,nil",

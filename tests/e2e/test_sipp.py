@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ports import free_port
 
 from consult_assist.audio.g711 import alaw_encode, ulaw_decode
 from consult_assist.audio.pcm import SAMPLE_RATE, FloatArray, Resampler, int16_to_float
@@ -69,23 +70,6 @@ def ncc(received: FloatArray, reference: FloatArray, *, max_lag: int = 1600) -> 
     return float(np.max(lags) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
 
 
-def free_port() -> int:
-    """A port free for UDP and TCP right now (SIPp needs explicit ones)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = int(udp.getsockname()[1])
-            if port % 2:
-                continue
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
-    raise AssertionError("no free port")
-
-
 async def run_sipp(
     scenario: str,
     server_port: int,
@@ -99,7 +83,7 @@ async def run_sipp(
     """Run one SIPp call; return its exit status and the tail of its logs."""
     shutil.copy(SCENARIOS / scenario, workdir / scenario)
     args = ["-sf", scenario, "-s", "hotline", "-m", "1", "-i", "127.0.0.1", *extra]
-    args += ["-p", str(free_port()), "-mp", str(free_port()), "-t", transport]
+    args += ["-p", str(free_port(even=True)), "-mp", str(free_port(even=True)), "-t", transport]
     args += ["-d", str(pause_ms), "-nostdin", "-trace_err", "-timeout", f"{timeout_s:.0f}s"]
     args += ["-timeout_error", f"127.0.0.1:{server_port}"]
     proc = await asyncio.create_subprocess_exec(

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from hubtools import ROLES, TIMEOUT, UNIT, Collector, call_frames, connect, ended, stream
+from ports import free_port
 
 from consult_assist.cli import serving
 from consult_assist.cli.serving import ReplayOptions
@@ -217,12 +218,6 @@ def _certificate(folder: Path) -> tuple[Path, ssl.SSLContext]:
     return pem, client
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def haproxy_config(root: Path, pem: Path, port: int, backends: list[str]) -> str:
     """docs/deploy.md's HAProxy configuration, with the test's address, certificate, nodes."""
     text = (root / "docs" / "deploy.md").read_text(encoding="utf-8")
@@ -268,7 +263,7 @@ async def test_kill_9_of_a_node_its_calls_end_node_lost_and_its_clients_move_to_
 ) -> None:
     url, tokens = store
     pem, client_tls = _certificate(tmp_path)
-    port = _free_port()
+    port = free_port()
     with nodes(tmp_path, root, url, "a", "b") as up:
         a, b = up["a"], up["b"]
         config = haproxy_config(root, pem, port, [a.url, b.url])

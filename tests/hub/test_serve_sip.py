@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from hubtools import UNIT, make_tokens
+from ports import free_port
 
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.config import ServerConfig
@@ -21,12 +22,6 @@ from consult_assist.hub import serve as hub_serve
 from consult_assist.hub.serve import RunningServer, run_server
 from consult_assist.sip.message import SipResponse, parse_message
 from consult_assist.testing import EnergyDetector, FakeTranscriber
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

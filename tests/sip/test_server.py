@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import struct
+from typing import Any
 
 import pytest
 
@@ -118,3 +119,52 @@ async def test_wildcard_without_advertise_host_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         await server.start()
     await server.close()
+
+
+async def test_an_ephemeral_port_taken_for_tcp_is_traded_for_another_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Port 0: the UDP port the system picks may be held by a TCP socket; try another."""
+    loop = asyncio.get_running_loop()
+    real = loop.create_server
+    refused: list[int] = []
+
+    async def first_port_taken(*args: Any, **kwargs: Any) -> asyncio.Server:
+        if not refused:
+            refused.append(int(args[2]))
+            raise OSError(98, "address already in use")
+        server: asyncio.Server = await real(*args, **kwargs)
+        return server
+
+    monkeypatch.setattr(loop, "create_server", first_port_taken)
+    async with SipServer(RecordingSink(), "127.0.0.1", 0) as server:
+        assert refused and server.port != 0
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(options("tcp-after-retry", "TCP"))
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5 * UNIT)
+        writer.close()
+        assert parse_message(head).call_id == "tcp-after-retry"
+    # The UDP socket of the refused pair was given back.
+    probe, _ = await loop.create_datagram_endpoint(
+        asyncio.DatagramProtocol, local_addr=("127.0.0.1", refused[0])
+    )
+    probe.close()
+
+
+async def test_a_chosen_port_taken_for_tcp_is_an_error_not_another_port() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        server = SipServer(RecordingSink(), "127.0.0.1", port)
+        with pytest.raises(OSError):
+            await server.start()
+    # The UDP socket bound before TCP failed was closed with it (on the loop's next turn).
+    await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    probe, _ = await loop.create_datagram_endpoint(
+        asyncio.DatagramProtocol, local_addr=("127.0.0.1", port)
+    )
+    probe.close()

@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import socket
 from pathlib import Path
 from typing import Any
 
+from ports import free_port
 from sample_call import SUGGESTIONS
 from textual.widgets import OptionList
 from tuitools import QUIET, clock, screen_text, settle, until
@@ -203,12 +203,6 @@ async def test_the_supervisor_app_shows_hostile_text_as_text_everywhere() -> Non
         client.emit(SessionEnded(session="call-2", at=9.0, reason="hangup"))
         await settle(pilot, client)
         check_screen(app, "ended")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Udp(asyncio.DatagramProtocol):

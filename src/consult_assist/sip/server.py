@@ -240,7 +240,17 @@ class SipServer:
         await self.close()
 
     async def start(self) -> None:
-        """Bind the SIP listeners (UDP first, then TCP on the same port, then TLS)."""
+        """Bind the SIP listeners (UDP first, then TCP on the same port, then TLS).
+
+        If one cannot be bound, those already bound are closed before the error is raised.
+        """
+        try:
+            await self._start()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _start(self) -> None:
         config = self.config
         advertised = config.advertise_host or self.host
         if advertised in ("0.0.0.0", "::", ""):
@@ -249,16 +259,7 @@ class SipServer:
         if not config.transports and not with_tls:
             raise ConfigError("SIP needs a transport: UDP/TCP, or TLS with a certificate")
         loop = asyncio.get_running_loop()
-        if "udp" in config.transports:
-            self._udp, _ = await loop.create_datagram_endpoint(
-                lambda: _SipDatagram(self), local_addr=(self.host, self._port)
-            )
-            self._port = self._udp.get_extra_info("sockname")[1]
-        if "tcp" in config.transports:
-            self._tcp = await loop.create_server(
-                lambda: _SipStream(self, "tcp"), self.host, self._port, reuse_address=True
-            )
-            self._port = self._tcp.sockets[0].getsockname()[1]
+        await self._bind_udp_and_tcp()
         if with_tls:
             # A plain listener that counts each connection before its handshake, then
             # upgrades it: a flood of half-open TLS connections meets the same caps.
@@ -287,6 +288,41 @@ class SipServer:
         listening = [f"{t} {self._port}" for t in config.transports]
         listening += [f"tls {self._tls_port}"] if with_tls else []
         log.info("SIP listening on %s (%s)", self.host, ", ".join(listening))
+
+    async def _bind_udp_and_tcp(self) -> None:
+        """Bind UDP, then TCP on the same port.
+
+        With port 0 the system picks a free UDP port, which a TCP socket (an outgoing
+        connection's ephemeral port, say) may already hold: then both are given back and
+        another port is tried. A port the operator chose is never swapped for another.
+        """
+        loop = asyncio.get_running_loop()
+        transports = self.config.transports
+        chosen = self._port
+        attempts = 20 if chosen == 0 and "udp" in transports and "tcp" in transports else 1
+        for attempt in range(attempts):
+            self._port = chosen
+            if "udp" in transports:
+                self._udp, _ = await loop.create_datagram_endpoint(
+                    lambda: _SipDatagram(self), local_addr=(self.host, self._port)
+                )
+                self._port = self._udp.get_extra_info("sockname")[1]
+            if "tcp" not in transports:
+                return
+            try:
+                self._tcp = await loop.create_server(
+                    lambda: _SipStream(self, "tcp"), self.host, self._port, reuse_address=True
+                )
+            except OSError as exc:
+                if attempt + 1 == attempts:
+                    raise
+                log.debug("TCP port %d is taken (%s): trying another pair", self._port, exc)
+                if self._udp is not None:
+                    self._udp.close()
+                    self._udp = None
+                continue
+            self._port = self._tcp.sockets[0].getsockname()[1]
+            return
 
     async def close(self) -> None:
         """Hang up every call (BYE, reason ``shutdown``), then close every socket."""
