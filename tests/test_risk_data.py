@@ -1,11 +1,13 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Checked here: the shape of
-tests/data/risk_turns.jsonl (one record per line) and of the whole calls in
-tests/data/risk_calls/ with their labels.json, the minimum counts issue 14 asks for, and that
-each call's labelled tier is the one the documented rules give for its labelled items. Each
-check is also run on deliberately broken copies, to show it fails.
+docs/risk.md, so the data can only use what the page defines. Two labelled sets are checked the
+same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/) and the
+held-out set written blind to the engine (tests/data/risk_heldout/, same layout). Checked here:
+the shape of the turn records (one per line) and of the whole calls with their labels.json, the
+minimum counts each set was written to meet, and that each call's labelled tier is the one the
+documented rules give for its labelled items. Each check is also run on deliberately broken
+copies, to show it fails.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "risk.md"
-TURNS = ROOT / "tests" / "data" / "risk_turns.jsonl"
-CALLS = ROOT / "tests" / "data" / "risk_calls"
+DATA = ROOT / "tests" / "data"
 
 STATES = ("該当", "非該当", "未確認")
 SPEAKERS = ("caller", "handler")
@@ -39,8 +40,78 @@ KINDS = (
 )
 RECORD_KEYS = {"id", "turns", "items", "subitems", "severe", "variant", "kind", "note"}
 LABEL_KEYS = {"tier", "items", "severe", "reason"}
-MIN_RECORDS, MIN_ESTABLISHING, MIN_EMPTY, MIN_ASR, MIN_COVER = 100, 80, 20, 30, 3
-MIN_CALLS, MIN_TURNS, MAX_TURNS, MIN_PER_TIER = 14, 20, 60, 3
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """One labelled folder: where its files are and the minimums it was written to meet."""
+
+    name: str
+    turns: Path
+    calls: Path
+    id_prefix: str
+    min_records: int
+    min_clean: int
+    min_establishing: int
+    min_empty: int
+    """Records that establish nothing, clean or ASR."""
+    min_empty_clean: int
+    """Clean records that establish nothing."""
+    min_asr: int
+    min_item_cover: int
+    """Clean records per item."""
+    min_subitem_cover: int
+    """Clean records per sub-item; 0 where only min_distinct_subitems is asked."""
+    min_distinct_subitems: int
+    min_severe_cover: int
+    """Clean records per severe sub-item."""
+    min_calls: int
+    turns_per_call: tuple[int, int]
+    min_per_tier: int
+
+
+# The tuning set: issue 14's minimums, the engine was tuned on it.
+TUNING = DataSet(
+    name="tuning",
+    turns=DATA / "risk_turns.jsonl",
+    calls=DATA / "risk_calls",
+    id_prefix="t",
+    min_records=100,
+    min_clean=0,
+    min_establishing=80,
+    min_empty=20,
+    min_empty_clean=0,
+    min_asr=30,
+    min_item_cover=3,
+    min_subitem_cover=3,
+    min_distinct_subitems=0,
+    min_severe_cover=3,
+    min_calls=14,
+    turns_per_call=(20, 60),
+    min_per_tier=3,
+)
+# The held-out set: written blind to the cue lists and the tuning set (see its README.md), to
+# the minimums of its brief; it is not extended by whoever tunes the engine.
+HELDOUT = DataSet(
+    name="heldout",
+    turns=DATA / "risk_heldout" / "risk_turns.jsonl",
+    calls=DATA / "risk_heldout" / "risk_calls",
+    id_prefix="h",
+    min_records=100,
+    min_clean=70,
+    min_establishing=50,
+    min_empty=20,
+    min_empty_clean=20,
+    min_asr=30,
+    min_item_cover=3,
+    min_subitem_cover=0,
+    min_distinct_subitems=12,
+    min_severe_cover=2,
+    min_calls=8,
+    turns_per_call=(12, 30),
+    min_per_tier=1,
+)
+DATA_SETS = (TUNING, HELDOUT)
 
 
 @dataclass(frozen=True)
@@ -122,7 +193,7 @@ def tier_for(spec: Spec, states: dict[str, str], severe: bool) -> tuple[str, str
     raise AssertionError("the rules end in '*', so one always holds")
 
 
-def record_errors(spec: Spec, records: list[dict[str, Any]]) -> list[str]:
+def record_errors(spec: Spec, records: list[dict[str, Any]], *, id_prefix: str = "t") -> list[str]:
     """Everything wrong with a list of turn records, as sentences; empty when well formed."""
     errors: list[str] = []
     by_id: dict[str, dict[str, Any]] = {}
@@ -134,8 +205,8 @@ def record_errors(spec: Spec, records: list[dict[str, Any]]) -> list[str]:
             errors.append(f"{where}: keys {sorted(keys)}, want {sorted(allowed)}")
             continue
         rid = rec["id"]
-        if not isinstance(rid, str) or not re.fullmatch(r"t\d{3,}", rid):
-            errors.append(f"{where}: id must look like t001")
+        if not isinstance(rid, str) or not re.fullmatch(rf"{id_prefix}\d{{3,}}", rid):
+            errors.append(f"{where}: id must look like {id_prefix}001")
         elif rid in by_id:
             errors.append(f"{where}: duplicate id")
         else:
@@ -217,7 +288,11 @@ def _turn_errors(turns: Any, *, timed: bool) -> list[str]:
 
 
 def call_errors(
-    spec: Spec, calls: dict[str, list[dict[str, Any]]], labels: dict[str, Any]
+    spec: Spec,
+    calls: dict[str, list[dict[str, Any]]],
+    labels: dict[str, Any],
+    *,
+    turns_per_call: tuple[int, int] = TUNING.turns_per_call,
 ) -> list[str]:
     """Everything wrong with whole calls and their labels; empty when well formed."""
     errors: list[str] = []
@@ -229,8 +304,9 @@ def call_errors(
     for name in sorted(set(calls) & set(labels)):
         turns, label = calls[name], labels[name]
         errors += [f"{name}: {e}" for e in _turn_errors(turns, timed=True)]
-        if not MIN_TURNS <= len(turns) <= MAX_TURNS:
-            errors.append(f"{name}: {len(turns)} turns, want {MIN_TURNS}-{MAX_TURNS}")
+        low, high = turns_per_call
+        if not low <= len(turns) <= high:
+            errors.append(f"{name}: {len(turns)} turns, want {low}-{high}")
         if not isinstance(label, dict) or set(label) != LABEL_KEYS:
             errors.append(f"{name}: label keys must be {sorted(LABEL_KEYS)}")
             continue
@@ -276,15 +352,21 @@ def spec() -> Spec:
     return parse_spec(DOC.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def records() -> list[dict[str, Any]]:
-    return read_jsonl(TURNS)
+@pytest.fixture(scope="module", params=DATA_SETS, ids=lambda d: d.name)
+def dataset(request: pytest.FixtureRequest) -> DataSet:
+    chosen: DataSet = request.param
+    return chosen
 
 
 @pytest.fixture(scope="module")
-def calls() -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
-    files = {p.name: read_jsonl(p) for p in sorted(CALLS.glob("*.jsonl"))}
-    return files, json.loads((CALLS / "labels.json").read_text(encoding="utf-8"))
+def records(dataset: DataSet) -> list[dict[str, Any]]:
+    return read_jsonl(dataset.turns)
+
+
+@pytest.fixture(scope="module")
+def calls(dataset: DataSet) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    files = {p.name: read_jsonl(p) for p in sorted(dataset.calls.glob("*.jsonl"))}
+    return files, json.loads((dataset.calls / "labels.json").read_text(encoding="utf-8"))
 
 
 def test_the_doc_defines_the_eight_items_of_issue_14_and_four_tiers(spec: Spec) -> None:
@@ -346,28 +428,37 @@ def test_a_malformed_id_block_is_rejected(broken: str) -> None:
         parse_spec(broken)
 
 
-def test_the_labelled_turns_are_well_formed(spec: Spec, records: list[dict[str, Any]]) -> None:
-    assert record_errors(spec, records) == []
+def test_the_labelled_turns_are_well_formed(
+    spec: Spec, dataset: DataSet, records: list[dict[str, Any]]
+) -> None:
+    assert record_errors(spec, records, id_prefix=dataset.id_prefix) == []
 
 
-def test_the_labelled_turns_meet_the_issue_s_minimums(records: list[dict[str, Any]]) -> None:
+def test_the_labelled_turns_meet_the_set_s_minimums(
+    dataset: DataSet, records: list[dict[str, Any]]
+) -> None:
     establishing = [r for r in records if r["items"]]
-    assert len(records) >= MIN_RECORDS
-    assert len(establishing) >= MIN_ESTABLISHING
-    assert len(records) - len(establishing) >= MIN_EMPTY
-    assert sum(r["variant"] == "asr" for r in records) >= MIN_ASR
+    clean = [r for r in records if r["variant"] == "clean"]
+    assert len(records) >= dataset.min_records
+    assert len(clean) >= dataset.min_clean
+    assert len(establishing) >= dataset.min_establishing
+    assert len(records) - len(establishing) >= dataset.min_empty
+    assert sum(not r["items"] for r in clean) >= dataset.min_empty_clean
+    assert sum(r["variant"] == "asr" for r in records) >= dataset.min_asr
     assert {r["kind"] for r in records} == set(KINDS)
     assert any(r["severe"] for r in records if r["variant"] == "asr")
 
 
-def test_clean_records_cover_each_item_and_sub_item_three_times(
-    spec: Spec, records: list[dict[str, Any]]
+def test_clean_records_cover_each_item_and_enough_sub_items(
+    spec: Spec, dataset: DataSet, records: list[dict[str, Any]]
 ) -> None:
     clean = [r for r in records if r["variant"] == "clean"]
     items = Counter(i for r in clean for i in r["items"])
     subs = Counter(s for r in clean for s in r["subitems"])
-    assert {i: items[i] for i in spec.items if items[i] < MIN_COVER} == {}
-    assert {s: subs[s] for s in spec.subitems if subs[s] < MIN_COVER} == {}
+    assert {i: items[i] for i in spec.items if items[i] < dataset.min_item_cover} == {}
+    assert {s: subs[s] for s in spec.subitems if subs[s] < dataset.min_subitem_cover} == {}
+    assert len(set(subs) & set(spec.subitems)) >= dataset.min_distinct_subitems
+    assert {s: subs[s] for s in spec.severe() if subs[s] < dataset.min_severe_cover} == {}
 
 
 def test_a_handler_question_answered_counts_and_unanswered_does_not(
@@ -384,20 +475,44 @@ def test_a_handler_question_answered_counts_and_unanswered_does_not(
 
 
 def test_the_calls_are_well_formed_and_their_tiers_follow_the_rules(
-    spec: Spec, calls: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]
+    spec: Spec,
+    dataset: DataSet,
+    calls: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]],
 ) -> None:
     files, labels = calls
-    assert call_errors(spec, files, labels) == []
+    assert call_errors(spec, files, labels, turns_per_call=dataset.turns_per_call) == []
 
 
 def test_the_calls_spread_over_the_tiers(
-    spec: Spec, calls: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]
+    spec: Spec,
+    dataset: DataSet,
+    calls: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]],
 ) -> None:
     files, labels = calls
-    assert len(files) >= MIN_CALLS
+    assert len(files) >= dataset.min_calls
     per_tier = Counter(label["tier"] for label in labels.values())
-    assert {t: per_tier[t] for t in spec.tiers if per_tier[t] < MIN_PER_TIER} == {}
+    assert {t: per_tier[t] for t in spec.tiers if per_tier[t] < dataset.min_per_tier} == {}
     assert any(label["severe"] for label in labels.values())
+
+
+def _caller_utterances(dataset: DataSet) -> dict[str, str]:
+    """Distinctive caller turns of a set, normalised, each mapped to where it occurs."""
+    found: dict[str, str] = {}
+    sources = [(r["id"], r["turns"]) for r in read_jsonl(dataset.turns)]
+    sources += [(p.name, read_jsonl(p)) for p in sorted(dataset.calls.glob("*.jsonl"))]
+    for where, turns in sources:
+        for turn in turns:
+            text = re.sub(r"[\s、。,.…!?！？「」『』()（）]", "", turn["text"])
+            # short answers (「はい、何度か」) recur in any set; only longer turns identify one
+            if turn["speaker"] == "caller" and len(text) >= 12:
+                found.setdefault(text, where)
+    return found
+
+
+def test_the_held_out_set_shares_no_caller_turn_with_the_tuning_set() -> None:
+    tuning = _caller_utterances(TUNING)
+    shared = sorted(where for text, where in _caller_utterances(HELDOUT).items() if text in tuning)
+    assert shared == []
 
 
 def _broken_records(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -414,6 +529,7 @@ def _broken_records(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
         "extra key": [clean | {"score": 0.7}],
         "bad kind": [clean | {"kind": "guess"}],
         "bad variant": [clean | {"variant": "noisy"}],
+        "id of another set": [clean | {"id": "x001"}],
         "handler alone establishes": [
             clean | {"turns": [{"speaker": "handler", "text": "叩かれたりしていない？"}]}
         ],
@@ -437,6 +553,7 @@ def _broken_records(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
         "extra key",
         "bad kind",
         "bad variant",
+        "id of another set",
         "handler alone establishes",
         "asr without a source",
         "asr with a missing source",
@@ -444,9 +561,9 @@ def _broken_records(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
     ],
 )
 def test_a_malformed_turn_record_is_rejected(
-    spec: Spec, records: list[dict[str, Any]], case: str
+    spec: Spec, dataset: DataSet, records: list[dict[str, Any]], case: str
 ) -> None:
-    assert record_errors(spec, _broken_records(records)[case])
+    assert record_errors(spec, _broken_records(records)[case], id_prefix=dataset.id_prefix)
 
 
 @pytest.mark.parametrize(
@@ -464,7 +581,10 @@ def test_a_malformed_turn_record_is_rejected(
     ],
 )
 def test_a_malformed_call_or_label_is_rejected(
-    spec: Spec, calls: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]], case: str
+    spec: Spec,
+    dataset: DataSet,
+    calls: tuple[dict[str, list[dict[str, Any]]], dict[str, Any]],
+    case: str,
 ) -> None:
     files, labels = calls
     name = next(iter(sorted(files)))
@@ -486,7 +606,7 @@ def test_a_malformed_call_or_label_is_rejected(
     elif case == "time goes back":
         turns[-1]["at"] = -1
     elif case == "too short":
-        del turns[MIN_TURNS - 1 :]
+        del turns[dataset.turns_per_call[0] - 1 :]
     elif case == "severe not a severe sub-item":
         label["severe"] = ["head_face_blow"]
-    assert call_errors(spec, one_file, one_label)
+    assert call_errors(spec, one_file, one_label, turns_per_call=dataset.turns_per_call)
