@@ -37,6 +37,34 @@ def test_severe_cues_are_met_in_asr_spellings(sheet_of: Sheet, text: str) -> Non
     assert sheet_of(("caller", text)).rules[0] == "R0"
 
 
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("首のところをぎゅって、両手でやられたって", "strangling"),
+        ("泣きやまないと、口と鼻を手でふさがれるって", "strangling"),
+        ("お水の中にお顔を入れられて、くるしかったって", "drowning"),
+        ("お風呂でお湯の中に静められたことがあります", "drowning"),
+        ("叩かれたあと、起こしても起きないんです", "unconscious"),
+        ("娘が、死んだら楽になれるかなって言ってて", "child_suicidal"),
+    ],
+)
+def test_severe_cues_are_met_in_the_words_callers_use_beyond_the_sheets_own(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    """Found by the held-out set (tests/data/risk_heldout): each phrasing was missed."""
+    sheet = sheet_of(("caller", text))
+    assert sheet.severe == (severe,)
+    assert sheet.rules[0] == "R0"
+
+
+def test_a_rumour_word_is_matched_exactly_and_never_near(sheet_of: Sheet) -> None:
+    """「鼻血出た」 sounds near 「って話してた」: it must not silence the child's report."""
+    sheet = sheet_of(("caller", "お母さんに、グーで顔殴られた。鼻血出た。"))
+    assert _state(sheet, "likely_serious_harm") == "該当"
+    told = sheet_of(("caller", "近所の人たちが話してたんですけど、あの子、顔殴られたって"))
+    assert _state(told, "likely_serious_harm") == "未確認"
+
+
 def test_a_severe_cue_overrides_an_otherwise_low_sheet(sheet_of: Sheet) -> None:
     sheet = sheet_of(
         ("caller", "お金がなくて生活が苦しいんです"),

@@ -27,6 +27,9 @@ _YEARS = re.compile(r"^(\d{1,2})歳$")
 # Stricter near matching than attention words: a cue ticks a box on the sheet, and a loose
 # near match fired on unrelated words (仕事クビ for 自業自得).
 _OPTIONS = PhraseOptions(fuzzy_score=90.0, fuzzy_min_key=6)
+# Rumour words silence a whole sentence: they match exactly (surface, lemma, reading), never
+# near (鼻血出た was heard as って話してた and a child's own report of a blow was dropped).
+_EXACT = PhraseOptions(fuzzy_min_key=10_000)
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,12 @@ class Found:
 class _Group:
     """Phrases (each tagged with a name) compiled into one :class:`PhraseSet`."""
 
-    def __init__(self, tagged: list[tuple[tuple[str, str], str]]) -> None:
+    def __init__(
+        self, tagged: list[tuple[tuple[str, str], str]], options: PhraseOptions = _OPTIONS
+    ) -> None:
         self.tags = [tag for tag, _ in tagged]
         phrases = [phrase for _, phrase in tagged]
-        self.phrases = PhraseSet(phrases, _OPTIONS) if tagged else None
+        self.phrases = PhraseSet(phrases, options) if tagged else None
 
     def find(self, target: Target) -> list[tuple[tuple[str, str], int, int]]:
         if self.phrases is None:
@@ -87,14 +92,17 @@ class CueMatcher:
         ]
         self.subitems: dict[str, RiskSubitem] = {s.id: s for s in boxes}
         context = sheet.context
-        # One phrase set for every kind of phrase: one pass over the text per utterance.
+        # One phrase set for the sheet's phrases, one (exact) for the context words.
         self._phrases = _Group(
             [(("cue", s.id), c) for s in boxes for c in s.cues]
             + [(("except", s.id), e) for s in boxes for e in s.exceptions]
             + [(("requires", s.id), r) for s in boxes for r in s.requires]
-            + [(("context", "rumour"), w) for w in context.rumour]
+        )
+        self._context = _Group(
+            [(("context", "rumour"), w) for w in context.rumour]
             + [(("context", "child"), w) for w in context.child_words]
-            + [(("context", "carer"), w) for w in context.carer_words]
+            + [(("context", "carer"), w) for w in context.carer_words],
+            _EXACT,
         )
         self._patterns = [(s.id, re.compile(p, re.IGNORECASE)) for s in boxes for p in s.patterns]
         self._starts = {
@@ -109,7 +117,7 @@ class CueMatcher:
         target = Target(analysis)
         plain = analysis.text
         spans: dict[str, list[tuple[int, int]]] = {}
-        found = self._phrases.find(target)
+        found = self._phrases.find(target) + self._context.find(target)
         for (kind, sub), start, end in found:
             if kind == "cue":
                 spans.setdefault(sub, []).append((start, end))
