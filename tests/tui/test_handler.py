@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from sample_call import SUGGESTIONS, call_events
+from textual.binding import Binding
 from textual.widgets import Input, Markdown, OptionList, Static
-from tuitools import QUIET, settle, until
+from tuitools import QUIET, screen_text, settle, until
 
 from consult_assist.errors import AudioError, AuthError
 from consult_assist.events import (
@@ -596,3 +597,15 @@ async def test_asked_items_show_apart_from_covered_ones_with_values() -> None:
         assert "✓ 子どもの年齢：3歳・男" in text
         assert "？ 連絡先（質問済み・未回答）" in text
         assert "□ 子どもの氏名" in text
+
+
+async def test_every_key_shown_in_the_footer_fits_an_80_column_terminal() -> None:
+    """Japanese labels are double width: at 80 columns F8-F10 used to fall off the edge."""
+    app = app_with(FakeHubClient())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+    shown = [b for b in app.BINDINGS if isinstance(b, Binding) and b.show]
+    assert len(shown) >= 9
+    for binding in shown:
+        assert f"{binding.key} {binding.description}" in footer, (binding.key, footer)

@@ -67,15 +67,15 @@ class HandlerApp(HubApp):
         Binding("f1", "help", "ヘルプ"),
         Binding("question_mark", "help", "ヘルプ", show=False),
         Binding("f2", "help_request", "応援要請"),
-        Binding("f3", "ack_advice", "助言確認"),
+        Binding("f3", "ack_advice", "助言"),
         Binding("f4", "focus_note", "メモ"),
         Binding("f5", "start", "開始"),
-        Binding("f6", "end_call", "通話終了"),
+        Binding("f6", "end_call", "終話"),
         Binding("f7", "follow", "最新へ", show=False),
-        Binding("f8", "calls", "通話一覧"),
+        Binding("f8", "calls", "一覧"),
         Binding("f9", "record", "記録"),
         Binding("f10", "risk", "リスク"),
-        Binding("ctrl+q", "quit", "終了"),
+        Binding("ctrl+q", "quit", "終了", show=False),
     ]
     HELP_TITLE = "対応者画面のキー操作（F1 / ?）"
     HELP_KEYS = (
@@ -125,7 +125,7 @@ class HandlerApp(HubApp):
         note = Input(placeholder="メモを入力して Enter（通話記録に残ります）", id="note")
         note.border_title = "新しいメモ（F4）"
         yield note
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.listen()
