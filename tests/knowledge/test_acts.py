@@ -199,3 +199,12 @@ def test_annotate_fills_act_and_negation() -> None:
     out = tracker.annotate(final("揺さぶってはいないです", 1))
     assert (out.act, out.negated) == ("statement", True)
     assert tracker.annotate(final("", 2)).act == "statement"
+
+
+@pytest.mark.parametrize("text", ["はい、何度か。", "何回か。", "いくつか。"])
+def test_a_few_times_is_an_answer_not_a_question(text: str) -> None:
+    assert acts_of(text).main().act == "statement"
+
+
+def test_a_few_times_with_a_question_mark_asks() -> None:
+    assert acts_of("何回か？").main().act == "question"

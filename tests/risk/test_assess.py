@@ -251,3 +251,31 @@ def test_a_reason_given_before_a_plea_is_said_too(sheet_of: Sheet) -> None:
     )
     assert _state(sheet, "parent_factors") == "該当"
     assert _state(sheet, "protection_request") == "該当"
+
+
+def test_a_few_times_answers_the_question_and_says_it_recurs(sheet_of: Sheet) -> None:
+    """「何度か」 ends in か but asks nothing: it is the answer, and a repetition."""
+    sheet = sheet_of(("handler", "頭とか顔を叩かれたことはある？"), ("caller", "…はい、何度か。"))
+    assert _state(sheet, "likely_serious_harm") == "該当"
+    assert _state(sheet, "recurrence") == "該当"
+
+
+def test_how_often_answers_what_was_being_talked_about(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "お父さんに叩かれた"),
+        ("handler", "そういうことは、前にもあったの？"),
+        ("caller", "…しょっちゅう。"),
+    )
+    assert _state(sheet, "recurrence") == "該当"
+    alone = sheet_of(("handler", "前にもあったの？"), ("caller", "しょっちゅう。"))
+    assert _state(alone, "recurrence") == "未確認"
+
+
+def test_a_parent_named_as_subject_is_the_parent_in_crisis_not_the_child(
+    sheet_of: Sheet,
+) -> None:
+    mother = sheet_of(("caller", "お母さんが、最近、死にたいってよく言ってて"))
+    assert mother.severe == ()
+    assert _state(mother, "parent_factors") == "該当"
+    child = sheet_of(("caller", "お母さんは知らないけど、死にたい"))
+    assert child.severe == ("child_suicidal",)

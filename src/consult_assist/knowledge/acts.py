@@ -259,6 +259,8 @@ def _tail(tokens: tuple[Token, ...], first: int, last: int) -> list[Token]:
 def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     if any(c in _QUESTION_MARK for c in tokens[last].after):
         return True
+    if _indefinite_end(tokens, first, last):
+        return False
     tail = [t.surface for t in _tail(tokens, first, last)]
     if "か" in tail or "かしら" in tail:
         return True
@@ -273,6 +275,16 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     ):
         return True
     return _asks_to_tell(tokens, first, last)
+
+
+def _indefinite_end(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    """「はい、何度か。」「いくつか」: a question word's quantity + か is "a few", not a question
+    (without a question mark: 「何回か？」 asks)."""
+    if last - first < 1 or tokens[last].surface != "か":
+        return False
+    before = tokens[last - 1]
+    counted = before.surface.startswith("何") and len(before.surface) >= 2 and before.pos0 == "名詞"
+    return counted or before.lemma == "幾つ"
 
 
 def _asks_to_tell(tokens: tuple[Token, ...], first: int, last: int) -> bool:

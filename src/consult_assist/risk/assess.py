@@ -16,6 +16,7 @@ box is not enough, two different boxes must be denied.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from consult_assist.events import TranscriptFinal
@@ -61,6 +62,8 @@ class RiskAssessor:
         self._evidence: list[Evidence] = []
         self._carer = False
         self._handler_said: tuple[TranscriptFinal, Found] | None = None
+        self._topic: frozenset[str] = frozenset()
+        """The boxes whose required words the last utterance that had any held."""
         self._last: Assessment | None = None
         self._at = 0.0
 
@@ -91,6 +94,12 @@ class RiskAssessor:
             and _unpunctuated(previous[0].text)
         ):
             asked = previous
+        if asked is not None and self._topic:
+            # 「前にもあったの？」「…しょっちゅう」: the question points back at what was being
+            # talked about, so the words that make 「しょっちゅう」 about abuse may come before it.
+            asked = (asked[0], replace(asked[1], required=asked[1].required | self._topic))
+        if found.required:
+            self._topic = found.required
         before = len(self._evidence)
         if not found.rumour:
             self._own_words(final, found, speaker, asked[1] if asked else None)
@@ -126,6 +135,8 @@ class RiskAssessor:
         ):
             return spec.if_adult
         if self._carer and act != "reported" and not found.child_words:
+            return spec.if_adult
+        if spec.if_adult and _adult_subject(found, hit):
             return spec.if_adult
         return hit.subitem
 
@@ -287,6 +298,36 @@ class RiskAssessor:
             next=next_questions(self.sheet, states, bool(severe), conflicting, self.manual),
             at=self._at,
         )
+
+
+def _adult_subject(found: Found, hit: Hit) -> bool:
+    """Whether ``hit`` is said of a parent named as its subject, with no other predicate in
+    between: 「お母さんが、最近、死にたいって言ってて」 from a child is the mother in crisis;
+    「お母さんは知らないけど、死にたい」 is still the child."""
+    subject = False
+    previous = ""
+    for token in found.analysis.tokens:
+        if token.begin >= hit.start:
+            break
+        if token.pos0 in _PREDICATES or token.surface in _CHILD_WORDS:
+            subject = False
+        elif token.pos0 == "助詞" and token.surface in ("が", "は", "も") and previous in _ADULTS:
+            subject = True
+        previous = token.surface
+        if any(c in _SENTENCE_MARKS for c in token.after):
+            subject = False
+    return subject
+
+
+_ADULTS = frozenset(
+    {"お母さん", "おかあさん", "お父さん", "おとうさん", "母親", "父親", "ママ", "パパ", "妻",
+     "夫", "旦那", "主人", "彼氏", "継父", "義父", "母", "父"}
+)  # fmt: skip
+_CHILD_WORDS = frozenset(
+    {"子", "子ども", "子供", "娘", "息子", "弟", "妹", "兄", "姉", "僕", "私", "わたし",
+     "あたし", "俺"}
+)  # fmt: skip
+_PREDICATES = frozenset({"動詞", "形容詞", "助動詞"})
 
 
 def _closed_clause(found: Found, hit: Hit) -> bool:
