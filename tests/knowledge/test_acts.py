@@ -208,3 +208,8 @@ def test_a_few_times_is_an_answer_not_a_question(text: str) -> None:
 
 def test_a_few_times_with_a_question_mark_asks() -> None:
     assert acts_of("何回か？").main().act == "question"
+
+
+@pytest.mark.parametrize("text", ["保健室で話してくれて。", "先生が教えてくれた"])
+def test_telling_what_someone_told_is_not_asking_to_be_told(text: str) -> None:
+    assert acts_of(text).main().act == "statement"

@@ -292,9 +292,14 @@ def _asks_to_tell(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     for index in range(first, last + 1):
         if tokens[index].lemma not in _TELL:
             continue
-        rest = [t.lemma for t in tokens[index + 1 : last + 1]]
-        if any(lemma in _GIVE for lemma in rest) or "良い" in rest:
-            return True
+        rest = tokens[index + 1 : last + 1]
+        for at, token in enumerate(rest):
+            if token.lemma not in _GIVE and token.lemma != "良い":
+                continue
+            after = rest[at + 1].surface if at + 1 < len(rest) else ""
+            # 「話してくれて」「教えてくれた」 tell what happened; they ask nothing.
+            if after not in ("て", "で", "た", "だ"):
+                return True
     return False
 
 
