@@ -1,9 +1,10 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Two labelled sets are checked the
-same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/) and the
-held-out set written blind to the engine (tests/data/risk_heldout/, same layout). Checked here:
+docs/risk.md, so the data can only use what the page defines. Three labelled sets are checked the
+same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
+set written blind to the engine (tests/data/risk_heldout/, same layout) and a third set written
+blind to the engine and to both others (tests/data/risk_third/, same layout). Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
 documented rules give for its labelled items. Each check is also run on deliberately broken
@@ -111,7 +112,29 @@ HELDOUT = DataSet(
     turns_per_call=(12, 30),
     min_per_tier=1,
 )
-DATA_SETS = (TUNING, HELDOUT)
+# The third set: written blind to the engine, the tuning set and the held-out set (see its
+# README.md), to the minimums of its brief; the held-out set became in-sample once misses found
+# on it were fixed, so this one measures how the engine generalises.
+THIRD = DataSet(
+    name="third",
+    turns=DATA / "risk_third" / "risk_turns.jsonl",
+    calls=DATA / "risk_third" / "risk_calls",
+    id_prefix="x",
+    min_records=100,
+    min_clean=70,
+    min_establishing=50,
+    min_empty=20,
+    min_empty_clean=20,
+    min_asr=30,
+    min_item_cover=3,
+    min_subitem_cover=0,
+    min_distinct_subitems=12,
+    min_severe_cover=2,
+    min_calls=8,
+    turns_per_call=(12, 30),
+    min_per_tier=1,
+)
+DATA_SETS = (TUNING, HELDOUT, THIRD)
 
 
 @dataclass(frozen=True)
@@ -515,9 +538,19 @@ def test_the_held_out_set_shares_no_caller_turn_with_the_tuning_set() -> None:
     assert shared == []
 
 
-def _broken_records(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def test_the_third_set_shares_no_caller_turn_with_the_other_two() -> None:
+    # only the third set's ids are named, so a failure does not show the other sets' text
+    others = _caller_utterances(TUNING) | _caller_utterances(HELDOUT)
+    shared = sorted(where for text, where in _caller_utterances(THIRD).items() if text in others)
+    assert shared == []
+
+
+def _broken_records(
+    records: list[dict[str, Any]], id_prefix: str
+) -> dict[str, list[dict[str, Any]]]:
     clean = next(r for r in records if r["variant"] == "clean" and r["subitems"])
     twin = next(r for r in records if r["variant"] == "asr")
+    foreign = next(d.id_prefix for d in DATA_SETS if d.id_prefix != id_prefix)
     cases: dict[str, Any] = {
         "duplicate id": [clean, clean],
         "unknown item": [clean | {"items": [*clean["items"], "danger"]}],
@@ -529,7 +562,7 @@ def _broken_records(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
         "extra key": [clean | {"score": 0.7}],
         "bad kind": [clean | {"kind": "guess"}],
         "bad variant": [clean | {"variant": "noisy"}],
-        "id of another set": [clean | {"id": "x001"}],
+        "id of another set": [clean | {"id": f"{foreign}001"}],
         "handler alone establishes": [
             clean | {"turns": [{"speaker": "handler", "text": "叩かれたりしていない？"}]}
         ],
@@ -563,7 +596,9 @@ def _broken_records(records: list[dict[str, Any]]) -> dict[str, list[dict[str, A
 def test_a_malformed_turn_record_is_rejected(
     spec: Spec, dataset: DataSet, records: list[dict[str, Any]], case: str
 ) -> None:
-    assert record_errors(spec, _broken_records(records)[case], id_prefix=dataset.id_prefix)
+    assert record_errors(
+        spec, _broken_records(records, dataset.id_prefix)[case], id_prefix=dataset.id_prefix
+    )
 
 
 @pytest.mark.parametrize(
