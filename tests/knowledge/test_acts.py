@@ -213,3 +213,36 @@ def test_a_few_times_with_a_question_mark_asks() -> None:
 @pytest.mark.parametrize("text", ["保健室で話してくれて。", "先生が教えてくれた"])
 def test_telling_what_someone_told_is_not_asking_to_be_told(text: str) -> None:
     assert acts_of(text).main().act == "statement"
+
+
+def test_asking_what_to_do_is_a_question_not_a_condition() -> None:
+    acts = acts_of("呼んでも目を開けなくて、どうしたら…")
+    assert acts.main().act == "question"
+
+
+def test_a_condition_mused_on_is_hypothetical() -> None:
+    acts = acts_of("この子の口をふさいだら静かになるかなって、一瞬、思っちゃって")
+    assert acts.at(0, 8).act == "hypothetical"
+
+
+def test_permission_closes_the_sentence_or_it_is_no_request() -> None:
+    assert acts_of("電話してもいい").main().act == "request"
+    assert acts_of("生きてていいことないし").main().act != "request"
+
+
+@pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        ("死にたいとかは、思ってないよ", True),
+        ("死にたいって思ってる", False),
+        ("手をあげたことは、一度もないです", True),
+        ("叩いたことはあるけど、怒鳴ったことはない", False),
+    ],
+)
+def test_words_made_the_topic_of_a_denial_are_denied(text: str, denied: bool) -> None:
+    assert acts_of(text).at(0, 3).negated is denied
+
+
+def test_hearing_from_someone_is_not_asking_to_be_told() -> None:
+    text = "先生から聞いたんですけど、その子が『いなくなりたい』って言ってるらしくて"
+    assert acts_of(text).main().act != "question"

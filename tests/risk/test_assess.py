@@ -279,3 +279,37 @@ def test_a_parent_named_as_subject_is_the_parent_in_crisis_not_the_child(
     assert _state(mother, "parent_factors") == "該当"
     child = sheet_of(("caller", "お母さんは知らないけど、死にたい"))
     assert child.severe == ("child_suicidal",)
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        (
+            "弟が、お父さんに蹴られて、そのまま起きなくなっちゃった。息はしてるけど、動かない",
+            "unconscious",
+        ),
+        (
+            "赤ちゃんが、さっきから呼んでも目を開けなくて、ぐにゃっとしてて、どうしたら…",
+            "unconscious",
+        ),
+        ("首のところに赤いのがあって、本人に聞いたら『ママにしめられた』って", "strangling"),
+        ("首をつかまれて、壁に押しつけられて", "strangling"),
+        (
+            "先生から聞いたんですけど、その子が『いなくなりたい』ってずっと言ってるらしくて",
+            "child_suicidal",
+        ),
+    ],
+)
+def test_severe_cues_found_by_the_third_set(sheet_of: Sheet, text: str, severe: str) -> None:
+    assert sheet_of(("caller", text)).severe == (severe,)
+
+
+def test_a_denied_wish_to_die_is_no_severe_cue(sheet_of: Sheet) -> None:
+    assert sheet_of(("caller", "死にたいとかは、思ってないよ。ただ、話したかっただけ")).severe == ()
+
+
+def test_a_thought_of_covering_the_mouth_is_not_a_strangling(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "さっき、この子の口をふさいだら静かになるかなって、一瞬、思っちゃって…")
+    )
+    assert sheet.severe == ()

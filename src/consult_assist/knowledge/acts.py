@@ -85,6 +85,7 @@ _TELL = frozenset({"教える", "聞かせる", "聞く", "伺う", "話す", "�
 _GIVE = frozenset({"下さる", "呉れる", "貰う", "頂く", "欲しい", "いただく", "くださる"})
 _SAYING = frozenset({"言う", "話す", "聞く", "叫ぶ", "書く", "怒鳴る", "言える", "云う"})
 _NEGATION = frozenset({"ない", "無い", "ぬ", "ず", "ん"})
+_THINK_SAY = frozenset({"思う", "言う", "考える", "感じる"})
 _CHAIN_VERBS = frozenset(
     {"居る", "有る", "為る", "仕舞う", "来る", "行く", "置く", "見る", "ちゃう", "てる", "出来る"}
 )
@@ -261,6 +262,8 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
         return True
     if _indefinite_end(tokens, first, last):
         return False
+    if _what_to_do(tokens, first, last):
+        return True
     tail = [t.surface for t in _tail(tokens, first, last)]
     if "か" in tail or "かしら" in tail:
         return True
@@ -287,12 +290,33 @@ def _indefinite_end(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     return counted or before.lemma == "幾つ"
 
 
+def _what_to_do(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    """「どうしたら…」「どうすればいいですか」: asking what to do, not a condition."""
+    for index in range(first, last):
+        if tokens[index].lemma != "どう" or tokens[index + 1].lemma != "為る":
+            continue
+        rest = tokens[index + 2 : last + 1]
+        if (
+            rest
+            and rest[0].surface in ("たら", "れ", "ば")
+            and all(
+                t.pos0 in ("助詞", "助動詞", "形容詞") or t.lemma in ("良い", "ば") for t in rest
+            )
+        ):
+            return True
+    return False
+
+
 def _asks_to_tell(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     """教えてください, 聞かせてくれる, 伺ってもいい: asking to be told is asking."""
     for index in range(first, last + 1):
         if tokens[index].lemma not in _TELL:
             continue
-        rest = tokens[index + 1 : last + 1]
+        rest = tokens[index + 1 : min(last, index + 6) + 1]
+        while rest and rest[0].surface in ("せ", "させ"):  # 聞かせて: the causative
+            rest = rest[1:]
+        if not rest or rest[0].surface not in ("て", "で"):
+            continue  # 「先生から聞いたんですけど、…ほうがいい」 asks nothing
         for at, token in enumerate(rest):
             if token.lemma not in _GIVE and token.lemma != "良い":
                 continue
@@ -311,9 +335,12 @@ def _is_request(tokens: tuple[Token, ...], first: int, last: int) -> bool:
         if lemma in ("下さる", "くださる") and before in ("て", "で"):
             return True
         earlier = surfaces[index - 2] if index > 1 else ""
-        # 電話していい, 電話してもいい: permission.
-        if lemma == "良い" and (
-            before in ("て", "で") or (before == "も" and earlier in ("て", "で"))
+        # 電話していい, 電話してもいい: permission (closing the sentence: 「生きてていいこと
+        # ない」 asks nothing).
+        if (
+            lemma == "良い"
+            and (before in ("て", "で") or (before == "も" and earlier in ("て", "で")))
+            and all(t.pos0 in ("助詞", "助動詞") for t in tokens[first + index + 1 : last + 1])
         ):
             return True
         if surfaces[index] in ("ましょう", "なさい"):
@@ -343,6 +370,8 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
     index = last + 1
     if any(c in _SENTENCE_END for c in tokens[last].after):
         return False
+    if _quoted_topic_denied(tokens, last, sentence):
+        return True
     while index <= sentence.last:
         token = tokens[index]
         lemma = token.lemma
@@ -378,6 +407,33 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
             break
         index += 1
     return count % 2 == 1
+
+
+def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentence) -> bool:
+    """「死にたいとかは、思ってないよ」「殴られたなんて言ってない」: words made the topic of a
+    denied verb of thinking or saying are denied with it."""
+    following = [t.surface for t in tokens[last + 1 : min(sentence.last, last + 3) + 1]]
+    quoted = following[:1] in (["とか"], ["なんて"], ["って"]) or following[:2] in (
+        ["と", "か"],
+        ["と", "は"],
+    )
+    index = last + 1
+    while index <= sentence.last and tokens[index].surface in ("た", "だ", "て", "てる", "ちゃっ"):
+        index += 1
+    nominalised = [t.surface for t in tokens[index : min(sentence.last, index + 1) + 1]]
+    if nominalised in (["こと", "は"], ["こと", "も"], ["事", "は"]):
+        # 「手をあげたことは、一度もないです」: what is said to have never happened; the
+        # clause ends at a conjunction (「叩いたことはあるけど、…ない」 denies nothing here).
+        count = 0
+        for token in tokens[index + 2 : sentence.last + 1]:
+            if token.pos0 == "助詞" and token.pos1 == "接続助詞":
+                break
+            count += _is_negation(token)
+        return count % 2 == 1
+    if not quoted or not sentence.negated:
+        return False
+    verbs = [t.lemma for t in tokens[last + 1 : sentence.last + 1] if t.pos0 == "動詞"]
+    return bool(verbs) and verbs[0] in _THINK_SAY
 
 
 def _predicate_negated(tokens: tuple[Token, ...], first: int, last: int) -> bool:
@@ -424,6 +480,12 @@ def _hypothetical(
     # 「今夜また危ないと思ったら。」: a condition whose main clause never came (or went to
     # the next utterance) tells no fact.
     advice = advice or not main
+    # 「口をふさいだら静かになるかなって、思っちゃって」: a condition mused on, not done.
+    musing = any(t.surface in ("かな", "かしら") for t in main) or (
+        any(t.surface == "か" and t.pos0 == "助詞" for t in main)
+        and any(t.lemma in ("思う", "考える") for t in main)
+    )
+    advice = advice or musing
     for mark in marks:
         opened = any(t.lemma in _IF_WORDS for t in tokens[start : mark + 1])
         scene = tokens[mark].lemma == "場合"
