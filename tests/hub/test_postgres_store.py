@@ -13,6 +13,7 @@ from pgtools import PgServer
 from consult_assist.errors import SessionClosed, StoreError, StoreUnavailable
 from consult_assist.events import Note, Sequencer, SessionEnded, SessionStarted
 from consult_assist.hub.postgres_store import EVENTS_CHANNEL, PostgresStore
+from consult_assist.hub.store import AccessEntry
 
 META = {"handler": "sato", "started_by": "kato", "training": True, "source": "file",
         "started_at": "2025-03-14T15:02:07+09:00"}  # fmt: skip
@@ -213,3 +214,37 @@ async def test_notes_after_the_call_racing_its_purge_neither_deadlock_nor_orphan
         with psycopg.connect(pg_url) as conn:
             assert conn.execute("SELECT count(*) FROM events").fetchone() == (0,)  # no orphan
     await asyncio.gather(store.aclose(), retention.aclose())
+
+
+async def test_access_lines_that_arrive_together_are_one_write_and_all_hear_its_outcome(
+    pg_url: str,
+) -> None:
+    store = PostgresStore(pg_url, connections=1)
+    await _call(store, "s1")
+
+    async def together(lines: list[AccessEntry]) -> list[BaseException | None]:
+        """Log ``lines`` at once while the one write connection is busy with something else."""
+        busy, release = asyncio.Event(), asyncio.Event()
+
+        async def hold() -> None:
+            async with store.writers.use(0):
+                busy.set()
+                await release.wait()
+
+        holder = asyncio.create_task(hold())
+        await busy.wait()
+        logged = asyncio.gather(*(store.log_access(x) for x in lines), return_exceptions=True)
+        await asyncio.sleep(0)
+        release.set()
+        await holder
+        return list(await logged)
+
+    lines = [AccessEntry(float(n), f"sup{n}", "supervisor", "view", "s1") for n in range(50)]
+    before = store.timings.writes
+    assert await together(lines) == [None] * 50
+    assert store.timings.writes - before == 2  # the holder's and one for all fifty lines
+    assert sorted(store.accesses(session="s1"), key=lambda e: e.at) == lines  # each once
+    bad = [AccessEntry(99.0, "sup", "supervisor", "view", "s1", "\x00"), *lines[:2]]
+    assert all(isinstance(r, StoreError) for r in await together(bad))  # all hear it failed
+    assert len(store.accesses(session="s1")) == 50
+    await store.aclose()

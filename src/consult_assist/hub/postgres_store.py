@@ -16,11 +16,12 @@ timeout on the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 from typing import Any, NoReturn
 
 import psycopg
@@ -126,6 +127,19 @@ _OPEN_OF_NODE = (
 )
 
 
+_ACCESS_BATCH = 1000
+"""Access-log lines written in one statement at most (6 parameters each; PostgreSQL takes
+65,535 per statement)."""
+
+
+@dataclass
+class _AccessBatch:
+    """Access-log lines that go to the store in one statement, and its outcome."""
+
+    entries: list[AccessEntry]
+    done: asyncio.Future[None]
+
+
 class PostgresStore:
     """Sessions, events, tokens and node leases in a PostgreSQL database."""
 
@@ -137,6 +151,8 @@ class PostgresStore:
         self.node = node
         self._conn: psycopg.Connection[Any] | None = None
         self._down_until = 0.0
+        self._access: _AccessBatch | None = None
+        """Access-log lines gathering for one write (see :meth:`log_access`)."""
         self.timings = StoreTimings()
         """Where this store's time goes (reads block the event loop; writes queue)."""
         self.writers = WriteConnections(
@@ -409,14 +425,38 @@ class PostgresStore:
                 _raise(f"cannot import session {row.id}", exc)
 
     async def log_access(self, entry: AccessEntry) -> None:
-        async with self.writers.use(self.writers.least_busy()) as conn:
-            try:
-                await conn.execute(
-                    f"INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
-                    astuple(entry),
-                )
-            except (psycopg.Error, UnicodeError) as exc:
-                _raise("cannot add to the access log", exc)
+        """Add ``entry``; lines that arrive while a line waits for its connection go with it.
+
+        A new call seen by every supervisor logs one ``view`` per supervisor at once: one
+        statement (and one commit) for all of them instead of a queue of them in front of the
+        calls' appends on every write connection.
+        """
+        batch = self._access
+        if batch is not None and len(batch.entries) < _ACCESS_BATCH:
+            batch.entries.append(entry)
+            await asyncio.shield(batch.done)  # raises what the write raised
+            return
+        batch = self._access = _AccessBatch([entry], asyncio.get_running_loop().create_future())
+        try:
+            async with self.writers.use(self.writers.least_busy()) as conn:
+                if self._access is batch:
+                    self._access = None  # lines from now on go with the next write
+                rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch.entries))
+                values = [value for line in batch.entries for value in astuple(line)]
+                try:
+                    await conn.execute(
+                        f"INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES {rows}", values
+                    )
+                except (psycopg.Error, UnicodeError) as exc:
+                    _raise("cannot add to the access log", exc)
+        except BaseException as exc:
+            if self._access is batch:
+                self._access = None
+            failed = exc if isinstance(exc, Exception) else StoreUnavailable("interrupted")
+            batch.done.set_exception(failed)
+            batch.done.exception()  # whoever joined raises it; nobody else need look
+            raise
+        batch.done.set_result(None)
 
     async def purge(self, sessions: Sequence[str]) -> int:
         # Deleted rows stay in the table's files until VACUUM reuses their space

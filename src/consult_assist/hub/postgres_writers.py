@@ -3,8 +3,8 @@
 Why several: one connection runs one statement at a time, so a node with a single write
 connection queued every call's appends behind each other's commit (and with ``fsync`` on, each
 commit waits for its own WAL flush). PostgreSQL flushes the WAL of concurrent commits together,
-so a few connections let a node's calls commit side by side (docs/benchmarks.md, "bench hub
---nodes").
+so a few connections let a node's calls commit side by side (docs/benchmarks.md, "Write
+connections per node").
 
 Which connection: a session's writes always go to the same one (:meth:`WriteConnections.of_session`,
 a stable hash of its id), so its statements run in the order they were issued, and a retry never
@@ -141,15 +141,11 @@ class WriteConnections:
 
     async def _connected(self, slot: _Slot) -> psycopg.AsyncConnection[Any]:
         conn = slot.conn
-        if conn is not None and not conn.closed and not conn.broken:
-            if slot.born >= self._generation:
+        if conn is not None:
+            if not conn.closed and not conn.broken and slot.born >= self._generation:
                 return conn
-            # Opened before another connection broke: probably dead too. Replace it now rather
-            # than fail a write on it.
-            slot.conn = None
-            with contextlib.suppress(psycopg.Error, OSError):
-                await conn.close()
-        elif conn is not None:
+            # Broken, or opened before another connection broke (probably dead too): replace
+            # it now rather than fail a write on it.
             slot.conn = None
             with contextlib.suppress(psycopg.Error, OSError):
                 await conn.close()
