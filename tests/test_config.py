@@ -16,6 +16,7 @@ from consult_assist.config import (
     store_location,
 )
 from consult_assist.errors import ConfigError
+from consult_assist.hub.postgres_writers import DEFAULT_CONNECTIONS
 
 
 def test_defaults_work_on_loopback() -> None:
@@ -173,3 +174,21 @@ def test_node_keys_come_from_toml_env_and_flags_and_bad_ones_are_named(tmp_path:
         load_server_config(env={}, flags={"metrics": "9464"})
     with pytest.raises(ConfigError, match="drain_calls_s"):
         load_server_config(env={}, flags={"drain_calls_s": "-1"})
+
+
+def test_store_connections_come_from_every_source_and_stay_between_1_and_64(
+    tmp_path: Path,
+) -> None:
+    assert load_server_config(env={}).store_connections == DEFAULT_CONNECTIONS
+    file = tmp_path / "server.toml"
+    file.write_text("store_connections = 8\n", encoding="utf-8")
+    assert load_server_config(file=file, env={}).store_connections == 8
+    env = {"CONSULT_ASSIST_STORE_CONNECTIONS": "2"}
+    assert load_server_config(file=file, env=env).store_connections == 2
+    assert (
+        load_server_config(file=file, env=env, flags={"store_connections": 1}).store_connections
+        == 1
+    )
+    for bad in ("0", "65"):
+        with pytest.raises(ConfigError, match="store_connections"):
+            load_server_config(env={"CONSULT_ASSIST_STORE_CONNECTIONS": bad})

@@ -59,6 +59,10 @@ class ServerConfig:
     a day while the server runs; 0 keeps every call. Never a live call."""
     store_queue: int = 2000
     """Events one call may hold while the store is unavailable; past it the call is ended."""
+    store_connections: int = 4
+    """With PostgreSQL: write connections this node keeps to the store (1-64). Each call's
+    events always go through the same one, so up to this many calls commit at once; each is a
+    PostgreSQL backend (count them in ``max_connections``). A SQLite store ignores it."""
     lease_s: float = 10.0
     """With PostgreSQL: a node that has not renewed its lease for this many seconds is declared
     lost, and another node ends its calls (``node_lost``). At least twice ``lease_renew_s``."""
@@ -143,6 +147,7 @@ _INTS = {
     "retention_days",
     "workers",
     "store_queue",
+    "store_connections",
     "sip_max_calls",
     "sip_calls_per_source",
     "sip_connections_per_source",
@@ -264,6 +269,8 @@ def _validate(config: ServerConfig) -> None:
         raise ConfigError(f"{config.store_key_file}: no such file (store_key_file)")
     if config.store_queue < 1:
         raise ConfigError("store_queue must be at least 1")
+    if not 1 <= config.store_connections <= 64:
+        raise ConfigError("store_connections must be between 1 and 64")
     if config.synchronous.upper() not in ("NORMAL", "FULL"):
         raise ConfigError("synchronous must be NORMAL or FULL")
     if not config.lease_renew_s > 0 or config.lease_s < 2 * config.lease_renew_s:

@@ -27,7 +27,7 @@ async def test_a_short_run_loses_nothing_and_says_the_recognizer_is_fake() -> No
 @pytest.mark.slow
 async def test_two_nodes_on_postgresql_beside_one_sqlite_node(pg_url: str) -> None:
     summary = await run_hub_bench(
-        calls=2, supervisors=2, duration_s=3.0, kill=0, nodes=2, store=pg_url
+        calls=2, supervisors=2, duration_s=3.0, kill=0, nodes=2, store=pg_url, store_connections=2
     )
     json.dumps(summary)
     assert summary["asr"].startswith("fake: FakeTranscriber") and summary["nodes"] == 2
@@ -37,6 +37,8 @@ async def test_two_nodes_on_postgresql_beside_one_sqlite_node(pg_url: str) -> No
     on_pg = summary["postgres"]
     assert sorted(on_pg["nodes"]) == ["bench-1", "bench-2"]
     assert on_pg["nodes"]["bench-1"]["store_writes"]["count"] >= 2
+    assert summary["store_connections_per_node"] == 2
+    assert on_pg["nodes"]["bench-1"]["store_writes"]["connections"] == 2
     # One supervisor per node, one call per node: each sees a call of the other node.
     assert on_pg["delivery_latency_ms_by_path"]["other_node"]["p50"] > 0
     assert set(summary["postgres_over_sqlite"]) == {

@@ -20,6 +20,7 @@ from ports import free_port
 
 from consult_assist.cli import main
 from consult_assist.cli.parser import build_parser
+from consult_assist.cli.serving import server_config
 from consult_assist.events import Sequencer, SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.hub import serve as hub_serve
 from consult_assist.hub.auth import add_token
@@ -265,6 +266,19 @@ def test_serve_and_bench_capacity_flags_parse() -> None:
     assert (bench.calls, bench.seconds, bench.clock) == ((1, 2, 4), 30.0, "live")
     with pytest.raises(SystemExit):
         parser.parse_args(["bench", "capacity", "--calls", "1,x"])
+
+
+def test_store_connections_reach_the_config_from_serve_and_bench_hub() -> None:
+    parser = build_parser()
+    args = parser.parse_args(
+        ["serve", "--store", "postgresql://ca@db/c", "--store-connections", "8"]
+    )
+    assert server_config(args).store_connections == 8
+    assert server_config(parser.parse_args(["serve"])).store_connections == 4
+    bench = parser.parse_args(
+        ["bench", "hub", "--store", "postgresql://x", "--store-connections", "1"]
+    )
+    assert bench.store_connections == 1
 
 
 # -- issue 15: records found again, one sentence per operator mistake -------------------------

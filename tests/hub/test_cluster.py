@@ -162,6 +162,8 @@ async def test_two_nodes_serve_each_others_calls_and_a_stopped_node_drains(
         assert b.metric("consult_assist_commands_forwarded_total") == 2
         assert b.metric("consult_assist_followed_calls") == 1
         assert a.metric("consult_assist_live_calls") == 1
+        assert a.metric("consult_assist_store_write_connections") == 4  # the default
+        assert a.metric("consult_assist_store_write_wait_seconds_total") >= 0
         assert b.metric('consult_assist_clients{role="supervisor"}') == 1
 
         # SIGTERM drains a: no new call, but the one it carries goes on to its end.

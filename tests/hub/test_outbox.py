@@ -176,3 +176,44 @@ async def test_postgresql_stopped_and_restarted_mid_call_loses_nothing(
         finally:
             with contextlib.suppress(RuntimeError):
                 pg_server.start()  # already running when the test passed
+
+
+async def test_several_calls_through_a_postgresql_restart_on_a_pool_lose_and_double_nothing(
+    tmp_path: Path, root: Path, pg_server: PgServer, pg_url: str
+) -> None:
+    async with live_server(tmp_path, root, store=pg_url, store_connections=3) as server:
+        assert server.running.hub.store.writers.size == 3  # type: ignore[attr-defined]
+        boss = await _watch(server)
+        names = ("sato", "suzuki", "kato", "sato", "suzuki", "kato")
+        callers = [await connect(server.url, server.tokens[n], reconnect=False) for n in names]
+        sessions = [await caller.start_session() for caller in callers]
+        frames = call_frames(3)
+
+        async def talk(part: list[bytes]) -> None:
+            await asyncio.gather(*(stream(caller, part, 0.02) for caller in callers))
+
+        def have(kind: str) -> bool:
+            return all(any(m["type"] == kind for m in boss.events(s)) for s in sessions)
+
+        await talk(frames[:24])
+        await boss.until(lambda: have("transcript.final"))
+        try:
+            await asyncio.to_thread(pg_server.stop, "fast")
+            await talk(frames[24:44])  # the second utterance of every call, store down
+            await boss.until(lambda: "unavailable" in boss.states())
+            await asyncio.to_thread(pg_server.start)
+        finally:
+            with contextlib.suppress(RuntimeError):
+                pg_server.start()  # already running unless the test failed in between
+        await boss.until(lambda: boss.states()[-1:] == ["available"])
+        await talk(frames[44:])
+        for caller, session in zip(callers, sessions, strict=True):
+            await caller.end_session(session)
+        await boss.until(lambda: have("session.ended"))
+        for session in sessions:
+            got = boss.events(session)
+            stored = [json.loads(body) for _, body in _bodies(server, session)]
+            assert [m["seq"] for m in got] == list(range(1, len(got) + 1))
+            assert got == stored  # everything sent was stored, everything stored was sent
+            assert sum(m["type"] == "transcript.final" for m in got) == 3
+        await asyncio.gather(boss.close(), *(caller.close() for caller in callers))

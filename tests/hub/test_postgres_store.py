@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
 import pytest
+from hubtools import TIMEOUT
 from pgtools import PgServer
 
-from consult_assist.errors import StoreError, StoreUnavailable
+from consult_assist.errors import SessionClosed, StoreError, StoreUnavailable
 from consult_assist.events import Note, Sequencer, SessionEnded, SessionStarted
 from consult_assist.hub.postgres_store import EVENTS_CHANNEL, PostgresStore
+from consult_assist.hub.store import AccessEntry
 
 META = {"handler": "sato", "started_by": "kato", "training": True, "source": "file",
         "started_at": "2025-03-14T15:02:07+09:00"}  # fmt: skip
@@ -86,8 +89,6 @@ def test_the_password_never_shows_where_the_store_is_named(pg_url: str) -> None:
 
 
 async def test_every_commit_rings_the_doorbell_with_session_and_seq(pg_url: str) -> None:
-    import psycopg
-
     listener = await psycopg.AsyncConnection.connect(pg_url, autocommit=True)
     await listener.execute(f"LISTEN {EVENTS_CHANNEL}")
     store = PostgresStore(pg_url)
@@ -120,4 +121,130 @@ async def test_search_takes_the_same_filters_as_sqlite(pg_url: str) -> None:
     assert ids(text="死にたい") == ["b"]
     assert ids(text="100%") == ["c"] and ids(text="0%_") == []  # LIKE's own characters are text
     assert ids(text="死にたい", owner="suzuki") == []
+    await store.aclose()
+
+
+async def _write_until_closed(store: PostgresStore, session: str, started: asyncio.Event) -> int:
+    """Append notes to ``session`` one after another, as the hub's writer does, until the store
+    says the session has ended; the last seq this writer stored."""
+    seq = await _call(store, session, notes=0)
+    while True:
+        if seq.last >= 3:
+            started.set()
+        note = seq.stamp(Note(session=session, at=float(seq.last), text=f"{seq.last}"))
+        try:
+            await store.append(note)
+        except SessionClosed:
+            return seq.last - 1
+
+
+async def test_many_sessions_appending_at_once_each_stay_gap_free_and_in_order(
+    pg_url: str,
+) -> None:
+    store = PostgresStore(pg_url, connections=4)
+    sessions = [f"s{n:02d}" for n in range(24)]
+
+    async def write(session: str) -> None:
+        seq = await _call(store, session, notes=0)
+        for n in range(30):
+            await store.append(seq.stamp(Note(session=session, at=float(n), text=f"{n}")))
+            await asyncio.sleep(0)  # let the other sessions' writes interleave with these
+
+    await asyncio.gather(*(write(s) for s in sessions))
+    assert store.writers.open_count() == 4  # the sessions' writes went over all of them
+    for session in sessions:
+        events = store.events(session)
+        assert [e.seq for e in events] == list(range(1, 32))
+        assert [e.text for e in events[1:]] == [f"{n}" for n in range(30)]  # type: ignore[attr-defined]
+        assert store.session(session).last_seq == 31  # type: ignore[union-attr]
+    assert store.timings.writes >= 24 * 31
+    await store.aclose()
+
+
+@pytest.mark.parametrize("ender", ["another node", "the same store"])
+async def test_appends_racing_the_end_of_their_calls_never_land_after_session_ended(
+    pg_url: str, ender: str
+) -> None:
+    owner = PostgresStore(pg_url, node="a", connections=4)
+    other = PostgresStore(pg_url, node="b", connections=4) if ender == "another node" else owner
+    sessions = [f"s{n:02d}" for n in range(12)]
+    started = {s: asyncio.Event() for s in sessions}
+    writers = [asyncio.create_task(_write_until_closed(owner, s, started[s])) for s in sessions]
+    await asyncio.wait_for(asyncio.gather(*(e.wait() for e in started.values())), TIMEOUT)
+    ended = await other.end_open_sessions("a", "node_lost")  # while every call is writing
+    last_written = dict(zip(sessions, await asyncio.gather(*writers), strict=True))
+    assert sorted(e.session for e in ended) == sessions
+    for end in ended:
+        events = owner.events(end.session)
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))  # no gap, no double
+        assert events[-1] == end and isinstance(end, SessionEnded)  # nothing after the end
+        assert end.seq == last_written[end.session] + 1 and end.reason == "node_lost"
+    await asyncio.gather(owner.aclose(), other.aclose())
+
+
+async def test_notes_after_the_call_racing_its_purge_neither_deadlock_nor_orphan(
+    pg_url: str,
+) -> None:
+    store = PostgresStore(pg_url, connections=4)
+    retention = PostgresStore(pg_url, node="b")  # another node's daily purge
+    for round_ in range(3):  # the race is short: give it several chances to go wrong
+        sessions = [f"r{round_}-s{n:02d}" for n in range(16)]
+        for session in sessions:
+            seq = await _call(store, session, notes=1)
+            await store.append(seq.stamp(SessionEnded(session=session, at=1.0, reason="hangup")))
+        refused: list[str] = []
+
+        async def notes(session: str, refused: list[str]) -> None:
+            seq = 3
+            while True:  # until the purge has taken the call
+                try:
+                    await store.append_after_end(Note(session=session, seq=seq + 1, text="後"))
+                    seq += 1
+                except StoreUnavailable:
+                    raise  # a deadlock aborted by PostgreSQL would land here
+                except StoreError:
+                    refused.append(session)  # purged: the call is gone
+                    return
+
+        writing = [asyncio.create_task(notes(s, refused)) for s in sessions]
+        await asyncio.sleep(0.05)
+        purged = await retention.purge(sessions)  # fails if a note slips in between its deletes
+        await asyncio.wait_for(asyncio.gather(*writing), TIMEOUT)
+        assert purged == len(sessions) and sorted(refused) == sessions
+        with psycopg.connect(pg_url) as conn:
+            assert conn.execute("SELECT count(*) FROM events").fetchone() == (0,)  # no orphan
+    await asyncio.gather(store.aclose(), retention.aclose())
+
+
+async def test_access_lines_that_arrive_together_are_one_write_and_all_hear_its_outcome(
+    pg_url: str,
+) -> None:
+    store = PostgresStore(pg_url, connections=1)
+    await _call(store, "s1")
+
+    async def together(lines: list[AccessEntry]) -> list[BaseException | None]:
+        """Log ``lines`` at once while the one write connection is busy with something else."""
+        busy, release = asyncio.Event(), asyncio.Event()
+
+        async def hold() -> None:
+            async with store.writers.use(0):
+                busy.set()
+                await release.wait()
+
+        holder = asyncio.create_task(hold())
+        await busy.wait()
+        logged = asyncio.gather(*(store.log_access(x) for x in lines), return_exceptions=True)
+        await asyncio.sleep(0)
+        release.set()
+        await holder
+        return list(await logged)
+
+    lines = [AccessEntry(float(n), f"sup{n}", "supervisor", "view", "s1") for n in range(50)]
+    before = store.timings.writes
+    assert await together(lines) == [None] * 50
+    assert store.timings.writes - before == 2  # the holder's and one for all fifty lines
+    assert sorted(store.accesses(session="s1"), key=lambda e: e.at) == lines  # each once
+    bad = [AccessEntry(99.0, "sup", "supervisor", "view", "s1", "\x00"), *lines[:2]]
+    assert all(isinstance(r, StoreError) for r in await together(bad))  # all hear it failed
+    assert len(store.accesses(session="s1")) == 50
     await store.aclose()

@@ -35,6 +35,7 @@ from typing import Any
 from consult_assist import paths
 from consult_assist.bench.node_procs import NodeProcess, start_nodes, stop_nodes
 from consult_assist.bench.procstat import cpu_s, rss_mb
+from consult_assist.config import ServerConfig
 from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
@@ -140,21 +141,26 @@ async def run_hub_bench(
     seed: int = 7,
     nodes: int = 1,
     store: str | None = None,
+    store_connections: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the bench and return its JSON summary (with ``store``: the PostgreSQL run on
-    ``nodes`` nodes and the same run on one SQLite node beside it)."""
+    ``nodes`` nodes, each with ``store_connections`` write connections (default: serve's),
+    and the same run on one SQLite node beside it)."""
     if nodes < 1:
         raise ConfigError("--nodes must be at least 1")
     if store is not None and not is_postgres_url(store):
         raise ConfigError("--store must be a postgresql:// URL (the SQLite run is made anyway)")
     if nodes > 1 and store is None:
         raise ConfigError("several nodes share one PostgreSQL store: give --store postgresql://…")
+    if store_connections is not None and (store is None or not 1 <= store_connections <= 64):
+        raise ConfigError("--store-connections (1-64) is for a --store postgresql://… run")
     say = progress or (lambda text: None)
     files, scripts = _sample_files()
     if not files:
         raise FileNotFoundError("no sample calls (samples/*.flac) found")
-    plan = _Plan(calls, supervisors, duration_s, kill, seed, files, scripts)
+    connections = store_connections or ServerConfig().store_connections
+    plan = _Plan(calls, supervisors, duration_s, kill, seed, files, scripts, connections)
     head: dict[str, Any] = {
         "bench": "hub",
         "asr": ASR_NOTE,
@@ -173,6 +179,7 @@ async def run_hub_bench(
     return {
         **head,
         "nodes": nodes,
+        "store_connections_per_node": connections,
         "postgres": on_pg,
         "sqlite_one_node": on_sqlite,
         "postgres_over_sqlite": {
@@ -193,6 +200,8 @@ class _Plan:
     seed: int
     files: list[Path]
     scripts: list[str]
+    store_connections: int
+    """Write connections of each node to a PostgreSQL store."""
 
 
 def _load() -> list[float]:
@@ -216,7 +225,9 @@ async def _run(
     rng = random.Random(plan.seed)
     sups: list[_Supervisor] = []
     with tempfile.TemporaryDirectory(prefix="ca-bench-hub-") as tmp:
-        location, keys, trainer, boss = _store_and_tokens(Path(tmp), store, n_nodes)
+        location, keys, trainer, boss = _store_and_tokens(
+            Path(tmp), store, n_nodes, plan.store_connections
+        )
         nodes = start_nodes(keys, plan.scripts)
         try:
             urls = [node.url for node in nodes]
@@ -272,7 +283,7 @@ async def _run(
 
 
 def _store_and_tokens(
-    tmp: Path, store: str | None, n_nodes: int
+    tmp: Path, store: str | None, n_nodes: int, connections: int
 ) -> tuple[str, list[dict[str, Any]], str, str]:
     """Where the run stores, each node's ServerConfig keys, and the trainer's and a
     supervisor's tokens."""
@@ -294,7 +305,11 @@ def _store_and_tokens(
         source = PostgresTokens(opened)
         trainer = source.add("bench-trainer", "trainer", replace=True)
         boss = source.add("bench-supervisor", "supervisor", replace=True)
-    keys = [{"store": store, "node": f"bench-{i + 1}", "manuals": manuals} for i in range(n_nodes)]
+    keys = [
+        {"store": store, "node": f"bench-{i + 1}", "manuals": manuals,
+         "store_connections": connections}
+        for i in range(n_nodes)
+    ]  # fmt: skip
     return store, keys, trainer, boss
 
 
@@ -356,6 +371,7 @@ def _store_timings(timings: dict[str, Any] | None, wall_s: float) -> dict[str, A
             "loop_share": round(timings["read_s"] / wall_s, 4),
         },
         "store_writes": {
+            "connections": timings.get("connections", 1),
             "count": timings["writes"],
             "ms_mean": round(1000 * timings["write_s"] / writes, 3),
             "wait_for_connection_ms_mean": round(1000 * timings["write_wait_s"] / writes, 3),

@@ -65,6 +65,7 @@ def bench_hub(
     kill: int,
     nodes: int = 1,
     store: str | None = None,
+    store_connections: int | None = None,
 ) -> dict[str, Any]:
     """``bench hub``: progress lines on stderr while it runs (it takes minutes)."""
     return asyncio.run(
@@ -75,6 +76,7 @@ def bench_hub(
             kill=kill,
             nodes=nodes,
             store=store,
+            store_connections=store_connections,
             progress=lambda text: print(f"bench hub: {text}", file=sys.stderr),
         )
     )
@@ -156,6 +158,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             kill=args.kill,
             nodes=args.nodes,
             store=args.store,
+            store_connections=args.store_connections,
         )
         return write_json(summary, out, also_to=args.out)
     if args.bench_command == "soak":

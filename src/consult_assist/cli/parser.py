@@ -170,6 +170,13 @@ def _add_offline_commands(sub: Any) -> None:
         metavar="URL",
         help="postgresql://…: run on --nodes nodes there, then the same run on one SQLite node",
     )
+    ph.add_argument(
+        "--store-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --store: each node's write connections to PostgreSQL (default: serve's, 4)",
+    )
     ph.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ps = bsub.add_parser(
         "soak",
@@ -512,6 +519,13 @@ def _add_sip_flags(p: argparse.ArgumentParser) -> None:
 def _add_node_flags(p: argparse.ArgumentParser) -> None:
     """Several nodes on one PostgreSQL store, metrics, and stopping (see docs/deploy.md)."""
     g = p.add_argument_group("nodes (see docs/deploy.md)")
+    g.add_argument(
+        "--store-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="write connections to a PostgreSQL store; N calls commit at once (default 4)",
+    )
     g.add_argument(
         "--lease-s",
         type=float,

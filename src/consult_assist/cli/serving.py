@@ -78,6 +78,7 @@ SERVER_KEYS = (
     "node",
     "store_key_file",
     "retention_days",
+    "store_connections",
     "lease_s",
     "lease_renew_s",
     "drain_calls_s",

@@ -12,7 +12,9 @@ this node serves), ``decode_queue_depth``, ``decodes_total{kind}``, ``partials_s
 retried, ``refused``: never stored), ``events_committed_total``, ``clients{role}``,
 ``draining``, and with PostgreSQL ``lease_held``, ``lease_valid_seconds``, ``nodes_alive``,
 ``lease_lost_total``, ``calls_reaped_total``, ``remote_events_delivered_total``,
-``commands_forwarded_total``, ``commands_taken_total``.
+``commands_forwarded_total``, ``commands_taken_total``, ``store_write_connections`` (the
+store's write connections) and ``store_write_wait_seconds_total`` (time writes queued for
+them: growing fast, the node needs more ``store_connections`` or the database is slow).
 """
 
 from __future__ import annotations
@@ -150,6 +152,10 @@ def _cluster(cluster: Cluster) -> Iterator[Metric]:
     yield _counter("remote_events_delivered", "Other nodes' events handed out here.", delivered)
     yield _counter("commands_forwarded", "Commands sent to other nodes.", cluster.forwarder.sent)
     yield _counter("commands_taken", "Commands taken from other nodes.", cluster.forwarder.taken)
+    store = cluster.store
+    yield _gauge("store_write_connections", "Write connections to the store.", store.writers.size)
+    waited = store.timings.write_wait_s
+    yield _counter("store_write_wait_seconds", "Time writes waited for their connection.", waited)
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:

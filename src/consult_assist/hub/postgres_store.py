@@ -1,7 +1,8 @@
 """The PostgreSQL adapter of the store port (psycopg 3), for one or several nodes.
 
-Two connections per store: an asyncio one (:class:`psycopg.AsyncConnection`) for the writes,
-so a commit, or an outage, never blocks the event loop; and a plain one for the short reads the
+Connections: a few asyncio ones (:class:`psycopg.AsyncConnection`, ``postgres_writers.py``)
+for the writes, so a commit, or an outage, never blocks the event loop and a node's calls commit
+side by side (each session always on the same one); and a plain one for the short reads the
 sans-I/O connection asks for synchronously and for the commands (``records``, ``tokens``,
 ``store``). psycopg 3 has both behind one API, which is why it was chosen over asyncpg (async
 only); it also installs with its own libpq (``psycopg[binary]``).
@@ -28,6 +29,12 @@ import psycopg
 from consult_assist.errors import SessionClosed, StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.hub.migrations import VERSIONS_TABLE, pending
+from consult_assist.hub.postgres_writers import (
+    DEFAULT_CONNECTIONS,
+    StoreTimings,
+    WriteConnections,
+    why,
+)
 from consult_assist.hub.record_search import session_filter
 from consult_assist.hub.store import (
     ACCESS_COLUMNS,
@@ -49,7 +56,6 @@ __all__ = [
     "EVENTS_CHANNEL",
     "RETRY_READS_S",
     "PostgresStore",
-    "StoreTimings",
 ]
 
 log = logging.getLogger(__name__)
@@ -121,51 +127,47 @@ _OPEN_OF_NODE = (
 )
 
 
+_ACCESS_BATCH = 1000
+"""Access-log lines written in one statement at most (6 parameters each; PostgreSQL takes
+65,535 per statement)."""
+
+
 @dataclass
-class StoreTimings:
-    """Counts and seconds of the store's calls: what a node's event loop spends on it."""
+class _AccessBatch:
+    """Access-log lines that go to the store in one statement, and its outcome."""
 
-    reads: int = 0
-    read_s: float = 0.0
-    """Synchronous reads: the event loop waits for each (the sans-I/O connection's pages)."""
-    read_max_s: float = 0.0
-    writes: int = 0
-    write_s: float = 0.0
-    """Statements on the write connection (the loop goes on meanwhile)."""
-    write_wait_s: float = 0.0
-    """Time writes waited for the one write connection (other sessions' statements)."""
-    write_wait_max_s: float = 0.0
-
-    def add_read(self, seconds: float) -> None:
-        self.reads += 1
-        self.read_s += seconds
-        self.read_max_s = max(self.read_max_s, seconds)
-
-    def add_write(self, waited: float, seconds: float) -> None:
-        self.writes += 1
-        self.write_s += seconds
-        self.write_wait_s += waited
-        self.write_wait_max_s = max(self.write_wait_max_s, waited)
+    entries: list[AccessEntry]
+    done: asyncio.Future[None]
 
 
 class PostgresStore:
     """Sessions, events, tokens and node leases in a PostgreSQL database."""
 
-    def __init__(self, url: str, *, node: str = "") -> None:
+    def __init__(self, url: str, *, node: str = "", connections: int = DEFAULT_CONNECTIONS) -> None:
+        if connections < 1:
+            raise StoreError("a PostgreSQL store needs at least one write connection")
         self.url = url
         self.location = redact_url(url)
         self.node = node
         self._conn: psycopg.Connection[Any] | None = None
-        self._aconn: psycopg.AsyncConnection[Any] | None = None
-        self._alock = asyncio.Lock()
         self._down_until = 0.0
+        self._access: _AccessBatch | None = None
+        """Access-log lines gathering for one write (see :meth:`log_access`)."""
         self.timings = StoreTimings()
         """Where this store's time goes (reads block the event loop; writes queue)."""
+        self.writers = WriteConnections(
+            url,
+            size=connections,
+            connect_args=CONNECT_ARGS,
+            timings=self.timings,
+            location=self.location,
+        )
+        """The write connections (opened when first used)."""
         try:
             self.applied = self._migrate(self._sync())
             """The migrations this opening applied (names), oldest first."""
         except psycopg.Error as exc:
-            raise StoreError(f"cannot open the store {self.location}: {_why(exc)}") from None
+            raise StoreError(f"cannot open the store {self.location}: {why(exc)}") from None
         except StoreUnavailable as exc:
             raise StoreError(str(exc).replace("cannot reach", "cannot open", 1)) from None
 
@@ -181,21 +183,9 @@ class PostgresStore:
             self._conn = psycopg.connect(self.url, autocommit=True, **CONNECT_ARGS)
         except psycopg.Error as exc:
             self._down_until = time.monotonic() + RETRY_READS_S
-            raise StoreUnavailable(f"cannot reach the store {self.location}: {_why(exc)}") from None
+            raise StoreUnavailable(f"cannot reach the store {self.location}: {why(exc)}") from None
         self._down_until = 0.0
         return self._conn
-
-    async def _async(self) -> psycopg.AsyncConnection[Any]:
-        conn = self._aconn
-        if conn is not None and not conn.closed and not conn.broken:
-            return conn
-        try:
-            self._aconn = await psycopg.AsyncConnection.connect(
-                self.url, autocommit=True, **CONNECT_ARGS
-            )
-        except psycopg.Error as exc:
-            raise StoreUnavailable(f"cannot reach the store {self.location}: {_why(exc)}") from None
-        return self._aconn
 
     def _migrate(self, conn: psycopg.Connection[Any]) -> list[str]:
         done = []
@@ -222,13 +212,10 @@ class PostgresStore:
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
-        if self._aconn is not None and not self._aconn.closed:
-            # No loop to await on: drop the libpq connection (the server ends the session).
-            self._aconn.pgconn.finish()
+        self.writers.close()
 
     async def aclose(self) -> None:
-        if self._aconn is not None:
-            await self._aconn.close()
+        await self.writers.aclose()
         if self._conn is not None:
             self._conn.close()
 
@@ -248,15 +235,11 @@ class PostgresStore:
         body = encode_event(event)
         what = f"cannot store {event.type} {event.session}#{event.seq} after the call"
         params = self._append_params(event, body)
-        async with self._alock:
-            began = time.perf_counter()
-            conn = await self._async()
+        async with self.writers.use(self.writers.of_session(event.session)) as conn:
             try:
                 row = await (await conn.execute(_APPEND_AFTER_END, params)).fetchone()
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(what, exc)
-            finally:
-                self.timings.add_write(0.0, time.perf_counter() - began)
         if row is None or not row[0]:
             raise StoreError(f"{what}: the call is not ended, or that seq is taken")
         return body
@@ -270,8 +253,7 @@ class PostgresStore:
             return body
         # Not written: a retry of a commit whose answer was lost (the same body is there), or
         # an event this session cannot take (its seq is used, or the session has ended).
-        async with self._alock:
-            conn = await self._async()
+        async with self.writers.use(self.writers.of_session(event.session)) as conn:
             try:
                 cur = await conn.execute(
                     "SELECT e.body, s.end_reason FROM sessions s LEFT JOIN events e"
@@ -292,12 +274,9 @@ class PostgresStore:
     async def _append_fenced(self, event: Event, body: str, what: str) -> bool:
         """Write ``event`` if it is its open session's next; True if this call wrote it."""
         params = self._append_params(event, body)
-        # One connection, so one statement at a time: the lock keeps concurrent sessions'
-        # statements (and the session row before its first event) in order.
-        asked = time.perf_counter()
-        async with self._alock:
-            began = time.perf_counter()
-            conn = await self._async()
+        # The session's own connection, one statement at a time: its row is inserted before
+        # its first event, and its events go in the order the hub's writer issues them.
+        async with self.writers.use(self.writers.of_session(event.session)) as conn:
             try:
                 if isinstance(event, SessionStarted):
                     await conn.execute(*self._session_insert(event))
@@ -305,8 +284,6 @@ class PostgresStore:
                 row = await cur.fetchone()
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(what, exc)
-            finally:
-                self.timings.add_write(began - asked, time.perf_counter() - began)
         return row is not None and bool(row[0])
 
     @staticmethod
@@ -345,8 +322,7 @@ class PostgresStore:
         )
 
     async def probe(self) -> None:
-        async with self._alock:
-            conn = await self._async()
+        async with self.writers.use(self.writers.least_busy()) as conn:
             try:
                 await conn.execute(
                     "INSERT INTO store_probe (node, at) VALUES (%s, %s)"
@@ -369,8 +345,7 @@ class PostgresStore:
         end is a fenced append (``_APPEND``), so of all who try, one writes it, at the seq after
         the session's last event. Returns the ends this call wrote.
         """
-        async with self._alock:
-            conn = await self._async()
+        async with self.writers.use(self.writers.least_busy()) as conn:
             try:
                 rows = await (await conn.execute(_OPEN_OF_NODE, (node,))).fetchall()
             except psycopg.Error as exc:
@@ -388,11 +363,10 @@ class PostgresStore:
         ``FOR UPDATE`` takes the session row's lock first, so an owner still appending waits
         for this transaction and then finds the session ended (its fenced append writes
         nothing): the end cannot be starved by a fast writer. None if it was already ended.
+        The one row is the only lock held, so this cannot deadlock with any other write.
         """
         what = f"cannot end session {session}"
-        async with self._alock:
-            began = time.perf_counter()
-            conn = await self._async()
+        async with self.writers.use(self.writers.of_session(session)) as conn:
             try:
                 async with conn.transaction():
                     cur = await conn.execute(_OPEN_SESSION + " FOR UPDATE OF s", (session,))
@@ -409,15 +383,13 @@ class PostgresStore:
                     written = await cur.fetchone()
             except psycopg.Error as exc:
                 _raise(what, exc)
-            finally:
-                self.timings.add_write(0.0, time.perf_counter() - began)
         if written is None or not written[0]:
             raise StoreError(f"{what}: its row changed under the lock")
         return event
 
     async def import_session(self, row: SessionRow, events: Sequence[EventRow]) -> None:
-        async with self._alock:
-            conn = await self._async()
+        # The session's row (the upsert) is locked before its events, as every writer does.
+        async with self.writers.use(self.writers.of_session(row.id)) as conn:
             try:
                 async with conn.transaction():
                     await conn.execute(
@@ -453,25 +425,52 @@ class PostgresStore:
                 _raise(f"cannot import session {row.id}", exc)
 
     async def log_access(self, entry: AccessEntry) -> None:
-        async with self._alock:
-            conn = await self._async()
-            try:
-                await conn.execute(
-                    f"INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
-                    astuple(entry),
-                )
-            except (psycopg.Error, UnicodeError) as exc:
-                _raise("cannot add to the access log", exc)
+        """Add ``entry``; lines that arrive while a line waits for its connection go with it.
+
+        A new call seen by every supervisor logs one ``view`` per supervisor at once: one
+        statement (and one commit) for all of them instead of a queue of them in front of the
+        calls' appends on every write connection.
+        """
+        batch = self._access
+        if batch is not None and len(batch.entries) < _ACCESS_BATCH:
+            batch.entries.append(entry)
+            await asyncio.shield(batch.done)  # raises what the write raised
+            return
+        batch = self._access = _AccessBatch([entry], asyncio.get_running_loop().create_future())
+        try:
+            async with self.writers.use(self.writers.least_busy()) as conn:
+                if self._access is batch:
+                    self._access = None  # lines from now on go with the next write
+                rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch.entries))
+                values = [value for line in batch.entries for value in astuple(line)]
+                try:
+                    await conn.execute(
+                        f"INSERT INTO access_log ({ACCESS_COLUMNS}) VALUES {rows}", values
+                    )
+                except (psycopg.Error, UnicodeError) as exc:
+                    _raise("cannot add to the access log", exc)
+        except BaseException as exc:
+            if self._access is batch:
+                self._access = None
+            failed = exc if isinstance(exc, Exception) else StoreUnavailable("interrupted")
+            batch.done.set_exception(failed)
+            batch.done.exception()  # whoever joined raises it; nobody else need look
+            raise
+        batch.done.set_result(None)
 
     async def purge(self, sessions: Sequence[str]) -> int:
         # Deleted rows stay in the table's files until VACUUM reuses their space
         # (docs/security.md: retention): autovacuum does it, VACUUM FULL at once.
-        async with self._alock:
-            conn = await self._async()
+        # The sessions' rows are locked first, in id order, then their events: every other
+        # writer holds a session's row before it touches the session's events and holds one
+        # row at most, so no two writers wait for each other in a cycle (no deadlock), and an
+        # event written after the call (a note) is either deleted with it or refused after.
+        async with self.writers.use(self.writers.least_busy()) as conn:
             try:
                 async with conn.transaction():
                     cur = await conn.execute(
-                        "SELECT id FROM sessions WHERE id = ANY(%s) AND ended_at IS NOT NULL",
+                        "SELECT id FROM sessions WHERE id = ANY(%s) AND ended_at IS NOT NULL"
+                        " ORDER BY id FOR UPDATE",
                         (list(sessions),),
                     )
                     ended = [r[0] for r in await cur.fetchall()]
@@ -567,15 +566,9 @@ class PostgresStore:
         return int(version)
 
 
-def _why(exc: BaseException) -> str:
-    """The first line of a driver error (libpq's messages run over several)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def _raise(what: str, exc: BaseException) -> NoReturn:
     if isinstance(exc, StoreError):
         raise exc
     if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
-        raise StoreUnavailable(f"{what}: {_why(exc)}") from None
-    raise StoreError(f"{what}: {_why(exc)}") from None
+        raise StoreUnavailable(f"{what}: {why(exc)}") from None
+    raise StoreError(f"{what}: {why(exc)}") from None

@@ -161,6 +161,7 @@ async def run_server(
         synchronous=config.synchronous.upper(),
         key_file=config.store_key_file,
         verify=True,
+        connections=config.store_connections,
     )
     try:
         source = token_source(config, store)

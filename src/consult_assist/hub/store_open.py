@@ -19,13 +19,15 @@ def open_store(
     must_exist: bool = False,
     key_file: Path | None = None,
     verify: bool = False,
+    connections: int | None = None,
 ) -> Store:
     """The store at ``location``: a ``postgresql://`` URL, else a SQLite file path.
 
     The schema is brought up to date on opening. ``must_exist``: refuse to create a new SQLite
     file (the commands that only read). ``synchronous`` is SQLite's durability mode.
     ``key_file``: the SQLite store is encrypted with this key (SQLCipher). ``verify``: check
-    every page of a SQLite store before using it (the server's start).
+    every page of a SQLite store before using it (the server's start). ``connections``: a
+    PostgreSQL store's write connections (default 4); SQLite writes through its one file.
     """
     if is_postgres_url(location):
         if key_file is not None:
@@ -38,7 +40,9 @@ def open_store(
             PostgresStore,
         )
 
-        return PostgresStore(str(location), node=node)
+        if connections is None:
+            return PostgresStore(str(location), node=node)
+        return PostgresStore(str(location), node=node, connections=connections)
     path = Path(location).expanduser()
     if must_exist and not path.exists():
         raise StoreError(f"no store at {path}: run `consult-assist serve` first")
