@@ -84,10 +84,12 @@ class WhisperOptions:
     share a group: no encoder time is spent on padding, and each result is exactly the one the
     request would get alone (padding changes the encoder's output: at 1.5, ~25 % of finals
     changed a character or more, ±1.5 CER points on one call; measured on the samples)."""
-    partial_max_pad_ratio: float = 1.5
-    """The same for partials, which the final replaces: padding changes a partial's words a
-    little, and batching partials of several calls saves most of the decoder's time on a CPU
-    (five beams cost ~1.5 × one: the decoder is bound by its steps, not its arithmetic)."""
+    partial_max_pad_ratio: float = 1.0
+    """The same for partials, which the final replaces (padding would change only words
+    that are replaced anyway). On a CPU five beams cost ~1.5 × one, so a batch of partials
+    should save decoder time; but at 1.5, live on 2 cores with 4 calls, batches still
+    rarely formed and nothing was gained (bench capacity, docs/benchmarks.md): left at 1.0
+    until a GPU run, where many partials coincide, says otherwise."""
 
 
 def pick_device(device: str) -> str:
