@@ -27,16 +27,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from realserver import real_server, wait_until
 
 from consult_assist.asr.cer import cer
-from consult_assist.asr.models import install_default_model
-from consult_assist.asr.recognizer import RecognizerOptions
-from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
 from consult_assist.audio.file import read_audio
-from consult_assist.config import ServerConfig
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import WebSocketHubClient
-from consult_assist.hub.serve import RunningServer, run_server
 from consult_assist.tui.handler import make_handler_app
 from consult_assist.tui.screens.confirm_screen import ConfirmScreen
 from consult_assist.tui.screens.start_screen import StartScreen
@@ -160,46 +156,24 @@ async def test_the_handler_app_streams_the_microphone_into_a_live_call(
     wav, reference = clip
     tokens = tmp_path / "tokens.json"
     sato = add_token(tokens, "sato", "handler")
-    model = install_default_model(ROOT / "models")
-    transcriber = WhisperTranscriber(WhisperOptions(model=str(model), device="cpu"))
-    config = ServerConfig(port=0, tokens=tokens, db=tmp_path / "s.db", manuals=ROOT / "manuals")
-    ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-    server = asyncio.create_task(
-        run_server(
-            config,
-            transcriber=transcriber,
-            options_for=lambda rate: RecognizerOptions(),
-            ready=ready.set_result,
-            stop=stop,
+    async with real_server(ROOT, tokens, tmp_path / "s.db", start_s=120, stop_s=120) as running:
+        url = running.url
+        app = make_handler_app(
+            TuiConfig(server=url, bell=False, flash_s=0, tick_s=0), WebSocketHubClient(url, sato)
         )
-    )
-    url = (await asyncio.wait_for(ready, 120 * UNIT)).url
-    app = make_handler_app(
-        TuiConfig(server=url, bell=False, flash_s=0, tick_s=0), WebSocketHubClient(url, sato)
-    )
-
-    async def until(predicate: object, timeout_s: float) -> None:
-        async def poll() -> None:
-            while not predicate():  # type: ignore[operator]
-                await asyncio.sleep(0.1)
-
-        await asyncio.wait_for(poll(), timeout_s)
-
-    try:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("f5")
-            await until(lambda: isinstance(app.screen, StartScreen), 10 * UNIT)
+            await wait_until(lambda: isinstance(app.screen, StartScreen), 10 * UNIT)
             from textual.widgets import OptionList
 
             devices = app.screen.query_one("#devices", OptionList)
-            await until(lambda: devices.option_count > 0, 30 * UNIT)
+            await wait_until(lambda: devices.option_count > 0, 30 * UNIT)
             prompts = [
                 str(devices.get_option_at_index(i).prompt) for i in range(devices.option_count)
             ]
             devices.highlighted = next(i for i, p in enumerate(prompts) if ": pulse（" in p)
             await pilot.press("enter")
-            await until(lambda: app.live is not None, 30 * UNIT)
+            await wait_until(lambda: app.live is not None, 30 * UNIT)
             assert app.live is not None and app.live.meta.get("source") == "mic"
             player = await asyncio.create_subprocess_exec(
                 "paplay", "--device=call", str(wav), env=pulse
@@ -207,15 +181,12 @@ async def test_the_handler_app_streams_the_microphone_into_a_live_call(
             assert await asyncio.wait_for(player.wait(), (CLIP_S + 30) * UNIT) == 0
             await asyncio.sleep(2.0)  # the last words' endpoint (0.45 s) and the decode
             await pilot.press("f6")
-            await until(lambda: isinstance(app.screen, ConfirmScreen), 10 * UNIT)
+            await wait_until(lambda: isinstance(app.screen, ConfirmScreen), 10 * UNIT)
             await pilot.press("down", "enter")
             view = app.view
             assert view is not None
-            await until(lambda: view.ended, 120 * UNIT)
+            await wait_until(lambda: view.ended, 120 * UNIT)
             finals = [line.text for line in view.lines.values() if line.final]
-    finally:
-        stop.set()
-        await asyncio.wait_for(server, 120 * UNIT)
     text = "".join(finals)
     rate, _, _ = cer(reference, text)
     print(f"microphone path: {len(finals)} finals, CER {rate:.3f}: {text}")

@@ -15,18 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from realserver import real_server
 
 from consult_assist.asr.cer import cer
-from consult_assist.asr.models import install_default_model
-from consult_assist.asr.recognizer import RecognizerOptions
-from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
 from consult_assist.audio.file import read_pcm16
-from consult_assist.config import ServerConfig
 from consult_assist.events import ErrorEvent, Event, SessionEnded, TranscriptFinal
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import WebSocketHubClient
 from consult_assist.hub.replay import replay_file
-from consult_assist.hub.serve import RunningServer, run_server
 from consult_assist.hub.sqlite_store import SqliteStore
 
 pytestmark = pytest.mark.model
@@ -70,31 +66,15 @@ async def _replay(url: str, token: str, path: Path, delay: float) -> tuple[str, 
 async def test_three_concurrent_calls_on_the_real_model_get_every_final(
     tmp_path: Path, root: Path
 ) -> None:
-    model = install_default_model(root / "models")
-    transcriber = WhisperTranscriber(WhisperOptions(model=str(model), device="cpu"))
     tokens = tmp_path / "tokens.json"
     trainer = add_token(tokens, "kato", "trainer")
-    config = ServerConfig(port=0, tokens=tokens, db=tmp_path / "s.db", manuals=root / "manuals")
-    ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-    server = asyncio.create_task(
-        run_server(
-            config,
-            transcriber=transcriber,
-            options_for=lambda rate: RecognizerOptions(),
-            ready=ready.set_result,
-            stop=stop,
-        )
-    )
-    running = await asyncio.wait_for(ready, 60 * UNIT)
     clips = [_clip(root, name, tmp_path) for name in SAMPLES]
-    results = await asyncio.gather(
-        *(_replay(running.url, trainer, path, 0.7 * i) for i, (path, _, _) in enumerate(clips))
-    )
-    assert running.service is not None
-    batch_sizes = dict(running.service.scheduler.stats.batch_sizes)
-    stop.set()
-    await server
+    async with real_server(root, tokens, tmp_path / "s.db") as running:
+        results = await asyncio.gather(
+            *(_replay(running.url, trainer, path, 0.7 * i) for i, (path, _, _) in enumerate(clips))
+        )
+        assert running.service is not None
+        batch_sizes = dict(running.service.scheduler.stats.batch_sizes)
     with SqliteStore(tmp_path / "s.db") as store:
         for (session, events), (_, reference, turns) in zip(results, clips, strict=True):
             stored = store.events(session)

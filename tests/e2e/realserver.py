@@ -1,0 +1,54 @@
+"""The real server with the real model, in this test's event loop (end-to-end tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from consult_assist.asr.models import install_default_model
+from consult_assist.asr.recognizer import RecognizerOptions
+from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
+from consult_assist.config import ServerConfig
+from consult_assist.hub.serve import RunningServer, run_server
+
+UNIT = float(os.environ.get("CONSULT_ASSIST_TEST_UNIT", "1.0"))
+
+
+@contextlib.asynccontextmanager
+async def real_server(
+    root: Path, tokens: Path, db: Path, *, start_s: float = 60.0, stop_s: float = 60.0
+) -> AsyncIterator[RunningServer]:
+    """``serve`` on a free port with the default model on CPU, the checkout's manuals and a
+    SQLite store at ``db``; stopped (and waited for, up to ``stop_s``) when the block ends."""
+    model = install_default_model(root / "models")
+    transcriber = WhisperTranscriber(WhisperOptions(model=str(model), device="cpu"))
+    config = ServerConfig(port=0, tokens=tokens, db=db, manuals=root / "manuals")
+    ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    server = asyncio.create_task(
+        run_server(
+            config,
+            transcriber=transcriber,
+            options_for=lambda rate: RecognizerOptions(),
+            ready=ready.set_result,
+            stop=stop,
+        )
+    )
+    try:
+        yield await asyncio.wait_for(ready, start_s * UNIT)
+    finally:
+        stop.set()
+        await asyncio.wait_for(server, stop_s * UNIT)
+
+
+async def wait_until(predicate: Callable[[], object], timeout_s: float) -> None:
+    """Poll ``predicate`` every 0.1 s until it holds (a bounded wait, not a timed assertion)."""
+
+    async def poll() -> None:
+        while not predicate():
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(poll(), timeout_s)
