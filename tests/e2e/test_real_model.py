@@ -6,18 +6,20 @@ import json
 import subprocess
 import sys
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from consult_assist.asr.cer import cer
-from consult_assist.asr.decoding import DecodeRequest
+from consult_assist.asr.decoding import DecodeRequest, DecodeResult
 from consult_assist.asr.models import install_default_model
 from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
 from consult_assist.audio.calls import CallAudio
 from consult_assist.audio.file import read_audio
+from consult_assist.errors import ModelError
 from consult_assist.events import SessionEnded, SessionStarted, TranscriptFinal, TranscriptPartial
 from consult_assist.pipeline import simulated_call
 from consult_assist.testing import FakeTranscriber
@@ -193,3 +195,47 @@ def test_cli_transcribes_several_files_as_calls_at_once(
         assert mine[0]["type"] == "session.started" and mine[-1]["type"] == "session.ended"
         assert [e["seq"] for e in mine] == list(range(1, len(mine) + 1))
         assert any(e["type"] == "transcript.final" for e in mine)
+
+
+def _counting(
+    transcriber: WhisperTranscriber, monkeypatch: pytest.MonkeyPatch, *, fail: bool = False
+) -> list[list[str]]:
+    """Record the kinds of every batch the transcriber decodes (and make it fail if asked)."""
+    batches: list[list[str]] = []
+    real = transcriber.decode_batch
+
+    def counting(requests: Sequence[DecodeRequest]) -> list[DecodeResult]:
+        batches.append([r.kind for r in requests])
+        if fail:
+            raise RuntimeError("CUDA failed with error no kernel image is available")
+        return real(requests)
+
+    monkeypatch.setattr(transcriber, "decode_batch", counting)
+    return batches
+
+
+def test_a_warm_up_on_a_cpu_decodes_one_final_and_one_partial(
+    transcriber: WhisperTranscriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches = _counting(transcriber, monkeypatch)
+    assert transcriber.warm_up(8) > 0
+    assert batches == [["final", "partial"]]
+
+
+def test_a_warm_up_on_a_gpu_fills_the_largest_batch_of_each_kind(
+    transcriber: WhisperTranscriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sizing only (the model itself runs on the CPU here): a GPU compiles per batch shape.
+    monkeypatch.setattr(transcriber, "device", "cuda")
+    batches = _counting(transcriber, monkeypatch)
+    transcriber.warm_up(3)
+    assert batches == [["final"] * 3 + ["partial"] * 3]
+
+
+def test_a_model_that_cannot_decode_fails_at_the_warm_up_with_one_sentence(
+    transcriber: WhisperTranscriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transcriber, "device", "cuda")
+    _counting(transcriber, monkeypatch, fail=True)
+    with pytest.raises(ModelError, match="use --device cpu"):
+        transcriber.warm_up(2)

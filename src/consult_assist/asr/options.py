@@ -53,15 +53,21 @@ class ModelOptions:
 
 
 def load_transcriber(
-    options: ModelOptions, *, num_workers: int = 1, progress: InstallProgress | None = None
+    options: ModelOptions,
+    *,
+    num_workers: int = 1,
+    progress: InstallProgress | None = None,
+    warm_up: int = 0,
 ) -> WhisperTranscriber:
     """Install the default model on first use, then load the model ``options`` name.
 
-    ``num_workers`` decodes may run at once (one CTranslate2 replica each).
+    ``num_workers`` decodes may run at once (one CTranslate2 replica each). A server passes
+    ``warm_up`` = its largest batch: the model then decodes a throwaway batch before the first
+    call arrives (:meth:`WhisperTranscriber.warm_up`).
     """
     models_dir = options.models_dir or paths.default_models_dir()
     model = resolve_model(options.model, models_dir=models_dir, progress=progress)
-    return WhisperTranscriber(
+    transcriber = WhisperTranscriber(
         WhisperOptions(
             model=model,
             device=options.device,
@@ -73,6 +79,9 @@ def load_transcriber(
             hotwords=options.hotwords,
         )
     )
+    if warm_up > 0:
+        transcriber.warm_up(warm_up)
+    return transcriber
 
 
 @dataclass(frozen=True, kw_only=True)

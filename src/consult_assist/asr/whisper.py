@@ -151,6 +151,50 @@ class WhisperTranscriber:
         self._rate = self.model.feature_extractor.sampling_rate
         log.info("loaded %s on %s/%s in %.1f s", options.model, self.device, compute, self.load_s)
 
+    def warm_up(self, max_batch: int) -> float:
+        """Decode a throwaway batch of each kind before the first call; returns its seconds.
+
+        A model's first decodes pay one-time costs (allocations; on a GPU, loading and
+        compiling the kernels of each batch shape): a cold server on an H200 sat ~20 s with the
+        GPU idle before its first 40 calls were decoded, while one already warmed by another
+        process started at once. On a GPU the throwaway batch is ``max_batch`` requests of each
+        kind (finals and partials decode with different beams); on a CPU one of each, ~1 s.
+        A broken GPU setup (missing cuBLAS/cuDNN) fails here, at start, not at the first call.
+        """
+        started = time.perf_counter()
+        count = max(1, max_batch) if self.device != "cpu" else 1
+        noise = np.random.default_rng(0).normal(0.0, 0.05, self._rate).astype(np.float32)
+        kinds: tuple[DecodeKind, ...] = ("final", "partial")
+        requests = [
+            DecodeRequest(
+                stream="warm-up",
+                id=i,
+                kind=kind,
+                utterance=i,
+                audio=noise,
+                start=0.0,
+                end=1.0,
+                prefix="",
+                issued_at=0.0,
+                speech_ratio=1.0,
+            )
+            for kind in kinds
+            for i in range(count)
+        ]
+        try:
+            self.decode_batch(requests)
+        except Exception as exc:  # CUDA/cuDNN errors surface as RuntimeError or OSError
+            raise ModelError(_load_error(self.options.model, self.device, exc)) from exc
+        seconds = time.perf_counter() - started
+        log.info(
+            "warmed up %s on %s with %d request(s) in %.1f s",
+            self.options.model,
+            self.device,
+            len(requests),
+            seconds,
+        )
+        return seconds
+
     def window_frames(self, n_samples: int, kind: DecodeKind = "final") -> int:
         """Mel frames of the encoder window for ``n_samples`` of audio of a ``kind`` request."""
         opts = self.options

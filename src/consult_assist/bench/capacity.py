@@ -306,7 +306,9 @@ def _server_main(config: ServerConfig, model: ModelOptions, conn: Any) -> None:
     asyncio.run(
         run_server(
             config,
-            transcriber=lambda: load_transcriber(model, num_workers=plan.workers),
+            transcriber=lambda: load_transcriber(
+                model, num_workers=plan.workers, warm_up=plan.max_batch
+            ),
             options_for=lambda rate: StreamOptions().recognizer_options(rate),
             ready=ready,
             plan=plan,

@@ -159,7 +159,10 @@ def serve(options: ServeOptions, out: TextIO) -> int:
         run_server(
             config,
             transcriber=lambda: load_transcriber(
-                model, num_workers=plan.workers, progress=install_progress()
+                model,
+                num_workers=plan.workers,
+                progress=install_progress(),
+                warm_up=plan.max_batch,
             ),
             options_for=options.stream.recognizer_options,
             ready=ready,
