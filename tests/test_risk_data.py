@@ -1,10 +1,11 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Three labelled sets are checked the
+docs/risk.md, so the data can only use what the page defines. Four labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
-set written blind to the engine (tests/data/risk_heldout/, same layout) and a third set written
-blind to the engine and to both others (tests/data/risk_third/, same layout). Checked here:
+set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
+blind to the engine and to both others (tests/data/risk_third/, same layout) and a fourth written
+blind to the engine and to all three others (tests/data/risk_fourth/, same layout). Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
 documented rules give for its labelled items. Each check is also run on deliberately broken
@@ -118,10 +119,12 @@ def blind_set(name: str, folder: str, id_prefix: str) -> DataSet:
 
 
 # The held-out set; it became in-sample once misses found on it were fixed, so the third set
-# measures how the engine generalises (docs/risk.md 12a, 12b).
+# measures how the engine generalises (docs/risk.md 12a, 12b). The third was then used the same
+# way, so the fourth, written blind to all three, is the fresh one.
 HELDOUT = blind_set("heldout", "risk_heldout", "h")
 THIRD = blind_set("third", "risk_third", "x")
-DATA_SETS = (TUNING, HELDOUT, THIRD)
+FOURTH = blind_set("fourth", "risk_fourth", "f")
+DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH)
 
 
 @dataclass(frozen=True)
@@ -529,6 +532,13 @@ def test_the_third_set_shares_no_caller_turn_with_the_other_two() -> None:
     # only the third set's ids are named, so a failure does not show the other sets' text
     others = _caller_utterances(TUNING) | _caller_utterances(HELDOUT)
     shared = sorted(where for text, where in _caller_utterances(THIRD).items() if text in others)
+    assert shared == []
+
+
+def test_the_fourth_set_shares_no_caller_turn_with_the_other_three() -> None:
+    # only the fourth set's ids are named, so a failure does not show the other sets' text
+    others = _caller_utterances(TUNING) | _caller_utterances(HELDOUT) | _caller_utterances(THIRD)
+    shared = sorted(where for text, where in _caller_utterances(FOURTH).items() if text in others)
     assert shared == []
 
 
