@@ -246,3 +246,25 @@ def test_words_made_the_topic_of_a_denial_are_denied(text: str, denied: bool) ->
 def test_hearing_from_someone_is_not_asking_to_be_told() -> None:
     text = "先生から聞いたんですけど、その子が『いなくなりたい』って言ってるらしくて"
     assert acts_of(text).main().act != "question"
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "denied"),
+    [
+        ("本気で殺しちゃうんじゃないかって、自分が怖いんです", "殺しちゃう", False),
+        ("叩いたのではないかと思います", "叩いた", False),
+        ("叩いてはいないです", "叩いて", True),
+        ("叩かないかもしれない", "叩か", True),
+        ("叩いたかもしれない", "叩いた", False),
+    ],
+)
+def test_the_nai_of_a_conjecture_closed_by_ka_denies_nothing(
+    text: str, words: str, denied: bool
+) -> None:
+    assert act_of(text, words).negated is denied
+
+
+def test_an_if_word_set_apart_opens_the_question_that_follows() -> None:
+    text = "仮に、仮にですよ、子どもを施設に預けるってなったら、どういう手続きになるんですか。"
+    assert act_of(text, "施設に預ける").act == "hypothetical"
+    assert act_of("子どもを施設に預けることはできますか。", "施設に預ける").act == "question"

@@ -313,3 +313,69 @@ def test_a_thought_of_covering_the_mouth_is_not_a_strangling(sheet_of: Sheet) ->
         ("caller", "さっき、この子の口をふさいだら静かになるかなって、一瞬、思っちゃって…")
     )
     assert sheet.severe == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        (
+            "年中さんの男の子が、パパにお風呂で顔をお湯の中に入れられて、息ができなかったって",
+            "drowning",
+        ),
+        ("男の子がパパにお風呂で顔お湯の中入れられて。息ができなかったって", "drowning"),
+        ("さっきまで、ベランダから下ずっと見てて。飛び降りたら楽になるかなって", "child_suicidal"),
+        ("赤ちゃんが床に倒れてて息はしてるんですけど。揺すっても全然本能がなくて", "unconscious"),
+        ("揺すっても全然反応がなくて", "unconscious"),
+    ],
+)
+def test_severe_cues_found_by_the_fourth_set(sheet_of: Sheet, text: str, severe: str) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+def test_someone_who_answers_when_called_is_not_unconscious(sheet_of: Sheet) -> None:
+    assert sheet_of(("caller", "呼んだら、ちゃんと反応はあります。")).severe == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("孫が腕の骨を折って入院してるんです", "serious_harm"),
+        ("おでこが切れて、病院で何針か縫いました。夫が投げたリモコンが当たって", "serious_harm"),
+        (
+            "おでこが切れて、病院で何針か縫いました。夫が投げたリモコンが当たって",
+            "likely_serious_harm",
+        ),
+        ("お母さんの新しい彼氏が来てから、たたかれるようになった。顔とか。", "likely_serious_harm"),
+        ("ママ、きのうの夜から帰ってこない。弟と二人だけで、ごはんもない。", "likely_serious_harm"),
+        ("お前なんかいらない、出ていけって、毎日のように母親に言われてます。", "recurrence"),
+        ("本気で殺しちゃうんじゃないかって、自分が怖いんです", "urgent_situation"),
+        ("上の子も叩かれてます", "recurrence"),
+    ],
+)
+def test_phrasings_found_by_the_fourth_set(sheet_of: Sheet, text: str, item: str) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_a_child_threatened_with_death_tonight_is_urgent(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "今夜、おうちにいて危ないことはありそう？"),
+        ("caller", "うん。今日帰ったら、殺すって言われてる。"),
+    )
+    assert _state(sheet, "urgent_situation") == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("ベランダにいたのは、よく見たら洗濯物を取り込むお手伝いをしてたみたいで。", "recurrence"),
+        ("上の子が発達障害の診断を受けてて、パニックになると叫び続けるんです。", "recurrence"),
+        (
+            "仮に、仮にですよ、子どもを施設に預けるってなったら、どういう手続きに？",
+            "protection_request",
+        ),
+    ],
+)
+def test_words_that_only_look_like_a_cue_tick_nothing(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "未確認"

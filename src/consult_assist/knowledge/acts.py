@@ -173,7 +173,13 @@ class UtteranceActs:
         if sentence is None:
             return SpanAct(act="statement")
         negated = sentence.negated if whole else _negated_after(tokens, first, last, sentence)
-        if sentence.kind == "question":
+        # 「仮に、施設に預けるってなったら、どういう手続きに…？」: what a question supposes with
+        # もし/仮に is not said to be so.
+        supposed = any(
+            a <= first and last <= b and _opened_by_if(tokens, a, b)
+            for a, b in sentence.hypothetical
+        )
+        if sentence.kind == "question" and not supposed:
             return SpanAct(act="question", negated=negated)
         if any(a <= first and last <= b for a, b in sentence.hypothetical) or (
             whole and _mostly(sentence.hypothetical, sentence)
@@ -208,10 +214,21 @@ def acts_of(text: str) -> UtteranceActs:
     sentences: list[Sentence] = []
     first = 0
     for index in range(len(tokens)):
-        if index == len(tokens) - 1 or _ends_sentence(tokens, index):
+        if index == len(tokens) - 1 or (
+            _ends_sentence(tokens, index) and not _if_hedge(tokens, first, index)
+        ):
             sentences.append(_sentence(tokens, first, index))
             first = index + 1
     return UtteranceActs(analysis, tuple(sentences))
+
+
+def _if_hedge(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    """「仮に、仮にですよ、」「もしもですね、」: an if-word set apart, which opens the sentence
+    that follows rather than ending one."""
+    return _opened_by_if(tokens, first, last) and all(
+        t.lemma in _IF_WORDS or t.surface in ("仮", "に", "です", "よ", "ね", "さ", "ねえ")
+        for t in tokens[first : last + 1]
+    )
 
 
 def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
@@ -360,6 +377,19 @@ def _is_negation(token: Token) -> bool:
     return token.lemma in _NEGATION and token.pos0 in ("助動詞", "形容詞")
 
 
+def _denies(tokens: tuple[Token, ...], index: int, end: int) -> bool:
+    """A negation at ``index`` that denies: not the ない of a conjecture closed by か
+    (「殺しちゃうんじゃないかって怖い」「叩いたのではないかと思う」 fear or suppose it), nor
+    that of かもしれない."""
+    if not _is_negation(tokens[index]):
+        return False
+    if index > 0 and tokens[index - 1].lemma == "知れる":
+        return False  # かもしれない: "may", not "not"
+    closed_by_ka = index < end and tokens[index + 1].surface in ("か", "かな", "かしら")
+    maybe = index + 2 <= end and tokens[index + 2].surface == "も"  # 叩かないかも: "may not"
+    return not closed_by_ka or maybe
+
+
 def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: Sentence) -> bool:
     """Whether the words at tokens ``first..last`` are denied by the chain that follows them."""
     if any(t.surface == "しか" for t in tokens[sentence.first : last + 1]):
@@ -377,8 +407,10 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
         lemma = token.lemma
         if token.surface == "しか":
             return False
-        if _is_negation(token):
+        if _denies(tokens, index, sentence.last):
             count += 1
+        elif _is_negation(token):
+            pass
         elif token.pos0 == "助詞":
             if token.pos1 == "接続助詞" and lemma in _CLAUSE_ENDING:
                 break
@@ -446,10 +478,9 @@ def _predicate_negated(tokens: tuple[Token, ...], first: int, last: int) -> bool
         or _is_negation(tokens[index])
     ):
         index -= 1
-    chain = tokens[index : last + 1]
     if any(t.surface == "しか" for t in tokens[first : last + 1]):
         return False
-    return sum(_is_negation(t) for t in chain) % 2 == 1
+    return sum(_denies(tokens, i, last) for i in range(index, last + 1)) % 2 == 1
 
 
 def _is_conditional(token: Token, last: bool) -> bool:
@@ -487,12 +518,23 @@ def _hypothetical(
     )
     advice = advice or musing
     for mark in marks:
-        opened = any(t.lemma in _IF_WORDS for t in tokens[start : mark + 1])
+        opened = _opened_by_if(tokens, start, mark)
         scene = tokens[mark].lemma == "場合"
         if opened or scene or (advice and not past_main):
             ranges.append((start, mark))
         start = mark + 1
     return tuple(ranges)
+
+
+def _opened_by_if(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    """Whether もし, 仮に, 万一… stand in ``tokens[first..last]`` (仮に comes as 仮 + に)."""
+    for index in range(first, last + 1):
+        token = tokens[index]
+        if token.lemma in _IF_WORDS:
+            return True
+        if token.surface == "仮" and index < last and tokens[index + 1].surface == "に":
+            return True
+    return False
 
 
 def _reported(tokens: tuple[Token, ...], first: int, last: int) -> tuple[tuple[int, int], ...]:
