@@ -91,3 +91,14 @@ def test_polling_loop_reloads_the_engine(manual_dir: Path, tmp_path: Path) -> No
     asyncio.run(scenario())
     assert [r.reloaded for r in results] == [False, True]
     assert "（189）" in engine.section("line-189").title
+
+
+def test_a_file_named_beside_the_manual_is_watched_too(manual_dir: Path, tmp_path: Path) -> None:
+    root = copy(manual_dir, tmp_path)
+    (root / "risk.toml").write_text("# sheet\n", encoding="utf-8")
+    watcher = ManualWatcher(load_manual(root), snapshot(root, ("risk.toml",)))
+    touch(root / "risk.toml", "# sheet, edited\n", 1)
+    changed = snapshot(root, ("risk.toml",))
+    assert not watcher.due(changed)
+    assert watcher.due(changed)  # settled: reload, so the file's own reader can follow
+    assert "risk.toml" not in {Path(p).name for p, _, _ in snapshot(root)}  # only when named

@@ -46,10 +46,12 @@ from consult_assist.hub.tokenwatch import TokenWatcher
 from consult_assist.hub.wsserver import serve_hub
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
-from consult_assist.knowledge.reload import watch_manuals
+from consult_assist.knowledge.reload import ReloadResult, watch_manuals
 from consult_assist.pipeline import Knowledge
 from consult_assist.risk.feed import RiskFeed, WithRisk
 from consult_assist.risk.model import RiskModel
+from consult_assist.risk.sheet_reload import reload_risk
+from consult_assist.risk.riskfile import RISK_FILE
 from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
@@ -184,11 +186,13 @@ async def run_server(
     )
     hub_store, knowledge = (store, engine) if instrument is None else instrument(store, engine)
     similar: SimilarCalls | None = None
+    risk_feed: RiskFeed | None = None
     if RiskModel.available(manuals):
         risk_model = RiskModel.load(manuals, engine.base.manual)
         similar = SimilarCalls(store, risk_model.label)
         similar.load()
-        knowledge = WithRisk(knowledge, RiskFeed(risk_model, similar, similar.call_ended))
+        risk_feed = RiskFeed(risk_model, similar, similar.call_ended)
+        knowledge = WithRisk(knowledge, risk_feed)
     hub = Hub(
         hub_store,
         service,
@@ -214,7 +218,20 @@ async def run_server(
         await store.aclose()
         raise
     context = tls_context(config)
-    watcher = asyncio.create_task(watch_manuals(manuals, engine))
+    reloads: set[asyncio.Task[bool]] = set()
+
+    def manual_reloaded(result: ReloadResult) -> None:
+        # The risk sheet reads the manual's 聞くこと lines: it follows every good reload.
+        if result.reloaded and risk_feed is not None:
+            task = asyncio.get_running_loop().create_task(
+                reload_risk(risk_feed, manuals, result.manual)
+            )
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+    watcher = asyncio.create_task(
+        watch_manuals(manuals, engine, on_result=manual_reloaded, also=(RISK_FILE,))
+    )
     keeping: asyncio.Task[None] | None = None
     if config.retention_days:
         keeping = asyncio.create_task(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,9 +33,10 @@ Snapshot = frozenset[tuple[str, int, int]]
 """(path, size in bytes, modification time in ns) of every manual file."""
 
 
-def snapshot(root: Path) -> Snapshot:
-    """The size and modification time of every file the manual is made of."""
-    paths = [root / ATTENTION_FILE, root / CHECKLIST_FILE]
+def snapshot(root: Path, also: Sequence[str] = ()) -> Snapshot:
+    """The size and modification time of every file the manual is made of, and of the files
+    named in ``also`` (other readers of the folder, such as the risk sheet)."""
+    paths = [root / ATTENTION_FILE, root / CHECKLIST_FILE, *(root / name for name in also)]
     sections = root / SECTIONS_DIR
     if sections.is_dir():
         paths.extend(sections.glob("*.md"))
@@ -94,18 +95,22 @@ async def watch_manuals(
     *,
     interval_s: float = 1.0,
     on_result: Callable[[ReloadResult], None] | None = None,
+    also: Sequence[str] = (),
 ) -> None:
     """Poll ``root`` every ``interval_s``; on a settled change, reload ``engine``'s manual.
+
+    A change to a file named in ``also`` counts as a change of the manual: it is reloaded,
+    and ``on_result`` lets the file's own reader load it too.
 
     Runs until cancelled. Stat, load and index build run in a worker thread, so the event
     loop (and the calls it serves) never waits on the disk or on indexing; the new knowledge
     base is swapped in on the loop, between two events. A broken edit is logged (once) and
     the engine keeps its manual. ``on_result`` hears every load attempt.
     """
-    watcher = ManualWatcher(engine.base.manual, await asyncio.to_thread(snapshot, root))
+    watcher = ManualWatcher(engine.base.manual, await asyncio.to_thread(snapshot, root, also))
     while True:
         await asyncio.sleep(interval_s)
-        current = await asyncio.to_thread(snapshot, root)
+        current = await asyncio.to_thread(snapshot, root, also)
         if not watcher.due(current):
             continue
         manual, problems = await asyncio.to_thread(check_manual, root)

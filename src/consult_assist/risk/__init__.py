@@ -6,7 +6,8 @@ speech acts and slot values): :mod:`.spec` holds the items, tiers and rules of d
 cues in an utterance, :mod:`.assess` keeps the sheet of one call, :mod:`.asking` turns the
 items still unknown into the handler's next questions, :mod:`.model` loads it all from a
 manual folder, :mod:`.feed` turns finals into ``risk`` events beside the knowledge engine,
-and :mod:`.similar` ranks earlier calls. How and why: docs/risk.md §11.
+:mod:`.similar` ranks earlier calls, and :mod:`.sheet_reload` (the one asyncio step) takes an
+edited risk.toml in while the server runs. How and why: docs/risk.md §11.
 """
 
 from __future__ import annotations

@@ -107,6 +107,11 @@ class RiskFeed:
         self._calls: dict[str, tuple[RiskAssessor, list[str]]] = {}
         self._meta: dict[str, Mapping[str, Any]] = {}
 
+    def use(self, model: RiskModel) -> None:
+        """Assess calls that start from now on with ``model`` (a reloaded risk.toml); calls
+        already running keep the sheet they started with, so no mark changes meaning mid-call."""
+        self.model = model
+
     def feed(self, event: Event) -> list[Event]:
         """The ``risk`` event ``event`` causes, if any."""
         if isinstance(event, SessionStarted):
