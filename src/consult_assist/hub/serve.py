@@ -50,8 +50,8 @@ from consult_assist.knowledge.reload import ReloadResult, watch_manuals
 from consult_assist.pipeline import Knowledge
 from consult_assist.risk.feed import RiskFeed, WithRisk
 from consult_assist.risk.model import RiskModel
-from consult_assist.risk.sheet_reload import reload_risk
 from consult_assist.risk.riskfile import RISK_FILE
+from consult_assist.risk.sheet_reload import reload_risk
 from consult_assist.sip.admission import AdmissionOptions, parse_networks
 from consult_assist.sip.advertise import advertise_address, is_wildcard
 from consult_assist.sip.digest import DigestOptions
