@@ -8,11 +8,12 @@ import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+from inprocess import in_process_server
+
 from consult_assist.asr.models import install_default_model
-from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.asr.whisper import WhisperOptions, WhisperTranscriber
 from consult_assist.config import ServerConfig
-from consult_assist.hub.serve import RunningServer, run_server
+from consult_assist.hub.serve import RunningServer
 
 UNIT = float(os.environ.get("CONSULT_ASSIST_TEST_UNIT", "1.0"))
 
@@ -26,22 +27,8 @@ async def real_server(
     model = install_default_model(root / "models")
     transcriber = WhisperTranscriber(WhisperOptions(model=str(model), device="cpu"))
     config = ServerConfig(port=0, tokens=tokens, db=db, manuals=root / "manuals")
-    ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-    server = asyncio.create_task(
-        run_server(
-            config,
-            transcriber=transcriber,
-            options_for=lambda rate: RecognizerOptions(),
-            ready=ready.set_result,
-            stop=stop,
-        )
-    )
-    try:
-        yield await asyncio.wait_for(ready, start_s * UNIT)
-    finally:
-        stop.set()
-        await asyncio.wait_for(server, stop_s * UNIT)
+    async with in_process_server(config, transcriber, start_s=start_s, stop_s=stop_s) as running:
+        yield running
 
 
 async def wait_until(predicate: Callable[[], object], timeout_s: float) -> None:

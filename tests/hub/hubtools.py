@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from consult_assist.asr.recognizer import RecognizerOptions
+from inprocess import in_process_server
+
 from consult_assist.config import ServerConfig
 from consult_assist.events import Event
 from consult_assist.hub.auth import FileTokens, TokenSource, add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
 from consult_assist.hub.limits import ConnectionLimits
 from consult_assist.hub.replay import pcm_frames
-from consult_assist.hub.serve import RunningServer, run_server
+from consult_assist.hub.serve import RunningServer
 from consult_assist.hub.store import is_postgres_url
 from consult_assist.hub.store_open import open_store
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
@@ -178,26 +179,12 @@ async def _running(
         **config_keys,
     )
     transcriber = FakeTranscriber(SCRIPTS, compute_s=0.01)
-    ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run_server(
-            config,
-            transcriber=transcriber,
-            options_for=lambda rate: RecognizerOptions(),
-            detector_factory=EnergyDetector,
-            limits=limits,
-            ready=ready.set_result,
-            stop=stop,
-            **run_keys,
-        )
-    )
-    done, _ = await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
-    if task in done:
-        task.result()  # raises the start-up error
-    running = ready.result()
-    try:
+    async with in_process_server(
+        config,
+        transcriber,
+        stop_s=30,
+        detector_factory=EnergyDetector,
+        limits=limits,
+        **run_keys,
+    ) as running:
         yield LiveServer(running.url, tokens, store, running, transcriber, source)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)

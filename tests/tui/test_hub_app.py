@@ -17,16 +17,15 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from inprocess import in_process_server
 from textual.widgets import Markdown
 from tuitools import UNIT, until
 
 from consult_assist.asr.decoding import DecodeRequest, DecodeResult
-from consult_assist.asr.recognizer import RecognizerOptions
 from consult_assist.config import ServerConfig
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import WebSocketHubClient
 from consult_assist.hub.replay import pcm_frames
-from consult_assist.hub.serve import RunningServer, run_server
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.testing import EnergyDetector, FakeTranscriber, tone_call
 from consult_assist.tui.handler import make_handler_app
@@ -61,44 +60,30 @@ async def busy_server(tmp_path: Path) -> AsyncIterator[tuple[str, str, BusyTrans
     sato = add_token(tokens, "sato", "handler")
     config = ServerConfig(port=0, tokens=tokens, db=tmp_path / "s.db", manuals=ROOT / "manuals")
     busy = BusyTranscriber()
-    ready: asyncio.Future[RunningServer] = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        run_server(
-            config,
-            transcriber=busy,
-            options_for=lambda rate: RecognizerOptions(),
-            detector_factory=EnergyDetector,
-            ready=ready.set_result,
-            stop=stop,
-        )
-    )
-    url = (await asyncio.wait_for(ready, 30 * UNIT)).url
-    callers = [WebSocketHubClient(url, sato, reconnect=False) for _ in range(CALLS)]
     frames = pcm_frames(
         (tone_call([(0.3 + 1.5 * i, 1.3 + 1.5 * i) for i in range(40)], total_s=61.0),), 0.1
     )
+    async with in_process_server(config, busy, start_s=30, detector_factory=EnergyDetector) as srv:
+        callers = [WebSocketHubClient(srv.url, sato, reconnect=False) for _ in range(CALLS)]
 
-    async def stream(client: WebSocketHubClient) -> None:
-        await client.connect()
-        await client.start_session(meta={"source": "mic"})
-        for frame in frames:  # 2 × real time, for the whole test
-            await client.send_audio(frame)
-            await asyncio.sleep(0.05)
+        async def stream(client: WebSocketHubClient) -> None:
+            await client.connect()
+            await client.start_session(meta={"source": "mic"})
+            for frame in frames:  # 2 × real time, for the whole test
+                await client.send_audio(frame)
+                await asyncio.sleep(0.05)
 
-    streams = [asyncio.create_task(stream(c)) for c in callers]
-    try:
-        while busy.decodes < 2 * CALLS:  # the recognizer is busy now
-            await asyncio.sleep(0.05)
-        yield url, sato, busy
-    finally:
-        for s in streams:
-            s.cancel()
-        await asyncio.gather(*streams, return_exceptions=True)
-        for c in callers:
-            await c.close()
-        stop.set()
-        await asyncio.wait_for(task, 60 * UNIT)
+        streams = [asyncio.create_task(stream(c)) for c in callers]
+        try:
+            while busy.decodes < 2 * CALLS:  # the recognizer is busy now
+                await asyncio.sleep(0.05)
+            yield srv.url, sato, busy
+        finally:
+            for s in streams:
+                s.cancel()
+            await asyncio.gather(*streams, return_exceptions=True)
+            for c in callers:
+                await c.close()
 
 
 def section_ids() -> list[str]:
