@@ -102,3 +102,30 @@ def test_a_file_named_beside_the_manual_is_watched_too(manual_dir: Path, tmp_pat
     assert not watcher.due(changed)
     assert watcher.due(changed)  # settled: reload, so the file's own reader can follow
     assert "risk.toml" not in {Path(p).name for p, _, _ in snapshot(root)}  # only when named
+
+
+def test_an_edit_made_before_the_loop_starts_is_not_its_baseline(
+    manual_dir: Path, tmp_path: Path
+) -> None:
+    # serve snapshots the files before it reads them; an edit made while it starts (before
+    # the watcher's first poll) must still be reloaded, not silently taken as the baseline.
+    root = copy(manual_dir, tmp_path)
+    before = snapshot(root)
+    engine = KnowledgeEngine(load_manual(root))
+    section = root / "sections" / "line-189.md"
+    touch(section, section.read_text(encoding="utf-8").replace("「189」", "（189）"), 5)
+    results: list[ReloadResult] = []
+
+    async def scenario() -> None:
+        task = asyncio.create_task(
+            watch_manuals(root, engine, interval_s=0.01, on_result=results.append, loaded=before)
+        )
+        for _ in range(500):
+            if results:
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+
+    asyncio.run(scenario())
+    assert [r.reloaded for r in results] == [True]
+    assert "（189）" in engine.section("line-189").title

@@ -46,7 +46,7 @@ from consult_assist.hub.tokenwatch import TokenWatcher
 from consult_assist.hub.wsserver import serve_hub
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
-from consult_assist.knowledge.reload import ReloadResult, watch_manuals
+from consult_assist.knowledge.reload import ReloadResult, snapshot, watch_manuals
 from consult_assist.pipeline import Knowledge
 from consult_assist.risk.feed import RiskFeed, WithRisk
 from consult_assist.risk.model import RiskModel
@@ -178,6 +178,9 @@ async def run_server(
             source.where,
         )
     manuals = config.manuals or paths.default_manuals_dir()
+    # The files as they stand before they are read: an edit made while the server starts
+    # is then seen by the watcher as a change, not taken as its baseline.
+    manual_files = snapshot(manuals, (RISK_FILE,))
     engine = KnowledgeEngine(load_manual(manuals))
     model = transcriber if not callable(transcriber) else await asyncio.to_thread(transcriber)
     plan = plan or plan_workers("cpu", workers=config.workers, cpus=available_cpus())
@@ -230,7 +233,13 @@ async def run_server(
             task.add_done_callback(reloads.discard)
 
     watcher = asyncio.create_task(
-        watch_manuals(manuals, engine, on_result=manual_reloaded, also=(RISK_FILE,))
+        watch_manuals(
+            manuals,
+            engine,
+            on_result=manual_reloaded,
+            also=(RISK_FILE,),
+            loaded=manual_files,
+        )
     )
     keeping: asyncio.Task[None] | None = None
     if config.retention_days:

@@ -96,8 +96,13 @@ async def watch_manuals(
     interval_s: float = 1.0,
     on_result: Callable[[ReloadResult], None] | None = None,
     also: Sequence[str] = (),
+    loaded: Snapshot | None = None,
 ) -> None:
     """Poll ``root`` every ``interval_s``; on a settled change, reload ``engine``'s manual.
+
+    ``loaded`` is the :func:`snapshot` taken *before* the engine's manual was read: an edit
+    made between that read and this task's first poll is then a change like any other. Without
+    it the watcher's baseline is whatever the files are when it starts.
 
     A change to a file named in ``also`` counts as a change of the manual: it is reloaded,
     and ``on_result`` lets the file's own reader load it too.
@@ -107,7 +112,9 @@ async def watch_manuals(
     base is swapped in on the loop, between two events. A broken edit is logged (once) and
     the engine keeps its manual. ``on_result`` hears every load attempt.
     """
-    watcher = ManualWatcher(engine.base.manual, await asyncio.to_thread(snapshot, root, also))
+    if loaded is None:
+        loaded = await asyncio.to_thread(snapshot, root, also)
+    watcher = ManualWatcher(engine.base.manual, loaded)
     while True:
         await asyncio.sleep(interval_s)
         current = await asyncio.to_thread(snapshot, root, also)
