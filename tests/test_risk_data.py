@@ -4,8 +4,10 @@ The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids
 docs/risk.md, so the data can only use what the page defines. Four labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
-blind to the engine and to both others (tests/data/risk_third/, same layout) and a fourth written
-blind to the engine and to all three others (tests/data/risk_fourth/, same layout). Checked here:
+blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
+blind to the engine and to all three others (tests/data/risk_fourth/, same layout) and a fifth
+written blind to the engine and to all four others (tests/data/risk_fifth/, same layout). Checked
+here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
 documented rules give for its labelled items. Each check is also run on deliberately broken
@@ -18,7 +20,7 @@ import copy
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +126,15 @@ def blind_set(name: str, folder: str, id_prefix: str) -> DataSet:
 HELDOUT = blind_set("heldout", "risk_heldout", "h")
 THIRD = blind_set("third", "risk_third", "x")
 FOURTH = blind_set("fourth", "risk_fourth", "f")
-DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH)
+# The fourth was used the same way in turn; the fifth's brief asked for more than the others'.
+FIFTH = replace(
+    blind_set("fifth", "risk_fifth", "q"),
+    min_records=115,
+    min_clean=85,
+    min_calls=12,
+    min_per_tier=2,
+)
+DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH)
 
 
 @dataclass(frozen=True)
@@ -539,6 +549,15 @@ def test_the_fourth_set_shares_no_caller_turn_with_the_other_three() -> None:
     # only the fourth set's ids are named, so a failure does not show the other sets' text
     others = _caller_utterances(TUNING) | _caller_utterances(HELDOUT) | _caller_utterances(THIRD)
     shared = sorted(where for text, where in _caller_utterances(FOURTH).items() if text in others)
+    assert shared == []
+
+
+def test_the_fifth_set_shares_no_caller_turn_with_the_other_four() -> None:
+    # only the fifth set's ids are named, so a failure does not show the other sets' text
+    others: dict[str, str] = {}
+    for earlier in (TUNING, HELDOUT, THIRD, FOURTH):
+        others |= _caller_utterances(earlier)
+    shared = sorted(where for text, where in _caller_utterances(FIFTH).items() if text in others)
     assert shared == []
 
 
