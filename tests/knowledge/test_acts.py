@@ -83,6 +83,16 @@ def test_sentences_split_without_punctuation() -> None:
     assert len(acts.sentences) == 2
 
 
+def test_a_recognisers_space_after_a_predicate_ends_the_sentence() -> None:
+    # ASR text keeps no 。 but a space where the speaker paused: the wish is its own sentence,
+    # not inside the condition mused on after it.
+    acts = acts_of("いなくなりたい ベランダから飛び降りたら楽になるかなって ずっと考えてる")
+    assert len(acts.sentences) == 2  # 「…かなって ずっと考えてる」 goes on after って
+    assert act_of("いなくなりたい ベランダから", "いなくなりたい").act == "statement"
+    # A space after a particle is no boundary: the phrase goes on.
+    assert len(acts_of("お父さんに 叩かれた").sentences) == 1
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
@@ -237,6 +247,8 @@ def test_permission_closes_the_sentence_or_it_is_no_request() -> None:
         ("死にたいって思ってる", False),
         ("手をあげたことは、一度もないです", True),
         ("叩いたことはあるけど、怒鳴ったことはない", False),
+        # The ない of another clause does not deny the thought (fifth blind set).
+        ("死にたいって毎日思ってて、子どもがいなかったら……とか考えちゃって", False),
     ],
 )
 def test_words_made_the_topic_of_a_denial_are_denied(text: str, denied: bool) -> None:

@@ -57,6 +57,31 @@ def test_severe_cues_are_met_in_the_words_callers_use_beyond_the_sheets_own(
     assert sheet.rules[0] == "R0"
 
 
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        ("ベランダから飛び降りたら楽になるかなって、ずっと考えてる", "child_suicidal"),
+        ("泣きやまないと、もう首に手がいきそうになるんです", "parent_might_kill"),
+    ],
+)
+def test_a_thought_mused_on_is_what_is_told_for_a_thoughts_box(
+    sheet_of: Sheet, text: str, subitem: str
+) -> None:
+    """`thoughts = true` (fifth blind set): the condition is the thought itself."""
+    sheet = sheet_of(("caller", text))
+    found = {e.subitem for i in sheet.items for e in i.evidence if not e.denies}
+    assert subitem in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["もし死にたくなったら、いつでも電話してね", "死にたいって思ったら、どうすればいいですか"],
+)
+def test_a_thought_in_advice_or_a_question_ticks_nothing(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("unknown", text))
+    assert all(i.state == "未確認" for i in sheet.items)
+
+
 def test_a_rumour_word_is_matched_exactly_and_never_near(sheet_of: Sheet) -> None:
     """「鼻血出た」 sounds near 「って話してた」: it must not silence the child's report."""
     sheet = sheet_of(("caller", "お母さんに、グーで顔殴られた。鼻血出た。"))

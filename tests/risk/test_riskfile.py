@@ -60,3 +60,12 @@ def test_a_missing_file_is_no_problem_and_a_missing_sub_item_is(tmp_path: Path) 
     problems = _broken('id = "burn"', 'id = "burnt"')
     assert any("unknown sub-item id 'burnt'" in p for p in problems)
     assert any("sub-item 'burn' is missing" in p for p in problems)
+
+
+def test_the_thoughts_flag_is_read_and_must_be_a_flag() -> None:
+    sheet, _ = check_risk_file(ROOT / "manuals")
+    assert sheet is not None
+    thoughts = {s.id for s in sheet.subitems if s.thoughts}
+    assert thoughts == {"child_suicidal", "parent_might_kill"}
+    problems = _broken("thoughts = true", 'thoughts = "yes"')
+    assert any("thoughts" in p for p in problems)

@@ -4,8 +4,9 @@ Pure functions over Sudachi's analysis (:func:`~consult_assist.knowledge.text.an
 what is *said* can be told from what is *asked*, *denied*, *quoted* or *imagined* even when
 the speaker is unknown (a mixed mono call). An utterance is cut into sentences at 。？！ or,
 where the recogniser left no punctuation, after a sentence-final particle or a polite ending
-that a new phrase follows. Each sentence is a ``question`` (か/かな at the end, の or a bare
-question word with a question word in it, a ？, or a request for information: 教えてください),
+that a new phrase follows, or after a predicate that a space and a new phrase follow.
+Each sentence is a ``question`` (か/かな at the end, の or a bare question word with a
+question word in it, a ？, or a request for information: 教えてください),
 a ``request`` (〜てください, 〜てね, 〜ていい, 〜ないで, 〜ましょう) or a ``statement``.
 Inside a sentence, some stretches are:
 
@@ -118,6 +119,9 @@ class SpanAct:
 
     act: Act
     negated: bool = False
+    sentence: Literal["question", "request", "statement"] = "statement"
+    """The kind of the sentence the words stand in (a hypothetical clause's main clause may
+    ask or advise: 「もし死にたくなったら、電話してね」)."""
 
     @property
     def asserted(self) -> bool:
@@ -184,7 +188,7 @@ class UtteranceActs:
         if any(a <= first and last <= b for a, b in sentence.hypothetical) or (
             whole and _mostly(sentence.hypothetical, sentence)
         ):
-            return SpanAct(act="hypothetical", negated=negated)
+            return SpanAct(act="hypothetical", negated=negated, sentence=sentence.kind)
         if any(a <= first and last <= b for a, b in sentence.reported) or (
             whole and _mostly(sentence.reported, sentence)
         ):
@@ -242,7 +246,12 @@ def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
         return False
     final_particle = token.pos1 == "終助詞" and token.surface in _FINAL_PARTICLES
     polite_end = token.lemma in ("です", "ます") and token.surface in ("です", "ます")
-    return final_particle or polite_end
+    # A recogniser's space after a predicate, before a new phrase, is a pause between two
+    # sentences: 「いなくなりたい ベランダから飛び降りたら楽になるかなって」.
+    spaced_end = any(c in " \u3000" for c in token.after) and (
+        token.pos0 in ("動詞", "形容詞", "助動詞") or token.pos1 == "終助詞"
+    )
+    return final_particle or polite_end or spaced_end
 
 
 def _sentence(tokens: tuple[Token, ...], first: int, last: int) -> Sentence:
@@ -464,8 +473,14 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
         return count % 2 == 1
     if not quoted or not sentence.negated:
         return False
-    verbs = [t.lemma for t in tokens[last + 1 : sentence.last + 1] if t.pos0 == "動詞"]
-    return bool(verbs) and verbs[0] in _THINK_SAY
+    verb = next((i for i in range(last + 1, sentence.last + 1) if tokens[i].pos0 == "動詞"), None)
+    # The verb of thinking or saying must itself be denied: in 「死にたいって毎日思ってて、
+    # 子どもがいなかったら」 the ない belongs to another clause.
+    return (
+        verb is not None
+        and tokens[verb].lemma in _THINK_SAY
+        and _negated_after(tokens, verb, verb, sentence)
+    )
 
 
 def _predicate_negated(tokens: tuple[Token, ...], first: int, last: int) -> bool:

@@ -156,6 +156,9 @@ class RiskAssessor:
             if asked is not None and act == "statement":
                 act = "answer"
             spec = self.matcher.subitems[hit.subitem]
+            if act == "hypothetical" and spec.thoughts and span.sentence == "statement":
+                # 「ベランダから飛び降りたら楽になるかなって」: the thought is what is told.
+                act = "answer" if asked is not None else "statement"
             if act in _NOT_COUNTED:
                 if not self._asks_for_it(spec.asking, act, speaker):
                     continue

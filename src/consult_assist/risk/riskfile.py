@@ -74,6 +74,10 @@ class RiskSubitem:
     speaker: Literal["caller", "any"] = "caller"
     asking: bool = False
     """The caller's question or request counts (「預かってもらえませんか」 asks for it)."""
+    thoughts: bool = False
+    """A thought of it is the sub-item itself: said as a condition mused on (「飛び降りたら楽に
+    なるかなって」, 「泣きやまないと、首に手がいきそう」) it counts, unless the sentence asks
+    or advises (「もし死にたくなったら、電話してね」)."""
     subject: str = ""
     if_adult: str = ""
     citation: str = ""
@@ -182,6 +186,7 @@ _SUB_KEYS = (
     "except",
     "speaker",
     "asking",
+    "thoughts",
     "subject",
     "if_adult",
     "citation",
@@ -252,6 +257,7 @@ def _subitem(check: _Checker) -> RiskSubitem | None:
         exceptions=check.texts("except"),
         speaker="any" if speaker == "any" else "caller",
         asking=asking,
+        thoughts=check.flag("thoughts"),
         subject=subject,
         if_adult=if_adult,
         citation=check.text("citation", required=False),
