@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from consult_assist.bench.callmetrics import CallTrace, find_knee, pct, summarize_step
+from consult_assist.bench.callmetrics import (
+    CallTrace,
+    find_knee,
+    length_class,
+    pct,
+    summarize_step,
+)
 from consult_assist.events import ErrorEvent, TranscriptFinal, TranscriptPartial
 
 
@@ -44,6 +50,21 @@ def test_a_step_reports_latency_cadence_screen_gaps_and_cer() -> None:
     assert step["error_events"] == 1
     assert step["batch_sizes"] == {"1": 3, "2": 1} and step["mean_batch"] == 1.25
     assert step["compute_per_audio_s"] == 0.25 and step["server_cpu_per_audio_s"] == 0.4
+    # Both utterances last 1.5 s: the short class holds both finals, the others none.
+    by_length = step["final_latency_by_length_s"]
+    assert by_length["under_4s"] == {"finals": 2, "p50": 0.7, "p95": 0.88}
+    assert by_length["over_8s"] == {"finals": 0, "p50": None, "p95": None}
+
+
+def test_utterance_lengths_fall_in_one_class_each() -> None:
+    assert [length_class(s) for s in (0.5, 3.99, 4.0, 7.9, 8.0, 14.0)] == [
+        "under_4s",
+        "under_4s",
+        "4_to_8s",
+        "4_to_8s",
+        "over_8s",
+        "over_8s",
+    ]
 
 
 def test_the_knee_is_the_largest_n_within_latency_and_cer() -> None:

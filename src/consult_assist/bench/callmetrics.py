@@ -18,7 +18,7 @@ import numpy as np
 from consult_assist.asr.cer import cer
 from consult_assist.events import ErrorEvent, Event, TranscriptFinal, TranscriptPartial
 
-__all__ = ["CallTrace", "find_knee", "pct", "summarize_step"]
+__all__ = ["LENGTH_CLASSES", "CallTrace", "find_knee", "length_class", "pct", "summarize_step"]
 
 
 @dataclass
@@ -74,6 +74,20 @@ def _screen(trace: CallTrace) -> tuple[list[float], list[float]]:
     return partial_gaps, screen_gaps
 
 
+LENGTH_CLASSES: tuple[tuple[str, float], ...] = (
+    ("under_4s", 4.0),
+    ("4_to_8s", 8.0),
+    ("over_8s", float("inf")),
+)
+"""Utterance lengths the final latency is also given for: a long utterance's own decode is
+long, and while it runs the one worker of a small machine serves nobody else."""
+
+
+def length_class(seconds: float) -> str:
+    """The name of the :data:`LENGTH_CLASSES` entry an utterance of ``seconds`` falls in."""
+    return next(name for name, bound in LENGTH_CLASSES if seconds < bound)
+
+
 def summarize_step(
     calls: int,
     traces: Sequence[CallTrace],
@@ -86,6 +100,7 @@ def summarize_step(
 ) -> dict[str, Any]:
     """The numbers of one step: ``calls`` at once over ``traces``."""
     latencies: list[float] = []
+    by_length: dict[str, list[float]] = {name: [] for name, _ in LENGTH_CLASSES}
     observed: list[float] = []
     partial_gaps: list[float] = []
     screen_gaps: list[float] = []
@@ -93,6 +108,7 @@ def summarize_step(
     for trace in traces:
         for arrived, final in trace.finals():
             latencies.append(final.latency_s)
+            by_length[length_class(final.end - final.start)].append(final.latency_s)
             observed.append(arrived - (trace.started + final.end))
         p, s = _screen(trace)
         partial_gaps += p
@@ -116,6 +132,10 @@ def summarize_step(
             "max": round(max(latencies), 3) if latencies else None,
         },
         "final_latency_observed_s": {"p50": pct(observed, 50), "p95": pct(observed, 95)},
+        "final_latency_by_length_s": {
+            name: {"finals": len(v), "p50": pct(v, 50), "p95": pct(v, 95)}
+            for name, v in by_length.items()
+        },
         "partial_interval_s": {"p50": pct(partial_gaps, 50), "p95": pct(partial_gaps, 95)},
         "screen_gap_s": {"p95": pct(screen_gaps, 95), "max": pct(screen_gaps, 100)},
         "cer": round(edits / chars, 4) if chars else None,
