@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from typing import Any, NoReturn
 
@@ -29,26 +29,24 @@ import psycopg
 from consult_assist.errors import SessionClosed, StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.hub.migrations import VERSIONS_TABLE, pending
+from consult_assist.hub.postgres_sql import APPEND, APPEND_AFTER_END, OPEN_OF_NODE, OPEN_SESSION
 from consult_assist.hub.postgres_writers import (
     DEFAULT_CONNECTIONS,
     StoreTimings,
     WriteConnections,
     why,
 )
-from consult_assist.hub.record_search import session_filter
+from consult_assist.hub.record_search import SessionFilter, session_filter
+from consult_assist.hub.sql_reads import SqlReads
 from consult_assist.hub.store import (
     ACCESS_COLUMNS,
-    SESSION_COLUMNS,
     AccessEntry,
     EventRow,
     SessionRow,
-    access_filter,
     now_iso,
-    pick_session,
     redact_url,
-    session_row,
 )
-from consult_assist.wire import encode_event, event_from_dict
+from consult_assist.wire import encode_event
 
 __all__ = [
     "CONNECT_ARGS",
@@ -77,56 +75,6 @@ CONNECT_ARGS: dict[str, Any] = {  # libpq settings of every connection a node op
     "tcp_user_timeout": 10_000,
     "application_name": "consult-assist",
 }
-_SESSION_SELECT = f"SELECT {SESSION_COLUMNS} FROM sessions"
-_APPEND = """
-WITH upd AS (
-    UPDATE sessions SET last_seq = %(seq)s,
-        ended_at = COALESCE(%(ended_at)s, sessions.ended_at),
-        end_reason = COALESCE(%(reason)s, sessions.end_reason),
-        duration_s = COALESCE(%(duration)s::double precision, sessions.duration_s)
-    WHERE id = %(session)s AND last_seq = %(seq)s - 1 AND ended_at IS NULL
-    RETURNING id
-), ins AS (
-    INSERT INTO events (session, seq, type, at, stored_at, body)
-    SELECT id, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s FROM upd
-    RETURNING session, seq
-)
-SELECT (SELECT count(*) FROM ins),
-       (SELECT pg_notify(%(channel)s, %(payload)s) FROM ins)
-"""
-"""One event in one statement (one round trip, its own transaction): the session's row first,
-then the event, then the doorbell, which PostgreSQL rings at the commit.
-
-Fenced: the row is only written when the event is the session's next (``last_seq = seq - 1``)
-and the session is still open. The UPDATE takes the session's row lock, so two nodes writing
-the same session at once (an owner cut off from the database whose calls another node has
-meanwhile ended as ``node_lost``) are serialised, and the second finds the condition false:
-nothing after ``session.ended``, never two events at one seq, whoever writes."""
-_APPEND_AFTER_END = """
-WITH upd AS (
-    UPDATE sessions SET last_seq = %(seq)s
-    WHERE id = %(session)s AND last_seq = %(seq)s - 1 AND ended_at IS NOT NULL
-    RETURNING id
-), ins AS (
-    INSERT INTO events (session, seq, type, at, stored_at, body)
-    SELECT id, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s FROM upd
-    RETURNING session, seq
-)
-SELECT (SELECT count(*) FROM ins),
-       (SELECT pg_notify(%(channel)s, %(payload)s) FROM ins)
-"""
-"""An event of an ended session (a note after the call, an edit, the record closed): fenced
-like ``_APPEND``, but only once the session has ended, so it never races the owner's events."""
-_OPEN_SESSION = (
-    "SELECT s.last_seq, COALESCE((SELECT MAX(e.at) FROM events e WHERE e.session = s.id), 0)"
-    " FROM sessions s WHERE s.id = %s AND s.ended_at IS NULL"
-)
-_OPEN_OF_NODE = (
-    "SELECT s.id, s.last_seq, COALESCE((SELECT MAX(e.at) FROM events e WHERE e.session = s.id),"
-    " 0) FROM sessions s WHERE s.ended_at IS NULL AND s.node = %s ORDER BY s.id"
-)
-
-
 _ACCESS_BATCH = 1000
 """Access-log lines written in one statement at most (6 parameters each; PostgreSQL takes
 65,535 per statement)."""
@@ -140,7 +88,7 @@ class _AccessBatch:
     done: asyncio.Future[None]
 
 
-class PostgresStore:
+class PostgresStore(SqlReads):
     """Sessions, events, tokens and node leases in a PostgreSQL database."""
 
     def __init__(self, url: str, *, node: str = "", connections: int = DEFAULT_CONNECTIONS) -> None:
@@ -237,7 +185,7 @@ class PostgresStore:
         params = self._append_params(event, body)
         async with self.writers.use(self.writers.of_session(event.session)) as conn:
             try:
-                row = await (await conn.execute(_APPEND_AFTER_END, params)).fetchone()
+                row = await (await conn.execute(APPEND_AFTER_END, params)).fetchone()
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(what, exc)
         if row is None or not row[0]:
@@ -280,7 +228,7 @@ class PostgresStore:
             try:
                 if isinstance(event, SessionStarted):
                     await conn.execute(*self._session_insert(event))
-                cur = await conn.execute(_APPEND, params)
+                cur = await conn.execute(APPEND, params)
                 row = await cur.fetchone()
             except (psycopg.Error, UnicodeError) as exc:
                 _raise(what, exc)
@@ -342,12 +290,12 @@ class PostgresStore:
         """End every open session of ``node`` with ``session.ended`` (``reason``), exactly once.
 
         Safe to run on several nodes at once, and beside the owner if it is still writing: each
-        end is a fenced append (``_APPEND``), so of all who try, one writes it, at the seq after
+        end is a fenced append (``APPEND``), so of all who try, one writes it, at the seq after
         the session's last event. Returns the ends this call wrote.
         """
         async with self.writers.use(self.writers.least_busy()) as conn:
             try:
-                rows = await (await conn.execute(_OPEN_OF_NODE, (node,))).fetchall()
+                rows = await (await conn.execute(OPEN_OF_NODE, (node,))).fetchall()
             except psycopg.Error as exc:
                 _raise(f"cannot read the open sessions of node {node!r}", exc)
         ended = []
@@ -369,7 +317,7 @@ class PostgresStore:
         async with self.writers.use(self.writers.of_session(session)) as conn:
             try:
                 async with conn.transaction():
-                    cur = await conn.execute(_OPEN_SESSION + " FOR UPDATE OF s", (session,))
+                    cur = await conn.execute(OPEN_SESSION + " FOR UPDATE OF s", (session,))
                     row = await cur.fetchone()
                     if row is None:
                         return None  # ended by someone else
@@ -378,7 +326,7 @@ class PostgresStore:
                         session=session, seq=last_seq + 1, at=last_at, reason=reason
                     )
                     cur = await conn.execute(
-                        _APPEND, self._append_params(event, encode_event(event))
+                        APPEND, self._append_params(event, encode_event(event))
                     )
                     written = await cur.fetchone()
             except psycopg.Error as exc:
@@ -480,7 +428,11 @@ class PostgresStore:
                 _raise("cannot delete expired calls", exc)
         return len(ended)
 
-    # --- reading ------------------------------------------------------------------------------
+    # --- reading (the statements: sql_reads.py) ----------------------------------------------
+
+    MARK = "%s"
+    ALL = None
+    NEWEST_FIRST = " ORDER BY NULLIF(started_at, '')::timestamptz DESC NULLS LAST, id DESC"
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         began = time.perf_counter()
@@ -492,78 +444,10 @@ class PostgresStore:
         finally:
             self.timings.add_read(time.perf_counter() - began)
 
-    def session(self, session: str) -> SessionRow | None:
-        rows = self._query(_SESSION_SELECT + " WHERE id = %s", (session,))
-        return session_row(rows[0]) if rows else None
-
-    def sessions(self, *, live_only: bool = False, limit: int | None = None) -> list[SessionRow]:
-        sql = _SESSION_SELECT + (" WHERE ended_at IS NULL" if live_only else "")
-        sql += " ORDER BY started_at DESC, id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [session_row(r) for r in self._query(sql)]
-
-    def search(
-        self,
-        *,
-        since: str = "",
-        owner: str = "",
-        text: str = "",
-        live_only: bool = False,
-        limit: int | None = None,
-    ) -> list[SessionRow]:
-        found = session_filter(
+    def _filter(self, *, since: str, owner: str, text: str, live_only: bool) -> SessionFilter:
+        return session_filter(
             since=since, owner=owner, text=text, live_only=live_only, postgres=True
         )
-        sql = _SESSION_SELECT + found.where
-        sql += " ORDER BY NULLIF(started_at, '')::timestamptz DESC NULLS LAST, id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [session_row(r) for r in self._query(sql, found.params)]
-
-    def bodies(self, session: str, after: int = 0, limit: int = -1) -> list[tuple[int, str]]:
-        rows = self._query(
-            "SELECT seq, body FROM events WHERE session = %s AND seq > %s ORDER BY seq LIMIT %s",
-            (session, after, None if limit < 0 else limit),
-        )
-        return [(int(seq), str(body)) for seq, body in rows]
-
-    def events(self, session: str, after: int = 0) -> list[Event]:
-        return [event_from_dict(json.loads(body)) for _, body in self.bodies(session, after)]
-
-    def event_rows(self, session: str, after: int = 0, limit: int = -1) -> list[EventRow]:
-        rows = self._query(
-            "SELECT seq, type, at, stored_at, body FROM events"
-            " WHERE session = %s AND seq > %s ORDER BY seq LIMIT %s",
-            (session, after, None if limit < 0 else limit),
-        )
-        return [EventRow(*r) for r in rows]
-
-    def stored_at(self, session: str) -> Iterator[tuple[int, float]]:
-        yield from self._query(
-            "SELECT seq, stored_at FROM events WHERE session = %s ORDER BY seq", (session,)
-        )
-
-    def find(self, prefix: str) -> SessionRow:
-        rows = self._query(
-            _SESSION_SELECT + " WHERE left(id, %s) = %s ORDER BY id LIMIT 3",
-            (len(prefix), prefix),
-        )
-        return pick_session(rows, prefix, self.location)
-
-    def accesses(
-        self, *, session: str | None = None, since: float | None = None, limit: int = 10_000
-    ) -> list[AccessEntry]:
-        where, params = access_filter(session, since, "%s")
-        rows = self._query(
-            f"SELECT {ACCESS_COLUMNS} FROM access_log{where} ORDER BY at DESC, id DESC LIMIT %s",
-            (*params, limit),
-        )
-        return [AccessEntry(*r) for r in reversed(rows)]
-
-    def schema_version(self) -> int:
-        [(version,)] = self._query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-        return int(version)
 
 
 def _raise(what: str, exc: BaseException) -> NoReturn:

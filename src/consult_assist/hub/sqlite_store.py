@@ -19,39 +19,36 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import astuple
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from consult_assist.errors import StoreError, StoreUnavailable
 from consult_assist.events import Event, SessionEnded, SessionStarted
 from consult_assist.hub.migrations import VERSIONS_TABLE, pending
 from consult_assist.hub.record_search import (
+    SessionFilter,
     compact_index,
     ensure_index,
     forget_words,
     session_filter,
 )
+from consult_assist.hub.sql_reads import SESSION_SELECT, SqlReads
 from consult_assist.hub.sqlite_files import open_database, quick_check
 from consult_assist.hub.store import (
     ACCESS_COLUMNS,
-    SESSION_COLUMNS,
     AccessEntry,
     EventRow,
     SessionRow,
-    access_filter,
     now_iso,
-    pick_session,
     session_row,
 )
-from consult_assist.wire import encode_event, event_from_dict
+from consult_assist.wire import encode_event
 
 __all__ = ["SqliteStore"]
 
 log = logging.getLogger(__name__)
 
-_SESSION_SELECT = f"SELECT {SESSION_COLUMNS} FROM sessions"
 
-
-class SqliteStore:
+class SqliteStore(SqlReads):
     """Sessions and their events in one SQLite file (WAL)."""
 
     def __init__(
@@ -225,7 +222,7 @@ class SqliteStore:
         """:meth:`recover`, synchronously."""
         ended = []
         # One SQLite file has one node: whatever is open was left by this server's last run.
-        open_rows = self._db.execute(_SESSION_SELECT + " WHERE ended_at IS NULL").fetchall()
+        open_rows = self._db.execute(SESSION_SELECT + " WHERE ended_at IS NULL").fetchall()
         for row in map(session_row, open_rows):
             last_at = self._db.execute(
                 "SELECT COALESCE(MAX(at), 0) FROM events WHERE session = ?", (row.id,)
@@ -326,85 +323,20 @@ class SqliteStore:
                     self._db.execute("ROLLBACK")
             raise
 
-    # --- reading ------------------------------------------------------------------------------
+    # --- reading (the statements: sql_reads.py) ----------------------------------------------
 
-    def session(self, session: str) -> SessionRow | None:
-        row = self._db.execute(_SESSION_SELECT + " WHERE id = ?", (session,)).fetchone()
-        return session_row(row) if row else None
+    MARK = "?"
+    ALL = -1
+    # julianday(): stored times carry their own offsets; newest first as instants.
+    NEWEST_FIRST = " ORDER BY julianday(started_at) DESC, id DESC"
 
-    def sessions(self, *, live_only: bool = False, limit: int | None = None) -> list[SessionRow]:
-        sql = _SESSION_SELECT + (" WHERE ended_at IS NULL" if live_only else "")
-        sql += " ORDER BY started_at DESC, id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [session_row(r) for r in self._db.execute(sql).fetchall()]
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self._db.execute(sql, params).fetchall()
+        return rows
 
-    def search(
-        self,
-        *,
-        since: str = "",
-        owner: str = "",
-        text: str = "",
-        live_only: bool = False,
-        limit: int | None = None,
-    ) -> list[SessionRow]:
-        found = session_filter(
+    def _filter(self, *, since: str, owner: str, text: str, live_only: bool) -> SessionFilter:
+        return session_filter(
             since=since, owner=owner, text=text, live_only=live_only, indexed=self.indexed
-        )
-        # julianday(): stored times carry their own offsets; newest first as instants.
-        sql = _SESSION_SELECT + found.where + " ORDER BY julianday(started_at) DESC, id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [session_row(r) for r in self._db.execute(sql, found.params).fetchall()]
-
-    def bodies(self, session: str, after: int = 0, limit: int = -1) -> list[tuple[int, str]]:
-        return list(
-            self._db.execute(
-                "SELECT seq, body FROM events WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?",
-                (session, after, limit),
-            ).fetchall()
-        )
-
-    def events(self, session: str, after: int = 0) -> list[Event]:
-        return [event_from_dict(json.loads(body)) for _, body in self.bodies(session, after)]
-
-    def event_rows(self, session: str, after: int = 0, limit: int = -1) -> list[EventRow]:
-        return [
-            EventRow(*r)
-            for r in self._db.execute(
-                "SELECT seq, type, at, stored_at, body FROM events"
-                " WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?",
-                (session, after, limit),
-            )
-        ]
-
-    def stored_at(self, session: str) -> Iterator[tuple[int, float]]:
-        yield from self._db.execute(
-            "SELECT seq, stored_at FROM events WHERE session = ? ORDER BY seq", (session,)
-        )
-
-    def find(self, prefix: str) -> SessionRow:
-        rows = self._db.execute(
-            _SESSION_SELECT + " WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 3",
-            (len(prefix), prefix),
-        ).fetchall()
-        return pick_session(rows, prefix, self.location)
-
-    def accesses(
-        self, *, session: str | None = None, since: float | None = None, limit: int = 10_000
-    ) -> list[AccessEntry]:
-        where, params = access_filter(session, since, "?")
-        rows = self._db.execute(
-            f"SELECT {ACCESS_COLUMNS} FROM access_log{where} ORDER BY at DESC, id DESC LIMIT ?",
-            (*params, limit),
-        ).fetchall()
-        return [AccessEntry(*r) for r in reversed(rows)]
-
-    def schema_version(self) -> int:
-        return int(
-            self._db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[
-                0
-            ]
         )
 
 
