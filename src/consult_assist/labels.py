@@ -104,6 +104,7 @@ PROBLEMS: Mapping[str, str] = MappingProxyType(
         "auth": "このトークンは受け付けられませんでした。管理者に確認してください",
         "timeout": "サーバーから応答がありません。少し待ってからもう一度お試しください",
         "lost": "サーバーとの接続が切れました",
+        "busy": "サーバーが混み合っていて接続できませんでした。自動でつなぎ直します",
         "closed": "接続を閉じました",
         "not_connected": "サーバーに接続していません",
         # Refusals from the server (``error`` codes, docs/protocol.md).

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hubtools import UNIT, Collector, LiveServer, call_frames, connect, ended, live_server, stream
+from websockets.asyncio.server import ServerConnection, serve
 
 from consult_assist.errors import (
     AccessError,
@@ -19,6 +20,7 @@ from consult_assist.errors import (
 )
 from consult_assist.events import Note
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient, server_urls
+from consult_assist.hub.protocol import CLOSE_AUTH_TIMEOUT
 from consult_assist.wire import encode_event, event_to_dict
 
 
@@ -153,3 +155,28 @@ async def test_a_call_whose_connection_was_lost_takes_no_more_audio(server: Live
     await watch.wait_for(ended(session))
     assert watch.of(session)[-1].reason == "disconnected"  # type: ignore[attr-defined]
     await asyncio.gather(sato.close(), watch.stop())
+
+
+async def test_a_server_too_busy_to_read_the_token_is_no_refusal() -> None:
+    # Found by bench hub on an overloaded machine: a server that closes "authenticate first"
+    # (4002) had the token but did not read it in time. Taken for a refusal, the client gave
+    # up for good and a supervisor's screen stopped; it must retry like any lost connection.
+    async def too_busy(ws: ServerConnection) -> None:
+        await ws.close(CLOSE_AUTH_TIMEOUT, "authenticate first")
+
+    async with serve(too_busy, "127.0.0.1", 0) as busy:
+        port = busy.sockets[0].getsockname()[1]
+        with pytest.raises(ConsultAssistError, match="did not take the token in time") as info:
+            await connect(f"ws://127.0.0.1:{port}/", "token")
+        assert not isinstance(info.value, AuthError)
+
+
+async def test_a_busy_server_is_passed_over_for_one_that_answers(server: LiveServer) -> None:
+    async def too_busy(ws: ServerConnection) -> None:
+        await ws.close(CLOSE_AUTH_TIMEOUT, "authenticate first")
+
+    async with serve(too_busy, "127.0.0.1", 0) as busy:
+        port = busy.sockets[0].getsockname()[1]
+        client = await connect([f"ws://127.0.0.1:{port}/", server.url], server.tokens["tanaka"])
+        assert client.url == server.url
+        await client.close()

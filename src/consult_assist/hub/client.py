@@ -96,7 +96,7 @@ class ConnectionState:
     ``state`` is ``connected``, ``disconnected`` (will retry in ``retry_in_s``) or ``failed``
     (gave up: a wrong token, or :meth:`HubClient.close` was called). ``detail`` is an English
     sentence for logs and the command line; ``code`` says the same for the apps' own words
-    (``lost``, ``unreachable``, ``tls``, ``auth``, ``closed``; "" when connected).
+    (``lost``, ``busy``, ``unreachable``, ``tls``, ``auth``, ``closed``; "" when connected).
     """
 
     state: Literal["connected", "disconnected", "failed"]
@@ -310,14 +310,22 @@ class WebSocketHubClient:
             ) from None
         except Exception as exc:  # websockets' handshake errors (InvalidURI, InvalidStatus…)
             raise ClientError(f"cannot connect to {self.url}: {exc}", "unreachable") from None
-        await ws.send(json.dumps({"v": VERSION, "type": "auth", "token": self._token}))
         try:
+            # The server may have closed already (a busy one, at its auth deadline): the
+            # send fails then, and the close code says why.
+            await ws.send(json.dumps({"v": VERSION, "type": "auth", "token": self._token}))
             raw = await asyncio.wait_for(ws.recv(), self._timeout)
         except Exception:
             await ws.close()  # a no-op when the server closed first; its code is kept
-            if ws.close_code in (CLOSE_UNAUTHORIZED, CLOSE_AUTH_TIMEOUT):
+            if ws.close_code == CLOSE_UNAUTHORIZED:
                 raise AuthError(
                     f"the server at {self.url} refused the token ({ws.close_reason})"
+                ) from None
+            if ws.close_code == CLOSE_AUTH_TIMEOUT:
+                # The token was sent; a busy server did not read it in time. Not a refusal:
+                # give up on this and a supervisor's screen stops for good after a busy moment.
+                raise ClientError(
+                    f"the server at {self.url} did not take the token in time (busy?)", "busy"
                 ) from None
             raise ClientError(f"the server at {self.url} closed the connection", "lost") from None
         data = json.loads(raw)
@@ -374,7 +382,8 @@ class WebSocketHubClient:
                 reader = asyncio.create_task(self._read())
                 try:
                     await self._resubscribe()
-                except ConsultAssistError as exc:
+                except (ConsultAssistError, ConnectionClosed, OSError) as exc:
+                    # Lost again while asking for the backlog: the next round resumes.
                     reason = str(exc)
                     with contextlib.suppress(Exception):
                         await self._ws.close()
