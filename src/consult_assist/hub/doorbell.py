@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 READ_LIMIT = 2000
 """Most event rows one read takes (a catch-up goes on in further reads)."""
+BEHIND_RETRY_S = 0.25
+"""When a read leaves a followed call behind what was rung, the next read comes this soon."""
 MISSED_MARGIN_S = 60.0
 """After a lost LISTEN connection, calls started this long before the loss are looked up too
 (the commit time is the owner's clock: this covers clocks that differ a little)."""
@@ -170,27 +172,31 @@ class RemoteSessions:
         self._dirty.update(s for s, _ in due)
 
     def read(
-        self, rows: Iterable[tuple[str, int, str, str]], *, cut: bool = False
+        self, rows: Iterable[tuple[str, int, str, str]]
     ) -> list[tuple[SessionAccess, int, str]]:
         """Event rows ``(session, seq, type, body)`` in seq order → ``(access, seq, body)`` to
-        hand out, each once and in order. ``cut``: the read hit its limit (read again)."""
+        hand out, each once and in order; calls left behind stay due."""
         out: list[tuple[SessionAccess, int, str]] = []
-        seen: set[str] = set()
         for session, seq, kind, body in rows:
             followed = self.followed.get(session)
             if followed is None or seq != followed.cursor + 1:
                 continue  # already handed out (or a gap, which a later read fills)
-            seen.add(session)
             followed.cursor = seq
             followed.wanted = max(followed.wanted, seq)
             if kind == "session.ended":
                 followed.live = False
                 self._ended_now(session)
             out.append((followed.access, seq, body))
-        if cut:
-            self._dirty.update(s for s in seen if self.followed[s].wanted > self.followed[s].cursor)
+        # Whatever is still behind stays due: a read cut at its limit stops inside one call
+        # (rows come in session order) and never reaches the calls after it, and a call
+        # that has ended rings no doorbell again. Reading them is the next read's work.
+        self._dirty.update(self.behind())
         self.delivered += len(out)
         return out
+
+    def behind(self) -> list[str]:
+        """Followed calls with stored events not yet handed out."""
+        return [s for s, f in self.followed.items() if f.wanted > f.cursor]
 
     # --- what the hub asks --------------------------------------------------------------------
 
@@ -279,7 +285,11 @@ class RemoteFeed:
         except StoreUnavailable:
             self.core.retry(due)
             raise
-        for access, seq, body in self.core.read(rows, cut=len(rows) >= READ_LIMIT):
+        for access, seq, body in self.core.read(rows):
             self._fan_out(access, seq, body)
         if len(rows) >= READ_LIMIT:
             self._wake.set()
+        elif self.core.behind():
+            # Rows a doorbell named but this read did not see: look again shortly, whether
+            # or not another doorbell rings (the call may have ended).
+            asyncio.get_running_loop().call_later(BEHIND_RETRY_S, self._wake.set)
