@@ -20,6 +20,7 @@ async def test_a_short_run_loses_nothing_and_says_the_recognizer_is_fake() -> No
     assert summary["sessions"] == 1 and summary["events_stored"] >= 2
     assert summary["lost_events"] == 0 and summary["duplicated_events"] == 0
     assert summary["session_lists_differing_from_store"] == 0
+    assert summary["drained"] is True  # every supervisor had every end before the count
     assert summary["supervisors_killed_and_resumed"] == 1
     assert any(text.startswith("nodes up at ws://") for text in said)
 

@@ -40,7 +40,7 @@ from consult_assist.errors import ConfigError
 from consult_assist.hub.auth import add_token
 from consult_assist.hub.client import ConnectionState, WebSocketHubClient
 from consult_assist.hub.replay import replay_file
-from consult_assist.hub.store import Store, is_postgres_url, redact_url
+from consult_assist.hub.store import SessionRow, Store, is_postgres_url, redact_url
 from consult_assist.hub.store_open import open_store
 
 __all__ = ["run_hub_bench"]
@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 ASR_NOTE = (
     "fake: FakeTranscriber reading the sample scripts (real VAD, knowledge, store and websockets)"
 )
+DRAIN_LIMIT_S = 300.0
+"""How long after the calls end supervisors may take to receive the rest (was 60 s: on an
+overloaded machine that cut off deliveries that were late, and counted them as lost)."""
 
 
 @dataclass
@@ -261,8 +264,17 @@ async def _run(
             load_after = _load()
             say("calls done; waiting for every supervisor to receive every session's end")
             with _opened(location) as opened:
-                await _drain(opened, started, sups)
+                drain_began = time.monotonic()
+                drained = await _drain(opened, started, sups)
+                drain_s = time.monotonic() - drain_began
                 summary = _summarise(opened, started, sups, wall)
+            if not drained:
+                say(
+                    f"supervisors still behind {drain_s:.0f} s after the calls ended: what they"
+                    " lack then is counted as lost"
+                )
+            summary["drained"] = drained
+            summary["drain_s"] = round(drain_s, 1)
         finally:
             for sup in sups:
                 await sup.close()
@@ -391,8 +403,15 @@ def _memory(samples: list[tuple[float, float]]) -> dict[str, Any]:
     }
 
 
-async def _drain(store: Store, started: list[str], sups: list[_Supervisor]) -> None:
-    deadline = time.monotonic() + 60
+async def _drain(
+    store: Store, started: list[str], sups: list[_Supervisor], *, limit_s: float = DRAIN_LIMIT_S
+) -> bool:
+    """Wait until every supervisor has every session up to its end; False if ``limit_s`` ran out.
+
+    What a supervisor lacks when this returns is counted as lost: on an overloaded machine
+    (``drained`` False in the JSON) that may be late rather than lost.
+    """
+    deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         last = {s: store.session(s) for s in started}
         if all(row is not None and not row.live for row in last.values()):
@@ -402,8 +421,9 @@ async def _drain(store: Store, started: list[str], sups: list[_Supervisor]) -> N
                 for sup in sups
                 for s, n in want.items()
             ):
-                return
+                return True
         await asyncio.sleep(0.5)
+    return False
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -421,6 +441,7 @@ def _summarise(
     catchup: list[float] = []
     lost = duplicated = mismatched = 0
     total_events = 0
+    missing: list[dict[str, Any]] = []
     for session in started:
         row = store.session(session)
         bodies = store.bodies(session)
@@ -437,6 +458,8 @@ def _summarise(
             lost += len(bodies) - len(set(seqs))
             if seen is None or seen.digest.hexdigest() != expected:
                 mismatched += 1
+                if len(missing) < _MISSING_EXAMPLES:
+                    missing.append(_what_is_missing(session, row, bodies, seqs, sup))
             if seen is None:
                 continue
             path = by_path["owner_node" if row is None or row.node == sup.node else "other_node"]
@@ -457,12 +480,42 @@ def _summarise(
         "lost_events": lost,
         "duplicated_events": duplicated,
         "session_lists_differing_from_store": mismatched,
+        "differing_examples": missing,
         "reconnects": sum(max(0, s.reconnects) for s in sups),
         "wall_s": round(wall_s, 1),
     }
     if by_path["other_node"]:
         summary["delivery_latency_ms_by_path"] = {k: _quantiles(v) for k, v in by_path.items()}
     return summary
+
+
+_MISSING_EXAMPLES = 20
+"""Lists that differ from the store described in the JSON (the first ones found)."""
+
+
+def _what_is_missing(
+    session: str,
+    row: SessionRow | None,
+    bodies: list[tuple[int, str]],
+    seqs: list[int],
+    sup: _Supervisor,
+) -> dict[str, Any]:
+    """Where one supervisor's list of one session differs from the store, for the JSON."""
+    got = set(seqs)
+    absent = [seq for seq, _ in bodies if seq not in got]
+    return {
+        "session": session,
+        "owner_node": row.node if row is not None else None,
+        "supervisor_node": sup.node,
+        "supervisor_reconnects": sup.reconnects,
+        "stored": len(bodies),
+        "received": len(got),
+        "first_missing": absent[0] if absent else None,
+        "last_missing": absent[-1] if absent else None,
+        "missing": len(absent),
+        "ended": row is not None and not row.live,
+        "in_order": seqs == sorted(seqs),
+    }
 
 
 def _quantiles(values: list[float]) -> dict[str, float]:
