@@ -8,13 +8,14 @@ from __future__ import annotations
 
 __all__ = ["APPEND", "APPEND_AFTER_END", "OPEN_OF_NODE", "OPEN_SESSION"]
 
-APPEND = """
+
+def _fenced_append(sets: str, state: str) -> str:
+    """One event in one statement: the session's row (``sets``, only while it is ``state``
+    and the event is its next), then the event, then the doorbell."""
+    return f"""
 WITH upd AS (
-    UPDATE sessions SET last_seq = %(seq)s,
-        ended_at = COALESCE(%(ended_at)s, sessions.ended_at),
-        end_reason = COALESCE(%(reason)s, sessions.end_reason),
-        duration_s = COALESCE(%(duration)s::double precision, sessions.duration_s)
-    WHERE id = %(session)s AND last_seq = %(seq)s - 1 AND ended_at IS NULL
+    UPDATE sessions SET last_seq = %(seq)s{sets}
+    WHERE id = %(session)s AND last_seq = %(seq)s - 1 AND ended_at IS {state}
     RETURNING id
 ), ins AS (
     INSERT INTO events (session, seq, type, at, stored_at, body)
@@ -24,6 +25,15 @@ WITH upd AS (
 SELECT (SELECT count(*) FROM ins),
        (SELECT pg_notify(%(channel)s, %(payload)s) FROM ins)
 """
+
+
+APPEND = _fenced_append(
+    """,
+        ended_at = COALESCE(%(ended_at)s, sessions.ended_at),
+        end_reason = COALESCE(%(reason)s, sessions.end_reason),
+        duration_s = COALESCE(%(duration)s::double precision, sessions.duration_s)""",
+    "NULL",
+)
 """One event in one statement (one round trip, its own transaction): the session's row first,
 then the event, then the doorbell, which PostgreSQL rings at the commit.
 
@@ -32,19 +42,7 @@ and the session is still open. The UPDATE takes the session's row lock, so two n
 the same session at once (an owner cut off from the database whose calls another node has
 meanwhile ended as ``node_lost``) are serialised, and the second finds the condition false:
 nothing after ``session.ended``, never two events at one seq, whoever writes."""
-APPEND_AFTER_END = """
-WITH upd AS (
-    UPDATE sessions SET last_seq = %(seq)s
-    WHERE id = %(session)s AND last_seq = %(seq)s - 1 AND ended_at IS NOT NULL
-    RETURNING id
-), ins AS (
-    INSERT INTO events (session, seq, type, at, stored_at, body)
-    SELECT id, %(seq)s, %(type)s, %(at)s, %(stored_at)s, %(body)s FROM upd
-    RETURNING session, seq
-)
-SELECT (SELECT count(*) FROM ins),
-       (SELECT pg_notify(%(channel)s, %(payload)s) FROM ins)
-"""
+APPEND_AFTER_END = _fenced_append("", "NOT NULL")
 """An event of an ended session (a note after the call, an edit, the record closed): fenced
 like ``APPEND``, but only once the session has ended, so it never races the owner's events."""
 OPEN_SESSION = (
