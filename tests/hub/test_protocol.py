@@ -31,6 +31,11 @@ def test_commands_parse_with_their_id() -> None:
     assert command == p.Subscribe("*", {"a": 3})
     command, _ = p.parse_command('{"v":1,"type":"subscribe","session":"s1","after":4}')
     assert command == p.Subscribe("s1", {"s1": 4})
+    resume = (
+        '{"v":1,"type":"subscribe","session":"*","after":{},"since":"2026-11-30T04:51:00+00:00"}'
+    )
+    command, _ = p.parse_command(resume)
+    assert command == p.Subscribe("*", {}, "2026-11-30T04:51:00+00:00")
 
 
 def test_a_section_request_keeps_its_message_id_apart_from_the_section_id() -> None:
@@ -55,6 +60,7 @@ def test_a_section_request_keeps_its_message_id_apart_from_the_section_id() -> N
         ('{"v":1,"type":"ack","session":"s","seq":true}', "bad_field"),
         ('{"v":1,"type":"record","session":"s","format":"pdf"}', "bad_field"),
         ('{"v":1,"type":"subscribe","session":"s","after":{"s":-1}}', "bad_field"),
+        ('{"v":1,"type":"subscribe","session":"*","since":"yesterday"}', "bad_field"),
         ('{"v":1,"id":[1],"type":"sessions"}', "bad_message"),
     ],
 )

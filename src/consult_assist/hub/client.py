@@ -24,8 +24,10 @@ import json
 import logging
 import socket
 import ssl
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from websockets.asyncio.client import connect
@@ -58,6 +60,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+RESUME_MARGIN_S = 60.0
+"""On a resume, calls started up to this long before the client last heard the server are
+asked for too (the server's start times are its own clock)."""
 _FRAMES_LOG = redacting_logger("websockets.client.consult_assist")
 
 
@@ -242,6 +247,8 @@ class WebSocketHubClient:
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._updates: asyncio.Queue[Update | None] = asyncio.Queue(max_queue)
         self._last_seq: dict[str, int] = {}
+        self._heard_at = time.time()
+        """When this client last received anything from a server (wall clock)."""
         self._targets: list[str] = []
         self._reader: asyncio.Task[None] | None = None
         self._closing = False
@@ -394,18 +401,23 @@ class WebSocketHubClient:
                 break
 
     async def _resubscribe(self) -> None:
+        # Calls that started since this client last heard the server (less a margin for the
+        # two clocks) are asked for too: a whole call may have come and gone meanwhile.
+        since = datetime.fromtimestamp(self._heard_at - RESUME_MARGIN_S, UTC).isoformat()
         for target in self._targets:
-            after = (
-                {target: self._last_seq.get(target, 0)}
-                if target not in ("*", "mine")
-                else dict(self._last_seq)
-            )
-            await self._request({"type": "subscribe", "session": target, "after": after})
+            message: dict[str, Any] = {"type": "subscribe", "session": target}
+            if target in ("*", "mine"):
+                message["after"] = dict(self._last_seq)
+                message["since"] = since
+            else:
+                message["after"] = {target: self._last_seq.get(target, 0)}
+            await self._request(message)
 
     async def _read(self) -> str:
         ws = self._ws
         try:
             async for raw in ws:
+                self._heard_at = time.time()
                 if isinstance(raw, bytes):
                     continue
                 self._dispatch(raw)

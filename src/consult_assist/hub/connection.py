@@ -510,6 +510,15 @@ class Connection:
                 access = self._hub.access(session)
                 if access is not None and self.subs.wants(self.who, access):
                     visible[session] = access
+        if command.since and target in ("*", "mine"):
+            # A resume: the calls that started (and perhaps ended) while the client was away.
+            owner = "" if self.who.role == "supervisor" else self.who.name
+            for row in self._hub.search_sessions(
+                since=command.since, owner=owner, text="", live_only=False, limit=500
+            ):
+                access = SessionAccess(row.id, row.owner, row.started_by, row.training)
+                if row.id not in visible and self.subs.wants(self.who, access):
+                    visible[row.id] = access
         for session, access in visible.items():
             self._follow(access, command.after.get(session, 0))
 

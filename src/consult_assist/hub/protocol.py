@@ -99,10 +99,16 @@ class EndSession:
 
 @dataclass(frozen=True)
 class Subscribe:
-    """Receive the events of ``session`` after ``after`` (per session id for ``*``/``mine``)."""
+    """Receive the events of ``session`` after ``after`` (per session id for ``*``/``mine``).
+
+    ``since`` (ISO 8601, ``*``/``mine`` only): also the calls started at or after it, ended
+    ones included: a client resuming after an outage gets the calls that came and went while
+    it was away, as a client that never left has them.
+    """
 
     session: SubscribeTarget
     after: Mapping[str, int] = field(default_factory=dict)
+    since: str = ""
 
 
 @dataclass(frozen=True)
@@ -389,20 +395,25 @@ def _subscribe(data: Mapping[str, Any]) -> Subscribe:
         raise ProtocolError("subscribe: after must be a seq or an object of seqs", "bad_field")
     if any(v < 0 for v in after.values()):
         raise ProtocolError("subscribe: after must be ≥ 0", "bad_field")
-    return Subscribe(target, after)
+    return Subscribe(target, after, _since(data, "subscribe"))
 
 
 def _list(data: Mapping[str, Any]) -> ListSessions:
     live = data.get("live", True)
     if not isinstance(live, bool):
         raise ProtocolError("sessions: live must be true or false", "bad_field")
+    since = _since(data, "sessions")
+    return ListSessions(live, since, _str(data, "search", required=False, limit=200).strip())
+
+
+def _since(data: Mapping[str, Any], command: str) -> str:
     since = _str(data, "since", required=False, limit=40)
     if since:
         try:
             datetime.fromisoformat(since)
         except ValueError:
-            raise ProtocolError("sessions: since must be an ISO 8601 time", "bad_field") from None
-    return ListSessions(live, since, _str(data, "search", required=False, limit=200).strip())
+            raise ProtocolError(f"{command}: since must be an ISO 8601 time", "bad_field") from None
+    return since
 
 
 def _note(data: Mapping[str, Any]) -> NoteCmd:
