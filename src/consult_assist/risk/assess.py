@@ -150,15 +150,15 @@ class RiskAssessor:
             span = acts.at(hit.start, hit.end)
             act = span.act
             negated = span.negated
+            spec = self.matcher.subitems[hit.subitem]
             if act == "question" and _closed_clause(found, hit):
                 # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said.
                 act = "statement"
-            if asked is not None and act == "statement":
-                act = "answer"
-            spec = self.matcher.subitems[hit.subitem]
             if act == "hypothetical" and spec.thoughts and span.sentence == "statement":
                 # 「ベランダから飛び降りたら楽になるかなって」: the thought is what is told.
-                act = "answer" if asked is not None else "statement"
+                act = "statement"
+            if asked is not None and act == "statement":
+                act = "answer"
             if act in _NOT_COUNTED:
                 if not self._asks_for_it(spec.asking, act, speaker):
                     continue
