@@ -221,9 +221,10 @@ def opened(hub: FakeHub, name: str = "sato", limits: ConnectionLimits | None = N
 
 
 def reply(conn: Connection, raw: str, now: float = T0) -> dict[str, Any]:
-    """Feed one message and return the last message it caused."""
+    """Feed one message and return its reply (or error), else the last message it caused."""
     conn.receive_text(raw, now)
-    return sent(conn)[-1]
+    out = sent(conn)
+    return next((m for m in reversed(out) if "re" in m or m["type"] == "error"), out[-1])
 
 
 # --- authentication ------------------------------------------------------------------------
@@ -504,7 +505,7 @@ def test_a_slow_client_is_closed_4008_and_what_waited_is_dropped() -> None:
     hub = FakeHub()
     hub.add_session("s1", "sato")
     conn = opened(hub, "tanaka", ConnectionLimits(max_queue=3))
-    assert reply(conn, cmd("subscribe", session="*"))["type"] == "ok"
+    assert reply(conn, cmd("subscribe", "r", session="*"))["type"] == "ok"
     for _ in range(3):
         hub.publish(SessionEnded(session="s1", reason="x"))  # any stored event will do
     assert conn.closing is None
@@ -516,7 +517,9 @@ def test_a_slow_client_is_closed_4008_and_what_waited_is_dropped() -> None:
 # --- backlog paging ------------------------------------------------------------------------
 
 
-def test_a_resume_pages_the_backlog_first_then_live_events_without_gap_or_duplicate() -> None:
+def test_a_resume_sends_the_reply_then_the_backlog_then_live_events_without_gap_or_duplicate() -> (
+    None
+):
     hub = FakeHub()
     hub.add_session("s1", "sato")
     for n in range(6):
@@ -529,7 +532,8 @@ def test_a_resume_pages_the_backlog_first_then_live_events_without_gap_or_duplic
     pages = []
     while batch := conn.messages_to_send():
         pages.append([json.loads(m).get("seq", json.loads(m).get("re")) for m in batch])
-    assert pages == [[4, 5], [6, 7], ["r", 8]]
+    # The reply first: a client waiting for it must not wait behind the whole backlog.
+    assert pages == [["r"], [4, 5], [6, 7], [8]]
     for seq, body in hub.backlog("s1", 5, 10):
         conn.deliver("s1", seq, body)  # the hub again, after the fact: not sent twice
     assert conn.messages_to_send() == []
@@ -544,7 +548,7 @@ def test_subscribing_to_everything_resumes_each_session_after_its_own_seq() -> N
     conn = opened(hub, "tanaka")
     conn.receive_text(cmd("subscribe", session="*", after={"a": 2, "b": 0}), T0)
     got = [(m.get("session"), m.get("seq")) for m in sent(conn)]
-    assert got == [("a", 3), ("b", 1), ("b", 2), (None, None)]
+    assert got == [(None, None), ("a", 3), ("b", 1), ("b", 2)]
 
 
 def test_a_second_subscribe_during_catch_up_does_not_repeat_the_backlog() -> None:

@@ -11,7 +11,10 @@ messages (tests/hub/test_connection.py); ``hub/wsserver.py`` is the glue to a re
 
 Ordering: a backlog asked for by ``subscribe … after`` (or the ``session.started`` of a call this
 connection starts) goes out before any queued message, and live events already covered by a
-backlog are not queued again, so a resume has no gap and no duplicate.
+backlog are not queued again, so a resume has no gap and no duplicate. The one message ahead of
+a backlog is the ``subscribe`` reply itself ("ok, then the events", docs/protocol.md): after a
+long absence the backlog is tens of thousands of events, and a client waiting for its reply
+behind them would time out and start again, never catching up.
 """
 
 from __future__ import annotations
@@ -156,6 +159,8 @@ class Connection:
         self._authenticated = False
         self._lost = False
         self._out: deque[str] = deque()
+        self._ahead: deque[str] = deque()
+        """Replies that go out before any backlog page (the ``subscribe`` reply)."""
         self._cursors: dict[str, tuple[int, int]] = {}
         self._queued: dict[str, int] = {}
         self._rate = MessageRate(limits.rate_per_s, limits.burst, now)
@@ -278,8 +283,13 @@ class Connection:
     def messages_to_send(self) -> list[str]:
         """The next text messages to write at once: a backlog page first, then queued ones.
 
-        Returns ``[]`` when there is nothing to send, or once the connection is closing.
+        A ``subscribe`` reply goes before the pages its subscription asked for. Returns ``[]``
+        when there is nothing to send, or once the connection is closing.
         """
+        if self._ahead and self.closing is None and not self._lost:
+            ahead = list(self._ahead)
+            self._ahead.clear()
+            return ahead
         while self._cursors and self.closing is None and not self._lost:
             session, (after, until) = next(iter(self._cursors.items()))
             page = self._hub.backlog(session, after, self._limits.page)
@@ -387,7 +397,8 @@ class Connection:
             self._send(p.reply("ok", ref))
         elif isinstance(command, p.Subscribe):
             self._subscribe(command)
-            self._send(p.reply("ok", ref))
+            self._ahead.append(json.dumps(p.reply("ok", ref), ensure_ascii=False))
+            self._wake()
         elif isinstance(command, p.ListSessions):
             self._send(p.reply("sessions", ref, sessions=self._list(command)))
         elif isinstance(command, p.HelpCmd):
