@@ -1,13 +1,14 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Four labelled sets are checked the
+docs/risk.md, so the data can only use what the page defines. Six labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
-blind to the engine and to all three others (tests/data/risk_fourth/, same layout) and a fifth
-written blind to the engine and to all four others (tests/data/risk_fifth/, same layout). Checked
-here:
+blind to the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth
+written blind to the engine and to all four others (tests/data/risk_fifth/, same layout) and a
+sixth written blind to the engine and to all five others (tests/data/risk_sixth/, same layout).
+Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
 documented rules give for its labelled items. Each check is also run on deliberately broken
@@ -134,7 +135,16 @@ FIFTH = replace(
     min_calls=12,
     min_per_tier=2,
 )
-DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH)
+# The fifth was used the same way in turn; the sixth's brief asked for 90 clean records and
+# two calls per tier.
+SIXTH = replace(
+    blind_set("sixth", "risk_sixth", "k"),
+    min_records=120,
+    min_clean=90,
+    min_calls=12,
+    min_per_tier=2,
+)
+DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH)
 
 
 @dataclass(frozen=True)
@@ -558,6 +568,15 @@ def test_the_fifth_set_shares_no_caller_turn_with_the_other_four() -> None:
     for earlier in (TUNING, HELDOUT, THIRD, FOURTH):
         others |= _caller_utterances(earlier)
     shared = sorted(where for text, where in _caller_utterances(FIFTH).items() if text in others)
+    assert shared == []
+
+
+def test_the_sixth_set_shares_no_caller_turn_with_the_other_five() -> None:
+    # only the sixth set's ids are named, so a failure does not show the other sets' text
+    others: dict[str, str] = {}
+    for earlier in (TUNING, HELDOUT, THIRD, FOURTH, FIFTH):
+        others |= _caller_utterances(earlier)
+    shared = sorted(where for text, where in _caller_utterances(SIXTH).items() if text in others)
     assert shared == []
 
 
