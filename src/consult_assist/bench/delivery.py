@@ -51,6 +51,9 @@ ASR_NOTE = (
     "fake: FakeTranscriber reading the sample scripts (real VAD, knowledge, store and websockets)"
 )
 DRAIN_LIMIT_S = 300.0
+CALLER_GRACE_S = 120.0
+"""A replaying caller not done this long after the run's end is stuck: it is cancelled and
+counted (``callers_stuck``), so one stuck call cannot hold the whole bench for ever."""
 """How long after the calls end supervisors may take to receive the rest (was 60 s: on an
 overloaded machine that cut off deliveries that were late, and counted them as lost)."""
 
@@ -146,10 +149,12 @@ async def run_hub_bench(
     store: str | None = None,
     store_connections: int | None = None,
     progress: Callable[[str], None] | None = None,
+    on_phase: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run the bench and return its JSON summary (with ``store``: the PostgreSQL run on
     ``nodes`` nodes, each with ``store_connections`` write connections (default: serve's),
-    and the same run on one SQLite node beside it)."""
+    and the same run on one SQLite node beside it). ``on_phase`` is handed the summary so far
+    once the PostgreSQL run is over, so a long bench that fails later keeps that half."""
     if nodes < 1:
         raise ConfigError("--nodes must be at least 1")
     if store is not None and not is_postgres_url(store):
@@ -177,6 +182,8 @@ async def run_hub_bench(
     load_before = _load()
     say(f"{nodes} node(s) on PostgreSQL {redact_url(store)}")
     on_pg = await _run(plan, store, nodes, say)
+    if on_phase is not None:
+        on_phase({**head, "nodes": nodes, "postgres": on_pg, "sqlite_one_node": None})
     say("the same run on one node with a SQLite file")
     on_sqlite = await _run(plan, None, 1, say)
     return {
@@ -255,9 +262,10 @@ async def _run(
                 )
                 for i in range(plan.calls)
             ]
-            await _watch(nodes, callers, sups, plan, rng, t0, started, say)
+            stuck = await _watch(nodes, callers, sups, plan, rng, t0, started, say)
             for c in callers:
-                c.result()
+                if not c.cancelled():
+                    c.result()
             wall = time.monotonic() - t0
             cpu = {node.name: cpu_s(node.pid) - node.cpu_start for node in nodes}
             reports = {node.name: node.report() for node in nodes}
@@ -274,6 +282,7 @@ async def _run(
                     " lack then is counted as lost"
                 )
             summary["drained"] = drained
+            summary["callers_stuck"] = stuck
             summary["drain_s"] = round(drain_s, 1)
         finally:
             for sup in sups:
@@ -350,14 +359,26 @@ async def _watch(
     t0: float,
     started: list[str],
     say: Callable[[str], None],
-) -> None:
-    """While the calls run: cut off the chosen supervisors, sample every node's memory."""
+) -> int:
+    """While the calls run: cut off the chosen supervisors, sample every node's memory.
+    Returns how many callers were still not done :data:`CALLER_GRACE_S` after the run's end
+    (cancelled then)."""
     victims = rng.sample(sups, min(plan.kill, len(sups)))
     kills = sorted(rng.uniform(0.2, 0.8) * plan.duration_s for _ in victims)
     next_sample = 5.0
     while not all(c.done() for c in callers):
         await asyncio.sleep(0.25)
         elapsed = time.monotonic() - t0
+        if elapsed > plan.duration_s + CALLER_GRACE_S:
+            stuck = [c for c in callers if not c.done()]
+            say(
+                f"{len(stuck)} caller(s) still not done {CALLER_GRACE_S:.0f} s after the end:"
+                " cancelled"
+            )
+            for c in stuck:
+                c.cancel()
+            await asyncio.gather(*stuck, return_exceptions=True)
+            return len(stuck)
         while kills and elapsed >= kills[0]:
             kills.pop(0)
             victims.pop()._ws.transport.abort()
@@ -368,6 +389,7 @@ async def _watch(
             if int(elapsed) % 60 < 5:
                 rss = ", ".join(f"{n.name} {n.memory[-1][1]}" for n in nodes)
                 say(f"{elapsed:.0f} s: {len(started)} calls, RSS MB {rss}")
+    return 0
 
 
 def _store_timings(timings: dict[str, Any] | None, wall_s: float) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -66,8 +67,10 @@ def bench_hub(
     nodes: int = 1,
     store: str | None = None,
     store_connections: int | None = None,
+    out: Path | None = None,
 ) -> dict[str, Any]:
-    """``bench hub``: progress lines on stderr while it runs (it takes minutes)."""
+    """``bench hub``: progress lines on stderr while it runs (it takes minutes); with ``out``
+    the PostgreSQL half is written there as soon as it is over."""
     return asyncio.run(
         run_hub_bench(
             calls=calls,
@@ -78,8 +81,14 @@ def bench_hub(
             store=store,
             store_connections=store_connections,
             progress=lambda text: print(f"bench hub: {text}", file=sys.stderr),
+            on_phase=None if out is None else lambda half: _write_half(half, out),
         )
     )
+
+
+def _write_half(summary: dict[str, Any], out: Path) -> None:
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"bench hub: the PostgreSQL half written to {out}", file=sys.stderr)
 
 
 def bench_soak(args: argparse.Namespace) -> dict[str, Any]:
@@ -159,6 +168,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             nodes=args.nodes,
             store=args.store,
             store_connections=args.store_connections,
+            out=Path(args.out) if args.out else None,
         )
         return write_json(summary, out, also_to=args.out)
     if args.bench_command == "soak":
