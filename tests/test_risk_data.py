@@ -542,42 +542,14 @@ def _caller_utterances(dataset: DataSet) -> dict[str, str]:
     return found
 
 
-def test_the_held_out_set_shares_no_caller_turn_with_the_tuning_set() -> None:
-    tuning = _caller_utterances(TUNING)
-    shared = sorted(where for text, where in _caller_utterances(HELDOUT).items() if text in tuning)
-    assert shared == []
-
-
-def test_the_third_set_shares_no_caller_turn_with_the_other_two() -> None:
-    # only the third set's ids are named, so a failure does not show the other sets' text
-    others = _caller_utterances(TUNING) | _caller_utterances(HELDOUT)
-    shared = sorted(where for text, where in _caller_utterances(THIRD).items() if text in others)
-    assert shared == []
-
-
-def test_the_fourth_set_shares_no_caller_turn_with_the_other_three() -> None:
-    # only the fourth set's ids are named, so a failure does not show the other sets' text
-    others = _caller_utterances(TUNING) | _caller_utterances(HELDOUT) | _caller_utterances(THIRD)
-    shared = sorted(where for text, where in _caller_utterances(FOURTH).items() if text in others)
-    assert shared == []
-
-
-def test_the_fifth_set_shares_no_caller_turn_with_the_other_four() -> None:
-    # only the fifth set's ids are named, so a failure does not show the other sets' text
-    others: dict[str, str] = {}
-    for earlier in (TUNING, HELDOUT, THIRD, FOURTH):
-        others |= _caller_utterances(earlier)
-    shared = sorted(where for text, where in _caller_utterances(FIFTH).items() if text in others)
-    assert shared == []
-
-
-def test_the_sixth_set_shares_no_caller_turn_with_the_other_five() -> None:
-    # only the sixth set's ids are named, so a failure does not show the other sets' text
-    others: dict[str, str] = {}
-    for earlier in (TUNING, HELDOUT, THIRD, FOURTH, FIFTH):
-        others |= _caller_utterances(earlier)
-    shared = sorted(where for text, where in _caller_utterances(SIXTH).items() if text in others)
-    assert shared == []
+@pytest.mark.parametrize("later", range(1, len(DATA_SETS)), ids=[d.name for d in DATA_SETS[1:]])
+def test_each_blind_set_shares_no_caller_turn_with_the_sets_written_before_it(later: int) -> None:
+    # only the later set's ids are named, so a failure does not show the other sets' text
+    earlier: dict[str, str] = {}
+    for dataset in DATA_SETS[:later]:
+        earlier |= _caller_utterances(dataset)
+    mine = _caller_utterances(DATA_SETS[later])
+    assert sorted(where for text, where in mine.items() if text in earlier) == []
 
 
 def _broken_records(

@@ -280,3 +280,29 @@ def test_an_if_word_set_apart_opens_the_question_that_follows() -> None:
     text = "仮に、仮にですよ、子どもを施設に預けるってなったら、どういう手続きになるんですか。"
     assert act_of(text, "施設に預ける").act == "hypothetical"
     assert act_of("子どもを施設に預けることはできますか。", "施設に預ける").act == "question"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "あの子に何しちゃうか、自分でもわからなくて",
+        "どうしたらいいか、わからないんです",
+        "いつだったか、覚えてない",
+    ],
+)
+def test_a_question_that_is_said_to_be_unknown_asks_nothing(text: str) -> None:
+    acts = acts_of(text)
+    assert [s.kind for s in acts.sentences] == ["statement"]
+    assert acts.closing_negation() is not None
+
+
+def test_a_question_closed_by_ka_before_another_phrase_is_still_asked() -> None:
+    assert acts_of("何があったか、話してくれる？").main().act == "question"
+    assert acts_of("大丈夫か、お母さんは家にいるの？").sentences[0].kind == "question"
+
+
+def test_the_closing_negation_is_where_the_last_predicate_is_denied() -> None:
+    acts = acts_of("うん……帰りたくない。")
+    where = acts.closing_negation()
+    assert where is not None and acts.analysis.text[where[0] : where[1]] == "ない"
+    assert acts_of("帰りたい。").closing_negation() is None

@@ -404,3 +404,94 @@ def test_words_that_only_look_like_a_cue_tick_nothing(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) == "未確認"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("姉が、言うこと聞かないと湯船に顔をつけさせるんです。", "likely_serious_harm"),
+        ("弟が、お母さんに突き飛ばされて、頭打って、起きないの。", "serious_harm"),
+        ("このままだと、あの子に何しちゃうか、自分でもわからなくて……", "urgent_situation"),
+        ("いま、お父さんが包丁持って、ドアの前にいる。", "urgent_situation"),
+        ("兄に、無理やり、そういうことをされて……最後まで。", "serious_harm"),
+        ("お父さんとお風呂に入ったあと股が痛いと言っていて。", "urgent_situation"),
+        ("お母さんの彼氏に、タバコの火を腕に押しつけられて、もう何回も。", "recurrence"),
+        ("この子のことで通告するのは、今年に入って3回目になります。", "recurrence"),
+        ("前にも一回、110番したことがあるんです、あの家のことで。", "recurrence"),
+        (
+            "夜中の2時ごろ、子どもがコンビニの前にいて、家には誰もいないって言うんです。",
+            "likely_serious_harm",
+        ),
+        ("最近、表情が全然なくて、話しかけても反応が薄くて。", "child_signs"),
+        ("主人が、娘にお前なんか生まれてこなければよかったって言ったんです。", "parent_factors"),
+        ("お母さんが、あんたのせいで人生めちゃくちゃって、毎日言う。", "recurrence"),
+        ("産後から、ずっと気分が落ち込んでて、育児が全然できなくて。", "parent_factors"),
+        ("夫に、子どもの前で髪をつかまれて引きずられたこともあって。", "environment"),
+        ("給食費も何か月も未納で、お母さんは仕事を掛け持ちしても足りないって。", "environment"),
+        ("ママがまた、知らない男の人を連れてきて、一緒に住むって。", "environment"),
+        ("お父さんと一緒にいたくない。", "child_signs"),
+    ],
+)
+def test_phrasings_found_by_the_sixth_set(sheet_of: Sheet, text: str, item: str) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_a_parents_you_should_never_have_been_born_is_no_wish_of_the_child_to_die(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(
+        ("caller", "主人が、娘にお前なんか生まれてこなければよかったって言ったんです。")
+    )
+    assert sheet.severe == ()
+
+
+def test_what_the_child_told_a_teacher_counts_however_the_telling_is_worded(
+    sheet_of: Sheet,
+) -> None:
+    # 「…と話しています」 was silenced as a rumour (「…って話してた」 was one of its words).
+    sheet = sheet_of(("caller", "本人が、首を絞められたと話しています。"))
+    assert sheet.severe == ("strangling",)
+    assert sheet.item("likely_serious_harm").evidence[0].act == "reported"
+
+
+def test_a_yes_that_goes_on_in_the_callers_own_negated_words_still_answers(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(
+        ("handler", "おうちに帰るのは怖い？"),
+        ("caller", "うん……帰りたくない。"),
+    )
+    assert _state(sheet, "child_signs") == "該当"
+    assert _state(sheet, "protection_request") == "該当"
+    no = sheet_of(("handler", "おうちに帰るのは怖い？"), ("caller", "うん、怖くない。"))
+    assert _state(no, "child_signs") == "非該当"
+
+
+def test_the_sheets_own_question_about_before_is_answered_by_a_few_times(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(
+        ("handler", "前にも同じようなことはありましたか？"),
+        ("caller", "はい、何度か。"),
+    )
+    assert _state(sheet, "recurrence") == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("転んだけど痛くない。", "protection_request"),  # not 家にいたくない
+        ("小学1年の子なんですが、この2か月で体重がかなり落ちて。", "likely_serious_harm"),
+        ("30分くらい前から、窓をたたいて泣いてたんです。", "recurrence"),
+        ("あの、しつけのことで、ちょっと聞きたいことがありまして。", "recurrence"),
+        ("子どもにはなんとか食べさせてます。叩いたりはしてません。", "recurrence"),
+        (
+            "ママ友から聞いたんですけど、別の保育園で子どもが車に置き去りにされたって。",
+            "likely_serious_harm",
+        ),
+    ],
+)
+def test_words_the_sixth_set_showed_only_look_like_a_cue(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "未確認"

@@ -57,6 +57,8 @@ _QUESTION_MARK = frozenset("?？")
 _CLAUSE_MARK = frozenset("、,，")
 # Sentence-final particles that close a sentence when a new phrase follows (not わ: a
 # recogniser writes the topic particle は as わ, 「けがわありませんか」).
+# Verbs of knowing that take a question as their object (「どうしたらいいか、わからない」).
+_KNOW = frozenset({"分かる", "知る", "覚える"})
 _FINAL_PARTICLES = frozenset({"か", "かな", "かしら", "ね", "よ", "な", "の", "ねえ"})
 _WH_LEMMAS = frozenset(
     {
@@ -157,6 +159,15 @@ class UtteranceActs:
         # conjunction (けど, から, て) closes a clause that can stand as said.
         return last.pos0 == "助詞" and last.pos1 in ("格助詞", "副助詞", "係助詞")
 
+    def closing_negation(self) -> tuple[int, int] | None:
+        """Where, in ``Analysis.text``, the negation that denies the last sentence's closing
+        predicate stands (「帰りたくない」: its ない), or None when that predicate is not denied."""
+        if not self.sentences or not self.sentences[-1].negated:
+            return None
+        tokens, last = self.analysis.tokens, self.sentences[-1]
+        denying = [i for i in range(last.first, last.last + 1) if _denies(tokens, i, last.last)]
+        return (tokens[denying[-1]].begin, tokens[denying[-1]].end) if denying else None
+
     def main(self) -> SpanAct:
         """The utterance's own act (answers aside): any question makes it a question,
         otherwise the act of its last sentence."""
@@ -240,6 +251,8 @@ def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
     if any(c in _SENTENCE_END for c in token.after):
         return True
     after = tokens[index + 1]
+    if token.surface == "か" and _embedded_question(tokens, index):
+        return False
     # No punctuation (recognisers often leave none): a final particle or a polite ending that
     # is followed by the start of a new phrase closes the sentence.
     if after.pos0 in ("助詞", "助動詞"):
@@ -252,6 +265,17 @@ def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
         token.pos0 in ("動詞", "形容詞", "助動詞") or token.pos1 == "終助詞"
     )
     return final_particle or polite_end or spaced_end
+
+
+def _embedded_question(tokens: tuple[Token, ...], index: int) -> bool:
+    """Whether the か at ``index`` closes a question that the words after it say is (not)
+    known: 「何しちゃうか、自分でもわからなくて」 asks nothing, it says something unknown."""
+    for token in tokens[index + 1 : index + 5]:
+        if token.lemma in _KNOW:
+            return True
+        if any(c in _SENTENCE_END for c in token.after):
+            return False
+    return False
 
 
 def _sentence(tokens: tuple[Token, ...], first: int, last: int) -> Sentence:

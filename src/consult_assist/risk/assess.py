@@ -20,7 +20,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from consult_assist.events import TranscriptFinal
-from consult_assist.knowledge.acts import UNKNOWN_SPEAKERS, ActTracker, acts_of
+from consult_assist.knowledge.acts import UNKNOWN_SPEAKERS, ActTracker, UtteranceActs, acts_of
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import analyse
 from consult_assist.risk.asking import next_questions
@@ -222,8 +222,9 @@ class RiskAssessor:
             return
         acts = acts_of(final.text)
         main = acts.main()
-        denies = found.denies or (main.negated and not found.affirms)
-        affirms = found.affirms and not main.negated
+        negated = main.negated and not self._cue_negation(acts, found)
+        denies = found.denies or (negated and not found.affirms)
+        affirms = found.affirms and not negated
         said = {
             t.lemma: acts.at(t.begin, t.end).negated
             for t in found.analysis.tokens
@@ -252,6 +253,18 @@ class RiskAssessor:
             sub = self._subject(hit, "answer", asked)
             if sub:
                 self._add(final, hit, sub, speaker, "answer", denies=no, text=text)
+
+    @staticmethod
+    def _cue_negation(acts: UtteranceActs, found: Found) -> bool:
+        """Whether the negation closing the answer belongs to a cue of its own, said and not
+        denied: 「うん……帰りたくない」 is a yes that goes on in the caller's words, not a no."""
+        where = acts.closing_negation()
+        return where is not None and any(
+            hit.start <= where[0]
+            and where[1] <= hit.end
+            and not acts.at(hit.start, hit.end).negated
+            for hit in found.hits
+        )
 
     def _add(
         self,
