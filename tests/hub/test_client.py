@@ -207,3 +207,24 @@ async def test_a_busy_server_is_passed_over_for_one_that_answers(server: LiveSer
         client = await connect([f"ws://127.0.0.1:{port}/", server.url], server.tokens["tanaka"])
         assert client.url == server.url
         await client.close()
+
+
+async def test_a_server_that_stops_reading_cannot_hold_a_sender_for_ever() -> None:
+    # A send on a connection the peer no longer reads waited until websockets' keepalive gave
+    # up (~40 s), or for ever if the close then never completes (websockets issue 1563). Seen
+    # as a bench hub caller that never finished. The send is bounded by the request timeout
+    # and drops the connection itself.
+    async def deaf(ws: ServerConnection) -> None:
+        await ws.recv()  # the token
+        await ws.send(json.dumps({"type": "auth.ok", "name": "kato", "role": "trainer"}))
+        await ws.wait_closed()  # then reads nothing more
+
+    async with serve(deaf, "127.0.0.1", 0, max_queue=1, write_limit=1) as server:
+        port = server.sockets[0].getsockname()[1]
+        client = await connect(f"ws://127.0.0.1:{port}/", "token", request_timeout_s=UNIT)
+        client._streaming = "s1"  # as after session.start, which this server does not know
+        frame = bytes(64_000)
+        with pytest.raises(ConsultAssistError, match="took no data"):
+            for _ in range(2_000):  # far more than the socket buffers hold
+                await client.send_audio(frame)
+        await client.close()

@@ -487,8 +487,8 @@ class WebSocketHubClient:
         ref = str(next(self._ids))
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[ref] = future
-        await self._ws.send(json.dumps({"v": VERSION, "id": ref, **message}, ensure_ascii=False))
         try:
+            await self._send(json.dumps({"v": VERSION, "id": ref, **message}, ensure_ascii=False))
             data = await asyncio.wait_for(future, self._timeout)
         except TimeoutError:
             raise ClientError(
@@ -582,10 +582,27 @@ class WebSocketHubClient:
         if self._stream_lost:
             raise ClientError(self._stream_lost + ": the call ended on its node", "lost")
         try:
-            await self._ws.send(pcm)
+            await self._send(pcm)
         except ConnectionClosed:
             # The reader notices too and reconnects (or gives up); this frame is lost either way.
             raise ClientError("connection lost while sending audio", "lost") from None
+
+    async def _send(self, message: str | bytes) -> None:
+        """One message out. A send the connection has not taken within the request timeout
+        (a peer that stopped reading, or a close that never completes) drops the connection:
+        the reader then reconnects or gives up, and no caller waits for ever."""
+        ws = self._ws
+        assert ws is not None
+        try:
+            await asyncio.wait_for(ws.send(message), self._timeout)
+        except TimeoutError:
+            log.warning(
+                "%s took no data for %g s; dropping the connection", self.url, self._timeout
+            )
+            ws.transport.abort()
+            raise ClientError(
+                f"the server at {self.url} took no data for {self._timeout:g} s", "lost"
+            ) from None
 
     async def end_session(self, session: str) -> None:
         if session == self._streaming:
