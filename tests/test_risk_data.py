@@ -1,13 +1,15 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Six labelled sets are checked the
+docs/risk.md, so the data can only use what the page defines. Seven labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
 blind to the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth
-written blind to the engine and to all four others (tests/data/risk_fifth/, same layout) and a
-sixth written blind to the engine and to all five others (tests/data/risk_sixth/, same layout).
+written blind to the engine and to all four others (tests/data/risk_fifth/, same layout), a sixth
+written blind to the engine and to all five others (tests/data/risk_sixth/, same layout) and a
+seventh written blind to the engine and to all six others (tests/data/risk_seventh/, same
+layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -144,7 +146,16 @@ SIXTH = replace(
     min_calls=12,
     min_per_tier=2,
 )
-DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH)
+# The sixth was used the same way in turn; the seventh, written blind to all six others, had
+# the sixth's brief.
+SEVENTH = replace(
+    blind_set("seventh", "risk_seventh", "m"),
+    min_records=120,
+    min_clean=90,
+    min_calls=12,
+    min_per_tier=2,
+)
+DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH)
 
 
 @dataclass(frozen=True)
