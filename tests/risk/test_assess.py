@@ -495,3 +495,54 @@ def test_words_the_sixth_set_showed_only_look_like_a_cue(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) == "未確認"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("隣の部屋の赤ちゃん、息が変で、全然動かないんです。", "serious_harm"),
+        (
+            "もう自分で終わりにしようかなって。ベランダから飛び下りようかなって考えてる",
+            "urgent_situation",
+        ),
+        ("お父さんがお風呂の時、写真とってくる。", "likely_serious_harm"),
+        ("姉が最近おかしくて、夜中に誰かに見張られてるって叫んだりするんです。", "parent_factors"),
+        ("お父さんの話になると震えだすんです。", "child_signs"),
+        ("お父さんがお母さんのこと突き飛ばしたりするの。", "environment"),
+        (
+            "もう、あの家にいるのがいやで。どこか、子どもが住めるところとか、連れてってもらえないかなって。",
+            "protection_request",
+        ),
+        ("このままだと何をするかわからない。", "urgent_situation"),
+    ],
+)
+def test_phrasings_found_by_the_seventh_set(sheet_of: Sheet, text: str, item: str) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_a_child_afraid_of_what_will_be_done_at_home_fears_the_parent(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(
+        ("handler", "今日は、おうちに帰れそう？"),
+        ("caller", "帰りたくない。帰ったらまた何されるかわかんないし、助けてほしい。"),
+    )
+    assert _state(sheet, "child_signs") == "該当"
+    assert _state(sheet, "urgent_situation") == "未確認"
+
+
+def test_how_often_is_a_yes_to_a_question_about_drinking(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "お酒は、どのくらい飲まれますか。"),
+        ("caller", "…毎日です。一本じゃ足りなくて、朝から飲んじゃう日もあります。"),
+    )
+    assert _state(sheet, "parent_factors") == "該当"
+
+
+def test_a_reason_before_a_plea_counts_without_the_comma_a_recogniser_leaves_out(
+    sheet_of: Sheet,
+) -> None:
+    text = "正直もう私じゃ無理なんでしばらくの間この子を預かってもらえないでしょうか"
+    sheet = sheet_of(("caller", text))
+    assert _state(sheet, "parent_factors") == "該当"
+    assert _state(sheet, "protection_request") == "該当"

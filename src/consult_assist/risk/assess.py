@@ -349,7 +349,8 @@ _PREDICATES = frozenset({"動詞", "形容詞", "助動詞"})
 def _closed_clause(found: Found, hit: Hit) -> bool:
     """Whether ``hit`` sits in a clause closed before the sentence goes on (a conjunction
     such as ので, けど, から, or a て-form followed by a pause)."""
-    for token in found.analysis.tokens:
+    tokens = found.analysis.tokens
+    for index, token in enumerate(tokens):
         if token.begin < hit.end:
             continue
         if any(c in _SENTENCE_MARKS for c in token.after):
@@ -357,8 +358,12 @@ def _closed_clause(found: Found, hit: Hit) -> bool:
         paused = any(c in _PAUSES for c in token.after)
         if token.pos1 == "接続助詞" and (token.surface in _CLAUSE_CONJUNCTIONS or paused):
             return True
-        if token.pos0 == "助動詞" and token.surface == "で" and paused:
-            return True  # 「もう無理なんで、…」: the copula's て-form closes the clause too
+        # 「もう無理なんで、…」: the copula's て-form closes the clause when a pause follows,
+        # and after ん/の (a reason: 「私じゃ無理なんでしばらく…」, as a recogniser writes it with
+        # no comma) without one.
+        reason = index > 0 and tokens[index - 1].surface in ("ん", "の")
+        if token.pos0 == "助動詞" and token.surface == "で" and (paused or reason):
+            return True
     return False
 
 
