@@ -228,3 +228,26 @@ async def test_a_server_that_stops_reading_cannot_hold_a_sender_for_ever() -> No
             for _ in range(2_000):  # far more than the socket buffers hold
                 await client.send_audio(frame)
         await client.close()
+
+
+async def test_closing_while_a_reconnect_is_opening_its_connection_does_not_hang() -> None:
+    # close() closed the lost connection; the one being opened meanwhile was then read for
+    # ever, and close() waited on it (seen as bench hub supervisors that never closed).
+    opened: list[ServerConnection] = []
+
+    async def drop_the_first(ws: ServerConnection) -> None:
+        opened.append(ws)
+        await ws.recv()  # the token
+        if len(opened) > 1:
+            await asyncio.sleep(2 * UNIT)  # the reconnect's auth takes a while
+        await ws.send(json.dumps({"type": "auth.ok", "name": "tanaka", "role": "supervisor"}))
+        if len(opened) == 1:
+            await ws.close()  # lost: the client reconnects
+        await ws.wait_closed()
+
+    async with serve(drop_the_first, "127.0.0.1", 0) as srv:
+        port = srv.sockets[0].getsockname()[1]
+        client = await connect(f"ws://127.0.0.1:{port}/", "token", backoff_s=[0.0])
+        while len(opened) < 2:  # the reconnect has reached the server
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(client.close(), 10 * UNIT)

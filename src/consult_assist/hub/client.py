@@ -386,6 +386,12 @@ class WebSocketHubClient:
                 except ConsultAssistError as exc:
                     reason, code = str(exc), getattr(exc, "code", "unreachable")
                     continue
+                if self._closing:
+                    # close() came while this connection was being opened: it closed the old
+                    # one, so this one is closed here, or close() would wait on it for ever.
+                    with contextlib.suppress(Exception):
+                        await self._ws.close()
+                    break
                 reader = asyncio.create_task(self._read())
                 try:
                     await self._resubscribe()
