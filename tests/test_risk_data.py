@@ -99,14 +99,22 @@ TUNING = DataSet(
 )
 
 
+def _folder(name: str, folder: str, id_prefix: str) -> dict[str, Any]:
+    """The fields of a :class:`DataSet` that say where a set is (its minimums aside)."""
+    where = DATA / folder
+    return {
+        "name": name,
+        "turns": where / "risk_turns.jsonl",
+        "calls": where / "risk_calls",
+        "id_prefix": id_prefix,
+    }
+
+
 def blind_set(name: str, folder: str, id_prefix: str) -> DataSet:
     """A set written blind to the engine and the other sets (see its README.md), to the
     minimums of its brief; it is not extended by whoever tunes the engine."""
     return DataSet(
-        name=name,
-        turns=DATA / folder / "risk_turns.jsonl",
-        calls=DATA / folder / "risk_calls",
-        id_prefix=id_prefix,
+        **_folder(name, folder, id_prefix),
         min_records=100,
         min_clean=70,
         min_establishing=50,
@@ -129,7 +137,8 @@ def blind_set(name: str, folder: str, id_prefix: str) -> DataSet:
 HELDOUT = blind_set("heldout", "risk_heldout", "h")
 THIRD = blind_set("third", "risk_third", "x")
 FOURTH = blind_set("fourth", "risk_fourth", "f")
-# The fourth was used the same way in turn; the fifth's brief asked for more than the others'.
+# Each later set was used the same way in turn, so the next was written blind to all before
+# it; from the fifth on the briefs asked for more records and at least two calls per tier.
 FIFTH = replace(
     blind_set("fifth", "risk_fifth", "q"),
     min_records=115,
@@ -137,24 +146,8 @@ FIFTH = replace(
     min_calls=12,
     min_per_tier=2,
 )
-# The fifth was used the same way in turn; the sixth's brief asked for 90 clean records and
-# two calls per tier.
-SIXTH = replace(
-    blind_set("sixth", "risk_sixth", "k"),
-    min_records=120,
-    min_clean=90,
-    min_calls=12,
-    min_per_tier=2,
-)
-# The sixth was used the same way in turn; the seventh, written blind to all six others, had
-# the sixth's brief.
-SEVENTH = replace(
-    blind_set("seventh", "risk_seventh", "m"),
-    min_records=120,
-    min_clean=90,
-    min_calls=12,
-    min_per_tier=2,
-)
+SIXTH = replace(FIFTH, **_folder("sixth", "risk_sixth", "k"), min_records=120, min_clean=90)
+SEVENTH = replace(SIXTH, **_folder("seventh", "risk_seventh", "m"))
 DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH)
 
 
