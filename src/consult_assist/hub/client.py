@@ -600,7 +600,9 @@ class WebSocketHubClient:
         ws = self._ws
         assert ws is not None
         try:
-            await asyncio.wait_for(ws.send(message), self._timeout)
+            # A timer, not a task per message: audio goes out ten times a second per call.
+            async with asyncio.timeout(self._timeout):
+                await ws.send(message)
         except TimeoutError:
             log.warning(
                 "%s took no data for %g s; dropping the connection", self.url, self._timeout
