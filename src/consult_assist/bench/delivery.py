@@ -51,11 +51,11 @@ ASR_NOTE = (
     "fake: FakeTranscriber reading the sample scripts (real VAD, knowledge, store and websockets)"
 )
 DRAIN_LIMIT_S = 300.0
+"""How long after the calls end supervisors may take to receive the rest (was 60 s: on an
+overloaded machine that cut off deliveries that were late, and counted them as lost)."""
 CALLER_GRACE_S = 120.0
 """A replaying caller not done this long after the run's end is stuck: it is cancelled and
 counted (``callers_stuck``), so one stuck call cannot hold the whole bench for ever."""
-"""How long after the calls end supervisors may take to receive the rest (was 60 s: on an
-overloaded machine that cut off deliveries that were late, and counted them as lost)."""
 
 
 @dataclass

@@ -598,7 +598,8 @@ class WebSocketHubClient:
         (a peer that stopped reading, or a close that never completes) drops the connection:
         the reader then reconnects or gives up, and no caller waits for ever."""
         ws = self._ws
-        assert ws is not None
+        if ws is None:
+            raise ClientError("not connected: call connect() first", "not_connected")
         try:
             # A timer, not a task per message: audio goes out ten times a second per call.
             async with asyncio.timeout(self._timeout):

@@ -55,10 +55,10 @@ UNKNOWN_SPEAKERS = frozenset({"", "unknown"})
 _SENTENCE_END = frozenset("。.!！?？\n")
 _QUESTION_MARK = frozenset("?？")
 _CLAUSE_MARK = frozenset("、,，")
-# Sentence-final particles that close a sentence when a new phrase follows (not わ: a
-# recogniser writes the topic particle は as わ, 「けがわありませんか」).
 # Verbs of knowing that take a question as their object (「どうしたらいいか、わからない」).
 _KNOW = frozenset({"分かる", "知る", "覚える"})
+# Sentence-final particles that close a sentence when a new phrase follows (not わ: a
+# recogniser writes the topic particle は as わ, 「けがわありませんか」).
 _FINAL_PARTICLES = frozenset({"か", "かな", "かしら", "ね", "よ", "な", "の", "ねえ"})
 _WH_LEMMAS = frozenset(
     {
