@@ -7,9 +7,10 @@ set written blind to the engine (tests/data/risk_heldout/, same layout), a third
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
 blind to the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth
 written blind to the engine and to all four others (tests/data/risk_fifth/, same layout), a sixth
-written blind to the engine and to all five others (tests/data/risk_sixth/, same layout) and a
+written blind to the engine and to all five others (tests/data/risk_sixth/, same layout), a
 seventh written blind to the engine and to all six others (tests/data/risk_seventh/, same
-layout).
+layout) and an eighth written blind to the engine and to all seven others
+(tests/data/risk_eighth/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -148,7 +149,8 @@ FIFTH = replace(
 )
 SIXTH = replace(FIFTH, **_folder("sixth", "risk_sixth", "k"), min_records=120, min_clean=90)
 SEVENTH = replace(SIXTH, **_folder("seventh", "risk_seventh", "m"))
-DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH)
+EIGHTH = replace(SEVENTH, **_folder("eighth", "risk_eighth", "w"))
+DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH, EIGHTH)
 
 
 @dataclass(frozen=True)
