@@ -546,3 +546,74 @@ def test_a_reason_before_a_plea_counts_without_the_comma_a_recogniser_leaves_out
     sheet = sheet_of(("caller", text))
     assert _state(sheet, "parent_factors") == "該当"
     assert _state(sheet, "protection_request") == "該当"
+
+
+@pytest.mark.parametrize(
+    "text", ["死にたいって思う。", "死にたいと思うことがある", "うん。毎晩、死にたいって思う。"]
+)
+def test_wanting_to_die_with_a_verb_of_thinking_is_the_severe_cue(
+    sheet_of: Sheet, text: str
+) -> None:
+    """The eighth set's one severe miss: the exception 「死ぬかと思」 has the lemmas of
+    「死にたいと思う」 and silenced the commonest way of saying it. Exceptions now count only as
+    written or read, never by lemmas."""
+    assert sheet_of(("caller", text)).severe == ("child_suicidal",)
+
+
+def test_a_yes_to_the_question_of_wanting_to_die_is_the_severe_cue(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "死にたいって思うことはある？"),
+        ("caller", "うん。毎晩思う。手首も切ったことある。"),
+    )
+    assert sheet.severe == ("child_suicidal",)
+    assert sheet.tier == "緊急一時保護を検討"
+
+
+def test_a_fright_still_ticks_nothing(sheet_of: Sheet) -> None:
+    assert sheet_of(("caller", "階段から落ちて、本当に死ぬかと思いました")).severe == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("えっと、僕、施設とかでもいいんで、あの家から出してほしいんです。", "protection_request"),
+        ("このままだと本当にこの子に何かしてしまいそうって思って", "urgent_situation"),
+        ("頭を縫って、二日くらい入院しました。", "serious_harm"),
+        ("腕の骨が置れてたみたいで病院でギブスしてもらったって", "serious_harm"),
+        ("八か月の娘がいるんですけど、もう三日くらい寝てなくて", "likely_serious_harm"),
+        ("うちの子、二千グラムちょっとで生まれて、体が弱いんです。", "likely_serious_harm"),
+        ("産後から、赤ちゃんのお世話もできない日があって。", "likely_serious_harm"),
+        ("お母さんは、殴ったのは私が悪いからだって。", "recurrence"),
+        ("お父さんが帰ってくる時間になると、震えが止まらなくなる。", "child_signs"),
+        ("夫が酔っぱらって、私の髪をつかんで引きずり回すのを、娘が見てたんです。", "environment"),
+    ],
+)
+def test_phrasings_found_by_the_eighth_set(sheet_of: Sheet, text: str, item: str) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("三千グラムで生まれて、元気な子です。", "likely_serious_harm"),  # not a low weight
+        ("うちの主人は、お酒は一滴も飲まないんです。", "parent_factors"),
+        ("お兄ちゃんがお父さんに殴られて倒れて、目をあけないの。", "recurrence"),
+    ],
+)
+def test_words_the_eighth_set_showed_tick_no_item(sheet_of: Sheet, text: str, item: str) -> None:
+    assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+def test_an_answer_that_opens_with_a_denial_is_no_yes_to_what_was_asked(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "娘さんを、どこかで預かってほしいというお気持ちはありますか。"),
+        ("caller", "そういうのは考えてないです。私と娘で、どうしたらいいか知りたくて。"),
+    )
+    assert _state(sheet, "protection_request") != "該当"
+
+
+def test_a_child_who_says_yes_to_being_afraid_of_the_people_at_home_fears_the_parent(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(("handler", "おうちの人のこと、怖い？"), ("caller", "……うん。すごく怖い。"))
+    assert _state(sheet, "child_signs") == "該当"

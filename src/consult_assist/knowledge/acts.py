@@ -459,9 +459,13 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
             # 「警察には、まだ言っていません」.
             if token.pos0 != "副詞":
                 predicate_seen = True
+        elif token.pos1 == "数詞" or token.pos2 == "助数詞":
+            pass  # 「お酒は一滴も飲まない」: a count (一滴も, 一度も) leads to the predicate
         elif not predicate_seen and token.pos0 in ("名詞",) and token.pos1 == "普通名詞":
-            # サ変 nouns (電話, 相談) take する next; other nouns start a new phrase.
-            if token.pos2 != "サ変可能":
+            # サ変 nouns (電話, 相談) take する next; other nouns start a new phrase, and so
+            # does a noun the words modify (「赤ちゃんのお世話もできない」 denies the care, not
+            # the baby).
+            if token.pos2 != "サ変可能" or tokens[index - 1].surface == "の":
                 break
             predicate_seen = True
         else:

@@ -222,7 +222,9 @@ class RiskAssessor:
             return
         acts = acts_of(final.text)
         main = acts.main()
-        negated = main.negated and not self._cue_negation(acts, found)
+        negated = (main.negated or _opening_denial(acts, found)) and not self._cue_negation(
+            acts, found
+        )
         denies = found.denies or (negated and not found.affirms)
         affirms = found.affirms and not negated
         said = {
@@ -314,6 +316,20 @@ class RiskAssessor:
             next=next_questions(self.sheet, states, bool(severe), conflicting, self.manual),
             at=self._at,
         )
+
+
+def _opening_denial(acts: UtteranceActs, found: Found) -> bool:
+    """Whether an answer of several sentences opens with a denial of its own, with no cue in
+    it: in 「そういうのは考えてないです。私と娘で、どうしたらいいか知りたくて。」 the first
+    sentence is the answer and the rest goes on to something else."""
+    if len(acts.sentences) < 2:
+        return False
+    opening = acts.sentences[0]
+    if opening.kind != "statement" or not opening.negated:
+        return False
+    tokens = found.analysis.tokens
+    end = tokens[opening.last].end
+    return not any(hit.start < end for hit in found.hits)
 
 
 def _adult_subject(found: Found, hit: Hit) -> bool:

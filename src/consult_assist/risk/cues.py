@@ -30,6 +30,10 @@ _OPTIONS = PhraseOptions(fuzzy_score=90.0, fuzzy_min_key=6)
 # Rumour words silence a whole sentence: they match exactly (surface, lemma, reading), never
 # near (鼻血出た was heard as って話してた and a child's own report of a blow was dropped).
 _EXACT = PhraseOptions(fuzzy_min_key=10_000)
+# Exceptions are about the function words a cue's lemmas skip (死ぬかと思った is not 死にたい):
+# they count only as written or as read aloud, never by lemmas (死にたいと思う has the lemmas
+# of 死ぬかと思 and was silenced by it) and never near.
+_LITERAL = frozenset({"surface", "reading"})
 
 
 @dataclass(frozen=True)
@@ -64,16 +68,25 @@ class _Group:
     """Phrases (each tagged with a name) compiled into one :class:`PhraseSet`."""
 
     def __init__(
-        self, tagged: list[tuple[tuple[str, str], str]], options: PhraseOptions = _OPTIONS
+        self,
+        tagged: list[tuple[tuple[str, str], str]],
+        options: PhraseOptions = _OPTIONS,
+        views: frozenset[str] | None = None,
     ) -> None:
         self.tags = [tag for tag, _ in tagged]
         phrases = [phrase for _, phrase in tagged]
         self.phrases = PhraseSet(phrases, options) if tagged else None
+        self.views = views
+        """The ways of matching that count (None: all of them)."""
 
     def find(self, target: Target) -> list[tuple[tuple[str, str], int, int]]:
         if self.phrases is None:
             return []
-        return [(self.tags[n], s.start, s.end) for n, s in self.phrases.find(target)]
+        return [
+            (self.tags[n], s.start, s.end)
+            for n, s in self.phrases.find(target)
+            if self.views is None or s.how in self.views
+        ]
 
 
 class CueMatcher:
@@ -95,8 +108,10 @@ class CueMatcher:
         # One phrase set for the sheet's phrases, one (exact) for the context words.
         self._phrases = _Group(
             [(("cue", s.id), c) for s in boxes for c in s.cues]
-            + [(("except", s.id), e) for s in boxes for e in s.exceptions]
             + [(("requires", s.id), r) for s in boxes for r in s.requires]
+        )
+        self._exceptions = _Group(
+            [(("except", s.id), e) for s in boxes for e in s.exceptions], _EXACT, _LITERAL
         )
         self._context = _Group(
             [(("context", "rumour"), w) for w in context.rumour]
@@ -117,7 +132,9 @@ class CueMatcher:
         target = Target(analysis)
         plain = analysis.text
         spans: dict[str, list[tuple[int, int]]] = {}
-        found = self._phrases.find(target) + self._context.find(target)
+        found = (
+            self._phrases.find(target) + self._context.find(target) + self._exceptions.find(target)
+        )
         for (kind, sub), start, end in found:
             if kind == "cue":
                 spans.setdefault(sub, []).append((start, end))
