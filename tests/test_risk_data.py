@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Seven labelled sets are checked the
+docs/risk.md, so the data can only use what the page defines. Nine labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
@@ -9,8 +9,9 @@ blind to the engine and to all three others (tests/data/risk_fourth/, same layou
 written blind to the engine and to all four others (tests/data/risk_fifth/, same layout), a sixth
 written blind to the engine and to all five others (tests/data/risk_sixth/, same layout), a
 seventh written blind to the engine and to all six others (tests/data/risk_seventh/, same
-layout) and an eighth written blind to the engine and to all seven others
-(tests/data/risk_eighth/, same layout).
+layout), an eighth written blind to the engine and to all seven others
+(tests/data/risk_eighth/, same layout) and a ninth written blind to the engine and to all eight
+others (tests/data/risk_ninth/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -150,7 +151,8 @@ FIFTH = replace(
 SIXTH = replace(FIFTH, **_folder("sixth", "risk_sixth", "k"), min_records=120, min_clean=90)
 SEVENTH = replace(SIXTH, **_folder("seventh", "risk_seventh", "m"))
 EIGHTH = replace(SEVENTH, **_folder("eighth", "risk_eighth", "w"))
-DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH, EIGHTH)
+NINTH = replace(EIGHTH, **_folder("ninth", "risk_ninth", "n"))
+DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH, EIGHTH, NINTH)
 
 
 @dataclass(frozen=True)
