@@ -104,6 +104,7 @@ def test_a_recognisers_space_after_a_predicate_ends_the_sentence() -> None:
         ("警察には、まだ言っていませんでした", "警察"),  # a noun denied through its verb
         ("包丁は持っていない", "包丁"),
         ("お酒は一滴も飲まないんです", "お酒"),  # a count (一滴も) leads to the predicate
+        ("外に出されてるとか、そういうのは見たことないです", "出され"),  # never seen
     ],
 )
 def test_denials(text: str, words: str) -> None:
@@ -120,6 +121,7 @@ def test_denials(text: str, words: str) -> None:
         ("警察に電話してみます", "警察"),
         ("殴られたけど、痛くはない", "殴ら"),  # けど closes the clause
         ("赤ちゃんのお世話もできない日があって", "赤ちゃん"),  # the care is denied, not the baby
+        ("首を閉めてたって上の子は何も言わないんですけど", "閉め"),  # って reports; not a topic
     ],
 )
 def test_not_denials(text: str, words: str) -> None:

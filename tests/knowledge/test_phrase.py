@@ -63,3 +63,11 @@ def test_many_phrases_in_one_pass() -> None:
 
 def test_empty_text_finds_nothing() -> None:
     assert PhraseSet(["死にたい"]).find(Target.of("、。")) == []
+
+
+def test_a_literal_find_keeps_what_is_written_or_read_and_drops_lemma_matches() -> None:
+    phrases = PhraseSet(["死ぬかと思"])
+    wish = Target.of("死にたいと思う")  # the lemmas 死ぬ…思う, not the words
+    assert phrases.find(wish)
+    assert phrases.find_literal(wish) == []
+    assert phrases.find_literal(Target.of("本当に死ぬかと思いました"))

@@ -617,3 +617,63 @@ def test_a_child_who_says_yes_to_being_afraid_of_the_people_at_home_fears_the_pa
 ) -> None:
     sheet = sheet_of(("handler", "おうちの人のこと、怖い？"), ("caller", "……うん。すごく怖い。"))
     assert _state(sheet, "child_signs") == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        (
+            "生きてても意味ないっていうか。さっき、駅のホームで、このまま飛び込んだら楽かなって",
+            "child_suicidal",
+        ),
+        ("俺が居なくなった方が、皆、楽なんじゃないかなって。", "child_suicidal"),
+        ("口やハナをふさがれた", "strangling"),
+        ("昨日よくそうに顔を押し付けられて、なかなか上げてもらえなかったそうなんです", "drowning"),
+    ],
+)
+def test_severe_phrasings_found_by_the_ninth_set(sheet_of: Sheet, text: str, severe: str) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("正直、次に口ごたえされたら、何をするか自分でもわかりません", "urgent_situation"),
+        (
+            "泣き止まないと、もう、この子を…窓から落としてしまいそうで、自分がこわいんです",
+            "urgent_situation",
+        ),
+        (
+            "お義父さんと一緒にお風呂に入るのがいやだとか、夜に部屋に来るのがこわいとか",
+            "urgent_situation",
+        ),
+        ("甥っ子が、腕と肋骨を折って入院してるんです", "serious_harm"),
+        ("お迎えの時に腕がブランとしてて病院で見てもらったら骨が降れてるって", "serious_harm"),
+        ("あそこの子、すごく痩せてて、ごみ箱をあさって食べてたんです", "serious_harm"),
+        ("最近、夜になると3歳の子どもを置いて出かけちゃうみたいで", "likely_serious_harm"),
+        (
+            "お父さんが、着替えてるときに、わざとドア開けて、スマホで撮ってくる",
+            "likely_serious_harm",
+        ),
+        ("悪いことすると、ベランダに出されて、鍵しめられる。夜も", "recurrence"),
+        ("古いのと新しいのがあって", "recurrence"),
+        ("しつけの範囲だ、学校が口出しすることじゃないって", "recurrence"),
+        ("言ったわよ。そしたら、寝てるから平気だって、逆に怒られちゃって", "recurrence"),
+        ("妻が、薬を飲まなくなってから、夜中に誰かに見られてるって騒いで", "parent_factors"),
+        ("もう、ごはんも作れなくて、朝起きられなくて", "parent_factors"),
+        ("下校の時間になると泣き出して、『お母さんに怒られるから帰りたくない』って", "child_signs"),
+        ("お父さんの車の音がすると、心臓がばくばくして、布団にもぐっちゃう", "child_signs"),
+    ],
+)
+def test_phrasings_found_by_the_ninth_set(sheet_of: Sheet, text: str, item: str) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_often_is_not_read_in_a_bathtub_written_in_kana(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "昨日よくそうに顔を押し付けられたそうなんです"))
+    assert "habitual_abuse" not in sheet.item("recurrence").subitems
+
+
+def test_what_a_witness_says_they_never_saw_is_denied(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "夜に外に出されてるとか、そういうのは見たことないです"))
+    assert _state(sheet, "likely_serious_harm") != "該当"

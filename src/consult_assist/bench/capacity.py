@@ -275,8 +275,11 @@ def _simulated_steps(
 # -- live: a real server in its own process ----------------------------------------------------
 
 
-def _server_main(config: ServerConfig, model: ModelOptions, conn: Any) -> None:
-    """The server process: ``serve`` with the real model, answering stats requests."""
+def _server_main(
+    config: ServerConfig, model: ModelOptions, stream: StreamOptions, conn: Any
+) -> None:
+    """The server process: ``serve`` with the real model and the bench's streaming options
+    (``--no-partials``, ``--min-silence`` …), answering stats requests."""
     logging.basicConfig(level=logging.WARNING)
     plan = speech_plan(config, threads=model.threads)
     model = replace(model, threads=plan.threads)
@@ -309,7 +312,7 @@ def _server_main(config: ServerConfig, model: ModelOptions, conn: Any) -> None:
             transcriber=lambda: load_transcriber(
                 model, num_workers=plan.workers, warm_up=plan.max_batch
             ),
-            options_for=lambda rate: StreamOptions().recognizer_options(rate),
+            options_for=stream.recognizer_options,
             ready=ready,
             plan=plan,
         )
@@ -376,7 +379,9 @@ async def _live_steps(
         )
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
-        server = ctx.Process(target=_server_main, args=(config, options.model, child))
+        server = ctx.Process(
+            target=_server_main, args=(config, options.model, options.stream, child)
+        )
         server.start()
         steps: list[dict[str, Any]] = []
         try:

@@ -88,7 +88,8 @@ _TELL = frozenset({"教える", "聞かせる", "聞く", "伺う", "話す", "�
 _GIVE = frozenset({"下さる", "呉れる", "貰う", "頂く", "欲しい", "いただく", "くださる"})
 _SAYING = frozenset({"言う", "話す", "聞く", "叫ぶ", "書く", "怒鳴る", "言える", "云う"})
 _NEGATION = frozenset({"ない", "無い", "ぬ", "ず", "ん"})
-_THINK_SAY = frozenset({"思う", "言う", "考える", "感じる"})
+_THINK_SAY = frozenset({"思う", "言う", "考える", "感じる", "見る", "聞く"})
+_DEMONSTRATIVES = frozenset({"そう", "こう", "ああ", "どう"})
 _CHAIN_VERBS = frozenset(
     {"居る", "有る", "為る", "仕舞う", "来る", "行く", "置く", "見る", "ちゃう", "てる", "出来る"}
 )
@@ -489,6 +490,10 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
     index = last + 1
     while index <= sentence.last and tokens[index].surface in ("た", "だ", "て", "てる", "ちゃっ"):
         index += 1
+    # 「外に出されてるとか、そういうのは見たことない」: a topic word may follow an ending (a
+    # plain って there is a report: 「…閉めてたって、上の子は何も言わない」).
+    topic = [t.surface for t in tokens[index : min(sentence.last, index + 1) + 1]]
+    quoted = quoted or topic[:1] in (["とか"], ["なんて"]) or topic == ["と", "か"]
     nominalised = [t.surface for t in tokens[index : min(sentence.last, index + 1) + 1]]
     if nominalised in (["こと", "は"], ["こと", "も"], ["事", "は"]):
         # 「手をあげたことは、一度もないです」: what is said to have never happened; the
@@ -501,7 +506,17 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
         return count % 2 == 1
     if not quoted or not sentence.negated:
         return False
-    verb = next((i for i in range(last + 1, sentence.last + 1) if tokens[i].pos0 == "動詞"), None)
+    start = index + 1 if index > last + 1 else last + 1  # past a skipped ending (てる is a verb)
+    verb = next(
+        (
+            i
+            for i in range(start, sentence.last + 1)
+            if tokens[i].pos0 == "動詞"
+            # the いう of そういう/こういう points back; it is not a verb of saying
+            and not (tokens[i].lemma == "言う" and tokens[i - 1].surface in _DEMONSTRATIVES)
+        ),
+        None,
+    )
     # The verb of thinking or saying must itself be denied: in 「死にたいって毎日思ってて、
     # 子どもがいなかったら」 the ない belongs to another clause.
     return (

@@ -63,7 +63,8 @@ class AlertMatcher:
         spans: dict[int, list[Span]] = {}
         for phrase, span in self._phrases.find(target):
             spans.setdefault(self._word_of[phrase], []).append(span)
-        for phrase, inside in self._exceptions.find(target) if self._exceptions.phrases else ():
+        excepted = self._exceptions.find_literal(target) if self._exceptions.phrases else ()
+        for phrase, inside in excepted:
             number = self._exception_of[phrase]
             spans[number] = [
                 s for s in spans.get(number, []) if not inside.start <= s.start < inside.end

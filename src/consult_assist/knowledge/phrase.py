@@ -263,6 +263,10 @@ class _Trie:
                         stack.append((index + 1, at, alt))
 
 
+_LITERAL = frozenset({"surface", "reading"})
+"""The ways a phrase is found that :meth:`PhraseSet.find_literal` keeps."""
+
+
 class PhraseSet:
     """Many phrases compiled for one pass over a text (attention words, checklist cues)."""
 
@@ -298,6 +302,15 @@ class PhraseSet:
                 # One slip breaks at most two bigrams; allow about one slip per six kana.
                 slips = max(1, len(reading.key) // 6)
                 self._bigrams_needed[rid] = max(1, len(grams) - 2 * slips)
+
+    def find_literal(self, target: Target) -> list[tuple[int, Span]]:
+        """:meth:`find`, keeping only what is found as written or as read aloud.
+
+        For exception phrases: they are about the function words a lemma match skips
+        (「死ぬかと思った」 is no wish to die, yet its lemmas 死ぬ…思う are those of
+        「死にたいと思う」, which such a match silenced), and a near match would drop a real cue.
+        """
+        return [(n, span) for n, span in self.find(target) if span.how in _LITERAL]
 
     def find(self, target: Target) -> list[tuple[int, Span]]:
         """``(phrase number, span)`` for every occurrence of every phrase (spans may overlap)."""

@@ -30,10 +30,6 @@ _OPTIONS = PhraseOptions(fuzzy_score=90.0, fuzzy_min_key=6)
 # Rumour words silence a whole sentence: they match exactly (surface, lemma, reading), never
 # near (鼻血出た was heard as って話してた and a child's own report of a blow was dropped).
 _EXACT = PhraseOptions(fuzzy_min_key=10_000)
-# Exceptions are about the function words a cue's lemmas skip (死ぬかと思った is not 死にたい):
-# they count only as written or as read aloud, never by lemmas (死にたいと思う has the lemmas
-# of 死ぬかと思 and was silenced by it) and never near.
-_LITERAL = frozenset({"surface", "reading"})
 
 
 @dataclass(frozen=True)
@@ -71,22 +67,20 @@ class _Group:
         self,
         tagged: list[tuple[tuple[str, str], str]],
         options: PhraseOptions = _OPTIONS,
-        views: frozenset[str] | None = None,
+        *,
+        literal: bool = False,
     ) -> None:
         self.tags = [tag for tag, _ in tagged]
         phrases = [phrase for _, phrase in tagged]
         self.phrases = PhraseSet(phrases, options) if tagged else None
-        self.views = views
-        """The ways of matching that count (None: all of them)."""
+        self.literal = literal
+        """Only as written or read (:meth:`PhraseSet.find_literal`): for exceptions."""
 
     def find(self, target: Target) -> list[tuple[tuple[str, str], int, int]]:
         if self.phrases is None:
             return []
-        return [
-            (self.tags[n], s.start, s.end)
-            for n, s in self.phrases.find(target)
-            if self.views is None or s.how in self.views
-        ]
+        found = self.phrases.find_literal(target) if self.literal else self.phrases.find(target)
+        return [(self.tags[n], s.start, s.end) for n, s in found]
 
 
 class CueMatcher:
@@ -111,7 +105,7 @@ class CueMatcher:
             + [(("requires", s.id), r) for s in boxes for r in s.requires]
         )
         self._exceptions = _Group(
-            [(("except", s.id), e) for s in boxes for e in s.exceptions], _EXACT, _LITERAL
+            [(("except", s.id), e) for s in boxes for e in s.exceptions], _EXACT, literal=True
         )
         self._context = _Group(
             [(("context", "rumour"), w) for w in context.rumour]
