@@ -99,7 +99,8 @@ class CueMatcher:
         ]
         self.subitems: dict[str, RiskSubitem] = {s.id: s for s in boxes}
         context = sheet.context
-        # One phrase set for the sheet's phrases, one (exact) for the context words.
+        # One phrase set for the sheet's cues and required words, one (exact, and literal)
+        # for the exceptions, one (exact) for the context words.
         self._phrases = _Group(
             [(("cue", s.id), c) for s in boxes for c in s.cues]
             + [(("requires", s.id), r) for s in boxes for r in s.requires]
