@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Nine labelled sets are checked the
+docs/risk.md, so the data can only use what the page defines. Ten labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
@@ -10,8 +10,9 @@ written blind to the engine and to all four others (tests/data/risk_fifth/, same
 written blind to the engine and to all five others (tests/data/risk_sixth/, same layout), a
 seventh written blind to the engine and to all six others (tests/data/risk_seventh/, same
 layout), an eighth written blind to the engine and to all seven others
-(tests/data/risk_eighth/, same layout) and a ninth written blind to the engine and to all eight
-others (tests/data/risk_ninth/, same layout).
+(tests/data/risk_eighth/, same layout), a ninth written blind to the engine and to all eight
+others (tests/data/risk_ninth/, same layout) and a tenth written blind to the engine and to all
+nine others (tests/data/risk_tenth/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -152,7 +153,8 @@ SIXTH = replace(FIFTH, **_folder("sixth", "risk_sixth", "k"), min_records=120, m
 SEVENTH = replace(SIXTH, **_folder("seventh", "risk_seventh", "m"))
 EIGHTH = replace(SEVENTH, **_folder("eighth", "risk_eighth", "w"))
 NINTH = replace(EIGHTH, **_folder("ninth", "risk_ninth", "n"))
-DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH, EIGHTH, NINTH)
+TENTH = replace(NINTH, **_folder("tenth", "risk_tenth", "p"))
+DATA_SETS = (TUNING, HELDOUT, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH, EIGHTH, NINTH, TENTH)
 
 
 @dataclass(frozen=True)
