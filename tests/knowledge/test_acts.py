@@ -239,6 +239,11 @@ def test_a_condition_mused_on_is_hypothetical() -> None:
     assert acts.at(0, 8).act == "hypothetical"
 
 
+def test_a_request_quoted_is_no_request_of_the_speaker_even_without_punctuation() -> None:
+    text = "娘がね孫の顔を洗面機の水に押し付けて反省しなさいって孫は咽て泣いてて"
+    assert acts_of(text).at(5, 17).act != "request"
+
+
 def test_permission_closes_the_sentence_or_it_is_no_request() -> None:
     assert acts_of("電話してもいい").main().act == "request"
     assert acts_of("生きてていいことないし").main().act != "request"

@@ -191,3 +191,12 @@ def test_words_left_in_an_unfinished_sentence_are_reread_by_the_question_after(
     for number, text in enumerate(["今夜、死にたいとか", "ずっと思ってて"], 1):
         out = tracker.feed(final(text, number), base.alerts.find(text))
     assert out == []
+
+
+def test_words_that_only_read_like_a_critical_word_raise_no_critical_alert() -> None:
+    """Found through the tenth risk set: 機を投げ read as 気を失 (失 read な, as in 失くす),
+    and 殴ったり in kana holds ぐったり."""
+    assert real_words("弟のゲーム機を投げて壊したので") == []
+    assert "ぐったり" not in real_words("お父さんが、お母さんのこと、なぐったり、けったりする")
+    assert "意識がない" in real_words("叩かれて、気を失ってたみたい")
+    assert real_words("赤ちゃんがぐったりしてる") == ["ぐったり"]

@@ -677,3 +677,84 @@ def test_often_is_not_read_in_a_bathtub_written_in_kana(sheet_of: Sheet) -> None
 def test_what_a_witness_says_they_never_saw_is_denied(sheet_of: Sheet) -> None:
     sheet = sheet_of(("caller", "夜に外に出されてるとか、そういうのは見たことないです"))
     assert _state(sheet, "likely_serious_harm") != "該当"
+
+
+@pytest.mark.parametrize(
+    ("turns", "severe"),
+    [
+        (
+            (
+                ("handler", "そのとき、首のところをつかまれたりした？"),
+                ("caller", "…うん。両手で。すごく苦しかった"),
+            ),
+            "strangling",
+        ),
+        ((("caller", "男の子の口も鼻も手で押さえつけて、声が出ないようにしてる"),), "strangling"),
+        ((("caller", "妻が、娘の首にタオルを巻いて、引っ張ってたんです"),), "strangling"),
+        ((("caller", "言うこときかないから、頭を、お湯の中に、ぐって…何秒か"),), "drowning"),
+        (
+            (("caller", "娘がね孫の顔を洗面機の水に押し付けて反省しなさいって孫は咽て泣いてて"),),
+            "drowning",
+        ),
+    ],
+)
+def test_severe_phrasings_found_by_the_tenth_set(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], severe: str
+) -> None:
+    assert severe in sheet_of(*turns).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        (
+            "妻が出て行ってから、一人で三人はもう無理で…一時保護っていうんですか、それをお願いしたいんです",
+            "protection_request",
+        ),
+        ("4歳の子が、お絵かきで、大人の男の人の体を、すごく具体的に描いて", "urgent_situation"),
+        ("このままだと私この子に何するか分かんないです", "urgent_situation"),
+        ("正直、この子がいなくなればって…", "parent_factors"),
+        ("兄に…その、されて…最後まで。", "serious_harm"),
+        ("目の下の骨にひびが入ってるって", "serious_harm"),
+        ("お母さんが、たばこの火を、腕に、ジュッて…。いたかった", "serious_harm"),
+        (
+            "お母さんが、玄関の前で、男の子のほっぺを、バシッて、二回、平手で。",
+            "likely_serious_harm",
+        ),
+        ("お父さんが、お風呂に入ってるとき、わざと開けて見てくるし", "likely_serious_harm"),
+        ("お母さんは自分で転んだって言ってるけど、2か月前も足にギプスしてたのよ", "recurrence"),
+        (
+            "私自身が、もう消えたいって、毎日思ってて…病院の薬も、ここ何週間か飲めてないんです",
+            "parent_factors",
+        ),
+        ("毎日、子どもの前で私を怒鳴りつけるんです", "environment"),
+        ("大声出して、テーブルひっくり返したりする", "parent_factors"),
+    ],
+)
+def test_phrasings_found_by_the_tenth_set(sheet_of: Sheet, text: str, item: str) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_a_game_console_thrown_is_no_child_who_passed_out(sheet_of: Sheet) -> None:
+    """「ゲーム機を投げて」 read as 気を失 gave a father's single slap the top tier."""
+    sheet = sheet_of(("caller", "弟のゲーム機を投げて壊したので、注意したら、カッとなって、つい"))
+    assert sheet.severe == ()
+
+
+def test_hitting_written_in_kana_is_no_limp_child(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "お父さんが、お母さんのこと、なぐったり、けったりする。ぼくたちの前で")
+    )
+    assert sheet.severe == ()
+    assert _state(sheet, "environment") == "該当"
+
+
+def test_a_child_who_thinks_home_is_better_without_him_is_no_rejecting_parent(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(
+        ("handler", "今、どんな気持ちでいる？"),
+        ("caller", "…もう、いなくなりたい。ぼくがいなければ、家もうまくいくし"),
+    )
+    assert sheet.severe == ("child_suicidal",)
+    assert _state(sheet, "parent_factors") != "該当"

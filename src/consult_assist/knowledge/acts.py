@@ -383,6 +383,9 @@ def _is_request(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     surfaces = [t.surface for t in tokens[first : last + 1]]
     for index, lemma in enumerate(lemmas):
         before = surfaces[index - 1] if index else ""
+        # 「反省しなさいって」: a request quoted is someone else's, told (no punctuation needed).
+        if surfaces[index + 1 : index + 2] in (["って"], ["と"]):
+            continue
         if lemma in ("下さる", "くださる") and before in ("て", "で"):
             return True
         earlier = surfaces[index - 2] if index > 1 else ""
