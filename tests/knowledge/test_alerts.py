@@ -200,3 +200,17 @@ def test_words_that_only_read_like_a_critical_word_raise_no_critical_alert() -> 
     assert "ぐったり" not in real_words("お父さんが、お母さんのこと、なぐったり、けったりする")
     assert "意識がない" in real_words("叩かれて、気を失ってたみたい")
     assert real_words("赤ちゃんがぐったりしてる") == ["ぐったり"]
+
+
+def test_a_grab_of_the_neck_is_strangling_and_meddling_is_nothing() -> None:
+    """A near match of 首をつ… met 首を吊る (hanging) in a grab of the neck and in 首を突っ込む."""
+    assert real_words("首をつかまれた") == ["首を絞め"]
+    assert real_words("よその家のことに首を突っ込んで") == []
+    assert real_words("首をつって死のうと思った") == ["首を吊る", "死にたい"]
+
+
+def test_a_fright_is_no_wish_to_die() -> None:
+    """死のうと思 met 「死ぬかと思った」 by its lemmas, as the risk sheet's exception once did."""
+    assert real_words("本当に死ぬかと思った") == []
+    assert real_words("首を絞められて、死ぬかと思った") == ["首を絞め"]
+    assert real_words("死のうと思った") == ["死にたい"]

@@ -758,3 +758,13 @@ def test_a_child_who_thinks_home_is_better_without_him_is_no_rejecting_parent(
     )
     assert sheet.severe == ("child_suicidal",)
     assert _state(sheet, "parent_factors") != "該当"
+
+
+@pytest.mark.parametrize("text", ["首をつって死のうと思った", "昨日、死のうとした"])
+def test_a_way_of_dying_told_is_the_severe_cue(sheet_of: Sheet, text: str) -> None:
+    assert sheet_of(("caller", text)).severe == ("child_suicidal",)
+
+
+def test_a_mouth_made_small_is_no_smothering(sheet_of: Sheet) -> None:
+    """The cue 口を塞 was read クチヲセ (塞 as in 塞き止める) and met 口をせまく."""
+    assert sheet_of(("caller", "口をせまくして、小さい声で話してって")).severe == ()
