@@ -214,3 +214,8 @@ def test_a_fright_is_no_wish_to_die() -> None:
     assert real_words("本当に死ぬかと思った") == []
     assert real_words("首を絞められて、死ぬかと思った") == ["首を絞め"]
     assert real_words("死のうと思った") == ["死にたい"]
+
+
+def test_trying_to_wake_a_child_raises_no_shaking_alert() -> None:
+    assert "揺さぶ" not in real_words("目つぶったまんまで、揺すっても起きないんです")
+    assert "揺さぶ" in real_words("泣きやまないから、強く揺すっちゃった")

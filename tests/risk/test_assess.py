@@ -768,3 +768,74 @@ def test_a_way_of_dying_told_is_the_severe_cue(sheet_of: Sheet, text: str) -> No
 def test_a_mouth_made_small_is_no_smothering(sheet_of: Sheet) -> None:
     """The cue 口を塞 was read クチヲセ (塞 as in 塞き止める) and met 口をせまく."""
     assert sheet_of(("caller", "口をせまくして、小さい声で話してって")).severe == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("主人が、娘の口を手で押さえて、鼻もふさいで、泣きやむまで離さないんです", "strangling"),
+        ("あのね昨日お父さんに靴をぎゅって両手でされて息できなくなった", "strangling"),
+        ("姉が言うこと聞かないからっておいっこの顔を欲槽に付き込んでるのを見たんです", "drowning"),
+        ("…正直、死んだほうが楽かなって、ずっと考えてて", "child_suicidal"),
+    ],
+)
+def test_severe_phrasings_found_by_the_eleventh_set(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("もうこのままだとこの子のところしちゃうかもしれない", "urgent_situation"),
+        ("腕なんか骨と皮みたいで、おむつもずっと替えてないみたいで", "serious_harm"),
+        ("熱が40度近くあるのに、3日も病院に連れて行ってもらえてないって", "serious_harm"),
+        ("母が全然ミルクあげなくて、すごい痩せてきてて", "serious_harm"),
+        ("2歳の子が、お腹にすごく大きい内出血があって", "serious_harm"),
+        (
+            "去年の秋にも、おでこにこぶを作ってきて、そのときも市の子ども家庭課に通告しています",
+            "recurrence",
+        ),
+        ("右のほっぺたと目の下です。色が、紫と、黄色くなりかけのがあって", "recurrence"),
+        ("レントゲンで、治りかけの肋骨の骨折が何か所も見つかって", "recurrence"),
+        ("前にも一回、警察呼んだことあるんですよ、あの家", "recurrence"),
+        ("妻が、赤ん坊を、泣くたびに上下に強く振ってるんです", "recurrence"),
+        ("お母さんが、テストの点悪いと、頭をげんこつでなぐる", "recurrence"),
+        ("しつけの何が悪いんだ、うちの教育方針に口出すなって", "recurrence"),
+        ("お義父さんが、昨日の夜、部屋に入ってきて、服の中に手入れてきて…", "likely_serious_harm"),
+        (
+            "夜中の2時ごろ、玄関の前に裸足の男の子が座ってて。外にいろって言われたって",
+            "likely_serious_harm",
+        ),
+        ("お母さんが、殺してやるって包丁持ってきて、今、トイレに隠れてる", "child_signs"),
+        ("もう家に戻りたくないんです。親に殴られるから", "child_signs"),
+        ("父が、なんか、白い粉みたいなの吸ってて…部屋に注射器もあって", "parent_factors"),
+        ("シングルで三人見てて、もう毎日いっぱいいっぱいで、限界かなって", "parent_factors"),
+        ("下の子だけ、夫が、ご飯抜きにしたり、物置に閉じ込めたりするんです", "parent_factors"),
+    ],
+)
+def test_phrasings_found_by_the_eleventh_set(sheet_of: Sheet, text: str, item: str) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_a_correction_away_from_the_neck_is_no_strangling(sheet_of: Sheet) -> None:
+    text = "お父さんに首…あ、ちがう、首じゃなくて、肩をぎゅってつかまれただけ"
+    assert sheet_of(("caller", text)).severe == ()
+
+
+def test_a_mother_who_hit_her_child_is_not_domestic_violence(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "妻が子どもを叩いたあと、息子がぐったりして、今、目を開けないんです")
+    )
+    assert sheet.severe == ("unconscious",)
+    assert _state(sheet, "environment") != "該当"
+
+
+def test_trying_to_wake_a_child_is_neither_shaking_nor_a_blow(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "今、お子さんは目を開けていますか？"),
+        ("caller", "いえ…目つぶったまんまで、揺すっても起きないんです"),
+    )
+    assert sheet.severe == ("unconscious",)
+    assert _state(sheet, "likely_serious_harm") != "該当"
