@@ -263,10 +263,6 @@ class _Trie:
                         stack.append((index + 1, at, alt))
 
 
-_LITERAL = frozenset({"surface", "reading"})
-"""The ways a phrase is found that :meth:`PhraseSet.find_literal` keeps."""
-
-
 class PhraseSet:
     """Many phrases compiled for one pass over a text (attention words, checklist cues)."""
 
@@ -310,28 +306,38 @@ class PhraseSet:
         (「死ぬかと思った」 is no wish to die, yet its lemmas 死ぬ…思う are those of
         「死にたいと思う」, which such a match silenced), and a near match would drop a real cue.
         """
-        return [(n, span) for n, span in self.find(target) if span.how in _LITERAL]
+        if not target.analysis.text:
+            return []
+        return self._surface_hits(target) + self._reading_hits(target)
 
     def find(self, target: Target) -> list[tuple[int, Span]]:
         """``(phrase number, span)`` for every occurrence of every phrase (spans may overlap)."""
-        text = target.analysis
-        if not text.text:
+        if not target.analysis.text:
             return []
+        found = self._surface_hits(target)
+        found.extend(self._lemma_hits(target))
+        found.extend(self._reading_hits(target))
+        found.extend(self._fuzzy_hits(target))
+        return found
+
+    def _surface_hits(self, target: Target) -> list[tuple[int, Span]]:
+        haystack = target.analysis.text
         found: list[tuple[int, Span]] = []
-        haystack = text.text
         for surface, number in self._surfaces:
             if surface in haystack:
                 found.extend(
                     (number, Span(s, s + len(surface), "surface"))
                     for s in _find_all(surface, haystack)
                 )
-        found.extend(self._lemma_hits(target))
+        return found
+
+    def _reading_hits(self, target: Target) -> list[tuple[int, Span]]:
+        found: list[tuple[int, Span]] = []
         for loose, trie in self._tries.items():
             for rid, first, last in trie.walk(target, loose):
                 span = self._reading_span(rid, target, first, last)
                 if span is not None:
                     found.append((self._readings[rid][0], span))
-        found.extend(self._fuzzy_hits(target))
         return found
 
     def _lemma_hits(self, target: Target) -> Iterator[tuple[int, Span]]:
