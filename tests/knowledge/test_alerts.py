@@ -219,3 +219,8 @@ def test_a_fright_is_no_wish_to_die() -> None:
 def test_trying_to_wake_a_child_raises_no_shaking_alert() -> None:
     assert "揺さぶ" not in real_words("目つぶったまんまで、揺すっても起きないんです")
     assert "揺さぶ" in real_words("泣きやまないから、強く揺すっちゃった")
+
+
+def test_a_carer_who_must_feed_the_child_raises_no_neglect_alert() -> None:
+    assert real_words("ご飯あげないといけないので") == []
+    assert real_words("母がご飯を食べさせない") == ["ご飯を食べさせない"]

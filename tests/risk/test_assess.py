@@ -839,3 +839,20 @@ def test_trying_to_wake_a_child_is_neither_shaking_nor_a_blow(sheet_of: Sheet) -
     )
     assert sheet.severe == ("unconscious",)
     assert _state(sheet, "likely_serious_harm") != "該当"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "風邪で鼻ふさがってて苦しそうなんです",  # a stuffy nose, not a hand over it
+        "鼻もふさがってて",
+        "ご飯あげないといけないので、もう切りますね",  # an errand, not food withheld
+        "青と黄色の服を着てて",  # colours, not bruises of two ages
+        "色が違う靴を履いてきた",
+    ],
+)
+def test_everyday_words_near_the_new_cues_tick_nothing(sheet_of: Sheet, text: str) -> None:
+    """Read against this session's new patterns as an outsider would: each once ticked a box."""
+    sheet = sheet_of(("caller", text))
+    assert sheet.severe == ()
+    assert all(item.state != "該当" for item in sheet.items), text
