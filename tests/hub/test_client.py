@@ -251,3 +251,10 @@ async def test_closing_while_a_reconnect_is_opening_its_connection_does_not_hang
         while len(opened) < 2:  # the reconnect has reached the server
             await asyncio.sleep(0.01)
         await asyncio.wait_for(client.close(), 10 * UNIT)
+
+
+async def test_a_request_before_connect_says_not_connected() -> None:
+    client = WebSocketHubClient("ws://127.0.0.1:9/", "token")
+    with pytest.raises(ConsultAssistError, match="not connected") as raised:
+        await client.subscribe("*")
+    assert getattr(raised.value, "code", "") == "not_connected"

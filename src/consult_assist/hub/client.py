@@ -488,9 +488,7 @@ class WebSocketHubClient:
     async def _request(self, message: dict[str, Any]) -> dict[str, Any]:
         if self._gave_up is not None:
             raise self._gave_up
-        if self._ws is None:
-            raise ClientError("not connected: call connect() first", "not_connected")
-        ref = str(next(self._ids))
+        ref = str(next(self._ids))  # not connected: _send says so, and the ref is let go
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[ref] = future
         try:
