@@ -234,6 +234,21 @@ def test_asking_what_to_do_is_a_question_not_a_condition() -> None:
     assert acts.main().act == "question"
 
 
+def test_a_what_to_do_question_after_a_quote_does_not_ask_what_was_quoted() -> None:
+    """No punctuation: 「…意味ないって私どうしたらいいか」 says the quote, then asks."""
+    text = "もう生きてても意味ないって私どうしたらいいか"
+    acts = acts_of(text)
+    quoted = text.index("意味ない")
+    assert acts.at(quoted, quoted + 4).act == "reported"
+    assert acts.main().act == "question"
+
+
+def test_what_to_do_about_a_thing_stays_one_question() -> None:
+    acts = acts_of("これをどうしたらいいか")
+    assert len(acts.sentences) == 1
+    assert acts.main().act == "question"
+
+
 def test_a_condition_mused_on_is_hypothetical() -> None:
     acts = acts_of("この子の口をふさいだら静かになるかなって、一瞬、思っちゃって")
     assert acts.at(0, 8).act == "hypothetical"

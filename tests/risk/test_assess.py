@@ -856,3 +856,97 @@ def test_everyday_words_near_the_new_cues_tick_nothing(sheet_of: Sheet, text: st
     sheet = sheet_of(("caller", text))
     assert sheet.severe == ()
     assert all(item.state != "該当" for item in sheet.items), text
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("カッとなって、息子の首に手をかけてしまいました。すぐ離したんですけど", "strangling"),
+        ("泣き止まなくて、気がついたら首に手を…", "strangling"),
+        ("妹がお父さんに口と花をタオルで抑えられて息できなくて", "strangling"),
+        ("お風呂でね、ママにあたまを押さえられて、お湯の中に入れられたの", "drowning"),
+        ("お風呂で顔を湯舟に漬けられて何秒もあげさせてもらえなくて", "drowning"),
+        ("お風呂でね、ママに頭大湯の中に入れられて苦しかった", "drowning"),
+        ("息子がさっき柱に頭を打って 呼んでも変じしないんです", "unconscious"),
+        ("弟、床に倒れたまま動かない。お母さんが突き飛ばして", "unconscious"),
+        (
+            "息子が昨日の夜ベランダの手すりに足かけてもう行きてても意味ないって私どうしたらいいか",
+            "child_suicidal",
+        ),
+    ],
+)
+def test_severe_phrasings_found_by_the_twelfth_and_thirteenth_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("お父さんが、タバコ、手にジュッてやって…ここ、まだ痛い", "serious_harm"),
+        ("あれ、たばこの火だと思うの", "serious_harm"),
+        ("パパがたばこでやった、言っちゃだめって言われた", "serious_harm"),
+        ("あそこの子すごく痩せてて ゴミ箱を朝って食べてたんです", "serious_harm"),
+        ("両腕に丸い跡がいくつも。古いのも新しいのも混じってて", "recurrence"),
+        ("赤いのと、もう茶色くなって固まってるのと", "recurrence"),
+        ("甥っ子、去年も腕を骨折して入院してて、今年また足の骨が折れて", "recurrence"),
+        ("上の子のときも、叩いてるって通報されて、児童相談所の人が家に来た", "recurrence"),
+        ("宿題やってないと、夜、外に出されて、鍵しめられるの", "recurrence"),
+        ("お父さんが、ぼくのあたま、湯船にしずめた。なんかいも", "recurrence"),
+        ("元夫との面会から帰ってくると、娘が股のところを痛がって", "urgent_situation"),
+        ("昨日は『みんなで死のう』って言ってた", "urgent_situation"),
+        ("正直このままだとあいつのこと殴り越してしまうんじゃないかって", "urgent_situation"),
+        ("ベランダに、小さい子が、まだ3つくらいかな、裸足で出されてて", "likely_serious_harm"),
+        ("お父さんが昨日の夜部屋に入ってきて福の中に手入れてきて", "likely_serious_harm"),
+        ("父親がしょっちゅう怒鳴ってて、この前は窓ガラスを割ってました", "parent_factors"),
+        ("下の子にだけは話しかけもしないし、いないものみたいに扱ってて", "parent_factors"),
+        ("もう体が動かないんです。子どもに優しくできない", "parent_factors"),
+        ("娘を引き取ってもらえないでしょうか。私ひとりではもう見られません", "parent_factors"),
+        ("お昼にはもう、ろれつが回ってなくて", "parent_factors"),
+        ("弟の嫁さんがどうも役物をやってるみたいで", "parent_factors"),
+        ("お父さんが帰ってくる時間になるとお中痛くなって吐いちゃう", "child_signs"),
+        ("夜も寝られないし、誰も手伝ってくれないし", "environment"),
+        ("親はもう亡くなってるし、きょうだいとも連絡とってないし", "environment"),
+        ("ミルク代も足りなくて、頼れる親も近くにいなくて", "environment"),
+        ("電気も泊められちゃって", "environment"),
+        ("1500グラムで生まれて、発達もゆっくりで", "environment"),
+    ],
+)
+def test_phrasings_found_by_the_twelfth_and_thirteenth_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("お母さんが叩くんです", "environment"),  # a mother hitting her child is no DV
+        ("実家とも縁が切れてて", "parent_factors"),  # 切れて is no キレて
+        ("それから孫の様子がおかしいんです", "parent_factors"),  # the child's state, not a carer's
+        ("ごはんはちゃんと毎日食べてる", "recurrence"),
+        ("物なげたりする。きのうも缶ビールいっぱいのんでた", "recurrence"),  # drinking again
+    ],
+)
+def test_words_the_twelfth_and_thirteenth_sets_showed_tick_no_item(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+def test_an_urge_to_put_hands_on_the_neck_is_a_carer_who_might_kill_not_strangling(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(("caller", "首に手をかけそうになったんです、さっき"))
+    assert sheet.severe == ()
+    assert _state(sheet, "urgent_situation") == "該当"
+
+
+def test_as_usual_is_no_habit_of_abuse(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "昨日の夜、つい、ぱちんと叩いてしまったって"),
+        ("handler", "今日の様子はどうですか。"),
+        ("caller", "いつも通りです。お友だちと元気に遊んでますし"),
+    )
+    assert _state(sheet, "recurrence") != "該当"

@@ -254,6 +254,10 @@ def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
     after = tokens[index + 1]
     if token.surface == "か" and _embedded_question(tokens, index):
         return False
+    # 「もう生きてても意味ないって私どうしたらいいか」 (no punctuation): the caller's own
+    # what-to-do question starts after the quote; it does not ask what was quoted.
+    if token.surface in ("って", "と") and _what_to_do_follows(tokens, index + 1):
+        return True
     # No punctuation (recognisers often leave none): a final particle or a polite ending that
     # is followed by the start of a new phrase closes the sentence.
     if after.pos0 in ("助詞", "助動詞"):
@@ -266,6 +270,18 @@ def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
         token.pos0 in ("動詞", "形容詞", "助動詞") or token.pos1 == "終助詞"
     )
     return final_particle or polite_end or spaced_end
+
+
+def _what_to_do_follows(tokens: tuple[Token, ...], index: int) -> bool:
+    """Whether ``tokens[index:]`` opens with 「(私)どうしたら／どうすれば」."""
+    if index < len(tokens) and tokens[index].pos0 == "代名詞":
+        index += 1
+    return (
+        index + 2 < len(tokens)
+        and tokens[index].lemma == "どう"
+        and tokens[index + 1].lemma == "為る"
+        and tokens[index + 2].surface in ("たら", "れ", "ば")
+    )
 
 
 def _embedded_question(tokens: tuple[Token, ...], index: int) -> bool:

@@ -30,6 +30,11 @@ _OPTIONS = PhraseOptions(fuzzy_score=90.0, fuzzy_min_key=6)
 # Rumour words silence a whole sentence: they match exactly (surface, lemma, reading), never
 # near (鼻血出た was heard as って話してた and a child's own report of a blow was dropped).
 _EXACT = PhraseOptions(fuzzy_min_key=10_000)
+# 「噂じゃなくて、実際に見たんです」: a rumour word denied at once makes no rumour.
+_NOT_SO = ("じゃなく", "ではなく", "じゃない", "ではない")
+# What sets a 違う apart as the speaker's own correction.
+_PAUSE = frozenset("、，,。．.…！!？? \u3000")
+_RETRACTING = ("いうか", "言うか", "いや")
 
 
 @dataclass(frozen=True)
@@ -147,8 +152,13 @@ class CueMatcher:
             Hit(sub, start, end, plain[start:end])
             for sub, found in spans.items()
             for start, end in _merge(found)
+            if not _taken_back(analysis, end)
         ]
-        context = {sub for (kind, sub), _, _ in found if kind == "context"}
+        context = {
+            sub
+            for (kind, sub), _, end in found
+            if kind == "context" and not (sub == "rumour" and plain.startswith(_NOT_SO, end))
+        }
         starts = {name: plain.startswith(words) for name, words in self._starts.items()}
         return Found(
             analysis=analysis,
@@ -161,6 +171,20 @@ class CueMatcher:
             denies=starts["deny"],
             unknown=starts["unknown"] or any(w in plain for w in self._starts["unknown"]),
         )
+
+
+def _taken_back(analysis: Analysis, end: int) -> bool:
+    """Whether the speaker takes back the words ending at ``end`` at once: 「首しめられた…
+    っていうか、ちがう、服をつかまれただけ」. A 違う that only describes (「違う日に」) does not."""
+    after = [t for t in analysis.tokens if t.begin >= end][:6]
+    for index, token in enumerate(after):
+        if token.lemma != "違う" or token.pos0 != "動詞":
+            continue
+        set_apart = index + 1 == len(after) or any(c in _PAUSE for c in token.after)
+        before = "".join(t.surface for t in after[:index])
+        hedged = before in ("あ", "いや") or any(w in before for w in _RETRACTING)
+        return set_apart or hedged
+    return False
 
 
 def _norm(word: str) -> str:
