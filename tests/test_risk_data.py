@@ -13,9 +13,9 @@ layout), an eighth written blind to the engine and to all seven others
 (tests/data/risk_eighth/, same layout), a ninth written blind to the engine and to all eight
 others (tests/data/risk_ninth/, same layout), a tenth written blind to the engine and to all
 nine others (tests/data/risk_tenth/, same layout), an eleventh written blind to the engine and
-to all ten others (tests/data/risk_eleventh/, same layout), and a twelfth and a thirteenth, each
-written blind to the engine and to all eleven before them, at the same time and apart
-(tests/data/risk_twelfth/, tests/data/risk_thirteenth/, same layout).
+to all ten others (tests/data/risk_eleventh/, same layout), and four more, the twelfth to the
+fifteenth, each written blind to the engine and to all eleven before them, at the same time and
+apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -158,10 +158,12 @@ EIGHTH = replace(SEVENTH, **_folder("eighth", "risk_eighth", "w"))
 NINTH = replace(EIGHTH, **_folder("ninth", "risk_ninth", "n"))
 TENTH = replace(NINTH, **_folder("tenth", "risk_tenth", "p"))
 ELEVENTH = replace(TENTH, **_folder("eleventh", "risk_eleventh", "r"))
-# The twelfth and thirteenth were written at the same time, each blind to all eleven above and
-# to the other, to the eleventh's minimums.
+# The twelfth to the fifteenth were written at the same time, each blind to all eleven above and
+# to the others, to the eleventh's minimums.
 TWELFTH = replace(ELEVENTH, **_folder("twelfth", "risk_twelfth", "g"))
 THIRTEENTH = replace(ELEVENTH, **_folder("thirteenth", "risk_thirteenth", "j"))
+FOURTEENTH = replace(ELEVENTH, **_folder("fourteenth", "risk_fourteenth", "v"))
+FIFTEENTH = replace(ELEVENTH, **_folder("fifteenth", "risk_fifteenth", "y"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -176,6 +178,8 @@ DATA_SETS = (
     ELEVENTH,
     TWELFTH,
     THIRTEENTH,
+    FOURTEENTH,
+    FIFTEENTH,
 )
 
 
