@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Eleven labelled sets are checked the
+docs/risk.md, so the data can only use what the page defines. Twelve labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
@@ -12,8 +12,10 @@ seventh written blind to the engine and to all six others (tests/data/risk_seven
 layout), an eighth written blind to the engine and to all seven others
 (tests/data/risk_eighth/, same layout), a ninth written blind to the engine and to all eight
 others (tests/data/risk_ninth/, same layout), a tenth written blind to the engine and to all
-nine others (tests/data/risk_tenth/, same layout) and an eleventh written blind to the engine and
-to all ten others (tests/data/risk_eleventh/, same layout).
+nine others (tests/data/risk_tenth/, same layout), an eleventh written blind to the engine and
+to all ten others (tests/data/risk_eleventh/, same layout), and a fifteenth written blind to the
+engine and to all eleven others (tests/data/risk_fifteenth/, same layout; the twelfth to
+fourteenth are written elsewhere).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -156,6 +158,7 @@ EIGHTH = replace(SEVENTH, **_folder("eighth", "risk_eighth", "w"))
 NINTH = replace(EIGHTH, **_folder("ninth", "risk_ninth", "n"))
 TENTH = replace(NINTH, **_folder("tenth", "risk_tenth", "p"))
 ELEVENTH = replace(TENTH, **_folder("eleventh", "risk_eleventh", "r"))
+FIFTEENTH = replace(ELEVENTH, **_folder("fifteenth", "risk_fifteenth", "y"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -168,6 +171,7 @@ DATA_SETS = (
     NINTH,
     TENTH,
     ELEVENTH,
+    FIFTEENTH,
 )
 
 
