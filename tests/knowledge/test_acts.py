@@ -330,3 +330,46 @@ def test_the_closing_negation_is_where_the_last_predicate_is_denied() -> None:
     where = acts.closing_negation()
     assert where is not None and acts.analysis.text[where[0] : where[1]] == "ない"
     assert acts_of("帰りたい。").closing_negation() is None
+
+
+@pytest.mark.parametrize("text", ["古い黄色いあざと、新しい紫のあざが、いくつも。", "何回も"])
+def test_a_question_word_with_mo_is_a_quantity_not_a_question(text: str) -> None:
+    assert acts_of(text).main().act == "statement"
+
+
+def test_an_apology_is_no_request() -> None:
+    text = "ベランダに子どもが出されてて、ずっと、ごめんなさい、入れてって泣いてるんです"
+    assert acts_of(text).main().act == "statement"
+    assert acts_of("ごめんなさい、電話してください").main().act == "request"
+
+
+@pytest.mark.parametrize(
+    "text", ["お酒は一切飲まない", "お酒は絶対飲まない", "お酒はいっさい飲まない"]
+)
+def test_a_noun_used_as_an_adverb_does_not_stop_the_denial(text: str) -> None:
+    acts = acts_of(text)
+    start = acts.analysis.text.index("お酒")
+    assert acts.at(start, start + 2).negated
+
+
+@pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        ("首を絞めたとか、そういうのは絶対ないです", True),
+        ("首を絞められたとか、そういうのはありません", True),
+        ("首を絞められたとか、そういうのもあって", False),
+    ],
+)
+def test_such_things_said_not_to_exist_deny_what_was_quoted(text: str, denied: bool) -> None:
+    acts = acts_of(text)
+    start = acts.analysis.text.index("首")
+    end = acts.analysis.text.index("たとか")  # up to the verb's ending, as a cue's span stops
+    assert acts.at(start, end).negated is denied
+
+
+def test_a_clause_that_ends_is_not_denied_by_the_next() -> None:
+    """「もう限界で毎日ほとんど寝れてない」: the ない belongs to 寝れる, not to 限界."""
+    text = "私もう限界で毎日ほとんど寝れてないんです"
+    acts = acts_of(text)
+    start = acts.analysis.text.index("限界")
+    assert not acts.at(start, start + 2).negated

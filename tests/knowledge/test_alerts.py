@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from consult_assist.events import TranscriptFinal, TranscriptPartial
 from consult_assist.knowledge.alerts import AlertMatcher, AlertTracker
 from consult_assist.knowledge.engine import KnowledgeBase, KnowledgeEngine
@@ -224,3 +226,46 @@ def test_trying_to_wake_a_child_raises_no_shaking_alert() -> None:
 def test_a_carer_who_must_feed_the_child_raises_no_neglect_alert() -> None:
     assert real_words("ご飯あげないといけないので") == []
     assert real_words("母がご飯を食べさせない") == ["ご飯を食べさせない"]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> AlertMatcher:
+    """The attention words the product ships (manuals/), not the small fixture manual."""
+    manual = load_manual(Path(__file__).resolve().parents[2] / "manuals")
+    return AlertMatcher(manual.attention_words)
+
+
+@pytest.mark.parametrize(
+    "text", ["ご飯を作ってあげちゃった", "弟と遊んであげちゃう", "つい買ってあげてしまうんです"]
+)
+def test_doing_something_for_someone_is_no_raised_hand(shipped: AlertMatcher, text: str) -> None:
+    """〜てあげる sounds like 手をあげる from its て on; that て belongs to the verb before it."""
+    assert "手をあげてしまう" not in [o.word.word for o in shipped.find(text)]
+
+
+@pytest.mark.parametrize("text", ["手あげちゃった", "カッとなって手をあげちゃって"])
+def test_a_raised_hand_is_still_heard(shipped: AlertMatcher, text: str) -> None:
+    assert "手をあげてしまう" in [o.word.word for o in shipped.find(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "お父さんやお母さんとは、話せてる？",  # a handler's question
+        "けがの説明が、お父さんとお母さんで全然違う",
+        "私自身が、小さいころ親に殴られて育ったので",  # a child hit by a parent
+        "実家の母がたまに野菜とか送ってくれます",  # とか sounds like 動画 (トカ)
+    ],
+)
+def test_parents_named_together_and_particles_raise_no_alert(
+    shipped: AlertMatcher, text: str
+) -> None:
+    found = [o.word.word for o in shipped.find(text)]
+    assert "DV" not in found and "写真を送って" not in found
+
+
+@pytest.mark.parametrize(
+    "text", ["お父さんがお母さんのこと殴ってる", "パパがママのこと、けって", "夫に殴られてて"]
+)
+def test_violence_between_the_parents_is_still_heard(shipped: AlertMatcher, text: str) -> None:
+    assert "DV" in [o.word.word for o in shipped.find(text)]

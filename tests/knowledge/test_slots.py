@@ -34,6 +34,19 @@ def test_no_age_in_ordinary_talk() -> None:
     assert extract("age", "今日はいい天気ですね") is None
 
 
+@pytest.mark.parametrize("text", ["夫はお酒はいっさい飲まない人です", "いっさいしてないです"])
+def test_issai_that_means_not_at_all_is_no_age(text: str) -> None:
+    assert extract("age", text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("いっさいです", "1歳"), ("さんさいくらいの男の子", "3歳")]
+)
+def test_an_age_in_kana_still_reads_as_an_age(text: str, value: str) -> None:
+    found = extract("age", text)
+    assert found is not None and found.value == value
+
+
 def test_numbers() -> None:
     assert kanji_number("十一") == 11
     assert kanji_number("二百二") == 202

@@ -950,3 +950,107 @@ def test_as_usual_is_no_habit_of_abuse(sheet_of: Sheet) -> None:
         ("caller", "いつも通りです。お友だちと元気に遊んでますし"),
     )
     assert _state(sheet, "recurrence") != "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("お風呂で…あたま、おさえつけて、しずめる", "drowning"),
+        ("息子がね、孫を、水を張った洗面器に顔を押しつけてたんですよ", "drowning"),
+        ("お母さんが抱いてて、赤ちゃんの手がだらんとして、全然動いてないの", "unconscious"),
+    ],
+)
+def test_severe_phrasings_found_by_the_fourteenth_and_fifteenth_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("太ももにも、古い黄色いあざと、新しい紫のあざが、いくつも。", "recurrence"),
+        ("母の再婚相手に、無理やり、その…されました。一回じゃないです", "recurrence"),
+        ("嫁がね、生まれて2か月の孫を、泣くと両手でつかんでガクガク揺らすのよ", "recurrence"),
+        (
+            "隣のベランダに子どもが出されてて、ずっと、ごめんなさい、入れてって泣いてる",
+            "likely_serious_harm",
+        ),
+        (
+            "ベランダに小学生くらいの子が裸足で立ってて。中から鍵かけられてるみたいで",
+            "likely_serious_harm",
+        ),
+        ("お父さんが男の子の顔を平手で、バシッて、二発", "likely_serious_harm"),
+        ("夫が、娘に、その、アダルトビデオを一緒に見せてたって", "likely_serious_harm"),
+        ("頭を縫ったんです、5針。夜中に救急で", "serious_harm"),
+        ("2歳の子が太ももの骨を折って入院してるんです", "serious_harm"),
+        ("どんどん痩せてきて、給食をものすごい勢いで食べて、家では何も食べてない", "serious_harm"),
+        ("年長さんの女の子が、お人形で、その、大人がするようなことをしてて", "urgent_situation"),
+        ("姪がね、「おじさんとの秘密だから言えない」って", "urgent_situation"),
+        ("お父さんが夜になると部屋に来るのが嫌だって。泣いてしまって", "child_signs"),
+        ("お父さんが、お母さんを、けったり、なぐったりする。ぼく、へやでかくれてる", "child_signs"),
+        ("一時保護っていうんですか、あれ、お願いできないですかね", "protection_request"),
+        ("僕一人じゃ、もう見きれなくて", "parent_factors"),
+        ("面談のときに、お父さんが急に机をドンって叩いて怒鳴り出して", "parent_factors"),
+        ("兄が昼間っから坂飲んで子供の面倒なんか全然見てない", "parent_factors"),
+        ("正直、限界です。一人で二人見てて、誰も代わってくれなくて", "environment"),
+        ("夫は子どもには手を出さないんです。でも私には、ええ、殴ったり", "environment"),
+        ("家賃、3か月分たまってて、電気も、もうすぐ止められそうで", "environment"),
+    ],
+)
+def test_phrasings_found_by_the_fourteenth_and_fifteenth_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "首を絞めたとか、そういうのは絶対ないです。ほんとに、一度も。",
+        "私が子どものころ、父親にお風呂に沈められたことがあって…今は絶対しないって決めてる",
+        "下の子はまだ成功3か月で2000グラムなくて生まれた子なんです",  # 成功 is no 性交
+    ],
+)
+def test_no_severe_cue_from_what_the_fifteenth_set_showed(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert sheet.severe == ()
+    assert _state(sheet, "serious_harm") != "該当"
+
+
+def test_a_child_who_will_not_say_now_ticks_nothing(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "お父さんに叩かれたりしていない？"),
+        ("caller", "……えっと、いまは、言いたくない。"),
+    )
+    assert all(item.state == "未確認" for item in sheet.items)
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("夫はお酒はいっさい飲まない人です", "parent_factors"),
+        ("夫はお酒はいっさい飲まない人です", "likely_serious_harm"),  # いっさい is no 1歳
+        ("あざとかけがは、一度もないんです。服もいつもきれいですし", "recurrence"),
+        ("仕事クビになって、家賃も三か月ためてて、追い出されそうなんです", "likely_serious_harm"),
+    ],
+)
+def test_words_the_fourteenth_and_fifteenth_sets_showed_tick_no_item(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ご飯を作ってあげる",
+        "ママが泣いてるから、ぼくが頭をなでてあげるんだって",
+        "学校で、友達に手が出ちゃったりして",  # the child's own behaviour
+        "お母さんが学校に来て、廊下で急に泣き出して",  # 泣き出して is no child put out
+    ],
+)
+def test_everyday_words_the_fourteenth_set_showed_tick_nothing(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert _state(sheet, "parent_factors") != "該当"
+    assert _state(sheet, "likely_serious_harm") != "該当"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from consult_assist.risk.model import RiskModel
+from consult_assist.risk.sheet import Assessment
+
+Sheet = Callable[..., Assessment]
 
 
 def _subitems(model: RiskModel, text: str) -> set[str]:
@@ -39,3 +44,41 @@ def test_a_rumour_word_denied_at_once_makes_no_rumour(model: RiskModel) -> None:
     found = model.matcher.find("噂じゃなくて、実際に注射器が部屋に落ちてるのを私が見たんです")
     assert not found.rumour
     assert model.matcher.find("噂で聞いたんですけど、注射器が落ちてたって").rumour
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "さっき、首しめられたって言ったの、あれ、うそ。ごめんなさい",
+        "首しめられたって言ったの、うそ",
+    ],
+)
+def test_words_the_speaker_calls_a_lie_find_nothing_in_that_utterance(
+    model: RiskModel, text: str
+) -> None:
+    assert "strangling" not in _subitems(model, text)
+
+
+def test_words_said_to_be_no_lie_still_count(model: RiskModel) -> None:
+    assert "strangling" in _subitems(model, "首しめられたって言ったのは嘘じゃないよ")
+
+
+def test_a_disclosure_taken_back_later_in_the_call_still_stands(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "きのう、お父さんに首をしめられた"),
+        ("caller", "さっき、首しめられたって言ったの、あれ、うそ。だから誰にも言わないで"),
+    )
+    assert sheet.severe == ("strangling",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["妹は3歳 あ ごめんなさい 13歳です ちゅういち", "4歳って言ったの、小4の間違いです。10歳くらい"],
+)
+def test_an_age_the_caller_corrects_is_not_the_childs(model: RiskModel, text: str) -> None:
+    assert "infant_or_vulnerable_child" not in _subitems(model, text)
+
+
+def test_the_age_said_after_a_correction_counts(model: RiskModel) -> None:
+    hits = [h for h in model.matcher.find("13歳じゃなくて3歳です").hits]
+    assert [h.matched[:2] for h in hits if h.subitem == "infant_or_vulnerable_child"] == ["3歳"]

@@ -90,6 +90,9 @@ _SAYING = frozenset({"言う", "話す", "聞く", "叫ぶ", "書く", "怒鳴�
 _NEGATION = frozenset({"ない", "無い", "ぬ", "ず", "ん"})
 _THINK_SAY = frozenset({"思う", "言う", "考える", "感じる", "見る", "聞く"})
 _DEMONSTRATIVES = frozenset({"そう", "こう", "ああ", "どう"})
+# Nouns that serve as adverbs of denial (「一切飲まない」), unlike 毎日 or 今, which may start
+# the next clause (「もう限界で毎日寝れてない」).
+_NEVER = frozenset({"一切", "絶対", "全然", "全く", "決して"})
 _CHAIN_VERBS = frozenset(
     {"居る", "有る", "為る", "仕舞う", "来る", "行く", "置く", "見る", "ちゃう", "てる", "出来る"}
 )
@@ -338,10 +341,15 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     # 「どこにいるの」: の asks only with a question word; 「お母さんがいないの」 tells.
     if wh and "の" in tail:
         return True
-    # A bare question word at the end: 「お名前は何」「おいくつ」「何歳くらい」.
-    if wh and all(
-        tokens[i].pos0 in ("助詞", "助動詞", "接尾辞") or tokens[i].lemma in _WH_LEMMAS
-        for i in range(wh[-1], last + 1)
+    # A bare question word at the end: 「お名前は何」「おいくつ」「何歳くらい」; with も it is a
+    # quantity (「あざが、いくつも」「何回も」), not a question.
+    if (
+        wh
+        and all(
+            tokens[i].pos0 in ("助詞", "助動詞", "接尾辞") or tokens[i].lemma in _WH_LEMMAS
+            for i in range(wh[-1], last + 1)
+        )
+        and not any(tokens[i].surface == "も" for i in range(wh[-1] + 1, last + 1))
     ):
         return True
     return _asks_to_tell(tokens, first, last)
@@ -413,7 +421,8 @@ def _is_request(tokens: tuple[Token, ...], first: int, last: int) -> bool:
             and all(t.pos0 in ("助詞", "助動詞") for t in tokens[first + index + 1 : last + 1])
         ):
             return True
-        if surfaces[index] in ("ましょう", "なさい"):
+        # 「ごめんなさい」 is an apology, not a request of the listener.
+        if surfaces[index] in ("ましょう", "なさい") and before != "ごめん":
             return True
     tail = [t.surface for t in _tail(tokens, first, last)]
     # 〜してね: a て-form closing the sentence with ね asks the other side to do it.
@@ -481,6 +490,8 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
                 predicate_seen = True
         elif token.pos1 == "数詞" or token.pos2 == "助数詞":
             pass  # 「お酒は一滴も飲まない」: a count (一滴も, 一度も) leads to the predicate
+        elif token.lemma in _NEVER:
+            pass  # 「お酒は一切飲まない」「絶対しない」: a noun used as an adverb of denial
         elif not predicate_seen and token.pos0 in ("名詞",) and token.pos1 == "普通名詞":
             # サ変 nouns (電話, 相談) take する next; other nouns start a new phrase, and so
             # does a noun the words modify (「赤ちゃんのお世話もできない」 denies the care, not
@@ -525,6 +536,8 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
     if not quoted or not sentence.negated:
         return False
     start = index + 1 if index > last + 1 else last + 1  # past a skipped ending (てる is a verb)
+    if _such_things_denied(tokens, start, sentence.last):
+        return True
     verb = next(
         (
             i
@@ -542,6 +555,29 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
         and tokens[verb].lemma in _THINK_SAY
         and _negated_after(tokens, verb, verb, sentence)
     )
+
+
+def _such_things_denied(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    """「首を絞めたとか、そういうのは絶対ないです」: the quoted words are what 「そういうの」
+    points back to, and that is said not to exist."""
+    for index in range(first, last):
+        if tokens[index].lemma in _DEMONSTRATIVES and tokens[index + 1].lemma == "言う":
+            predicate = next(
+                (i for i in range(index + 2, last + 1) if tokens[i].pos0 in ("動詞", "形容詞")),
+                None,
+            )
+            if predicate is None:
+                return False
+            if tokens[predicate].lemma in ("無い", "ない"):
+                return True
+            return tokens[predicate].lemma in ("有る", "ある") and _negated_after(
+                tokens, predicate, predicate, _sentence_span(first, last)
+            )
+    return False
+
+
+def _sentence_span(first: int, last: int) -> Sentence:
+    return Sentence(first=first, last=last, kind="statement", negated=True)
 
 
 def _predicate_negated(tokens: tuple[Token, ...], first: int, last: int) -> bool:

@@ -127,6 +127,9 @@ class Reading(NamedTuple):
     nominal: bool = False
     """The phrase is nouns only (姉妹, 刃物): a verb that sounds the same (しまい, from
     仕舞う) is another word."""
+    head: str = ""
+    """The kana of a one-kana noun the phrase starts with (手 in 手をあげる): a near match
+    must have that noun, since a particle sounds the same (作ってあげる)."""
 
 
 def _reading(analysis: Analysis, ending: str, drop: frozenset[str]) -> Reading:
@@ -146,7 +149,13 @@ def _reading(analysis: Analysis, ending: str, drop: frozenset[str]) -> Reading:
         core=_core(kept),
         ends_in_function_word=last is not None and last.pos0 in _FUNCTION_POS,
         nominal=bool(tokens) and all(t.pos0 in ("名詞", "接尾辞", "接頭辞") for t in tokens),
+        head=_one_kana_noun(tokens[0]) if tokens else "",
     )
+
+
+def _one_kana_noun(token: Token) -> str:
+    reading = hira_to_kata(token.reading)
+    return reading if token.pos0 == "名詞" and len(reading) == 1 else ""
 
 
 @dataclass(frozen=True)
@@ -357,7 +366,7 @@ class PhraseSet:
     def _reading_span(self, rid: int, target: Target, first: int, last: int) -> Span | None:
         reading = self._readings[rid][1]
         tokens = target.analysis.tokens
-        if _only_function_words(tokens[first : last + 1]):
+        if _only_function_words(tokens[first : last + 1]) or _opens_on_a_particle(tokens, first):
             # ける (an auxiliary) reads like 蹴る: a word is never spelt by grammar alone.
             return None
         if first == last and _bare_kana(tokens, first, reading.surface):
@@ -398,8 +407,13 @@ class PhraseSet:
                 continue
             if text.token_starts_key(alignment.dest_start):
                 span = text.key_span(alignment.dest_start, alignment.dest_end)
+                first = next(i for i, t in enumerate(text.tokens) if t.begin >= span[0])
                 inside = [t for t in text.tokens if span[0] <= t.begin < span[1]]
-                if not _only_function_words(inside):
+                if (
+                    not _only_function_words(inside)
+                    and not _opens_on_a_particle(text.tokens, first)
+                    and _has_head(inside, reading.head)
+                ):
                     yield number, Span(*span, "fuzzy")
 
 
@@ -437,6 +451,21 @@ def _bare_kana(tokens: Sequence[Token], index: int, phrase: str) -> bool:
         return False
     before = tokens[index - 1] if index else None
     return before is not None and before.pos1 not in ("格助詞", "係助詞")
+
+
+def _opens_on_a_particle(tokens: Sequence[Token], first: int) -> bool:
+    """Whether the words start on a particle that belongs to the word before them: 「作って
+    あげちゃった」 sounds like 手をあげちゃった from its て on, and 「野菜とか送って」 like
+    動画を送って (トカ) from its と on; both particles are grammar of the word before."""
+    if first == 0 or tokens[first].pos0 != "助詞":
+        return False
+    # After another particle it cannot be grammar (「人がはものを」 is 刃物 in kana).
+    before = tokens[first - 1]
+    return before.pos0 != "助詞" and not before.after.strip()
+
+
+def _has_head(tokens: Sequence[Token], head: str) -> bool:
+    return not head or any(t.pos0 == "名詞" and hira_to_kata(t.reading) == head for t in tokens)
 
 
 def _only_function_words(tokens: Sequence[Token]) -> bool:

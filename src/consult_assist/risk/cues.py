@@ -24,6 +24,11 @@ INFANT = "infant_or_vulnerable_child"
 INFANT_MAX_AGE = 5
 """乳幼児: a child not yet at primary school (up to 5 years old)."""
 _YEARS = re.compile(r"^(\d{1,2})歳$")
+_CORRECTED_AGE = re.compile(
+    r"(歳|才|さい)[^。]{0,12}?(ごめんなさい|すみません|間違い|まちがい|じゃなくて|ではなくて)"
+)
+_AGE_WORD = re.compile(r"(歳|才|さい|か月|カ月|ヶ月)")
+_AGE_NUMBER = re.compile(r"(\d{1,2}|[一二三四五]|[いにさよご][っんょ]?さい)")
 # Stricter near matching than attention words: a cue ticks a box on the sheet, and a loose
 # near match fired on unrelated words (仕事クビ for 自業自得).
 _OPTIONS = PhraseOptions(fuzzy_score=90.0, fuzzy_min_key=6)
@@ -176,9 +181,13 @@ class CueMatcher:
 def _taken_back(analysis: Analysis, end: int) -> bool:
     """Whether the speaker takes back the words ending at ``end`` at once: 「首しめられた…
     っていうか、ちがう、服をつかまれただけ」. A 違う that only describes (「違う日に」) does not."""
-    after = [t for t in analysis.tokens if t.begin >= end][:6]
+    after = [t for t in analysis.tokens if t.begin >= end][:8]
     for index, token in enumerate(after):
-        if token.lemma != "違う" or token.pos0 != "動詞":
+        next_word = after[index + 1].surface if index + 1 < len(after) else ""
+        if token.lemma in ("嘘", "うそ") and next_word not in ("じゃ", "では"):
+            # 「首しめられたって言ったの、あれ、うそ」: what the speaker said was a lie.
+            return any(t.lemma == "言う" for t in after[:index])
+        if token.lemma != "違う" or token.pos0 != "動詞" or index >= 6:
             continue
         set_apart = index + 1 == len(after) or any(c in _PAUSE for c in token.after)
         before = "".join(t.surface for t in after[:index])
@@ -206,13 +215,23 @@ def _age_hit(text: str, plain: str) -> tuple[int, int] | None:
     value = extract("age", text)
     if value is None:
         return None
+    corrected = _CORRECTED_AGE.search(text)
+    if corrected is not None:
+        # 「妹は3歳、あ、ごめんなさい、13歳です」「4歳って言ったの、小4の間違い」: the age
+        # said before the correction is not the child's; only one said after it counts.
+        after = text[corrected.end() :]
+        value = extract("age", after) if _AGE_WORD.search(after) else None
+        if value is None:
+            return None
     years = _YEARS.match(value.value)
     if years is None or int(years.group(1)) > INFANT_MAX_AGE:
         return None
     # The span of the age itself is not kept by the slot extractor; the number is found
     # again where it can be, else the whole text stands for it.
-    found = re.search(r"(\d{1,2}|[一二三四五]|[いにさよご][っんょ]?さい)", plain)
+    marker = _CORRECTED_AGE.search(plain) if corrected is not None else None
+    start = marker.end() if marker is not None else 0
+    found = _AGE_NUMBER.search(plain, start)
     if found is None:
-        return (0, len(plain))
+        return (start, len(plain))
     end = min(len(plain), found.end() + 2)
     return (found.start(), end)
