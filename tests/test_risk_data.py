@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Sixteen labelled sets are checked the
+docs/risk.md, so the data can only use what the page defines. Eighteen labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
@@ -15,8 +15,9 @@ others (tests/data/risk_ninth/, same layout), a tenth written blind to the engin
 nine others (tests/data/risk_tenth/, same layout), an eleventh written blind to the engine and
 to all ten others (tests/data/risk_eleventh/, same layout), and four more, the twelfth to the
 fifteenth, each written blind to the engine and to all eleven before them, at the same time and
-apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), and a sixteenth
-written blind to the engine and to all fifteen others (tests/data/risk_sixteenth/, same layout).
+apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), and a sixteenth and a
+seventeenth, written the same way after them, blind to the engine and to all fifteen before them
+(tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -165,8 +166,10 @@ TWELFTH = replace(ELEVENTH, **_folder("twelfth", "risk_twelfth", "g"))
 THIRTEENTH = replace(ELEVENTH, **_folder("thirteenth", "risk_thirteenth", "j"))
 FOURTEENTH = replace(ELEVENTH, **_folder("fourteenth", "risk_fourteenth", "v"))
 FIFTEENTH = replace(ELEVENTH, **_folder("fifteenth", "risk_fifteenth", "y"))
-# The sixteenth was written blind to all fifteen above, to the fifteenth's minimums.
+# The sixteenth and seventeenth were written at the same time, each blind to all fifteen above
+# and to the other, to the fifteenth's minimums.
 SIXTEENTH = replace(FIFTEENTH, **_folder("sixteenth", "risk_sixteenth", "d"))
+SEVENTEENTH = replace(FIFTEENTH, **_folder("seventeenth", "risk_seventeenth", "z"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -184,6 +187,7 @@ DATA_SETS = (
     FOURTEENTH,
     FIFTEENTH,
     SIXTEENTH,
+    SEVENTEENTH,
 )
 
 
