@@ -373,3 +373,10 @@ def test_a_clause_that_ends_is_not_denied_by_the_next() -> None:
     acts = acts_of(text)
     start = acts.analysis.text.index("限界")
     assert not acts.at(start, start + 2).negated
+
+
+def test_a_question_quoted_and_taken_up_by_tte_is_reported_not_asked() -> None:
+    text = "夜中に『ママ、わたし死んだほうがいい？』って聞いてきて。"
+    acts = acts_of(text)
+    start = acts.analysis.text.index("死ん")
+    assert acts.at(start, start + 5).act == "reported"

@@ -1054,3 +1054,88 @@ def test_everyday_words_the_fourteenth_set_showed_tick_nothing(sheet_of: Sheet, 
     sheet = sheet_of(("caller", text))
     assert _state(sheet, "parent_factors") != "該当"
     assert _state(sheet, "likely_serious_harm") != "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("おじいちゃんに、ひもで、こうやって、ぎゅってされた", "strangling"),
+        ("隣の奥さんが男の子の靴と花を手でふさいで黙れって", "strangling"),
+        ("きのうね、おふろで、ママがぼくのあたまをおさえて、おゆのなかにいれたの", "drowning"),
+        ("ゆに顔をつけられる頭をおさえられて苦しくて", "drowning"),
+        ("弟ぐったいしてて動かないの", "unconscious"),
+        ("弟が壁に頭ぶつけて。今呼んでも変事しないんです目も開かない", "unconscious"),
+        ("夜中に『ママ、わたし死んだほうがいい？』って聞いてきて", "child_suicidal"),
+        ("もう消えちゃ痛い。ぼくなんかいなくなればいいって毎日おもう", "child_suicidal"),
+        ("正直生きてる意味とかわかんないしいっそ時察したほうが。楽かなって", "child_suicidal"),
+        ("ベランダから飛んだら楽になるかなって、ずっと考えてる", "child_suicidal"),
+    ],
+)
+def test_severe_phrasings_found_by_the_sixteenth_and_seventeenth_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("できれば、家から離れたいです。保護とか、してもらえるなら", "protection_request"),
+        ("一時保護っていうんですか、あれをお願いしたくて", "protection_request"),
+        ("このままだと、この子のこと、どうにかしちゃいそうで", "urgent_situation"),
+        ("わたし、もう死にたいんです。子どもと一緒に……", "urgent_situation"),
+        (
+            "4歳の女の子が、ほかの子の体をさわって、『パパとこうやって遊ぶの』って",
+            "urgent_situation",
+        ),
+        ("赤ちゃんが、すごく痩せてて、おむつも何日も替えてないみたいで", "serious_harm"),
+        ("タバコの火腕におし付けられた丸い跡が三つある", "serious_harm"),
+        ("登校してきた子の目の周りが青黒くなってて", "likely_serious_harm"),
+        ("服ぬげって言われて、体じろじろ見られる", "likely_serious_harm"),
+        ("ママ、きのうからいない。ごはんない。いもうとと、ふたり", "likely_serious_harm"),
+        ("わるいことしたら、ベランダに出されて、鍵かけられる", "recurrence"),
+        ("あざを作ってくるのが、今学期だけでもう四回目なんです", "recurrence"),
+        ("夫は、息子が言うことを聞かないからだって、全然認めないんです", "recurrence"),
+        ("うちの子なんだから何しようと勝手でしょ、悪いのはあの子だ", "recurrence"),
+        ("小学校のときに一度、通告が出ていると引き継ぎで聞いています", "recurrence"),
+        ("お迎えのお母さんを見ると、5歳の子が固まっちゃって", "child_signs"),
+        ("夜中に何回も目が覚めちゃって", "child_signs"),
+        ("夫が怒鳴り散らすようになってから", "parent_factors"),
+        ("お父さん、おこると、リモコンとかコップとか、かべになげる", "parent_factors"),
+        ("隣の母親が、ベランダで腕に注射してるのを見ちゃったんです", "parent_factors"),
+        ("朝起き上がれない日が続いてて、何も手につかないんです", "parent_factors"),
+        ("生後3か月の子がいて、夜中ずっと泣かれて、もう、頭がおかしくなりそうで", "parent_factors"),
+    ],
+)
+def test_phrasings_found_by_the_sixteenth_and_seventeenth_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_an_exhausted_parent_near_breaking_is_no_psychiatric_crisis(sheet_of: Sheet) -> None:
+    """Four labellers read 「頭がおかしくなりそう」 from a sleepless parent as exhaustion."""
+    sheet = sheet_of(
+        ("caller", "生後3か月の子がいて、夜中ずっと泣かれて、もう、頭がおかしくなりそうで")
+    )
+    assert _state(sheet, "recurrence") != "該当"
+
+
+def test_how_often_points_back_past_a_question_about_age(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "ちっちゃい子がベランダに出されてて"),
+        ("handler", "お子さんはどのくらいの年の子か、わかりますか。"),
+        ("caller", "2歳です。ゴミ出しのときにお母さんが、この子もう2歳なのにって話してたので"),
+        ("handler", "ありがとうございます。こういうことは、前にもありましたか。"),
+        ("caller", "しょっちゅうです。"),
+    )
+    assert _state(sheet, "recurrence") == "該当"
+
+
+def test_a_grandmother_who_often_helps_is_no_habit_of_abuse(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "つい大きな声で怒鳴っちゃって、叩きそうになったこともあって"),
+        ("handler", "周りに頼れる方はいますか。"),
+        ("caller", "夫も協力的だし、実家も近くて、母がよく手伝ってくれるんです。"),
+    )
+    assert _state(sheet, "recurrence") != "該当"

@@ -55,6 +55,7 @@ UNKNOWN_SPEAKERS = frozenset({"", "unknown"})
 _SENTENCE_END = frozenset("。.!！?？\n")
 _QUESTION_MARK = frozenset("?？")
 _CLAUSE_MARK = frozenset("、,，")
+_CLOSING_QUOTE = frozenset('」』"”')
 # Verbs of knowing that take a question as their object (「どうしたらいいか、わからない」).
 _KNOW = frozenset({"分かる", "知る", "覚える"})
 # Sentence-final particles that close a sentence when a new phrase follows (not わ: a
@@ -252,9 +253,12 @@ def _if_hedge(tokens: tuple[Token, ...], first: int, last: int) -> bool:
 
 def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
     token = tokens[index]
+    after = tokens[index + 1]
+    # 「『わたし死んだほうがいい？』って聞いてきて」: a quote closed and taken up by って goes on.
+    if any(c in _CLOSING_QUOTE for c in token.after) and after.surface in ("って", "と"):
+        return False
     if any(c in _SENTENCE_END for c in token.after):
         return True
-    after = tokens[index + 1]
     if token.surface == "か" and _embedded_question(tokens, index):
         return False
     # 「もう生きてても意味ないって私どうしたらいいか」 (no punctuation): the caller's own

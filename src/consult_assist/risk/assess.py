@@ -46,6 +46,8 @@ _SENTENCE_MARKS = frozenset("。？?！!")
 _PAUSES = frozenset("、,，… 　")
 _CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに"})
 _LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行く", "言う", "思う", "見る"})
+# How many finals a box's required words stay the topic a how-often answer points back to.
+_TOPIC_FINALS = 6
 
 
 class RiskAssessor:
@@ -62,8 +64,9 @@ class RiskAssessor:
         self._evidence: list[Evidence] = []
         self._carer = False
         self._handler_said: tuple[TranscriptFinal, Found] | None = None
-        self._topic: frozenset[str] = frozenset()
-        """The boxes whose required words the last utterance that had any held."""
+        self._topic: dict[str, int] = {}
+        """The boxes whose required words were heard, and the final they were last heard in."""
+        self._finals = 0
         self._last: Assessment | None = None
         self._at = 0.0
 
@@ -94,12 +97,22 @@ class RiskAssessor:
             and _unpunctuated(previous[0].text)
         ):
             asked = previous
-        if asked is not None and self._topic:
+        self._finals += 1
+        # The last words that made a topic stand however long ago; others heard a few turns
+        # before them stand too.
+        latest = max(self._topic.values(), default=0)
+        topic = frozenset(
+            sub
+            for sub, heard in self._topic.items()
+            if heard == latest or self._finals - heard <= _TOPIC_FINALS
+        )
+        if asked is not None and topic:
             # 「前にもあったの？」「…しょっちゅう」: the question points back at what was being
-            # talked about, so the words that make 「しょっちゅう」 about abuse may come before it.
-            asked = (asked[0], replace(asked[1], required=asked[1].required | self._topic))
-        if found.required:
-            self._topic = found.required
+            # talked about, so the words that make 「しょっちゅう」 about abuse may come before it
+            # (a few turns before: the age may be asked in between).
+            asked = (asked[0], replace(asked[1], required=asked[1].required | topic))
+        for sub in found.required:
+            self._topic[sub] = self._finals
         before = len(self._evidence)
         if not found.rumour:
             self._own_words(final, found, speaker, asked[1] if asked else None)
