@@ -1139,3 +1139,13 @@ def test_a_grandmother_who_often_helps_is_no_habit_of_abuse(sheet_of: Sheet) -> 
         ("caller", "夫も協力的だし、実家も近くて、母がよく手伝ってくれるんです。"),
     )
     assert _state(sheet, "recurrence") != "該当"
+
+
+def test_a_few_times_seen_in_the_lift_is_no_habit_of_abuse(sheet_of: Sheet) -> None:
+    """Only a how-often question points back at the abuse talked about before it."""
+    sheet = sheet_of(
+        ("caller", "同じマンションの人が、5階の家の子、虐待されてるんじゃないかって"),
+        ("handler", "お子さんを見かけたことはありますか。"),
+        ("caller", "エレベーターで何回か。普通の、元気そうな男の子でしたよ。"),
+    )
+    assert _state(sheet, "recurrence") != "該当"

@@ -540,7 +540,7 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
     if not quoted or not sentence.negated:
         return False
     start = index + 1 if index > last + 1 else last + 1  # past a skipped ending (てる is a verb)
-    if _such_things_denied(tokens, start, sentence.last):
+    if _such_things_denied(tokens, start, sentence):
         return True
     verb = next(
         (
@@ -561,9 +561,10 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
     )
 
 
-def _such_things_denied(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+def _such_things_denied(tokens: tuple[Token, ...], first: int, sentence: Sentence) -> bool:
     """「首を絞めたとか、そういうのは絶対ないです」: the quoted words are what 「そういうの」
     points back to, and that is said not to exist."""
+    last = sentence.last
     for index in range(first, last):
         if tokens[index].lemma in _DEMONSTRATIVES and tokens[index + 1].lemma == "言う":
             predicate = next(
@@ -575,13 +576,9 @@ def _such_things_denied(tokens: tuple[Token, ...], first: int, last: int) -> boo
             if tokens[predicate].lemma in ("無い", "ない"):
                 return True
             return tokens[predicate].lemma in ("有る", "ある") and _negated_after(
-                tokens, predicate, predicate, _sentence_span(first, last)
+                tokens, predicate, predicate, sentence
             )
     return False
-
-
-def _sentence_span(first: int, last: int) -> Sentence:
-    return Sentence(first=first, last=last, kind="statement", negated=True)
 
 
 def _predicate_negated(tokens: tuple[Token, ...], first: int, last: int) -> bool:

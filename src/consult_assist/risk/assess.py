@@ -15,6 +15,7 @@ box is not enough, two different boxes must be denied.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -48,6 +49,12 @@ _CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "�
 _LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行く", "言う", "思う", "見る"})
 # How many finals a box's required words stay the topic a how-often answer points back to.
 _TOPIC_FINALS = 6
+# A question about how often or whether before (「前にもあったの？」「どのくらいの頻度で」), which
+# points back at what was being talked about; 「見かけたことは？」 does not.
+_HOW_OFTEN = re.compile(
+    r"前にも|以前にも|まえにも|これまで|今まで|いままで|頻度|どのくらい|どれくらい|どれぐらい|"
+    r"何回|何度|なんかい|なんど|いつも|しょっちゅう|こういうこと|そういうこと|こういう事|そういう事"
+)
 
 
 class RiskAssessor:
@@ -106,7 +113,7 @@ class RiskAssessor:
             for sub, heard in self._topic.items()
             if heard == latest or self._finals - heard <= _TOPIC_FINALS
         )
-        if asked is not None and topic:
+        if asked is not None and topic and _HOW_OFTEN.search(asked[0].text):
             # 「前にもあったの？」「…しょっちゅう」: the question points back at what was being
             # talked about, so the words that make 「しょっちゅう」 about abuse may come before it
             # (a few turns before: the age may be asked in between).
