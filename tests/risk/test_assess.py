@@ -1149,3 +1149,20 @@ def test_a_few_times_seen_in_the_lift_is_no_habit_of_abuse(sheet_of: Sheet) -> N
         ("caller", "エレベーターで何回か。普通の、元気そうな男の子でしたよ。"),
     )
     assert _state(sheet, "recurrence") != "該当"
+
+
+def test_a_child_afraid_of_papa_and_an_earlier_report_at_nursery(sheet_of: Sheet) -> None:
+    """The tier was right for a wrong reason: 「何度も言っていて」 (a child repeating "don't
+    tell") was read as habitual abuse, while the fear and the earlier report were missed."""
+    sheet = sheet_of(
+        ("handler", "これまでにも、同じようなことはありましたか。"),
+        ("caller", "実は、この子、保育園のときにも一度、顔のあざで通告されていると聞いています"),
+        ("handler", "お子さんの様子はいかがですか。"),
+        (
+            "caller",
+            "話したあと、パパには言わないで、と何度も言っていて。すごくおびえている感じでした",
+        ),
+    )
+    recurrence = next(item for item in sheet.items if item.id == "recurrence")
+    assert [e.subitem for e in recurrence.evidence] == ["prior_reports_or_protection"]
+    assert _state(sheet, "child_signs") == "該当"

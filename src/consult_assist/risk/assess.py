@@ -47,6 +47,9 @@ _SENTENCE_MARKS = frozenset("。？?！!")
 _PAUSES = frozenset("、,，… 　")
 _CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに"})
 _LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行く", "言う", "思う", "見る"})
+# Boxes whose cues are words of frequency (何回か, しょっちゅう): they borrow the topic only
+# when the question asks how often (「見かけたことは？」「エレベーターで何回か」 is no habit).
+_FREQUENCY_BOXES = frozenset({"habitual_abuse"})
 # How many finals a box's required words stay the topic a how-often answer points back to.
 _TOPIC_FINALS = 6
 # A question about how often or whether before (「前にもあったの？」「どのくらいの頻度で」), which
@@ -105,18 +108,19 @@ class RiskAssessor:
         ):
             asked = previous
         self._finals += 1
-        # The last words that made a topic stand however long ago; others heard a few turns
-        # before them stand too.
-        latest = max(self._topic.values(), default=0)
-        topic = frozenset(
-            sub
-            for sub, heard in self._topic.items()
-            if heard == latest or self._finals - heard <= _TOPIC_FINALS
-        )
-        if asked is not None and topic and _HOW_OFTEN.search(asked[0].text):
+        if asked is not None and self._topic:
             # 「前にもあったの？」「…しょっちゅう」: the question points back at what was being
-            # talked about, so the words that make 「しょっちゅう」 about abuse may come before it
-            # (a few turns before: the age may be asked in between).
+            # talked about, so the words that make 「しょっちゅう」 about abuse may come before it:
+            # in the last utterance that had any, and, for a how-often question, a few turns
+            # before (the age may be asked in between).
+            latest = max(self._topic.values())
+            how_often = _HOW_OFTEN.search(asked[0].text) is not None
+            topic = frozenset(
+                sub
+                for sub, heard in self._topic.items()
+                if (how_often and self._finals - heard <= _TOPIC_FINALS)
+                or (heard == latest and (how_often or sub not in _FREQUENCY_BOXES))
+            )
             asked = (asked[0], replace(asked[1], required=asked[1].required | topic))
         for sub in found.required:
             self._topic[sub] = self._finals
