@@ -17,7 +17,9 @@ to all ten others (tests/data/risk_eleventh/, same layout), and four more, the t
 fifteenth, each written blind to the engine and to all eleven before them, at the same time and
 apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), and a sixteenth and a
 seventeenth, written the same way after them, blind to the engine and to all fifteen before them
-(tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout).
+(tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout), and an eighteenth, written
+after them, blind to the engine and to all seventeen before it (tests/data/risk_eighteenth/, same
+layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -170,6 +172,8 @@ FIFTEENTH = replace(ELEVENTH, **_folder("fifteenth", "risk_fifteenth", "y"))
 # and to the other, to the fifteenth's minimums.
 SIXTEENTH = replace(FIFTEENTH, **_folder("sixteenth", "risk_sixteenth", "d"))
 SEVENTEENTH = replace(FIFTEENTH, **_folder("seventeenth", "risk_seventeenth", "z"))
+# The eighteenth was written after them, blind to all seventeen above, to the same minimums.
+EIGHTEENTH = replace(SEVENTEENTH, **_folder("eighteenth", "risk_eighteenth", "b"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -188,6 +192,7 @@ DATA_SETS = (
     FIFTEENTH,
     SIXTEENTH,
     SEVENTEENTH,
+    EIGHTEENTH,
 )
 
 
