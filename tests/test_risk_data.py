@@ -17,7 +17,8 @@ to all ten others (tests/data/risk_eleventh/, same layout), and four more, the t
 fifteenth, each written blind to the engine and to all eleven before them, at the same time and
 apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), and a sixteenth and a
 seventeenth, written the same way after them, blind to the engine and to all fifteen before them
-(tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout).
+(tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout), and a nineteenth, blind to
+the engine and to all seventeen before it (tests/data/risk_nineteenth/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -170,6 +171,8 @@ FIFTEENTH = replace(ELEVENTH, **_folder("fifteenth", "risk_fifteenth", "y"))
 # and to the other, to the fifteenth's minimums.
 SIXTEENTH = replace(FIFTEENTH, **_folder("sixteenth", "risk_sixteenth", "d"))
 SEVENTEENTH = replace(FIFTEENTH, **_folder("seventeenth", "risk_seventeenth", "z"))
+# The nineteenth was written blind to all seventeen above, to the seventeenth's minimums.
+NINETEENTH = replace(SEVENTEENTH, **_folder("nineteenth", "risk_nineteenth", "u"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -188,6 +191,7 @@ DATA_SETS = (
     FIFTEENTH,
     SIXTEENTH,
     SEVENTEENTH,
+    NINETEENTH,
 )
 
 
