@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Eighteen labelled sets are checked the
+docs/risk.md, so the data can only use what the page defines. Twenty labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
@@ -17,9 +17,9 @@ to all ten others (tests/data/risk_eleventh/, same layout), and four more, the t
 fifteenth, each written blind to the engine and to all eleven before them, at the same time and
 apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), and a sixteenth and a
 seventeenth, written the same way after them, blind to the engine and to all fifteen before them
-(tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout), and an eighteenth, written
-after them, blind to the engine and to all seventeen before it (tests/data/risk_eighteenth/, same
-layout).
+(tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout), and an eighteenth and a
+nineteenth, written the same way after them, blind to the engine and to all seventeen before
+them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -172,8 +172,10 @@ FIFTEENTH = replace(ELEVENTH, **_folder("fifteenth", "risk_fifteenth", "y"))
 # and to the other, to the fifteenth's minimums.
 SIXTEENTH = replace(FIFTEENTH, **_folder("sixteenth", "risk_sixteenth", "d"))
 SEVENTEENTH = replace(FIFTEENTH, **_folder("seventeenth", "risk_seventeenth", "z"))
-# The eighteenth was written after them, blind to all seventeen above, to the same minimums.
+# The eighteenth and nineteenth were written at the same time, each blind to all seventeen
+# above and to the other, to the seventeenth's minimums.
 EIGHTEENTH = replace(SEVENTEENTH, **_folder("eighteenth", "risk_eighteenth", "b"))
+NINETEENTH = replace(SEVENTEENTH, **_folder("nineteenth", "risk_nineteenth", "u"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -193,6 +195,7 @@ DATA_SETS = (
     SIXTEENTH,
     SEVENTEENTH,
     EIGHTEENTH,
+    NINETEENTH,
 )
 
 
