@@ -380,3 +380,8 @@ def test_a_question_quoted_and_taken_up_by_tte_is_reported_not_asked() -> None:
     acts = acts_of(text)
     start = acts.analysis.text.index("死ん")
     assert acts.at(start, start + 5).act == "reported"
+
+
+def test_a_polite_past_of_telling_is_told_not_asked() -> None:
+    assert acts_of("今朝ぽつっと話してくれまして").main().act == "statement"
+    assert acts_of("話してくれませんか").main().act == "question"

@@ -1166,3 +1166,48 @@ def test_a_child_afraid_of_papa_and_an_earlier_report_at_nursery(sheet_of: Sheet
     recurrence = next(item for item in sheet.items if item.id == "recurrence")
     assert [e.subitem for e in recurrence.evidence] == ["prior_reports_or_protection"]
     assert _state(sheet, "child_signs") == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        (
+            "お風呂でね、ママがね、頭をぐーって押して、お湯の中に入れられたの。くるしかった",
+            "drowning",
+        ),
+        (
+            "4歳の男の子が、お母さんにお風呂に沈められたって、今朝ぽつっと話してくれまして",
+            "drowning",
+        ),
+        ("さっきからお風呂場で『やめて、沈めないで』って叫んでるんです", "drowning"),
+        ("ママにお風呂でお顔をお湯にじゃぼんってされる、くるしい", "drowning"),
+        ("あのお父さんにくびぎゅってされていきできなくなったきのうのよる", "strangling"),
+        ("床におさえつけられて、首のところを両手でぐって……", "strangling"),
+        ("弟がお父さんに投げられて頭打って置きないの目つぶったままうごかない", "unconscious"),
+        ("息はしてるんですけど、ゆすっても目を冷まさなくて", "unconscious"),
+        ("もう生きてんのしんどい。今日、屋上行こうかなって", "child_suicidal"),
+        ("……いなくなっちゃえば楽かなって。さっきまで、ベランダから下を見てた", "child_suicidal"),
+    ],
+)
+def test_severe_phrasings_found_by_the_eighteenth_and_nineteenth_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+def test_a_tense_grip_elsewhere_is_no_strangling(sheet_of: Sheet) -> None:
+    assert sheet_of(("caller", "肩をぐって押された")).severe == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("髪の毛が、頭のてっぺんのあたりだけごっそり抜けてて", "child_signs"),
+        ("朝、吐き気がするって保健室に行くことが多いです", "child_signs"),
+        ("今は一日中ほとんど口をきかなくて", "child_signs"),
+    ],
+)
+def test_phrasings_found_by_the_eighteenth_and_nineteenth_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"

@@ -400,8 +400,9 @@ def _asks_to_tell(tokens: tuple[Token, ...], first: int, last: int) -> bool:
             if token.lemma not in _GIVE and token.lemma != "良い":
                 continue
             after = rest[at + 1].surface if at + 1 < len(rest) else ""
-            # 「話してくれて」「教えてくれた」 tell what happened; they ask nothing.
-            if after not in ("て", "で", "た", "だ"):
+            # 「話してくれて」「教えてくれた」「話してくれまして」 tell what happened; they ask
+            # nothing (まし is the polite past or て-form; 「くれますか」「くれませんか」 ask).
+            if after not in ("て", "で", "た", "だ", "まし"):
                 return True
     return False
 
