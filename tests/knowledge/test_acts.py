@@ -385,3 +385,8 @@ def test_a_question_quoted_and_taken_up_by_tte_is_reported_not_asked() -> None:
 def test_a_polite_past_of_telling_is_told_not_asked() -> None:
     assert acts_of("今朝ぽつっと話してくれまして").main().act == "statement"
     assert acts_of("話してくれませんか").main().act == "question"
+
+
+def test_a_statement_trailing_off_with_tteiuka_asks_nothing() -> None:
+    act = acts_of("もう気力が残ってないっていうか……").main()
+    assert act.act != "question" and act.asserted

@@ -1211,3 +1211,33 @@ def test_phrasings_found_by_the_eighteenth_and_nineteenth_sets(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("もう、ほんとに限界で……", "parent_factors"),
+        ("お母さんの彼氏が、みんなが寝たあとに部屋に入ってくるって", "urgent_situation"),
+        ("『パパにないしょって言われた』って。中身はどうしても言わないんです", "urgent_situation"),
+        ("……義理の父に、中学のころから、その、無理やりされてて", "recurrence"),
+        ("夫が、言うことを聞かないと、息子の顔を洗面器の水に押しつけるんです", "recurrence"),
+        ("夫が娘にだけ、毎日のように顔をひっぱたくんです", "recurrence"),
+        ("『あいつが悪いんだから当然だ』って、全然聞く耳もたなくて", "recurrence"),
+        ("『うちのやり方に口出すな、子どもは殴られて育つもんだ』と言われまして", "recurrence"),
+        ("小2の男の子が、給食だけが一日の食事みたいで", "serious_harm"),
+        ("嫁がね、まだ首もすわってない孫を、がくがく揺すってたの", "likely_serious_harm"),
+        ("弟が、お父さんに投げられて、頭打って", "likely_serious_harm"),
+        ("息子が泣きやまないと、正直、ぶっ殺してやろうかって思う瞬間があって", "urgent_situation"),
+        ("お母さんが、夜中に急に叫んだり、誰もいないのに話しかけたりしてて", "parent_factors"),
+        ("男手ひとつで三人見てて、仕事もあって、もうへとへとなんすよ", "parent_factors"),
+        ("シングルで3人見てて、もう気力が残ってないっていうか……", "parent_factors"),
+        ("下の子は低出生体重で生まれて、正直、手がまわらないです", "parent_factors"),
+        ("生まれたばかりの双子がいて、夫は単身赴任で、もう誰にも頼れなくて", "environment"),
+        ("ママ友もいないし、一日誰ともしゃべらない日ばっかりです", "environment"),
+        ("隣で、男の人が女の人を怒鳴りつけて、ドンって何かにぶつかる音がして", "environment"),
+    ],
+)
+def test_more_phrasings_found_by_the_eighteenth_and_nineteenth_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"

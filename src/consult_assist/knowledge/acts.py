@@ -334,7 +334,7 @@ def _tail(tokens: tuple[Token, ...], first: int, last: int) -> list[Token]:
 def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     if any(c in _QUESTION_MARK for c in tokens[last].after):
         return True
-    if _indefinite_end(tokens, first, last):
+    if _indefinite_end(tokens, first, last) or _hedge_end(tokens, first, last):
         return False
     if _what_to_do(tokens, first, last):
         return True
@@ -367,6 +367,17 @@ def _indefinite_end(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     before = tokens[last - 1]
     counted = before.surface.startswith("何") and len(before.surface) >= 2 and before.pos0 == "名詞"
     return counted or before.lemma == "幾つ"
+
+
+def _hedge_end(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    """「もう気力が残ってないっていうか……」: っていうか / というか trails off a statement; it
+    asks nothing."""
+    return (
+        last - first >= 2
+        and tokens[last].surface == "か"
+        and tokens[last - 1].lemma == "言う"
+        and tokens[last - 2].surface in ("って", "と")
+    )
 
 
 def _what_to_do(tokens: tuple[Token, ...], first: int, last: int) -> bool:
