@@ -1241,3 +1241,25 @@ def test_more_phrasings_found_by_the_eighteenth_and_nineteenth_sets(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_a_child_who_talks_to_no_one_is_withdrawn_not_denied(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "前は元気な子だったのに、最近は誰とも話さないで"))
+    assert _state(sheet, "child_signs") == "該当"
+    assert _state(sheet, "environment") != "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("もし下の子が生まれたら、上の子に手が回らなくなるんじゃないかって", "parent_factors"),
+        (
+            "毎晩、母親が「あんたなんか産まなきゃよかった」って怒鳴ってるのが聞こえるんです",
+            "recurrence",
+        ),
+    ],
+)
+def test_what_this_rounds_fixes_first_overreached_on(sheet_of: Sheet, text: str, item: str) -> None:
+    """A worry about later is no exhaustion now; a neighbour hearing nightly rejection is no
+    habit of abuse by itself (the tuning set's labellers)."""
+    assert _state(sheet_of(("caller", text)), item) != "該当"

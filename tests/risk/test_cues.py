@@ -82,3 +82,11 @@ def test_an_age_the_caller_corrects_is_not_the_childs(model: RiskModel, text: st
 def test_the_age_said_after_a_correction_counts(model: RiskModel) -> None:
     hits = [h for h in model.matcher.find("13歳じゃなくて3歳です").hits]
     assert [h.matched[:2] for h in hits if h.subitem == "infant_or_vulnerable_child"] == ["3歳"]
+
+
+def test_what_rather_replaces_is_taken_back(model: RiskModel) -> None:
+    """「叩かれたっていうか、蹴られた」: 叩かれた is replaced; a trailing っていうか is not."""
+    assert "parent_impulsive_aggressive" not in _subitems(
+        model, "手を上げるっていうか、殺しちゃうかもって"
+    )
+    assert "parenting_exhaustion" in _subitems(model, "もう気力が残ってないっていうか……")

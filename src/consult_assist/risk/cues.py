@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from consult_assist.knowledge.acts import acts_of
 from consult_assist.knowledge.phrase import PhraseOptions, PhraseSet, Target
 from consult_assist.knowledge.slots import extract
-from consult_assist.knowledge.text import Analysis
+from consult_assist.knowledge.text import Analysis, Token
 from consult_assist.risk.riskfile import RiskSheet, RiskSubitem
 
 __all__ = ["INFANT", "INFANT_MAX_AGE", "CueMatcher", "Found", "Hit"]
@@ -182,6 +182,8 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
     """Whether the speaker takes back the words ending at ``end`` at once: 「首しめられた…
     っていうか、ちがう、服をつかまれただけ」. A 違う that only describes (「違う日に」) does not."""
     after = [t for t in analysis.tokens if t.begin >= end][:8]
+    if _rather(after):
+        return True
     for index, token in enumerate(after):
         next_word = after[index + 1].surface if index + 1 < len(after) else ""
         if token.lemma in ("嘘", "うそ") and next_word not in ("じゃ", "では"):
@@ -193,6 +195,19 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
         before = "".join(t.surface for t in after[:index])
         hedged = before in ("あ", "いや") or any(w in before for w in _RETRACTING)
         return set_apart or hedged
+    return False
+
+
+def _rather(after: list[Token]) -> bool:
+    """「手を上げるっていうか、殺しちゃうかもって」: what comes before っていうか / というか is
+    replaced by what follows it (a trailing 「…残ってないっていうか……」 still stands)."""
+    for index in range(min(len(after) - 2, 3)):
+        if (
+            after[index].surface in ("って", "と")
+            and after[index + 1].lemma == "言う"
+            and after[index + 2].surface == "か"
+        ):
+            return index + 3 < len(after)
     return False
 
 
