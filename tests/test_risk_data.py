@@ -162,20 +162,21 @@ EIGHTH = replace(SEVENTH, **_folder("eighth", "risk_eighth", "w"))
 NINTH = replace(EIGHTH, **_folder("ninth", "risk_ninth", "n"))
 TENTH = replace(NINTH, **_folder("tenth", "risk_tenth", "p"))
 ELEVENTH = replace(TENTH, **_folder("eleventh", "risk_eleventh", "r"))
-# The twelfth to the fifteenth were written at the same time, each blind to all eleven above and
-# to the others, to the eleventh's minimums.
-TWELFTH = replace(ELEVENTH, **_folder("twelfth", "risk_twelfth", "g"))
-THIRTEENTH = replace(ELEVENTH, **_folder("thirteenth", "risk_thirteenth", "j"))
-FOURTEENTH = replace(ELEVENTH, **_folder("fourteenth", "risk_fourteenth", "v"))
-FIFTEENTH = replace(ELEVENTH, **_folder("fifteenth", "risk_fifteenth", "y"))
-# The sixteenth and seventeenth were written at the same time, each blind to all fifteen above
-# and to the other, to the fifteenth's minimums.
-SIXTEENTH = replace(FIFTEENTH, **_folder("sixteenth", "risk_sixteenth", "d"))
-SEVENTEENTH = replace(FIFTEENTH, **_folder("seventeenth", "risk_seventeenth", "z"))
-# The eighteenth and nineteenth were written at the same time, each blind to all seventeen
-# above and to the other, to the seventeenth's minimums.
-EIGHTEENTH = replace(SEVENTEENTH, **_folder("eighteenth", "risk_eighteenth", "b"))
-NINETEENTH = replace(SEVENTEENTH, **_folder("nineteenth", "risk_nineteenth", "u"))
+
+
+def written_together(minimums: DataSet, *sets: tuple[str, str]) -> tuple[DataSet, ...]:
+    """Sets written at the same time, each blind to all before them and to the others, to the
+    minimums of ``minimums``: ``(name, id prefix)`` each, in folder ``risk_<name>``."""
+    return tuple(
+        replace(minimums, **_folder(name, f"risk_{name}", prefix)) for name, prefix in sets
+    )
+
+
+TWELFTH, THIRTEENTH, FOURTEENTH, FIFTEENTH = written_together(
+    ELEVENTH, ("twelfth", "g"), ("thirteenth", "j"), ("fourteenth", "v"), ("fifteenth", "y")
+)
+SIXTEENTH, SEVENTEENTH = written_together(FIFTEENTH, ("sixteenth", "d"), ("seventeenth", "z"))
+EIGHTEENTH, NINETEENTH = written_together(SEVENTEENTH, ("eighteenth", "b"), ("nineteenth", "u"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
