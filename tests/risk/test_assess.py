@@ -1263,3 +1263,14 @@ def test_what_this_rounds_fixes_first_overreached_on(sheet_of: Sheet, text: str,
     """A worry about later is no exhaustion now; a neighbour hearing nightly rejection is no
     habit of abuse by itself (the tuning set's labellers)."""
     assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+def test_a_pillow_almost_pressed_is_a_carer_who_might_kill_not_smothering(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "この子に何するかわかんないです。さっきも枕を顔に押しつけそうになって")
+    )
+    assert sheet.severe == ()
+    assert _state(sheet, "urgent_situation") == "該当"
+    assert sheet_of(("caller", "夜中に枕を顔に押しつけられて息ができなかった")).severe == (
+        "strangling",
+    )

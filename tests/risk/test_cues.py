@@ -90,3 +90,8 @@ def test_what_rather_replaces_is_taken_back(model: RiskModel) -> None:
         model, "手を上げるっていうか、殺しちゃうかもって"
     )
     assert "parenting_exhaustion" in _subitems(model, "もう気力が残ってないっていうか……")
+
+
+def test_an_age_said_and_then_put_right_is_not_the_childs(model: RiskModel) -> None:
+    text = "あ、すいません、さっき3歳って言いましたけど、3年生です。小学校の"
+    assert "infant_or_vulnerable_child" not in _subitems(model, text)

@@ -25,7 +25,7 @@ INFANT_MAX_AGE = 5
 """乳幼児: a child not yet at primary school (up to 5 years old)."""
 _YEARS = re.compile(r"^(\d{1,2})歳$")
 _CORRECTED_AGE = re.compile(
-    r"(歳|才|さい)[^。]{0,12}?(ごめんなさい|すみません|間違い|まちがい|じゃなくて|ではなくて)"
+    r"(歳|才|さい)[^。]{0,12}?(ごめんなさい|すみません|すいません|間違い|まちがい|じゃなくて|ではなくて|って言いましたけど|と言いましたが|って言ったけど)"
 )
 _AGE_WORD = re.compile(r"(歳|才|さい|か月|カ月|ヶ月)")
 _AGE_NUMBER = re.compile(r"(\d{1,2}|[一二三四五]|[いにさよご][っんょ]?さい)")
