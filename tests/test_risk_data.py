@@ -19,7 +19,9 @@ apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), an
 seventeenth, written the same way after them, blind to the engine and to all fifteen before them
 (tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout), and an eighteenth and a
 nineteenth, written the same way after them, blind to the engine and to all seventeen before
-them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/, same layout).
+them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/, same layout), and a
+twentyfirst, written the same way after them, blind to the engine and to all nineteen before it
+(tests/data/risk_twentyfirst/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -177,6 +179,7 @@ TWELFTH, THIRTEENTH, FOURTEENTH, FIFTEENTH = written_together(
 )
 SIXTEENTH, SEVENTEENTH = written_together(FIFTEENTH, ("sixteenth", "d"), ("seventeenth", "z"))
 EIGHTEENTH, NINETEENTH = written_together(SEVENTEENTH, ("eighteenth", "b"), ("nineteenth", "u"))
+(TWENTYFIRST,) = written_together(NINETEENTH, ("twentyfirst", "e"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -197,6 +200,7 @@ DATA_SETS = (
     SEVENTEENTH,
     EIGHTEENTH,
     NINETEENTH,
+    TWENTYFIRST,
 )
 
 
