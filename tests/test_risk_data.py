@@ -1,8 +1,8 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Twenty labelled sets are checked the
-same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
+docs/risk.md, so the data can only use what the page defines. Twenty-two labelled sets are
+checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
 blind to the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth
@@ -19,9 +19,9 @@ apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), an
 seventeenth, written the same way after them, blind to the engine and to all fifteen before them
 (tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout), and an eighteenth and a
 nineteenth, written the same way after them, blind to the engine and to all seventeen before
-them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/, same layout), and a twentieth,
-written the same way after them, blind to the engine and to all nineteen before it
-(tests/data/risk_twentieth/, same layout).
+them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/, same layout), and a twentieth and
+a twenty-first, written the same way after them, blind to the engine and to all nineteen before
+them (tests/data/risk_twentieth/, tests/data/risk_twentyfirst/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -179,7 +179,7 @@ TWELFTH, THIRTEENTH, FOURTEENTH, FIFTEENTH = written_together(
 )
 SIXTEENTH, SEVENTEENTH = written_together(FIFTEENTH, ("sixteenth", "d"), ("seventeenth", "z"))
 EIGHTEENTH, NINETEENTH = written_together(SEVENTEENTH, ("eighteenth", "b"), ("nineteenth", "u"))
-(TWENTIETH,) = written_together(NINETEENTH, ("twentieth", "a"))
+TWENTIETH, TWENTYFIRST = written_together(NINETEENTH, ("twentieth", "a"), ("twentyfirst", "e"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -201,6 +201,7 @@ DATA_SETS = (
     EIGHTEENTH,
     NINETEENTH,
     TWENTIETH,
+    TWENTYFIRST,
 )
 
 
