@@ -2,8 +2,8 @@
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
 docs/risk.md, so the data can only use what the page defines. Twenty-two labelled sets are
-checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
-set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
+checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/),
+the held-out set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written
 blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth written
 blind to the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth
 written blind to the engine and to all four others (tests/data/risk_fifth/, same layout), a sixth
