@@ -1274,3 +1274,31 @@ def test_a_pillow_almost_pressed_is_a_carer_who_might_kill_not_smothering(sheet_
     assert sheet_of(("caller", "夜中に枕を顔に押しつけられて息ができなかった")).severe == (
         "strangling",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("孫が言うにはね父親に 湯船に 顔を漬けられて 上げてもらえなかったって", "drowning"),
+        ("お風呂で、ママに頭をおさえられて、お湯の中にずっと入れられた", "drowning"),
+        ("夫が言うこと聞かないからって 息子の顔を 翼層に押し付けてたんです", "drowning"),
+        ("昨日お父さんに首しめられて 行きできなくなった", "strangling"),
+        (
+            "なんかもう、疲れちゃって。消えてなくなりたいなって、最近ずっと思ってて。",
+            "child_suicidal",
+        ),
+    ],
+)
+def test_severe_phrasings_found_by_the_twentieth_and_twenty_first_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+def test_a_suicidal_wish_called_a_joke_a_moment_later_still_stands(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "なんかもう、疲れちゃって。消えてなくなりたいなって、最近ずっと思ってて。"),
+        ("handler", "消えてなくなりたいって思うくらい、つらいんだね。"),
+        ("caller", "あ、いや、冗談です。そこまでじゃないです、たぶん。"),
+    )
+    assert sheet.severe == ("child_suicidal",)
