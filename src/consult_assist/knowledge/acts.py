@@ -29,6 +29,7 @@ keeps that per call.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -45,6 +46,7 @@ __all__ = [
     "SpanAct",
     "UtteranceActs",
     "acts_of",
+    "rather_at",
 ]
 
 Act = Literal["question", "answer", "statement", "reported", "hypothetical", "request"]
@@ -283,11 +285,26 @@ def _what_to_do_follows(tokens: tuple[Token, ...], index: int) -> bool:
     """Whether ``tokens[index:]`` opens with 「(私)どうしたら／どうすれば」."""
     if index < len(tokens) and tokens[index].pos0 == "代名詞":
         index += 1
+    return _how_to_do_at(tokens, index, len(tokens) - 1)
+
+
+def _how_to_do_at(tokens: tuple[Token, ...], index: int, last: int) -> bool:
+    """Whether 「どうしたら／どうすれば」 starts at ``index`` and ends by ``last``."""
     return (
-        index + 2 < len(tokens)
+        index + 2 <= last
         and tokens[index].lemma == "どう"
         and tokens[index + 1].lemma == "為る"
         and tokens[index + 2].surface in ("たら", "れ", "ば")
+    )
+
+
+def rather_at(tokens: Sequence[Token], index: int) -> bool:
+    """Whether 「っていうか／というか」 ("or rather") starts at ``index``."""
+    return (
+        index + 2 < len(tokens)
+        and tokens[index].surface in ("って", "と")
+        and tokens[index + 1].lemma == "言う"
+        and tokens[index + 2].surface == "か"
     )
 
 
@@ -372,26 +389,15 @@ def _indefinite_end(tokens: tuple[Token, ...], first: int, last: int) -> bool:
 def _hedge_end(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     """「もう気力が残ってないっていうか……」: っていうか / というか trails off a statement; it
     asks nothing."""
-    return (
-        last - first >= 2
-        and tokens[last].surface == "か"
-        and tokens[last - 1].lemma == "言う"
-        and tokens[last - 2].surface in ("って", "と")
-    )
+    return last - first >= 2 and rather_at(tokens, last - 2)
 
 
 def _what_to_do(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     """「どうしたら…」「どうすればいいですか」: asking what to do, not a condition."""
     for index in range(first, last):
-        if tokens[index].lemma != "どう" or tokens[index + 1].lemma != "為る":
-            continue
-        rest = tokens[index + 2 : last + 1]
-        if (
-            rest
-            and rest[0].surface in ("たら", "れ", "ば")
-            and all(
-                t.pos0 in ("助詞", "助動詞", "形容詞") or t.lemma in ("良い", "ば") for t in rest
-            )
+        if _how_to_do_at(tokens, index, last) and all(
+            t.pos0 in ("助詞", "助動詞", "形容詞") or t.lemma in ("良い", "ば")
+            for t in tokens[index + 2 : last + 1]
         ):
             return True
     return False

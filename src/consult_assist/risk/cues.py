@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from consult_assist.knowledge.acts import acts_of
+from consult_assist.knowledge.acts import acts_of, rather_at
 from consult_assist.knowledge.phrase import PhraseOptions, PhraseSet, Target
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import Analysis, Token
@@ -25,7 +25,8 @@ INFANT_MAX_AGE = 5
 """乳幼児: a child not yet at primary school (up to 5 years old)."""
 _YEARS = re.compile(r"^(\d{1,2})歳$")
 _CORRECTED_AGE = re.compile(
-    r"(歳|才|さい)[^。]{0,12}?(ごめんなさい|すみません|すいません|間違い|まちがい|じゃなくて|ではなくて|って言いましたけど|と言いましたが|って言ったけど)"
+    r"(歳|才|さい)[^。]{0,12}?(ごめんなさい|すみません|すいません|間違い|まちがい|"
+    r"じゃなくて|ではなくて|って言いましたけど|と言いましたが|って言ったけど)"
 )
 _AGE_WORD = re.compile(r"(歳|才|さい|か月|カ月|ヶ月)")
 _AGE_NUMBER = re.compile(r"(\d{1,2}|[一二三四五]|[いにさよご][っんょ]?さい)")
@@ -201,12 +202,8 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
 def _rather(after: list[Token]) -> bool:
     """「手を上げるっていうか、殺しちゃうかもって」: what comes before っていうか / というか is
     replaced by what follows it (a trailing 「…残ってないっていうか……」 still stands)."""
-    for index in range(min(len(after) - 2, 3)):
-        if (
-            after[index].surface in ("って", "と")
-            and after[index + 1].lemma == "言う"
-            and after[index + 2].surface == "か"
-        ):
+    for index in range(3):
+        if rather_at(after, index):
             return index + 3 < len(after)
     return False
 
