@@ -71,3 +71,10 @@ def test_a_literal_find_keeps_what_is_written_or_read_and_drops_lemma_matches() 
     assert phrases.find(wish)
     assert phrases.find_literal(wish) == []
     assert phrases.find_literal(Target.of("本当に死ぬかと思いました"))
+
+
+def test_surfaces_of_one_and_of_many_characters_are_found_at_every_place() -> None:
+    phrases = PhraseSet(["手", "手首", "首を絞め"])
+    target = Target.of("手首と手と首を絞め")
+    surface = sorted((n, s.start, s.end) for n, s in phrases.find(target) if s.how == "surface")
+    assert surface == [(0, 0, 1), (0, 3, 4), (1, 0, 2), (2, 5, 9)]

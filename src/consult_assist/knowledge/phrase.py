@@ -287,6 +287,11 @@ class PhraseSet:
             {(r.surface, n) for n, r in self._readings}
             | {(p.norm, n) for n, p in enumerate(self.phrases)}
         )
+        # Where each surface may start: its first two characters (one, for a one-character
+        # surface), so a text is only searched for the surfaces whose opening it holds.
+        self._surface_at: dict[str, list[int]] = {}
+        for index, (surface, _) in enumerate(self._surfaces):
+            self._surface_at.setdefault(surface[:2], []).append(index)
         self._by_lemma: dict[str, list[int]] = {}
         self._tries = {False: _Trie(), True: _Trie()}
         self._by_bigram: dict[str, list[int]] = {}
@@ -332,7 +337,12 @@ class PhraseSet:
     def _surface_hits(self, target: Target) -> list[tuple[int, Span]]:
         haystack = target.analysis.text
         found: list[tuple[int, Span]] = []
-        for surface, number in self._surfaces:
+        openings = {"", *haystack, *(haystack[i : i + 2] for i in range(len(haystack) - 1))}
+        chosen: list[int] = []
+        for opening in openings:
+            chosen.extend(self._surface_at.get(opening, ()))
+        for index in sorted(chosen):
+            surface, number = self._surfaces[index]
             if surface in haystack:
                 found.extend(
                     (number, Span(s, s + len(surface), "surface"))

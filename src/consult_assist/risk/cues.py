@@ -16,6 +16,7 @@ from consult_assist.knowledge.acts import acts_of, rather_at
 from consult_assist.knowledge.phrase import PhraseOptions, PhraseSet, Target
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import Analysis, Token
+from consult_assist.risk.patterns import PatternSet
 from consult_assist.risk.riskfile import RiskSheet, RiskSubitem
 
 __all__ = ["INFANT", "INFANT_MAX_AGE", "CueMatcher", "Found", "Hit"]
@@ -125,7 +126,7 @@ class CueMatcher:
             + [(("context", "carer"), w) for w in context.carer_words],
             _EXACT,
         )
-        self._patterns = [(s.id, re.compile(p, re.IGNORECASE)) for s in boxes for p in s.patterns]
+        self.patterns = PatternSet([(s.id, p) for s in boxes for p in s.patterns], re.IGNORECASE)
         self._starts = {
             "affirm": tuple(_norm(w) for w in context.affirm),
             "deny": tuple(_norm(w) for w in context.deny),
@@ -144,10 +145,9 @@ class CueMatcher:
         for (kind, sub), start, end in found:
             if kind == "cue":
                 spans.setdefault(sub, []).append((start, end))
-        for sub, pattern in self._patterns:
-            for match in pattern.finditer(plain):
-                if match.end() > match.start():
-                    spans.setdefault(sub, []).append((match.start(), match.end()))
+        for sub, match in self.patterns.finditer(plain):
+            if match.end() > match.start():
+                spans.setdefault(sub, []).append((match.start(), match.end()))
         age = _age_hit(text, plain)
         if age is not None:
             spans.setdefault(INFANT, []).append(age)
