@@ -20,7 +20,9 @@ before them (tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layo
 eighteenth and a nineteenth, written the same way after them, blind to the engine and to all
 seventeen before them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/, same layout), and a
 twentieth and a twenty-first, written the same way after them, blind to the engine and to all
-nineteen before them (tests/data/risk_twentieth/, tests/data/risk_twentyfirst/, same layout).
+nineteen before them (tests/data/risk_twentieth/, tests/data/risk_twentyfirst/, same layout), and a
+twenty-second, written the same way after them, blind to the engine and to all twenty-one before it
+(tests/data/risk_twentysecond/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -179,6 +181,7 @@ TWELFTH, THIRTEENTH, FOURTEENTH, FIFTEENTH = written_together(
 SIXTEENTH, SEVENTEENTH = written_together(FIFTEENTH, ("sixteenth", "d"), ("seventeenth", "z"))
 EIGHTEENTH, NINETEENTH = written_together(SEVENTEENTH, ("eighteenth", "b"), ("nineteenth", "u"))
 TWENTIETH, TWENTYFIRST = written_together(NINETEENTH, ("twentieth", "a"), ("twentyfirst", "e"))
+(TWENTYSECOND,) = written_together(TWENTYFIRST, ("twentysecond", "c"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -201,6 +204,7 @@ DATA_SETS = (
     NINETEENTH,
     TWENTIETH,
     TWENTYFIRST,
+    TWENTYSECOND,
 )
 
 
