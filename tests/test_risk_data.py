@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Twenty-two labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Twenty-four labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -21,8 +21,8 @@ eighteenth and a nineteenth, written the same way after them, blind to the engin
 seventeen before them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/, same layout), and a
 twentieth and a twenty-first, written the same way after them, blind to the engine and to all
 nineteen before them (tests/data/risk_twentieth/, tests/data/risk_twentyfirst/, same layout), and a
-twenty-third, written the same way after them, blind to the engine and to all twenty-one before it
-(tests/data/risk_twentythird/, same layout).
+twenty-second and a twenty-third, written the same way after them, blind to the engine and to all
+twenty-one before them (tests/data/risk_twentysecond/, tests/data/risk_twentythird/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -181,7 +181,9 @@ TWELFTH, THIRTEENTH, FOURTEENTH, FIFTEENTH = written_together(
 SIXTEENTH, SEVENTEENTH = written_together(FIFTEENTH, ("sixteenth", "d"), ("seventeenth", "z"))
 EIGHTEENTH, NINETEENTH = written_together(SEVENTEENTH, ("eighteenth", "b"), ("nineteenth", "u"))
 TWENTIETH, TWENTYFIRST = written_together(NINETEENTH, ("twentieth", "a"), ("twentyfirst", "e"))
-TWENTYTHIRD = replace(TWENTYFIRST, **_folder("twentythird", "risk_twentythird", "s"))
+TWENTYSECOND, TWENTYTHIRD = written_together(
+    TWENTYFIRST, ("twentysecond", "c"), ("twentythird", "s")
+)
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -204,6 +206,7 @@ DATA_SETS = (
     NINETEENTH,
     TWENTIETH,
     TWENTYFIRST,
+    TWENTYSECOND,
     TWENTYTHIRD,
 )
 
