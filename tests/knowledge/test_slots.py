@@ -19,6 +19,8 @@ from consult_assist.knowledge.slots import digits, extract, kanji_number
         ("小学四年生です", "小学4年", ""),
         ("中学三年の娘のことです", "中学3年", "女"),
         ("四か月の娘が夜ずっと泣いてて", "4か月", "女"),
+        ("4歳の男の子が、ここ1か月くらい全然笑わなくなって", "4歳", "男"),  # 1か月: how long
+        ("3か月前から夜泣きがひどい、2歳の娘です", "2歳", "女"),
         ("一年生の妹がいます", "小学1年", "女"),
         ("たぶん幼稚園くらいの男の子です", "幼稚園児", "男"),
         ("お兄ちゃんが小学二年生で、弟は三歳くらいです", "小学2年", "男"),
@@ -32,6 +34,13 @@ def test_age_and_sex(text: str, value: str, sex: str) -> None:
 
 def test_no_age_in_ordinary_talk() -> None:
     assert extract("age", "今日はいい天気ですね") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["ここ1か月くらい眠れてない", "この3か月、ずっとそう", "半年、いや5か月ぶりです"]
+)
+def test_how_long_in_months_is_no_age(text: str) -> None:
+    assert extract("age", text) is None
 
 
 @pytest.mark.parametrize("text", ["夫はお酒はいっさい飲まない人です", "いっさいしてないです"])

@@ -115,7 +115,11 @@ def digits(text: str) -> str:
 
 
 _AGE = re.compile(r"(\d{1,2})\s*(?:歳|才|さい)")
-_MONTHS = re.compile(r"(\d{1,2})\s*(?:か月|カ月|ヶ月|ケ月|箇月|かげつ)")
+# 「ここ1か月くらい」「3か月前から」 tell how long, not how old.
+_MONTHS = re.compile(
+    r"(?<!ここ)(?<!この)(\d{1,2})\s*(?:か月|カ月|ヶ月|ケ月|箇月|かげつ)"
+    r"(?!(?:くらい|ぐらい|ほど)?(?:前|間|ぶり|後|以上|経))"
+)
 _SCHOOL_YEAR = re.compile(r"(小学|中学|高校)(?:校)?\s*(\d)\s*(?:年|ねん)")
 _SCHOOL = re.compile(r"(小学|中学|高校)生")
 _GRADE = re.compile(r"(?<![小中高学])(\d)\s*(?:年生|ねんせい)")

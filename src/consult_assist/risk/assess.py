@@ -404,6 +404,10 @@ def _closed_clause(found: Found, hit: Hit) -> bool:
         reason = index > 0 and tokens[index - 1].surface in ("ん", "の")
         if token.pos0 == "助動詞" and token.surface == "で" and (paused or reason):
             return True
+        # 「正直もう限界で、しばらく預かって…」: a で right after the words, with a pause, closes
+        # their clause even where it reads as a particle.
+        if token.surface == "で" and paused and token.begin == hit.end:
+            return True
     return False
 
 

@@ -1,0 +1,108 @@
+"""The sheet of a call on what the twentieth to twenty-third blind sets showed: phrasings it
+missed, and everyday words it ticked.
+
+Each case failed before the change it names (manuals/risk.toml, the slot extractor, or the
+clause a question tells first in risk/assess.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from consult_assist.risk.sheet import Assessment
+
+Sheet = Callable[..., Assessment]
+
+
+def _state(sheet: Assessment, item: str) -> str:
+    return sheet.item(item).state
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("下の子が泣きやまなくて、気づいたら、わたし、口を手でふさいでて…", "strangling"),
+        ("姪からLINEが来て、『もう死ぬから、今までありがとう』って", "child_suicidal"),
+        ("息子が欲槽に顔を静められたって言うんです", "drowning"),  # 浴槽 misheard
+    ],
+)
+def test_severe_phrasings_found_by_the_twenty_second_and_twenty_third_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("このままだと本当に何かしちゃう。", "urgent_situation"),
+        ("抱っこしてて、ふと、窓から落としたら静かになるのかなって", "urgent_situation"),
+        ("夜中ずっと泣かれて、黙らせるためなら何でもしそうで", "urgent_situation"),
+        ("きのうのよる、ママがかえってこなくて、いもうとと、ふたりだった", "likely_serious_harm"),
+        ("お母さん仕事でいない。朝まで一人", "likely_serious_harm"),
+        ("夫が娘に、その、変な動画を見せてたらしいんです", "likely_serious_harm"),
+        ("パパにね、グーで頭ごつんってされるの", "likely_serious_harm"),
+        ("お母さんがアイロンで、ここ、じゅってした", "serious_harm"),
+        ("お母さんが迎えに来ると、びくっとして、私の後ろに隠れるんです", "child_signs"),
+        ("お父さんの車の音がすると、体がふるえる", "child_signs"),
+        ("いまは一日中ほとんどしゃべらなくて", "child_signs"),
+        ("家に帰る前になると、いつも吐きそうになる", "child_signs"),
+        ("わたし、もう本当に無理で。", "parent_factors"),
+        ("仕事と育児で、もう何もできない。子どもに当たりそうで", "parent_factors"),
+        ("パパ、おこるとかべにあなあけるの。テレビもこわした", "parent_factors"),
+        ("お母さん、最近わけのわからないこと言ってて", "parent_factors"),
+        ("上の子が話しかけても返事もしないで、いないみたいに扱ってるんです", "parent_factors"),
+        ("ぼくなんか、いなくなったほうがいいって、お母さんが言うから", "parent_factors"),
+        ("あの子が言うこと聞かないのが悪いんです", "recurrence"),
+        ("お願いです、今日だけでいいから、どこかに泊めてもらえませんか", "protection_request"),
+        ("施設でもどこでもいいから、ここから出してほしい", "protection_request"),
+        ("夫は単身赴任で、実家は九州で……こっちには誰もいないです", "environment"),
+        ("近所付き合いがまったくなくて、親戚もいないって聞いてます", "environment"),
+        ("この子、1800グラムで生まれて、今もちょっと体が弱くて", "environment"),
+        ("上の階で、旦那さんが奥さんを怒鳴りつけて", "environment"),
+        ("4歳の男の子が、ここ1か月くらい全然笑わなくなって", "likely_serious_harm"),  # 4歳
+    ],
+)
+def test_phrasings_found_by_the_twentieth_to_twenty_third_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "正直もう限界で、しばらくこの子を施設で預かってもらえませんか。"))
+    assert _state(sheet, "parent_factors") == "該当"
+    assert _state(sheet, "protection_request") == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("…うん、枕を顔に押しつけられて、苦しくて暴れた", "parent_factors"),  # the child
+        ("息は、してるんですけど…目がうつろで、名前を呼んでも返事しないんです", "parent_factors"),
+        ("ノートに『しにたい』って書いてて、本人に聞いたら『本気だよ』って", "parent_factors"),
+        ("娘がリストカットしてて、『消えちゃいたい』ってLINEで送ってきたんです", "parent_factors"),
+        (
+            "このままだと、あの子に何しちゃうかわからないんです。さっきも手をあげそうになって",
+            "parent_factors",
+        ),
+        ("お父さん、毎日お酒飲んで、酔うと物投げる", "recurrence"),
+        ("進路のことで親とケンカしただけなんですけど", "environment"),
+        ("もし親にバレたら、家出しようかなって思ってるだけ", "environment"),
+        ("えっと、息子を一時的に、そちらで保護してもらいたいんです", "recurrence"),
+        ("前にも骨折で入院したことがあって、今回また腕にあざを", "serious_harm"),
+        (
+            "すみません、赤ちゃんって言っちゃいましたけど、もう小学校の高学年くらいの子です",
+            "likely_serious_harm",
+        ),
+        ("ママ友の子が、前の旦那さんに首絞められたことあるって聞いて", "likely_serious_harm"),
+        ("前の学校で担任した子が、やけどの跡だらけで保護されたことがあって", "serious_harm"),
+        ("研修で、お風呂に沈められた事例を聞いたことがあって", "likely_serious_harm"),
+    ],
+)
+def test_words_the_twentieth_to_twenty_third_sets_showed_tick_no_item(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) != "該当"
