@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Twenty-four labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Twenty-five labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -22,7 +22,9 @@ seventeen before them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/,
 twentieth and a twenty-first, written the same way after them, blind to the engine and to all
 nineteen before them (tests/data/risk_twentieth/, tests/data/risk_twentyfirst/, same layout), and a
 twenty-second and a twenty-third, written the same way after them, blind to the engine and to all
-twenty-one before them (tests/data/risk_twentysecond/, tests/data/risk_twentythird/, same layout).
+twenty-one before them (tests/data/risk_twentysecond/, tests/data/risk_twentythird/, same layout),
+and a twenty-fourth, written the same way after them, blind to the engine and to all twenty-three
+before it (tests/data/risk_twentyfourth/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -184,6 +186,7 @@ TWENTIETH, TWENTYFIRST = written_together(NINETEENTH, ("twentieth", "a"), ("twen
 TWENTYSECOND, TWENTYTHIRD = written_together(
     TWENTYFIRST, ("twentysecond", "c"), ("twentythird", "s")
 )
+TWENTYFOURTH = replace(TWENTYTHIRD, **_folder("twentyfourth", "risk_twentyfourth", "i"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -208,6 +211,7 @@ DATA_SETS = (
     TWENTYFIRST,
     TWENTYSECOND,
     TWENTYTHIRD,
+    TWENTYFOURTH,
 )
 
 
