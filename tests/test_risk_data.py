@@ -22,7 +22,9 @@ seventeen before them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/,
 twentieth and a twenty-first, written the same way after them, blind to the engine and to all
 nineteen before them (tests/data/risk_twentieth/, tests/data/risk_twentyfirst/, same layout), and a
 twenty-second and a twenty-third, written the same way after them, blind to the engine and to all
-twenty-one before them (tests/data/risk_twentysecond/, tests/data/risk_twentythird/, same layout).
+twenty-one before them (tests/data/risk_twentysecond/, tests/data/risk_twentythird/, same layout),
+and a twenty-fifth, written the same way, blind to the engine and to all twenty-three sets before it
+(tests/data/risk_twentyfifth/, same layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -184,6 +186,7 @@ TWENTIETH, TWENTYFIRST = written_together(NINETEENTH, ("twentieth", "a"), ("twen
 TWENTYSECOND, TWENTYTHIRD = written_together(
     TWENTYFIRST, ("twentysecond", "c"), ("twentythird", "s")
 )
+TWENTYFIFTH = replace(TWENTYTHIRD, **_folder("twentyfifth", "risk_twentyfifth", "o"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -208,6 +211,7 @@ DATA_SETS = (
     TWENTYFIRST,
     TWENTYSECOND,
     TWENTYTHIRD,
+    TWENTYFIFTH,
 )
 
 
