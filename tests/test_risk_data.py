@@ -23,8 +23,9 @@ twentieth and a twenty-first, written the same way after them, blind to the engi
 nineteen before them (tests/data/risk_twentieth/, tests/data/risk_twentyfirst/, same layout), and a
 twenty-second and a twenty-third, written the same way after them, blind to the engine and to all
 twenty-one before them (tests/data/risk_twentysecond/, tests/data/risk_twentythird/, same layout),
-and a twenty-fourth, written the same way after them, blind to the engine and to all twenty-three
-before it (tests/data/risk_twentyfourth/, same layout).
+and a twenty-fourth and a twenty-fifth, written the same way after them, blind to the engine and
+to all twenty-three before them (tests/data/risk_twentyfourth/, tests/data/risk_twentyfifth/, same
+layout).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -186,7 +187,9 @@ TWENTIETH, TWENTYFIRST = written_together(NINETEENTH, ("twentieth", "a"), ("twen
 TWENTYSECOND, TWENTYTHIRD = written_together(
     TWENTYFIRST, ("twentysecond", "c"), ("twentythird", "s")
 )
-TWENTYFOURTH = replace(TWENTYTHIRD, **_folder("twentyfourth", "risk_twentyfourth", "i"))
+TWENTYFOURTH, TWENTYFIFTH = written_together(
+    TWENTYTHIRD, ("twentyfourth", "i"), ("twentyfifth", "o")
+)
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -212,6 +215,7 @@ DATA_SETS = (
     TWENTYSECOND,
     TWENTYTHIRD,
     TWENTYFOURTH,
+    TWENTYFIFTH,
 )
 
 
