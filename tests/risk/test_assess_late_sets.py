@@ -1,4 +1,4 @@
-"""The sheet of a call on what the twentieth to twenty-third blind sets showed: phrasings it
+"""The sheet of a call on what the twentieth to twenty-fifth blind sets showed: phrasings it
 missed, and everyday words it ticked.
 
 Each case failed before the change it names (manuals/risk.toml, the slot extractor, or the
@@ -106,3 +106,100 @@ def test_words_the_twentieth_to_twenty_third_sets_showed_tick_no_item(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("…された。片手で、のど、ぐって。声出なくなって、苦しくて", "strangling"),
+        ("のどのとこ、両手で押さえつけられて、苦しかった", "strangling"),
+        ("年長の男の子がママにお風呂で覚えさせられたって", "drowning"),  # 溺れさせ misheard
+        ("息、してるけど、なんか変な音で…目があかない", "unconscious"),
+    ],
+)
+def test_severe_phrasings_found_by_the_twenty_fourth_and_twenty_fifth_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+def test_yes_to_a_hand_on_the_neck_asked_about_is_strangling(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "首のところを押さえられたりとかは、しなかった？"),
+        ("caller", "…された。"),
+    )
+    assert sheet.severe == ("strangling",)
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("頭を縫いました、5針。病院で。", "serious_harm"),
+        ("お仕置きのつもりで、熱いシャワーを背中にかけたら、赤くただれちゃって", "serious_harm"),
+        ("下の、3歳の子にだけ、母親がご飯をあげないんです", "serious_harm"),
+        ("体重もぜんぜん増えてなくて", "child_signs"),
+        ("うちの下の子、まだ1歳なんですけど、夫が顔をはたくんです。泣くと。", "recurrence"),
+        ("中2のときから、母の再婚相手に、無理やり、その…されてて", "recurrence"),
+        ("お父さんに叩かれるようになってから、円形脱毛ができて", "recurrence"),
+        ("上の子は小さいとき、施設に預けられてたことがあって", "recurrence"),
+        ("いや、あれはね、うちのしつけなんですよ", "recurrence"),
+        ("お父さんが、お風呂入ってるとき、のぞいてきたり", "likely_serious_harm"),
+        ("義理のお父さんと二人きりになるのが嫌だと", "urgent_situation"),
+        ("昨日、息子を殴りそうになって、包丁まで持ってしまって", "urgent_situation"),
+        ("毎日くたくたで、もう、この子を見てられないんです", "parent_factors"),
+        ("…飲みます。夜は、ほぼ毎日、一本は空けちゃいます", "parent_factors"),
+        ("お父さんの車が見えると、あの子、顔色が変わって、固まっちゃうんです", "child_signs"),
+        ("『先生、おうちに帰らなくていいところに連れてって』って", "protection_request"),
+    ],
+)
+def test_phrasings_found_by_the_twenty_fourth_and_twenty_fifth_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_a_carer_who_says_she_had_better_die_is_a_carer_in_crisis(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "もう私が死んだほうがいいんです。薬、全部飲んでしまおうかなって"))
+    assert "child_suicidal" not in sheet.severe
+    assert _state(sheet, "parent_factors") == "該当"
+
+
+def test_a_carer_thinking_of_dying_with_the_child_is_urgent(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "もう私が死んだほうがいいのかなって。子どもと一緒に…って考えちゃう時があって。")
+    )
+    assert "child_suicidal" not in sheet.severe
+    urgent = sheet.item("urgent_situation")
+    assert urgent.state == "該当"
+    assert {e.subitem for e in urgent.evidence} == {"parent_might_kill"}
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("教室でも一言もしゃべらなくなって、ずっとうつむいてて", "parent_factors"),  # うつ
+        ("車の中に赤ちゃんが一人で寝かされてて、エンジンも切れてて", "parent_factors"),  # キレて
+        ("去年もけがで入院したことがあって、今回また腕にあざがあるんです", "serious_harm"),
+        ("ううん、ごはんはちゃんと食べてる。お母さんが毎朝つくってくれる", "recurrence"),
+        (
+            "夫がすぐカッとなって物を投げるようになってから、息子が毎晩おねしょするようになって",
+            "recurrence",
+        ),
+        ("うん、去年、ちょっとのあいだ、あずかってもらってた", "protection_request"),
+        ("将来、反抗期とかになったら、手が出ちゃうんじゃないかって心配で", "parent_factors"),
+        ("職場の同僚が、子どもの頃に親にベランダに出されてたって話してて", "likely_serious_harm"),
+    ],
+)
+def test_words_the_twenty_fourth_and_twenty_fifth_sets_showed_tick_no_item(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+def test_every_day_said_of_a_wish_to_die_is_no_habit_of_abuse(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "死にたいって思うこと、ある？"),
+        ("caller", "…ある。毎日思ってる。夜になると、ベランダから飛び降りたらって"),
+    )
+    assert sheet.severe == ("child_suicidal",)
+    assert _state(sheet, "recurrence") != "該当"
