@@ -25,7 +25,9 @@ from consult_assist.knowledge.acts import UNKNOWN_SPEAKERS, ActTracker, Utteranc
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import analyse
 from consult_assist.risk.asking import next_questions
+from consult_assist.risk.clauses import adult_subject, closed_clause, opening_denial, unpunctuated
 from consult_assist.risk.cues import CueMatcher, Found, Hit
+from consult_assist.risk.fill import filled_answer
 from consult_assist.risk.riskfile import RiskSheet
 from consult_assist.risk.sheet import Assessment, Evidence, ItemState
 from consult_assist.risk.spec import (
@@ -43,9 +45,6 @@ __all__ = ["RiskAssessor", "assess_turns"]
 _MANY_BOXES = frozenset({"likely_serious_harm", "recurrence", "parent_factors", "environment"})
 _NOT_COUNTED = frozenset({"question", "hypothetical", "request"})
 _CARERS = frozenset({"保護者", "母", "父", "母親", "父親"})
-_SENTENCE_MARKS = frozenset("。？?！!")
-_PAUSES = frozenset("、,，… 　")
-_CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに"})
 _LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行く", "言う", "思う", "見る"})
 # Boxes whose cues are words of frequency (何回か, しょっちゅう): they borrow the topic only
 # when the question asks how often (「見かけたことは？」「エレベーターで何回か」 is no habit).
@@ -104,7 +103,7 @@ class RiskAssessor:
             speaker == "caller"
             and previous is not None
             and (found.affirms or found.denies)
-            and _unpunctuated(previous[0].text)
+            and unpunctuated(previous[0].text)
         ):
             asked = previous
         self._finals += 1
@@ -129,6 +128,7 @@ class RiskAssessor:
             self._own_words(final, found, speaker, asked[1] if asked else None)
         if asked is not None:
             self._answered(final, found, speaker, *asked)
+            self._filled_in(final, found, speaker, asked[0])
         if len(self._evidence) == before:
             return None
         assessment = self.assessment()
@@ -160,7 +160,7 @@ class RiskAssessor:
             return spec.if_adult
         if self._carer and act != "reported" and not found.child_words:
             return spec.if_adult
-        if spec.if_adult and _adult_subject(found, hit):
+        if spec.if_adult and adult_subject(found, hit):
             return spec.if_adult
         return hit.subitem
 
@@ -175,7 +175,7 @@ class RiskAssessor:
             act = span.act
             negated = span.negated
             spec = self.matcher.subitems[hit.subitem]
-            if act == "question" and _closed_clause(found, hit):
+            if act == "question" and closed_clause(found, hit):
                 # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said.
                 act = "statement"
             if act == "hypothetical" and spec.thoughts and span.sentence == "statement":
@@ -246,7 +246,7 @@ class RiskAssessor:
             return
         acts = acts_of(final.text)
         main = acts.main()
-        negated = (main.negated or _opening_denial(acts, found)) and not self._cue_negation(
+        negated = (main.negated or opening_denial(acts, found)) and not self._cue_negation(
             acts, found
         )
         denies = found.denies or (negated and not found.affirms)
@@ -258,7 +258,7 @@ class RiskAssessor:
         }
         q_acts = acts_of(question.text)
         own = {h.subitem for h in found.hits}
-        punctuated = not _unpunctuated(question.text)
+        punctuated = not unpunctuated(question.text)
         for hit in asked.hits:
             if hit.subitem in own or not self._counts(hit.subitem, speaker):
                 continue
@@ -279,6 +279,31 @@ class RiskAssessor:
             sub = self._subject(hit, "answer", asked)
             if sub:
                 self._add(final, hit, sub, speaker, "answer", denies=no, text=text)
+
+    def _filled_in(
+        self, final: TranscriptFinal, found: Found, speaker: str, question: TranscriptFinal
+    ) -> None:
+        """「どこを叩かれたの？」「顔」: the answer's noun put back into the question
+        (:func:`~consult_assist.risk.fill.filled_answer`) names what neither says alone."""
+        if found.unknown or found.rumour or found.denies:
+            return
+        filled = filled_answer(question.text, final.text)
+        if filled is None:
+            return
+        said = self.matcher.find(filled.text)
+        own = {h.subitem for h in found.hits}
+        for hit in said.hits:
+            if hit.start >= filled.filler_end or hit.subitem in own:
+                continue  # the question's own words, or what the answer says by itself
+            spec = self.matcher.subitems[hit.subitem]
+            if not self._counts(hit.subitem, speaker) or (
+                spec.requires and hit.subitem not in said.required
+            ):
+                continue
+            sub = self._subject(hit, "answer", said)
+            if sub:
+                text = f"{question.text} → {final.text}"
+                self._add(final, hit, sub, speaker, "answer", denies=False, text=text)
 
     @staticmethod
     def _cue_negation(acts: UtteranceActs, found: Found) -> bool:
@@ -340,81 +365,6 @@ class RiskAssessor:
             next=next_questions(self.sheet, states, bool(severe), conflicting, self.manual),
             at=self._at,
         )
-
-
-def _opening_denial(acts: UtteranceActs, found: Found) -> bool:
-    """Whether an answer of several sentences opens with a denial of its own, with no cue in
-    it: in 「そういうのは考えてないです。私と娘で、どうしたらいいか知りたくて。」 the first
-    sentence is the answer and the rest goes on to something else."""
-    if len(acts.sentences) < 2:
-        return False
-    opening = acts.sentences[0]
-    if opening.kind != "statement" or not opening.negated:
-        return False
-    tokens = found.analysis.tokens
-    end = tokens[opening.last].end
-    return not any(hit.start < end for hit in found.hits)
-
-
-def _adult_subject(found: Found, hit: Hit) -> bool:
-    """Whether ``hit`` is said of a parent named as its subject, with no other predicate in
-    between: 「お母さんが、最近、死にたいって言ってて」 from a child is the mother in crisis;
-    「お母さんは知らないけど、死にたい」 is still the child."""
-    subject = False
-    previous = ""
-    for token in found.analysis.tokens:
-        if token.begin >= hit.start:
-            break
-        if token.pos0 in _PREDICATES or token.surface in _CHILD_WORDS:
-            subject = False
-        elif token.pos0 == "助詞" and token.surface in ("が", "は", "も") and previous in _ADULTS:
-            subject = True
-        previous = token.surface
-        if any(c in _SENTENCE_MARKS for c in token.after):
-            subject = False
-    return subject
-
-
-_ADULTS = frozenset(
-    {"お母さん", "おかあさん", "お父さん", "おとうさん", "母親", "父親", "ママ", "パパ", "妻",
-     "夫", "旦那", "主人", "彼氏", "継父", "義父", "母", "父"}
-)  # fmt: skip
-_CHILD_WORDS = frozenset(
-    {"子", "子ども", "子供", "娘", "息子", "弟", "妹", "兄", "姉", "僕", "私", "わたし",
-     "あたし", "俺"}
-)  # fmt: skip
-_PREDICATES = frozenset({"動詞", "形容詞", "助動詞"})
-
-
-def _closed_clause(found: Found, hit: Hit) -> bool:
-    """Whether ``hit`` sits in a clause closed before the sentence goes on (a conjunction
-    such as ので, けど, から, or a て-form followed by a pause)."""
-    tokens = found.analysis.tokens
-    for index, token in enumerate(tokens):
-        if token.begin < hit.end:
-            continue
-        if any(c in _SENTENCE_MARKS for c in token.after):
-            return False
-        paused = any(c in _PAUSES for c in token.after)
-        if token.pos1 == "接続助詞" and (token.surface in _CLAUSE_CONJUNCTIONS or paused):
-            return True
-        # 「もう無理なんで、…」: the copula's て-form closes the clause when a pause follows,
-        # and after ん/の (a reason: 「私じゃ無理なんでしばらく…」, as a recogniser writes it with
-        # no comma) without one.
-        reason = index > 0 and tokens[index - 1].surface in ("ん", "の")
-        if token.pos0 == "助動詞" and token.surface == "で" and (paused or reason):
-            return True
-        # 「正直もう限界で、しばらく預かって…」: a で right after the words, with a pause, closes
-        # their clause even where it reads as a particle.
-        if token.surface == "で" and paused and token.begin == hit.end:
-            return True
-    return False
-
-
-def _unpunctuated(text: str) -> bool:
-    """Whether the recognizer left ``text`` without sentence punctuation: then a question
-    cannot be told by its mark, and a yes or a no after it shows it was one."""
-    return not any(c in _SENTENCE_MARKS for c in text)
 
 
 @lru_cache(maxsize=4096)

@@ -1,0 +1,92 @@
+"""How the words of one utterance stand: in a clause closed before a question goes on, under
+an opening denial, said of a parent as subject, or in a text the recognizer left unpunctuated.
+
+Pure functions over :class:`~consult_assist.risk.cues.Found`, used by the assessor
+(:mod:`consult_assist.risk.assess`) to decide what act a cue was said in and of whom.
+"""
+
+from __future__ import annotations
+
+from consult_assist.knowledge.acts import UtteranceActs
+from consult_assist.risk.cues import Found, Hit
+
+__all__ = ["adult_subject", "closed_clause", "opening_denial", "unpunctuated"]
+
+_SENTENCE_MARKS = frozenset("。？?！!")
+_PAUSES = frozenset("、,，… 　")
+_CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに"})
+
+
+def opening_denial(acts: UtteranceActs, found: Found) -> bool:
+    """Whether an answer of several sentences opens with a denial of its own, with no cue in
+    it: in 「そういうのは考えてないです。私と娘で、どうしたらいいか知りたくて。」 the first
+    sentence is the answer and the rest goes on to something else."""
+    if len(acts.sentences) < 2:
+        return False
+    opening = acts.sentences[0]
+    if opening.kind != "statement" or not opening.negated:
+        return False
+    tokens = found.analysis.tokens
+    end = tokens[opening.last].end
+    return not any(hit.start < end for hit in found.hits)
+
+
+def adult_subject(found: Found, hit: Hit) -> bool:
+    """Whether ``hit`` is said of a parent named as its subject, with no other predicate in
+    between: 「お母さんが、最近、死にたいって言ってて」 from a child is the mother in crisis;
+    「お母さんは知らないけど、死にたい」 is still the child."""
+    subject = False
+    previous = ""
+    for token in found.analysis.tokens:
+        if token.begin >= hit.start:
+            break
+        if token.pos0 in _PREDICATES or token.surface in _CHILD_WORDS:
+            subject = False
+        elif token.pos0 == "助詞" and token.surface in ("が", "は", "も") and previous in _ADULTS:
+            subject = True
+        previous = token.surface
+        if any(c in _SENTENCE_MARKS for c in token.after):
+            subject = False
+    return subject
+
+
+_ADULTS = frozenset(
+    {"お母さん", "おかあさん", "お父さん", "おとうさん", "母親", "父親", "ママ", "パパ", "妻",
+     "夫", "旦那", "主人", "彼氏", "継父", "義父", "母", "父"}
+)  # fmt: skip
+_CHILD_WORDS = frozenset(
+    {"子", "子ども", "子供", "娘", "息子", "弟", "妹", "兄", "姉", "僕", "私", "わたし",
+     "あたし", "俺"}
+)  # fmt: skip
+_PREDICATES = frozenset({"動詞", "形容詞", "助動詞"})
+
+
+def closed_clause(found: Found, hit: Hit) -> bool:
+    """Whether ``hit`` sits in a clause closed before the sentence goes on (a conjunction
+    such as ので, けど, から, or a て-form followed by a pause)."""
+    tokens = found.analysis.tokens
+    for index, token in enumerate(tokens):
+        if token.begin < hit.end:
+            continue
+        if any(c in _SENTENCE_MARKS for c in token.after):
+            return False
+        paused = any(c in _PAUSES for c in token.after)
+        if token.pos1 == "接続助詞" and (token.surface in _CLAUSE_CONJUNCTIONS or paused):
+            return True
+        # 「もう無理なんで、…」: the copula's て-form closes the clause when a pause follows,
+        # and after ん/の (a reason: 「私じゃ無理なんでしばらく…」, as a recogniser writes it with
+        # no comma) without one.
+        reason = index > 0 and tokens[index - 1].surface in ("ん", "の")
+        if token.pos0 == "助動詞" and token.surface == "で" and (paused or reason):
+            return True
+        # 「正直もう限界で、しばらく預かって…」: a で right after the words, with a pause, closes
+        # their clause even where it reads as a particle.
+        if token.surface == "で" and paused and token.begin == hit.end:
+            return True
+    return False
+
+
+def unpunctuated(text: str) -> bool:
+    """Whether the recognizer left ``text`` without sentence punctuation: then a question
+    cannot be told by its mark, and a yes or a no after it shows it was one."""
+    return not any(c in _SENTENCE_MARKS for c in text)

@@ -1,0 +1,87 @@
+"""A short answer to a where / with-what question, put back into the question's words.
+
+「どこを叩かれたの？」「顔。ほっぺとか」 says 顔を叩かれた, though neither utterance says it
+alone: the question has the act without the place, the answer the place without the act. The
+answer's noun is put in place of the question word, and the cues are looked for in what that
+makes. Only どこ (where) and 何で (with what) are filled: those are the questions whose answer
+turns an act into a sub-item (a blow to the face, a blow with a tool); 「誰に？」「お父さん」
+changes no box.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from consult_assist.knowledge.acts import acts_of
+from consult_assist.knowledge.text import Token
+
+__all__ = ["Filled", "filled_answer"]
+
+_MAX_FILLER = 12
+"""Characters: an answer longer than a short noun phrase says what it says by itself."""
+_OPENERS = frozenset({"感動詞", "接続詞"})
+_TRAILING = frozenset({"助詞", "助動詞"})
+_NOUNS = frozenset({"名詞", "代名詞"})
+# What closes the question after its predicate: 「叩かれたの」「叩かれたのかな」「されたんですか」.
+_QUESTION_END = re.compile(r"(んですか|のですか|ですか|ますか|のかな|かな|んだ|の|か)+$")
+
+
+@dataclass(frozen=True)
+class Filled:
+    """The question said with the answer in it, and where the answer's words end in it."""
+
+    text: str
+    filler_end: int
+
+
+def filled_answer(question: str, answer: str) -> Filled | None:
+    """The question with its どこ / 何で replaced by the answer's noun phrase, or None when the
+    question asks neither or the answer is no short noun phrase (「わからない」, a sentence)."""
+    asked = acts_of(question)
+    tokens = asked.analysis.tokens
+    place = next((i for i, t in enumerate(tokens) if _asks_where_or_with_what(tokens, i)), None)
+    if place is None:
+        return None
+    sentence = next(s for s in asked.sentences if s.first <= place <= s.last)
+    if sentence.kind != "question":
+        return None
+    end = tokens[sentence.last].end
+    rest = asked.analysis.text[tokens[place].end : end]
+    if tokens[place].lemma == "何":
+        rest = rest[1:] if rest.startswith("で") else rest  # 何で → (tool)で
+        rest = "で" + rest
+    rest = _QUESTION_END.sub("", rest)
+    filler = _noun_phrase(answer)
+    if filler is None or not rest:
+        return None
+    return Filled(text=filler + rest, filler_end=len(filler))
+
+
+def _asks_where_or_with_what(tokens: tuple[Token, ...], index: int) -> bool:
+    token = tokens[index]
+    if token.lemma in ("どこ", "何処"):
+        return True
+    following = tokens[index + 1].surface if index + 1 < len(tokens) else ""
+    return token.lemma == "何" and following == "で"
+
+
+def _noun_phrase(answer: str) -> str | None:
+    """The answer's first sentence when it is a short noun phrase (fillers and a closing
+    particle or copula dropped: 「えっと、顔です」 → 顔, 「ほっぺとか」 → ほっぺ)."""
+    acts = acts_of(answer)
+    if not acts.sentences:
+        return None
+    tokens = acts.analysis.tokens
+    first = acts.sentences[0]
+    start, last = first.first, first.last
+    while start <= last and tokens[start].pos0 in _OPENERS:
+        start += 1
+    while last >= start and tokens[last].pos0 in _TRAILING:
+        last -= 1
+    if last < start or tokens[last].pos0 not in _NOUNS:
+        return None
+    if any(t.pos0 in ("動詞", "形容詞") for t in tokens[start : last + 1]):
+        return None
+    text = acts.analysis.text[tokens[start].begin : tokens[last].end]
+    return text if 0 < len(text) <= _MAX_FILLER else None

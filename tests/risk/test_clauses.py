@@ -1,0 +1,51 @@
+"""How the words of one utterance stand: closed clauses, opening denials, adult subjects."""
+
+from __future__ import annotations
+
+import pytest
+
+from consult_assist.knowledge.acts import acts_of
+from consult_assist.risk.clauses import adult_subject, closed_clause, opening_denial, unpunctuated
+from consult_assist.risk.cues import Found, Hit
+from consult_assist.risk.model import RiskModel
+
+
+def _hit(model: RiskModel, text: str, subitem: str) -> tuple[Found, Hit]:
+    found = model.matcher.find(text)
+    return found, next(h for h in found.hits if h.subitem == subitem)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "つい揺さぶっちゃって、大丈夫ですかね",
+        "もう無理なんで、しばらく預かってもらえませんか",
+        "正直もう限界で、しばらくこの子を施設で預かってもらえませんか",
+    ],
+)
+def test_a_clause_closed_before_the_question_goes_on(model: RiskModel, text: str) -> None:
+    found = model.matcher.find(text)
+    assert any(closed_clause(found, hit) for hit in found.hits)
+
+
+def test_words_in_the_asking_clause_are_not_closed_off(model: RiskModel) -> None:
+    found, hit = _hit(model, "揺さぶったりしてないですか？", "shaking_infant")
+    assert not closed_clause(found, hit)
+
+
+def test_an_answer_that_opens_with_a_denial_of_its_own(model: RiskModel) -> None:
+    text = "そういうのは考えてないです。私と娘で、どうしたらいいか知りたくて。"
+    assert opening_denial(acts_of(text), model.matcher.find(text))
+    assert not opening_denial(acts_of("ないです"), model.matcher.find("ないです"))
+
+
+def test_a_parent_named_as_subject_owns_the_words(model: RiskModel) -> None:
+    found, hit = _hit(model, "お母さんが、最近、死にたいって言ってて", "child_suicidal")
+    assert adult_subject(found, hit)
+    found, hit = _hit(model, "お母さんは知らないけど、死にたい", "child_suicidal")
+    assert not adult_subject(found, hit)
+
+
+def test_text_with_no_sentence_mark_is_unpunctuated() -> None:
+    assert unpunctuated("頭叩かれたことある")
+    assert not unpunctuated("頭叩かれたことある？")

@@ -1,0 +1,62 @@
+"""A short answer to a where / with-what question, put back into the question's words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from consult_assist.risk.fill import Filled, filled_answer
+from consult_assist.risk.sheet import Assessment
+
+Sheet = Callable[..., Assessment]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "filled"),
+    [
+        ("どこを叩かれたの？", "顔。ほっぺとか、耳のとこ", Filled("顔を叩かれた", 1)),
+        ("どこを叩かれたのかな。", "えっと、ほっぺです", Filled("ほっぺを叩かれた", 3)),
+        ("何で叩かれたの？", "ベルト。", Filled("ベルトで叩かれた", 3)),
+    ],
+)
+def test_the_answer_takes_the_place_of_the_question_word(
+    question: str, answer: str, filled: Filled
+) -> None:
+    assert filled_answer(question, answer) == filled
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("どこを叩かれたの？", "わからない"),  # no noun phrase
+        ("どこを叩かれたの？", "お父さんがいきなり怒って、それで"),  # a sentence of its own
+        ("お名前は？", "ゆうた"),  # no where / with what
+        ("叩かれたの？", "うん"),
+    ],
+)
+def test_nothing_is_filled_in_without_a_where_question_and_a_short_noun(
+    question: str, answer: str
+) -> None:
+    assert filled_answer(question, answer) is None
+
+
+def test_a_face_named_in_answer_to_where_is_a_blow_to_the_face(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("handler", "どこを叩かれたの？"), ("caller", "顔。ほっぺとか、耳のとこ"))
+    [evidence] = sheet.item("likely_serious_harm").evidence
+    assert (evidence.subitem, evidence.act, evidence.speaker) == (
+        "head_face_blow",
+        "answer",
+        "caller",
+    )
+    assert evidence.text == "どこを叩かれたの？ → 顔。ほっぺとか、耳のとこ"
+
+
+def test_a_place_named_in_answer_to_where_the_child_is_ticks_nothing(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("handler", "今どこにいるの？"), ("caller", "コンビニの前"))
+    assert all(item.state == "未確認" for item in sheet.items)
+
+
+def test_the_handlers_own_where_question_ticks_nothing(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "どこを叩かれたの？"), ("handler", "顔"))
+    assert sheet.item("likely_serious_harm").state == "未確認"
