@@ -203,3 +203,57 @@ def test_every_day_said_of_a_wish_to_die_is_no_habit_of_abuse(sheet_of: Sheet) -
     )
     assert sheet.severe == ("child_suicidal",)
     assert _state(sheet, "recurrence") != "該当"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "item"),
+    [
+        (
+            "どなたか、頼れる方はいらっしゃいますか。",
+            "いえ…誰もいないです。夫も単身赴任で。",
+            "environment",
+        ),
+        (
+            "ご近所や親戚で、頼れる方はいらっしゃいますか",
+            "いないです。こっちに越してきたばかりで、誰も",
+            "environment",
+        ),
+        ("夜は誰かおうちにいるの？", "ううん、お母さん仕事でいない。", "likely_serious_harm"),
+    ],
+)
+def test_a_no_to_whether_someone_is_there_is_nobody_there(
+    sheet_of: Sheet, question: str, answer: str, item: str
+) -> None:
+    assert _state(sheet_of(("handler", question), ("caller", answer)), item) == "該当"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        (
+            "頼れる方はいますか？",
+            "いえ、母が近くにいるので大丈夫です",
+        ),  # いえ, yet someone is there
+        ("頼れる方はいますか？", "はい、母が"),
+        ("今、おうちに大人の人はいるかな", "えっと…今、部屋から出てないから、ちょっと、わかんない"),
+    ],
+)
+def test_someone_there_or_not_known_is_nobody_missing(
+    sheet_of: Sheet, question: str, answer: str
+) -> None:
+    sheet = sheet_of(("handler", question), ("caller", answer))
+    assert _state(sheet, "environment") != "該当"
+    assert _state(sheet, "likely_serious_harm") != "該当"
+
+
+def test_the_handlers_question_alone_ticks_nobody_there(sheet_of: Sheet) -> None:
+    assert _state(sheet_of(("handler", "頼れる方はいますか？")), "environment") == "未確認"
+
+
+def test_many_times_in_answer_to_being_hit_on_the_head_is_a_habit(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("handler", "顔とか頭を、ぶたれたことはある？"), ("caller", "……うん。何回も"))
+    assert _state(sheet, "recurrence") == "該当"
+
+
+def test_a_parent_at_work_is_no_parent_out_of_work(sheet_of: Sheet) -> None:
+    assert _state(sheet_of(("caller", "お母さん仕事でいない。朝まで一人")), "environment") != "該当"

@@ -18,6 +18,7 @@ Sheet = Callable[..., Assessment]
         ("どこを叩かれたの？", "顔。ほっぺとか、耳のとこ", Filled("顔を叩かれた", 1)),
         ("どこを叩かれたのかな。", "えっと、ほっぺです", Filled("ほっぺを叩かれた", 3)),
         ("何で叩かれたの？", "ベルト。", Filled("ベルトで叩かれた", 3)),
+        ("叩かれるのは、体のどこですか。", "……頭。あと、ほっぺた。", Filled("頭を叩かれる", 1)),
     ],
 )
 def test_the_answer_takes_the_place_of_the_question_word(
@@ -32,6 +33,7 @@ def test_the_answer_takes_the_place_of_the_question_word(
         ("どこを叩かれたの？", "わからない"),  # no noun phrase
         ("どこを叩かれたの？", "お父さんがいきなり怒って、それで"),  # a sentence of its own
         ("お名前は？", "ゆうた"),  # no where / with what
+        ("どこですか？", "頭"),  # no act to put it in
         ("叩かれたの？", "うん"),
     ],
 )

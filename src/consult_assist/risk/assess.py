@@ -279,6 +279,12 @@ class RiskAssessor:
             sub = self._subject(hit, "answer", asked)
             if sub:
                 self._add(final, hit, sub, speaker, "answer", denies=no, text=text)
+        if denies and not _something_there(acts, found):
+            # 「頼れる方はいますか」「いえ…誰もいないです」: nobody to rely on.
+            for hit in asked.absent:
+                if hit.subitem not in own and self._counts(hit.subitem, speaker):
+                    text = f"{question.text} → {final.text}"
+                    self._add(final, hit, hit.subitem, speaker, "answer", denies=False, text=text)
 
     def _filled_in(
         self, final: TranscriptFinal, found: Found, speaker: str, question: TranscriptFinal
@@ -371,6 +377,15 @@ class RiskAssessor:
 def _verbs(text: str) -> frozenset[str]:
     return frozenset(
         t.lemma for t in analyse(text).tokens if t.pos0 == "動詞" and t.lemma not in _LIGHT_VERBS
+    )
+
+
+def _something_there(acts: UtteranceActs, found: Found) -> bool:
+    """Whether the answer says someone or something is there after all (「いえ、母が近くに
+    いるので」): a 居る / 有る said and not denied."""
+    return any(
+        t.lemma in ("居る", "有る", "いる", "ある") and not acts.at(t.begin, t.end).negated
+        for t in found.analysis.tokens
     )
 
 

@@ -70,6 +70,9 @@ class Found:
     denies: bool
     unknown: bool
     """The utterance starts as a yes / a no / an "I don't know"."""
+    absent: tuple[Hit, ...] = ()
+    """Where the utterance asks whether something is there that a no makes a box
+    (:attr:`RiskSubitem.absent`)."""
 
 
 class _Group:
@@ -120,6 +123,7 @@ class CueMatcher:
         self._exceptions = _Group(
             [(("except", s.id), e) for s in boxes for e in s.exceptions], _EXACT, literal=True
         )
+        self._absent = _Group([(("absent", s.id), a) for s in boxes for a in s.absent], _EXACT)
         self._context = _Group(
             [(("context", "rumour"), w) for w in context.rumour]
             + [(("context", "child"), w) for w in context.child_words]
@@ -176,6 +180,10 @@ class CueMatcher:
             affirms=starts["affirm"],
             denies=starts["deny"],
             unknown=starts["unknown"] or any(w in plain for w in self._starts["unknown"]),
+            absent=tuple(
+                Hit(sub, start, end, plain[start:end])
+                for (_, sub), start, end in self._absent.find(target)
+            ),
         )
 
 

@@ -52,10 +52,22 @@ def filled_answer(question: str, answer: str) -> Filled | None:
         rest = rest[1:] if rest.startswith("で") else rest  # 何で → (tool)で
         rest = "で" + rest
     rest = _QUESTION_END.sub("", rest)
+    if not rest:
+        # 「叩かれるのは、体のどこですか」: the act stands before のは, the place after it.
+        rest = "を" + _topic_clause(
+            asked.analysis.text[tokens[sentence.first].begin : tokens[place].begin]
+        )
     filler = _noun_phrase(answer)
-    if filler is None or not rest:
+    if filler is None or rest in ("", "を"):
         return None
     return Filled(text=filler + rest, filler_end=len(filler))
+
+
+def _topic_clause(before: str) -> str:
+    """The clause a question puts as its topic with のは (「叩かれるのは、体の」 → 叩かれる);
+    "" when there is none."""
+    at = before.rfind("のは")
+    return before[:at] if at > 0 else ""
 
 
 def _asks_where_or_with_what(tokens: tuple[Token, ...], index: int) -> bool:

@@ -80,6 +80,9 @@ class RiskSubitem:
     or advises (「もし死にたくなったら、電話してね」)."""
     subject: str = ""
     if_adult: str = ""
+    absent: tuple[str, ...] = ()
+    """What a handler asks is there (「頼れる方はいますか」): a no to that question is this
+    box (nobody to rely on), where the question's words alone tick nothing."""
     citation: str = ""
 
 
@@ -189,6 +192,7 @@ _SUB_KEYS = (
     "thoughts",
     "subject",
     "if_adult",
+    "absent",
     "citation",
 )
 _CONTEXT_KEYS = ("rumour", "affirm", "deny", "unknown", "child_words", "carer_words")
@@ -260,6 +264,7 @@ def _subitem(check: _Checker) -> RiskSubitem | None:
         thoughts=check.flag("thoughts"),
         subject=subject,
         if_adult=if_adult,
+        absent=check.texts("absent"),
         citation=check.text("citation", required=False),
     )
 
