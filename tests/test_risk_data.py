@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Twenty-six labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Twenty-seven labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -25,8 +25,9 @@ twenty-second and a twenty-third, written the same way after them, blind to the 
 twenty-one before them (tests/data/risk_twentysecond/, tests/data/risk_twentythird/, same layout),
 and a twenty-fourth and a twenty-fifth, written the same way after them, blind to the engine and
 to all twenty-three before them (tests/data/risk_twentyfourth/, tests/data/risk_twentyfifth/, same
-layout), and a twenty-sixth, written alone after them, blind to the engine and to all twenty-five
-(tests/data/risk_twentysixth/, same layout).
+layout), and a twenty-sixth and a twenty-seventh, written the same way after them, blind to the
+engine and to all twenty-five before them (tests/data/risk_twentysixth/,
+tests/data/risk_twentyseventh/, same layout; the twenty-seventh's ids are prefixed ``ab``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -191,8 +192,9 @@ TWENTYSECOND, TWENTYTHIRD = written_together(
 TWENTYFOURTH, TWENTYFIFTH = written_together(
     TWENTYTHIRD, ("twentyfourth", "i"), ("twentyfifth", "o")
 )
-# The twenty-sixth was written alone after them, blind to the engine and to all twenty-five.
-(TWENTYSIXTH,) = written_together(TWENTYFIFTH, ("twentysixth", "l"))
+TWENTYSIXTH, TWENTYSEVENTH = written_together(
+    TWENTYFIFTH, ("twentysixth", "l"), ("twentyseventh", "ab")
+)
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -220,6 +222,7 @@ DATA_SETS = (
     TWENTYFOURTH,
     TWENTYFIFTH,
     TWENTYSIXTH,
+    TWENTYSEVENTH,
 )
 
 
