@@ -257,3 +257,83 @@ def test_many_times_in_answer_to_being_hit_on_the_head_is_a_habit(sheet_of: Shee
 
 def test_a_parent_at_work_is_no_parent_out_of_work(sheet_of: Sheet) -> None:
     assert _state(sheet_of(("caller", "お母さん仕事でいない。朝まで一人")), "environment") != "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("隣の奥さんが、赤ちゃんの口と鼻を手で覆って『静かにしろ』って", "strangling"),
+        ("お母さんの彼氏に首両手で抑えつけられて。苦しくて声も出なかった", "strangling"),
+        (
+            "首のまわりに指の跡みたいな赤い線がぐるっとあって、本人に聞いたら"
+            "『お兄ちゃんじゃなくて、お父さんに絞められた』って",
+            "strangling",
+        ),
+        ("きのう パパにね 区備をぎゅってされて 生きができなかった", "strangling"),  # 首, 息
+    ],
+)
+def test_severe_phrasings_found_by_the_twenty_sixth_and_twenty_seventh_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        (
+            "泣き止まないと、壁に投げつけたくなる。自分で止められる自信がないんです",
+            "urgent_situation",
+        ),
+        ("夜中ずっと泣かれて…正直、投げ飛ばしてしまいそうで自分が怖いんです", "urgent_situation"),
+        ("再婚相手が、娘がお風呂に入ってるときに、必ず入っていくんです", "urgent_situation"),
+        ("パパが、寝てるとき、パジャマの中に手を入れてくる", "likely_serious_harm"),
+        ("父親が小学生くらいの男の子の頭を、壁に何回も打ちつけてて", "likely_serious_harm"),
+        ("まだ生まれて半年です。小さく生まれて、NICUにもいました", "likely_serious_harm"),
+        ("まだ生まれて半年です。小さく生まれて、NICUにもいました", "environment"),
+        ("母が、夜中に急に叫び出して、『盗聴されてる』って窓に新聞貼ってて", "parent_factors"),
+        ("下の子は、どうしても好きになれなくて。顔を見るのも嫌で", "parent_factors"),
+        (
+            "妻が出ていってから一人で三人見てて、仕事もあって、正直もう回らないです",
+            "parent_factors",
+        ),
+        (
+            "嫁が、孫に『あんたなんか産まなきゃよかった』って、毎日のように言うんですよ",
+            "recurrence",
+        ),
+        ("兄貴が、寝てるとき体さわってくる。ほぼ毎晩みたいに", "recurrence"),
+        ("また夜中に、ベランダに小さい子が裸足で出されてて", "recurrence"),
+        ("中2になってから、またおねしょするようになった。お母さんの彼氏が来てから", "environment"),
+        ("また引っ越し。今年3回目。学校もまた変わる", "environment"),
+        ("夫に首を絞められたこともあって…子どもの前でです", "environment"),
+    ],
+)
+def test_phrasings_found_by_the_twenty_sixth_and_twenty_seventh_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("頭を壁にぶつけることがあるので、クッションを置いてます", "likely_serious_harm"),
+        (
+            "息子は自閉症があって、パニックになると自分で頭を床に打ちつけるんです",
+            "likely_serious_harm",
+        ),
+        ("あざとかは見たことないですね。いつも元気に挨拶してくれるし", "recurrence"),
+        (
+            "さっき毎晩って言いましたけど、ごめんなさい、泣き声が聞こえたのは一回だけです",
+            "recurrence",
+        ),
+        ("お酒もたばこもやりませんし、夫とも仲はいいです", "parent_factors"),
+        ("正直、この子のこと可愛いと思えないんです。産まなきゃよかったって毎日思う", "recurrence"),
+        ("お父さんが家で怒鳴るようになってから、おねしょがまた始まって", "parent_factors"),
+        ("お兄さんじゃなくて、お母さんの彼氏に、ゆうべ両手で首をしめられたって", "environment"),
+    ],
+)
+def test_words_the_twenty_sixth_and_twenty_seventh_sets_showed_tick_no_item(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) != "該当"
