@@ -317,6 +317,8 @@ def test_phrasings_found_by_the_twenty_sixth_and_twenty_seventh_sets(
 @pytest.mark.parametrize(
     ("text", "item"),
     [
+        # Five of these met this round's own new phrasings before they were narrowed; the
+        # rest ticked an item on bc4cdc0 already.
         ("頭を壁にぶつけることがあるので、クッションを置いてます", "likely_serious_harm"),
         (
             "息子は自閉症があって、パニックになると自分で頭を床に打ちつけるんです",
@@ -333,7 +335,7 @@ def test_phrasings_found_by_the_twenty_sixth_and_twenty_seventh_sets(
         ("お兄さんじゃなくて、お母さんの彼氏に、ゆうべ両手で首をしめられたって", "environment"),
     ],
 )
-def test_words_the_twenty_sixth_and_twenty_seventh_sets_showed_tick_no_item(
+def test_words_the_twenty_sixth_and_twenty_seventh_sets_and_their_fixes_showed_tick_no_item(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) != "該当"
