@@ -297,10 +297,6 @@ def test_severe_phrasings_found_by_the_twenty_sixth_and_twenty_seventh_sets(
             "妻が出ていってから一人で三人見てて、仕事もあって、正直もう回らないです",
             "parent_factors",
         ),
-        (
-            "嫁が、孫に『あんたなんか産まなきゃよかった』って、毎日のように言うんですよ",
-            "recurrence",
-        ),
         ("兄貴が、寝てるとき体さわってくる。ほぼ毎晩みたいに", "recurrence"),
         ("また夜中に、ベランダに小さい子が裸足で出されてて", "recurrence"),
         ("中2になってから、またおねしょするようになった。お母さんの彼氏が来てから", "environment"),
