@@ -29,6 +29,9 @@ def test_reference_run_scores_every_part() -> None:
     assert ref["alerts"]["critical_recall"] == 1.0
     assert 0.0 <= ref["suggestions"]["hit_at_3"] <= 1.0
     assert [c["call"] for c in ref["per_call"]] == ["child-violence", "urgent-injury"]
+    # The labelled words against themselves: the risk sheet is the same by construction.
+    assert ref["risk"]["calls"] == 2 and ref["risk"]["tier_same"] == 2
+    assert ref["risk"]["per_call"][1]["severe"] == ["unconscious"]
 
 
 def test_a_cached_run_says_so_and_loads_no_model(tmp_path: Path) -> None:
@@ -50,6 +53,8 @@ def test_a_cached_run_says_so_and_loads_no_model(tmp_path: Path) -> None:
     assert summary["calls_from_cache"] == ["neglect/wideband", "neglect/telephone"]
     assert summary["device"] == "not loaded"
     assert set(summary) >= {"wideband", "telephone", "targets", "tolerances"}
+    # A cache holding the labelled words: each rendition's sheet is the sheet of the words.
+    assert summary["telephone"]["risk"]["tier_same"] == 1
 
 
 def test_an_unknown_call_stops_before_the_model_loads() -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from consult_assist.knowledge.acts import acts_of
-from consult_assist.risk.clauses import adult_subject, closed_clause, opening_denial, unpunctuated
+from consult_assist.risk.clauses import (
+    adult_subject,
+    closed_clause,
+    cut_at_condition,
+    opening_affirmation,
+    opening_denial,
+    unpunctuated,
+)
 from consult_assist.risk.cues import Found, Hit
 from consult_assist.risk.model import RiskModel
 
@@ -49,3 +56,21 @@ def test_a_parent_named_as_subject_owns_the_words(model: RiskModel) -> None:
 def test_text_with_no_sentence_mark_is_unpunctuated() -> None:
     assert unpunctuated("頭叩かれたことある")
     assert not unpunctuated("頭叩かれたことある？")
+
+
+def test_a_condition_the_utterance_stops_on_tells_no_thought() -> None:
+    text = "もしこんや気持ちが抑えられなくなったら"
+    acts = acts_of(text)
+    plain = acts.analysis.text
+    at = plain.index("抑えられなく")
+    assert cut_at_condition(acts, at, at + 6)
+    told = acts_of("ベランダから飛び降りたら楽になるかなって")
+    assert not cut_at_condition(told, 0, 10)
+
+
+def test_an_answer_that_opens_by_saying_it_is_so() -> None:
+    assert opening_affirmation(
+        acts_of("写真を送って、というのはありました。性的な写真なのかは、怖くて見ていません。")
+    )
+    assert not opening_affirmation(acts_of("写真はないです。見ていません。"))
+    assert not opening_affirmation(acts_of("ありました"))

@@ -7,7 +7,8 @@ of every final filled in as the pipeline does. What the engine shows is scored a
 sidecar labels (:mod:`consult_assist.bench.scorecard`): checklist precision and recall,
 items covered by a question, confirmed alerts against the words the caller said (critical
 recall, false confirmed alerts per call, withdrawn tentatives), and suggestion hit@3 with the
-time from a topic being raised to its first top-3 appearance.
+time from a topic being raised to its first top-3 appearance. The risk sheet of each
+rendition is set against the sheet of the labelled words (:mod:`consult_assist.bench.assistrisk`).
 
 Every sample is mono (caller and handler mixed), so every utterance's speaker is "unknown":
 whatever the engine gets right, it gets from the words and the speech acts.
@@ -34,6 +35,7 @@ from consult_assist.asr.options import (
     StreamOptions,
     load_transcriber,
 )
+from consult_assist.bench.assistrisk import RiskCall, risk_summary, sheet_of
 from consult_assist.bench.scorecard import (
     ANSWER_TOLERANCE_S,
     TURN_SLACK_S,
@@ -52,6 +54,7 @@ from consult_assist.events import SessionEnded, SessionStarted, TranscriptFinal
 from consult_assist.knowledge.acts import ActTracker
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import load_manual
+from consult_assist.risk.model import RiskModel
 
 __all__ = ["RENDITIONS", "TARGETS", "AssistBenchOptions", "run_assist_bench", "summarise"]
 
@@ -121,7 +124,10 @@ def run_assist_bench(
     """Run the benchmark; return the JSON-able summary."""
     say = progress or (lambda text: None)
     sidecars = _samples(options)
-    manual = load_manual(options.manuals or paths.default_manuals_dir())
+    manuals = options.manuals or paths.default_manuals_dir()
+    manual = load_manual(manuals)
+    risk = RiskModel.load(manuals, manual) if RiskModel.available(manuals) else None
+    risk_calls: dict[str, list[RiskCall]] = {}
     levels = {w.word: w.level for w in manual.attention_words}
     engine = KnowledgeEngine(manual)
     cache = TranscriptCache(_cache_dir(options))
@@ -133,6 +139,8 @@ def run_assist_bench(
     renditions = ("reference",) if options.reference else options.renditions
     for sidecar_path in sidecars:
         sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
+        words = reference_transcript(sidecar, session=f"bench-{sidecar_path.stem}/words")
+        words_sheet = sheet_of(risk.matcher, words) if risk is not None else None
         for rendition in renditions:
             name = f"{sidecar_path.stem}/{rendition}"
             if rendition == "reference":
@@ -162,7 +170,12 @@ def run_assist_bench(
             runs.setdefault(rendition, []).append(
                 (sidecar_path.stem, score_call(sidecar, heard, levels), transcript)
             )
+            if risk is not None and words_sheet is not None:
+                sheet = sheet_of(risk.matcher, transcript)
+                risk_calls.setdefault(rendition, []).append((sidecar_path.stem, sheet, words_sheet))
     summary = {rendition: summarise(calls) for rendition, calls in runs.items()}
+    for rendition, risk_runs in risk_calls.items():
+        summary[rendition]["risk"] = risk_summary(risk_runs)
     return {
         "bench": "assist",
         "model": "none: the labelled reference turns" if options.reference else model_name,

@@ -25,8 +25,15 @@ from consult_assist.knowledge.acts import UNKNOWN_SPEAKERS, ActTracker, Utteranc
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import analyse
 from consult_assist.risk.asking import next_questions
-from consult_assist.risk.clauses import adult_subject, closed_clause, opening_denial, unpunctuated
-from consult_assist.risk.cues import CueMatcher, Found, Hit
+from consult_assist.risk.clauses import (
+    adult_subject,
+    closed_clause,
+    cut_at_condition,
+    opening_affirmation,
+    opening_denial,
+    unpunctuated,
+)
+from consult_assist.risk.cues import INFANT, CueMatcher, Found, Hit
 from consult_assist.risk.fill import filled_answer
 from consult_assist.risk.riskfile import RiskSheet
 from consult_assist.risk.sheet import Assessment, Evidence, ItemState
@@ -76,6 +83,8 @@ class RiskAssessor:
         self._topic: dict[str, int] = {}
         """The boxes whose required words were heard, and the final they were last heard in."""
         self._finals = 0
+        self._before: tuple[TranscriptFinal, Found] | None = None
+        """The final just before, whoever said it."""
         self._last: Assessment | None = None
         self._at = 0.0
 
@@ -123,6 +132,12 @@ class RiskAssessor:
             asked = (asked[0], replace(asked[1], required=asked[1].required | topic))
         for sub in found.required:
             self._topic[sub] = self._finals
+        just_before, self._before = self._before, None
+        if just_before is not None and _one_sentence_cut(just_before[0], final):
+            # 「私にどなるんです ものを投げたり」「壁におしつけたり」「息子がいつも見てるんです」:
+            # one sentence the recognizer cut at its pauses; its words still go together.
+            found = replace(found, required=found.required | just_before[1].required)
+        self._before = (final, found)
         before = len(self._evidence)
         if not found.rumour:
             self._own_words(final, found, speaker, asked[1] if asked else None)
@@ -178,7 +193,12 @@ class RiskAssessor:
             if act == "question" and closed_clause(found, hit):
                 # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said.
                 act = "statement"
-            if act == "hypothetical" and spec.thoughts and span.sentence == "statement":
+            if (
+                act == "hypothetical"
+                and spec.thoughts
+                and span.sentence == "statement"
+                and not cut_at_condition(acts, hit.start, hit.end)
+            ):
                 # 「ベランダから飛び降りたら楽になるかなって」: the thought is what is told.
                 act = "statement"
             if asked is not None and act == "statement":
@@ -246,8 +266,10 @@ class RiskAssessor:
             return
         acts = acts_of(final.text)
         main = acts.main()
-        negated = (main.negated or opening_denial(acts, found)) and not self._cue_negation(
-            acts, found
+        negated = (
+            (main.negated or opening_denial(acts, found))
+            and not self._cue_negation(acts, found)
+            and not opening_affirmation(acts)
         )
         denies = found.denies or (negated and not found.affirms)
         affirms = found.affirms and not negated
@@ -271,6 +293,10 @@ class RiskAssessor:
             no = repeated[0] if repeated else denies
             yes = (not repeated[0]) if repeated else affirms and not denies
             if not (yes or no):
+                continue
+            if no and not repeated and hit.subitem == INFANT:
+                # 「三歳のお子さんが一人で外に。けがはしていませんでしたか」「けがはなかった」:
+                # a no denies what was asked, never the age the question named.
                 continue
             if yes and not repeated and q_acts.at(hit.start, hit.end).negated:
                 # 「叩かれたりしていない？」「はい」: yes to a negative question is ambiguous.
@@ -377,6 +403,20 @@ class RiskAssessor:
 def _verbs(text: str) -> frozenset[str]:
     return frozenset(
         t.lemma for t in analyse(text).tokens if t.pos0 == "動詞" and t.lemma not in _LIGHT_VERBS
+    )
+
+
+_CUT_GAP_S = 1.0
+"""At most this long between two finals of one speaker that are one sentence cut in two."""
+
+
+def _one_sentence_cut(before: TranscriptFinal, final: TranscriptFinal) -> bool:
+    """Whether ``final`` goes straight on from ``before``: the same speaker, and no pause
+    longer than a breath between them (the recognizer's finals overlap by a few hundred ms)."""
+    return (
+        before.speaker == final.speaker
+        and before.end > before.start
+        and final.start - before.end <= _CUT_GAP_S
     )
 
 

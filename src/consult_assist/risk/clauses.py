@@ -10,7 +10,14 @@ from __future__ import annotations
 from consult_assist.knowledge.acts import UtteranceActs
 from consult_assist.risk.cues import Found, Hit
 
-__all__ = ["adult_subject", "closed_clause", "opening_denial", "unpunctuated"]
+__all__ = [
+    "adult_subject",
+    "closed_clause",
+    "cut_at_condition",
+    "opening_affirmation",
+    "opening_denial",
+    "unpunctuated",
+]
 
 _SENTENCE_MARKS = frozenset("。？?！!")
 _PAUSES = frozenset("、,，… 　")
@@ -90,3 +97,34 @@ def unpunctuated(text: str) -> bool:
     """Whether the recognizer left ``text`` without sentence punctuation: then a question
     cannot be told by its mark, and a yes or a no after it shows it was one."""
     return not any(c in _SENTENCE_MARKS for c in text)
+
+
+def cut_at_condition(acts: UtteranceActs, start: int, end: int) -> bool:
+    """Whether the words at ``text[start:end]`` stand in a condition the utterance stops on
+    (「もしこんや気持ちが抑えられなくなったら」): the recognizer cut the sentence at a pause, and
+    what the condition leads to (「…電話してね」) comes in the next utterance, so no thought is
+    told yet."""
+    tokens = acts.analysis.tokens
+    for sentence in acts.sentences:
+        for first, last in sentence.hypothetical:
+            if tokens[first].begin <= start and end <= tokens[last].end:
+                rest = tokens[last + 1 : sentence.last + 1]
+                return sentence is acts.sentences[-1] and all(
+                    t.pos0 in ("助詞", "助動詞", "補助記号") for t in rest
+                )
+    return False
+
+
+def opening_affirmation(acts: UtteranceActs) -> bool:
+    """Whether an answer of several sentences opens by saying it is so (「写真を送って、というのは
+    ありました。性的な写真なのかは、怖くて見ていません。」): the first sentence answers, a denial
+    after it is about something else."""
+    if len(acts.sentences) < 2:
+        return False
+    opening = acts.sentences[0]
+    if opening.kind != "statement" or opening.negated:
+        return False
+    predicates = [
+        t for t in acts.analysis.tokens[opening.first : opening.last + 1] if t.pos0 == "動詞"
+    ]
+    return bool(predicates) and predicates[-1].lemma in ("有る", "居る", "ある", "いる")

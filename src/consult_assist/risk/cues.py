@@ -126,10 +126,12 @@ class CueMatcher:
         self._absent = _Group([(("absent", s.id), a) for s in boxes for a in s.absent], _EXACT)
         self._context = _Group(
             [(("context", "rumour"), w) for w in context.rumour]
-            + [(("context", "child"), w) for w in context.child_words]
-            + [(("context", "carer"), w) for w in context.carer_words],
+            + [(("context", "child"), w) for w in context.child_words],
             _EXACT,
         )
+        # As written only: read aloud, the recognizer's 「子供家（庭支援センター）」 in a mono
+        # call's greeting sounds like 子供が and made the caller a carer.
+        self._carer_words = tuple(_norm(w) for w in context.carer_words)
         self.patterns = PatternSet([(s.id, p) for s in boxes for p in s.patterns], re.IGNORECASE)
         self._starts = {
             "affirm": tuple(_norm(w) for w in context.affirm),
@@ -176,7 +178,7 @@ class CueMatcher:
             required=frozenset(sub for (kind, sub), _, _ in found if kind == "requires"),
             rumour="rumour" in context,
             child_words="child" in context,
-            carer_words="carer" in context,
+            carer_words=any(w in plain for w in self._carer_words),
             affirms=starts["affirm"],
             denies=starts["deny"],
             unknown=starts["unknown"] or any(w in plain for w in self._starts["unknown"]),
