@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Twenty-seven labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Twenty-eight labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -27,7 +27,9 @@ and a twenty-fourth and a twenty-fifth, written the same way after them, blind t
 to all twenty-three before them (tests/data/risk_twentyfourth/, tests/data/risk_twentyfifth/, same
 layout), and a twenty-sixth and a twenty-seventh, written the same way after them, blind to the
 engine and to all twenty-five before them (tests/data/risk_twentysixth/,
-tests/data/risk_twentyseventh/, same layout; the twenty-seventh's ids are prefixed ``ab``).
+tests/data/risk_twentyseventh/, same layout; the twenty-seventh's ids are prefixed ``ab``), and a
+twenty-ninth, written the same way, blind to the engine and to all twenty-seven above
+(tests/data/risk_twentyninth/, same layout, ids prefixed ``ad``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -195,6 +197,7 @@ TWENTYFOURTH, TWENTYFIFTH = written_together(
 TWENTYSIXTH, TWENTYSEVENTH = written_together(
     TWENTYFIFTH, ("twentysixth", "l"), ("twentyseventh", "ab")
 )
+(TWENTYNINTH,) = written_together(TWENTYSEVENTH, ("twentyninth", "ad"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -223,6 +226,7 @@ DATA_SETS = (
     TWENTYFIFTH,
     TWENTYSIXTH,
     TWENTYSEVENTH,
+    TWENTYNINTH,
 )
 
 
