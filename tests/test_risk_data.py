@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Twenty-eight labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Twenty-nine labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -28,8 +28,9 @@ to all twenty-three before them (tests/data/risk_twentyfourth/, tests/data/risk_
 layout), and a twenty-sixth and a twenty-seventh, written the same way after them, blind to the
 engine and to all twenty-five before them (tests/data/risk_twentysixth/,
 tests/data/risk_twentyseventh/, same layout; the twenty-seventh's ids are prefixed ``ab``), and a
-twenty-eighth written the same way after them, blind to the engine and to all twenty-seven before
-it (tests/data/risk_twentyeighth/, same layout, ids prefixed ``ac``).
+twenty-eighth and a twenty-ninth, written the same way after them, blind to the engine and to all
+twenty-seven before them (tests/data/risk_twentyeighth/, tests/data/risk_twentyninth/, same
+layout, ids prefixed ``ac`` and ``ad``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -197,7 +198,9 @@ TWENTYFOURTH, TWENTYFIFTH = written_together(
 TWENTYSIXTH, TWENTYSEVENTH = written_together(
     TWENTYFIFTH, ("twentysixth", "l"), ("twentyseventh", "ab")
 )
-(TWENTYEIGHTH,) = written_together(TWENTYSEVENTH, ("twentyeighth", "ac"))
+TWENTYEIGHTH, TWENTYNINTH = written_together(
+    TWENTYSEVENTH, ("twentyeighth", "ac"), ("twentyninth", "ad")
+)
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -227,6 +230,7 @@ DATA_SETS = (
     TWENTYSIXTH,
     TWENTYSEVENTH,
     TWENTYEIGHTH,
+    TWENTYNINTH,
 )
 
 
