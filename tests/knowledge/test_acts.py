@@ -390,3 +390,15 @@ def test_a_polite_past_of_telling_is_told_not_asked() -> None:
 def test_a_statement_trailing_off_with_tteiuka_asks_nothing() -> None:
     act = acts_of("もう気力が残ってないっていうか……").main()
     assert act.act != "question" and act.asserted
+
+
+def test_a_question_word_with_ka_is_someone_not_a_question() -> None:
+    assert (
+        acts_of("誰かに見張られてるって言って、カーテン全部閉めたりするの").main().act != "question"
+    )
+    assert acts_of("誰にやられたの").main().act == "question"
+
+
+def test_such_a_thing_denied_denies_what_it_points_back_to() -> None:
+    acts = acts_of("首を絞めたとか、そんなことは絶対にしてません。")
+    assert acts.at(0, 4).negated

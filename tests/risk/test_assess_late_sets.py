@@ -313,7 +313,7 @@ def test_phrasings_found_by_the_twenty_sixth_and_twenty_seventh_sets(
 @pytest.mark.parametrize(
     ("text", "item"),
     [
-        # Five of these met this round's own new phrasings before they were narrowed; the
+        # Four of these met this round's own new phrasings before they were narrowed; the
         # rest ticked an item on bc4cdc0 already.
         ("頭を壁にぶつけることがあるので、クッションを置いてます", "likely_serious_harm"),
         (
@@ -327,11 +327,108 @@ def test_phrasings_found_by_the_twenty_sixth_and_twenty_seventh_sets(
         ),
         ("お酒もたばこもやりませんし、夫とも仲はいいです", "parent_factors"),
         ("正直、この子のこと可愛いと思えないんです。産まなきゃよかったって毎日思う", "recurrence"),
-        ("お父さんが家で怒鳴るようになってから、おねしょがまた始まって", "parent_factors"),
         ("お兄さんじゃなくて、お母さんの彼氏に、ゆうべ両手で首をしめられたって", "environment"),
     ],
 )
 def test_words_the_twenty_sixth_and_twenty_seventh_sets_and_their_fixes_showed_tick_no_item(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("…お母さんに、浴槽に顔つっこまれて、何秒も上げてもらえなかった", "drowning"),
+        ("お風呂のとき頭をぐっておさえつけられてお湯の中に鎮められたの", "drowning"),
+        ("いま、マンションの屋上にいて……ここから落ちたら、楽になれるかなって", "child_suicidal"),
+        ("今マンションの奥上にいて。ここから落ちたら。楽になれるかなって", "child_suicidal"),
+        ("ベランダ越しに見たら ぐったりして全然うご かないんです", "unconscious"),
+    ],
+)
+def test_severe_phrasings_found_by_the_twenty_eighth_and_twenty_ninth_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "首を絞めたとか、そんなことは絶対にしてません。",
+        "泣き止まないと、正直、首でも絞めてしまいそうで……いや、まだ何もしてないです",
+        "前の勤務校で、首を絞められていた生徒がいたんですが",
+        "赤ちゃんがぐったりしてるって言いましたけど、今見たら、泣きだしました",
+    ],
+)
+def test_no_severe_cue_from_what_the_twenty_eighth_and_twenty_ninth_sets_showed(
+    sheet_of: Sheet, text: str
+) -> None:
+    assert sheet_of(("caller", text)).severe == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("新しいのと、もう治りかけの古いのと", "recurrence"),
+        ("腕とか足のあざが、黄色っぽいのと、青いのと、混ざってるんです", "recurrence"),
+        ("前にも顔にあざがあったことがあって", "recurrence"),
+        ("彼は、男の子なんだから殴られて強くなるって、全然悪いと思ってないんです", "recurrence"),
+        ("父親が手をあげるようになってから、おねしょがまた始まって", "recurrence"),
+        ("あの家 前にも私 つうほうしたことあるんです 去年", "recurrence"),
+        ("お母さんが、夜、急に泣き叫んだり、誰かに見張られてるって言って", "parent_factors"),
+        ("夫が怒鳴るようになってからなんです", "parent_factors"),
+        ("隣の奥さん、昼間から缶チューハイ何本も空けて、玄関先で寝てる", "parent_factors"),
+        ("身長も1年生の時からほとんど伸びてないんです", "child_signs"),
+        ("お父さんが帰ってくる音がすると、体が勝手に震える", "child_signs"),
+        ("ごはん、もう3日くらい、たべてない", "serious_harm"),
+        ("お母さんにアイロン 腕に 推し付けられた", "serious_harm"),
+        (
+            "娘がね、孫を、しばらく施設で見てもらえないかって、自分から言い出してる",
+            "protection_request",
+        ),
+        ("本人が、今日は家に帰さないでほしいって、ずっと泣いて言ってまして", "protection_request"),
+        (
+            "姉の彼氏と二人きりにされるのをすごく嫌がってて、お風呂も一緒に入らされてる",
+            "urgent_situation",
+        ),
+        ("お母さんがその子のほっぺたを、思いっきり平手で叩いてたんです", "likely_serious_harm"),
+        (
+            "4歳の男の子がいて。お母さんが、この前4歳になったのよって、ほかの人と話してたので。",
+            "likely_serious_harm",
+        ),
+    ],
+)
+def test_phrasings_found_by_the_twenty_eighth_and_twenty_ninth_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_yes_to_being_afraid_to_go_home_asked_over_two_sentences(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("handler", "家に帰るの、こわい？"), ("caller", "…はい。すごく。"))
+    assert _state(sheet, "child_signs") == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("将来、反抗期とかになったら、私、手を上げちゃうかもしれないって", "parent_factors"),
+        (
+            "ベランダに出されてるのかと思ったら、洗濯物取り込むの手伝ってただけみたいで",
+            "likely_serious_harm",
+        ),
+        ("小2の子が、大人の男の人の裸の絵を描いていて", "likely_serious_harm"),
+        (
+            "さっき骨折って言いましたけど、すみません、病院で診てもらったら打撲だけでした",
+            "serious_harm",
+        ),
+        ("うん ホッペ 焼酎", "parent_factors"),  # しょっちゅう misheard, no drink
+        ("まだ生後4か月で、2000グラムちょっとで生まれた子なんです", "environment"),
+        ("わたしが子どものころ、父に毎日殴られてたんです", "recurrence"),
+    ],
+)
+def test_words_the_twenty_eighth_and_twenty_ninth_sets_showed_tick_no_item(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) != "該当"

@@ -96,6 +96,7 @@ _DEMONSTRATIVES = frozenset({"そう", "こう", "ああ", "どう"})
 # Nouns that serve as adverbs of denial (「一切飲まない」), unlike 毎日 or 今, which may start
 # the next clause (「もう限界で毎日寝れてない」).
 _NEVER = frozenset({"一切", "絶対", "全然", "全く", "決して"})
+_SUCH = frozenset({"そんな", "そういう", "こんな", "ああいう", "あんな"})
 _CHAIN_VERBS = frozenset(
     {"居る", "有る", "為る", "仕舞う", "来る", "行く", "置く", "見る", "ちゃう", "てる", "出来る"}
 )
@@ -358,7 +359,12 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     tail = [t.surface for t in _tail(tokens, first, last)]
     if "か" in tail or "かしら" in tail:
         return True
-    wh = [i for i in range(first, last + 1) if tokens[i].lemma in _WH_LEMMAS]
+    # 「誰かに見張られてる」「何かされた」: a question word + か is someone, something.
+    wh = [
+        i
+        for i in range(first, last + 1)
+        if tokens[i].lemma in _WH_LEMMAS and not (i + 1 < last and tokens[i + 1].surface == "か")
+    ]
     # 「どこにいるの」: の asks only with a question word; 「お母さんがいないの」 tells.
     if wh and "の" in tail:
         return True
@@ -584,7 +590,11 @@ def _such_things_denied(tokens: tuple[Token, ...], first: int, sentence: Sentenc
     points back to, and that is said not to exist."""
     last = sentence.last
     for index in range(first, last):
-        if tokens[index].lemma in _DEMONSTRATIVES and tokens[index + 1].lemma == "言う":
+        such = (tokens[index].lemma in _DEMONSTRATIVES and tokens[index + 1].lemma == "言う") or (
+            # 「首を絞めたとか、そんなことは絶対にしてません」
+            tokens[index].surface in _SUCH and tokens[index + 1].surface in ("こと", "事")
+        )
+        if such:
             predicate = next(
                 (i for i in range(index + 2, last + 1) if tokens[i].pos0 in ("動詞", "形容詞")),
                 None,
@@ -593,7 +603,7 @@ def _such_things_denied(tokens: tuple[Token, ...], first: int, sentence: Sentenc
                 return False
             if tokens[predicate].lemma in ("無い", "ない"):
                 return True
-            return tokens[predicate].lemma in ("有る", "ある") and _negated_after(
+            return tokens[predicate].lemma in ("有る", "ある", "為る", "する") and _negated_after(
                 tokens, predicate, predicate, sentence
             )
     return False

@@ -284,7 +284,10 @@ class RiskAssessor:
         for hit in asked.hits:
             if hit.subitem in own or not self._counts(hit.subitem, speaker):
                 continue
-            if punctuated and q_acts.at(hit.start, hit.end).act != "question":
+            if punctuated and "question" not in (
+                q_acts.at(hit.start, hit.end).act,
+                q_acts.at(hit.end - 1, hit.end).act,  # 「家に帰るの、こわい？」 asks on to its end
+            ):
                 continue  # said around the question, not asked
             spec = self.matcher.subitems[hit.subitem]
             if spec.requires and not (spec.id in asked.required or spec.id in found.required):

@@ -42,6 +42,11 @@ _NOT_SO = ("じゃなく", "ではなく", "じゃない", "ではない")
 # What sets a 違う apart as the speaker's own correction.
 _PAUSE = frozenset("、，,。．.…！!？? \u3000")
 _RETRACTING = ("いうか", "言うか", "いや")
+_SAID_BUT = re.compile(r"[^。]{0,3}?(って|と)(言い|いい|言っちゃい|いっちゃい)ました(けど|が)")
+_PUT_RIGHT = re.compile(
+    r"すみません|すいません|ごめんなさい|間違い|まちがい|違いました|ちがいました|実は|じつは|"
+    r"今見たら|いま見たら|よく見たら|だけでした|だけです|じゃなくて|ではなくて"
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,9 @@ class CueMatcher:
             [(("context", "rumour"), w) for w in context.rumour]
             + [(("context", "child"), w) for w in context.child_words],
             _EXACT,
+            # As written or read: by lemma 「人たちが話して」 met 「ほかの人と話してた」 and
+            # silenced a neighbour's own report of the child's age.
+            literal=True,
         )
         # As written only: read aloud, the recognizer's 「子供家（庭支援センター）」 in a mono
         # call's greeting sounds like 子供が and made the caller a carer.
@@ -193,7 +201,7 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
     """Whether the speaker takes back the words ending at ``end`` at once: 「首しめられた…
     っていうか、ちがう、服をつかまれただけ」. A 違う that only describes (「違う日に」) does not."""
     after = [t for t in analysis.tokens if t.begin >= end][:8]
-    if _rather(after):
+    if _rather(after) or _said_then_corrected(analysis, end):
         return True
     for index, token in enumerate(after):
         next_word = after[index + 1].surface if index + 1 < len(after) else ""
@@ -207,6 +215,14 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
         hedged = before in ("あ", "いや") or any(w in before for w in _RETRACTING)
         return set_apart or hedged
     return False
+
+
+def _said_then_corrected(analysis: Analysis, end: int) -> bool:
+    """「ぐったりしてるって言いましたけど、今見たら、泣きだしました」「骨折って言いましたけど、
+    すみません、打撲だけでした」: the speaker's own earlier words, put right at once."""
+    rest = analysis.text[end:]
+    said = _SAID_BUT.match(rest)
+    return said is not None and _PUT_RIGHT.search(rest, said.end(), said.end() + 16) is not None
 
 
 def _rather(after: list[Token]) -> bool:
