@@ -95,3 +95,39 @@ def test_what_rather_replaces_is_taken_back(model: RiskModel) -> None:
 def test_an_age_said_and_then_put_right_is_not_the_childs(model: RiskModel) -> None:
     text = "あ、すいません、さっき3歳って言いましたけど、3年生です。小学校の"
     assert "infant_or_vulnerable_child" not in _subitems(model, text)
+
+
+def test_a_patterns_named_hit_is_the_evidence_and_the_rest_its_context(model: RiskModel) -> None:
+    """「お風呂でね、ママに頭を…入れられて」: the water word, in a sentence of its own, is context;
+    the evidence (and the act it is said in) is the head put under."""
+    found = model.matcher.find("お風呂でね、ママに頭をお湯の中に入れられて、くるしかった")
+    drowning = [h for h in found.hits if h.subitem == "drowning"]
+    assert drowning and all(h.matched.startswith(("頭", "ママ")) for h in drowning)
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        ("お父さんに、のど、ぎゅってされた", "strangling"),
+        ("赤ちゃんの口と鼻をタオルで押さえつけてて", "strangling"),
+        ("洗面器の水に、顔をずっと押しつけられてた", "drowning"),
+        ("バケツの水に頭を沈められた", "drowning"),
+    ],
+)
+def test_a_body_part_a_forcing_verb_and_water_or_a_hand_make_the_severe_cue(
+    model: RiskModel, sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "プールで顔を水につける練習をしてます",
+        "のどが痛いって、首を押さえてる",
+        "手で口を押さえて笑ってた",
+        "お風呂に入れて、頭を洗ってあげた",
+    ],
+)
+def test_everyday_words_near_those_parts_make_no_severe_cue(sheet_of: Sheet, text: str) -> None:
+    assert sheet_of(("caller", text)).severe == ()

@@ -160,8 +160,12 @@ class CueMatcher:
             if kind == "cue":
                 spans.setdefault(sub, []).append((start, end))
         for sub, match in self.patterns.finditer(plain):
-            if match.end() > match.start():
-                spans.setdefault(sub, []).append((match.start(), match.end()))
+            # A pattern may name the words that are the evidence (?P<hit>…): what comes
+            # before them is context that must be there, often in an earlier sentence
+            # (「お風呂でね、ママに頭を…入れられた」), whose act must not become theirs.
+            start, end = match.span("hit") if "hit" in match.re.groupindex else match.span()
+            if end > start:
+                spans.setdefault(sub, []).append((start, end))
         age = _age_hit(text, plain)
         if age is not None:
             spans.setdefault(INFANT, []).append(age)
