@@ -432,3 +432,70 @@ def test_words_the_twenty_eighth_and_twenty_ninth_sets_showed_tick_no_item(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+def test_a_wrist_cut_meaning_to_die_is_a_suicidal_child(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "えっと…この前、カッターで、手首…。ほんとに死ぬつもりだった"))
+    assert sheet.severe == ("child_suicidal",)
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("お願いです、今すぐ誰か来てください、この子を連れてってください", "protection_request"),
+        ("生徒が、夜になると義理のお父さんが部屋に入ってくるって", "urgent_situation"),
+        ("お兄ちゃんと『ひみつのあそび』をしてる、パンツを脱ぐって言ってて", "urgent_situation"),
+        ("お人形の股のところを触って『パパがこうする』って", "urgent_situation"),
+        ("…父に、無理やり、その、そういうことされてて。中学のときから", "recurrence"),
+        ("小さい子がベランダに出されて、ずっと泣いてるんです。今週3回目です。", "recurrence"),
+        ("罰だって言われて、水はった洗面器に顔つけられた。何回も。", "recurrence"),
+        ("背中に黄色くなった朝と 新しい赤紫の朝が混ざってて", "recurrence"),  # あざ misheard
+        ("もう二日くらい水も飲んでなくて、唇がかさかさで", "serious_harm"),
+        ("家のカギ閉められて、入れてもらえなくて、いま公園にいる", "likely_serious_harm"),
+        ("下の子には話しかけもしないで、いない人みたいに扱ってて", "parent_factors"),
+        ("昨日 カットなって 息子の首 掴んで 壁に押し付けて", "parent_factors"),  # カッと
+        ("またひっこし。今年で三回目。学校もかわる", "environment"),
+        ("男の人の怒鳴り声と、女の人の悲鳴と、ドンって壁にぶつかる音がして", "environment"),
+        ("家賃、3か月ためちゃってて", "environment"),
+    ],
+)
+def test_phrasings_found_by_the_thirtieth_and_thirty_first_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+def test_a_face_named_where_the_blows_landed_is_a_blow_to_the_face(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "叩かれたところはどこですか？"), ("caller", "ほっぺ…と、耳のとこ。")
+    )
+    assert _state(sheet, "likely_serious_harm") == "該当"
+
+
+def test_yes_to_violence_between_the_parents_is_violence_at_home(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "ご主人との間で、暴力のようなことは？"),
+        ("caller", "…はい、ときどき。子どもの前でも。"),
+    )
+    assert _state(sheet, "environment") == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("クラスの子が、『どうせ家に帰ったら殴られるし』って言ってて", "child_signs"),
+        ("帰りたくない。帰ったらまた殴られるから、たすけて", "urgent_situation"),
+        ("ひどい虫歯で顔が腫れてるのに、お母さんが病院に連れて行かない", "likely_serious_harm"),
+        ("私の若いころはね、言うこと聞かない子は外に出されたもんですよ", "likely_serious_harm"),
+        ("もしこのまま夜泣きが続いたら、いつか手をあげちゃうんじゃないかって", "parent_factors"),
+    ],
+)
+def test_words_the_thirtieth_and_thirty_first_sets_showed_tick_no_item(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+def test_only_that_no_more_was_said_denies_nothing_said(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "夜、その人が部屋に入ってくるって、それ以上は言わないんです。"))
+    assert _state(sheet, "urgent_situation") == "該当"

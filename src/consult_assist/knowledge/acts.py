@@ -97,6 +97,7 @@ _DEMONSTRATIVES = frozenset({"そう", "こう", "ああ", "どう"})
 # the next clause (「もう限界で毎日寝れてない」).
 _NEVER = frozenset({"一切", "絶対", "全然", "全く", "決して"})
 _SUCH = frozenset({"そんな", "そういう", "こんな", "ああいう", "あんな"})
+_BEYOND = frozenset({"以上", "以外", "詳しい", "他"})
 _CHAIN_VERBS = frozenset(
     {"居る", "有る", "為る", "仕舞う", "来る", "行く", "置く", "見る", "ちゃう", "てる", "出来る"}
 )
@@ -564,6 +565,10 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
     if not quoted or not sentence.negated:
         return False
     start = index + 1 if index > last + 1 else last + 1  # past a skipped ending (てる is a verb)
+    if any(t.lemma in _BEYOND for t in tokens[start : sentence.last + 1]):
+        # 「部屋に入ってくるって、それ以上は言わないんです」: what was said stands; only more is
+        # not said.
+        return False
     if _such_things_denied(tokens, start, sentence):
         return True
     verb = next(

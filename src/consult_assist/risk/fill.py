@@ -64,10 +64,14 @@ def filled_answer(question: str, answer: str) -> Filled | None:
 
 
 def _topic_clause(before: str) -> str:
-    """The clause a question puts as its topic with のは (「叩かれるのは、体の」 → 叩かれる);
-    "" when there is none."""
-    at = before.rfind("のは")
-    return before[:at] if at > 0 else ""
+    """The clause a question puts as its topic with のは or ところは (「叩かれるのは、体の」 →
+    叩かれる); "" when there is none."""
+    # 「叩かれるのは」「叩かれたところは」「叩かれた場所は」
+    for topic in ("ところは", "とこは", "場所は", "のは"):
+        at = before.rfind(topic)
+        if at > 0:
+            return before[:at]
+    return ""
 
 
 def _asks_where_or_with_what(tokens: tuple[Token, ...], index: int) -> bool:
