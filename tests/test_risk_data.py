@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Thirty-two labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Thirty-three labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -32,9 +32,10 @@ twenty-eighth and a twenty-ninth, written the same way after them, blind to the 
 twenty-seven before them (tests/data/risk_twentyeighth/, tests/data/risk_twentyninth/, same
 layout, ids prefixed ``ac`` and ``ad``), and a thirtieth and a thirty-first, written the same way
 after them, blind to the engine and to all twenty-nine before them (tests/data/risk_thirtieth/,
-tests/data/risk_thirtyfirst/, same layout, ids prefixed ``ae`` and ``af``), and a thirty-second,
-written the same way after them, blind to the engine and to all thirty-one before them
-(tests/data/risk_thirtysecond/, same layout, ids prefixed ``ag``).
+tests/data/risk_thirtyfirst/, same layout, ids prefixed ``ae`` and ``af``), and a thirty-second
+and a thirty-third, written the same way after them, blind to the engine and to all thirty-one
+before them (tests/data/risk_thirtysecond/, tests/data/risk_thirtythird/, same layout, ids prefixed
+``ag`` and ``ah``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -206,7 +207,9 @@ TWENTYEIGHTH, TWENTYNINTH = written_together(
     TWENTYSEVENTH, ("twentyeighth", "ac"), ("twentyninth", "ad")
 )
 THIRTIETH, THIRTYFIRST = written_together(TWENTYNINTH, ("thirtieth", "ae"), ("thirtyfirst", "af"))
-(THIRTYSECOND,) = written_together(THIRTYFIRST, ("thirtysecond", "ag"))
+THIRTYSECOND, THIRTYTHIRD = written_together(
+    THIRTYFIRST, ("thirtysecond", "ag"), ("thirtythird", "ah")
+)
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -240,6 +243,7 @@ DATA_SETS = (
     THIRTIETH,
     THIRTYFIRST,
     THIRTYSECOND,
+    THIRTYTHIRD,
 )
 
 
