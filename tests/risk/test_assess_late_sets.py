@@ -499,3 +499,48 @@ def test_words_the_thirtieth_and_thirty_first_sets_showed_tick_no_item(
 def test_only_that_no_more_was_said_denies_nothing_said(sheet_of: Sheet) -> None:
     sheet = sheet_of(("caller", "夜、その人が部屋に入ってくるって、それ以上は言わないんです。"))
     assert _state(sheet, "urgent_situation") == "該当"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "友だちが、LINEで「もう限界、今夜死ぬ」って送ってきて",
+        "友達がラインでもう限界今夜し ぬって送ってきて",
+    ],
+)
+def test_dying_tonight_said_by_a_child_is_the_severe_cue(sheet_of: Sheet, text: str) -> None:
+    assert sheet_of(("caller", text)).severe == ("child_suicidal",)
+
+
+def test_a_count_of_times_answers_how_often_even_to_a_when_question(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        (
+            "caller",
+            "向かいのマンションの三階なんですけど、小さい女の子が、ベランダに出されてるんです。",
+        ),
+        ("handler", "それは、いつのことですか。"),
+        ("caller", "今日は見てないんですけど、ここ二週間で、もう四、五回は見てます。"),
+    )
+    assert _state(sheet, "recurrence") == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        (
+            "私、もう死にたいんです。子どもも一緒に連れていこうかって、考えちゃって",
+            "urgent_situation",
+        ),
+        ("腕に、治りかけのかさぶたと、今日できたみたいな新しい傷が並んでて", "recurrence"),
+        ("言ってもわからない子には体で教えるしかないんですよ", "recurrence"),
+        ("うちの子は叩かないとわからない子なんで", "recurrence"),
+        ("ママ、いないの。きのうの夜から、ずっとかえってこないの", "likely_serious_harm"),
+        ("夫が、娘に大人の動画を無理やり一緒に見させていたんです", "likely_serious_harm"),
+        ("…ストーブに手を押しつけられたって、本人が", "serious_harm"),
+        ("お父さんお坂飲むと人が変わる今日も朝から飲んでる", "parent_factors"),  # お酒
+    ],
+)
+def test_phrasings_found_by_the_thirty_second_and_thirty_third_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"

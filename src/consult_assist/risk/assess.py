@@ -65,6 +65,9 @@ _HOW_OFTEN = re.compile(
     r"何回|何度|なんかい|なんど|いつも|しょっちゅう|こういうこと|そういうこと|こういう事|そういう事"
 )
 
+_WHEN = re.compile(r"いつ")
+_TIMES = re.compile(r"[0-9一二三四五六七八九十]+[、,]?[0-9一二三四五六七八九十]*(回|度)")
+
 
 class RiskAssessor:
     """Per call: feed each final in order; the sheet is rebuilt from the evidence kept."""
@@ -122,7 +125,11 @@ class RiskAssessor:
             # in the last utterance that had any, and, for a how-often question, a few turns
             # before (the age may be asked in between).
             latest = max(self._topic.values())
-            how_often = _HOW_OFTEN.search(asked[0].text) is not None
+            how_often = _HOW_OFTEN.search(asked[0].text) is not None or (
+                # 「それは、いつのことですか」「ここ二週間で、もう四、五回は見てます」: a count of
+                # times answers how often, whatever was asked.
+                _WHEN.search(asked[0].text) is not None and _TIMES.search(final.text) is not None
+            )
             topic = frozenset(
                 sub
                 for sub, heard in self._topic.items()
