@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Thirty-three labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Thirty-four labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -35,7 +35,8 @@ after them, blind to the engine and to all twenty-nine before them (tests/data/r
 tests/data/risk_thirtyfirst/, same layout, ids prefixed ``ae`` and ``af``), and a thirty-second
 and a thirty-third, written the same way after them, blind to the engine and to all thirty-one
 before them (tests/data/risk_thirtysecond/, tests/data/risk_thirtythird/, same layout, ids prefixed
-``ag`` and ``ah``).
+``ag`` and ``ah``), and a thirty-fifth, written the same way after them, blind to the engine and to
+all thirty-three before it (tests/data/risk_thirtyfifth/, same layout, ids prefixed ``aj``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -210,6 +211,9 @@ THIRTIETH, THIRTYFIRST = written_together(TWENTYNINTH, ("thirtieth", "ae"), ("th
 THIRTYSECOND, THIRTYTHIRD = written_together(
     THIRTYFIRST, ("thirtysecond", "ag"), ("thirtythird", "ah")
 )
+# The thirty-fifth, written blind to the engine and to all before it (and to the thirty-fourth,
+# written at the same time elsewhere), to the thirty-third's minimums.
+(THIRTYFIFTH,) = written_together(THIRTYTHIRD, ("thirtyfifth", "aj"))
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -244,6 +248,7 @@ DATA_SETS = (
     THIRTYFIRST,
     THIRTYSECOND,
     THIRTYTHIRD,
+    THIRTYFIFTH,
 )
 
 
