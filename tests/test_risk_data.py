@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Thirty-four labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Thirty-five labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -35,8 +35,9 @@ after them, blind to the engine and to all twenty-nine before them (tests/data/r
 tests/data/risk_thirtyfirst/, same layout, ids prefixed ``ae`` and ``af``), and a thirty-second
 and a thirty-third, written the same way after them, blind to the engine and to all thirty-one
 before them (tests/data/risk_thirtysecond/, tests/data/risk_thirtythird/, same layout, ids prefixed
-``ag`` and ``ah``), and a thirty-fourth, written the same way after them, blind to the engine and
-to all thirty-three before them (tests/data/risk_thirtyfourth/, same layout, ids prefixed ``ai``).
+``ag`` and ``ah``), and a thirty-fourth and a thirty-fifth, written the same way after them, blind
+to the engine and to all thirty-three before them (tests/data/risk_thirtyfourth/,
+tests/data/risk_thirtyfifth/, same layout, ids prefixed ``ai`` and ``aj``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -211,7 +212,9 @@ THIRTIETH, THIRTYFIRST = written_together(TWENTYNINTH, ("thirtieth", "ae"), ("th
 THIRTYSECOND, THIRTYTHIRD = written_together(
     THIRTYFIRST, ("thirtysecond", "ag"), ("thirtythird", "ah")
 )
-(THIRTYFOURTH,) = written_together(THIRTYTHIRD, ("thirtyfourth", "ai"))
+THIRTYFOURTH, THIRTYFIFTH = written_together(
+    THIRTYTHIRD, ("thirtyfourth", "ai"), ("thirtyfifth", "aj")
+)
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -247,6 +250,7 @@ DATA_SETS = (
     THIRTYSECOND,
     THIRTYTHIRD,
     THIRTYFOURTH,
+    THIRTYFIFTH,
 )
 
 
