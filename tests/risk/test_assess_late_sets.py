@@ -544,3 +544,68 @@ def test_phrasings_found_by_the_thirty_second_and_thirty_third_sets(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        (
+            "隣の奥さんがね、男の子の顔に枕を押し付けてるのを、ベランダ越しに見ちゃったんです",
+            "strangling",
+        ),
+        (
+            "お風呂で、言うこと聞かないから、頭を湯船に、つけて…何秒か、押さえてしまいました",
+            "drowning",
+        ),
+    ],
+)
+def test_severe_phrasings_found_by_the_thirty_fourth_and_thirty_fifth_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        (
+            "保健室で、4年生の女の子が『今日はおうちに帰さないで』って泣いてて、どうしたらいいかと思って",
+            "protection_request",
+        ),
+        ("先月、下の子が産まれてから、妻がずっと泣いてて", "likely_serious_harm"),
+        ("前にも一回、あの家のことで児相さんに電話したことがあるんです", "recurrence"),
+        (
+            "夫が、小3の娘の体を、その、服の上からですけど、変な触り方してるのを見てしまって",
+            "likely_serious_harm",
+        ),
+        ("腕を骨節して登校してきて本人は父親にひねられたと言っています", "serious_harm"),  # 骨折
+        ("煙草腕にお仕付けられた。ここまだ痛い", "serious_harm"),  # 押し付け
+    ],
+)
+def test_phrasings_found_by_the_thirty_fourth_and_thirty_fifth_sets(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("さっきやけどって言いましたけど、訂正します。あれは湿疹だって", "serious_harm"),
+        (
+            "クラスの子がYouTubeで見たって、子どもが親にころされる話をしてて、こわくなった",
+            "urgent_situation",
+        ),
+        ("ママ友の話なんですけど、そのお宅は旦那さんのDVで大変らしくて", "environment"),
+    ],
+)
+def test_words_the_thirty_fourth_and_thirty_fifth_sets_showed_tick_no_item(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    assert _state(sheet_of(("caller", text)), item) != "該当"
+
+
+def test_asking_what_to_do_makes_no_supposition_of_what_came_before(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "もし叩いちゃったら、どうしたらいいですか"))
+    assert _state(sheet, "parent_factors") != "該当"
+    assert _state(sheet, "likely_serious_harm") != "該当"

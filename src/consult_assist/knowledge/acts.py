@@ -639,7 +639,14 @@ def _is_conditional(token: Token, last: bool) -> bool:
 
 
 def _conditionals(tokens: tuple[Token, ...], first: int, last: int) -> list[int]:
-    return [i for i in range(first, last + 1) if _is_conditional(tokens[i], i == last)]
+    # 「…って泣いてて、どうしたらいいかと思って」: the たら of どうしたら asks what to do; it makes
+    # nothing before it a supposition.
+    return [
+        i
+        for i in range(first, last + 1)
+        if _is_conditional(tokens[i], i == last)
+        and not (i >= 2 and _how_to_do_at(tokens, i - 2, i))
+    ]
 
 
 def _hypothetical(
