@@ -23,12 +23,42 @@ def _state(sheet: Assessment, item: str) -> str:
 @pytest.mark.parametrize(
     ("text", "severe"),
     [
+        # the twenty-second and twenty-third sets
         ("下の子が泣きやまなくて、気づいたら、わたし、口を手でふさいでて…", "strangling"),
         ("姪からLINEが来て、『もう死ぬから、今までありがとう』って", "child_suicidal"),
         ("息子が欲槽に顔を静められたって言うんです", "drowning"),  # 浴槽 misheard
+        # the twenty-fourth and twenty-fifth sets
+        ("…された。片手で、のど、ぐって。声出なくなって、苦しくて", "strangling"),
+        ("のどのとこ、両手で押さえつけられて、苦しかった", "strangling"),
+        ("年長の男の子がママにお風呂で覚えさせられたって", "drowning"),  # 溺れさせ misheard
+        ("息、してるけど、なんか変な音で…目があかない", "unconscious"),
+        # the twenty-sixth and twenty-seventh sets
+        ("隣の奥さんが、赤ちゃんの口と鼻を手で覆って『静かにしろ』って", "strangling"),
+        ("お母さんの彼氏に首両手で抑えつけられて。苦しくて声も出なかった", "strangling"),
+        (
+            "首のまわりに指の跡みたいな赤い線がぐるっとあって、本人に聞いたら"
+            "『お兄ちゃんじゃなくて、お父さんに絞められた』って",
+            "strangling",
+        ),
+        ("きのう パパにね 区備をぎゅってされて 生きができなかった", "strangling"),  # 首, 息
+        # the twenty-eighth and twenty-ninth sets
+        ("…お母さんに、浴槽に顔つっこまれて、何秒も上げてもらえなかった", "drowning"),
+        ("お風呂のとき頭をぐっておさえつけられてお湯の中に鎮められたの", "drowning"),
+        ("いま、マンションの屋上にいて……ここから落ちたら、楽になれるかなって", "child_suicidal"),
+        ("今マンションの奥上にいて。ここから落ちたら。楽になれるかなって", "child_suicidal"),
+        ("ベランダ越しに見たら ぐったりして全然うご かないんです", "unconscious"),
+        # the thirty-fourth and thirty-fifth sets
+        (
+            "隣の奥さんがね、男の子の顔に枕を押し付けてるのを、ベランダ越しに見ちゃったんです",
+            "strangling",
+        ),
+        (
+            "お風呂で、言うこと聞かないから、頭を湯船に、つけて…何秒か、押さえてしまいました",
+            "drowning",
+        ),
     ],
 )
-def test_severe_phrasings_found_by_the_twenty_second_and_twenty_third_sets(
+def test_severe_phrasings_the_later_blind_sets_showed_are_found(
     sheet_of: Sheet, text: str, severe: str
 ) -> None:
     assert severe in sheet_of(("caller", text)).severe
@@ -37,6 +67,7 @@ def test_severe_phrasings_found_by_the_twenty_second_and_twenty_third_sets(
 @pytest.mark.parametrize(
     ("text", "item"),
     [
+        # the twentieth to twenty-third sets
         ("このままだと本当に何かしちゃう。", "urgent_situation"),
         ("抱っこしてて、ふと、窓から落としたら静かになるのかなって", "urgent_situation"),
         ("夜中ずっと泣かれて、黙らせるためなら何でもしそうで", "urgent_situation"),
@@ -63,9 +94,117 @@ def test_severe_phrasings_found_by_the_twenty_second_and_twenty_third_sets(
         ("この子、1800グラムで生まれて、今もちょっと体が弱くて", "environment"),
         ("上の階で、旦那さんが奥さんを怒鳴りつけて", "environment"),
         ("4歳の男の子が、ここ1か月くらい全然笑わなくなって", "likely_serious_harm"),  # 4歳
+        # the twenty-fourth and twenty-fifth sets
+        ("頭を縫いました、5針。病院で。", "serious_harm"),
+        ("お仕置きのつもりで、熱いシャワーを背中にかけたら、赤くただれちゃって", "serious_harm"),
+        ("下の、3歳の子にだけ、母親がご飯をあげないんです", "serious_harm"),
+        ("体重もぜんぜん増えてなくて", "child_signs"),
+        ("うちの下の子、まだ1歳なんですけど、夫が顔をはたくんです。泣くと。", "recurrence"),
+        ("中2のときから、母の再婚相手に、無理やり、その…されてて", "recurrence"),
+        ("お父さんに叩かれるようになってから、円形脱毛ができて", "recurrence"),
+        ("上の子は小さいとき、施設に預けられてたことがあって", "recurrence"),
+        ("いや、あれはね、うちのしつけなんですよ", "recurrence"),
+        ("お父さんが、お風呂入ってるとき、のぞいてきたり", "likely_serious_harm"),
+        ("義理のお父さんと二人きりになるのが嫌だと", "urgent_situation"),
+        ("昨日、息子を殴りそうになって、包丁まで持ってしまって", "urgent_situation"),
+        ("毎日くたくたで、もう、この子を見てられないんです", "parent_factors"),
+        ("…飲みます。夜は、ほぼ毎日、一本は空けちゃいます", "parent_factors"),
+        ("お父さんの車が見えると、あの子、顔色が変わって、固まっちゃうんです", "child_signs"),
+        ("『先生、おうちに帰らなくていいところに連れてって』って", "protection_request"),
+        # the twenty-sixth and twenty-seventh sets
+        (
+            "泣き止まないと、壁に投げつけたくなる。自分で止められる自信がないんです",
+            "urgent_situation",
+        ),
+        ("夜中ずっと泣かれて…正直、投げ飛ばしてしまいそうで自分が怖いんです", "urgent_situation"),
+        ("再婚相手が、娘がお風呂に入ってるときに、必ず入っていくんです", "urgent_situation"),
+        ("パパが、寝てるとき、パジャマの中に手を入れてくる", "likely_serious_harm"),
+        ("父親が小学生くらいの男の子の頭を、壁に何回も打ちつけてて", "likely_serious_harm"),
+        ("まだ生まれて半年です。小さく生まれて、NICUにもいました", "likely_serious_harm"),
+        ("まだ生まれて半年です。小さく生まれて、NICUにもいました", "environment"),
+        ("母が、夜中に急に叫び出して、『盗聴されてる』って窓に新聞貼ってて", "parent_factors"),
+        ("下の子は、どうしても好きになれなくて。顔を見るのも嫌で", "parent_factors"),
+        (
+            "妻が出ていってから一人で三人見てて、仕事もあって、正直もう回らないです",
+            "parent_factors",
+        ),
+        ("兄貴が、寝てるとき体さわってくる。ほぼ毎晩みたいに", "recurrence"),
+        ("また夜中に、ベランダに小さい子が裸足で出されてて", "recurrence"),
+        ("中2になってから、またおねしょするようになった。お母さんの彼氏が来てから", "environment"),
+        ("また引っ越し。今年3回目。学校もまた変わる", "environment"),
+        ("夫に首を絞められたこともあって…子どもの前でです", "environment"),
+        # the twenty-eighth and twenty-ninth sets
+        ("新しいのと、もう治りかけの古いのと", "recurrence"),
+        ("腕とか足のあざが、黄色っぽいのと、青いのと、混ざってるんです", "recurrence"),
+        ("前にも顔にあざがあったことがあって", "recurrence"),
+        ("彼は、男の子なんだから殴られて強くなるって、全然悪いと思ってないんです", "recurrence"),
+        ("父親が手をあげるようになってから、おねしょがまた始まって", "recurrence"),
+        ("あの家 前にも私 つうほうしたことあるんです 去年", "recurrence"),
+        ("お母さんが、夜、急に泣き叫んだり、誰かに見張られてるって言って", "parent_factors"),
+        ("夫が怒鳴るようになってからなんです", "parent_factors"),
+        ("隣の奥さん、昼間から缶チューハイ何本も空けて、玄関先で寝てる", "parent_factors"),
+        ("身長も1年生の時からほとんど伸びてないんです", "child_signs"),
+        ("お父さんが帰ってくる音がすると、体が勝手に震える", "child_signs"),
+        ("ごはん、もう3日くらい、たべてない", "serious_harm"),
+        ("お母さんにアイロン 腕に 推し付けられた", "serious_harm"),
+        (
+            "娘がね、孫を、しばらく施設で見てもらえないかって、自分から言い出してる",
+            "protection_request",
+        ),
+        ("本人が、今日は家に帰さないでほしいって、ずっと泣いて言ってまして", "protection_request"),
+        (
+            "姉の彼氏と二人きりにされるのをすごく嫌がってて、お風呂も一緒に入らされてる",
+            "urgent_situation",
+        ),
+        ("お母さんがその子のほっぺたを、思いっきり平手で叩いてたんです", "likely_serious_harm"),
+        (
+            "4歳の男の子がいて。お母さんが、この前4歳になったのよって、ほかの人と話してたので。",
+            "likely_serious_harm",
+        ),
+        # the thirtieth and thirty-first sets
+        ("お願いです、今すぐ誰か来てください、この子を連れてってください", "protection_request"),
+        ("生徒が、夜になると義理のお父さんが部屋に入ってくるって", "urgent_situation"),
+        ("お兄ちゃんと『ひみつのあそび』をしてる、パンツを脱ぐって言ってて", "urgent_situation"),
+        ("お人形の股のところを触って『パパがこうする』って", "urgent_situation"),
+        ("…父に、無理やり、その、そういうことされてて。中学のときから", "recurrence"),
+        ("小さい子がベランダに出されて、ずっと泣いてるんです。今週3回目です。", "recurrence"),
+        ("罰だって言われて、水はった洗面器に顔つけられた。何回も。", "recurrence"),
+        ("背中に黄色くなった朝と 新しい赤紫の朝が混ざってて", "recurrence"),  # あざ misheard
+        ("もう二日くらい水も飲んでなくて、唇がかさかさで", "serious_harm"),
+        ("家のカギ閉められて、入れてもらえなくて、いま公園にいる", "likely_serious_harm"),
+        ("下の子には話しかけもしないで、いない人みたいに扱ってて", "parent_factors"),
+        ("昨日 カットなって 息子の首 掴んで 壁に押し付けて", "parent_factors"),  # カッと
+        ("またひっこし。今年で三回目。学校もかわる", "environment"),
+        ("男の人の怒鳴り声と、女の人の悲鳴と、ドンって壁にぶつかる音がして", "environment"),
+        ("家賃、3か月ためちゃってて", "environment"),
+        # the thirty-second and thirty-third sets
+        (
+            "私、もう死にたいんです。子どもも一緒に連れていこうかって、考えちゃって",
+            "urgent_situation",
+        ),
+        ("腕に、治りかけのかさぶたと、今日できたみたいな新しい傷が並んでて", "recurrence"),
+        ("言ってもわからない子には体で教えるしかないんですよ", "recurrence"),
+        ("うちの子は叩かないとわからない子なんで", "recurrence"),
+        ("ママ、いないの。きのうの夜から、ずっとかえってこないの", "likely_serious_harm"),
+        ("夫が、娘に大人の動画を無理やり一緒に見させていたんです", "likely_serious_harm"),
+        ("…ストーブに手を押しつけられたって、本人が", "serious_harm"),
+        ("お父さんお坂飲むと人が変わる今日も朝から飲んでる", "parent_factors"),  # お酒
+        # the thirty-fourth and thirty-fifth sets
+        (
+            "保健室で、4年生の女の子が『今日はおうちに帰さないで』って泣いてて、どうしたらいいかと思って",
+            "protection_request",
+        ),
+        ("先月、下の子が産まれてから、妻がずっと泣いてて", "likely_serious_harm"),
+        ("前にも一回、あの家のことで児相さんに電話したことがあるんです", "recurrence"),
+        (
+            "夫が、小3の娘の体を、その、服の上からですけど、変な触り方してるのを見てしまって",
+            "likely_serious_harm",
+        ),
+        ("腕を骨節して登校してきて本人は父親にひねられたと言っています", "serious_harm"),  # 骨折
+        ("煙草腕にお仕付けられた。ここまだ痛い", "serious_harm"),  # 押し付け
     ],
 )
-def test_phrasings_found_by_the_twentieth_to_twenty_third_sets(
+def test_phrasings_the_later_blind_sets_showed_tick_their_item(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) == "該当"
@@ -80,6 +219,7 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
 @pytest.mark.parametrize(
     ("text", "item"),
     [
+        # the twentieth to twenty-third sets
         ("…うん、枕を顔に押しつけられて、苦しくて暴れた", "parent_factors"),  # the child
         ("息は、してるんですけど…目がうつろで、名前を呼んでも返事しないんです", "parent_factors"),
         ("ノートに『しにたい』って書いてて、本人に聞いたら『本気だよ』って", "parent_factors"),
@@ -100,27 +240,67 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
         ("ママ友の子が、前の旦那さんに首絞められたことあるって聞いて", "likely_serious_harm"),
         ("前の学校で担任した子が、やけどの跡だらけで保護されたことがあって", "serious_harm"),
         ("研修で、お風呂に沈められた事例を聞いたことがあって", "likely_serious_harm"),
+        # the twenty-fourth and twenty-fifth sets
+        ("教室でも一言もしゃべらなくなって、ずっとうつむいてて", "parent_factors"),  # うつ
+        ("車の中に赤ちゃんが一人で寝かされてて、エンジンも切れてて", "parent_factors"),  # キレて
+        ("去年もけがで入院したことがあって、今回また腕にあざがあるんです", "serious_harm"),
+        ("ううん、ごはんはちゃんと食べてる。お母さんが毎朝つくってくれる", "recurrence"),
+        (
+            "夫がすぐカッとなって物を投げるようになってから、息子が毎晩おねしょするようになって",
+            "recurrence",
+        ),
+        ("うん、去年、ちょっとのあいだ、あずかってもらってた", "protection_request"),
+        ("将来、反抗期とかになったら、手が出ちゃうんじゃないかって心配で", "parent_factors"),
+        ("職場の同僚が、子どもの頃に親にベランダに出されてたって話してて", "likely_serious_harm"),
+        # the twenty-sixth and twenty-seventh sets
+        # Four of these met this round's own new phrasings before they were narrowed; the
+        # rest ticked an item on bc4cdc0 already.
+        ("頭を壁にぶつけることがあるので、クッションを置いてます", "likely_serious_harm"),
+        (
+            "息子は自閉症があって、パニックになると自分で頭を床に打ちつけるんです",
+            "likely_serious_harm",
+        ),
+        ("あざとかは見たことないですね。いつも元気に挨拶してくれるし", "recurrence"),
+        (
+            "さっき毎晩って言いましたけど、ごめんなさい、泣き声が聞こえたのは一回だけです",
+            "recurrence",
+        ),
+        ("お酒もたばこもやりませんし、夫とも仲はいいです", "parent_factors"),
+        ("正直、この子のこと可愛いと思えないんです。産まなきゃよかったって毎日思う", "recurrence"),
+        ("お兄さんじゃなくて、お母さんの彼氏に、ゆうべ両手で首をしめられたって", "environment"),
+        # the twenty-eighth and twenty-ninth sets
+        ("将来、反抗期とかになったら、私、手を上げちゃうかもしれないって", "parent_factors"),
+        (
+            "ベランダに出されてるのかと思ったら、洗濯物取り込むの手伝ってただけみたいで",
+            "likely_serious_harm",
+        ),
+        ("小2の子が、大人の男の人の裸の絵を描いていて", "likely_serious_harm"),
+        (
+            "さっき骨折って言いましたけど、すみません、病院で診てもらったら打撲だけでした",
+            "serious_harm",
+        ),
+        ("うん ホッペ 焼酎", "parent_factors"),  # しょっちゅう misheard, no drink
+        ("まだ生後4か月で、2000グラムちょっとで生まれた子なんです", "environment"),
+        ("わたしが子どものころ、父に毎日殴られてたんです", "recurrence"),
+        # the thirtieth and thirty-first sets
+        ("クラスの子が、『どうせ家に帰ったら殴られるし』って言ってて", "child_signs"),
+        ("帰りたくない。帰ったらまた殴られるから、たすけて", "urgent_situation"),
+        ("ひどい虫歯で顔が腫れてるのに、お母さんが病院に連れて行かない", "likely_serious_harm"),
+        ("私の若いころはね、言うこと聞かない子は外に出されたもんですよ", "likely_serious_harm"),
+        ("もしこのまま夜泣きが続いたら、いつか手をあげちゃうんじゃないかって", "parent_factors"),
+        # the thirty-fourth and thirty-fifth sets
+        ("さっきやけどって言いましたけど、訂正します。あれは湿疹だって", "serious_harm"),
+        (
+            "クラスの子がYouTubeで見たって、子どもが親にころされる話をしてて、こわくなった",
+            "urgent_situation",
+        ),
+        ("ママ友の話なんですけど、そのお宅は旦那さんのDVで大変らしくて", "environment"),
     ],
 )
-def test_words_the_twentieth_to_twenty_third_sets_showed_tick_no_item(
+def test_words_the_later_blind_sets_showed_tick_no_item(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) != "該当"
-
-
-@pytest.mark.parametrize(
-    ("text", "severe"),
-    [
-        ("…された。片手で、のど、ぐって。声出なくなって、苦しくて", "strangling"),
-        ("のどのとこ、両手で押さえつけられて、苦しかった", "strangling"),
-        ("年長の男の子がママにお風呂で覚えさせられたって", "drowning"),  # 溺れさせ misheard
-        ("息、してるけど、なんか変な音で…目があかない", "unconscious"),
-    ],
-)
-def test_severe_phrasings_found_by_the_twenty_fourth_and_twenty_fifth_sets(
-    sheet_of: Sheet, text: str, severe: str
-) -> None:
-    assert severe in sheet_of(("caller", text)).severe
 
 
 def test_yes_to_a_hand_on_the_neck_asked_about_is_strangling(sheet_of: Sheet) -> None:
@@ -129,33 +309,6 @@ def test_yes_to_a_hand_on_the_neck_asked_about_is_strangling(sheet_of: Sheet) ->
         ("caller", "…された。"),
     )
     assert sheet.severe == ("strangling",)
-
-
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        ("頭を縫いました、5針。病院で。", "serious_harm"),
-        ("お仕置きのつもりで、熱いシャワーを背中にかけたら、赤くただれちゃって", "serious_harm"),
-        ("下の、3歳の子にだけ、母親がご飯をあげないんです", "serious_harm"),
-        ("体重もぜんぜん増えてなくて", "child_signs"),
-        ("うちの下の子、まだ1歳なんですけど、夫が顔をはたくんです。泣くと。", "recurrence"),
-        ("中2のときから、母の再婚相手に、無理やり、その…されてて", "recurrence"),
-        ("お父さんに叩かれるようになってから、円形脱毛ができて", "recurrence"),
-        ("上の子は小さいとき、施設に預けられてたことがあって", "recurrence"),
-        ("いや、あれはね、うちのしつけなんですよ", "recurrence"),
-        ("お父さんが、お風呂入ってるとき、のぞいてきたり", "likely_serious_harm"),
-        ("義理のお父さんと二人きりになるのが嫌だと", "urgent_situation"),
-        ("昨日、息子を殴りそうになって、包丁まで持ってしまって", "urgent_situation"),
-        ("毎日くたくたで、もう、この子を見てられないんです", "parent_factors"),
-        ("…飲みます。夜は、ほぼ毎日、一本は空けちゃいます", "parent_factors"),
-        ("お父さんの車が見えると、あの子、顔色が変わって、固まっちゃうんです", "child_signs"),
-        ("『先生、おうちに帰らなくていいところに連れてって』って", "protection_request"),
-    ],
-)
-def test_phrasings_found_by_the_twenty_fourth_and_twenty_fifth_sets(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) == "該当"
 
 
 def test_a_carer_who_says_she_had_better_die_is_a_carer_in_crisis(sheet_of: Sheet) -> None:
@@ -172,28 +325,6 @@ def test_a_carer_thinking_of_dying_with_the_child_is_urgent(sheet_of: Sheet) -> 
     urgent = sheet.item("urgent_situation")
     assert urgent.state == "該当"
     assert {e.subitem for e in urgent.evidence} == {"parent_might_kill"}
-
-
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        ("教室でも一言もしゃべらなくなって、ずっとうつむいてて", "parent_factors"),  # うつ
-        ("車の中に赤ちゃんが一人で寝かされてて、エンジンも切れてて", "parent_factors"),  # キレて
-        ("去年もけがで入院したことがあって、今回また腕にあざがあるんです", "serious_harm"),
-        ("ううん、ごはんはちゃんと食べてる。お母さんが毎朝つくってくれる", "recurrence"),
-        (
-            "夫がすぐカッとなって物を投げるようになってから、息子が毎晩おねしょするようになって",
-            "recurrence",
-        ),
-        ("うん、去年、ちょっとのあいだ、あずかってもらってた", "protection_request"),
-        ("将来、反抗期とかになったら、手が出ちゃうんじゃないかって心配で", "parent_factors"),
-        ("職場の同僚が、子どもの頃に親にベランダに出されてたって話してて", "likely_serious_harm"),
-    ],
-)
-def test_words_the_twenty_fourth_and_twenty_fifth_sets_showed_tick_no_item(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) != "該当"
 
 
 def test_every_day_said_of_a_wish_to_die_is_no_habit_of_abuse(sheet_of: Sheet) -> None:
@@ -260,99 +391,6 @@ def test_a_parent_at_work_is_no_parent_out_of_work(sheet_of: Sheet) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "severe"),
-    [
-        ("隣の奥さんが、赤ちゃんの口と鼻を手で覆って『静かにしろ』って", "strangling"),
-        ("お母さんの彼氏に首両手で抑えつけられて。苦しくて声も出なかった", "strangling"),
-        (
-            "首のまわりに指の跡みたいな赤い線がぐるっとあって、本人に聞いたら"
-            "『お兄ちゃんじゃなくて、お父さんに絞められた』って",
-            "strangling",
-        ),
-        ("きのう パパにね 区備をぎゅってされて 生きができなかった", "strangling"),  # 首, 息
-    ],
-)
-def test_severe_phrasings_found_by_the_twenty_sixth_and_twenty_seventh_sets(
-    sheet_of: Sheet, text: str, severe: str
-) -> None:
-    assert severe in sheet_of(("caller", text)).severe
-
-
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        (
-            "泣き止まないと、壁に投げつけたくなる。自分で止められる自信がないんです",
-            "urgent_situation",
-        ),
-        ("夜中ずっと泣かれて…正直、投げ飛ばしてしまいそうで自分が怖いんです", "urgent_situation"),
-        ("再婚相手が、娘がお風呂に入ってるときに、必ず入っていくんです", "urgent_situation"),
-        ("パパが、寝てるとき、パジャマの中に手を入れてくる", "likely_serious_harm"),
-        ("父親が小学生くらいの男の子の頭を、壁に何回も打ちつけてて", "likely_serious_harm"),
-        ("まだ生まれて半年です。小さく生まれて、NICUにもいました", "likely_serious_harm"),
-        ("まだ生まれて半年です。小さく生まれて、NICUにもいました", "environment"),
-        ("母が、夜中に急に叫び出して、『盗聴されてる』って窓に新聞貼ってて", "parent_factors"),
-        ("下の子は、どうしても好きになれなくて。顔を見るのも嫌で", "parent_factors"),
-        (
-            "妻が出ていってから一人で三人見てて、仕事もあって、正直もう回らないです",
-            "parent_factors",
-        ),
-        ("兄貴が、寝てるとき体さわってくる。ほぼ毎晩みたいに", "recurrence"),
-        ("また夜中に、ベランダに小さい子が裸足で出されてて", "recurrence"),
-        ("中2になってから、またおねしょするようになった。お母さんの彼氏が来てから", "environment"),
-        ("また引っ越し。今年3回目。学校もまた変わる", "environment"),
-        ("夫に首を絞められたこともあって…子どもの前でです", "environment"),
-    ],
-)
-def test_phrasings_found_by_the_twenty_sixth_and_twenty_seventh_sets(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) == "該当"
-
-
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        # Four of these met this round's own new phrasings before they were narrowed; the
-        # rest ticked an item on bc4cdc0 already.
-        ("頭を壁にぶつけることがあるので、クッションを置いてます", "likely_serious_harm"),
-        (
-            "息子は自閉症があって、パニックになると自分で頭を床に打ちつけるんです",
-            "likely_serious_harm",
-        ),
-        ("あざとかは見たことないですね。いつも元気に挨拶してくれるし", "recurrence"),
-        (
-            "さっき毎晩って言いましたけど、ごめんなさい、泣き声が聞こえたのは一回だけです",
-            "recurrence",
-        ),
-        ("お酒もたばこもやりませんし、夫とも仲はいいです", "parent_factors"),
-        ("正直、この子のこと可愛いと思えないんです。産まなきゃよかったって毎日思う", "recurrence"),
-        ("お兄さんじゃなくて、お母さんの彼氏に、ゆうべ両手で首をしめられたって", "environment"),
-    ],
-)
-def test_words_the_twenty_sixth_and_twenty_seventh_sets_and_their_fixes_showed_tick_no_item(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) != "該当"
-
-
-@pytest.mark.parametrize(
-    ("text", "severe"),
-    [
-        ("…お母さんに、浴槽に顔つっこまれて、何秒も上げてもらえなかった", "drowning"),
-        ("お風呂のとき頭をぐっておさえつけられてお湯の中に鎮められたの", "drowning"),
-        ("いま、マンションの屋上にいて……ここから落ちたら、楽になれるかなって", "child_suicidal"),
-        ("今マンションの奥上にいて。ここから落ちたら。楽になれるかなって", "child_suicidal"),
-        ("ベランダ越しに見たら ぐったりして全然うご かないんです", "unconscious"),
-    ],
-)
-def test_severe_phrasings_found_by_the_twenty_eighth_and_twenty_ninth_sets(
-    sheet_of: Sheet, text: str, severe: str
-) -> None:
-    assert severe in sheet_of(("caller", text)).severe
-
-
-@pytest.mark.parametrize(
     "text",
     [
         "首を絞めたとか、そんなことは絶対にしてません。",
@@ -367,102 +405,14 @@ def test_no_severe_cue_from_what_the_twenty_eighth_and_twenty_ninth_sets_showed(
     assert sheet_of(("caller", text)).severe == ()
 
 
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        ("新しいのと、もう治りかけの古いのと", "recurrence"),
-        ("腕とか足のあざが、黄色っぽいのと、青いのと、混ざってるんです", "recurrence"),
-        ("前にも顔にあざがあったことがあって", "recurrence"),
-        ("彼は、男の子なんだから殴られて強くなるって、全然悪いと思ってないんです", "recurrence"),
-        ("父親が手をあげるようになってから、おねしょがまた始まって", "recurrence"),
-        ("あの家 前にも私 つうほうしたことあるんです 去年", "recurrence"),
-        ("お母さんが、夜、急に泣き叫んだり、誰かに見張られてるって言って", "parent_factors"),
-        ("夫が怒鳴るようになってからなんです", "parent_factors"),
-        ("隣の奥さん、昼間から缶チューハイ何本も空けて、玄関先で寝てる", "parent_factors"),
-        ("身長も1年生の時からほとんど伸びてないんです", "child_signs"),
-        ("お父さんが帰ってくる音がすると、体が勝手に震える", "child_signs"),
-        ("ごはん、もう3日くらい、たべてない", "serious_harm"),
-        ("お母さんにアイロン 腕に 推し付けられた", "serious_harm"),
-        (
-            "娘がね、孫を、しばらく施設で見てもらえないかって、自分から言い出してる",
-            "protection_request",
-        ),
-        ("本人が、今日は家に帰さないでほしいって、ずっと泣いて言ってまして", "protection_request"),
-        (
-            "姉の彼氏と二人きりにされるのをすごく嫌がってて、お風呂も一緒に入らされてる",
-            "urgent_situation",
-        ),
-        ("お母さんがその子のほっぺたを、思いっきり平手で叩いてたんです", "likely_serious_harm"),
-        (
-            "4歳の男の子がいて。お母さんが、この前4歳になったのよって、ほかの人と話してたので。",
-            "likely_serious_harm",
-        ),
-    ],
-)
-def test_phrasings_found_by_the_twenty_eighth_and_twenty_ninth_sets(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) == "該当"
-
-
 def test_yes_to_being_afraid_to_go_home_asked_over_two_sentences(sheet_of: Sheet) -> None:
     sheet = sheet_of(("handler", "家に帰るの、こわい？"), ("caller", "…はい。すごく。"))
     assert _state(sheet, "child_signs") == "該当"
 
 
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        ("将来、反抗期とかになったら、私、手を上げちゃうかもしれないって", "parent_factors"),
-        (
-            "ベランダに出されてるのかと思ったら、洗濯物取り込むの手伝ってただけみたいで",
-            "likely_serious_harm",
-        ),
-        ("小2の子が、大人の男の人の裸の絵を描いていて", "likely_serious_harm"),
-        (
-            "さっき骨折って言いましたけど、すみません、病院で診てもらったら打撲だけでした",
-            "serious_harm",
-        ),
-        ("うん ホッペ 焼酎", "parent_factors"),  # しょっちゅう misheard, no drink
-        ("まだ生後4か月で、2000グラムちょっとで生まれた子なんです", "environment"),
-        ("わたしが子どものころ、父に毎日殴られてたんです", "recurrence"),
-    ],
-)
-def test_words_the_twenty_eighth_and_twenty_ninth_sets_showed_tick_no_item(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) != "該当"
-
-
 def test_a_wrist_cut_meaning_to_die_is_a_suicidal_child(sheet_of: Sheet) -> None:
     sheet = sheet_of(("caller", "えっと…この前、カッターで、手首…。ほんとに死ぬつもりだった"))
     assert sheet.severe == ("child_suicidal",)
-
-
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        ("お願いです、今すぐ誰か来てください、この子を連れてってください", "protection_request"),
-        ("生徒が、夜になると義理のお父さんが部屋に入ってくるって", "urgent_situation"),
-        ("お兄ちゃんと『ひみつのあそび』をしてる、パンツを脱ぐって言ってて", "urgent_situation"),
-        ("お人形の股のところを触って『パパがこうする』って", "urgent_situation"),
-        ("…父に、無理やり、その、そういうことされてて。中学のときから", "recurrence"),
-        ("小さい子がベランダに出されて、ずっと泣いてるんです。今週3回目です。", "recurrence"),
-        ("罰だって言われて、水はった洗面器に顔つけられた。何回も。", "recurrence"),
-        ("背中に黄色くなった朝と 新しい赤紫の朝が混ざってて", "recurrence"),  # あざ misheard
-        ("もう二日くらい水も飲んでなくて、唇がかさかさで", "serious_harm"),
-        ("家のカギ閉められて、入れてもらえなくて、いま公園にいる", "likely_serious_harm"),
-        ("下の子には話しかけもしないで、いない人みたいに扱ってて", "parent_factors"),
-        ("昨日 カットなって 息子の首 掴んで 壁に押し付けて", "parent_factors"),  # カッと
-        ("またひっこし。今年で三回目。学校もかわる", "environment"),
-        ("男の人の怒鳴り声と、女の人の悲鳴と、ドンって壁にぶつかる音がして", "environment"),
-        ("家賃、3か月ためちゃってて", "environment"),
-    ],
-)
-def test_phrasings_found_by_the_thirtieth_and_thirty_first_sets(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) == "該当"
 
 
 def test_a_face_named_where_the_blows_landed_is_a_blow_to_the_face(sheet_of: Sheet) -> None:
@@ -478,22 +428,6 @@ def test_yes_to_violence_between_the_parents_is_violence_at_home(sheet_of: Sheet
         ("caller", "…はい、ときどき。子どもの前でも。"),
     )
     assert _state(sheet, "environment") == "該当"
-
-
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        ("クラスの子が、『どうせ家に帰ったら殴られるし』って言ってて", "child_signs"),
-        ("帰りたくない。帰ったらまた殴られるから、たすけて", "urgent_situation"),
-        ("ひどい虫歯で顔が腫れてるのに、お母さんが病院に連れて行かない", "likely_serious_harm"),
-        ("私の若いころはね、言うこと聞かない子は外に出されたもんですよ", "likely_serious_harm"),
-        ("もしこのまま夜泣きが続いたら、いつか手をあげちゃうんじゃないかって", "parent_factors"),
-    ],
-)
-def test_words_the_thirtieth_and_thirty_first_sets_showed_tick_no_item(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) != "該当"
 
 
 def test_only_that_no_more_was_said_denies_nothing_said(sheet_of: Sheet) -> None:
@@ -522,87 +456,6 @@ def test_a_count_of_times_answers_how_often_even_to_a_when_question(sheet_of: Sh
         ("caller", "今日は見てないんですけど、ここ二週間で、もう四、五回は見てます。"),
     )
     assert _state(sheet, "recurrence") == "該当"
-
-
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        (
-            "私、もう死にたいんです。子どもも一緒に連れていこうかって、考えちゃって",
-            "urgent_situation",
-        ),
-        ("腕に、治りかけのかさぶたと、今日できたみたいな新しい傷が並んでて", "recurrence"),
-        ("言ってもわからない子には体で教えるしかないんですよ", "recurrence"),
-        ("うちの子は叩かないとわからない子なんで", "recurrence"),
-        ("ママ、いないの。きのうの夜から、ずっとかえってこないの", "likely_serious_harm"),
-        ("夫が、娘に大人の動画を無理やり一緒に見させていたんです", "likely_serious_harm"),
-        ("…ストーブに手を押しつけられたって、本人が", "serious_harm"),
-        ("お父さんお坂飲むと人が変わる今日も朝から飲んでる", "parent_factors"),  # お酒
-    ],
-)
-def test_phrasings_found_by_the_thirty_second_and_thirty_third_sets(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) == "該当"
-
-
-@pytest.mark.parametrize(
-    ("text", "severe"),
-    [
-        (
-            "隣の奥さんがね、男の子の顔に枕を押し付けてるのを、ベランダ越しに見ちゃったんです",
-            "strangling",
-        ),
-        (
-            "お風呂で、言うこと聞かないから、頭を湯船に、つけて…何秒か、押さえてしまいました",
-            "drowning",
-        ),
-    ],
-)
-def test_severe_phrasings_found_by_the_thirty_fourth_and_thirty_fifth_sets(
-    sheet_of: Sheet, text: str, severe: str
-) -> None:
-    assert severe in sheet_of(("caller", text)).severe
-
-
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        (
-            "保健室で、4年生の女の子が『今日はおうちに帰さないで』って泣いてて、どうしたらいいかと思って",
-            "protection_request",
-        ),
-        ("先月、下の子が産まれてから、妻がずっと泣いてて", "likely_serious_harm"),
-        ("前にも一回、あの家のことで児相さんに電話したことがあるんです", "recurrence"),
-        (
-            "夫が、小3の娘の体を、その、服の上からですけど、変な触り方してるのを見てしまって",
-            "likely_serious_harm",
-        ),
-        ("腕を骨節して登校してきて本人は父親にひねられたと言っています", "serious_harm"),  # 骨折
-        ("煙草腕にお仕付けられた。ここまだ痛い", "serious_harm"),  # 押し付け
-    ],
-)
-def test_phrasings_found_by_the_thirty_fourth_and_thirty_fifth_sets(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) == "該当"
-
-
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        ("さっきやけどって言いましたけど、訂正します。あれは湿疹だって", "serious_harm"),
-        (
-            "クラスの子がYouTubeで見たって、子どもが親にころされる話をしてて、こわくなった",
-            "urgent_situation",
-        ),
-        ("ママ友の話なんですけど、そのお宅は旦那さんのDVで大変らしくて", "environment"),
-    ],
-)
-def test_words_the_thirty_fourth_and_thirty_fifth_sets_showed_tick_no_item(
-    sheet_of: Sheet, text: str, item: str
-) -> None:
-    assert _state(sheet_of(("caller", text)), item) != "該当"
 
 
 def test_asking_what_to_do_makes_no_supposition_of_what_came_before(sheet_of: Sheet) -> None:
