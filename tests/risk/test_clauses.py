@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 
 from consult_assist.knowledge.acts import acts_of
-from consult_assist.risk.clauses import (
-    adult_subject,
-    closed_clause,
-    cut_at_condition,
-    opening_affirmation,
-    opening_denial,
-    unpunctuated,
-)
+from consult_assist.risk import clauses
 from consult_assist.risk.cues import Found, Hit
 from consult_assist.risk.model import RiskModel
 
@@ -32,30 +25,30 @@ def _hit(model: RiskModel, text: str, subitem: str) -> tuple[Found, Hit]:
 )
 def test_a_clause_closed_before_the_question_goes_on(model: RiskModel, text: str) -> None:
     found = model.matcher.find(text)
-    assert any(closed_clause(found, hit) for hit in found.hits)
+    assert any(clauses.closed_clause(found, hit) for hit in found.hits)
 
 
 def test_words_in_the_asking_clause_are_not_closed_off(model: RiskModel) -> None:
     found, hit = _hit(model, "揺さぶったりしてないですか？", "shaking_infant")
-    assert not closed_clause(found, hit)
+    assert not clauses.closed_clause(found, hit)
 
 
 def test_an_answer_that_opens_with_a_denial_of_its_own(model: RiskModel) -> None:
     text = "そういうのは考えてないです。私と娘で、どうしたらいいか知りたくて。"
-    assert opening_denial(acts_of(text), model.matcher.find(text))
-    assert not opening_denial(acts_of("ないです"), model.matcher.find("ないです"))
+    assert clauses.opening_denial(acts_of(text), model.matcher.find(text))
+    assert not clauses.opening_denial(acts_of("ないです"), model.matcher.find("ないです"))
 
 
 def test_a_parent_named_as_subject_owns_the_words(model: RiskModel) -> None:
     found, hit = _hit(model, "お母さんが、最近、死にたいって言ってて", "child_suicidal")
-    assert adult_subject(found, hit)
+    assert clauses.adult_subject(found, hit)
     found, hit = _hit(model, "お母さんは知らないけど、死にたい", "child_suicidal")
-    assert not adult_subject(found, hit)
+    assert not clauses.adult_subject(found, hit)
 
 
 def test_text_with_no_sentence_mark_is_unpunctuated() -> None:
-    assert unpunctuated("頭叩かれたことある")
-    assert not unpunctuated("頭叩かれたことある？")
+    assert clauses.unpunctuated("頭叩かれたことある")
+    assert not clauses.unpunctuated("頭叩かれたことある？")
 
 
 def test_a_condition_the_utterance_stops_on_tells_no_thought() -> None:
@@ -63,14 +56,14 @@ def test_a_condition_the_utterance_stops_on_tells_no_thought() -> None:
     acts = acts_of(text)
     plain = acts.analysis.text
     at = plain.index("抑えられなく")
-    assert cut_at_condition(acts, at, at + 6)
+    assert clauses.cut_at_condition(acts, at, at + 6)
     told = acts_of("ベランダから飛び降りたら楽になるかなって")
-    assert not cut_at_condition(told, 0, 10)
+    assert not clauses.cut_at_condition(told, 0, 10)
 
 
 def test_an_answer_that_opens_by_saying_it_is_so() -> None:
-    assert opening_affirmation(
+    assert clauses.opening_affirmation(
         acts_of("写真を送って、というのはありました。性的な写真なのかは、怖くて見ていません。")
     )
-    assert not opening_affirmation(acts_of("写真はないです。見ていません。"))
-    assert not opening_affirmation(acts_of("ありました"))
+    assert not clauses.opening_affirmation(acts_of("写真はないです。見ていません。"))
+    assert not clauses.opening_affirmation(acts_of("ありました"))
