@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Thirty-six labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Thirty-seven labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -37,9 +37,10 @@ and a thirty-third, written the same way after them, blind to the engine and to 
 before them (tests/data/risk_thirtysecond/, tests/data/risk_thirtythird/, same layout, ids prefixed
 ``ag`` and ``ah``), and a thirty-fourth and a thirty-fifth, written the same way after them, blind
 to the engine and to all thirty-three before them (tests/data/risk_thirtyfourth/,
-tests/data/risk_thirtyfifth/, same layout, ids prefixed ``ai`` and ``aj``), and a thirty-sixth,
-written the same way after them, blind to the engine and to all thirty-five before them
-(tests/data/risk_thirtysixth/, same layout, ids prefixed ``ak``).
+tests/data/risk_thirtyfifth/, same layout, ids prefixed ``ai`` and ``aj``), and a thirty-sixth and
+a thirty-seventh, written the same way after them, blind to the engine and to all thirty-five before
+them (tests/data/risk_thirtysixth/, tests/data/risk_thirtyseventh/, same layout, ids prefixed ``ak``
+and ``al``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -217,7 +218,9 @@ THIRTYSECOND, THIRTYTHIRD = written_together(
 THIRTYFOURTH, THIRTYFIFTH = written_together(
     THIRTYTHIRD, ("thirtyfourth", "ai"), ("thirtyfifth", "aj")
 )
-(THIRTYSIXTH,) = written_together(THIRTYFIFTH, ("thirtysixth", "ak"))
+THIRTYSIXTH, THIRTYSEVENTH = written_together(
+    THIRTYFIFTH, ("thirtysixth", "ak"), ("thirtyseventh", "al")
+)
 DATA_SETS = (
     TUNING,
     HELDOUT,
@@ -255,6 +258,7 @@ DATA_SETS = (
     THIRTYFOURTH,
     THIRTYFIFTH,
     THIRTYSIXTH,
+    THIRTYSEVENTH,
 )
 
 
