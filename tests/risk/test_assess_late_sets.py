@@ -47,6 +47,11 @@ def _state(sheet: Assessment, item: str) -> str:
         ("いま、マンションの屋上にいて……ここから落ちたら、楽になれるかなって", "child_suicidal"),
         ("今マンションの奥上にいて。ここから落ちたら。楽になれるかなって", "child_suicidal"),
         ("ベランダ越しに見たら ぐったりして全然うご かないんです", "unconscious"),
+        # the thirty-sixth and thirty-seventh sets
+        ("ママが、ぼくの頭をお湯にいれて、出してくれなかった。ごぼごぼってなった", "drowning"),
+        ("母親に罰だって水を貼った洗面器に顔を付き込まれたって何十秒も", "drowning"),  # 突き込まれ
+        ("お風呂でお父さんに顔をお湯の中に おさえつけられたって 無きながら", "drowning"),  # 泣き
+        ("夫が泣きやまない息子の口を手で防いで息が出来ないように抑えてたんです", "strangling"),
         # the thirty-fourth and thirty-fifth sets
         (
             "隣の奥さんがね、男の子の顔に枕を押し付けてるのを、ベランダ越しに見ちゃったんです",

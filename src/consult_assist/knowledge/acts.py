@@ -476,6 +476,8 @@ def _denies(tokens: tuple[Token, ...], index: int, end: int) -> bool:
         return False
     if index > 0 and tokens[index - 1].lemma == "知れる":
         return False  # かもしれない: "may", not "not"
+    if tokens[index].surface == "無き" and index < end and tokens[index + 1].surface == "ながら":
+        return False  # 「無きながら」: the recognizer's 泣きながら, crying, not "not"
     closed_by_ka = index < end and tokens[index + 1].surface in ("か", "かな", "かしら")
     maybe = index + 2 <= end and tokens[index + 2].surface == "も"  # 叩かないかも: "may not"
     return not closed_by_ka or maybe
