@@ -207,6 +207,9 @@ def test_severe_phrasings_the_later_blind_sets_showed_are_found(
         ),
         ("腕を骨節して登校してきて本人は父親にひねられたと言っています", "serious_harm"),  # 骨折
         ("煙草腕にお仕付けられた。ここまだ痛い", "serious_harm"),  # 押し付け
+        # the thirty-sixth and thirty-seventh sets
+        ("向かいの棟のベランダなんですけど、小さい男の子がよく出されてて", "likely_serious_harm"),
+        ("幼稚園の帽子かぶってるの見たことあるから、三つか四つだと思います", "likely_serious_harm"),
     ],
 )
 def test_phrasings_the_later_blind_sets_showed_tick_their_item(
