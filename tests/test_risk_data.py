@@ -186,8 +186,8 @@ ELEVENTH = replace(TENTH, **_folder("eleventh", "risk_eleventh", "r"))
 
 
 def written_together(minimums: DataSet, *sets: tuple[str, str]) -> tuple[DataSet, ...]:
-    """Sets written at the same time, each blind to all before them and to the others, to the
-    minimums of ``minimums``: ``(name, id prefix)`` each, in folder ``risk_<name>``."""
+    """Sets to the minimums of ``minimums``, each blind to all before it (and to any written at
+    the same time): ``(name, id prefix)`` each, in folder ``risk_<name>``."""
     return tuple(
         replace(minimums, **_folder(name, f"risk_{name}", prefix)) for name, prefix in sets
     )
@@ -199,27 +199,26 @@ TWELFTH, THIRTEENTH, FOURTEENTH, FIFTEENTH = written_together(
 SIXTEENTH, SEVENTEENTH = written_together(FIFTEENTH, ("sixteenth", "d"), ("seventeenth", "z"))
 EIGHTEENTH, NINETEENTH = written_together(SEVENTEENTH, ("eighteenth", "b"), ("nineteenth", "u"))
 TWENTIETH, TWENTYFIRST = written_together(NINETEENTH, ("twentieth", "a"), ("twentyfirst", "e"))
-TWENTYSECOND, TWENTYTHIRD = written_together(
-    TWENTYFIRST, ("twentysecond", "c"), ("twentythird", "s")
-)
-TWENTYFOURTH, TWENTYFIFTH = written_together(
-    TWENTYTHIRD, ("twentyfourth", "i"), ("twentyfifth", "o")
-)
-TWENTYSIXTH, TWENTYSEVENTH = written_together(
-    TWENTYFIFTH, ("twentysixth", "l"), ("twentyseventh", "ab")
-)
-TWENTYEIGHTH, TWENTYNINTH = written_together(
-    TWENTYSEVENTH, ("twentyeighth", "ac"), ("twentyninth", "ad")
-)
-THIRTIETH, THIRTYFIRST = written_together(TWENTYNINTH, ("thirtieth", "ae"), ("thirtyfirst", "af"))
-THIRTYSECOND, THIRTYTHIRD = written_together(
-    THIRTYFIRST, ("thirtysecond", "ag"), ("thirtythird", "ah")
-)
-THIRTYFOURTH, THIRTYFIFTH = written_together(
-    THIRTYTHIRD, ("thirtyfourth", "ai"), ("thirtyfifth", "aj")
-)
-THIRTYSIXTH, THIRTYSEVENTH = written_together(
-    THIRTYFIFTH, ("thirtysixth", "ak"), ("thirtyseventh", "al")
+# Written in pairs after the twenty-first, each pair at the same time, each set blind to the
+# engine and to all before it, all to the twenty-first's minimums.
+LATER_SETS = written_together(
+    TWENTYFIRST,
+    ("twentysecond", "c"),
+    ("twentythird", "s"),
+    ("twentyfourth", "i"),
+    ("twentyfifth", "o"),
+    ("twentysixth", "l"),
+    ("twentyseventh", "ab"),
+    ("twentyeighth", "ac"),
+    ("twentyninth", "ad"),
+    ("thirtieth", "ae"),
+    ("thirtyfirst", "af"),
+    ("thirtysecond", "ag"),
+    ("thirtythird", "ah"),
+    ("thirtyfourth", "ai"),
+    ("thirtyfifth", "aj"),
+    ("thirtysixth", "ak"),
+    ("thirtyseventh", "al"),
 )
 DATA_SETS = (
     TUNING,
@@ -243,22 +242,7 @@ DATA_SETS = (
     NINETEENTH,
     TWENTIETH,
     TWENTYFIRST,
-    TWENTYSECOND,
-    TWENTYTHIRD,
-    TWENTYFOURTH,
-    TWENTYFIFTH,
-    TWENTYSIXTH,
-    TWENTYSEVENTH,
-    TWENTYEIGHTH,
-    TWENTYNINTH,
-    THIRTIETH,
-    THIRTYFIRST,
-    THIRTYSECOND,
-    THIRTYTHIRD,
-    THIRTYFOURTH,
-    THIRTYFIFTH,
-    THIRTYSIXTH,
-    THIRTYSEVENTH,
+    *LATER_SETS,
 )
 
 
