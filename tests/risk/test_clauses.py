@@ -67,3 +67,10 @@ def test_an_answer_that_opens_by_saying_it_is_so() -> None:
     )
     assert not clauses.opening_affirmation(acts_of("写真はないです。見ていません。"))
     assert not clauses.opening_affirmation(acts_of("ありました"))
+
+
+def test_an_answer_that_names_someone_there_after_all(model: RiskModel) -> None:
+    text = "いえ、母が近くにいるので大丈夫です"
+    assert clauses.something_there(acts_of(text), model.matcher.find(text))
+    text = "いえ…誰もいないです。"
+    assert not clauses.something_there(acts_of(text), model.matcher.find(text))

@@ -13,7 +13,7 @@ from typing import Any
 
 from consult_assist.bench.transcripts import CallTranscript
 from consult_assist.events import TranscriptFinal
-from consult_assist.risk.assess import RiskAssessor
+from consult_assist.risk.assess import assess_finals
 from consult_assist.risk.cues import CueMatcher
 from consult_assist.risk.sheet import Assessment
 from consult_assist.risk.spec import tier_rank
@@ -25,12 +25,8 @@ RiskCall = tuple[str, Assessment, Assessment]
 
 
 def sheet_of(matcher: CueMatcher, transcript: CallTranscript) -> Assessment:
-    """The sheet at the end of a call, fed its finals in order."""
-    assessor = RiskAssessor(matcher)
-    for event in transcript.events:
-        if isinstance(event, TranscriptFinal):
-            assessor.observe(event)
-    return assessor.assessment()
+    """The sheet at the end of a call, fed the transcript's finals in order."""
+    return assess_finals(matcher, (e for e in transcript.events if isinstance(e, TranscriptFinal)))
 
 
 def _established(sheet: Assessment) -> set[str]:

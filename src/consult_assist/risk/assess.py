@@ -16,7 +16,7 @@ box is not enough, two different boxes must be denied.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -31,6 +31,7 @@ from consult_assist.risk.clauses import (
     cut_at_condition,
     opening_affirmation,
     opening_denial,
+    something_there,
     unpunctuated,
 )
 from consult_assist.risk.cues import INFANT, CueMatcher, Found, Hit
@@ -47,7 +48,7 @@ from consult_assist.risk.spec import (
     tier_of,
 )
 
-__all__ = ["RiskAssessor", "assess_turns"]
+__all__ = ["RiskAssessor", "assess_finals", "assess_turns"]
 
 _MANY_BOXES = frozenset({"likely_serious_harm", "recurrence", "parent_factors", "environment"})
 _NOT_COUNTED = frozenset({"question", "hypothetical", "request"})
@@ -315,7 +316,7 @@ class RiskAssessor:
             sub = self._subject(hit, "answer", asked)
             if sub:
                 self._add(final, hit, sub, speaker, "answer", denies=no, text=text)
-        if denies and not _something_there(acts, found):
+        if denies and not something_there(acts, found):
             # 「頼れる方はいますか」「いえ…誰もいないです」: nobody to rely on.
             for hit in asked.absent:
                 if hit.subitem not in own and self._counts(hit.subitem, speaker):
@@ -430,15 +431,6 @@ def _one_sentence_cut(before: TranscriptFinal, final: TranscriptFinal) -> bool:
     )
 
 
-def _something_there(acts: UtteranceActs, found: Found) -> bool:
-    """Whether the answer says someone or something is there after all (「いえ、母が近くに
-    いるので」): a 居る / 有る said and not denied."""
-    return any(
-        t.lemma in ("居る", "有る", "いる", "ある") and not acts.at(t.begin, t.end).negated
-        for t in found.analysis.tokens
-    )
-
-
 def _same(a: Evidence, b: Evidence) -> bool:
     return (a.subitem, a.utterance, a.denies) == (b.subitem, b.utterance, b.denies)
 
@@ -470,14 +462,24 @@ def _item_state(sheet: RiskSheet, item: str, evidence: list[Evidence]) -> ItemSt
     )
 
 
+def assess_finals(matcher: CueMatcher, finals: Iterable[TranscriptFinal]) -> Assessment:
+    """The sheet at the end of a call, fed its finals in order."""
+    assessor = RiskAssessor(matcher)
+    for final in finals:
+        assessor.observe(final)
+    return assessor.assessment()
+
+
 def assess_turns(
     matcher: CueMatcher, turns: list[tuple[str, str, float]], session: str = "risk"
 ) -> Assessment:
     """The sheet of a whole transcript given as ``(speaker, text, at)`` turns."""
-    assessor = RiskAssessor(matcher)
-    for number, (speaker, text, at) in enumerate(turns):
-        final = TranscriptFinal(
-            session=session, at=at, utterance=number, start=at, end=at, text=text, speaker=speaker
-        )
-        assessor.observe(final)
-    return assessor.assessment()
+    return assess_finals(
+        matcher,
+        (
+            TranscriptFinal(
+                session=session, at=at, utterance=n, start=at, end=at, text=text, speaker=speaker
+            )
+            for n, (speaker, text, at) in enumerate(turns)
+        ),
+    )

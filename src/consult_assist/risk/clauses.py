@@ -16,11 +16,14 @@ __all__ = [
     "cut_at_condition",
     "opening_affirmation",
     "opening_denial",
+    "something_there",
     "unpunctuated",
 ]
 
 _SENTENCE_MARKS = frozenset("。？?！!")
 _PAUSES = frozenset("、,，… 　")
+_BEING = frozenset({"有る", "居る", "ある", "いる"})
+"""Being there: 居る / 有る, as Sudachi gives their lemmas."""
 _CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに"})
 
 
@@ -127,4 +130,12 @@ def opening_affirmation(acts: UtteranceActs) -> bool:
     predicates = [
         t for t in acts.analysis.tokens[opening.first : opening.last + 1] if t.pos0 == "動詞"
     ]
-    return bool(predicates) and predicates[-1].lemma in ("有る", "居る", "ある", "いる")
+    return bool(predicates) and predicates[-1].lemma in _BEING
+
+
+def something_there(acts: UtteranceActs, found: Found) -> bool:
+    """Whether the answer says someone or something is there after all (「いえ、母が近くに
+    いるので」): a 居る / 有る said and not denied."""
+    return any(
+        t.lemma in _BEING and not acts.at(t.begin, t.end).negated for t in found.analysis.tokens
+    )
