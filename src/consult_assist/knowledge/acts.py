@@ -478,6 +478,10 @@ def _denies(tokens: tuple[Token, ...], index: int, end: int) -> bool:
         return False  # かもしれない: "may", not "not"
     if tokens[index].surface == "無き" and index < end and tokens[index + 1].surface == "ながら":
         return False  # 「無きながら」: the recognizer's 泣きながら, crying, not "not"
+    if index < end and tokens[index + 1].lemma in ("成る", "なる"):
+        # 「いなくなりたい」「叩かれなくなった」: なくなる is a change (to be gone, to stop),
+        # not a denial of what came before it.
+        return False
     closed_by_ka = index < end and tokens[index + 1].surface in ("か", "かな", "かしら")
     maybe = index + 2 <= end and tokens[index + 2].surface == "も"  # 叩かないかも: "may not"
     return not closed_by_ka or maybe
@@ -549,7 +553,15 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
         ["と", "は"],
     )
     index = last + 1
-    while index <= sentence.last and tokens[index].surface in ("た", "だ", "て", "てる", "ちゃっ"):
+    while index <= sentence.last and tokens[index].surface in (
+        "た",
+        "だ",
+        "て",
+        "てる",
+        "ちゃっ",
+        "たり",
+        "だり",
+    ):
         index += 1
     # 「外に出されてるとか、そういうのは見たことない」: a topic word may follow an ending (a
     # plain って there is a report: 「…閉めてたって、上の子は何も言わない」).
@@ -564,14 +576,20 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
                 break
             count += _is_negation(token)
         return count % 2 == 1
-    if not quoted or not sentence.negated:
+    if not quoted:
         return False
     start = index + 1 if index > last + 1 else last + 1  # past a skipped ending (てる is a verb)
     if any(t.lemma in _BEYOND for t in tokens[start : sentence.last + 1]):
         # 「部屋に入ってくるって、それ以上は言わないんです」: what was said stands; only more is
         # not said.
         return False
+    # 「叩かれたりとか首を絞められたりとか、そういうのは一切ないって、はっきり言ってました」:
+    # what そういうの points back to is denied even where the sentence ends on another verb.
     if _such_things_denied(tokens, start, sentence):
+        return True
+    if not sentence.negated:
+        return False
+    if _none_of_it(tokens, start, sentence.last):
         return True
     verb = next(
         (
@@ -592,6 +610,16 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
     )
 
 
+def _none_of_it(tokens: tuple[Token, ...], first: int, last: int) -> bool:
+    """「死にたいとかは、ないっす」: the quoted topic is followed at once by ない (there is none
+    of it)."""
+    for token in tokens[first : last + 1]:
+        if token.pos0 == "助詞" or token.surface in ("とか", "か", "は", "も"):
+            continue
+        return token.lemma in ("無い", "ない") and token.pos0 == "形容詞"
+    return False
+
+
 def _such_things_denied(tokens: tuple[Token, ...], first: int, sentence: Sentence) -> bool:
     """「首を絞めたとか、そういうのは絶対ないです」: the quoted words are what 「そういうの」
     points back to, and that is said not to exist."""
@@ -599,7 +627,7 @@ def _such_things_denied(tokens: tuple[Token, ...], first: int, sentence: Sentenc
     for index in range(first, last):
         such = (tokens[index].lemma in _DEMONSTRATIVES and tokens[index + 1].lemma == "言う") or (
             # 「首を絞めたとか、そんなことは絶対にしてません」
-            tokens[index].surface in _SUCH and tokens[index + 1].surface in ("こと", "事")
+            tokens[index].surface in _SUCH and tokens[index + 1].surface in ("こと", "事", "の")
         )
         if such:
             predicate = next(

@@ -42,11 +42,22 @@ _NOT_SO = ("じゃなく", "ではなく", "じゃない", "ではない")
 # What sets a 違う apart as the speaker's own correction.
 _PAUSE = frozenset("、，,。．.…！!？? \u3000")
 _RETRACTING = ("いうか", "言うか", "いや")
-_SAID_BUT = re.compile(r"[^。]{0,3}?(って|と)(言い|いい|言っちゃい|いっちゃい)ました(けど|が)")
-_PUT_RIGHT = re.compile(
-    r"すみません|すいません|ごめんなさい|間違い|まちがい|違いました|ちがいました|実は|じつは|"
-    r"今見たら|いま見たら|よく見たら|だけでした|だけです|じゃなくて|ではなくて|訂正"
+_SAID_BUT = re.compile(
+    r"[^。]{0,3}?(って|と)(言い|いい|言っちゃい|いっちゃい)ました(けど|が)|"
+    r"[^。]{0,3}?(って|と)(言っ|いっ|言っちゃっ|いっちゃっ)た(んです|んだ|んですが)?(けど|けれど|が)"
 )
+_PUT_RIGHT = re.compile(
+    r"すみません|すいません|ごめん|間違い|まちがい|違いました|ちがいました|実は|じつは|"
+    r"今見たら|いま見たら|よく見たら|だけでした|だけです|だけだった|だけ$|じゃなくて|ではなくて|訂正"
+)
+# 「プールで友達にふざけて沈められた」: done by another child (the agent just before the
+# words, nothing else named in between), not by a carer; the sheet is about carers.
+_PEER_AGENT = re.compile(
+    r"(友達|友だち|ともだち|同級生|クラスメート|クラスメイト|クラスの子|先輩|後輩)(たち|ら)?に[^に。]{0,6}$"
+)
+# 「…叩いてて…いや、あれ叩いてたんじゃなくて、肩たたきしてただけ」: a no at once, then what
+# it was not.
+_NOT_THAT = re.compile(r"[^。]{0,4}?(いや|いえ)(あれ|それ)(は)?[^。]{0,10}?(じゃなく|ではなく)")
 
 
 @dataclass(frozen=True)
@@ -176,7 +187,7 @@ class CueMatcher:
             Hit(sub, start, end, plain[start:end])
             for sub, found in spans.items()
             for start, end in _merge(found)
-            if not _taken_back(analysis, end)
+            if not _taken_back(analysis, end) and not _PEER_AGENT.search(plain[:start])
         ]
         context = {
             sub
@@ -216,7 +227,9 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
             continue
         set_apart = index + 1 == len(after) or any(c in _PAUSE for c in token.after)
         before = "".join(t.surface for t in after[:index])
-        hedged = before in ("あ", "いや") or any(w in before for w in _RETRACTING)
+        # 「沈められたって、あ、違います」: the って of the words themselves comes first.
+        bare = re.sub(r"^(た|だ)?(って|と)", "", before)
+        hedged = bare in ("あ", "いや") or any(w in before for w in _RETRACTING)
         return set_apart or hedged
     return False
 
@@ -225,6 +238,8 @@ def _said_then_corrected(analysis: Analysis, end: int) -> bool:
     """「ぐったりしてるって言いましたけど、今見たら、泣きだしました」「骨折って言いましたけど、
     すみません、打撲だけでした」: the speaker's own earlier words, put right at once."""
     rest = analysis.text[end:]
+    if _NOT_THAT.match(rest):
+        return True
     said = _SAID_BUT.match(rest)
     return said is not None and _PUT_RIGHT.search(rest, said.end(), said.end() + 16) is not None
 
