@@ -292,11 +292,12 @@ def _what_to_do_follows(tokens: tuple[Token, ...], index: int) -> bool:
 
 def _how_to_do_at(tokens: tuple[Token, ...], index: int, last: int) -> bool:
     """Whether 「どうしたら／どうすれば」 starts at ``index`` and ends by ``last``."""
-    return (
-        index + 2 <= last
-        and tokens[index].lemma == "どう"
-        and tokens[index + 1].lemma == "為る"
-        and tokens[index + 2].surface in ("たら", "れ", "ば")
+    if index + 2 > last or tokens[index + 2].surface not in ("たら", "れ", "ば"):
+        return False
+    first, second = tokens[index], tokens[index + 1]
+    # どないしたら, どうしたら in Kansai; unpunctuated after のです it is read ど + ないし + たら.
+    return (first.lemma in ("どう", "どない") and second.lemma == "為る") or (
+        first.surface == "ど" and second.surface == "ないし"
     )
 
 

@@ -24,7 +24,9 @@ _SENTENCE_MARKS = frozenset("。？?！!")
 _PAUSES = frozenset("、,，… 　")
 _BEING = frozenset({"有る", "居る", "ある", "いる"})
 """Being there: 居る / 有る, as Sudachi gives their lemmas."""
-_CLAUSE_CONJUNCTIONS = frozenset({"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに"})
+_CLAUSE_CONJUNCTIONS = frozenset(
+    {"ので", "から", "けど", "けれど", "けれども", "が", "し", "のに", "ど", "ども"}
+)
 
 
 def opening_denial(acts: UtteranceActs, found: Found) -> bool:
