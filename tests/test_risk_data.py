@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Thirty-nine labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Forty labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -42,7 +42,9 @@ a thirty-seventh, written the same way after them, blind to the engine and to al
 them (tests/data/risk_thirtysixth/, tests/data/risk_thirtyseventh/, same layout, ids prefixed ``ak``
 and ``al``), and a thirty-eighth and a thirty-ninth, written the same way after them, blind to the
 engine and to all thirty-seven before them (tests/data/risk_thirtyeighth/,
-tests/data/risk_thirtyninth/, same layout, ids prefixed ``am`` and ``an``).
+tests/data/risk_thirtyninth/, same layout, ids prefixed ``am`` and ``an``), and a forty-first,
+written blind to the engine and to all before it (tests/data/risk_fortyfirst/, same layout, ids
+prefixed ``ap``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -223,6 +225,7 @@ LATER_SETS = written_together(
     ("thirtyseventh", "al"),
     ("thirtyeighth", "am"),
     ("thirtyninth", "an"),
+    ("fortyfirst", "ap"),
 )
 DATA_SETS = (
     TUNING,
