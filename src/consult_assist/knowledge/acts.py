@@ -56,6 +56,7 @@ UNKNOWN_SPEAKERS = frozenset({"", "unknown"})
 
 _SENTENCE_END = frozenset("。.!！?？\n")
 _QUESTION_MARK = frozenset("?？")
+_REQUEST_END = frozenset("。.!！?？\n")
 _CLAUSE_MARK = frozenset("、,，")
 _CLOSING_QUOTE = frozenset('」』"”')
 # Verbs of knowing that take a question as their object (「どうしたらいいか、わからない」).
@@ -455,10 +456,14 @@ def _is_request(tokens: tuple[Token, ...], first: int, last: int) -> bool:
         if surfaces[index] in ("ましょう", "なさい") and before != "ごめん":
             return True
     tail = [t.surface for t in _tail(tokens, first, last)]
-    # 〜してね: a て-form closing the sentence with ね asks the other side to do it.
+    # 〜してね: a て-form closing the sentence with ね asks the other side to do it, where the
+    # utterance or its sentence ends there; a child's 「あたまをね、おゆのなかにいれてね、ぶくぶく
+    # ってなって」 goes on telling.
     body_end = last - len(tail)
+    closes = last == len(tokens) - 1 or any(c in _REQUEST_END for c in tokens[last].after)
     return (
         bool(tail)
+        and closes
         and tail[0] in ("ね", "ねえ")
         and body_end >= first
         and (surfaces[body_end - first] in ("て", "で"))
