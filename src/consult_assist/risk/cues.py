@@ -152,6 +152,9 @@ class CueMatcher:
         # call's greeting sounds like 子供が and made the caller a carer.
         self._carer_words = tuple(_norm(w) for w in context.carer_words)
         self.patterns = PatternSet([(s.id, p) for s in boxes for p in s.patterns], re.IGNORECASE)
+        self._except_patterns = PatternSet(
+            [(s.id, p) for s in boxes for p in s.except_patterns], re.IGNORECASE
+        )
         self._starts = {
             "affirm": tuple(_norm(w) for w in context.affirm),
             "deny": tuple(_norm(w) for w in context.deny),
@@ -180,9 +183,10 @@ class CueMatcher:
         age = _age_hit(text, plain)
         if age is not None:
             spans.setdefault(INFANT, []).append(age)
-        for (kind, sub), start, end in found:
-            if kind == "except":
-                spans[sub] = [s for s in spans.get(sub, []) if not (start <= s[0] < end)]
+        unsaid = [(sub, start, end) for (kind, sub), start, end in found if kind == "except"]
+        unsaid += [(sub, *m.span()) for sub, m in self._except_patterns.finditer(plain)]
+        for sub, start, end in unsaid:
+            spans[sub] = [s for s in spans.get(sub, []) if not (start <= s[0] < end)]
         hits = [
             Hit(sub, start, end, plain[start:end])
             for sub, found in spans.items()

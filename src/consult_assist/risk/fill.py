@@ -24,7 +24,11 @@ _OPENERS = frozenset({"感動詞", "接続詞"})
 _TRAILING = frozenset({"助詞", "助動詞"})
 _NOUNS = frozenset({"名詞", "代名詞"})
 # What closes the question after its predicate: 「叩かれたの」「叩かれたのかな」「されたんですか」.
-_QUESTION_END = re.compile(r"(んですか|のですか|ですか|ますか|のかな|かな|んだ|の|か)+$")
+_QUESTION_END = re.compile(
+    r"(んですか|のですか|でしたか|ですか|ますか|のかな|かな|んだ|だった|でした|の|か)+$"
+)
+# 「体のどのあたりでしたか」「どの辺？」: どの with a word for a place asks where.
+_PLACE_WORDS = frozenset({"辺り", "あたり", "辺", "へん", "部分", "場所", "所", "ところ", "とこ"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ def filled_answer(question: str, answer: str) -> Filled | None:
     place = next((i for i, t in enumerate(tokens) if _asks_where_or_with_what(tokens, i)), None)
     if place is None:
         return None
+    if tokens[place].lemma in ("どの", "何の"):
+        place += 1  # the question word is どの + its place word
     sentence = next(s for s in asked.sentences if s.first <= place <= s.last)
     if sentence.kind != "question":
         return None
@@ -51,7 +57,7 @@ def filled_answer(question: str, answer: str) -> Filled | None:
     if tokens[place].lemma == "何":
         rest = rest[1:] if rest.startswith("で") else rest  # 何で → (tool)で
         rest = "で" + rest
-    rest = _QUESTION_END.sub("", rest)
+    rest = _QUESTION_END.sub("", re.sub(r"^(らへん|ら辺|ら)", "", rest))  # どこらへん
     if not rest:
         # 「叩かれるのは、体のどこですか」: the act stands before のは, the place after it.
         rest = "を" + _topic_clause(
@@ -79,6 +85,8 @@ def _asks_where_or_with_what(tokens: tuple[Token, ...], index: int) -> bool:
     if token.lemma in ("どこ", "何処"):
         return True
     following = tokens[index + 1].surface if index + 1 < len(tokens) else ""
+    if token.lemma in ("どの", "何の") and index + 1 < len(tokens):
+        return tokens[index + 1].lemma in _PLACE_WORDS or following in _PLACE_WORDS
     return token.lemma == "何" and following == "で"
 
 

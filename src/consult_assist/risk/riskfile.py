@@ -71,6 +71,9 @@ class RiskSubitem:
     patterns: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
+    except_patterns: tuple[str, ...] = ()
+    """Regular expressions over the normalised text inside which a cue means something else
+    (the Kansai 「孫やけど、」 is "but", not a burn)."""
     speaker: Literal["caller", "any"] = "caller"
     asking: bool = False
     """The caller's question or request counts (「預かってもらえませんか」 asks for it)."""
@@ -187,6 +190,7 @@ _SUB_KEYS = (
     "patterns",
     "requires",
     "except",
+    "except_patterns",
     "speaker",
     "asking",
     "thoughts",
@@ -259,6 +263,7 @@ def _subitem(check: _Checker) -> RiskSubitem | None:
         patterns=patterns,
         requires=check.texts("requires"),
         exceptions=check.texts("except"),
+        except_patterns=check.texts("except_patterns", regex=True),
         speaker="any" if speaker == "any" else "caller",
         asking=asking,
         thoughts=check.flag("thoughts"),
