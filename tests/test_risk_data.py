@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Forty-one labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Forty-two labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -45,7 +45,8 @@ engine and to all thirty-seven before them (tests/data/risk_thirtyeighth/,
 tests/data/risk_thirtyninth/, same layout, ids prefixed ``am`` and ``an``), and a fortieth and a
 forty-first, written the same way after them, blind to the engine and to all thirty-nine before them
 (tests/data/risk_fortieth/, tests/data/risk_fortyfirst/, same layout, ids prefixed ``ao`` and
-``ap``).
+``ap``), and a forty-third written the same way, blind to the engine and to all sets before it
+(tests/data/risk_fortythird/, same layout, ids prefixed ``ar``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -228,6 +229,7 @@ LATER_SETS = written_together(
     ("thirtyninth", "an"),
     ("fortieth", "ao"),
     ("fortyfirst", "ap"),
+    ("fortythird", "ar"),
 )
 DATA_SETS = (
     TUNING,
