@@ -27,6 +27,7 @@ from consult_assist.knowledge.text import analyse
 from consult_assist.risk.asking import next_questions
 from consult_assist.risk.clauses import (
     adult_subject,
+    beside_carer_words,
     closed_clause,
     cut_at_condition,
     opening_affirmation,
@@ -183,7 +184,9 @@ class RiskAssessor:
             return spec.if_adult
         if self._carer and act != "reported" and not found.child_words:
             return spec.if_adult
-        if spec.if_adult and adult_subject(found, hit):
+        if spec.if_adult and (
+            adult_subject(found, hit) or beside_carer_words(found, hit, spec.if_adult)
+        ):
             return spec.if_adult
         return hit.subitem
 

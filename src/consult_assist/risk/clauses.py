@@ -7,6 +7,8 @@ Pure functions over :class:`~consult_assist.risk.cues.Found`, used by the assess
 
 from __future__ import annotations
 
+import re
+
 from consult_assist.knowledge.acts import UtteranceActs
 from consult_assist.risk.cues import Found, Hit
 
@@ -62,6 +64,31 @@ def adult_subject(found: Found, hit: Hit) -> bool:
     return subject
 
 
+def beside_carer_words(found: Found, hit: Hit, adult_box: str) -> bool:
+    """Whether the same utterance says ``adult_box`` of the carer (「私もう死にたいんです」)
+    with no child made the subject between it and ``hit``: then 「子ども置いて、消えたい」 and
+    「生きてる意味がわからない」 are the carer's too."""
+    text = found.analysis.text
+    if _CHILD_SUBJECT.search(text, max(0, hit.start - 12), hit.start):
+        return False  # 「娘が消えたいって」: said of the child
+    for other in found.hits:
+        # Only where the carer's box is the same words said of the carer (「私もう死にたい」
+        # holds both 死にたい and the carer's crisis): 「リストカットの跡」 or a child's
+        # 「私が消えたら」 name nobody.
+        if other.subitem != adult_box or not any(
+            h.subitem == hit.subitem and h.start < other.end and other.start < h.end
+            for h in found.hits
+        ):
+            continue
+        between = text[min(other.end, hit.end) : max(other.start, hit.start)]
+        if not _CHILD_SUBJECT.search(between):
+            return True
+    return False
+
+
+_CHILD_SUBJECT = re.compile(
+    r"(子ども|子供|こども|娘|息子|あの子|この子|ちゃん|くん|君|弟|妹|兄|姉)(が|は|も)"
+)
 _ADULTS = frozenset(
     {"お母さん", "おかあさん", "お父さん", "おとうさん", "母親", "父親", "ママ", "パパ", "妻",
      "夫", "旦那", "主人", "彼氏", "継父", "義父", "母", "父"}
