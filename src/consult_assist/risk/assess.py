@@ -69,6 +69,14 @@ _HOW_OFTEN = re.compile(
 
 _WHEN = re.compile(r"いつ")
 _TIMES = re.compile(r"[0-9一二三四五六七八九十]+[、,]?[0-9一二三四五六七八九十]*(回|度)")
+# The opening of an answer that names a time (「きのうの、よる」「先週です」「三日前」): to a
+# question of when something was done (「首をぎゅってされたのは、いつ？」) it says that it was.
+_A_TIME = re.compile(
+    r"^(えっと|えと|あの|うーん|うん|はい|ええ)?[、,…\s]*"
+    r"(昨日|きのう|おととい|一昨日|今朝|けさ|今日|きょう|ゆうべ|昨夜|夕方|夜中|夜|よる|朝|あさ|昼|"
+    r"先週|せんしゅう|先月|せんげつ|去年|きょねん|この前|このまえ|さっき|前の日|土曜|日曜|月曜|火曜|"
+    r"水曜|木曜|金曜|[0-9一二三四五六七八九十]+(時|日前|週間前|か月前|カ月前|ヶ月前|年前|歳|さい))"
+)
 
 
 class RiskAssessor:
@@ -283,7 +291,8 @@ class RiskAssessor:
             and not opening_affirmation(acts)
         )
         denies = found.denies or (negated and not found.affirms)
-        affirms = found.affirms and not negated
+        timed = _WHEN.search(question.text) is not None and _A_TIME.match(final.text) is not None
+        affirms = (found.affirms or timed) and not negated
         said = {
             t.lemma: acts.at(t.begin, t.end).negated
             for t in found.analysis.tokens
