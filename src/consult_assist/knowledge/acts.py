@@ -89,6 +89,10 @@ _WH_LEMMAS = frozenset(
 )
 # Verbs asking the other side to tell something: a request for information is a question.
 _TELL = frozenset({"教える", "聞かせる", "聞く", "伺う", "話す", "言う", "知らせる"})
+_BENEFACTIVE = frozenset(
+    {"貰える", "もらえる", "貰う", "もらう", "頂ける", "いただける", "頂く", "いただく",
+     "呉れる", "くれる"}
+)  # fmt: skip
 _GIVE = frozenset({"下さる", "呉れる", "貰う", "頂く", "欲しい", "いただく", "くださる"})
 _SAYING = frozenset({"言う", "話す", "聞く", "叫ぶ", "書く", "怒鳴る", "言える", "云う"})
 _NEGATION = frozenset({"ない", "無い", "ぬ", "ず", "ん"})
@@ -455,6 +459,8 @@ def _is_request(tokens: tuple[Token, ...], first: int, last: int) -> bool:
         # 「ごめんなさい」 is an apology, not a request of the listener.
         if surfaces[index] in ("ましょう", "なさい") and before != "ごめん":
             return True
+    if _is_conditional(tokens[last], True) and _benefactive_before(tokens, last):
+        return True  # 「預かってもらえたら」: asking, politely left open
     tail = [t.surface for t in _tail(tokens, first, last)]
     # 〜してね: a て-form closing the sentence with ね asks the other side to do it, where the
     # utterance or its sentence ends there; a child's 「あたまをね、おゆのなかにいれてね、ぶくぶく
@@ -707,12 +713,32 @@ def _hypothetical(
     )
     advice = advice or musing
     for mark in marks:
+        if mark == marks[-1] and not main and _benefactive_before(tokens, mark):
+            # 「二人をどこかで預かってもらえたら」: a wish left open is a polite request.
+            continue
         opened = _opened_by_if(tokens, start, mark)
         scene = tokens[mark].lemma == "場合"
         if opened or scene or (advice and not past_main):
             ranges.append((start, mark))
         start = mark + 1
     return tuple(ranges)
+
+
+def _guessing(acts: UtteranceActs) -> bool:
+    """「週に…四回？五回？もうほとんど毎晩です」: a reply whose questions are only short
+    guesses, said on the way to a statement, answers rather than asks."""
+    questions = [s for s in acts.sentences if s.kind == "question"]
+    return (
+        len(questions) < len(acts.sentences)
+        and all(s.last - s.first < 3 for s in questions)
+        and acts.sentences[-1].kind != "question"
+    )
+
+
+def _benefactive_before(tokens: tuple[Token, ...], mark: int) -> bool:
+    """Whether the conditional at ``mark`` follows もらえる, いただける or くれる
+    (〜てもらえたら)."""
+    return mark > 0 and tokens[mark - 1].lemma in _BENEFACTIVE
 
 
 def _opened_by_if(tokens: tuple[Token, ...], first: int, last: int) -> bool:
@@ -781,10 +807,11 @@ class ActTracker:
         if not acts.analysis.tokens:
             return Turn(act=main.act, negated=main.negated)
         speaker = final.speaker
-        if acts.question:
+        pending = self._question
+        answering = pending is not None and pending[1] != speaker
+        if acts.question and not (answering and _guessing(acts)):
             self._question = (final.utterance, speaker)
             return Turn(act="question", negated=main.negated)
-        pending = self._question
         if pending is None:
             return Turn(act=main.act, negated=main.negated)
         asked_by = pending[1]

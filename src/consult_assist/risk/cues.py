@@ -31,6 +31,10 @@ _CORRECTED_AGE = re.compile(
 )
 _AGE_WORD = re.compile(r"(歳|才|さい|か月|カ月|ヶ月)")
 _AGE_NUMBER = re.compile(r"(\d{1,2}|[一二三四五]|[いにさよご][っんょ]?さい)")
+# The number with its unit first (「この子三歳になった」), so 一緒 is not taken for 一.
+_AGE_WITH_UNIT = re.compile(
+    r"(\d{1,2}|[一二三四五]|[いにさよご][っんょ]?)(歳|才|さい|か月|カ月|ヶ月)"
+)
 # Stricter near matching than attention words: a cue ticks a box on the sheet, and a loose
 # near match fired on unrelated words (仕事クビ for 自業自得).
 _OPTIONS = PhraseOptions(fuzzy_score=90.0, fuzzy_min_key=6)
@@ -291,6 +295,9 @@ def _age_hit(text: str, plain: str) -> tuple[int, int] | None:
     # again where it can be, else the whole text stands for it.
     marker = _CORRECTED_AGE.search(plain) if corrected is not None else None
     start = marker.end() if marker is not None else 0
+    with_unit = _AGE_WITH_UNIT.search(plain, start)
+    if with_unit is not None:
+        return with_unit.span()
     found = _AGE_NUMBER.search(plain, start)
     if found is None:
         return (start, len(plain))
