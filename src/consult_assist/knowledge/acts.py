@@ -307,12 +307,31 @@ def _how_to_do_at(tokens: tuple[Token, ...], index: int, last: int) -> bool:
 
 
 def rather_at(tokens: Sequence[Token], index: int) -> bool:
-    """Whether 「っていうか／というか」 ("or rather") starts at ``index``."""
+    """Whether 「っていうか／というか」 ("or rather") starts at ``index``; not where it only
+    hedges what it points back to (「沈めるっていうか、そういうのを夫が」)."""
+    return _says_or_rather(tokens, index) and not _points_back(tokens, index + 3)
+
+
+def _says_or_rather(tokens: Sequence[Token], index: int) -> bool:
+    """Whether the words 「っていうか／というか」 start at ``index``."""
     return (
         index + 2 < len(tokens)
         and tokens[index].surface in ("って", "と")
         and tokens[index + 1].lemma == "言う"
         and tokens[index + 2].surface == "か"
+    )
+
+
+def _points_back(tokens: Sequence[Token], index: int) -> bool:
+    """Whether そんな / そういう (as one word or as そう + いう) starts at ``index``."""
+    if index >= len(tokens):
+        return False
+    if tokens[index].surface in _SUCH:
+        return True
+    return (
+        index + 1 < len(tokens)
+        and tokens[index].lemma in _DEMONSTRATIVES
+        and tokens[index + 1].lemma == "言う"
     )
 
 
@@ -364,6 +383,8 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     if _what_to_do(tokens, first, last):
         return True
     tail = [t.surface for t in _tail(tokens, first, last)]
+    if last >= first + 2 and _says_or_rather(tokens, last - 2):
+        return False  # 「沈めるっていうか、そういうのを」: "or rather", not a question
     if "か" in tail or "かしら" in tail:
         return True
     # 「誰かに見張られてる」「何かされた」: a question word + か is someone, something.

@@ -36,7 +36,7 @@ from consult_assist.risk.clauses import (
     unpunctuated,
 )
 from consult_assist.risk.cues import INFANT, CueMatcher, Found, Hit
-from consult_assist.risk.fill import filled_answer
+from consult_assist.risk.fill import filled_answer, noun_phrase
 from consult_assist.risk.riskfile import RiskSheet
 from consult_assist.risk.sheet import Assessment, Evidence, ItemState
 from consult_assist.risk.spec import (
@@ -301,6 +301,9 @@ class RiskAssessor:
         }
         q_acts = acts_of(question.text)
         own = {h.subitem for h in found.hits}
+        # 「首を手でつかまれたり、口や鼻をふさがれたりしたことはある？」「……口。まくらで」: a
+        # bare noun that picks one of the things asked says yes to that one.
+        chosen = None if (denies or negated) else noun_phrase(final.text)
         punctuated = not unpunctuated(question.text)
         for hit in asked.hits:
             if hit.subitem in own or not self._counts(hit.subitem, speaker):
@@ -316,6 +319,8 @@ class RiskAssessor:
             repeated = [said[v] for v in _verbs(hit.matched) if v in said]
             no = repeated[0] if repeated else denies
             yes = (not repeated[0]) if repeated else affirms and not denies
+            if not (yes or no) and chosen and chosen in hit.matched:
+                yes = True
             if not (yes or no):
                 continue
             if no and not repeated and hit.subitem == INFANT:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from consult_assist.knowledge.acts import acts_of
 from consult_assist.knowledge.text import Token
 
-__all__ = ["Filled", "filled_answer"]
+__all__ = ["Filled", "filled_answer", "noun_phrase"]
 
 _MAX_FILLER = 12
 """Characters: an answer longer than a short noun phrase says what it says by itself."""
@@ -63,7 +63,7 @@ def filled_answer(question: str, answer: str) -> Filled | None:
         rest = "を" + _topic_clause(
             asked.analysis.text[tokens[sentence.first].begin : tokens[place].begin]
         )
-    filler = _noun_phrase(answer)
+    filler = noun_phrase(answer)
     if filler is None or rest in ("", "を"):
         return None
     return Filled(text=filler + rest, filler_end=len(filler))
@@ -90,7 +90,7 @@ def _asks_where_or_with_what(tokens: tuple[Token, ...], index: int) -> bool:
     return token.lemma == "何" and following == "で"
 
 
-def _noun_phrase(answer: str) -> str | None:
+def noun_phrase(answer: str) -> str | None:
     """The answer's first sentence when it is a short noun phrase (fillers and a closing
     particle or copula dropped: 「えっと、顔です」 → 顔, 「ほっぺとか」 → ほっぺ)."""
     acts = acts_of(answer)
