@@ -402,3 +402,48 @@ def test_a_question_word_with_ka_is_someone_not_a_question() -> None:
 def test_such_a_thing_denied_denies_what_it_points_back_to() -> None:
     acts = acts_of("首を絞めたとか、そんなことは絶対にしてません。")
     assert acts.at(0, 4).negated
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "叩かれたりとか首を絞められたりとか、そういうのは一切ないって、はっきり言ってました。",
+        "お風呂で沈められるとか、そんなのされたことない。",
+        "死にたいとかは、ないっす。",
+    ],
+)
+def test_what_is_listed_then_said_to_be_none_of_it_is_denied(text: str) -> None:
+    acts = acts_of(text)
+    plain = acts.analysis.text
+    word = next(w for w in ("絞められ", "沈められ", "死にたい") if w in plain)
+    start = plain.index(word)
+    assert acts.at(start, start + len(word)).negated
+
+
+def test_nakunaru_is_a_change_not_a_denial() -> None:
+    assert not acts_of("もう死にたいいなくなりたい").at(2, 5).negated
+    assert acts_of("もう死にたくない").at(2, 5).negated
+
+
+def test_a_wish_left_open_after_moraeru_is_a_request() -> None:
+    assert acts_of("二人をどこかで預かってもらえたら").main().act == "request"
+    assert acts_of("もし預かってもらえたら、楽になるのかな").main().act != "request"
+
+
+def test_a_childs_te_ne_going_on_telling_is_no_request() -> None:
+    told = acts_of("頭をねぐっと小湯の中にいれてねブクブクってなって来るしかったの")  # unpunctuated
+    assert "request" not in [s.kind for s in told.sentences]
+    assert acts_of("ママには言わないでね").main().act == "request"
+
+
+def test_tteiuka_pointing_back_hedges_and_asks_nothing() -> None:
+    acts = acts_of("水を張った中に頭ごと、沈めるっていうか、そういうのを夫が")
+    assert "question" not in [s.kind for s in acts.sentences]
+
+
+def test_a_reply_guessing_counts_on_the_way_to_a_statement_answers() -> None:
+    tracker = ActTracker()
+    tracker.observe(final("それは一度だけですか", 1, "handler"))
+    turn = tracker.observe(final("いえいえ、週に…四回？五回？もうほとんど毎晩です", 2, "caller"))
+    assert (turn.act, turn.answers) == ("answer", 1)
+    assert tracker.observe(final("四回？五回？", 3, "handler")).act == "question"

@@ -1,4 +1,4 @@
-"""The sheet of a call on what the twentieth to twenty-fifth blind sets showed: phrasings it
+"""The sheet of a call on what the twentieth to forty-seventh blind sets showed: phrasings it
 missed, and everyday words it ticked.
 
 Each case failed before the change it names (manuals/risk.toml, the slot extractor, or the
@@ -61,6 +61,55 @@ def _state(sheet: Assessment, item: str) -> str:
             "お風呂で、言うこと聞かないから、頭を湯船に、つけて…何秒か、押さえてしまいました",
             "drowning",
         ),
+        # the thirty-eighth to forty-seventh sets: dialect, a child's telling, the parts of it
+        ("お風呂で、お父さんが頭をおさえて、お湯の中で、息ができんかったって。", "drowning"),
+        ("お兄ちゃんがね、おとうさんに、くび、ぐーってされてたの。", "strangling"),
+        ("甥っ子が布団でぐったりしてて名前呼んでも目ぇ開けへんのですどないしたら", "unconscious"),
+        ("孫がな電話口でばあちゃんおらもう市に手えって言うのっす", "child_suicidal"),  # 死にてえ
+        (
+            "あのね、ママがね、おふろでね、あたまをね、ぐって、おゆのなかにいれてね、"
+            "ぶくぶくってなって、くるしかったの",
+            "drowning",
+        ),
+        ("バケツの水に顔ぐいーって押しこまれて、おぼれるかと思た、って。", "drowning"),
+        ("ここ、のどのとこ、りょうほうの おてて で ぎゅうーって。いき すえなくて", "strangling"),
+        ("孫があの頭打ったあとからなんか目へ開けへんのです", "unconscious"),
+        (
+            "うちで預かってる子なんですけど、名前を呼んでも、肩をたたいても、へんじしないんです。",
+            "unconscious",
+        ),
+        (
+            "その子がね先生お風呂でね頭をぎゅーってお水の中に居れられるのぶくぶくってなるのって",
+            "drowning",
+        ),
+        ("夜中にごぼごぼって水の音がしてお父さんの声でもう一回静めるぞって", "drowning"),
+        ("もう、うち、おらんほうがええねん。しんだらええんやろ", "child_suicidal"),
+        (
+            "ママがね、しにたいって…あ、ちがう、ママじゃなくて、わたしが。"
+            "わたしが、もう しにたいの",
+            "child_suicidal",
+        ),
+        (
+            "夫が、しつけだって言って、水をはった洗面器に娘の顔を押し込んで…数えてるんです、十まで",
+            "drowning",
+        ),
+        (
+            "おっと、こども、おふろ、あたま、みずのなか、いれました。なんかいも。こども、せきして",
+            "drowning",
+        ),
+        ("目がうつろで、返事しないんです、二歳の子が。夫が、壁に、投げたって", "unconscious"),
+        ("主人が、中二の息子の首に両手をかけて、壁にぐいぐい押しつけてたんです。", "strangling"),
+        (
+            "首のまわりにぐるっと赤い線があって、本人に聞いたら、お母さんにタオルでやられたって",
+            "strangling",
+        ),
+        ("お風呂で、水を張った中に頭ごと、沈めるっていうか、そういうのを夫が", "drowning"),
+        (
+            "いもうとが、おかあさんにけられて、ばたーんってたおれて、そっから、ぴくりともしないの。",
+            "unconscious",
+        ),
+        ("娘が手首を切ってて、『死ねなかった』って、笑いながら言うんです", "child_suicidal"),
+        ("もう市にたいいなくなり", "child_suicidal"),  # いなくなりたい denies nothing before it
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -210,6 +259,21 @@ def test_severe_phrasings_the_later_blind_sets_showed_are_found(
         # the thirty-sixth and thirty-seventh sets
         ("向かいの棟のベランダなんですけど、小さい男の子がよく出されてて", "likely_serious_harm"),
         ("幼稚園の帽子かぶってるの見たことあるから、三つか四つだと思います", "likely_serious_harm"),
+        # the thirty-eighth to forty-seventh sets
+        (
+            "二階の部屋、お母さんが三日帰ってなくて、中で小さい子の声がするんです。",
+            "likely_serious_harm",
+        ),
+        ("熱が四十度あるのに母が病院行くなって、もう三日", "serious_harm"),
+        ("二の腕に新しい青あざと、もう黄色っぽくなったのとが混ざってて", "recurrence"),
+        ("主人が、帰ったらお前もこいつも殺したるって言うて出て行ったんです", "urgent_situation"),
+        ("朝来たら、ほっぺたに手の形がくっきりついてて。", "likely_serious_harm"),
+        ("ただ、入院の間だけ、二人をどこかで預かってもらえたら", "protection_request"),
+        ("家に、いたくなくて。どっか、入れるとこってないんですか、施設とか", "protection_request"),
+        (
+            "娘婿が、泣きやまないと、孫の両脇を持って、がくんがくん揺らすんです。",
+            "likely_serious_harm",
+        ),
     ],
 )
 def test_phrasings_the_later_blind_sets_showed_tick_their_item(
@@ -303,6 +367,43 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
             "urgent_situation",
         ),
         ("ママ友の話なんですけど、そのお宅は旦那さんのDVで大変らしくて", "environment"),
+        # the thirty-eighth to forty-seventh sets: denied, taken back, another's, no such word
+        (
+            "本人にゆっくり聞いたんですけど、叩かれたりとか首を絞められたりとか、"
+            "そういうのは一切ないって、はっきり言ってました。",
+            "likely_serious_harm",
+        ),
+        ("お風呂で沈められるとか、そんなのされたことない。", "likely_serious_harm"),
+        ("死にたいとかは、ないっす。そこまでじゃない。ただダルいだけ", "child_signs"),
+        (
+            "さっき火傷してるって言ったんですけど、すみません、よく見たら絵の具でした。",
+            "serious_harm",
+        ),
+        (
+            "お母さんに沈められたって、あ、違います、プールで友達にふざけて沈められたって話でした。",
+            "likely_serious_harm",
+        ),
+        (
+            "お父さんがお母さんを叩いてて…いや、あれ叩いてたんじゃなくて、肩たたきしてただけだ",
+            "environment",
+        ),
+        ("ベランダに出されたって言ったけど、ごめん、自分で出てっただけ。", "likely_serious_harm"),
+        ("わしが育てとる孫やけど、もう体が言うこと聞かん。", "serious_harm"),  # やけど: "but"
+        (
+            "もしあの子が首でも絞められたらって思うと、もう夜も眠れなくて、それで電話したんです。",
+            "child_signs",
+        ),
+        ("子どもが牛乳こぼしただけで、皿ば壁に投げつけて大声で怒鳴りよる", "likely_serious_harm"),
+        (
+            "ネットの掲示板で見た話なんですけど、親に首絞められたって書き込みがあって",
+            "likely_serious_harm",
+        ),
+        ("私もう死にたいんです。子ども置いて、消えたい。", "child_signs"),  # the carer's
+        # near the new patterns, and not them
+        ("首が痛くて息が吸えない感じ、寝違えたかも", "likely_serious_harm"),
+        ("お風呂で頭を押して洗ってあげたら、泡が目に入って苦しいって泣いた", "likely_serious_harm"),
+        ("首に手をかけそうになったんです、さっき。", "likely_serious_harm"),
+        ("担任が声をかけても返事をしない状態が続いております。", "serious_harm"),
     ],
 )
 def test_words_the_later_blind_sets_showed_tick_no_item(
@@ -470,3 +571,44 @@ def test_asking_what_to_do_makes_no_supposition_of_what_came_before(sheet_of: Sh
     sheet = sheet_of(("caller", "もし叩いちゃったら、どうしたらいいですか"))
     assert _state(sheet, "parent_factors") != "該当"
     assert _state(sheet, "likely_serious_harm") != "該当"
+
+
+def test_a_time_given_to_when_it_was_done_says_it_was_done(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "首をぎゅってされたのは、いつ？"),
+        ("caller", "きのうの、よる"),
+    )
+    assert sheet.severe == ("strangling",)
+
+
+def test_a_no_to_whether_the_child_responds_is_unconsciousness(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "今、お子さんは呼びかけに反応しますか？"),
+        ("caller", "しない…しないです、目ぇ半分開いてるけど、こっち見ない"),
+    )
+    assert sheet.severe == ("unconscious",)
+
+
+def test_a_bare_noun_picking_one_thing_asked_says_yes_to_it(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "首を手でつかまれたり、口や鼻をふさがれたりしたことはある？"),
+        ("caller", "……口。まくらで"),
+    )
+    assert sheet.severe == ("strangling",)
+
+
+def test_a_count_guessed_on_the_way_to_an_answer_still_answers(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "ちっちゃい女の子がベランダに一人で出されてて"),
+        ("handler", "三歳の女の子なんですね。それは一度だけですか"),
+        ("caller", "いえいえ、週に…四回？五回？もうほとんど毎晩です"),
+    )
+    assert _state(sheet, "recurrence") == "該当"
+
+
+def test_where_asked_as_which_part_of_the_body_is_filled_by_the_answer(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "叩かれていたのは、体のどのあたりでしたか。"),
+        ("caller", "顔。"),
+    )
+    assert _state(sheet, "likely_serious_harm") == "該当"

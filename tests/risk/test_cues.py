@@ -131,3 +131,55 @@ def test_a_body_part_a_forcing_verb_and_water_or_a_hand_make_the_severe_cue(
 )
 def test_everyday_words_near_those_parts_make_no_severe_cue(sheet_of: Sheet, text: str) -> None:
     assert sheet_of(("caller", text)).severe == ()
+
+
+def test_tteiuka_that_points_back_takes_nothing_back(model: RiskModel) -> None:
+    text = "水を張った中に頭ごと、沈めるっていうか、そういうのを夫が"
+    assert "drowning" in _subitems(model, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("わしが育てとる孫やけど、もう体が言うこと聞かん。", False),  # やけど: "but"
+        ("明日行くんやけど", False),
+        ("足にひどいやけどで登園してきて", True),
+        ("顔やけどしてた", True),
+        ("大やけどした", True),
+    ],
+)
+def test_an_except_pattern_removes_the_cue_inside_it(
+    model: RiskModel, text: str, found: bool
+) -> None:
+    assert ("burn" in _subitems(model, text)) is found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["プールで友達にふざけて沈められたって話でした", "クラスの子に首を絞められた"],
+)
+def test_what_another_child_did_is_no_carers_act(model: RiskModel, text: str) -> None:
+    assert not _subitems(model, text) & {"drowning", "strangling"}
+
+
+def test_a_friend_told_of_before_the_carer_does_not_hide_the_carer(model: RiskModel) -> None:
+    assert "strangling" in _subitems(model, "友達に聞いたら、お父さんに首を絞められたって")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "さっき火傷してるって言ったんですけど、すみません、よく見たら絵の具でした。",
+        "ベランダに出されたって言ったけど、ごめん、自分で出てっただけ。",
+        "お母さんに沈められたって、あ、違います",
+        "お父さんがお母さんを叩いてて…いや、あれ叩いてたんじゃなくて、肩たたきしてただけだ",
+    ],
+)
+def test_words_said_then_put_right_find_nothing(model: RiskModel, text: str) -> None:
+    assert not _subitems(model, text) & {"burn", "left_outside", "drowning", "domestic_violence"}
+
+
+def test_the_age_evidence_is_the_number_with_its_unit(model: RiskModel) -> None:
+    found = model.matcher.find("前にエレベーターで一緒になった時、この子三歳になったんですって")
+    [age] = [h for h in found.hits if h.subitem == "infant_or_vulnerable_child"]
+    assert age.matched == "三歳"

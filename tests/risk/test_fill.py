@@ -62,3 +62,18 @@ def test_a_place_named_in_answer_to_where_the_child_is_ticks_nothing(sheet_of: S
 def test_the_handlers_own_where_question_ticks_nothing(sheet_of: Sheet) -> None:
     sheet = sheet_of(("caller", "どこを叩かれたの？"), ("handler", "顔"))
     assert sheet.item("likely_serious_harm").state == "未確認"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "filled"),
+    [
+        ("叩かれていたのは、体のどのあたりでしたか。", "顔。", "顔を叩かれていた"),
+        ("どの辺を叩かれたの？", "かお", "かおを叩かれた"),
+        ("叩かれたのはどこらへん？", "顔", "顔を叩かれた"),
+    ],
+)
+def test_which_part_asked_with_dono_or_dokorahen_is_filled(
+    question: str, answer: str, filled: str
+) -> None:
+    result = filled_answer(question, answer)
+    assert result is not None and result.text == filled

@@ -69,3 +69,12 @@ def test_the_thoughts_flag_is_read_and_must_be_a_flag() -> None:
     assert thoughts == {"child_suicidal", "parent_might_kill"}
     problems = _broken("thoughts = true", 'thoughts = "yes"')
     assert any("thoughts" in p for p in problems)
+
+
+def test_except_patterns_are_read_and_must_be_valid_regexes() -> None:
+    sheet, _ = check_risk_file(ROOT / "manuals")
+    assert sheet is not None
+    burn = next(s for s in sheet.subitems if s.id == "burn")
+    assert burn.except_patterns
+    problems = _broken("except_patterns = [", 'except_patterns = ["(unclosed", ')
+    assert any("except_patterns: invalid regex" in p for p in problems)
