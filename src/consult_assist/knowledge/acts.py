@@ -600,7 +600,14 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
     # plain って there is a report: 「…閉めてたって、上の子は何も言わない」).
     after = [t.surface for t in tokens[index : min(sentence.last, index + 1) + 1]]
     quoted = quoted or after[:1] in (["とか"], ["なんて"]) or after == ["と", "か"]
-    if after in (["こと", "は"], ["こと", "も"], ["事", "は"]):
+    if after in (
+        ["こと", "は"],
+        ["こと", "も"],
+        ["事", "は"],
+        ["の", "は"],
+        ["とこ", "は"],
+        ["ところ", "は"],
+    ):
         # 「手をあげたことは、一度もないです」: what is said to have never happened; the
         # clause ends at a conjunction (「叩いたことはあるけど、…ない」 denies nothing here).
         count = 0

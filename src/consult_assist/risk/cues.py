@@ -191,6 +191,14 @@ class CueMatcher:
         unsaid += [(sub, *m.span()) for sub, m in self._except_patterns.finditer(plain)]
         for sub, start, end in unsaid:
             spans[sub] = [s for s in spans.get(sub, []) if not (start <= s[0] < end)]
+        for sub, spec in self.subitems.items():
+            for other in spec.yields_to:
+                # 「浴槽に顔をつけられて」: the face in the water is drowning only.
+                spans[sub] = [
+                    s
+                    for s in spans.get(sub, [])
+                    if not any(o[0] < s[1] and s[0] < o[1] for o in spans.get(other, []))
+                ]
         hits = [
             Hit(sub, start, end, plain[start:end])
             for sub, found in spans.items()

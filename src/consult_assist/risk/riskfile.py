@@ -86,6 +86,10 @@ class RiskSubitem:
     absent: tuple[str, ...] = ()
     """What a handler asks is there (「頼れる方はいますか」): a no to that question is this
     box (nobody to rely on), where the question's words alone tick nothing."""
+    yields_to: tuple[str, ...] = ()
+    """Sub-items whose words these are part of: a face held in the water (「浴槽に顔をつけ
+    られて」) is drowning, not also a blow to the face, so a cue of this box inside a cue of
+    one of these is not this box."""
     citation: str = ""
 
 
@@ -197,6 +201,7 @@ _SUB_KEYS = (
     "subject",
     "if_adult",
     "absent",
+    "yields_to",
     "citation",
 )
 _CONTEXT_KEYS = ("rumour", "affirm", "deny", "unknown", "child_words", "carer_words")
@@ -248,6 +253,10 @@ def _subitem(check: _Checker) -> RiskSubitem | None:
     if_adult = check.text("if_adult", required=False)
     if if_adult and if_adult not in SUBITEMS:
         check.problems.append(check.lines.problem("if_adult", f"unknown sub-item {if_adult!r}"))
+    yields_to = check.texts("yields_to")
+    for other in yields_to:
+        if other not in SUBITEMS:
+            check.problems.append(check.lines.problem("yields_to", f"unknown sub-item {other!r}"))
     cues = check.texts("cues")
     patterns = check.texts("patterns", regex=True)
     if not cues and not patterns:
@@ -270,6 +279,7 @@ def _subitem(check: _Checker) -> RiskSubitem | None:
         subject=subject,
         if_adult=if_adult,
         absent=check.texts("absent"),
+        yields_to=yields_to,
         citation=check.text("citation", required=False),
     )
 
