@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Forty-eight labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Forty-nine labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -52,9 +52,10 @@ same way after them, blind to the engine and to all forty-three before them
 (tests/data/risk_fortyfourth/, tests/data/risk_fortyfifth/, same layout, ids prefixed ``as`` and
 ``at``), and a forty-sixth and a forty-seventh, written the same way after them, blind to the
 engine and to all forty-five before them (tests/data/risk_fortysixth/,
-tests/data/risk_fortyseventh/, same layout, ids prefixed ``au`` and ``av``), and a forty-eighth,
-written the same way after them, blind to the engine and to all forty-seven before them
-(tests/data/risk_fortyeighth/, same layout, ids prefixed ``aw``).
+tests/data/risk_fortyseventh/, same layout, ids prefixed ``au`` and ``av``), and a forty-eighth
+and a forty-ninth, written the same way after them, blind to the engine and to all forty-seven
+before them (tests/data/risk_fortyeighth/, tests/data/risk_fortyninth/, same layout, ids prefixed
+``aw`` and ``ax``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -244,6 +245,7 @@ LATER_SETS = written_together(
     ("fortysixth", "au"),
     ("fortyseventh", "av"),
     ("fortyeighth", "aw"),
+    ("fortyninth", "ax"),
 )
 DATA_SETS = (
     TUNING,
