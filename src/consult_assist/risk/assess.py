@@ -36,7 +36,8 @@ from consult_assist.risk.clauses import (
     unpunctuated,
 )
 from consult_assist.risk.cues import INFANT, CueMatcher, Found, Hit
-from consult_assist.risk.fill import filled_answer, noun_phrase
+from consult_assist.risk.fill import filled_answer, noun_phrase, picks
+from consult_assist.risk.fragments import Fragments, Joined
 from consult_assist.risk.riskfile import RiskSheet
 from consult_assist.risk.sheet import Assessment, Evidence, ItemState
 from consult_assist.risk.spec import (
@@ -101,6 +102,7 @@ class RiskAssessor:
         """The final just before, whoever said it."""
         self._last: Assessment | None = None
         self._at = 0.0
+        self._fragments = Fragments()
 
     def observe(self, final: TranscriptFinal) -> Assessment | None:
         """Take one final in; the new sheet when anything on it changed, else None."""
@@ -162,6 +164,9 @@ class RiskAssessor:
         if asked is not None:
             self._answered(final, found, speaker, *asked)
             self._filled_in(final, found, speaker, asked[0])
+        joined = self._fragments.observe(final)
+        if joined is not None and not found.rumour:
+            self._told_in_pieces(final, found, joined, speaker, asked)
         if len(self._evidence) == before:
             return None
         assessment = self.assessment()
@@ -237,6 +242,26 @@ class RiskAssessor:
             if sub:
                 self._add(final, hit, sub, speaker, act, denies=negated)
         self._corrections(final, found, speaker)
+
+    def _told_in_pieces(
+        self,
+        final: TranscriptFinal,
+        found: Found,
+        joined: Joined,
+        speaker: str,
+        asked: tuple[TranscriptFinal, Found] | None,
+    ) -> None:
+        """「……くび」「くび？」「うん。りょうてで、ぎゅって」: the caller's fragments said as
+        one; only what neither turn found alone counts (nothing twice)."""
+        together = self.matcher.find(joined.text)
+        alone = {h.subitem for h in found.hits} | {
+            h.subitem for h in self.matcher.find(joined.before.text).hits
+        }
+        new = tuple(h for h in together.hits if h.subitem not in alone)
+        if not new:
+            return
+        said = replace(final, text=joined.text)
+        self._own_words(said, replace(together, hits=new), speaker, asked[1] if asked else None)
 
     @staticmethod
     def _asks_for_it(asking: bool, act: str, speaker: str) -> bool:
@@ -319,7 +344,7 @@ class RiskAssessor:
             repeated = [said[v] for v in _verbs(hit.matched) if v in said]
             no = repeated[0] if repeated else denies
             yes = (not repeated[0]) if repeated else affirms and not denies
-            if not (yes or no) and chosen and chosen in hit.matched:
+            if not (yes or no) and chosen and picks(chosen, hit.matched):
                 yes = True
             if not (yes or no):
                 continue

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from consult_assist.knowledge.acts import acts_of
 from consult_assist.knowledge.text import Token
 
-__all__ = ["Filled", "filled_answer", "noun_phrase"]
+__all__ = ["Filled", "filled_answer", "noun_phrase", "picks"]
 
 _MAX_FILLER = 12
 """Characters: an answer longer than a short noun phrase says what it says by itself."""
@@ -109,3 +109,15 @@ def noun_phrase(answer: str) -> str | None:
         return None
     text = acts.analysis.text[tokens[start].begin : tokens[last].end]
     return text if 0 < len(text) <= _MAX_FILLER else None
+
+
+def picks(noun: str, asked: str) -> bool:
+    """Whether the answer's ``noun`` names one of the things in the ``asked`` words, as
+    written or as read (「……くち」 picks 口をふさがれ, 「みずのほう」 picks 水に顔をつけられ)."""
+    noun = re.sub(r"(のほう|の方|ほう|方)$", "", noun)
+    if not noun:
+        return False
+    if noun in asked:
+        return True
+    said = acts_of(noun).analysis.reading
+    return len(said) >= 2 and said in acts_of(asked).analysis.reading
