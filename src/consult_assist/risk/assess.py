@@ -255,7 +255,7 @@ class RiskAssessor:
         one; only what neither turn found alone counts (nothing twice)."""
         together = self.matcher.find(joined.text)
         alone = {h.subitem for h in found.hits} | {
-            h.subitem for h in self.matcher.find(joined.before.text).hits
+            h.subitem for before in joined.before for h in self.matcher.find(before.text).hits
         }
         new = tuple(h for h in together.hits if h.subitem not in alone)
         if not new:

@@ -24,15 +24,17 @@ _PROMPT_CHARS = 24
 _UNFINISHED = ("を", "が", "に", "で", "の", "は", "と", "、", "…")
 """How a turn cut off in mid-sentence ends."""
 _MAX_GAP_S = 30.0
-"""Seconds between the two caller turns."""
+"""Seconds between two caller turns of one telling."""
+_RUN = 3
+"""Caller fragments kept, the current turn aside."""
 
 
 @dataclass(frozen=True)
 class Joined:
-    """The caller's previous turn and this one, said as one: ``text`` is ``before``, a
-    comma, then this turn's words."""
+    """The caller's turns before this one in the same telling, and all of them said as one:
+    ``text`` is each turn in order, joined with commas."""
 
-    before: TranscriptFinal
+    before: tuple[TranscriptFinal, ...]
     text: str
 
 
@@ -40,26 +42,33 @@ class Fragments:
     """Per call: feed every final in order with :meth:`observe`."""
 
     def __init__(self) -> None:
-        self._caller: TranscriptFinal | None = None
+        self._run: list[TranscriptFinal] = []
+        """The caller's fragments told so far, with only prompts between them."""
         self._between = 0
         self._prompts_only = True
 
     def observe(self, final: TranscriptFinal) -> Joined | None:
-        """The caller's turn joined to the one before it, when they tell one thing in
-        pieces; None otherwise (and for the handler's turns)."""
+        """The caller's turn joined to the fragments just before it, when they tell one thing
+        in pieces; None otherwise (and for the handler's turns)."""
         if final.speaker == "handler":
             self._between += 1
             self._prompts_only = self._prompts_only and len(final.text) <= _PROMPT_CHARS
             return None
-        before, between, prompts = self._caller, self._between, self._prompts_only
-        self._caller, self._between, self._prompts_only = final, 0, True
-        if before is None or between > 1 or not prompts or not final.text.strip():
-            return None
-        if final.start - before.end > _MAX_GAP_S:
-            return None
-        # 「ゆうがた、おこって、ぼくの、くびを」「うん」「りょうての、てで、ぎゅーって」: a turn
-        # that stops on a particle is unfinished, however long.
-        unfinished = before.text.rstrip().endswith(_UNFINISHED)
-        if min(len(before.text), len(final.text)) > _FRAGMENT_CHARS and not unfinished:
-            return None
-        return Joined(before=before, text=f"{before.text.rstrip('。、')}、{final.text}")
+        run = self._run if self._between <= 1 and self._prompts_only else []
+        if run and final.start - run[-1].end > _MAX_GAP_S:
+            run = []
+        self._between, self._prompts_only = 0, True
+        piece = _fragment(final)
+        joined = None
+        if run and final.text.strip() and (piece or _fragment(run[-1])):
+            text = "、".join(t.text.rstrip("。、") for t in (*run, final))
+            joined = Joined(before=tuple(run), text=text)
+        # A fragment goes on the run (at most three turns kept); a full turn ends it.
+        self._run = [*run, final][-_RUN:] if piece else []
+        return joined
+
+
+def _fragment(final: TranscriptFinal) -> bool:
+    """A short turn, or one cut off in mid-sentence (「ぼくの、くびを」), however long."""
+    text = final.text.rstrip()
+    return len(text) <= _FRAGMENT_CHARS or text.endswith(_UNFINISHED)
