@@ -110,6 +110,17 @@ def _state(sheet: Assessment, item: str) -> str:
         ),
         ("娘が手首を切ってて、『死ねなかった』って、笑いながら言うんです", "child_suicidal"),
         ("もう市にたいいなくなり", "child_suicidal"),  # いなくなりたい denies nothing before it
+        (
+            "ママの彼氏が、うるさいって、まくらで顔ぎゅって押さえつけてきて、息、できなくて",
+            "strangling",
+        ),
+        ("ママが、お風呂で、あたまをおさえてきて、ぶくぶくって、水の中に…で、もう無理", "drowning"),
+        (
+            "消えたいっていうか、なんか、朝になんなきゃいいのにって、ずっと思ってて",
+            "child_suicidal",
+        ),
+        ("せんめんきに、かお、いれられて、ごぼごぼって。ママ、かぞえてた。", "drowning"),
+        ("ずっと目ぇ閉じたまんまで、つねっても動かへん", "unconscious"),
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -274,6 +285,15 @@ def test_severe_phrasings_the_later_blind_sets_showed_are_found(
             "娘婿が、泣きやまないと、孫の両脇を持って、がくんがくん揺らすんです。",
             "likely_serious_harm",
         ),
+        ("両わきを持って、前後に、がくがくって。首がぶらぶらするくらい", "likely_serious_harm"),
+        (
+            "お風呂入ってると、ドアちょっと開けてスマホ向けてくる。カシャって音した",
+            "likely_serious_harm",
+        ),
+        (
+            "しつけはちゃんとしてるほうだと思いますよ。毎日、ほっぺを、ぱちんと。",
+            "likely_serious_harm",
+        ),
     ],
 )
 def test_phrasings_the_later_blind_sets_showed_tick_their_item(
@@ -399,6 +419,12 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
             "likely_serious_harm",
         ),
         ("私もう死にたいんです。子ども置いて、消えたい。", "child_signs"),  # the carer's
+        ("息子、発達障害があって、パニックになると1時間くらい暴れるんです。", "parent_factors"),
+        ("夫が私を殴るのを、子どもがいつも見てて……。", "recurrence"),
+        (
+            "叩いたりはしてないです、あのお母さん。手をあげたのは一度も見たことないです。",
+            "parent_factors",
+        ),
         # near the new patterns, and not them
         ("首が痛くて息が吸えない感じ、寝違えたかも", "likely_serious_harm"),
         ("お風呂で頭を押して洗ってあげたら、泡が目に入って苦しいって泣いた", "likely_serious_harm"),
