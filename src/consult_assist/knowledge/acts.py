@@ -296,12 +296,13 @@ def _what_to_do_follows(tokens: tuple[Token, ...], index: int) -> bool:
 
 
 def _how_to_do_at(tokens: tuple[Token, ...], index: int, last: int) -> bool:
-    """Whether 「どうしたら／どうすれば」 starts at ``index`` and ends by ``last``."""
+    """Whether 「どうしたら／どうすれば／どう言えば」 starts at ``index`` and ends by ``last``."""
     if index + 2 > last or tokens[index + 2].surface not in ("たら", "れ", "ば"):
         return False
     first, second = tokens[index], tokens[index + 1]
     # どないしたら, どうしたら in Kansai; unpunctuated after のです it is read ど + ないし + たら.
-    return (first.lemma in ("どう", "どない") and second.lemma == "為る") or (
+    # Any verb asks it: 「どう返せばいいんでしょう」「どう言えばいい」.
+    return (first.lemma in ("どう", "どない") and second.pos0 == "動詞") or (
         first.surface == "ど" and second.surface == "ないし"
     )
 
