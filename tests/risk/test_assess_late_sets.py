@@ -142,6 +142,11 @@ def _state(sheet: Assessment, item: str) -> str:
             "drowning",
         ),
         ("プロレスごっこって最初は言ってたんですけど、お父さんに首をキュッてされて", "strangling"),
+        (
+            "孫がねママの彼氏に野土ぎゅーってされたってくるしかったって言うのよ",
+            "strangling",
+        ),  # のど
+        ("おかあさんがね 組のとこ りょうてでぎゅってしたの くるしかった", "strangling"),  # 首
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -307,6 +312,7 @@ def test_severe_phrasings_the_later_blind_sets_showed_are_found(
             "likely_serious_harm",
         ),
         ("両わきを持って、前後に、がくがくって。首がぶらぶらするくらい", "likely_serious_harm"),
+        ("すねとふくらはぎに、青いのと、黄色っぽくなった古いのと、両方。", "recurrence"),
         (
             "お風呂入ってると、ドアちょっと開けてスマホ向けてくる。カシャって音した",
             "likely_serious_harm",
@@ -480,6 +486,8 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
             "likely_serious_harm",
         ),
         ("テスト前で、もう死ぬほど眠い", "child_signs"),
+        ("ママが両手でぎゅってしてくれた、あったかかった", "likely_serious_harm"),
+        ("青い服と黄色い帽子と両方持ってきて", "recurrence"),
         ("スマホ取られた。もう死ぬーって感じ", "child_signs"),
         # near the new patterns, and not them
         ("首が痛くて息が吸えない感じ、寝違えたかも", "likely_serious_harm"),
@@ -694,3 +702,8 @@ def test_where_asked_as_which_part_of_the_body_is_filled_by_the_answer(sheet_of:
         ("caller", "顔。"),
     )
     assert _state(sheet, "likely_serious_harm") == "該当"
+
+
+def test_yes_to_a_head_put_in_the_water_asked_unpunctuated_is_drowning(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("handler", "おふろで頭をおゆに居れられたの"), ("caller", "うん"))
+    assert sheet.severe == ("drowning",)
