@@ -122,3 +122,10 @@ def test_an_answer_picking_one_thing_asked_by_its_reading_says_yes_to_it(
 ) -> None:
     sheet = sheet_of(("handler", question), ("caller", answer))
     assert sheet.severe == (severe,)
+
+
+def test_fragments_of_unknown_speakers_are_not_joined() -> None:
+    out = _feed(
+        [("unknown", "……くび"), ("unknown", "くび？"), ("unknown", "うん。りょうてで、ぎゅって")]
+    )
+    assert out == [None, None, None]

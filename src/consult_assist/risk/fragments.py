@@ -3,10 +3,11 @@
 On the telephone a child often tells it in fragments, with the handler's echo in between:
 「お父さんに、なにをされたのかな」「……くび」「くび？」「うん。りょうてで、ぎゅって」.
 Neither of the caller's turns names the act alone; together they do. :class:`Fragments`
-keeps the caller's last turn while only short words from the handler (an echo, a prompt, a
-short question) come between, and gives the caller's next turn joined to it when one of the
-two is itself a fragment. The assessor looks for cues in the joined words, and keeps only
-what neither turn found alone (so nothing is counted twice).
+keeps the caller's last turns while only short words from the handler (an echo, a prompt, a
+short question) come between, and gives the caller's next turn joined to them when it or the
+one before is itself a fragment. Only on a call whose speakers are known: on a mono call the
+handler's words cannot be told from the caller's. The assessor looks for cues in the joined
+words, and keeps only what no turn found alone (so nothing is counted twice).
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ class Fragments:
         if final.speaker == "handler":
             self._between += 1
             self._prompts_only = self._prompts_only and len(final.text) <= _PROMPT_CHARS
+            return None
+        if final.speaker != "caller":
+            # A mono call (speaker unknown): the handler's words cannot be told from the
+            # caller's, and a question joined to its answer would be read as told.
+            self._run = []
             return None
         run = self._run if self._between <= 1 and self._prompts_only else []
         if run and final.start - run[-1].end > _MAX_GAP_S:
