@@ -93,3 +93,8 @@ def test_a_yes_then_what_was_not_looked_at_is_no_denial(model: RiskModel) -> Non
         ),
     )
     assert not any(e.denies for item in sheet.items for e in item.evidence)
+
+
+def test_limp_misheard_as_kuttari_on_the_telephone_is_unconsciousness(model: RiskModel) -> None:
+    sheet = _call(model, (30.1, 32.6, "頭から血が出てくったりしてるんです"))
+    assert sheet.severe == ("unconscious",)
