@@ -12,6 +12,7 @@ words, and keeps only what no turn found alone (so nothing is counted twice).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from consult_assist.events import TranscriptFinal
@@ -22,6 +23,11 @@ _FRAGMENT_CHARS = 16
 """A turn this short (in characters, punctuation included) is a fragment of a telling."""
 _PROMPT_CHARS = 24
 """The handler's words between two fragments are no more than an echo or a prompt."""
+_BARE = re.compile(
+    r"[…、。.！？!?\s]*(うん|はい|ええ|ううん|いいえ|いえ|いや|そう|えっと|あの|うーん|わかんない|"
+    r"わからない|知らない)[…、。.！？!?\sです]*"
+)
+"""A bare yes, no, filler or "I don't know": answered as such elsewhere."""
 _UNFINISHED = ("を", "が", "に", "で", "の", "は", "と", "、", "…")
 """How a turn cut off in mid-sentence ends."""
 _MAX_GAP_S = 30.0
@@ -75,6 +81,9 @@ class Fragments:
 
 
 def _fragment(final: TranscriptFinal) -> bool:
-    """A short turn, or one cut off in mid-sentence (「ぼくの、くびを」), however long."""
+    """A short turn, or one cut off in mid-sentence (「ぼくの、くびを」), however long; not a
+    bare yes, no or filler (「うん」「はい」「えっと」), which tells nothing to join."""
     text = final.text.rstrip()
+    if _BARE.fullmatch(text):
+        return False
     return len(text) <= _FRAGMENT_CHARS or text.endswith(_UNFINISHED)
