@@ -707,3 +707,11 @@ def test_where_asked_as_which_part_of_the_body_is_filled_by_the_answer(sheet_of:
 def test_yes_to_a_head_put_in_the_water_asked_unpunctuated_is_drowning(sheet_of: Sheet) -> None:
     sheet = sheet_of(("handler", "おふろで頭をおゆに居れられたの"), ("caller", "うん"))
     assert sheet.severe == ("drowning",)
+
+
+def test_no_answer_when_called_asked_as_such_is_unconsciousness(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("handler", "今、呼びかけると返事をしたり、目を開けたりしますか。"),
+        ("caller", "名前呼んでるんですけど、目がとろんとして、すぐ閉じちゃって、返事しないんです"),
+    )
+    assert sheet.severe == ("unconscious",)
