@@ -61,8 +61,6 @@ _LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行
 _FREQUENCY_BOXES = frozenset({"habitual_abuse"})
 # How many finals a box's required words stay the topic a how-often answer points back to.
 _TOPIC_FINALS = 6
-_HEARD_KEPT = 8
-"""Finals whose own sub-items are kept for a telling in fragments (three are ever needed)."""
 # A question about how often or whether before (「前にもあったの？」「どのくらいの頻度で」), which
 # points back at what was being talked about; 「見かけたことは？」 does not.
 _HOW_OFTEN = re.compile(
@@ -105,8 +103,6 @@ class RiskAssessor:
         self._last: Assessment | None = None
         self._at = 0.0
         self._fragments = Fragments()
-        self._heard: dict[int, frozenset[str]] = {}
-        """The sub-items each recent final named by itself (the last few only)."""
 
     def observe(self, final: TranscriptFinal) -> Assessment | None:
         """Take one final in; the new sheet when anything on it changed, else None."""
@@ -168,10 +164,7 @@ class RiskAssessor:
         if asked is not None:
             self._answered(final, found, speaker, *asked)
             self._filled_in(final, found, speaker, asked[0])
-        self._heard[final.utterance] = frozenset(h.subitem for h in found.hits)
-        if len(self._heard) > _HEARD_KEPT:
-            del self._heard[min(self._heard)]
-        joined = self._fragments.observe(final)
+        joined = self._fragments.observe(final, frozenset(h.subitem for h in found.hits))
         if joined is not None and not found.rumour:
             self._told_in_pieces(final, found, joined, speaker, asked)
         if len(self._evidence) == before:
@@ -261,9 +254,7 @@ class RiskAssessor:
         """「……くび」「くび？」「うん。りょうてで、ぎゅって」: the caller's fragments said as
         one; only what neither turn found alone counts (nothing twice)."""
         together = self.matcher.find(joined.text)
-        alone = {h.subitem for h in found.hits}.union(
-            *(self._heard.get(before.utterance, frozenset()) for before in joined.before)
-        )
+        alone = joined.named | {h.subitem for h in found.hits}
         new = tuple(h for h in together.hits if h.subitem not in alone)
         if not new:
             return

@@ -159,6 +159,8 @@ class CueMatcher:
         # call's greeting sounds like 子供が and made the caller a carer.
         self._carer_words = tuple(_norm(w) for w in context.carer_words)
         self.patterns = PatternSet([(s.id, p) for s in boxes for p in s.patterns], re.IGNORECASE)
+        self._yields = [(s.id, s.yields_to) for s in boxes if s.yields_to]
+        """Boxes whose words are part of others' (:attr:`RiskSubitem.yields_to`)."""
         self._except_patterns = PatternSet(
             [(s.id, p) for s in boxes for p in s.except_patterns], re.IGNORECASE
         )
@@ -194,8 +196,8 @@ class CueMatcher:
         unsaid += [(sub, *m.span()) for sub, m in self._except_patterns.finditer(plain)]
         for sub, start, end in unsaid:
             spans[sub] = [s for s in spans.get(sub, []) if not (start <= s[0] < end)]
-        for sub, spec in self.subitems.items():
-            for other in spec.yields_to:
+        for sub, others in self._yields:
+            for other in others:
                 # 「浴槽に顔をつけられて」: the face in the water is drowning only.
                 spans[sub] = [
                     s

@@ -38,25 +38,27 @@ _RUN = 3
 
 @dataclass(frozen=True)
 class Joined:
-    """The caller's turns before this one in the same telling, and all of them said as one:
-    ``text`` is each turn in order, joined with commas."""
+    """The caller's turns of one telling said as one: ``text`` is each turn in order, joined
+    with commas; ``named`` what the turns before this one named by themselves."""
 
-    before: tuple[TranscriptFinal, ...]
     text: str
+    named: frozenset[str]
 
 
 class Fragments:
     """Per call: feed every final in order with :meth:`observe`."""
 
     def __init__(self) -> None:
-        self._run: list[TranscriptFinal] = []
-        """The caller's fragments told so far, with only prompts between them."""
+        self._run: list[tuple[TranscriptFinal, frozenset[str]]] = []
+        """The caller's fragments told so far, with only prompts between them, each with what
+        it named by itself."""
         self._between = 0
         self._prompts_only = True
 
-    def observe(self, final: TranscriptFinal) -> Joined | None:
+    def observe(self, final: TranscriptFinal, named: frozenset[str] = frozenset()) -> Joined | None:
         """The caller's turn joined to the fragments just before it, when they tell one thing
-        in pieces; None otherwise (and for the handler's turns)."""
+        in pieces; None otherwise (and for the handler's turns). ``named``: the sub-items the
+        turn names by itself."""
         if final.speaker == "handler":
             self._between += 1
             self._prompts_only = self._prompts_only and len(final.text) <= _PROMPT_CHARS
@@ -67,16 +69,16 @@ class Fragments:
             self._run = []
             return None
         run = self._run if self._between <= 1 and self._prompts_only else []
-        if run and final.start - run[-1].end > _MAX_GAP_S:
+        if run and final.start - run[-1][0].end > _MAX_GAP_S:
             run = []
         self._between, self._prompts_only = 0, True
-        piece = _fragment(final)
         joined = None
-        if run and final.text.strip() and (piece or _fragment(run[-1])):
-            text = "、".join(t.text.rstrip("。、") for t in (*run, final))
-            joined = Joined(before=tuple(run), text=text)
+        # Every turn on the run is a fragment, so any turn after one may finish the telling.
+        if run and final.text.strip():
+            text = "、".join(t.text.rstrip("。、") for t in (*(t for t, _ in run), final))
+            joined = Joined(text=text, named=frozenset().union(*(n for _, n in run)))
         # A fragment goes on the run (at most three turns kept); a full turn ends it.
-        self._run = [*run, final][-_RUN:] if piece else []
+        self._run = [*run, (final, named)][-_RUN:] if _fragment(final) else []
         return joined
 
 
