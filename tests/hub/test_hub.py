@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -120,6 +120,28 @@ async def test_a_call_opens_with_its_facts_in_session_started(hub: Hub) -> None:
     assert hub.access(session) == SessionAccess(session, "sato", "kato", True)
     assert hub.is_live(session) and hub.live_sessions() == [hub.access(session)]
     assert hub.last_seq(session) == 1
+
+
+async def test_calls_opened_in_the_same_second_with_the_same_draw_get_their_own_ids(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 100 calls opened in one second on a GPU node once drew the same 16 random bits twice:
+    # the second call's start was refused by the store and the node stopped.
+    monkeypatch.setattr("consult_assist.hub.store.secrets.token_hex", lambda n: "7f3a09c2")
+    first = _open(hub)
+    monkeypatch.setattr(
+        "consult_assist.hub.store.secrets.token_hex", _draws("7f3a09c2", "00c0ffee")
+    )
+    second = _open(hub)
+    assert first != second
+    await hub.settle()
+    assert [type(e) for e in hub.events(first)] == [SessionStarted]
+    assert [type(e) for e in hub.events(second)] == [SessionStarted]
+
+
+def _draws(*tokens: str) -> Callable[[int], str]:
+    it = iter(tokens)
+    return lambda n: next(it)
 
 
 async def test_events_are_stamped_stored_then_delivered_to_who_wants_them(hub: Hub) -> None:

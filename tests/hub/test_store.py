@@ -162,5 +162,14 @@ def test_a_store_that_cannot_be_opened_says_so_in_one_sentence(tmp_path: Path) -
 
 def test_session_ids_are_readable_and_sortable() -> None:
     first = new_session_id(datetime(2026, 11, 23, 14, 30, 12))
-    assert first.startswith("20261123-143012-") and len(first) == len("20261123-143012-7f3a")
+    assert first.startswith("20261123-143012-") and len(first) == len("20261123-143012-7f3a09c2")
     assert new_session_id(datetime(2026, 11, 23, 14, 30, 13)) > first
+
+
+def test_a_session_id_already_taken_is_never_given_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = iter(["7f3a09c2", "7f3a09c2", "00c0ffee"])
+    monkeypatch.setattr("consult_assist.hub.store.secrets.token_hex", lambda n: next(draws))
+    when = datetime(2026, 11, 23, 14, 30, 12)
+    first = new_session_id(when)
+    assert first == "20261123-143012-7f3a09c2"
+    assert new_session_id(when, taken={first}) == "20261123-143012-00c0ffee"

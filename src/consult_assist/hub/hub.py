@@ -28,6 +28,7 @@ import dataclasses
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -146,6 +147,8 @@ class Hub:
         self.max_live = max_live
         """Most live sessions at once (0: no limit); past it a new call is refused."""
         self._live: dict[str, _Live] = {}
+        self._issued: deque[str] = deque(maxlen=4096)
+        """Session ids this hub gave out lately, live or ended: none is given twice."""
         self.listeners: set[Listener] = set()
         self.published = 0
         self.store_failures = 0
@@ -198,7 +201,8 @@ class Hub:
                 "try again later or use another node",
                 "server_full",
             )
-        session = new_session_id()
+        session = new_session_id(taken={*self._live, *self._issued})
+        self._issued.append(session)
         full_meta = {
             **dict(meta),
             "handler": owner,

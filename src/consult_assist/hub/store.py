@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,10 +58,19 @@ def default_db_path() -> Path:
     return data_dir() / "consult-assist.db"
 
 
-def new_session_id(now: datetime | None = None) -> str:
-    """A readable, sortable, unique id: ``20261123-143012-7f3a``."""
+def new_session_id(now: datetime | None = None, taken: Container[str] = ()) -> str:
+    """A readable, sortable id: ``20261123-143012-7f3a09c2``, never one of ``taken``.
+
+    32 random bits after the second: a centre's nodes starting a hundred calls in the same
+    second collide with odds of about one in a million (16 bits gave 7 %, seen on a GPU node
+    at 100 calls). ``taken`` is what this node already issued, so it never collides with
+    itself.
+    """
     when = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return f"{when}-{secrets.token_hex(2)}"
+    while True:
+        session = f"{when}-{secrets.token_hex(4)}"
+        if session not in taken:
+            return session
 
 
 def now_iso() -> str:
