@@ -288,6 +288,20 @@ class RiskQuestion:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RiskSuspicion:
+    """A severe sub-item the rules did not tick, suspected by the second reader from
+    ``words``: to be confirmed (要確認); it ticks nothing and changes no tier."""
+
+    subitem: str
+    text: str
+    words: tuple[str, ...] = ()
+    at: float = 0.0
+    speaker: Speaker = ""
+    asked: str = ""
+    label: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class SimilarCall:
     """An earlier call close to this one in content and risk profile."""
 
@@ -312,6 +326,7 @@ class Risk(Event):
     next: tuple[RiskQuestion, ...] = ()
     similar: tuple[SimilarCall, ...] = ()
     utterance: int | None = None
+    suspected: tuple[RiskSuspicion, ...] = ()
 
 
 EVENT_TYPES: Mapping[str, type[Event]] = {

@@ -17,6 +17,7 @@ from consult_assist.events import (
     RiskEvidence,
     RiskItemState,
     RiskQuestion,
+    RiskSuspicion,
     SimilarCall,
     Suggestion,
     SuggestionItem,
@@ -35,6 +36,7 @@ _NESTED: Mapping[tuple[type[Event], str], type[Any]] = {
     (Risk, "items"): RiskItemState,
     (Risk, "next"): RiskQuestion,
     (Risk, "similar"): SimilarCall,
+    (Risk, "suspected"): RiskSuspicion,
 }
 # Item types nested inside nested items, by (item class, field name).
 _NESTED_ITEMS: Mapping[tuple[type[Any], str], type[Any]] = {

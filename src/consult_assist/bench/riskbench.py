@@ -69,6 +69,7 @@ def _turns_summary(bench: RiskBench, records: Sequence[dict[str, Any]]) -> dict[
         chosen = [r for r in records if r.get("variant") == variant]
         tp = fp = fn = 0
         severe_total = severe_found = handler_ticks = 0
+        suspected_missed = suspected_not_severe = 0
         misses: list[dict[str, Any]] = []
         for record in chosen:
             turns = [(t["speaker"], t["text"], float(n)) for n, t in enumerate(record["turns"])]
@@ -80,6 +81,9 @@ def _turns_summary(bench: RiskBench, records: Sequence[dict[str, Any]]) -> dict[
             if record.get("severe"):
                 severe_total += 1
                 severe_found += bool(sheet.severe)
+                suspected_missed += not sheet.severe and bool(sheet.suspected)
+            else:
+                suspected_not_severe += bool(sheet.suspected)
             if record.get("kind") == "handler_question":
                 handler_ticks += len(got - want)
             if got != want or bool(record.get("severe")) != bool(sheet.severe):
@@ -90,6 +94,7 @@ def _turns_summary(bench: RiskBench, records: Sequence[dict[str, Any]]) -> dict[
                         "missed": sorted(want - got),
                         "extra": sorted(got - want),
                         "severe": [bool(record.get("severe")), list(sheet.severe)],
+                        "suspected": [x.subitem for x in sheet.suspected],
                         "text": " / ".join(f"{t['speaker']}: {t['text']}" for t in record["turns"]),
                     }
                 )
@@ -100,6 +105,11 @@ def _turns_summary(bench: RiskBench, records: Sequence[dict[str, Any]]) -> dict[
             "severe_records": severe_total,
             "severe_recall": _ratio(severe_found, severe_total),
             "items_ticked_by_handler_questions": handler_ticks,
+            "second_reader": {
+                "severe_missed_but_suspected": suspected_missed,
+                "suspected_where_nothing_severe": suspected_not_severe,
+                "records_not_severe": len(chosen) - severe_total,
+            },
             "misses": misses,
         }
     return summary
@@ -129,6 +139,7 @@ def _calls_summary(bench: RiskBench, folder: Path) -> dict[str, Any]:
                 "rules": list(sheet.rules),
                 "severe": list(sheet.severe),
                 "labelled_severe": label.get("severe", []),
+                "suspected": [x.subitem for x in sheet.suspected],
                 "states_differing": wrong,
             }
         )

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from consult_assist import paths
 from consult_assist.bench.assistance import AssistBenchOptions, run_assist_bench
+from consult_assist.bench.backstopbench import run_backstop_bench
 from consult_assist.bench.capacity import CapacityBenchOptions, run_capacity_bench
 from consult_assist.bench.delivery import run_hub_bench
 from consult_assist.bench.lookup import bench_lookup
@@ -178,6 +179,16 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
     if args.bench_command == "risk":
         summary = run_risk_bench(
             args.manuals or paths.default_manuals_dir(), args.data or Path("tests") / "data"
+        )
+        return write_json(summary, out, also_to=args.out)
+    if args.bench_command == "backstop":
+        summary = run_backstop_bench(
+            args.manuals or paths.default_manuals_dir(),
+            args.data or [Path("tests") / "data"],
+            blind=args.blind,
+            iterations=args.iterations,
+            only=[n for n in args.only.split(",") if n],
+            say=lambda line: print(f"bench backstop: {line}", file=sys.stderr, flush=True),
         )
         return write_json(summary, out, also_to=args.out)
     return None

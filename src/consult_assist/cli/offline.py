@@ -13,6 +13,7 @@ import dataclasses
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
@@ -26,12 +27,14 @@ from consult_assist.asr.service import AsrService
 from consult_assist.asr.simulate import SimulationStats
 from consult_assist.audio.calls import channels_for
 from consult_assist.audio.file import read_audio
+from consult_assist.bench.backstopbench import labelled_sets, train_backstop
 from consult_assist.cli.output import JsonlPrinter, LivePrinter, install_progress
 from consult_assist.cli.recognition import model_options, stream_options
-from consult_assist.errors import ConfigError
+from consult_assist.errors import ConfigError, ManualError
 from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.engine import KnowledgeEngine
 from consult_assist.knowledge.manual import check_manual, load_manual
+from consult_assist.knowledge.manual_parse import Problem
 from consult_assist.pipeline import (
     Knowledge,
     SimulatedCall,
@@ -39,7 +42,9 @@ from consult_assist.pipeline import (
     simulated_call,
     simulated_calls,
 )
+from consult_assist.risk.backstop import load as load_backstop
 from consult_assist.risk.feed import with_risk
+from consult_assist.risk.model import BACKSTOP_FILE
 from consult_assist.risk.riskfile import RiskSheet, check_risk_file
 
 __all__ = [
@@ -234,7 +239,11 @@ def manuals_check(manuals: Path, out: TextIO) -> int:
     """
     manual, problems = check_manual(manuals)
     sheet, risk_problems = check_risk_file(manuals, {s.id for s in manual.sections})
-    problems = tuple(sorted((*problems, *risk_problems), key=lambda p: (str(p.path), p.line)))
+    reader = _backstop_problem(manuals)
+    extra = (reader,) if reader is not None else ()
+    problems = tuple(
+        sorted((*problems, *risk_problems, *extra), key=lambda p: (str(p.path), p.line))
+    )
     for problem in problems:
         tag = "warning: " if problem.severity == "warning" else ""
         out.write(f"{_shown(problem.path)}:{problem.line}: {tag}{problem.message}\n")
@@ -249,6 +258,34 @@ def manuals_check(manuals: Path, out: TextIO) -> int:
         f"items{_risk_count(sheet)} ({warnings} warning(s))\n"
     )
     return 0
+
+
+def manuals_backstop(manuals: Path, data: Sequence[Path], iterations: int, out: TextIO) -> int:
+    """Train the second reader on the labelled sets and write it beside risk.toml."""
+    sets = labelled_sets(data)
+    records = sum(len(s) for s in sets.values())
+    log.info("training the second reader on %d records of %d sets …", records, len(sets))
+    reader = train_backstop(sets, iterations=iterations)
+    target = manuals / BACKSTOP_FILE
+    partial = target.with_suffix(".part")
+    reader.save(partial)
+    partial.replace(target)
+    out.write(
+        f"{_shown(target)}: trained on {records} records of {len(sets)} sets "
+        f"({target.stat().st_size // 1024} KiB); `consult-assist manuals check` loads it\n"
+    )
+    return 0
+
+
+def _backstop_problem(manuals: Path) -> Problem | None:
+    path = manuals / BACKSTOP_FILE
+    if not path.is_file():
+        return None
+    try:
+        load_backstop(path)
+    except ManualError as exc:
+        return Problem(path, 0, str(exc).removeprefix(f"{path}: "))
+    return None
 
 
 def _risk_count(sheet: RiskSheet | None) -> str:
@@ -327,6 +364,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
         )
     if args.command == "manuals" and args.manuals_command == "check":
         return manuals_check(args.path or paths.default_manuals_dir(), out)
+    if args.command == "manuals" and args.manuals_command == "backstop":
+        return manuals_backstop(
+            args.manuals or paths.default_manuals_dir(),
+            args.data or [Path("tests") / "data"],
+            args.iterations,
+            out,
+        )
     if args.command == "models" and args.models_command is not None:
         models = ModelsOptions(
             models_dir=args.models_dir or paths.default_models_dir(),

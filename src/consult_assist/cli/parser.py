@@ -305,6 +305,29 @@ def _add_offline_commands(sub: Any) -> None:
     pr.add_argument("--data", type=Path, default=None, help="labelled data (./tests/data)")
     pr.add_argument("--out", type=Path, default=None, help="also write the JSON here")
 
+    pb = bsub.add_parser(
+        "backstop",
+        help="the second reader, each labelled set held out in turn",
+        description="For every labelled set: train the second reader on all the others, run "
+        "the set through the assessor (rules and reader), and count the severe records the "
+        "rules miss that the reader suspects, and its suspicions where nothing is severe. "
+        "About 30 s of training per set on 2 cores.",
+    )
+    pb.add_argument(
+        "data", nargs="*", type=Path, help="labelled sets or folders of them (./tests/data)"
+    )
+    pb.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
+    pb.add_argument(
+        "--blind",
+        type=Path,
+        default=None,
+        help="folder of bench-risk-<set>-blind.json: also count the severe records the rules "
+        "missed when each set arrived (e.g. docs)",
+    )
+    pb.add_argument("--only", default="", help="hold out only these sets (comma-separated)")
+    pb.add_argument("--iterations", type=int, default=200, help="training steps (200)")
+    pb.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+
     p = sub.add_parser(
         "lookup",
         help="manual sections for a text",
@@ -330,6 +353,19 @@ def _add_offline_commands(sub: Any) -> None:
         "alert).",
     )
     pc.add_argument("path", nargs="?", type=Path, default=None, help="manuals folder (./manuals)")
+    pt = nsub.add_parser(
+        "backstop",
+        help="train the second reader from labelled sets into manuals/risk_backstop.npz",
+        description="Train the risk sheet's second reader (a character n-gram model that "
+        "suspects a severe sub-item the rules missed, to be confirmed: it ticks nothing) on "
+        "labelled sets (docs/risk.md 8a), and write it beside risk.toml. Deterministic; about "
+        "30 s on 2 cores for 8,000 records. Measure it first with `bench backstop`.",
+    )
+    pt.add_argument(
+        "data", nargs="*", type=Path, help="labelled sets or folders of them (./tests/data)"
+    )
+    pt.add_argument("--manuals", type=Path, default=None, help="manuals folder (./manuals)")
+    pt.add_argument("--iterations", type=int, default=200, help="training steps (200)")
 
 
 _APPS = {

@@ -90,6 +90,12 @@ def render(assessment: Assessment, label: Callable[[str], str] = str) -> str:
     ]
     if assessment.severe:
         lines.append(f"重大な兆候: {', '.join(assessment.severe)}")
+    for s in assessment.suspected:
+        heard = "・".join(s.words) or s.text
+        lines.append(
+            f"要確認（まだ該当ではありません）: [{_clock(s.at)}] {label(s.subitem)}の疑い"
+            f"「{heard}」 … {s.text}"
+        )
     for item in assessment.items:
         mark = "（矛盾する発言あり）" if item.conflicting else ""
         lines.append(f"{item.number} {item.label}: {item.state}{mark}")

@@ -96,6 +96,12 @@ def risk_lines(risk: Risk | None) -> list[str]:
     lines.append(f"- 根拠となったルール: {', '.join(risk.rules) or '（なし）'}")
     if risk.severe:
         lines.append(f"- 重大な兆候: {', '.join(risk.severe)}")
+    for s in risk.suspected:
+        heard = "・".join(s.words) or s.text
+        lines.append(
+            f"- 要確認（規則では未該当）: [{_clock(s.at)}] {s.label or s.subitem}の疑い"
+            f"「{_oneline(heard)}」…「{_oneline(s.text)}」"
+        )
     lines.append("")
     for item in risk.items:
         conflict = "（矛盾する発言あり・再確認）" if item.conflicting else ""

@@ -24,7 +24,8 @@ from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.acts import UNKNOWN_SPEAKERS, ActTracker, UtteranceActs, acts_of
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import analyse
-from consult_assist.risk.asking import next_questions
+from consult_assist.risk.asking import Question, next_questions
+from consult_assist.risk.backstop import Backstop, Suspicion
 from consult_assist.risk.clauses import (
     adult_subject,
     beside_carer_words,
@@ -45,6 +46,7 @@ from consult_assist.risk.spec import (
     ITEMS,
     SUBITEMS,
     TIER_WORDING,
+    TIERS,
     State,
     fired,
     tier_of,
@@ -61,6 +63,8 @@ _LIGHT_VERBS = frozenset({"為る", "居る", "有る", "成る", "来る", "行
 _FREQUENCY_BOXES = frozenset({"habitual_abuse"})
 # How many finals a box's required words stay the topic a how-often answer points back to.
 _TOPIC_FINALS = 6
+_SUSPICIONS_KEPT = 3
+_TIER_OF_SEVERE = TIERS[0]
 # A question about how often or whether before (「前にもあったの？」「どのくらいの頻度で」), which
 # points back at what was being talked about; 「見かけたことは？」 does not.
 _HOW_OFTEN = re.compile(
@@ -85,10 +89,15 @@ class RiskAssessor:
     """Per call: feed each final in order; the sheet is rebuilt from the evidence kept."""
 
     def __init__(
-        self, matcher: CueMatcher, manual: Mapping[str, Sequence[str]] | None = None
+        self,
+        matcher: CueMatcher,
+        manual: Mapping[str, Sequence[str]] | None = None,
+        backstop: Backstop | None = None,
     ) -> None:
         self.matcher = matcher
         self.manual = manual
+        self.backstop = backstop
+        self._suspected: list[Suspicion] = []
         self.sheet: RiskSheet = matcher.sheet
         self._acts = ActTracker()
         self._questions: dict[int, tuple[TranscriptFinal, Found]] = {}
@@ -167,11 +176,42 @@ class RiskAssessor:
         joined = self._fragments.observe(final, frozenset(h.subitem for h in found.hits))
         if joined is not None and not found.rumour:
             self._told_in_pieces(final, found, joined, speaker, asked)
-        if len(self._evidence) == before:
+        suspected = self._suspect(final, speaker, turn.act, previous)
+        if len(self._evidence) == before and not suspected:
             return None
         assessment = self.assessment()
         self._last = assessment
         return assessment
+
+    def _suspect(
+        self,
+        final: TranscriptFinal,
+        speaker: str,
+        act: str,
+        previous: tuple[TranscriptFinal, Found] | None,
+    ) -> bool:
+        """Ask the second reader about a caller's turn (not a question) when no severe cue is
+        ticked yet; keep what it suspects (the latest few, one per sub-item)."""
+        if self.backstop is None or speaker == "handler" or act == "question" or self._severe():
+            return False
+        turns = [("handler", previous[0].text)] if previous is not None else []
+        turns.append(("caller", final.text))
+        suspicion = self.backstop.suspect(turns, final.at)
+        if suspicion is None:
+            return False
+        suspicion = replace(suspicion, speaker=final.speaker)
+        kept = [s for s in self._suspected if s.subitem != suspicion.subitem]
+        self._suspected = [*kept, suspicion][-_SUSPICIONS_KEPT:]
+        return True
+
+    def _severe(self) -> tuple[str, ...]:
+        return tuple(
+            dict.fromkeys(
+                e.subitem
+                for e in self._evidence
+                if not e.denies and e.subitem in SUBITEMS and SUBITEMS[e.subitem][1]
+            )
+        )
 
     def _learn_caller(self, text: str, found: Found, handler: bool) -> None:
         if handler:
@@ -430,24 +470,33 @@ class RiskAssessor:
         """The sheet as the evidence so far gives it."""
         items = tuple(_item_state(self.sheet, item, self._evidence) for item in ITEMS)
         established = {i.id for i in items if i.state == "該当"}
-        severe = tuple(
-            dict.fromkeys(
-                e.subitem
-                for e in self._evidence
-                if not e.denies and e.subitem in SUBITEMS and SUBITEMS[e.subitem][1]
-            )
-        )
+        severe = self._severe()
         tier = tier_of(established, bool(severe))
         states: Mapping[str, State] = {i.id: i.state for i in items}
         conflicting = tuple(i.id for i in items if i.conflicting)
+        suspected = () if severe else tuple(self._suspected)
+        asks = next_questions(self.sheet, states, bool(severe), conflicting, self.manual)
         return Assessment(
             tier=tier,
             tier_label=TIER_WORDING[tier],
             rules=fired(established, bool(severe)),
             items=items,
             severe=severe,
-            next=next_questions(self.sheet, states, bool(severe), conflicting, self.manual),
+            next=tuple(self._confirm(s) for s in reversed(suspected)) + asks,
             at=self._at,
+            suspected=suspected,
+        )
+
+    def _confirm(self, suspicion: Suspicion) -> Question:
+        """The prompt to confirm what the second reader suspects (it ticks nothing itself)."""
+        spec = self.matcher.subitems.get(suspicion.subitem)
+        label = spec.label if spec is not None else suspicion.subitem
+        heard = "・".join(suspicion.words) or suspicion.text
+        return Question(
+            item=_owners(suspicion.subitem)[0],
+            ask=f"「{heard}」：{label}がなかったか、そのまま確かめてください",
+            raises_to=_TIER_OF_SEVERE,
+            reason="要確認（言い方から疑われます。まだ該当ではありません）",
         )
 
 

@@ -17,6 +17,7 @@ from consult_assist.events import (
     RiskEvidence,
     RiskItemState,
     RiskQuestion,
+    RiskSuspicion,
     SessionEnded,
     SessionStarted,
     SimilarCall,
@@ -88,6 +89,18 @@ def to_event(
             for q in assessment.next
         ),
         similar=tuple(similar),
+        suspected=tuple(
+            RiskSuspicion(
+                subitem=s.subitem,
+                text=s.text,
+                words=s.words,
+                at=s.at,
+                speaker=s.speaker,
+                asked=s.asked,
+                label=label(s.subitem),
+            )
+            for s in assessment.suspected
+        ),
     )
 
 

@@ -9,10 +9,15 @@ from pathlib import Path
 from consult_assist.knowledge.manual import Manual
 from consult_assist.risk.asking import ask_lines
 from consult_assist.risk.assess import RiskAssessor
+from consult_assist.risk.backstop import Backstop
+from consult_assist.risk.backstop import load as load_backstop
 from consult_assist.risk.cues import CueMatcher
 from consult_assist.risk.riskfile import RISK_FILE, load_risk_sheet
 
-__all__ = ["RiskModel"]
+__all__ = ["BACKSTOP_FILE", "RiskModel"]
+
+BACKSTOP_FILE = "risk_backstop.npz"
+"""The second reader's model beside risk.toml (``consult-assist risk train``); optional."""
 
 
 @dataclass(frozen=True)
@@ -21,14 +26,18 @@ class RiskModel:
 
     matcher: CueMatcher
     manual: Mapping[str, tuple[str, ...]]
+    backstop: Backstop | None = None
 
     @classmethod
     def load(cls, root: Path, manual: Manual | None = None) -> RiskModel:
         """Load ``root/risk.toml`` (:class:`~consult_assist.errors.ManualError` when it is
-        missing or invalid) with the 聞くこと lines of ``manual``'s sections."""
+        missing or invalid) with the 聞くこと lines of ``manual``'s sections, and the second
+        reader ``root/risk_backstop.npz`` when there is one."""
         sheet = load_risk_sheet(root)
         lines = {s.id: ask_lines(s.body) for s in manual.sections} if manual else {}
-        return cls(CueMatcher(sheet), lines)
+        path = root / BACKSTOP_FILE
+        backstop = load_backstop(path) if path.is_file() else None
+        return cls(CueMatcher(sheet), lines, backstop)
 
     @staticmethod
     def available(root: Path) -> bool:
@@ -42,4 +51,4 @@ class RiskModel:
 
     def assessor(self) -> RiskAssessor:
         """A fresh sheet for one call."""
-        return RiskAssessor(self.matcher, self.manual)
+        return RiskAssessor(self.matcher, self.manual, self.backstop)

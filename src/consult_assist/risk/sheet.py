@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consult_assist.risk.asking import Question
+from consult_assist.risk.backstop import Suspicion
 from consult_assist.risk.spec import State
 
 __all__ = ["Assessment", "Evidence", "ItemState"]
@@ -53,6 +54,9 @@ class Assessment:
     severe: tuple[str, ...] = ()
     next: tuple[Question, ...] = ()
     at: float = 0.0
+    suspected: tuple[Suspicion, ...] = ()
+    """Severe sub-items the rules did not tick but the second reader suspects: to confirm
+    (要確認); they change no state and no tier."""
 
     def item(self, item_id: str) -> ItemState:
         """The item with ``item_id``."""
@@ -88,4 +92,15 @@ class Assessment:
                 for item in self.items
             ],
             "next": [q.to_json() for q in self.next],
+            "suspected": [
+                {
+                    "subitem": s.subitem,
+                    "text": s.text,
+                    "words": list(s.words),
+                    "at": round(s.at, 2),
+                    "speaker": s.speaker,
+                    "asked": s.asked,
+                }
+                for s in self.suspected
+            ],
         }

@@ -57,6 +57,11 @@ def risk_text(risk: Risk | None) -> Text:
     out.append_text(tier_text(risk.tier))
     out.append(f"（{risk.tier_label or risk.tier}）\n")
     out.append(f"ルール: {', '.join(risk.rules)}\n", style="dim")
+    for s in risk.suspected:
+        heard = "・".join(s.words) or s.text
+        out.append("要確認", style="bold black on yellow")
+        out.append(f" {s.label or s.subitem}の疑い「{heard}」（まだ該当ではありません）\n")
+        out.append(f"   [{_clock(s.at)}] 「{s.text}」\n", style="dim")
     for item in risk.items:
         out.append(f"{item.number} {item.label}: ")
         out.append(item.state, style=_STATE_STYLE.get(item.state, ""))
