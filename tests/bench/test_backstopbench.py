@@ -63,7 +63,7 @@ def _data(tmp_path: Path) -> Path:
 
 def test_a_folder_of_sets_is_read_set_by_set(tmp_path: Path) -> None:
     sets = labelled_sets([_data(tmp_path)])
-    assert sorted(sets) == ["one", "three", "two"] and len(sets["one"]) == 3
+    assert sorted(sets) == ["one", "three", "two"] and len(sets["one"].lines) == 3
     assert sorted(labelled_sets([tmp_path / "risk_two"])) == ["risk_two"]
     with pytest.raises(ConfigError, match="no labelled set"):
         labelled_sets([tmp_path / "nowhere"])
@@ -101,7 +101,9 @@ def test_manuals_backstop_writes_the_reader_that_manuals_check_loads(
         main(["manuals", "backstop", str(data), "--manuals", str(manuals), "--iterations", "20"])
         == 0
     )
-    assert "trained on 7 records of 3 sets" in capsys.readouterr().out
+    assert "trained on 7 labelled records and 0 ordinary call turns of 3 sets" in (
+        capsys.readouterr().out
+    )
     assert load(manuals / "risk_backstop.npz").trained_on == ("one", "three", "two")
     out = io.StringIO()
     assert manuals_check(manuals, out) == 0

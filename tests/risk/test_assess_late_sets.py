@@ -147,6 +147,20 @@ def _state(sheet: Assessment, item: str) -> str:
             "strangling",
         ),  # のど
         ("おかあさんがね 組のとこ りょうてでぎゅってしたの くるしかった", "strangling"),  # 首
+        # The fifty-sixth set (eighth session):
+        (
+            "えっと、あの、首を、その、なんていうか、両手で、こう、ぐっと……娘が、くるしいって、"
+            "足バタバタさせて、それで、はっとして手を離して",
+            "strangling",
+        ),
+        ("孫が言うにはね、枕を顔にかぶせられて、上から押さえつけられたって", "strangling"),
+        ("おふろでね、ママがあたまをおしてね、ぶくぶくってなったの", "drowning"),
+        (
+            "うちの旦那が、息子の頭を上から押さえつけて、潜らせたまま離さへんかったんです",
+            "drowning",
+        ),
+        ("昨日の夜、旦那に揺さぶられて、しばらく意識が飛んでたんです、うちの娘", "unconscious"),
+        ("孫がな、『ばあちゃん、ぼく死んだほうがええんやろ』て言うてん", "child_suicidal"),
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(

@@ -11,6 +11,7 @@ import pytest
 from consult_assist.errors import ManualError
 from consult_assist.risk.backstop import (
     CLASSES,
+    MIN_CHARS,
     Backstop,
     TrainingRecord,
     load,
@@ -139,3 +140,12 @@ def test_labelled_lines_give_severe_sub_items_only_when_the_record_is_severe() -
 def test_nothing_to_train_on_is_an_error() -> None:
     with pytest.raises(ValueError, match="nothing to train on"):
         train([])
+
+
+def test_a_short_turn_that_answers_no_question_is_not_read(reader: Backstop) -> None:
+    # The recognizer's short garbles on the telephone read as anything; a word or two alone
+    # says too little.
+    assert len("首ぎゅって") < MIN_CHARS
+    assert reader.suspect([(_C, "首ぎゅって")]) is None
+    suspicion = reader.suspect([(_H, "首をぎゅってされたの？"), (_C, "首ぎゅって")])
+    assert suspicion is not None and suspicion.subitem == "strangling"

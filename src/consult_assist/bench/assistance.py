@@ -140,7 +140,7 @@ def run_assist_bench(
     for sidecar_path in sidecars:
         sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
         words = reference_transcript(sidecar, session=f"bench-{sidecar_path.stem}/words")
-        words_sheet = sheet_of(risk.matcher, words) if risk is not None else None
+        words_sheet = sheet_of(risk, words) if risk is not None else None
         for rendition in renditions:
             name = f"{sidecar_path.stem}/{rendition}"
             if rendition == "reference":
@@ -171,7 +171,7 @@ def run_assist_bench(
                 (sidecar_path.stem, score_call(sidecar, heard, levels), transcript)
             )
             if risk is not None and words_sheet is not None:
-                sheet = sheet_of(risk.matcher, transcript)
+                sheet = sheet_of(risk, transcript)
                 risk_calls.setdefault(rendition, []).append((sidecar_path.stem, sheet, words_sheet))
     summary = {rendition: summarise(calls) for rendition, calls in runs.items()}
     for rendition, risk_runs in risk_calls.items():

@@ -13,8 +13,7 @@ from typing import Any
 
 from consult_assist.bench.transcripts import CallTranscript
 from consult_assist.events import TranscriptFinal
-from consult_assist.risk.assess import assess_finals
-from consult_assist.risk.cues import CueMatcher
+from consult_assist.risk.model import RiskModel
 from consult_assist.risk.sheet import Assessment
 from consult_assist.risk.spec import tier_rank
 
@@ -24,9 +23,14 @@ RiskCall = tuple[str, Assessment, Assessment]
 """``(call, sheet from the rendition, sheet from the labelled words)``."""
 
 
-def sheet_of(matcher: CueMatcher, transcript: CallTranscript) -> Assessment:
-    """The sheet at the end of a call, fed the transcript's finals in order."""
-    return assess_finals(matcher, (e for e in transcript.events if isinstance(e, TranscriptFinal)))
+def sheet_of(model: RiskModel, transcript: CallTranscript) -> Assessment:
+    """The sheet at the end of a call (rules and second reader), fed the transcript's finals
+    in order."""
+    assessor = model.assessor()
+    for event in transcript.events:
+        if isinstance(event, TranscriptFinal):
+            assessor.observe(event)
+    return assessor.assessment()
 
 
 def _established(sheet: Assessment) -> set[str]:
@@ -36,7 +40,7 @@ def _established(sheet: Assessment) -> set[str]:
 def risk_summary(calls: Sequence[RiskCall]) -> dict[str, Any]:
     """Tier and items of each call against those from its labelled words."""
     same = below = above = both = found = expected = 0
-    severe_same = 0
+    severe_same = suspected = 0
     per_call: list[dict[str, Any]] = []
     for name, sheet, words in calls:
         heard, wanted = _established(sheet), _established(words)
@@ -44,6 +48,7 @@ def risk_summary(calls: Sequence[RiskCall]) -> dict[str, Any]:
         below += tier_rank(sheet.tier) > tier_rank(words.tier)
         above += tier_rank(sheet.tier) < tier_rank(words.tier)
         severe_same += set(sheet.severe) == set(words.severe)
+        suspected += bool(sheet.suspected)
         both += len(heard & wanted)
         found += len(heard)
         expected += len(wanted)
@@ -56,6 +61,7 @@ def risk_summary(calls: Sequence[RiskCall]) -> dict[str, Any]:
                 "items_added": sorted(heard - wanted),
                 "severe": list(sheet.severe),
                 "severe_from_words": list(words.severe),
+                "suspected": [[s.subitem, *s.words] for s in sheet.suspected],
             }
         )
     return {
@@ -65,6 +71,7 @@ def risk_summary(calls: Sequence[RiskCall]) -> dict[str, Any]:
         "tier_below": below,
         "tier_above": above,
         "severe_same": severe_same,
+        "calls_with_a_suspicion": suspected,
         "items_from_words": expected,
         "items_established": found,
         "items_recall": round(both / expected, 4) if expected else None,

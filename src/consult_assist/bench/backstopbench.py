@@ -13,28 +13,61 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from consult_assist.bench.riskbench import VARIANTS, RiskBench
 from consult_assist.errors import ConfigError
 from consult_assist.knowledge.manual import load_manual
-from consult_assist.risk.backstop import Backstop, records_from, train
+from consult_assist.risk.backstop import (
+    Backstop,
+    TrainingRecord,
+    call_negatives,
+    records_from,
+    train,
+)
 from consult_assist.risk.model import RiskModel
 
-__all__ = ["labelled_sets", "run_backstop_bench", "train_backstop"]
+__all__ = ["LabelledSet", "labelled_sets", "run_backstop_bench", "train_backstop"]
 
 Say = Callable[[str], None]
 _TURNS = "risk_turns.jsonl"
+_CALLS = "risk_calls"
 
 
-def labelled_sets(paths: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class LabelledSet:
+    """One labelled set: its turn records (docs/risk.md 8a) and, from its whole calls labelled
+    with nothing severe, every caller turn as ordinary talk."""
+
+    lines: list[dict[str, Any]]
+    ordinary: list[TrainingRecord]
+
+
+def _ordinary(calls: Path) -> list[TrainingRecord]:
+    labels_path = calls / "labels.json"
+    if not labels_path.is_file():
+        return []
+    labels: dict[str, Any] = json.loads(labels_path.read_text(encoding="utf-8"))
+    out: list[TrainingRecord] = []
+    for name, label in sorted(labels.items()):
+        if label.get("severe"):
+            continue
+        lines = (calls / name).read_text(encoding="utf-8").splitlines()
+        out += call_negatives([json.loads(line) for line in lines if line.strip()])
+    return out
+
+
+def labelled_sets(paths: Iterable[Path]) -> dict[str, LabelledSet]:
     """The labelled sets under ``paths`` by name: a ``risk_turns.jsonl`` file, a folder with
-    one, or a folder of such folders (``tests/data``: its own file is the tuning set)."""
+    one, or a folder of such folders (``tests/data``: its own file is the tuning set). A set's
+    whole calls are the ``risk_calls`` folder beside its file."""
     found: dict[str, Path] = {}
     for path in paths:
         if path.is_file():
-            found[path.parent.name] = path
+            tuning = any(path.parent.glob(f"risk_*/{_TURNS}"))
+            found["tuning" if tuning else path.parent.name] = path
         elif (path / _TURNS).is_file() and not any(path.glob(f"risk_*/{_TURNS}")):
             found[path.name] = path / _TURNS
         elif path.is_dir():
@@ -47,16 +80,18 @@ def labelled_sets(paths: Iterable[Path]) -> dict[str, list[dict[str, Any]]]:
     if not found:
         raise ConfigError("no labelled sets found")
     return {
-        name: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        name: LabelledSet(
+            [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line],
+            _ordinary(path.parent / _CALLS),
+        )
         for name, path in sorted(found.items())
     }
 
 
-def train_backstop(
-    sets: Mapping[str, Sequence[Mapping[str, Any]]], *, iterations: int = 200
-) -> Backstop:
-    """The second reader trained on every record of ``sets`` (their names are kept in it)."""
-    records = [r for lines in sets.values() for r in records_from(lines)]
+def train_backstop(sets: Mapping[str, LabelledSet], *, iterations: int = 200) -> Backstop:
+    """The second reader trained on every record and ordinary call turn of ``sets`` (their
+    names are kept in it)."""
+    records = [r for s in sets.values() for r in (*records_from(s.lines), *s.ordinary)]
     return train(records, iterations=iterations, trained_on=sorted(sets))
 
 
@@ -66,27 +101,34 @@ def run_backstop_bench(
     *,
     blind: Path | None = None,
     iterations: int = 200,
+    folds: int = 0,
     only: Sequence[str] = (),
     say: Say = lambda line: None,
 ) -> dict[str, Any]:
-    """Leave each set out, train on the rest, run the assessor on it; the JSON summary."""
+    """Hold each set out (or, with ``folds``, each of that many groups of sets, dealt in
+    turn), train on the rest, run the assessor on it; the JSON summary."""
     sets = labelled_sets(data)
     manual = load_manual(manuals)
     rules = RiskModel.load(manuals, manual)
     per_set: dict[str, Any] = {}
-    held = [n for n in sets if not only or n in only]
-    for number, name in enumerate(held, 1):
-        say(f"{number}/{len(held)}: {name} held out, training on {len(sets) - 1} sets")
-        reader = train_backstop({n: s for n, s in sets.items() if n != name}, iterations=iterations)
+    names = [n for n in sets if not only or n in only]
+    groups = [names[k::folds] for k in range(folds)] if folds else [[n] for n in names]
+    for number, group in enumerate(groups, 1):
+        say(f"{number}/{len(groups)}: {', '.join(group)} held out")
+        rest = {n: s for n, s in sets.items() if n not in group}
+        reader = train_backstop(rest, iterations=iterations)
         model = RiskModel(rules.matcher, rules.manual, reader)
-        first_sight = _first_sight_misses(blind, name) if blind is not None else None
-        per_set[name] = _held_out(RiskBench(model), sets[name], first_sight)
+        for name in group:
+            first_sight = _first_sight_misses(blind, name) if blind is not None else None
+            per_set[name] = _held_out(RiskBench(model), sets[name].lines, first_sight)
     return {
         "benchmark": "backstop",
-        "method": "each set held out: the second reader trained on the others, the set run "
-        "through the assessor (rules and reader)",
+        "method": "each set held out (with --folds, each group of sets): the second reader "
+        "trained on the others, the set run through the assessor (rules and reader)",
         "iterations": iterations,
-        "sets": len(held),
+        "folds": len(groups),
+        "threshold": rules.backstop.threshold if rules.backstop else None,
+        "sets": len(names),
         "total": {v: _sum(p[v] for p in per_set.values()) for v in VARIANTS},
         "per_set": per_set,
     }

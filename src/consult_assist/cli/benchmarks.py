@@ -187,6 +187,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             args.data or [Path("tests") / "data"],
             blind=args.blind,
             iterations=args.iterations,
+            folds=args.folds,
             only=[n for n in args.only.split(",") if n],
             say=lambda line: print(f"bench backstop: {line}", file=sys.stderr, flush=True),
         )

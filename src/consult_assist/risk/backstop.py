@@ -31,9 +31,12 @@ from consult_assist.errors import ManualError
 
 __all__ = [
     "CLASSES",
+    "MIN_CHARS",
+    "THRESHOLD",
     "Backstop",
     "Suspicion",
     "TrainingRecord",
+    "call_negatives",
     "load",
     "records_from",
     "train",
@@ -45,6 +48,14 @@ DIMS = 1 << 18
 _SIZES = (1, 2, 3, 4)
 _DROP = frozenset(" \u3000\t、。，．,.!?！？…‥「」『』（）()・〜~ー-―\"'")
 _EVIDENCE_WORDS = 3
+MIN_CHARS = 8
+"""A caller's turn shorter than this (as the features see it), with no handler's question
+before it, is not read: a word or two says too little, and on the telephone the recognizer's
+short garbles (「開開」「水に水に」) read as anything. No labelled severe record is that short."""
+THRESHOLD = 0.6
+"""The default probability of any severe sub-item above which a turn is suspected (chosen on
+the labelled sets held out five ways and on the sample calls' telephone recognition:
+docs/risk.md §13)."""
 
 Turn = tuple[str, str]
 """(speaker, text): "caller", "handler" or "" (one channel: nobody knows)."""
@@ -119,7 +130,7 @@ class Backstop:
 
     weights: npt.NDArray[np.float32]
     bias: npt.NDArray[np.float32]
-    threshold: float = 0.5
+    threshold: float = THRESHOLD
     trained_on: tuple[str, ...] = ()
 
     def probabilities(self, turns: Sequence[Turn]) -> npt.NDArray[np.float64]:
@@ -132,16 +143,19 @@ class Backstop:
 
     def suspect(self, turns: Sequence[Turn], at: float = 0.0) -> Suspicion | None:
         """The severe sub-item the last turn (a caller's) makes likely, with its words; None
-        when nothing is likely or the last turn is the handler's."""
+        when nothing is likely, the last turn is the handler's, or it is too short to read
+        (:data:`MIN_CHARS`) and answers no question of the handler's."""
         if not turns or turns[-1][0] == "handler":
+            return None
+        speaker, text = turns[-1]
+        asked = turns[-2][1] if len(turns) > 1 and turns[-2][0] == "handler" else ""
+        if not asked and len(_fold(text)[0]) < MIN_CHARS:
             return None
         p = self.probabilities(turns)
         if 1.0 - p[0] <= self.threshold:
             return None
         k = int(np.argmax(p[1:])) + 1
         words = self._evidence(turns, k)
-        speaker, text = turns[-1]
-        asked = turns[-2][1] if len(turns) > 1 and turns[-2][0] == "handler" else ""
         return Suspicion(CLASSES[k], text, words, at, speaker, asked)
 
     def _evidence(self, turns: Sequence[Turn], k: int) -> tuple[str, ...]:
@@ -214,7 +228,7 @@ def load(path: Path) -> Backstop:
             f"{path}: made for another version of the backstop ({found}); "
             "train it again with `consult-assist risk train`"
         )
-    threshold = float(meta.get("threshold", 0.5))
+    threshold = float(meta.get("threshold", THRESHOLD))
     return Backstop(weights, bias, threshold, tuple(meta.get("trained_on", ())))
 
 
@@ -224,11 +238,13 @@ def train(
     iterations: int = 200,
     rate: float = 0.05,
     l2: float = 1e-4,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
+    severe_share: float | None = 0.5,
     trained_on: Sequence[str] = (),
 ) -> Backstop:
     """Fit the model (deterministic: full batch, Adam). Records with several severe
-    sub-items share their weight among them."""
+    sub-items share their weight among them; the severe records together weigh
+    ``severe_share`` of the whole (None: as many as they are)."""
     ids: list[int] = []
     bounds = [0]
     targets: list[list[float]] = []
@@ -250,9 +266,11 @@ def train(
     lengths = np.asarray([b - a for a, b in pairwise(bounds)], dtype=np.int64)
     rows = np.repeat(np.arange(len(targets), dtype=np.int64), lengths)
     y = np.asarray(targets, dtype=np.float64)
-    severe_share = float((y[:, 0] < 1).mean())
-    if 0 < severe_share < 1:
-        balance = np.where(y[:, 0] < 1, 0.5 / severe_share, 0.5 / (1 - severe_share)) / len(y)
+    share = float((y[:, 0] < 1).mean())
+    if severe_share is not None and 0 < share < 1:
+        balance = np.where(
+            y[:, 0] < 1, severe_share / share, (1 - severe_share) / (1 - share)
+        ) / len(y)
     else:
         balance = np.full(len(y), 1.0 / len(y))
     w = np.zeros((DIMS, len(CLASSES)))
@@ -284,6 +302,22 @@ def train(
             v += 0.001 * grad * grad
             value -= rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
     return Backstop(w.astype(np.float32), b.astype(np.float32), threshold, tuple(trained_on))
+
+
+def call_negatives(turns: Sequence[Mapping[str, object]]) -> list[TrainingRecord]:
+    """Every caller turn of a whole call in which nothing severe is said (labelled so), with
+    the handler's turn before it: the ordinary talk of a call (greetings, names, yes, places)
+    that the labelled exchanges have too little of."""
+    out: list[TrainingRecord] = []
+    before: Turn | None = None
+    for turn in turns:
+        pair = (str(turn["speaker"]), str(turn["text"]))
+        if pair[0] == "handler":
+            before = pair
+            continue
+        out.append(TrainingRecord((before, pair) if before is not None else (pair,)))
+        before = None
+    return out
 
 
 def records_from(lines: Iterable[Mapping[str, object]]) -> list[TrainingRecord]:
