@@ -239,3 +239,25 @@ def test_a_model_that_cannot_decode_fails_at_the_warm_up_with_one_sentence(
     _counting(transcriber, monkeypatch, fail=True)
     with pytest.raises(ModelError, match="use --device cpu"):
         transcriber.warm_up(2)
+
+
+def test_bench_capacity_deals_calls_over_several_servers(tmp_path: Path, root: Path) -> None:
+    # On a GPU node one server process (one event loop) is what stops the knee; `--servers`
+    # runs several on the one machine. Here two, each with its own model, on the CPU.
+    out = tmp_path / "capacity.json"
+    files = [str(root / "samples" / f"{name}.tel.wav") for name in ("neglect", "dv-witness")]
+    flags = ["--calls", "2", "--seconds", "8", "--servers", "2", "--no-transcribe"]
+    flags += ["--device", "cpu", "--models-dir", str(root / "models"), "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-m", "consult_assist.cli", "bench", "capacity", *flags, *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    assert summary["servers"] == 2 and summary["speech"].endswith("2 servers")
+    [step] = summary["steps"]
+    assert step["sessions"] == 2 and step["finals"] >= 2 and step["error_events"] == 0
+    assert sum(step["batch_sizes"].values()) >= step["finals"]

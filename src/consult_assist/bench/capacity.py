@@ -85,6 +85,9 @@ class CapacityBenchOptions:
     """First run ``transcribe``'s simulated path over the same audio (the N = 1 reference)."""
     workers: int = 0
     """Decode workers (0: auto, as ``serve``)."""
+    servers: int = 1
+    """Server processes on the one machine (and its one GPU), each its own ``serve`` with its
+    own model, store and event loop; call slot j goes to server j mod ``servers``."""
     model: ModelOptions = field(default_factory=ModelOptions)
     stream: StreamOptions = field(default_factory=StreamOptions)
 
@@ -327,6 +330,18 @@ def _ask(conn: Any) -> dict[str, Any]:
     return answer
 
 
+def _ask_all(servers: list[tuple[Any, Any]]) -> dict[str, Any]:
+    """Every server's counters, added up (batch sizes by size)."""
+    total: dict[str, Any] = {"busy_s": 0.0, "cpu_s": 0.0, "partials_skipped": 0, "batch_sizes": {}}
+    for _, conn in servers:
+        answer = _ask(conn)
+        for key in ("busy_s", "cpu_s", "partials_skipped"):
+            total[key] += answer[key]
+        for size, count in answer["batch_sizes"].items():
+            total["batch_sizes"][size] = total["batch_sizes"].get(size, 0) + count
+    return total
+
+
 class _Caller(WebSocketHubClient):
     """A trainer's client that keeps its session's transcript events with their arrival."""
 
@@ -365,44 +380,52 @@ async def _live_steps(
     with tempfile.TemporaryDirectory(prefix="ca-capacity-server-") as tmp:
         tokens = Path(tmp) / "tokens.json"
         token = add_token(tokens, "bench-trainer", "trainer")
-        config = ServerConfig(
-            port=0,
-            db=Path(tmp) / "bench.db",
-            tokens=tokens,
-            manuals=paths.default_manuals_dir(),
-            model=options.model.model,
-            device=options.model.device,
-            compute_type=options.model.compute_type,
-            workers=options.workers,
-            max_sessions_per_token=0,
-            max_live_sessions=max(64, 2 * max(options.calls, default=1)),
-        )
+        count = max(1, options.servers)
         ctx = multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        server = ctx.Process(
-            target=_server_main, args=(config, options.model, options.stream, child)
-        )
-        server.start()
+        servers: list[tuple[Any, Any]] = []
+        for k in range(count):
+            config = ServerConfig(
+                port=0,
+                db=Path(tmp) / f"bench{k}.db",
+                tokens=tokens,
+                manuals=paths.default_manuals_dir(),
+                model=options.model.model,
+                device=options.model.device,
+                compute_type=options.model.compute_type,
+                workers=options.workers,
+                max_sessions_per_token=0,
+                max_live_sessions=max(64, 2 * max(options.calls, default=1)),
+            )
+            parent, child = ctx.Pipe()
+            process = ctx.Process(
+                target=_server_main, args=(config, options.model, options.stream, child)
+            )
+            process.start()
+            servers.append((process, parent))
         steps: list[dict[str, Any]] = []
         try:
-            if not parent.poll(300):
-                raise RuntimeError("the bench server did not start within 300 s")
-            hello = parent.recv()
-            summary["speech"] = hello["speech"]
-            say(f"server up at {hello['url']} ({hello['speech']})")
+            urls: list[str] = []
+            for _, parent in servers:
+                if not parent.poll(300):
+                    raise RuntimeError("a bench server did not start within 300 s")
+                hello = parent.recv()
+                urls.append(hello["url"])
+            summary["speech"] = hello["speech"] + (f", {count} servers" if count > 1 else "")
+            summary["servers"] = count
+            say(f"{count} server(s) up at {', '.join(urls)} ({hello['speech']})")
             for n in options.calls:
                 say(f"live: {n} call(s) at once")
-                before, load = _ask(parent), _load()
+                before, load = _ask_all(servers), _load()
                 t0 = time.monotonic()
                 slots = _slots(recordings, n)
                 results = await asyncio.gather(
                     *(
-                        _slot(hello["url"], token, s, j * options.stagger_s)
+                        _slot(urls[j % count], token, s, j * options.stagger_s)
                         for j, s in enumerate(slots)
                     )
                 )
                 wall = time.monotonic() - t0
-                after = _ask(parent)
+                after = _ask_all(servers)
                 sizes = {
                     int(k): v - before["batch_sizes"].get(k, 0)
                     for k, v in after["batch_sizes"].items()
@@ -425,8 +448,10 @@ async def _live_steps(
                 if (step["final_latency_s"]["p95"] or 0.0) > options.p95_limit_s:
                     break
         finally:
-            server.terminate()
-            server.join(60)
+            for process, _ in servers:
+                process.terminate()
+            for process, _ in servers:
+                process.join(60)
     return steps
 
 

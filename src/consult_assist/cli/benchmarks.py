@@ -156,6 +156,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int | None:
             clock=args.clock,
             transcribe=not args.no_transcribe,
             workers=args.workers,
+            servers=args.servers,
             model=model_options(args),
             stream=stream_options(args),
         )

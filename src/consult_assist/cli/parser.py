@@ -267,6 +267,12 @@ def _add_offline_commands(sub: Any) -> None:
         help="live: real server and websockets; simulated: the same steps on the simulated "
         "clock (no server, model compute only)",
     )
+    pp.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="server processes sharing the machine (and its GPU), calls dealt among them (1)",
+    )
     pp.add_argument("--stagger", type=float, default=1.3, help="seconds between call starts (1.3)")
     pp.add_argument(
         "--p95",
