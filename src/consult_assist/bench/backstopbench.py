@@ -6,7 +6,8 @@ in total, clean and ASR: the severe records the rules find, those they miss that
 suspects, and the suspicions on records with nothing severe (handler questions apart). With
 ``--blind DIR``, also the severe records the rules missed *at first sight* (the set's
 ``bench-risk-<set>-blind.json``, measured when the set arrived) that the held-out reader
-suspects. Training and the shipped model: :func:`train_backstop`.
+alone suspects (today's rules were mended on those records, so they are not asked).
+Training and the shipped model: :func:`train_backstop`.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def run_backstop_bench(
         model = RiskModel(rules.matcher, rules.manual, reader)
         for name in group:
             first_sight = _first_sight_misses(blind, name) if blind is not None else None
-            per_set[name] = _held_out(RiskBench(model), sets[name].lines, first_sight)
+            per_set[name] = _held_out(RiskBench(model), reader, sets[name].lines, first_sight)
     return {
         "benchmark": "backstop",
         "method": "each set held out (with --folds, each group of sets): the second reader "
@@ -135,7 +136,10 @@ def run_backstop_bench(
 
 
 def _held_out(
-    bench: RiskBench, records: Sequence[Mapping[str, Any]], first_sight: set[tuple[str, str]] | None
+    bench: RiskBench,
+    reader: Backstop,
+    records: Sequence[Mapping[str, Any]],
+    first_sight: set[tuple[str, str]] | None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for variant in VARIANTS:
@@ -159,8 +163,11 @@ def _held_out(
                 counts["rules_found"] += bool(sheet.severe)
                 counts["rules_missed_suspected"] += not sheet.severe and suspected
                 if first_sight is not None and (variant, str(record["id"])) in first_sight:
+                    # The reader alone, as it would have read the record when the rules of the
+                    # day missed it (today's rules were mended on these very records).
                     counts["first_sight_missed"] += 1
-                    counts["first_sight_missed_suspected"] += suspected or bool(sheet.severe)
+                    alone = reader.suspect(_window(record["turns"])) is not None
+                    counts["first_sight_missed_suspected"] += alone
             else:
                 counts["not_severe_records"] += 1
                 counts["suspected_not_severe"] += suspected
@@ -177,6 +184,16 @@ def _held_out(
                     )
         out[variant] = counts | {"suspected_not_severe_ids": wrong}
     return out
+
+
+def _window(turns: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """The last caller turn and the handler's turn just before it, as the assessor reads."""
+    pairs = [(str(t["speaker"]), str(t["text"])) for t in turns]
+    last = max((i for i, (who, _) in enumerate(pairs) if who != "handler"), default=None)
+    if last is None:
+        return []
+    before = [pairs[last - 1]] if last > 0 and pairs[last - 1][0] == "handler" else []
+    return [*before, ("caller", pairs[last][1])]
 
 
 def _sum(parts: Iterable[Mapping[str, Any]]) -> dict[str, int]:
