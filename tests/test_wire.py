@@ -78,6 +78,23 @@ SAMPLES: list[events.Event] = [
         next=(events.RiskQuestion(item="recurrence", ask="前にもありましたか。"),),
         similar=(events.SimilarCall(session="old", date="2026-01-02", tier="集中的援助"),),
     ),
+    events.Risk(
+        session="s",
+        seq=16,
+        tier="在宅支援",
+        rules=("R8",),
+        suspected=(
+            events.RiskSuspicion(
+                subitem="strangling",
+                label="首絞め・口と鼻をふさぐ",
+                text="首をぎゅむってされて",
+                words=("首", "ぎゅむ"),
+                at=12.0,
+                speaker="caller",
+                asked="何をされたの？",
+            ),
+        ),
+    ),
 ]
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from consult_assist.cli import main
-from consult_assist.cli.risking import RiskOptions, risk
+from consult_assist.cli.risking import RiskOptions, render, risk
 from consult_assist.errors import ConfigError
+from consult_assist.risk.backstop import Suspicion
+from consult_assist.risk.model import RiskModel
 
 ROOT = Path(__file__).resolve().parents[2]
 MANUALS = ROOT / "manuals"
@@ -98,3 +101,28 @@ def test_transcribe_jsonl_interleaves_risk_events(capsys: pytest.CaptureFixture[
     finals = {e["utterance"]: i for i, e in enumerate(events) if e["type"] == "transcript.final"}
     assert all(finals[r["utterance"]] < events.index(r) for r in risks)
     assert risks[-1]["tier"] in ("一時保護を検討", "緊急一時保護を検討", "集中的援助")
+
+
+def test_the_readable_sheet_shows_what_the_second_reader_asks_to_confirm() -> None:
+    manuals = Path(__file__).resolve().parents[2] / "manuals"
+    model = RiskModel.load(manuals)
+    sheet = replace(
+        model.assessor().assessment(),
+        suspected=(Suspicion("strangling", "パパにぎゅむってされて", ("ぎゅむ",), 70.0, "caller"),),
+    )
+    text = render(sheet, model.label)
+    assert (
+        "要確認（まだ該当ではありません）: [01:10] 首絞め・口と鼻をふさぐの疑い「ぎゅむ」 … "
+        "パパにぎゅむってされて" in text
+    )
+    assert text.index("要確認") < text.index("① ")
+    assert sheet.to_json()["suspected"] == [
+        {
+            "subitem": "strangling",
+            "text": "パパにぎゅむってされて",
+            "words": ["ぎゅむ"],
+            "at": 70.0,
+            "speaker": "caller",
+            "asked": "",
+        }
+    ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from consult_assist.events import (
     CheckItem,
     Checklist,
     Event,
+    Risk,
+    RiskSuspicion,
     SessionEnded,
     SessionStarted,
     TranscriptFinal,
@@ -93,3 +96,24 @@ def test_the_json_record_carries_the_last_sheet() -> None:
     data = record_to_json(build_record(events), events)
     assert data["risk"]["tier"] == "一時保護を検討"
     assert {i["id"]: i["state"] for i in data["risk"]["items"]}["recurrence"] == "該当"
+
+
+def test_a_suspicion_of_the_second_reader_is_in_the_record_as_to_confirm() -> None:
+    events = _call()
+    last = next(e for e in reversed(events) if isinstance(e, Risk))
+    suspicion = RiskSuspicion(
+        subitem="strangling",
+        label="首絞め・口と鼻をふさぐ",
+        text="パパにぎゅむってされて",
+        words=("ぎゅむ",),
+        at=70.0,
+        speaker="caller",
+    )
+    events.insert(-1, dataclasses.replace(last, seq=len(events), suspected=(suspicion,)))
+    text = render_markdown(build_record(events))
+    sheet = text[text.index("## リスクアセスメント") : text.index("## 確認項目")]
+    assert (
+        "- 要確認（規則では未該当）: [01:10] 首絞め・口と鼻をふさぐの疑い「ぎゅむ」…"
+        "「パパにぎゅむってされて」" in sheet
+    )
+    assert "- 緊急度: 一時保護を検討" in sheet and "%" not in sheet

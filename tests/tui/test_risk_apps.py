@@ -11,7 +11,7 @@ from sample_call import call_events
 from textual.widgets import Static
 from tuitools import QUIET, clock, settle, until
 
-from consult_assist.events import Risk, SessionEnded, SimilarCall, TranscriptFinal
+from consult_assist.events import Risk, RiskSuspicion, SessionEnded, SimilarCall, TranscriptFinal
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.risk.feed import to_event
 from consult_assist.risk.model import RiskModel
@@ -21,7 +21,7 @@ from consult_assist.tui.screens.risk_screen import RiskScreen
 from consult_assist.tui.supervisor import make_supervisor_app
 from consult_assist.tui.widgets.calls_table import CallsTable
 from consult_assist.tui.widgets.risk_banner import RiskBanner
-from consult_assist.tui.widgets.risk_panel import RiskPanel
+from consult_assist.tui.widgets.risk_panel import RiskPanel, risk_text
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = RiskModel.load(ROOT / "manuals", load_manual(ROOT / "manuals"))
@@ -139,3 +139,23 @@ async def test_the_supervisor_opens_the_selected_calls_sheet_with_similar_calls(
         assert "緊急度: 集中的援助" in text
         assert "似た過去の通話（参考）:" in text
         assert "2026-04-30 集中的援助・メモ「翌朝に安全確認」" in text
+
+
+def test_the_risk_panel_shows_a_suspicion_to_confirm_above_the_items() -> None:
+    risk = dataclasses.replace(
+        sheet("call-9", "隣の3歳の子が、夜中にベランダに出されて泣いてるんです。"),
+        suspected=(
+            RiskSuspicion(
+                subitem="strangling",
+                label="首絞め・口と鼻をふさぐ",
+                text="パパにぎゅむってされて",
+                words=("ぎゅむ",),
+                at=70.0,
+                speaker="caller",
+            ),
+        ),
+    )
+    text = str(risk_text(risk))
+    line = "要確認 首絞め・口と鼻をふさぐの疑い「ぎゅむ」（まだ該当ではありません）"
+    assert line in text and "[01:10] 「パパにぎゅむってされて」" in text
+    assert text.index(line) < text.index("① ") and "%" not in text
