@@ -32,8 +32,8 @@ def _transcript(*texts: str) -> CallTranscript:
 
 
 def test_a_severe_cue_lost_by_recognition_counts_as_a_tier_below(model: RiskModel) -> None:
-    words = sheet_of(model.matcher, _transcript("お父さんに首を絞められたんです", "毎日です"))
-    heard = sheet_of(model.matcher, _transcript("お父さんに窓を閉められたんです", "毎日です"))
+    words = sheet_of(model, _transcript("お父さんに首を絞められたんです", "毎日です"))
+    heard = sheet_of(model, _transcript("お父さんに窓を閉められたんです", "毎日です"))
     summary = risk_summary([("call", heard, words)])
     assert summary["tier_same"] == 0 and summary["tier_below"] == 1
     assert summary["severe_same"] == 0
@@ -43,7 +43,7 @@ def test_a_severe_cue_lost_by_recognition_counts_as_a_tier_below(model: RiskMode
 
 
 def test_the_same_words_give_the_same_sheet(model: RiskModel) -> None:
-    words = sheet_of(model.matcher, _transcript("お父さんに首を絞められたんです"))
+    words = sheet_of(model, _transcript("お父さんに首を絞められたんです"))
     summary = risk_summary([("a", words, words), ("b", words, words)])
     assert (summary["tier_same"], summary["tier_below"], summary["tier_above"]) == (2, 0, 0)
     assert summary["items_recall"] == 1.0 and summary["items_precision"] == 1.0

@@ -95,3 +95,10 @@ def test_the_shipped_manuals_carry_a_reader_trained_on_the_labelled_sets(
 ) -> None:
     assert model.backstop is not None
     assert len(model.backstop.trained_on) >= 55 and "tuning" in model.backstop.trained_on
+
+
+def test_a_caller_s_own_wondering_is_read(model: RiskModel, reader: Backstop) -> None:
+    # 「…のかな」 is a question only in form: the caller wonders aloud (the fifty-ninth set's
+    # 「ぼく、しんだほうがいいのかな」 was missed by the rules and not read).
+    sheet = _sheet(model, reader, (_C, "またパパにぎゅむぎゅむされるのかな"))
+    assert [s.subitem for s in sheet.suspected] == ["strangling"]

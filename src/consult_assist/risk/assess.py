@@ -190,9 +190,12 @@ class RiskAssessor:
         act: str,
         previous: tuple[TranscriptFinal, Found] | None,
     ) -> bool:
-        """Ask the second reader about a caller's turn (not a question) when no severe cue is
-        ticked yet; keep what it suspects (the latest few, one per sub-item)."""
-        if self.backstop is None or speaker == "handler" or act == "question" or self._severe():
+        """Ask the second reader about a caller's turn when no severe cue is ticked yet (on one
+        channel, not about a question: it may be the handler's); keep what it suspects (the
+        latest few, one per sub-item). A caller's own 「…いいのかな」 is read."""
+        if self.backstop is None or speaker == "handler" or self._severe():
+            return False
+        if speaker in UNKNOWN_SPEAKERS and act == "question":
             return False
         turns = [("handler", previous[0].text)] if previous is not None else []
         turns.append(("caller", final.text))

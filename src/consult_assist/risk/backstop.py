@@ -5,7 +5,7 @@ none of them had met (docs/risk.md §12). This reader is a character n-gram mode
 the labelled sets: on a caller's turn (with the handler's question before it) that ticked no
 severe cue, it may *suspect* one of the four severe sub-items, and it says which words made it
 suspect so. A suspicion ticks nothing and changes no tier: it is shown to the handler as a
-thing to confirm now (要確認), with the manual's question for that sub-item first in line.
+thing to confirm now (要確認), with a question to confirm it first in line.
 
 Pure: numpy only, no I/O but :func:`load` and :meth:`Backstop.save`. Features are hashed
 (crc32, so the same on every machine) character 1- to 4-grams of the caller's words, kana
