@@ -161,6 +161,14 @@ def _state(sheet: Assessment, item: str) -> str:
         ),
         ("昨日の夜、旦那に揺さぶられて、しばらく意識が飛んでたんです、うちの娘", "unconscious"),
         ("孫がな、『ばあちゃん、ぼく死んだほうがええんやろ』て言うてん", "child_suicidal"),
+        # The fifty-eighth and fifty-ninth sets (eighth session):
+        (
+            "今朝、その子の首の両側に、指の形みたいな赤い跡がありまして。本人に聞いたら"
+            "『おかあさんにぐってされた』と",
+            "strangling",
+        ),
+        ("みずのなかに かお いれられて くるしかった もうやだ", "drowning"),
+        ("ぼく、しんだほうがいいのかな。ぼくがいると、ママおこるから。", "child_suicidal"),
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -335,12 +343,26 @@ def test_severe_phrasings_the_later_blind_sets_showed_are_found(
             "しつけはちゃんとしてるほうだと思いますよ。毎日、ほっぺを、ぱちんと。",
             "likely_serious_harm",
         ),
+        ("このままだと、ほんとにこの子に何かしちゃいそうで。", "urgent_situation"),
     ],
 )
 def test_phrasings_the_later_blind_sets_showed_tick_their_item(
     sheet_of: Sheet, text: str, item: str
 ) -> None:
     assert _state(sheet_of(("caller", text)), item) == "該当"
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        ("caller", "しにたいのかな？"),  # asked, with its question mark
+        ("handler", "しにたいのかな"),  # the handler wondering is no disclosure
+    ],
+)
+def test_only_a_caller_wondering_aloud_tells_a_thought(
+    sheet_of: Sheet, turn: tuple[str, str]
+) -> None:
+    assert sheet_of(turn).severe == ()
 
 
 def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:

@@ -64,6 +64,8 @@ _FREQUENCY_BOXES = frozenset({"habitual_abuse"})
 # How many finals a box's required words stay the topic a how-often answer points back to.
 _TOPIC_FINALS = 6
 _SUSPICIONS_KEPT = 3
+_WONDERING = re.compile(r"[^。？?！!]{0,12}?(の|ん)?かなぁ?(?:[。…]|$)")
+"""What ends a sentence that only wonders aloud (「…いいのかな。」), from the end of a cue."""
 _TIER_OF_SEVERE = TIERS[0]
 # A question about how often or whether before (「前にもあったの？」「どのくらいの頻度で」), which
 # points back at what was being talked about; 「見かけたことは？」 does not.
@@ -260,6 +262,14 @@ class RiskAssessor:
             spec = self.matcher.subitems[hit.subitem]
             if act == "question" and closed_clause(found, hit):
                 # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said.
+                act = "statement"
+            if (
+                act == "question"
+                and spec.thoughts
+                and speaker == "caller"
+                and _WONDERING.match(final.text, hit.end)
+            ):
+                # 「ぼく、しんだほうがいいのかな。」: the caller wonders aloud; the thought is told.
                 act = "statement"
             if (
                 act == "hypothetical"
