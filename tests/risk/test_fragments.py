@@ -51,9 +51,37 @@ def test_a_turn_cut_off_mid_sentence_is_a_fragment_however_long() -> None:
     assert out[2] is not None and out[2].startswith("ゆうがた")
 
 
+def test_a_longer_turn_of_the_handler_that_opens_with_an_echo_keeps_the_telling() -> None:
+    # The fifty-ninth set's bh01: a trained handler echoes, thanks, then asks.
+    out = _feed(
+        [
+            ("caller", "うん。あと……きのう、ちょっと、首をね、こうやって、両手で。"),
+            ("handler", "首を、両手で。話してくれてありがとう。そのとき、苦しかった？"),
+            ("caller", "息できなくて、目の前チカチカした。"),
+        ]
+    )
+    told = "うん。あと……きのう、ちょっと、首をね、こうやって、両手で、"
+    assert out[2] == told + "息できなくて、目の前チカチカした"
+
+
+def test_the_echoed_telling_is_the_severe_cue(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "うん。あと……きのう、ちょっと、首をね、こうやって、両手で。"),
+        ("handler", "首を、両手で。話してくれてありがとう。そのとき、苦しかった？"),
+        ("caller", "息できなくて、目の前チカチカした。お母さんが止めてくれたけど。"),
+    )
+    assert "strangling" in sheet.severe
+
+
 @pytest.mark.parametrize(
     "turns",
     [
+        # a long turn of the handler that opens with words the caller did not say
+        [
+            ("caller", "首をね、両手で。"),
+            ("handler", "そうだったんだね。話してくれてありがとう。そのとき、苦しかった？"),
+            ("caller", "息できなくて"),
+        ],
         # two long turns: each says what it says
         [
             ("caller", "昨日の夜から子どもが熱を出していて心配です"),

@@ -30,6 +30,10 @@ _BARE = re.compile(
 """A bare yes, no, filler or "I don't know": answered as such elsewhere."""
 _UNFINISHED = ("を", "が", "に", "で", "の", "は", "と", "、", "…")
 """How a turn cut off in mid-sentence ends."""
+_ECHO_CHARS = 12
+"""A handler's turn may be longer than a prompt when it opens by echoing the caller's words:
+its first sentence this short, every character of it in the caller's last turn
+(「首を、両手で。話してくれてありがとう。そのとき、苦しかった？」)."""
 _MAX_GAP_S = 30.0
 """Seconds between two caller turns of one telling."""
 _RUN = 3
@@ -61,7 +65,9 @@ class Fragments:
         turn names by itself."""
         if final.speaker == "handler":
             self._between += 1
-            self._prompts_only = self._prompts_only and len(final.text) <= _PROMPT_CHARS
+            self._prompts_only = self._prompts_only and (
+                len(final.text) <= _PROMPT_CHARS or self._echoes(final.text)
+            )
             return None
         if final.speaker != "caller":
             # A mono call (speaker unknown): the handler's words cannot be told from the
@@ -82,10 +88,24 @@ class Fragments:
         return joined
 
 
+    def _echoes(self, text: str) -> bool:
+        """Whether the handler's turn opens with an echo of the caller's last fragment."""
+        if not self._run:
+            return False
+        first = _PUNCTUATION.sub("", re.split(r"[。？?！!]", text, maxsplit=1)[0])
+        said = self._run[-1][0].text
+        return 0 < len(first) <= _ECHO_CHARS and all(ch in said for ch in first)
+
+
+_PUNCTUATION = re.compile(r"[、，,…\s]")
+
+
 def _fragment(final: TranscriptFinal) -> bool:
     """A short turn, or one cut off in mid-sentence (「ぼくの、くびを」), however long; not a
     bare yes, no or filler (「うん」「はい」「えっと」), which tells nothing to join."""
     text = final.text.rstrip()
     if _BARE.fullmatch(text):
         return False
-    return len(text) <= _FRAGMENT_CHARS or text.endswith(_UNFINISHED)
+    # 「…こうやって、両手で。」: the recognizer's (or the writer's) full stop after a particle
+    # does not finish the sentence.
+    return len(text) <= _FRAGMENT_CHARS or text.rstrip("。").endswith(_UNFINISHED)
