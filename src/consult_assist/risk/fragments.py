@@ -87,7 +87,6 @@ class Fragments:
         self._run = [*run, (final, named)][-_RUN:] if _fragment(final) else []
         return joined
 
-
     def _echoes(self, text: str) -> bool:
         """Whether the handler's turn opens with an echo of the caller's last fragment."""
         if not self._run:
