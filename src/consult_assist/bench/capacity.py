@@ -382,23 +382,24 @@ async def _live_steps(
         token = add_token(tokens, "bench-trainer", "trainer")
         count = max(1, options.servers)
         ctx = multiprocessing.get_context("spawn")
+        config = ServerConfig(
+            port=0,
+            db=Path(tmp) / "bench0.db",
+            tokens=tokens,
+            manuals=paths.default_manuals_dir(),
+            model=options.model.model,
+            device=options.model.device,
+            compute_type=options.model.compute_type,
+            workers=options.workers,
+            max_sessions_per_token=0,
+            max_live_sessions=max(64, 2 * max(options.calls, default=1)),
+        )
         servers: list[tuple[Any, Any]] = []
         for k in range(count):
-            config = ServerConfig(
-                port=0,
-                db=Path(tmp) / f"bench{k}.db",
-                tokens=tokens,
-                manuals=paths.default_manuals_dir(),
-                model=options.model.model,
-                device=options.model.device,
-                compute_type=options.model.compute_type,
-                workers=options.workers,
-                max_sessions_per_token=0,
-                max_live_sessions=max(64, 2 * max(options.calls, default=1)),
-            )
+            own = replace(config, db=Path(tmp) / f"bench{k}.db")
             parent, child = ctx.Pipe()
             process = ctx.Process(
-                target=_server_main, args=(config, options.model, options.stream, child)
+                target=_server_main, args=(own, options.model, options.stream, child)
             )
             process.start()
             servers.append((process, parent))

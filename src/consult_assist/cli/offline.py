@@ -267,7 +267,7 @@ def manuals_backstop(manuals: Path, data: Sequence[Path], iterations: int, out: 
     ordinary = sum(len(s.ordinary) for s in sets.values())
     log.info(
         "training the second reader on %d labelled records and %d ordinary call turns of %d "
-        "sets (about 45 s on 2 cores) …",
+        "sets (one to one and a half minutes on 2 cores) …",
         records,
         ordinary,
         len(sets),

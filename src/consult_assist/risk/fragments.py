@@ -34,6 +34,8 @@ _ECHO_CHARS = 12
 """A handler's turn may be longer than a prompt when it opens by echoing the caller's words:
 its first sentence this short, every character of it in the caller's last turn
 (「首を、両手で。話してくれてありがとう。そのとき、苦しかった？」)."""
+_PUNCTUATION = re.compile(r"[、，,…\s]")
+"""What an echo may carry besides the caller's characters."""
 _MAX_GAP_S = 30.0
 """Seconds between two caller turns of one telling."""
 _RUN = 3
@@ -94,9 +96,6 @@ class Fragments:
         first = _PUNCTUATION.sub("", re.split(r"[。？?！!]", text, maxsplit=1)[0])
         said = self._run[-1][0].text
         return 0 < len(first) <= _ECHO_CHARS and all(ch in said for ch in first)
-
-
-_PUNCTUATION = re.compile(r"[、，,…\s]")
 
 
 def _fragment(final: TranscriptFinal) -> bool:

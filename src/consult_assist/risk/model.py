@@ -17,7 +17,7 @@ from consult_assist.risk.riskfile import RISK_FILE, load_risk_sheet
 __all__ = ["BACKSTOP_FILE", "RiskModel"]
 
 BACKSTOP_FILE = "risk_backstop.npz"
-"""The second reader's model beside risk.toml (``consult-assist risk train``); optional."""
+"""The second reader's model beside risk.toml (``consult-assist manuals backstop``); optional."""
 
 
 @dataclass(frozen=True)
