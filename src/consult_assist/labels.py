@@ -9,7 +9,7 @@ English word in a Japanese sentence.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType
 
@@ -26,6 +26,7 @@ __all__ = [
     "act_label",
     "date_label",
     "end_reason_label",
+    "heard_label",
     "kind_label",
     "label",
     "level_label",
@@ -175,6 +176,12 @@ def source_label(source: str) -> str:
 def end_reason_label(reason: str) -> str:
     """終話（電話が切れた）, 接続が切れたため終了…"""
     return label(END_REASONS, reason)
+
+
+def heard_label(words: Sequence[str], text: str) -> str:
+    """What a suspicion was heard in, as shown: its evidence words joined by ・, or the whole
+    utterance ``text`` when it names none (the second reader's 要確認, docs/risk.md §13)."""
+    return "・".join(words) or text
 
 
 def kind_label(training: bool) -> str:

@@ -27,6 +27,17 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = RiskModel.load(ROOT / "manuals", load_manual(ROOT / "manuals"))
 
 
+SUSPICION = RiskSuspicion(
+    subitem="strangling",
+    label="首絞め・口と鼻をふさぐ",
+    text="パパにぎゅむってされて",
+    words=("ぎゅむ",),
+    at=70.0,
+    speaker="caller",
+)
+"""What the second reader might suspect in a child's words (it ticks nothing)."""
+
+
 def sheet(session: str, *said: str) -> Risk:
     """The risk event a real assessor gives after the caller said ``said``."""
     assessor = MODEL.assessor()
@@ -95,6 +106,36 @@ async def test_the_supervisor_table_has_a_tier_column_sorted_highest_first_on_f4
         assert [table.get_row_index(s) for s in ("call-2", "call-1")] == [0, 1]
 
 
+async def test_the_supervisor_table_marks_a_live_call_with_a_suspicion_to_confirm() -> None:
+    client = FakeHubClient(name="田中", role="supervisor")
+    app = make_supervisor_app(QUIET, client, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        client.push(*call_events("call-1", handler="佐藤"))
+        client.push(*call_events("call-2", handler="鈴木"))
+        await settle(pilot, client)
+        said = "隣の3歳の子が、夜中にベランダに出されて泣いてるんです。"
+        client.emit(sheet("call-1", said))
+        client.emit(dataclasses.replace(sheet("call-2", said), suspected=(SUSPICION,)))
+        await settle(pilot, client)
+        table = app.query_one(CallsTable)
+
+        def cell(session: str, column: str) -> str:
+            value = table.get_cell(session, column)
+            return value.plain if isinstance(value, Text) else str(value)
+
+        assert cell("call-1", "tier") == "集中援助"
+        assert cell("call-2", "tier") == "集中援助?"  # the tier may rise once asked
+        assert cell("call-2", "last") == "要確認: 首絞め・口と鼻をふさぐの疑い「ぎゅむ」"
+        assert not cell("call-1", "last").startswith("要確認")
+        await pilot.press("f4")
+        await pilot.pause()
+        # Same tier: the call with something to confirm comes first.
+        assert [table.get_row_index(s) for s in ("call-2", "call-1")] == [0, 1]
+        client.emit(SessionEnded(session="call-2", reason="hangup"))
+        await settle(pilot, client)
+        assert cell("call-2", "tier") == "集中援助"  # an ended call has nobody left to ask
+
+
 async def test_a_call_reaching_the_top_tier_shows_the_banner_and_rings_once() -> None:
     client = FakeHubClient(name="田中", role="supervisor")
     app = make_supervisor_app(dataclasses.replace(QUIET, bell=True), client, clock=clock)
@@ -144,16 +185,7 @@ async def test_the_supervisor_opens_the_selected_calls_sheet_with_similar_calls(
 def test_the_risk_panel_shows_a_suspicion_to_confirm_above_the_items() -> None:
     risk = dataclasses.replace(
         sheet("call-9", "隣の3歳の子が、夜中にベランダに出されて泣いてるんです。"),
-        suspected=(
-            RiskSuspicion(
-                subitem="strangling",
-                label="首絞め・口と鼻をふさぐ",
-                text="パパにぎゅむってされて",
-                words=("ぎゅむ",),
-                at=70.0,
-                speaker="caller",
-            ),
-        ),
+        suspected=(SUSPICION,),
     )
     text = str(risk_text(risk))
     line = "要確認 首絞め・口と鼻をふさぐの疑い「ぎゅむ」（まだ該当ではありません）"

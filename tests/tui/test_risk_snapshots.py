@@ -3,10 +3,11 @@ look at the SVGs before committing)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sample_call import call_events
-from test_risk_apps import sheet
+from test_risk_apps import SUSPICION, sheet
 from textual.pilot import Pilot
 from tuitools import QUIET, clock, settle
 
@@ -36,6 +37,7 @@ def test_handler_risk_screen(snap_compare: Any) -> None:
 
 
 def test_supervisor_tiers_and_banner(snap_compare: Any) -> None:
+    """Tiers highest first; the call with a suspicion to confirm is marked (集中援助?)."""
     client = FakeHubClient(name="田中", role="supervisor")
 
     async def run_before(pilot: Pilot[Any]) -> None:
@@ -43,6 +45,8 @@ def test_supervisor_tiers_and_banner(snap_compare: Any) -> None:
         client.push(*call_events("call-2", handler="鈴木"))
         client.emit(sheet("call-1", *SAID[:2]))
         client.emit(sheet("call-2", "首を絞められたって言うんです。"))
+        client.push(*call_events("call-3", handler="山田"))
+        client.emit(dataclasses.replace(sheet("call-3", SAID[0]), suspected=(SUSPICION,)))
         await settle(pilot, client)
         await pilot.press("f4")
         await pilot.pause()

@@ -26,6 +26,7 @@ from consult_assist.cli.recognition import model_options, stream_options
 from consult_assist.errors import ConfigError
 from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.manual import load_manual
+from consult_assist.labels import heard_label
 from consult_assist.pipeline import simulated_call
 from consult_assist.risk.model import RiskModel
 from consult_assist.risk.sheet import Assessment
@@ -91,7 +92,7 @@ def render(assessment: Assessment, label: Callable[[str], str] = str) -> str:
     if assessment.severe:
         lines.append(f"重大な兆候: {', '.join(assessment.severe)}")
     for s in assessment.suspected:
-        heard = "・".join(s.words) or s.text
+        heard = heard_label(s.words, s.text)
         lines.append(
             f"要確認（まだ該当ではありません）: [{_clock(s.at)}] {label(s.subitem)}の疑い"
             f"「{heard}」 … {s.text}"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from consult_assist.events import CheckItem, Risk, RiskItemState
 from consult_assist.hub.records import CallRecord
-from consult_assist.labels import speaker_label
+from consult_assist.labels import heard_label, speaker_label
 
 __all__ = ["UNHEARD", "intake_lines", "risk_lines"]
 
@@ -97,7 +97,7 @@ def risk_lines(risk: Risk | None) -> list[str]:
     if risk.severe:
         lines.append(f"- 重大な兆候: {', '.join(risk.severe)}")
     for s in risk.suspected:
-        heard = "・".join(s.words) or s.text
+        heard = heard_label(s.words, s.text)
         lines.append(
             f"- 要確認（規則では未該当）: [{_clock(s.at)}] {s.label or s.subitem}の疑い"
             f"「{_oneline(heard)}」…「{_oneline(s.text)}」"

@@ -24,6 +24,7 @@ from consult_assist.events import TranscriptFinal
 from consult_assist.knowledge.acts import UNKNOWN_SPEAKERS, ActTracker, UtteranceActs, acts_of
 from consult_assist.knowledge.slots import extract
 from consult_assist.knowledge.text import analyse
+from consult_assist.labels import heard_label
 from consult_assist.risk.asking import Question, next_questions
 from consult_assist.risk.backstop import Backstop, Suspicion
 from consult_assist.risk.clauses import (
@@ -504,7 +505,7 @@ class RiskAssessor:
         """The prompt to confirm what the second reader suspects (it ticks nothing itself)."""
         spec = self.matcher.subitems.get(suspicion.subitem)
         label = spec.label if spec is not None else suspicion.subitem
-        heard = "・".join(suspicion.words) or suspicion.text
+        heard = heard_label(suspicion.words, suspicion.text)
         return Question(
             item=_owners(suspicion.subitem)[0],
             ask=f"「{heard}」：{label}がなかったか、そのまま確かめてください",

@@ -10,7 +10,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from consult_assist.labels import ROLES, kind_label, local_time, time_label
+from consult_assist.labels import ROLES, heard_label, kind_label, local_time, time_label
 from consult_assist.tui.callview import LEVEL_RANK, CallView
 from consult_assist.tui.widgets.richtext import (
     clean,
@@ -25,10 +25,15 @@ from consult_assist.tui.widgets.risk_panel import TIER_RANK, tier_text
 __all__ = ["COLUMNS", "SORTS", "CallsTable", "Sort"]
 
 COLUMNS = (("handler", ROLES["handler"], 10), ("start", "開始", 5), ("time", "通話時間", 8),
-           ("kind", "種別", 4), ("level", "注意", 6), ("tier", "緊急度", 8),
+           ("kind", "種別", 4), ("level", "注意", 6), ("tier", "緊急度", 9),
            ("help", "応援", 10))  # fmt: skip
-"""Fixed columns (key, label, width in cells); the last (latest words, or the reason of an open
-help request) takes the rest."""
+"""Fixed columns (key, label, width in cells); the last (latest words, the reason of an open
+help request, or what the second reader suspects) takes the rest."""
+
+SUSPECTED = "?"
+"""After the tier of a live call where a severe cue is suspected but not yet confirmed
+(要確認, docs/risk.md §13): the tier may rise once the handler asks. Half-width, so that the
+table still fits 80 columns."""
 
 ENDED = "dim"
 """How an ended call's row looks: still there for the day, greyed."""
@@ -51,6 +56,11 @@ def _tier_rank(view: CallView) -> int:
     return TIER_RANK.get(risk.tier, len(TIER_RANK)) if risk is not None else len(TIER_RANK)
 
 
+def _suspected(view: CallView) -> bool:
+    """A live call with a severe cue suspected and not yet confirmed."""
+    return not view.ended and view.risk is not None and bool(view.risk.suspected)
+
+
 def _newest_first(view: CallView) -> float:
     moment = local_time(view.started_at)
     return -moment.timestamp() if moment else 0.0
@@ -60,7 +70,11 @@ SORTS = (
     Sort("通話中を上・新しい順", "time", lambda v: (v.ended, _newest_first(v))),
     Sort("開始の新しい順", "start", _newest_first),
     Sort("注意レベルの高い順", "level", lambda v: (-LEVEL_RANK.get(v.highest or "", 0), v.ended)),
-    Sort("緊急度の高い順", "tier", lambda v: (_tier_rank(v), v.ended, _newest_first(v))),
+    Sort(
+        "緊急度の高い順",
+        "tier",
+        lambda v: (_tier_rank(v), not _suspected(v), v.ended, _newest_first(v)),
+    ),
     Sort("対応者順", "handler", lambda v: (v.handler, _newest_first(v))),
     Sort("応援要請を上", "help", lambda v: (not v.open_help, v.ended, _newest_first(v))),
 )
@@ -137,7 +151,7 @@ class CallsTable(DataTable[Text]):
             span,
             Text(kind_label(view.training)),
             level_text(view.highest),
-            tier_text(view.risk.tier if view.risk is not None else None, short=True),
+            self._tier(view),
             help_cell,
             self._last(view),
         ]
@@ -146,11 +160,22 @@ class CallsTable(DataTable[Text]):
                 cell.stylize(ENDED)
         return cells
 
+    @staticmethod
+    def _tier(view: CallView) -> Text:
+        cell = tier_text(view.risk.tier if view.risk is not None else None, short=True)
+        if _suspected(view):
+            cell.append(SUSPECTED, style="bold yellow")
+        return cell
+
     def _last(self, view: CallView) -> Text:
         width = self._last_width()
         pending = [h for h in view.open_help if h.reason] if not view.ended else []
         if pending:
             return plain(fit(f"理由「{clean(pending[-1].reason)}」", width), "bold yellow")
+        if _suspected(view) and view.risk is not None:
+            s = view.risk.suspected[-1]
+            said = f"要確認: {s.label or s.subitem}の疑い「{clean(heard_label(s.words, s.text))}」"
+            return plain(fit(said, width), "bold yellow")
         speaker = speaker_name(view.lines[next(reversed(view.lines))].speaker) if view.lines else ""
         last = f"{speaker}: {view.last_text}" if speaker else view.last_text
         return plain(fit(last, width))

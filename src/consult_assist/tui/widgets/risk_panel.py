@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from consult_assist.events import Risk
-from consult_assist.labels import speaker_label
+from consult_assist.labels import heard_label, speaker_label
 
 __all__ = ["TIER_RANK", "TIER_SHORT", "RiskPanel", "risk_text", "tier_text"]
 
@@ -58,7 +58,7 @@ def risk_text(risk: Risk | None) -> Text:
     out.append(f"（{risk.tier_label or risk.tier}）\n")
     out.append(f"ルール: {', '.join(risk.rules)}\n", style="dim")
     for s in risk.suspected:
-        heard = "・".join(s.words) or s.text
+        heard = heard_label(s.words, s.text)
         out.append("要確認", style="bold black on yellow")
         out.append(f" {s.label or s.subitem}の疑い「{heard}」（まだ該当ではありません）\n")
         out.append(f"   [{_clock(s.at)}] 「{s.text}」\n", style="dim")
