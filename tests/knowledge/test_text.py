@@ -6,6 +6,7 @@ from consult_assist.knowledge.text import (
     analyse,
     char_ngrams,
     hira_to_kata,
+    morphemes,
     normalise,
     reading,
     sound_key,
@@ -51,3 +52,16 @@ def test_char_ngrams() -> None:
     assert char_ngrams("abcd", (2, 3)) == ["ab", "bc", "cd", "abc", "bcd"]
     assert char_ngrams("a", (2, 3), "s") == ["sa"]
     assert char_ngrams("", (2,)) == []
+
+
+def test_morphemes_point_into_the_text_as_written() -> None:
+    text = "えっと、パパに首を絞められた。"
+    found = morphemes(text)
+    assert "".join(text[m.begin : m.end] for m in found) == text
+    assert [(text[m.begin : m.end], m.pos0) for m in found][:4] == [
+        ("えっと", "感動詞"),
+        ("、", "補助記号"),
+        ("パパ", "名詞"),
+        ("に", "助詞"),
+    ]
+    assert morphemes("  ") == ()

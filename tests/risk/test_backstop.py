@@ -149,3 +149,21 @@ def test_a_short_turn_that_answers_no_question_is_not_read(reader: Backstop) -> 
     assert reader.suspect([(_C, "首ぎゅって")]) is None
     suspicion = reader.suspect([(_H, "首をぎゅってされたの？"), (_C, "首ぎゅって")])
     assert suspicion is not None and suspicion.subitem == "strangling"
+
+
+def test_evidence_words_are_whole_words_not_stretches_of_characters(reader: Backstop) -> None:
+    suspicion = reader.suspect([(_C, "あのね、ぼく、しにたいっておもうの")])
+    assert suspicion is not None and suspicion.words
+    # The strongest stretch is inside しにたい; it is shown as the word, not as 「にたいっ」.
+    assert "しにたい" in suspicion.words
+    for word in suspicion.words:
+        assert word[0] not in "、。にをがはっ" and word[-1] not in "、。にをがはっ"
+
+
+def test_a_stretch_of_only_particles_and_punctuation_is_no_evidence() -> None:
+    from consult_assist.risk.backstop import _whole_words
+
+    text = "首を、両手で。"
+    assert _whole_words(text, 1, 3) is None  # 「を、」
+    assert _whole_words(text, 0, 2) == (0, 1)  # 「首を」→「首」
+    assert _whole_words(text, 4, 5) == (3, 5)  # 「手」→「両手」

@@ -22,6 +22,7 @@ from consult_assist.bench.riskbench import VARIANTS, RiskBench
 from consult_assist.errors import ConfigError
 from consult_assist.knowledge.manual import load_manual
 from consult_assist.risk.backstop import (
+    CLASSES,
     Backstop,
     TrainingRecord,
     call_negatives,
@@ -152,8 +153,13 @@ def _held_out(
             "suspected_on_handler_questions": 0,
         }
         if first_sight is not None:
-            counts |= {"first_sight_missed": 0, "first_sight_missed_suspected": 0}
+            counts |= {
+                "first_sight_missed": 0,
+                "first_sight_missed_suspected": 0,
+                "first_sight_missed_named_right": 0,
+            }
         wrong: list[dict[str, Any]] = []
+        caught: list[dict[str, Any]] = []
         for record in (r for r in records if r.get("variant") == variant):
             turns = [(t["speaker"], t["text"], float(n)) for n, t in enumerate(record["turns"])]
             sheet = bench.run(turns, str(record["id"]))
@@ -166,8 +172,19 @@ def _held_out(
                     # The reader alone, as it would have read the record when the rules of the
                     # day missed it (today's rules were mended on these very records).
                     counts["first_sight_missed"] += 1
-                    alone = reader.suspect(_window(record["turns"])) is not None
-                    counts["first_sight_missed_suspected"] += alone
+                    alone = reader.suspect(_window(record["turns"]))
+                    labelled = [s for s in record.get("subitems", ()) if s in CLASSES[1:]]
+                    counts["first_sight_missed_suspected"] += alone is not None
+                    if alone is not None:
+                        counts["first_sight_missed_named_right"] += alone.subitem in labelled
+                    caught.append(
+                        {
+                            "id": record["id"],
+                            "labelled": labelled,
+                            "suspected": alone.subitem if alone is not None else "",
+                            "words": list(alone.words) if alone is not None else [],
+                        }
+                    )
             else:
                 counts["not_severe_records"] += 1
                 counts["suspected_not_severe"] += suspected
@@ -183,6 +200,8 @@ def _held_out(
                         }
                     )
         out[variant] = counts | {"suspected_not_severe_ids": wrong}
+        if first_sight is not None:
+            out[variant]["first_sight_missed_ids"] = caught
     return out
 
 

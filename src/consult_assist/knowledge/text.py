@@ -23,11 +23,13 @@ from sudachipy import Dictionary, SplitMode
 
 __all__ = [
     "Analysis",
+    "Morpheme",
     "Token",
     "analyse",
     "char_ngrams",
     "clear_caches",
     "hira_to_kata",
+    "morphemes",
     "normalise",
     "reading",
     "sound_key",
@@ -315,9 +317,30 @@ def analyse(text: str) -> Analysis:
     )
 
 
+class Morpheme(NamedTuple):
+    """One morpheme of a text as written: ``text[begin:end]`` and its part of speech."""
+
+    begin: int
+    end: int
+    pos0: str
+
+
+@lru_cache(maxsize=1024)
+def morphemes(text: str) -> tuple[Morpheme, ...]:
+    """The morphemes of ``text`` as written (nothing normalised or dropped), with where each
+    is in it: for showing a stretch of the text as whole words."""
+    if not text.strip():
+        return ()
+    return tuple(
+        Morpheme(m.begin(), m.end(), str(_dictionary().pos_of(m.part_of_speech_id())[0]))
+        for m in _tokenizer().tokenize(text)
+    )
+
+
 def clear_caches() -> None:
     """Forget every cached analysis (benchmarks measure cold index builds with it)."""
     analyse.cache_clear()
+    morphemes.cache_clear()
     _morpheme_view.cache_clear()
     _other_readings.cache_clear()
 

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from consult_assist.errors import ManualError
+from consult_assist.knowledge.text import morphemes
 
 __all__ = [
     "CLASSES",
@@ -110,6 +111,25 @@ def _fold_char(ch: str) -> str:
 
 def _is_kanji(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or ch == "\u3005"
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The stretch ``text[start:end]`` widened to the whole morphemes it touches, without the
+    particles, fillers and punctuation at its edges nor the auxiliaries at its start, which
+    carry no word of their own (「に首」→「首」, 「にたいっ」→「しにたい」; a closing たい or
+    ない stays: it is what was said); None when nothing else is left."""
+    touched = [m for m in morphemes(text) if m.begin < end and start < m.end]
+    while touched and touched[0].pos0 in _NOT_EVIDENCE | {"助動詞"}:
+        touched.pop(0)
+    while touched and touched[-1].pos0 in _NOT_EVIDENCE:
+        touched.pop()
+    if not touched:
+        return None
+    return touched[0].begin, touched[-1].end
+
+
+_NOT_EVIDENCE = frozenset({"助詞", "補助記号", "空白", "感動詞"})
+"""Parts of speech that are not shown at the edges of an evidence word."""
 
 
 def _hash(side: str, gram: str) -> int:
@@ -216,9 +236,14 @@ class Backstop:
                 runs.append((float(pull[i:j].sum()), i, j))
             i = j
         runs.sort(key=lambda r: -r[0])
-        return tuple(
-            text[s:e].strip() for _, s, e in sorted(runs[:_EVIDENCE_WORDS], key=lambda r: r[1])
-        )
+        words: list[tuple[int, int]] = []
+        for _, start, end in runs:
+            word = _whole_words(text, start, end)
+            if word is not None and not any(s < word[1] and word[0] < e for s, e in words):
+                words.append(word)
+            if len(words) == _EVIDENCE_WORDS:
+                break
+        return tuple(text[s:e].strip() for s, e in sorted(words))
 
     def save(self, path: Path) -> None:
         """Write the model (weights as float16, small ones zeroed so the file packs small)."""
