@@ -169,6 +169,24 @@ def _state(sheet: Assessment, item: str) -> str:
         ),
         ("みずのなかに かお いれられて くるしかった もうやだ", "drowning"),
         ("ぼく、しんだほうがいいのかな。ぼくがいると、ママおこるから。", "child_suicidal"),
+        # The sixtieth set (ninth session: regional dialects):
+        ("さっきから、なんぼ揺すっても起きらんとです、下の子が", "unconscious"),
+        ("妹がな、ゴンってなって、ほんで起きんのや、呼んでも", "unconscious"),
+        ("ばったーんって倒れてから、おきへんねん", "unconscious"),
+        ("孫がよ、朝がら動がねぇのよ", "unconscious"),
+        ("名前を呼んでも、なーんもしゃべらんのです", "unconscious"),
+        ("たらいにお湯ば張って、そこに頭ば押し込まれよったげな", "drowning"),
+        ("川ば見てね、『ここに飛び込んだら、もう怒られんですむね』って", "child_suicidal"),
+        ("孫がな、生きとってもしゃあないって言うんじゃ", "child_suicidal"),
+        ("うちの子、『ぼくなんかいなくなればいいさー』って毎晩言うわけ", "child_suicidal"),
+        ("もう、うちなんか、おらんようになりたいねん", "child_suicidal"),
+        ("ばあちゃん、わし市んだほうがええんじゃろ", "child_suicidal"),  # 死んだ
+        ("もうきえて島いたいっちゃん", "child_suicidal"),  # 消えてしまいたい
+        # The sixty-first set (ninth session: whole calls), as the recognizer wrote it:
+        ("赤ちゃんがさっきからグニャッとして、泣きもしない", "unconscious"),
+        ("上の子がね、組をぎゅうって両手でされたって", "strangling"),  # 首
+        ("口の所、手で防がれて苦しかった", "strangling"),  # 塞がれて
+        ("僕もういなくなっちゃい体", "child_suicidal"),  # いなくなっちゃいたい
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -344,6 +362,9 @@ def test_severe_phrasings_the_later_blind_sets_showed_are_found(
             "likely_serious_harm",
         ),
         ("このままだと、ほんとにこの子に何かしちゃいそうで。", "urgent_situation"),
+        # The sixtieth set (ninth session: regional dialects):
+        ("孫が『もう帰りとうない』言うて泣くんよ", "protection_request"),
+        ("『じいちゃん、ここの子にしてくれ』って、腕を離さんのよ", "protection_request"),
     ],
 )
 def test_phrasings_the_later_blind_sets_showed_tick_their_item(
@@ -530,6 +551,13 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
         ("お風呂で頭を押して洗ってあげたら、泡が目に入って苦しいって泣いた", "likely_serious_harm"),
         ("首に手をかけそうになったんです、さっき。", "likely_serious_harm"),
         ("担任が声をかけても返事をしない状態が続いております。", "serious_harm"),
+        # The sixty-first set: a よ quoted before って is not 酔って.
+        ("孫に聞いても、『やさしいよ』って言うし", "parent_factors"),
+        ("『いいよ』って言ったのに", "parent_factors"),
+        # near the sixtieth set's patterns, and not them
+        ("夜中に何べんも目ぇ覚ますけど、揺すったら起きるんよ", "serious_harm"),
+        ("朝から動かんでゴロゴロしとるんよ、夏休みやけ", "serious_harm"),
+        ("『ぼくなんかいなくなればいい』ってママに言われた", "child_signs"),
     ],
 )
 def test_words_the_later_blind_sets_showed_tick_no_item(

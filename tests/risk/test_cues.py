@@ -35,6 +35,23 @@ def test_a_different_that_only_describes_takes_nothing_back(model: RiskModel, te
     assert "strangling" in _subitems(model, text)
 
 
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        # Who is speaking is put right, the child still does not wake (the sixtieth set).
+        (
+            "弟がばったーんってなって、起きんのや、じいちゃん…ちゃう、お姉ちゃんやけど",
+            "unconscious",
+        ),
+        ("首を絞められた、パパ…ちがう、ママに", "strangling"),
+    ],
+)
+def test_a_different_that_puts_right_a_bare_noun_takes_nothing_else_back(
+    model: RiskModel, text: str, subitem: str
+) -> None:
+    assert subitem in _subitems(model, text)
+
+
 def test_a_collar_grabbed_is_no_neck_grabbed(model: RiskModel) -> None:
     assert "strangling" not in _subitems(model, "首のとこの服をつかまれただけ")
     assert "strangling" in _subitems(model, "お父さんに首をつかまれて苦しかった")

@@ -246,6 +246,8 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
             return any(t.lemma == "言う" for t in after[:index])
         if token.lemma != "違う" or token.pos0 != "動詞" or index >= 6:
             continue
+        if _names_a_word_again(after[:index]):
+            return False
         set_apart = index + 1 == len(after) or any(c in _PAUSE for c in token.after)
         before = "".join(t.surface for t in after[:index])
         # 「沈められたって、あ、違います」: the って of the words themselves comes first.
@@ -253,6 +255,20 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
         hedged = bare in ("あ", "いや") or any(w in before for w in _RETRACTING)
         return set_apart or hedged
     return False
+
+
+def _names_a_word_again(before: list[Token]) -> bool:
+    """Whether the 違う after ``before`` puts right a bare noun said on its own after a pause,
+    not the words before it: 「起きんのや、じいちゃん…ちゃう、お姉ちゃんやけど」 corrects who
+    is speaking; the child still does not wake."""
+    pauses = [i for i, t in enumerate(before[:-1]) if t.after[:1] and t.after[0] in _PAUSE]
+    if not pauses:
+        return False
+    named = before[pauses[-1] + 1 :]
+    return all(t.pos0 in _NOUNISH for t in named)
+
+
+_NOUNISH = frozenset({"名詞", "代名詞", "接尾辞", "接頭辞"})
 
 
 def _said_then_corrected(analysis: Analysis, end: int) -> bool:
