@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Sixty-one labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Sixty-two labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -71,7 +71,8 @@ to all fifty-seven before them (tests/data/risk_fiftyeighth/, tests/data/risk_fi
 layout, ids prefixed ``bg`` and ``bh``), and a sixtieth and a sixty-first, written the same way
 after them, blind to the engine and its second reader and to all sets before them
 (tests/data/risk_sixtieth/, tests/data/risk_sixtyfirst/, same layout, ids prefixed ``bi`` and
-``bj``).
+``bj``), and a sixty-third, written the same way, blind to the engine and to all sets before it
+(tests/data/risk_sixtythird/, same layout, ids prefixed ``bl``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -274,6 +275,7 @@ LATER_SETS = written_together(
     ("fiftyninth", "bh"),
     ("sixtieth", "bi"),
     ("sixtyfirst", "bj"),
+    ("sixtythird", "bl"),
 )
 DATA_SETS = (
     TUNING,
