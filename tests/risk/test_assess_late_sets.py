@@ -187,6 +187,19 @@ def _state(sheet: Assessment, item: str) -> str:
         ("上の子がね、組をぎゅうって両手でされたって", "strangling"),  # 首
         ("口の所、手で防がれて苦しかった", "strangling"),  # 塞がれて
         ("僕もういなくなっちゃい体", "child_suicidal"),  # いなくなっちゃいたい
+        # The sixty-second set (ninth session: the telephone at night):
+        ("いま、壁の向こうで、子どもが『くび、しめないで』って泣いてるんです", "strangling"),
+        ("ゆぶねに、かお、つけられて…ぷはってなった", "drowning"),
+        ("もう死んでもええねん。うちなんかおらんほうが、みんな楽やろ", "child_suicidal"),
+        ("友だちから『いまから飛び降りる』ってLINEが来て", "child_suicidal"),
+        ("最近、学校の屋上ばっかり見ちゃうんです", "child_suicidal"),
+        (
+            "夫が息子の首を、その、絞めたっていうか、壁に押さえつけて、顔が真っ赤になって",
+            "strangling",
+        ),
+        ("娘が電話で、弟がグッタして、うごかんって", "unconscious"),  # ぐったり
+        ("保健室に運んで、呼んでも半のうがなくて", "unconscious"),  # 反応
+        ("ねえ、もしまた、くびしめられたら、どうしたらいい？", "strangling"),
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -558,6 +571,28 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
         ("夜中に何べんも目ぇ覚ますけど、揺すったら起きるんよ", "serious_harm"),
         ("朝から動かんでゴロゴロしとるんよ、夏休みやけ", "serious_harm"),
         ("『ぼくなんかいなくなればいい』ってママに言われた", "child_signs"),
+        # The sixty-third set's look-alikes
+        ("息子が柔道の試合で首を絞められて一本負けしたって悔しがってました", "likely_serious_harm"),
+        ("アニメで、主人公が首をしめられて気を失う場面があって", "likely_serious_harm"),
+        ("アニメで、主人公が首をしめられて気を失う場面があって", "serious_harm"),
+        (
+            "娘が『消えたい、消えたい』って口ずさんでて、流行ってる歌の歌詞なんですって",
+            "child_signs",
+        ),
+        ("救命講習で、ぐったりして呼んでも反応がないときはまず119番って習いました", "serious_harm"),
+        (
+            "息子が『首しめられた』って言ったんですけど、よくよく聞いたら、お兄ちゃんと"
+            "マフラーで引っ張りっこしてふざけてただけでした",
+            "likely_serious_harm",
+        ),
+        ("もし叩いちゃったら、どうしたらいいですか", "likely_serious_harm"),
+        ("もし首を絞めたくなったら、どこに電話すればいい？", "likely_serious_harm"),
+        # The sixty-first and sixty-second sets' calls: afraid to go home is fear of the
+        # carer (⑥, docs/risk.md section 3), not a request for protection (①).
+        ("家に帰るのがこわい。お母さんが、何をしても怒るから", "protection_request"),
+        # 「来たって」 is no 「ライターで」 heard near, nor 「らしいよ』って」 酔って.
+        ("最初は、遊びに来たって。でも夜になっても帰ろうとしなくて", "serious_harm"),
+        ("別の奥さんが『あそこ、大変らしいよ』って", "parent_factors"),
     ],
 )
 def test_words_the_later_blind_sets_showed_tick_no_item(

@@ -65,6 +65,8 @@ _FREQUENCY_BOXES = frozenset({"habitual_abuse"})
 # How many finals a box's required words stay the topic a how-often answer points back to.
 _TOPIC_FINALS = 6
 _SUSPICIONS_KEPT = 3
+_IF_AGAIN = re.compile(r"(もし|もしも|仮に|万が一|万一)(また|又)")
+"""An if-clause about something happening again: it has happened before."""
 _WONDERING = re.compile(r"[^。？?！!]{0,12}?(の|ん)?かなぁ?(?:[。…]|$)")
 """What ends a sentence that only wonders aloud (「…いいのかな。」), from the end of a cue."""
 _TIER_OF_SEVERE = TIERS[0]
@@ -279,6 +281,9 @@ class RiskAssessor:
                 and not cut_at_condition(acts, hit.start, hit.end)
             ):
                 # 「ベランダから飛び降りたら楽になるかなって」: the thought is what is told.
+                act = "statement"
+            if act == "hypothetical" and _if_again(acts, hit.start):
+                # 「もしまた、くびしめられたら、どうしたらいい？」: "if again" says it was done.
                 act = "statement"
             if asked is not None and act == "statement":
                 act = "answer"
@@ -512,6 +517,19 @@ class RiskAssessor:
             raises_to=_TIER_OF_SEVERE,
             reason="要確認（言い方から疑われます。まだ該当ではありません）",
         )
+
+
+def _if_again(acts: UtteranceActs, start: int) -> bool:
+    """Whether the sentence of the words at ``start`` opens its if-clause with また before
+    them: 「もしまた、くびしめられたら」 tells that it was done."""
+    tokens = acts.analysis.tokens
+    for sentence in acts.sentences:
+        if sentence.first >= len(tokens):
+            continue
+        begin = tokens[sentence.first].begin
+        if begin <= start <= tokens[min(sentence.last, len(tokens) - 1)].end:
+            return _IF_AGAIN.search(acts.analysis.text[begin:start]) is not None
+    return False
 
 
 @lru_cache(maxsize=4096)

@@ -55,7 +55,7 @@ _SAID_BUT = re.compile(
 _PUT_RIGHT = re.compile(
     r"すみません|すいません|ごめん|間違い|まちがい|違いました|ちがいました|実は|じつは|"
     r"今見たら|いま見たら|よく見たら|だけでした|だけです|だけだった|だけ$|じゃなくて|ではなくて|訂正|"
-    r"違うんです|ちがうんです|違います|ちがいます"
+    r"違うんです|ちがうんです|違います|ちがいます|よくよく聞いたら|よく聞いたら|聞いてみたら"
 )
 # 「プールで友達にふざけて沈められた」: done by another child (the agent just before the
 # words, nothing else named in between), not by a carer; the sheet is about carers.
