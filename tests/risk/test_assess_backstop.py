@@ -102,3 +102,26 @@ def test_a_caller_s_own_wondering_is_read(model: RiskModel, reader: Backstop) ->
     # 「ぼく、しんだほうがいいのかな」 was missed by the rules and not read).
     sheet = _sheet(model, reader, (_C, "またパパにぎゅむぎゅむされるのかな"))
     assert [s.subitem for s in sheet.suspected] == ["strangling"]
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # The neglect sample call as the recognizer wrote it, on one channel (the reader
+        # trained with less regularisation suspected strangling from 「お兄ちゃん」 there).
+        (("unknown", "お子さんたちは何歳くらいですか"), ("unknown", "お兄ちゃんが小学二年生で。")),
+        ((_H, "お子さんたちは何歳くらいですか"), (_C, "お兄ちゃんが小学二年生で。")),
+        ((_C, "うちのお兄ちゃんが中学生で、妹が五歳です"),),
+        ((_C, "息子が水泳を習ってて、最近クロールができるようになったんです。"),),
+        ((_C, "寝違えて首が痛いって言ってました。"),),
+        ((_C, "お風呂が大好きで、なかなか出てこないんです。"),),
+        (
+            (_H, "おうちの大人は、どんな様子ですか。"),
+            (_C, "おばあちゃんが近くに住んでて、よく面倒を見てくれます。"),
+        ),
+    ],
+)
+def test_the_shipped_reader_suspects_nothing_in_ordinary_family_talk(
+    model: RiskModel, turns: tuple[tuple[str, str], ...]
+) -> None:
+    assert not _sheet(model, model.backstop, *turns).suspected

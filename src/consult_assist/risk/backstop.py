@@ -289,7 +289,7 @@ def train(
     *,
     iterations: int = 200,
     rate: float = 0.05,
-    l2: float = 1e-4,
+    l2: float = 3e-4,
     threshold: float = THRESHOLD,
     severe_share: float | None = 0.5,
     trained_on: Sequence[str] = (),
