@@ -167,3 +167,16 @@ def test_a_stretch_of_only_particles_and_punctuation_is_no_evidence() -> None:
     assert _whole_words(text, 1, 3) is None  # 「を、」
     assert _whole_words(text, 0, 2) == (0, 1)  # 「首を」→「首」
     assert _whole_words(text, 4, 5) == (3, 5)  # 「手」→「両手」
+
+
+def test_a_suspicion_pulled_only_by_particles_still_shows_its_words() -> None:
+    # Trained on particles alone, the pull sits on particles only: whole, they are shown.
+    only_particles = train(
+        [
+            TrainingRecord(((_C, "よねよねよね"),), ("child_suicidal",)),
+            TrainingRecord(((_C, "きょうは学校でサッカーをした"),)),
+        ],
+        iterations=150,
+    )
+    suspicion = only_particles.suspect([(_C, "あのね、よね、よね、よね")])
+    assert suspicion is not None and suspicion.words == ("よね",)

@@ -243,6 +243,11 @@ class Backstop:
                 words.append(word)
             if len(words) == _EVIDENCE_WORDS:
                 break
+        if not words and runs:
+            # Only particles and endings pulled: show the strongest stretch as whole morphemes.
+            _, start, end = runs[0]
+            touched = [m for m in morphemes(text) if m.begin < end and start < m.end]
+            words = [(touched[0].begin, touched[-1].end)] if touched else [(start, end)]
         return tuple(text[s:e].strip() for s, e in sorted(words))
 
     def save(self, path: Path) -> None:
