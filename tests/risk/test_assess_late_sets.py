@@ -378,6 +378,10 @@ def test_severe_phrasings_the_later_blind_sets_showed_are_found(
         # The sixtieth set (ninth session: regional dialects):
         ("孫が『もう帰りとうない』言うて泣くんよ", "protection_request"),
         ("『じいちゃん、ここの子にしてくれ』って、腕を離さんのよ", "protection_request"),
+        # A count of times in a week or a month (the 53rd and 58th sets' calls, below their
+        # label until this session)
+        ("今週だけでもう3回目で。ベランダで『あけて、ごめんなさい』って", "recurrence"),
+        ("ベランダに出されてるのを、この一か月で、少なくとも五、六回は見てます", "recurrence"),
     ],
 )
 def test_phrasings_the_later_blind_sets_showed_tick_their_item(
@@ -593,6 +597,7 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
         # 「来たって」 is no 「ライターで」 heard near, nor 「らしいよ』って」 酔って.
         ("最初は、遊びに来たって。でも夜になっても帰ろうとしなくて", "serious_harm"),
         ("別の奥さんが『あそこ、大変らしいよ』って", "parent_factors"),
+        ("今週だけで3回目の病院なんです、喘息で", "recurrence"),
     ],
 )
 def test_words_the_later_blind_sets_showed_tick_no_item(
