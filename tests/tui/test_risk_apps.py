@@ -98,30 +98,33 @@ async def test_the_supervisor_table_has_a_tier_column_sorted_highest_first_on_f4
         client.emit(sheet("call-2", "しばらくこの子を預かってもらえないでしょうか。"))
         await settle(pilot, client)
         table = app.query_one(CallsTable)
-        tiers = [table.get_cell(s, "tier") for s in ("call-1", "call-2")]
-        assert [t.plain if isinstance(t, Text) else t for t in tiers] == ["在宅支援", "一時保護"]
+        assert [_cell(table, s, "tier") for s in ("call-1", "call-2")] == ["在宅支援", "一時保護"]
         assert table.get_row_index("call-1") == 0
         await pilot.press("f4")
         await pilot.pause()
         assert [table.get_row_index(s) for s in ("call-2", "call-1")] == [0, 1]
 
 
+def _cell(table: CallsTable, session: str, column: str) -> str:
+    value = table.get_cell(session, column)
+    return value.plain if isinstance(value, Text) else str(value)
+
+
 async def test_the_supervisor_table_marks_a_live_call_with_a_suspicion_to_confirm() -> None:
     client = FakeHubClient(name="田中", role="supervisor")
     app = make_supervisor_app(QUIET, client, clock=clock)
     async with app.run_test(size=(120, 40)) as pilot:
-        client.push(*call_events("call-1", handler="佐藤"))
-        client.push(*call_events("call-2", handler="鈴木"))
-        await settle(pilot, client)
         said = "隣の3歳の子が、夜中にベランダに出されて泣いてるんです。"
-        client.emit(sheet("call-1", said))
-        client.emit(dataclasses.replace(sheet("call-2", said), suspected=(SUSPICION,)))
+        client.push(*call_events("call-1", handler="佐藤"), sheet("call-1", said))
+        client.push(
+            *call_events("call-2", handler="鈴木"),
+            dataclasses.replace(sheet("call-2", said), suspected=(SUSPICION,)),
+        )
         await settle(pilot, client)
         table = app.query_one(CallsTable)
 
         def cell(session: str, column: str) -> str:
-            value = table.get_cell(session, column)
-            return value.plain if isinstance(value, Text) else str(value)
+            return _cell(table, session, column)
 
         assert cell("call-1", "tier") == "集中援助"
         assert cell("call-2", "tier") == "集中援助?"  # the tier may rise once asked
