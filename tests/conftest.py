@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from pgtools import PgServer, pg_missing, running_pg
 
+from consult_assist.events import RiskSuspicion
+
 ROOT = Path(__file__).resolve().parents[1]
 UNIT = float(os.environ.get("CONSULT_ASSIST_TEST_UNIT", "1.0"))
 
@@ -22,6 +24,19 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def unit() -> float:
     return UNIT
+
+
+@pytest.fixture(scope="session")
+def suspicion() -> RiskSuspicion:
+    """What the second reader might suspect in a child's words (it ticks nothing)."""
+    return RiskSuspicion(
+        subitem="strangling",
+        label="首絞め・口と鼻をふさぐ",
+        text="パパにぎゅむってされて",
+        words=("ぎゅむ",),
+        at=70.0,
+        speaker="caller",
+    )
 
 
 @pytest.fixture(scope="session")

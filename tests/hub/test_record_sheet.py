@@ -98,17 +98,11 @@ def test_the_json_record_carries_the_last_sheet() -> None:
     assert {i["id"]: i["state"] for i in data["risk"]["items"]}["recurrence"] == "該当"
 
 
-def test_a_suspicion_of_the_second_reader_is_in_the_record_as_to_confirm() -> None:
+def test_a_suspicion_of_the_second_reader_is_in_the_record_as_to_confirm(
+    suspicion: RiskSuspicion,
+) -> None:
     events = _call()
     last = next(e for e in reversed(events) if isinstance(e, Risk))
-    suspicion = RiskSuspicion(
-        subitem="strangling",
-        label="首絞め・口と鼻をふさぐ",
-        text="パパにぎゅむってされて",
-        words=("ぎゅむ",),
-        at=70.0,
-        speaker="caller",
-    )
     events.insert(-1, dataclasses.replace(last, seq=len(events), suspected=(suspicion,)))
     text = render_markdown(build_record(events))
     sheet = text[text.index("## リスクアセスメント") : text.index("## 確認項目")]

@@ -27,17 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = RiskModel.load(ROOT / "manuals", load_manual(ROOT / "manuals"))
 
 
-SUSPICION = RiskSuspicion(
-    subitem="strangling",
-    label="首絞め・口と鼻をふさぐ",
-    text="パパにぎゅむってされて",
-    words=("ぎゅむ",),
-    at=70.0,
-    speaker="caller",
-)
-"""What the second reader might suspect in a child's words (it ticks nothing)."""
-
-
 def sheet(session: str, *said: str) -> Risk:
     """The risk event a real assessor gives after the caller said ``said``."""
     assessor = MODEL.assessor()
@@ -110,7 +99,9 @@ def _cell(table: CallsTable, session: str, column: str) -> str:
     return value.plain if isinstance(value, Text) else str(value)
 
 
-async def test_the_supervisor_table_marks_a_live_call_with_a_suspicion_to_confirm() -> None:
+async def test_the_supervisor_table_marks_a_live_call_with_a_suspicion_to_confirm(
+    suspicion: RiskSuspicion,
+) -> None:
     client = FakeHubClient(name="田中", role="supervisor")
     app = make_supervisor_app(QUIET, client, clock=clock)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -118,7 +109,7 @@ async def test_the_supervisor_table_marks_a_live_call_with_a_suspicion_to_confir
         client.push(*call_events("call-1", handler="佐藤"), sheet("call-1", said))
         client.push(
             *call_events("call-2", handler="鈴木"),
-            dataclasses.replace(sheet("call-2", said), suspected=(SUSPICION,)),
+            dataclasses.replace(sheet("call-2", said), suspected=(suspicion,)),
         )
         await settle(pilot, client)
         table = app.query_one(CallsTable)
@@ -185,10 +176,12 @@ async def test_the_supervisor_opens_the_selected_calls_sheet_with_similar_calls(
         assert "2026-04-30 集中的援助・メモ「翌朝に安全確認」" in text
 
 
-def test_the_risk_panel_shows_a_suspicion_to_confirm_above_the_items() -> None:
+def test_the_risk_panel_shows_a_suspicion_to_confirm_above_the_items(
+    suspicion: RiskSuspicion,
+) -> None:
     risk = dataclasses.replace(
         sheet("call-9", "隣の3歳の子が、夜中にベランダに出されて泣いてるんです。"),
-        suspected=(SUSPICION,),
+        suspected=(suspicion,),
     )
     text = str(risk_text(risk))
     line = "要確認 首絞め・口と鼻をふさぐの疑い「ぎゅむ」（まだ該当ではありません）"

@@ -7,10 +7,11 @@ import dataclasses
 from typing import Any
 
 from sample_call import call_events
-from test_risk_apps import SUSPICION, sheet
+from test_risk_apps import sheet
 from textual.pilot import Pilot
 from tuitools import QUIET, clock, settle
 
+from consult_assist.events import RiskSuspicion
 from consult_assist.testing import FakeHubClient
 from consult_assist.tui.handler import make_handler_app
 from consult_assist.tui.supervisor import make_supervisor_app
@@ -36,7 +37,7 @@ def test_handler_risk_screen(snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
-def test_supervisor_tiers_and_banner(snap_compare: Any) -> None:
+def test_supervisor_tiers_and_banner(snap_compare: Any, suspicion: RiskSuspicion) -> None:
     """Tiers highest first; the call with a suspicion to confirm is marked (集中援助?)."""
     client = FakeHubClient(name="田中", role="supervisor")
 
@@ -46,7 +47,7 @@ def test_supervisor_tiers_and_banner(snap_compare: Any) -> None:
         client.emit(sheet("call-1", *SAID[:2]))
         client.emit(sheet("call-2", "首を絞められたって言うんです。"))
         client.push(*call_events("call-3", handler="山田"))
-        client.emit(dataclasses.replace(sheet("call-3", SAID[0]), suspected=(SUSPICION,)))
+        client.emit(dataclasses.replace(sheet("call-3", SAID[0]), suspected=(suspicion,)))
         await settle(pilot, client)
         await pilot.press("f4")
         await pilot.pause()
