@@ -128,6 +128,8 @@ async def test_the_supervisor_table_marks_a_live_call_with_a_suspicion_to_confir
         client.emit(SessionEnded(session="call-2", reason="hangup"))
         await settle(pilot, client)
         assert cell("call-2", "tier") == "集中援助"  # an ended call has nobody left to ask
+    # The help says what the mark means.
+    assert "? は要確認" in dict(app.HELP_KEYS)["F4"]
 
 
 async def test_a_call_reaching_the_top_tier_shows_the_banner_and_rings_once() -> None:
