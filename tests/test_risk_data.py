@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Sixty-four labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Sixty-five labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -73,9 +73,10 @@ after them, blind to the engine and its second reader and to all sets before the
 (tests/data/risk_sixtieth/, tests/data/risk_sixtyfirst/, same layout, ids prefixed ``bi`` and
 ``bj``), and a sixty-second and a sixty-third, written the same way after them, blind to the
 engine and its second reader and to all sets before them (tests/data/risk_sixtysecond/,
-tests/data/risk_sixtythird/, same layout, ids prefixed ``bk`` and ``bl``), and a sixty-fourth,
-written the same way after them, blind to the engine and its second reader and to all sets before
-it (tests/data/risk_sixtyfourth/, same layout, ids prefixed ``bm``).
+tests/data/risk_sixtythird/, same layout, ids prefixed ``bk`` and ``bl``), and a sixty-fourth
+and a sixty-fifth, written the same way after them, blind to the engine and its second reader
+and to all sets before them (tests/data/risk_sixtyfourth/, tests/data/risk_sixtyfifth/, same
+layout, ids prefixed ``bm`` and ``bn``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -281,6 +282,7 @@ LATER_SETS = written_together(
     ("sixtysecond", "bk"),
     ("sixtythird", "bl"),
     ("sixtyfourth", "bm"),
+    ("sixtyfifth", "bn"),
 )
 DATA_SETS = (
     TUNING,
