@@ -200,6 +200,15 @@ def _state(sheet: Assessment, item: str) -> str:
         ("娘が電話で、弟がグッタして、うごかんって", "unconscious"),  # ぐったり
         ("保健室に運んで、呼んでも半のうがなくて", "unconscious"),  # 反応
         ("ねえ、もしまた、くびしめられたら、どうしたらいい？", "strangling"),
+        # The sixty-fourth and sixty-fifth sets (ninth session: an ordinary week; children and
+        # teenagers)
+        ("夫が、娘が泣きやまないからって、湯船に顔をつけて、何秒もおさえてたんです", "drowning"),
+        ("頭つかまれて洗面器の水にじゃぼって。三回。マジ無理", "drowning"),
+        ("父親が入ってきて、頭つかまれて湯に突っ込まれた", "drowning"),
+        ("首絞められたっていうか、タオルで、後ろから。部活のタオル", "strangling"),
+        ("死にたみ深い。ガチで", "child_suicidal"),
+        ("もう死んじゃい多い", "child_suicidal"),  # 死んじゃいたい
+        ("殴られて気付いたら床だった。異識飛んでたっぽい", "unconscious"),  # 意識
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -380,6 +389,7 @@ def test_severe_phrasings_the_later_blind_sets_showed_are_found(
         ("『じいちゃん、ここの子にしてくれ』って、腕を離さんのよ", "protection_request"),
         # A count of times in a week or a month (the 53rd and 58th sets' calls, below their
         # label until this session)
+        ("さっき、あんたを殺して私も死ぬって言って、台所に行った", "urgent_situation"),
         ("今週だけでもう3回目で。ベランダで『あけて、ごめんなさい』って", "recurrence"),
         ("ベランダに出されてるのを、この一か月で、少なくとも五、六回は見てます", "recurrence"),
     ],
@@ -598,6 +608,10 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
         ("最初は、遊びに来たって。でも夜になっても帰ろうとしなくて", "serious_harm"),
         ("別の奥さんが『あそこ、大変らしいよ』って", "parent_factors"),
         ("今週だけで3回目の病院なんです、喘息で", "recurrence"),
+        (
+            "オンラインで、知らない人に、死ねとか首しめるぞとかチャットで言われて",
+            "likely_serious_harm",
+        ),
     ],
 )
 def test_words_the_later_blind_sets_showed_tick_no_item(
@@ -819,3 +833,16 @@ def test_no_answer_when_called_asked_as_such_is_unconsciousness(sheet_of: Sheet)
         ("caller", "名前呼んでるんですけど、目がとろんとして、すぐ閉じちゃって、返事しないんです"),
     )
     assert sheet.severe == ("unconscious",)
+
+
+def test_a_carer_passing_on_quoted_words_speaks_of_the_child(sheet_of: Sheet) -> None:
+    relayed = sheet_of(
+        ("caller", "中二の娘のことなんですけど。夜中に娘からLINEが来て。"),
+        ("caller", "『もう消えたい。ママごめん』って。それだけ。"),
+    )
+    assert relayed.severe == ("child_suicidal",)
+    own = sheet_of(
+        ("caller", "中二の娘のことなんですけど。"),
+        ("caller", "わたし、『もう消えたい』って思っちゃうんです、毎晩。"),
+    )
+    assert not own.severe and _state(own, "parent_factors") == "該当"

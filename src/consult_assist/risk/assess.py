@@ -233,7 +233,7 @@ class RiskAssessor:
             return True
         return self.matcher.subitems[sub].speaker == "any"
 
-    def _subject(self, hit: Hit, act: str, found: Found) -> str:
+    def _subject(self, hit: Hit, act: str, found: Found, final_text: str = "") -> str:
         """The sub-item a carer's words about themselves stand for (「私が死にたい」 is the
         carer in crisis; 「眠れない」 from a carer is no sign in the child): "" for none."""
         spec = self.matcher.subitems[hit.subitem]
@@ -244,7 +244,12 @@ class RiskAssessor:
             for h in found.hits
         ):
             return spec.if_adult
-        if self._carer and act != "reported" and not found.child_words:
+        if (
+            self._carer
+            and act != "reported"
+            and not found.child_words
+            and not _quoted(final_text, hit.matched)
+        ):
             return spec.if_adult
         if spec.if_adult and (
             adult_subject(found, hit) or beside_carer_words(found, hit, spec.if_adult)
@@ -297,7 +302,7 @@ class RiskAssessor:
                 and not (asked is not None and hit.subitem in asked.required)
             ):
                 continue
-            sub = self._subject(hit, act, found)
+            sub = self._subject(hit, act, found, final.text)
             if sub:
                 self._add(final, hit, sub, speaker, act, denies=negated)
         self._corrections(final, found, speaker)
@@ -530,6 +535,17 @@ def _if_again(acts: UtteranceActs, start: int) -> bool:
         if begin <= start <= tokens[min(sentence.last, len(tokens) - 1)].end:
             return _IF_AGAIN.search(acts.analysis.text[begin:start]) is not None
     return False
+
+
+_QUOTE = re.compile(r"[『「]([^』」]+)[』」](って|と)(?![^。]{0,8}(思|おも|考え|かんがえ))")
+"""Words in quotes passed on (「『もう消えたい。ママごめん』って。」), not a thought of the
+speaker's own (「『消えたい』って思っちゃう」)."""
+
+
+def _quoted(text: str, words: str) -> bool:
+    """Whether ``words`` (as the matcher saw them) stand inside quotes passed on in ``text``:
+    a carer relaying someone's words is not speaking of herself."""
+    return any(words in analyse(m.group(1)).text for m in _QUOTE.finditer(text))
 
 
 @lru_cache(maxsize=4096)

@@ -58,9 +58,11 @@ _PUT_RIGHT = re.compile(
     r"違うんです|ちがうんです|違います|ちがいます|よくよく聞いたら|よく聞いたら|聞いてみたら"
 )
 # 「プールで友達にふざけて沈められた」: done by another child (the agent just before the
-# words, nothing else named in between), not by a carer; the sheet is about carers.
+# words, nothing else named in between), or by a stranger online (「知らない人に、死ねとか首しめる
+# ぞとか」), not by a carer; the sheet is about carers.
 _PEER_AGENT = re.compile(
-    r"(友達|友だち|ともだち|同級生|クラスメート|クラスメイト|クラスの子|先輩|後輩)(たち|ら)?に[^に。]{0,6}$"
+    r"(友達|友だち|ともだち|同級生|クラスメート|クラスメイト|クラスの子|先輩|後輩|知らない人|"
+    r"見知らぬ人|ネットの人)(たち|ら)?に[^に。]{0,6}$"
 )
 # 「…叩いてて…いや、あれ叩いてたんじゃなくて、肩たたきしてただけ」: a no at once, then what
 # it was not.
@@ -236,8 +238,9 @@ class CueMatcher:
 def _taken_back(analysis: Analysis, end: int) -> bool:
     """Whether the speaker takes back the words ending at ``end`` at once: 「首しめられた…
     っていうか、ちがう、服をつかまれただけ」. A 違う that only describes (「違う日に」) does not."""
-    after = [t for t in analysis.tokens if t.begin >= end][:8]
-    if _rather(after) or _said_then_corrected(analysis, end):
+    rest = [t for t in analysis.tokens if t.begin >= end]
+    after = rest[:8]
+    if (_rather(after) and not _only_says_how(rest)) or _said_then_corrected(analysis, end):
         return True
     for index, token in enumerate(after):
         next_word = after[index + 1].surface if index + 1 < len(after) else ""
@@ -279,6 +282,24 @@ def _said_then_corrected(analysis: Analysis, end: int) -> bool:
         return True
     said = _SAID_BUT.match(rest)
     return said is not None and _PUT_RIGHT.search(rest, said.end(), said.end() + 16) is not None
+
+
+def _only_says_how(rest: list[Token]) -> bool:
+    """Whether what follows 「っていうか」 up to the end of its sentence names no act of its own
+    (no verb, no adjective): 「首絞められたっていうか、タオルで、後ろから。」 says how it was
+    done; 「…っていうか、ちがう、服をつかまれただけ」 replaces it."""
+    start = next((i + 3 for i in range(3) if rather_at(rest, i)), None)
+    if start is None:
+        return False
+    for token in rest[start:]:
+        if token.pos0 in ("動詞", "形容詞"):
+            return False
+        if any(c in _SENTENCE_END for c in token.after):
+            break
+    return True
+
+
+_SENTENCE_END = frozenset("。．.！!？?")
 
 
 def _rather(after: list[Token]) -> bool:
