@@ -846,3 +846,51 @@ def test_a_carer_passing_on_quoted_words_speaks_of_the_child(sheet_of: Sheet) ->
         ("caller", "わたし、『もう消えたい』って思っちゃうんです、毎晩。"),
     )
     assert not own.severe and _state(own, "parent_factors") == "該当"
+
+
+def test_a_question_whether_it_is_every_week_asks_how_often(sheet_of: Sheet) -> None:
+    # The thirty-ninth set's an07: the answer's 毎週 points back at the nights alone.
+    sheet = sheet_of(
+        ("caller", "お母さん、金曜になると夜出かけて、朝まで帰ってこない"),
+        ("handler", "そうなんだ。そのとき、おうちには誰がいるの？"),
+        ("caller", "わたしと弟だけ。おむつとか、ミルクとか、わたしがやる"),
+        ("handler", "それは大変だったね。毎週なのかな？"),
+        ("caller", "うん、毎週。もう半年くらい"),
+    )
+    assert _state(sheet, "recurrence") == "該当"
+    alone = sheet_of(
+        ("caller", "わたしと弟だけ。おむつとか、ミルクとか、わたしがやる"),
+        ("handler", "それは大変だったね。毎週なのかな？"),
+        ("caller", "うん、毎週。もう半年くらい"),
+    )
+    assert _state(alone, "recurrence") != "該当"  # nothing said it was abuse
+
+
+def test_a_count_of_times_answers_how_often_whatever_was_asked(sheet_of: Sheet) -> None:
+    # The forty-fifth set's at06 and the fifty-seventh's bf06 (below their label until the
+    # ninth session).
+    seen = sheet_of(
+        ("caller", "娘の旦那が、四か月の孫を、泣きやまないって、がくがく揺さぶるんです"),
+        ("handler", "それを、ご自身で見られたんですか。"),
+        ("caller", "先月と今月、遊びに行ったときに二回見ました。娘に聞いたら、いつもやってるって"),
+    )
+    assert _state(seen, "recurrence") == "該当"
+    before = sheet_of(
+        ("caller", "妻が、双子の片方を、揺さぶってたんです"),
+        ("handler", "こういうことは、これまでにもありましたか"),
+        ("caller", "たぶん…前にも二回くらい"),
+    )
+    assert _state(before, "recurrence") == "該当"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["母が週に一回来てくれます", "エレベーターで何回か。普通の、元気そうな男の子でしたよ。"],
+)
+def test_once_a_week_or_a_few_times_met_is_no_count_of_abuse(sheet_of: Sheet, answer: str) -> None:
+    sheet = sheet_of(
+        ("caller", "隣の家から、怒鳴り声と、叩くような音がするんです"),
+        ("handler", "お子さんを見かけたことはありますか。"),
+        ("caller", answer),
+    )
+    assert _state(sheet, "recurrence") != "該当"

@@ -75,11 +75,15 @@ _TIER_OF_SEVERE = TIERS[0]
 _HOW_OFTEN = re.compile(
     r"前にも|以前にも|まえにも|これまで|今まで|いままで|頻度|どのくらい|どれくらい|どれぐらい|"
     r"何回|何度|なんかい|なんど|いつも|しょっちゅう|こういうこと|そういうこと|こういう事|そういう事|"
-    r"一度だけ|一回だけ|いちどだけ|いっかいだけ|初めて|はじめて"
+    r"一度だけ|一回だけ|いちどだけ|いっかいだけ|初めて|はじめて|"
+    r"毎週|毎日|毎晩|毎朝|毎回|まいにち|まいばん|週に|月に"
 )
 
 _WHEN = re.compile(r"いつ")
 _TIMES = re.compile(r"[0-9一二三四五六七八九十]+[、,]?[0-9一二三四五六七八九十]*(回|度)")
+_SEVERAL_TIMES = re.compile(
+    r"(?<![0-9一二三四五六七八九十])([2-9二三四五六七八九十]|[0-9]{2})[、,]?[0-9一二三四五六七八九十]*(回|度)"
+)
 # The opening of an answer that names a time (「きのうの、よる」「先週です」「三日前」): to a
 # question of when something was done (「首をぎゅってされたのは、いつ？」) it says that it was.
 _A_TIME = re.compile(
@@ -152,10 +156,16 @@ class RiskAssessor:
             # in the last utterance that had any, and, for a how-often question, a few turns
             # before (the age may be asked in between).
             latest = max(self._topic.values())
-            how_often = _HOW_OFTEN.search(asked[0].text) is not None or (
-                # 「それは、いつのことですか」「ここ二週間で、もう四、五回は見てます」: a count of
-                # times answers how often, whatever was asked.
-                _WHEN.search(asked[0].text) is not None and _TIMES.search(final.text) is not None
+            # 「それは、いつのことですか」「ここ二週間で、もう四、五回は見てます」: a count of
+            # times answers how often, whatever was asked; more than once, so that 「週に一回
+            # 来てくれます」 does not.
+            how_often = (
+                _HOW_OFTEN.search(asked[0].text) is not None
+                or (
+                    _WHEN.search(asked[0].text) is not None
+                    and _TIMES.search(final.text) is not None
+                )
+                or _SEVERAL_TIMES.search(final.text) is not None
             )
             topic = frozenset(
                 sub
