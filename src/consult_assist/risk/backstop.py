@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from consult_assist.errors import ManualError
-from consult_assist.knowledge.text import morphemes
+from consult_assist.knowledge.text import Morpheme, morphemes
 
 __all__ = [
     "CLASSES",
@@ -118,7 +118,7 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int] | None:
     particles, fillers and punctuation at its edges nor the auxiliaries at its start, which
     carry no word of their own (「に首」→「首」, 「にたいっ」→「しにたい」; a closing たい or
     ない stays: it is what was said); None when nothing else is left."""
-    touched = [m for m in morphemes(text) if m.begin < end and start < m.end]
+    touched = _touched(text, start, end)
     while touched and touched[0].pos0 in _NOT_EVIDENCE | {"助動詞"}:
         touched.pop(0)
     while touched and touched[-1].pos0 in _NOT_EVIDENCE:
@@ -126,6 +126,11 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int] | None:
     if not touched:
         return None
     return touched[0].begin, touched[-1].end
+
+
+def _touched(text: str, start: int, end: int) -> list[Morpheme]:
+    """The morphemes of ``text`` that ``text[start:end]`` touches, in order."""
+    return [m for m in morphemes(text) if m.begin < end and start < m.end]
 
 
 _NOT_EVIDENCE = frozenset({"助詞", "補助記号", "空白", "感動詞"})
@@ -246,7 +251,7 @@ class Backstop:
         if not words and runs:
             # Only particles and endings pulled: show the strongest stretch as whole morphemes.
             _, start, end = runs[0]
-            touched = [m for m in morphemes(text) if m.begin < end and start < m.end]
+            touched = _touched(text, start, end)
             words = [(touched[0].begin, touched[-1].end)] if touched else [(start, end)]
         return tuple(text[s:e].strip() for s, e in sorted(words))
 
