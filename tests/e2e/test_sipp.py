@@ -84,7 +84,8 @@ async def run_sipp(
     shutil.copy(SCENARIOS / scenario, workdir / scenario)
     args = ["-sf", scenario, "-s", "hotline", "-m", "1", "-i", "127.0.0.1", *extra]
     args += ["-p", str(free_port(even=True)), "-mp", str(free_port(even=True)), "-t", transport]
-    args += ["-d", str(pause_ms), "-nostdin", "-trace_err", "-timeout", f"{timeout_s:.0f}s"]
+    args += ["-d", str(pause_ms), "-nostdin", "-trace_err", "-trace_msg"]
+    args += ["-timeout", f"{timeout_s:.0f}s"]
     args += ["-timeout_error", f"127.0.0.1:{server_port}"]
     proc = await asyncio.create_subprocess_exec(
         "sipp",
@@ -95,12 +96,40 @@ async def run_sipp(
     )
     try:
         _, err = await asyncio.wait_for(proc.communicate(), timeout_s + 5 * UNIT)
-    except TimeoutError:
+    except (TimeoutError, asyncio.CancelledError):
         proc.kill()
         await proc.wait()
         raise
-    logs = "".join(p.read_text(errors="replace")[-3000:] for p in workdir.glob("*errors.log"))
-    return int(proc.returncode or 0), err.decode(errors="replace")[-2000:] + logs
+    return int(proc.returncode or 0), err.decode(errors="replace")[-2000:] + sipp_logs(workdir)
+
+
+def sipp_logs(workdir: Path) -> str:
+    """The tails of SIPp's error and message traces in ``workdir`` (what a failure shows)."""
+    logs = sorted(workdir.glob("*errors.log")) + sorted(workdir.glob("*messages.log"))
+    return "".join(f"\n--- {p.name}\n" + p.read_text(errors="replace")[-3000:] for p in logs)
+
+
+async def first_call(
+    sink: RecordingSink, sipp: asyncio.Task[tuple[int, str]], workdir: Path, limit_s: float
+) -> None:
+    """Wait for SIPp's call to reach the sink; if it does not, fail with SIPp's own account.
+
+    A SIPp that exits before calling (a port it could not bind, a scenario error) or a call
+    that never arrives would otherwise surface as a bare timeout with nothing to go on.
+    """
+    arrived = asyncio.ensure_future(sink.wait_for(lambda s: bool(s.calls)))
+    done, _ = await asyncio.wait({arrived, sipp}, timeout=limit_s, return_when="FIRST_COMPLETED")
+    if arrived in done:
+        return
+    arrived.cancel()
+    if sipp in done:
+        rc, logs = sipp.result()
+        pytest.fail(f"SIPp ended with rc {rc} before its call reached the server:\n{logs}")
+    sipp.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sipp
+    still = f"no call reached the server in {limit_s:.0f} s; SIPp was still running:"
+    pytest.fail(still + sipp_logs(workdir))
 
 
 def rtp_packets(ulaw: bytes, *, ssrc: int, pt: int = 0) -> list[bytes]:
@@ -164,7 +193,7 @@ async def test_siprec_call_maps_streams_to_speakers_by_metadata(tmp_path: Path) 
                 "uac_siprec.xml", server.port, tmp_path, pause_ms=len(handler_audio) // 8 + 600
             )
         )
-        await asyncio.wait_for(sink.wait_for(lambda s: bool(s.calls)), 10 * UNIT)
+        await first_call(sink, sipp, tmp_path, 10 * UNIT)
         info = server.calls[sink.calls[0].meta["call_id"]]
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.bind(("127.0.0.1", 0))
@@ -217,7 +246,7 @@ async def test_lossy_reordered_rtp_is_concealed_and_timeout_ends_the_call(tmp_pa
     config = SipConfig(rtp_timeout_s=1.0 * UNIT)
     async with SipServer(sink, "127.0.0.1", 0, config=config) as server:
         sipp = asyncio.create_task(run_sipp("uac_wait_bye.xml", server.port, tmp_path))
-        await asyncio.wait_for(sink.wait_for(lambda s: bool(s.calls)), 10 * UNIT)
+        await first_call(sink, sipp, tmp_path, 10 * UNIT)
         port = server.calls[sink.calls[0].meta["call_id"]].rtp_ports[0]
         with contextlib.ExitStack() as stack:
             sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
