@@ -80,10 +80,12 @@ _HOW_OFTEN = re.compile(
 )
 
 _WHEN = re.compile(r"いつ")
-_TIMES = re.compile(r"[0-9一二三四五六七八九十]+[、,]?[0-9一二三四五六七八九十]*(回|度)")
+_NUMERAL = "0-9一二三四五六七八九十"
+_TIMES = re.compile(rf"[{_NUMERAL}]+[、,]?[{_NUMERAL}]*(回|度)")
 _SEVERAL_TIMES = re.compile(
-    r"(?<![0-9一二三四五六七八九十])([2-9二三四五六七八九十]|[0-9]{2})[、,]?[0-9一二三四五六七八九十]*(回|度)"
+    rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})[、,]?[{_NUMERAL}]*(回|度)"
 )
+"""A count of two times or more (「二回」「3、4回」「十回」), never 「一回」."""
 # The opening of an answer that names a time (「きのうの、よる」「先週です」「三日前」): to a
 # question of when something was done (「首をぎゅってされたのは、いつ？」) it says that it was.
 _A_TIME = re.compile(
@@ -243,7 +245,7 @@ class RiskAssessor:
             return True
         return self.matcher.subitems[sub].speaker == "any"
 
-    def _subject(self, hit: Hit, act: str, found: Found, final_text: str = "") -> str:
+    def _subject(self, hit: Hit, act: str, found: Found, text: str) -> str:
         """The sub-item a carer's words about themselves stand for (「私が死にたい」 is the
         carer in crisis; 「眠れない」 from a carer is no sign in the child): "" for none."""
         spec = self.matcher.subitems[hit.subitem]
@@ -258,7 +260,7 @@ class RiskAssessor:
             self._carer
             and act != "reported"
             and not found.child_words
-            and not _quoted(final_text, hit.matched)
+            and not _quoted(text, hit.matched)
         ):
             return spec.if_adult
         if spec.if_adult and (
@@ -428,7 +430,7 @@ class RiskAssessor:
                 # 「叩かれたりしていない？」「はい」: yes to a negative question is ambiguous.
                 continue
             text = f"{question.text} → {final.text}"
-            sub = self._subject(hit, "answer", asked)
+            sub = self._subject(hit, "answer", asked, question.text)
             if sub:
                 self._add(final, hit, sub, speaker, "answer", denies=no, text=text)
         if denies and not something_there(acts, found):
@@ -458,7 +460,7 @@ class RiskAssessor:
                 spec.requires and hit.subitem not in said.required
             ):
                 continue
-            sub = self._subject(hit, "answer", said)
+            sub = self._subject(hit, "answer", said, filled.text)
             if sub:
                 text = f"{question.text} → {final.text}"
                 self._add(final, hit, sub, speaker, "answer", denies=False, text=text)

@@ -288,10 +288,10 @@ def _only_says_how(rest: list[Token]) -> bool:
     """Whether what follows 「っていうか」 up to the end of its sentence names no act of its own
     (no verb, no adjective): 「首絞められたっていうか、タオルで、後ろから。」 says how it was
     done; 「…っていうか、ちがう、服をつかまれただけ」 replaces it."""
-    start = next((i + 3 for i in range(3) if rather_at(rest, i)), None)
+    start = _rather_at(rest)
     if start is None:
         return False
-    for token in rest[start:]:
+    for token in rest[start + 3 :]:
         if token.pos0 in ("動詞", "形容詞"):
             return False
         if any(c in _SENTENCE_END for c in token.after):
@@ -305,10 +305,13 @@ _SENTENCE_END = frozenset("。．.！!？?")
 def _rather(after: list[Token]) -> bool:
     """「手を上げるっていうか、殺しちゃうかもって」: what comes before っていうか / というか is
     replaced by what follows it (a trailing 「…残ってないっていうか……」 still stands)."""
-    for index in range(3):
-        if rather_at(after, index):
-            return index + 3 < len(after)
-    return False
+    index = _rather_at(after)
+    return index is not None and index + 3 < len(after)
+
+
+def _rather_at(tokens: list[Token]) -> int | None:
+    """Where 「っていうか」 starts among the first three tokens; None if it does not."""
+    return next((i for i in range(3) if rather_at(tokens, i)), None)
 
 
 def _norm(word: str) -> str:
