@@ -894,3 +894,38 @@ def test_once_a_week_or_a_few_times_met_is_no_count_of_abuse(sheet_of: Sheet, an
         ("caller", answer),
     )
     assert _state(sheet, "recurrence") != "該当"
+
+
+def test_a_denial_taken_back_at_once_stands_said_and_conflicting(sheet_of: Sheet) -> None:
+    # The sixty-fifth set's bn08 (below its label until the tenth session).
+    sheet = sheet_of(
+        ("handler", "おうちで困ってることはある？"),
+        ("caller", "ベランダにだされたことは、ない。ほんとに"),
+        ("handler", "そっか。"),
+        ("caller", "……うそ。ほんとは、ある。よるに。さむいとき"),
+    )
+    harm = sheet.item("likely_serious_harm")
+    assert harm.state == "該当" and harm.conflicting
+    assert "left_outside" in harm.subitems
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["うそじゃないよ。ほんとにない", "ほんとはされてないです", "実は、ママがこわいの"],
+)
+def test_what_keeps_or_leaves_a_denial_takes_nothing_back(sheet_of: Sheet, after: str) -> None:
+    sheet = sheet_of(
+        ("caller", "ベランダにだされたことは、ない。ほんとに"),
+        ("handler", "そっか。"),
+        ("caller", after),
+    )
+    assert _state(sheet, "likely_serious_harm") != "該当"
+
+
+def test_a_taking_back_long_after_the_denial_points_at_nothing(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "ベランダにだされたことは、ない。ほんとに"),
+        *[("handler", "そっか。"), ("caller", "うん。学校は楽しい")] * 3,
+        ("caller", "……うそ。ほんとは、ある。"),
+    )
+    assert _state(sheet, "likely_serious_harm") != "該当"

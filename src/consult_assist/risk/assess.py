@@ -70,6 +70,15 @@ _IF_AGAIN = re.compile(r"(もし|もしも|仮に|万が一|万一)(また|又)"
 _WONDERING = re.compile(r"[^。？?！!]{0,12}?(の|ん)?かなぁ?(?:[。…]|$)")
 """What ends a sentence that only wonders aloud (「…いいのかな。」), from the end of a cue."""
 _TIER_OF_SEVERE = TIERS[0]
+_UNDENIED = re.compile(
+    r"^[…‥.．、。\s]*((あの|えっと|えと|その)[、…\s]*)?(うそ|嘘|ウソ)(?!じゃ|では|って|でしょ|つき|だろ)"
+    r"|(ほんとは|本当は|ほんとうは|ホントは|実は|じつは)[、…\s]*"
+    r"(ある|あった|あります|ありました|された|されて(?!ない|いない|ません)|やられ|うん|はい|そう)"
+    r"|^[…、\s]*(やっぱり|やっぱ)[、…\s]*(ある|あった|あります|ありました|された)"
+)
+"""A caller taking back the denial just made (「……うそ。ほんとは、ある。」)."""
+_UNDENY_FINALS = 4
+"""At most this many finals after the caller's denial, a taking back still points at it."""
 # A question about how often or whether before (「前にもあったの？」「どのくらいの頻度で」), which
 # points back at what was being talked about; 「見かけたことは？」 does not.
 _HOW_OFTEN = re.compile(
@@ -121,6 +130,8 @@ class RiskAssessor:
         self._before: tuple[TranscriptFinal, Found] | None = None
         """The final just before, whoever said it."""
         self._last: Assessment | None = None
+        self._denied: tuple[int, list[Evidence]] = (0, [])
+        """The caller's latest denials: the final they came in, and their evidence."""
         self._at = 0.0
         self._fragments = Fragments()
 
@@ -190,6 +201,8 @@ class RiskAssessor:
         if asked is not None:
             self._answered(final, found, speaker, *asked)
             self._filled_in(final, found, speaker, asked[0])
+        if not handler:
+            self._undenied(final, speaker, before)
         joined = self._fragments.observe(final, frozenset(h.subitem for h in found.hits))
         if joined is not None and not found.rumour:
             self._told_in_pieces(final, found, joined, speaker, asked)
@@ -370,6 +383,26 @@ class RiskAssessor:
                 token = denied[min(shared)]
                 hit = Hit(before.subitem, token.begin, token.end, token.surface)
                 self._add(final, hit, before.subitem, speaker, "statement", denies=True)
+
+    def _undenied(self, final: TranscriptFinal, speaker: str, before: int) -> None:
+        """「ベランダにだされたことは、ない」「……うそ。ほんとは、ある」: the caller takes back
+        the denial of a turn or two ago, which then stands said; both are kept, so the item
+        shows as conflicting. A turn's own denials become the ones a later turn may take back."""
+        finals, denials = self._denied
+        if (
+            denials
+            and self._finals - finals <= _UNDENY_FINALS
+            and _UNDENIED.search(final.text) is not None
+            and not acts_of(final.text).main().negated
+        ):
+            for denial in denials:
+                hit = Hit(denial.subitem, 0, 0, denial.matched)
+                text = f"{denial.text} → {final.text}"
+                self._add(final, hit, denial.subitem, speaker, "statement", denies=False, text=text)
+            self._denied = (0, [])
+        new = [e for e in self._evidence[before:] if e.denies and e.speaker == speaker]
+        if new:
+            self._denied = (self._finals, new)
 
     def _answered(
         self,
