@@ -209,6 +209,20 @@ def _state(sheet: Assessment, item: str) -> str:
         ("死にたみ深い。ガチで", "child_suicidal"),
         ("もう死んじゃい多い", "child_suicidal"),  # 死んじゃいたい
         ("殴られて気付いたら床だった。異識飛んでたっぽい", "unconscious"),  # 意識
+        # The sixty-sixth and sixty-seventh sets (tenth session: families from abroad; a
+        # plain day)
+        ("お父さんが、妹の、首のところを、ちょっと押さえたって", "strangling"),
+        ("お母さんは英語で『チョーク』って言ってます", "strangling"),
+        ("かれ、まくら、ベイビーのかおに、のせて、おさえた。ノーブレス、すこし。", "strangling"),
+        ("パパが国を閉めた 息が出来なかったって", "strangling"),  # 首を締めた
+        ("旦那が娘ちゃんの野戸んとこ手でぐっとしめ世ったって", "strangling"),  # 喉, しめよった
+        ("きのうのよるパパに区火をぎゅーってされたって", "strangling"),  # 首
+        ("首に赤いあとがあって、お父さんが牛ってしたって", "strangling"),  # ぎゅってした
+        ("夫は子どもの頭を不老の水に 押す", "drowning"),  # 風呂
+        ("いもうと、たおれて、しばらく目、あかなかった", "unconscious"),
+        ("目が半分しか開いてなくて、名前呼んでも、こっち見ないんです", "unconscious"),
+        ("だらんとしてて…泣かないんです", "unconscious"),
+        ("息子9歳 僕 死んだ法がいい 毎日言う", "child_suicidal"),  # 方
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -608,6 +622,16 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
         ("最初は、遊びに来たって。でも夜になっても帰ろうとしなくて", "serious_harm"),
         ("別の奥さんが『あそこ、大変らしいよ』って", "parent_factors"),
         ("今週だけで3回目の病院なんです、喘息で", "recurrence"),
+        # The sixty-sixth and sixty-seventh sets: the baby's state is no carer's crisis, a
+        # child coming into her mother's futon no abuse, a pillow almost pressed no act.
+        ("あの、すみません、赤ちゃんが、あの、様子がおかしくて", "parent_factors"),
+        (
+            "夜中に目が覚めて、私の布団に入ってきます。前はそんなことなかったのに",
+            "urgent_situation",
+        ),
+        ("さっきも、クッション顔に押し付けそうになって", "likely_serious_harm"),
+        ("ソファでだらんとして、スマホばっかり見てるんです", "serious_harm"),
+        ("息子が首のところを押さえて、痛いって泣いてました", "likely_serious_harm"),
         (
             "オンラインで、知らない人に、死ねとか首しめるぞとかチャットで言われて",
             "likely_serious_harm",
@@ -929,3 +953,33 @@ def test_a_taking_back_long_after_the_denial_points_at_nothing(sheet_of: Sheet) 
         ("caller", "……うそ。ほんとは、ある。"),
     )
     assert _state(sheet, "likely_serious_harm") != "該当"
+
+
+def test_the_tenth_sessions_calls_below_their_label_are_met(sheet_of: Sheet) -> None:
+    # The sixty-seventh set's bp02 (shaking, then limp) and bp07 (a child alone on the balcony
+    # at night, five times a month), below their label at first sight.
+    shaken = sheet_of(
+        ("caller", "3か月です。さっき、夫が、泣きやまないって、すごい勢いで揺すってて"),
+        ("handler", "体はどうですか。手足に力は入っていますか。"),
+        ("caller", "だらんとしてて…泣かないんです、さっきまであんなに泣いてたのに"),
+    )
+    assert shaken.severe == ("unconscious",)
+    assert "shaking_infant" in shaken.item("likely_serious_harm").subitems
+    outside = sheet_of(
+        (
+            "caller",
+            "夜中に、ベランダから小さい子の泣き声がして。見たら、女の子がベランダに一人で立ってるんです",
+        ),
+        ("handler", "それはいつのことですか。"),
+        ("caller", "ゆうべです。でも、ゆうべだけじゃなくて、この一か月で五回は見てます"),
+    )
+    assert outside.tier == "一時保護を検討"
+
+
+def test_a_yes_to_whether_the_partner_hits_her_is_domestic_violence(sheet_of: Sheet) -> None:
+    # The sixty-seventh set's bp12.
+    sheet = sheet_of(
+        ("handler", "彼は、あなたに手を上げることはありますか。"),
+        ("caller", "……はい。先週も、髪つかまれて、床に倒されて"),
+    )
+    assert "domestic_violence" in sheet.item("environment").subitems
