@@ -983,3 +983,22 @@ def test_a_yes_to_whether_the_partner_hits_her_is_domestic_violence(sheet_of: Sh
         ("caller", "……はい。先週も、髪つかまれて、床に倒されて"),
     )
     assert "domestic_violence" in sheet.item("environment").subitems
+
+
+def test_often_in_everyday_life_or_a_carers_childhood_is_no_habit(sheet_of: Sheet) -> None:
+    # The sixty-sixth set's bo08: babies who drink well (よくのむ), asked after a mother who
+    # forgets her meals (ごはん) and cries every day.
+    babies = sheet_of(
+        ("caller", "ねてない。ごはん、わたし、たべるの、わすれる。まいにち、ないてる、わたし。"),
+        ("handler", "毎日泣いてしまうくらい、しんどいんですね。赤ちゃんたちは元気にしていますか。"),
+        ("caller", "ベイビーたち、げんき。ミルク、よくのむ。おもたくなった。"),
+    )
+    assert _state(babies, "recurrence") != "該当"
+    # bo12: a father's own childhood is another story.
+    childhood = sheet_of(
+        (
+            "caller",
+            "にほんでは、こどもを、たたく、ダメですか。わたしの子どものころ、おとうさんに、よく、たたかれた。",
+        ),
+    )
+    assert _state(childhood, "recurrence") != "該当"
