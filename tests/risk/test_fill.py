@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from consult_assist.risk.fill import Filled, filled_answer
+from consult_assist.risk.fill import Filled, acted_on, filled_answer
 from consult_assist.risk.sheet import Assessment
 
 Sheet = Callable[..., Assessment]
@@ -15,10 +15,14 @@ Sheet = Callable[..., Assessment]
 @pytest.mark.parametrize(
     ("question", "answer", "filled"),
     [
-        ("どこを叩かれたの？", "顔。ほっぺとか、耳のとこ", Filled("顔を叩かれた", 1)),
-        ("どこを叩かれたのかな。", "えっと、ほっぺです", Filled("ほっぺを叩かれた", 3)),
-        ("何で叩かれたの？", "ベルト。", Filled("ベルトで叩かれた", 3)),
-        ("叩かれるのは、体のどこですか。", "……頭。あと、ほっぺた。", Filled("頭を叩かれる", 1)),
+        ("どこを叩かれたの？", "顔。ほっぺとか、耳のとこ", Filled("顔を叩かれた", (0, 1))),
+        ("どこを叩かれたのかな。", "えっと、ほっぺです", Filled("ほっぺを叩かれた", (0, 3))),
+        ("何で叩かれたの？", "ベルト。", Filled("ベルトで叩かれた", (0, 3))),
+        (
+            "叩かれるのは、体のどこですか。",
+            "……頭。あと、ほっぺた。",
+            Filled("頭を叩かれる", (0, 1)),
+        ),
     ],
 )
 def test_the_answer_takes_the_place_of_the_question_word(
@@ -77,3 +81,44 @@ def test_which_part_asked_with_dono_or_dokorahen_is_filled(
 ) -> None:
     result = filled_answer(question, answer)
     assert result is not None and result.text == filled
+
+
+def test_a_yes_and_how_is_said_after_the_part_of_the_body_asked_about() -> None:
+    filled = acted_on(
+        "首のところ、なにかされたことある？", "……うん。手で、ぐって。おかあさんの、かれしに。"
+    )
+    assert filled == Filled("首のところを、手で、ぐって。", (7, 14))
+    assert filled.answers(0, 10) and not filled.answers(0, 7)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("首のところ、なにかされたことある？", "ううん。なにも。"),  # no yes
+        ("首のところ、なにかされたことある？", "うん。"),  # a yes and nothing of how
+        ("首のところ、なにかされたことある？", "うん、おかあさんがぎゅってしてくれる。"),  # a hug
+        ("学校で、なにかされたことある？", "うん。手で、ぐって。"),  # no part of the body
+        (
+            "首のところ、なにかされたことある？",
+            "うん。お父さんが帰ってくると、いつも、夜中まで大きな声でどなってて、こわくて",
+        ),  # more than a few words of how
+    ],
+)
+def test_nothing_is_acted_on_without_a_yes_a_part_and_a_few_words_of_how(
+    question: str, answer: str
+) -> None:
+    assert acted_on(question, answer) is None
+
+
+def test_a_yes_and_how_to_something_done_to_the_neck_is_strangling(sheet_of: Sheet) -> None:
+    # The sixty-third set's bl068, the one clean severe record missed on 65 sets.
+    sheet = sheet_of(
+        ("handler", "首のところ、なにかされたことある？"),
+        ("caller", "……うん。手で、ぐって。おかあさんの、かれしに。"),
+    )
+    assert sheet.severe == ("strangling",)
+    hug = sheet_of(
+        ("handler", "首のところ、なにかされたことある？"),
+        ("caller", "うん、おかあさんがぎゅってしてくれる。"),
+    )
+    assert not hug.severe

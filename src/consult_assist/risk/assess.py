@@ -38,7 +38,7 @@ from consult_assist.risk.clauses import (
     unpunctuated,
 )
 from consult_assist.risk.cues import INFANT, CueMatcher, Found, Hit
-from consult_assist.risk.fill import filled_answer, noun_phrase, picks
+from consult_assist.risk.fill import acted_on, filled_answer, noun_phrase, picks
 from consult_assist.risk.fragments import Fragments, Joined
 from consult_assist.risk.riskfile import RiskSheet
 from consult_assist.risk.sheet import Assessment, Evidence, ItemState
@@ -477,16 +477,18 @@ class RiskAssessor:
         self, final: TranscriptFinal, found: Found, speaker: str, question: TranscriptFinal
     ) -> None:
         """「どこを叩かれたの？」「顔」: the answer's noun put back into the question
-        (:func:`~consult_assist.risk.fill.filled_answer`) names what neither says alone."""
+        (:func:`~consult_assist.risk.fill.filled_answer`), or 「首のところ、なにかされた？」
+        「うん。手で、ぐって」 said after the part of the body the question names
+        (:func:`~consult_assist.risk.fill.acted_on`), names what neither says alone."""
         if found.unknown or found.rumour or found.denies:
             return
-        filled = filled_answer(question.text, final.text)
+        filled = filled_answer(question.text, final.text) or acted_on(question.text, final.text)
         if filled is None:
             return
         said = self.matcher.find(filled.text)
         own = {h.subitem for h in found.hits}
         for hit in said.hits:
-            if hit.start >= filled.filler_end or hit.subitem in own:
+            if not filled.answers(hit.start, hit.end) or hit.subitem in own:
                 continue  # the question's own words, or what the answer says by itself
             spec = self.matcher.subitems[hit.subitem]
             if not self._counts(hit.subitem, speaker) or (

@@ -6,6 +6,10 @@ answer's noun is put in place of the question word, and the cues are looked for 
 makes. Only どこ (where) and 何で (with what) are filled: those are the questions whose answer
 turns an act into a sub-item (a blow to the face, a blow with a tool); 「誰に？」「お父さん」
 changes no box.
+
+The other way round, 「首のところ、なにかされたことある？」「……うん。手で、ぐって。」: the
+question names the part of the body and asks whether something was done to it, the answer says
+yes and how (:func:`acted_on`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from consult_assist.knowledge.acts import acts_of
 from consult_assist.knowledge.text import Token
 
-__all__ = ["Filled", "filled_answer", "noun_phrase", "picks"]
+__all__ = ["Filled", "acted_on", "filled_answer", "noun_phrase", "picks"]
 
 _MAX_FILLER = 12
 """Characters: an answer longer than a short noun phrase says what it says by itself."""
@@ -33,10 +37,15 @@ _PLACE_WORDS = frozenset({"辺り", "あたり", "辺", "へん", "部分", "場
 
 @dataclass(frozen=True)
 class Filled:
-    """The question said with the answer in it, and where the answer's words end in it."""
+    """The question said with the answer in it, and where the answer's words are in it: what
+    is found there must reach into them (the question's words alone found nothing)."""
 
     text: str
-    filler_end: int
+    answer: tuple[int, int]
+
+    def answers(self, start: int, end: int) -> bool:
+        """Whether the words at ``start:end`` of :attr:`text` reach into the answer's."""
+        return start < self.answer[1] and end > self.answer[0]
 
 
 def filled_answer(question: str, answer: str) -> Filled | None:
@@ -66,7 +75,36 @@ def filled_answer(question: str, answer: str) -> Filled | None:
     filler = noun_phrase(answer)
     if filler is None or rest in ("", "を"):
         return None
-    return Filled(text=filler + rest, filler_end=len(filler))
+    return Filled(text=filler + rest, answer=(0, len(filler)))
+
+
+_DONE_TO = re.compile(
+    r"(?P<part>(首|くび|のど|喉|口|くち|鼻|はな|顔|かお|頭|あたま)(の|ん)?(ところ|とこ|まわり|周り|あたり)?)"
+    r"[、,\s]*(に|を|は|って)?[、,\s]*(なにか|何か|なんか)[^。？?]{0,3}(され|やられ)"
+)
+"""A question whether something was done to a part of the body (「首のところ、なにかされた？」)."""
+_YES = re.compile(r"^[…‥.．、。\s]*(うん|はい|ええ|そう)[、。…！!\s]*")
+"""A yes that opens an answer, with what follows it."""
+_KINDLY = re.compile(r"くれ|もらっ|もらう|マッサージ|なで|撫で|手当")
+"""What was done for the child, not to it (「ぎゅってしてくれる」)."""
+_MAX_HOW = 16
+"""Characters: how it was done, said in a few words in the sentence after the yes."""
+
+
+def acted_on(question: str, answer: str) -> Filled | None:
+    """「首のところ、なにかされたことある？」「……うん。手で、ぐって。」 said as one, the question's
+    part of the body first: 「首のところを、手で、ぐって。」. None unless the question asks
+    whether something was done to a part of the body and the answer is a yes and a sentence
+    of a few words of how (who did it may follow)."""
+    asked = _DONE_TO.search(question)
+    yes = _YES.match(answer)
+    if asked is None or yes is None:
+        return None
+    how = re.split(r"(?<=[。！!？?])", answer[yes.end() :].strip(), maxsplit=1)[0]
+    if not how or len(how) > _MAX_HOW or _KINDLY.search(how):
+        return None
+    part = asked.group("part") + "を、"
+    return Filled(text=part + how, answer=(len(part), len(part + how)))
 
 
 def _topic_clause(before: str) -> str:
