@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Sixty-seven labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Sixty-eight labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -78,7 +78,8 @@ and a sixty-fifth, written the same way after them, blind to the engine and its 
 and to all sets before them (tests/data/risk_sixtyfourth/, tests/data/risk_sixtyfifth/, same
 layout, ids prefixed ``bm`` and ``bn``), a sixty-sixth and a sixty-seventh, written the same way
 after them, blind to the engine and its second reader and to all sets before them
-(tests/data/risk_sixtysixth/ and risk_sixtyseventh/, same layout, ids prefixed ``bo`` and ``bp``).
+(tests/data/risk_sixtysixth/ and risk_sixtyseventh/, same layout, ids prefixed ``bo`` and ``bp``),
+and a sixty-ninth written the same way after them (tests/data/risk_sixtyninth/, ids ``br``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -287,6 +288,7 @@ LATER_SETS = written_together(
     ("sixtyfifth", "bn"),
     ("sixtysixth", "bo"),
     ("sixtyseventh", "bp"),
+    ("sixtyninth", "br"),
 )
 DATA_SETS = (
     TUNING,
