@@ -105,6 +105,9 @@ def test_a_recognisers_space_after_a_predicate_ends_the_sentence() -> None:
         ("包丁は持っていない", "包丁"),
         ("お酒は一滴も飲まないんです", "お酒"),  # a count (一滴も) leads to the predicate
         ("外に出されてるとか、そういうのは見たことないです", "出され"),  # never seen
+        ("体は元気です。酒もたばこもやらないんで", "酒"),  # nouns listed under one denial
+        ("お酒やたばこはやりません", "お酒"),
+        ("お酒はやめました", "お酒"),  # given up
     ],
 )
 def test_denials(text: str, words: str) -> None:
@@ -122,6 +125,8 @@ def test_denials(text: str, words: str) -> None:
         ("殴られたけど、痛くはない", "殴ら"),  # けど closes the clause
         ("赤ちゃんのお世話もできない日があって", "赤ちゃん"),  # the care is denied, not the baby
         ("首を閉めてたって上の子は何も言わないんですけど", "閉め"),  # って reports; not a topic
+        ("夫はお酒がやめられない", "お酒"),  # cannot give it up
+        ("酒もたばこもやめられないんです", "酒"),
     ],
 )
 def test_not_denials(text: str, words: str) -> None:

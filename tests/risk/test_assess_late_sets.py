@@ -223,6 +223,20 @@ def _state(sheet: Assessment, item: str) -> str:
         ("目が半分しか開いてなくて、名前呼んでも、こっち見ないんです", "unconscious"),
         ("だらんとしてて…泣かないんです", "unconscious"),
         ("息子9歳 僕 死んだ法がいい 毎日言う", "child_suicidal"),  # 方
+        # The sixty-eighth and sixty-ninth sets (tenth session: severe-heavy in everyday
+        # words; a second plain day)
+        ("あの男が孫の頭を押さえつけて、湯の中に何秒も。孫は水吐いとった", "drowning"),
+        ("お兄ちゃんが、お父さんに殴られて、床で動かなくなったって", "unconscious"),
+        ("三年生の子が窓から身を乗り出して、『ここから飛んだら死ねるかな』って", "child_suicidal"),
+        ("ママにここ、ぎゅーってされたのって、自分の首を両手で押さえて見せたんです", "strangling"),
+        ("おとうさんが、あたまをおさえて、ぶくぶくって…いきできなかった", "drowning"),
+        ("主人がしつけだって言って、洗面器に水張って、娘の顔をつけるんです", "drowning"),
+        ("いもうとが、おかあさんにたたかれて、ゆうがたから、へんじしない", "unconscious"),
+        ("ママが 首 牛ってするのって自分の首を両手で押さえて見せたんです", "strangling"),
+        ("お母さんがつい くっしょんを赤ちゃんの顔に押し付けたって", "strangling"),
+        ("2歳の子がお人形を盥に鎮めて ママがこうするのって", "drowning"),
+        ("赤ちゃんが布団の上で半応がなくて 呼吸も朝い感じで", "unconscious"),  # 反応, 浅い
+        ("お父さんが頭をお冴えてぶくぶくって息できなかった", "drowning"),  # 押さえて
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -632,6 +646,15 @@ def test_what_a_carer_tells_before_asking_is_said(sheet_of: Sheet) -> None:
         ("さっきも、クッション顔に押し付けそうになって", "likely_serious_harm"),
         ("ソファでだらんとして、スマホばっかり見てるんです", "serious_harm"),
         ("息子が首のところを押さえて、痛いって泣いてました", "likely_serious_harm"),
+        # The sixty-eighth and sixty-ninth sets: an expired contract, a son's tantrums, a
+        # father's way of calming down, a grandchild's sleepover, talking to someone.
+        ("三月で会社の契約が切れて、今、失業保険だけで", "parent_factors"),
+        ("癇癪がすごくて、気に入らないと一時間でも叫んで、物を投げたりします", "parent_factors"),
+        ("カッとなりそうになったら、トイレにこもって十数えてます", "parent_factors"),
+        ("先週も泊まりに来たけど、お風呂で見ても何もなかったし、よく笑ってました", "recurrence"),
+        ("話しかけられても返事しないとか", "serious_harm"),
+        ("体は元気です。酒もたばこもやらないんで", "parent_factors"),
+        ("自分が怖くなって電話しました", "child_signs"),
         (
             "オンラインで、知らない人に、死ねとか首しめるぞとかチャットで言われて",
             "likely_serious_harm",
@@ -1002,3 +1025,39 @@ def test_often_in_everyday_life_or_a_carers_childhood_is_no_habit(sheet_of: Shee
         ),
     )
     assert _state(childhood, "recurrence") != "該当"
+
+
+def test_the_sixty_eighth_sets_calls_below_their_label_are_met(sheet_of: Sheet) -> None:
+    # The sixty-eighth set's bq05 (a mother's thought of throwing her baby from the window)
+    # and bq07 (blows counted as many, after an echo), below their label at first sight.
+    thrown = sheet_of(
+        ("caller", "赤ちゃんが、ずっと泣きやまなくて。まだ二か月なんですけど"),
+        (
+            "caller",
+            "もう、無理で。さっき、このまま窓から放り投げたらって、一瞬思って、自分が怖くなって電話しました",
+        ),
+    )
+    assert "parent_might_kill" in thrown.item("urgent_situation").subitems
+    assert _state(thrown, "child_signs") != "該当"
+    counted = sheet_of(
+        ("caller", "姉の今の旦那さんが、姪が何かこぼしたりするたびに、頭をパシンって叩くんです"),
+        ("handler", "頭を叩くところを、ご自身で見られたんですね。"),
+        ("caller", "はい、私がいる前でも平気で。一回行っただけで、三回も四回も"),
+    )
+    assert _state(counted, "recurrence") == "該当"
+    moved = sheet_of(
+        ("caller", "この1年で3回も転校してきてて、お父さんは家を出ていったらしいんです"),
+    )
+    assert _state(moved, "recurrence") != "該当"
+
+
+def test_a_verb_repeated_without_the_denial_of_a_denying_cue_is_a_no(sheet_of: Sheet) -> None:
+    # The sixty-ninth set's br14: 「帰りたくない？」「帰る時は、また来るねって」.
+    sheet = sheet_of(
+        (
+            "handler",
+            "お孫さんが、おうちに帰りたくないとか、おばあちゃんのところにいたいと言うことはありますか。",
+        ),
+        ("caller", "帰る時は、また来るねって、あっさりしたもんです"),
+    )
+    assert _state(sheet, "protection_request") != "該当"

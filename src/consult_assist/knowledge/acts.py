@@ -550,6 +550,10 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
         elif token.pos0 == "助動詞":
             if token.surface in ("たら", "なら", "だら"):
                 break
+        elif not predicate_seen and nominal and lemma in _STOPPING:
+            # 「お酒はやめました」 denies the noun, 「お酒がやめられない」 affirms it.
+            count += 1
+            predicate_seen = True
         elif lemma in _CHAIN_VERBS or lemma in _FORMAL_NOUNS or token.pos1 == "非自立可能":
             pass
         elif not predicate_seen and token.pos0 in ("動詞", "形容詞", "副詞", "形状詞"):
@@ -561,6 +565,14 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
             pass  # 「お酒は一滴も飲まない」: a count (一滴も, 一度も) leads to the predicate
         elif token.lemma in _NEVER:
             pass  # 「お酒は一切飲まない」「絶対しない」: a noun used as an adverb of denial
+        elif (
+            not predicate_seen
+            and token.pos0 == "名詞"
+            and nominal
+            and tokens[index - 1].surface in _LISTING
+            and index - 1 > last
+        ):
+            pass  # 「酒もたばこもやらない」: the nouns listed with も / や are denied together
         elif not predicate_seen and token.pos0 in ("名詞",) and token.pos1 == "普通名詞":
             # サ変 nouns (電話, 相談) take する next; other nouns start a new phrase, and so
             # does a noun the words modify (「赤ちゃんのお世話もできない」 denies the care, not
@@ -576,6 +588,12 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
             break
         index += 1
     return count % 2 == 1
+
+
+_STOPPING = frozenset({"やめる", "止める", "辞める", "控える", "断つ", "絶つ"})
+"""Verbs of giving something up: the noun they govern is denied, unless they are."""
+_LISTING = frozenset({"も", "や", "とか"})
+"""Particles that list nouns under one predicate (「酒もたばこも」「酒やたばこは」)."""
 
 
 def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentence) -> bool:

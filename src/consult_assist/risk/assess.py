@@ -95,6 +95,12 @@ _SEVERAL_TIMES = re.compile(
     rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})[、,]?[{_NUMERAL}]*(回|度)"
 )
 """A count of two times or more (「二回」「3、4回」「十回」), never 「一回」."""
+_NEGATIVE_CUE = re.compile(r"(ない|なく|ません|ねえ|へん)")
+"""A cue that is a denial itself (「帰りたくない」)."""
+_SO_MANY_TIMES = re.compile(rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})(回|度)も")
+"""「三回も四回も」: a count said as many, which goes on about what was just told."""
+_SO_MANY_FINALS = 2
+"""At most this many finals back, the words a count said as many points at were heard."""
 # The opening of an answer that names a time (「きのうの、よる」「先週です」「三日前」): to a
 # question of when something was done (「首をぎゅってされたのは、いつ？」) it says that it was.
 _A_TIME = re.compile(
@@ -187,6 +193,12 @@ class RiskAssessor:
                 or (heard == latest and (how_often or sub not in _FREQUENCY_BOXES))
             )
             asked = (asked[0], replace(asked[1], required=asked[1].required | topic))
+        if asked is None and not handler and _SO_MANY_TIMES.search(final.text):
+            # 「頭をパシンって叩くんです」「ご自身で見られたんですね。」「はい…三回も四回も」
+            recent = {
+                s for s, heard in self._topic.items() if self._finals - heard <= _SO_MANY_FINALS
+            }
+            found = replace(found, required=found.required | recent)
         for sub in found.required:
             self._topic[sub] = self._finals
         just_before, self._before = self._before, None
@@ -448,7 +460,10 @@ class RiskAssessor:
             spec = self.matcher.subitems[hit.subitem]
             if spec.requires and not (spec.id in asked.required or spec.id in found.required):
                 continue
-            repeated = [said[v] for v in _verbs(hit.matched) if v in said]
+            # A verb repeated answers: denied, it is a no; but the cue may be a denial itself
+            # (「帰りたくない？」「帰る時は、また来るねって」 is a no).
+            negative_cue = _NEGATIVE_CUE.search(hit.matched) is not None
+            repeated = [said[v] != negative_cue for v in _verbs(hit.matched) if v in said]
             no = repeated[0] if repeated else denies
             yes = (not repeated[0]) if repeated else affirms and not denies
             if not (yes or no) and chosen and picks(chosen, hit.matched):
