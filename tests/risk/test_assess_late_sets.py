@@ -1061,3 +1061,27 @@ def test_a_verb_repeated_without_the_denial_of_a_denying_cue_is_a_no(sheet_of: S
         ("caller", "帰る時は、また来るねって、あっさりしたもんです"),
     )
     assert _state(sheet, "protection_request") != "該当"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "赤ちゃんが、ずっと泣きやまなくて。まだ二か月なんですけど",
+        "双子で、まだ一歳になってなくて、旦那は全然手伝わなくて、もう何日も寝てなくて。",
+    ],
+)
+def test_what_a_sentence_denies_is_never_the_childs_age(sheet_of: Sheet, text: str) -> None:
+    harm = sheet_of(("caller", text)).item("likely_serious_harm")
+    assert harm.state == "該当" and not harm.conflicting
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "さっき赤ちゃんが泣きやまないって言いましたけど、よく聞いたら、隣じゃなくてテレビの音でした。",
+        "赤ちゃんがぐったりしてるって言いましたけど、今見たら、泣きだしました",
+    ],
+)
+def test_a_whole_clause_said_then_heard_again_is_taken_back(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert _state(sheet, "likely_serious_harm") != "該当" and not sheet.severe

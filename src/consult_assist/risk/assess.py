@@ -329,6 +329,10 @@ class RiskAssessor:
                 act = "statement"
             if asked is not None and act == "statement":
                 act = "answer"
+            if hit.subitem == INFANT:
+                # 「赤ちゃんが、ずっと泣きやまなくて。まだ二か月なんですけど」: what the sentence
+                # denies is about the child, never the child's age.
+                negated = False
             if act in _NOT_COUNTED:
                 if not self._asks_for_it(spec.asking, act, speaker):
                     continue
