@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from consult_assist.knowledge.text import (
     analyse,
     char_ngrams,
@@ -41,6 +43,18 @@ def test_analyse_drops_fillers_and_punctuation() -> None:
     assert analysis.text == "子どもが泣いてる"
     assert "泣く" in analysis.lemmas
     assert analysis.key_span(0, 1) == (0, 3)  # the first kana comes from 子ども
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        # Sudachi reads 顔 に あ ざあ って here: the あ is part of あざ, not a filler.
+        ("顔にあざあって。お父さんに殴られたって", "顔にあざあってお父さんに殴られたって"),
+        ("全然はんのうがないんです", "全然はんのうがないんです"),
+    ],
+)
+def test_a_one_kana_interjection_glued_into_words_is_kept(text: str, plain: str) -> None:
+    assert analyse(text).text == plain
 
 
 def test_single_kanji_tokens_carry_other_readings() -> None:

@@ -1085,3 +1085,24 @@ def test_what_a_sentence_denies_is_never_the_childs_age(sheet_of: Sheet, text: s
 def test_a_whole_clause_said_then_heard_again_is_taken_back(sheet_of: Sheet, text: str) -> None:
     sheet = sheet_of(("caller", text))
     assert _state(sheet, "likely_serious_harm") != "該当" and not sheet.severe
+
+
+def test_a_friend_with_a_bruised_face_hit_by_her_father_is_a_blow_to_the_face(
+    sheet_of: Sheet,
+) -> None:
+    # The sixty-fifth set's bn12, below its label until the tenth session: Sudachi read
+    # 「あざあって。」 as あ + ざあ, and the あ was dropped as a filler.
+    sheet = sheet_of(
+        (
+            "caller",
+            "同じクラスの子で、顔にあざあって。聞いたら、お父さんに殴られたって本人が言ってた",
+        ),
+    )
+    assert "head_face_blow" in sheet.item("likely_serious_harm").subitems
+
+
+def test_no_reaction_in_kana_when_shaken_is_unconsciousness(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "隣の部屋の子、廊下で倒れてて、体ゆすっても全然はんのうがないんです")
+    )
+    assert sheet.severe == ("unconscious",)

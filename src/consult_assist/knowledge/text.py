@@ -258,6 +258,16 @@ def _other_readings(char: str, main: str) -> tuple[str, ...]:
     return tuple(sorted(r for r in found if r and r != main and _is_kana(r)))
 
 
+def _glued(surface: str, tokens: list[Token], morphemes: list[Any], number: int) -> bool:
+    """Whether a one-kana interjection is part of the words around it, not a filler: glued to
+    a particle before it and to kana after it, with no pause (「顔にあざあって。」, which Sudachi
+    reads as 顔 に あ ざあ って)."""
+    if len(surface) != 1 or not tokens or tokens[-1].after or tokens[-1].pos0 != "助詞":
+        return False
+    following = morphemes[number + 1].surface() if number + 1 < len(morphemes) else ""
+    return bool(following) and "\u3041" <= following[0] <= "\u3096"
+
+
 @lru_cache(maxsize=16384)
 def analyse(text: str) -> Analysis:
     """Tokenise ``text`` once and return its normalised surface, lemmas, reading and sound key.
@@ -273,10 +283,13 @@ def analyse(text: str) -> Analysis:
     key_token: list[int] = []
     readings: list[str] = []
     position = 0
-    for morpheme in _tokenizer().tokenize(folded) if folded.strip() else ():
+    morphemes = list(_tokenizer().tokenize(folded)) if folded.strip() else []
+    for number, morpheme in enumerate(morphemes):
         view = _morpheme_view(
             morpheme.surface(), morpheme.reading_form(), morpheme.part_of_speech_id()
         )
+        if view.filler and _glued(view.surface, tokens, morphemes, number):
+            view = view._replace(filler=False)
         if not view.surface or view.filler:
             if tokens and not view.surface:
                 # Punctuation leaves the text but is remembered on the token before it.
