@@ -237,6 +237,34 @@ def _state(sheet: Assessment, item: str) -> str:
         ("2歳の子がお人形を盥に鎮めて ママがこうするのって", "drowning"),
         ("赤ちゃんが布団の上で半応がなくて 呼吸も朝い感じで", "unconscious"),  # 反応, 浅い
         ("お父さんが頭をお冴えてぶくぶくって息できなかった", "drowning"),  # 押さえて
+        # The seventieth and seventy-first sets (tenth session: the telephone path; whole
+        # calls)
+        (
+            "クラスの友達が、LINEで『もう消えるね、いままでありがと』って送ってきて",
+            "child_suicidal",
+        ),
+        ("リスカしてて、もう、ほんとに死のうかなって", "child_suicidal"),
+        ("継父に、プールで頭押さえつけられて溺れかけた", "drowning"),
+        ("保健室で休ませてた子が急に意識を失って、今救急車を待ってます", "unconscious"),
+        ("ママがね、くびをぐぐーって、両手で。くるしくてゲホゲホなった", "strangling"),
+        ("弟が、義理の父に、あの、首にひもみたいなの巻かれて、引っぱられてたんです", "strangling"),
+        ("両手で、こう、のどのとこを。ゲホゲホってなったって", "strangling"),
+        ("おかあさんがね、まくらでかおをぎゅうってしてきて、くるしくて", "strangling"),
+        ("彼氏が、浴槽に娘の顔をつけて、十秒くらい上げなかったんです", "drowning"),
+        (
+            "孫が、ソファから落ちて頭打ってから、呼んでも目がとろんとしたままで返事しないんです",
+            "unconscious",
+        ),
+        ("「おじさんにぎゅーってされた、息とまるかと思った」って", "strangling"),
+        ("おかあにまたどなられたらわしもう新地まおうと思うとる", "child_suicidal"),  # 死んじまおう
+        ("母ちゃんに不老さ頭突っ込まれでいきでぎねがった", "drowning"),  # 風呂さ
+        ("お風呂でね頭座文ってされてお水一杯飲んじゃった", "drowning"),  # ざぶん
+        ("おとんがなうちのくびし目てきよってん", "strangling"),  # 首絞めて
+        ("頭をお湯の中にお仕込まれて護謨護謨ってなって", "drowning"),  # 押し込まれ
+        (
+            "もううちお欄用になりたいほんまに行きとっても意味ないし",
+            "child_suicidal",
+        ),  # おらんように
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -1106,3 +1134,19 @@ def test_no_reaction_in_kana_when_shaken_is_unconsciousness(sheet_of: Sheet) -> 
         ("caller", "隣の部屋の子、廊下で倒れてて、体ゆすっても全然はんのうがないんです")
     )
     assert sheet.severe == ("unconscious",)
+
+
+def test_how_often_alone_answers_yes(sheet_of: Sheet) -> None:
+    # The seventieth set's bs138.
+    sheet = sheet_of(("handler", "消えたいって思うこと、ある？"), ("caller", "……まいにち"))
+    assert sheet.severe == ("child_suicidal",)
+    asked = sheet_of(
+        ("handler", "消えたいって思うこと、ある？"), ("caller", "まいにち学校行ってるよ")
+    )
+    assert not asked.severe
+
+
+def test_a_bone_snapped_is_a_serious_injury(sheet_of: Sheet) -> None:
+    # The seventy-first set's bt03, below its label at first sight.
+    sheet = sheet_of(("caller", "病院で、ひびじゃなくて、ぽっきり折れてるって言われたそうです"))
+    assert "serious_injury" in sheet.item("serious_harm").subitems

@@ -95,6 +95,11 @@ _SEVERAL_TIMES = re.compile(
     rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})[、,]?[{_NUMERAL}]*(回|度)"
 )
 """A count of two times or more (「二回」「3、4回」「十回」), never 「一回」."""
+_OFTEN_ANSWER = re.compile(
+    r"^[…‥.．、。\s]*(毎日|まいにち|毎晩|まいばん|毎朝|まいあさ|いつも|しょっちゅう|何回も|なんかいも|"
+    r"何度も|なんども|ほとんど毎日|ほぼ毎日)[…、。！!\s]*(です|だよ|かな|くらい|ぐらい)?[…、。！!\s]*$"
+)
+"""An answer that is only how often (「……まいにち」): the thing asked about happens."""
 _NEGATIVE_CUE = re.compile(r"(ない|なく|ません|ねえ|へん)")
 """A cue that is a denial itself (「帰りたくない」)."""
 _SO_MANY_TIMES = re.compile(rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})(回|度)も")
@@ -441,7 +446,9 @@ class RiskAssessor:
         )
         denies = found.denies or (negated and not found.affirms)
         timed = _WHEN.search(question.text) is not None and _A_TIME.match(final.text) is not None
-        affirms = (found.affirms or timed) and not negated
+        # 「消えたいって思うこと、ある？」「……まいにち」: how often it is, so it is.
+        often = _OFTEN_ANSWER.match(final.text) is not None
+        affirms = (found.affirms or timed or often) and not negated
         said = {
             t.lemma: acts.at(t.begin, t.end).negated
             for t in found.analysis.tokens
