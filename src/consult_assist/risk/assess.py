@@ -91,9 +91,9 @@ _HOW_OFTEN = re.compile(
 _WHEN = re.compile(r"いつ")
 _NUMERAL = "0-9一二三四五六七八九十"
 _TIMES = re.compile(rf"[{_NUMERAL}]+[、,]?[{_NUMERAL}]*(回|度)")
-_SEVERAL_TIMES = re.compile(
-    rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})[、,]?[{_NUMERAL}]*(回|度)"
-)
+_TWO_OR_MORE = rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})"
+"""A number of two or more (「二」「3」「十」「12」), never 「一」 nor part of a longer one."""
+_SEVERAL_TIMES = re.compile(rf"{_TWO_OR_MORE}[、,]?[{_NUMERAL}]*(回|度)")
 """A count of two times or more (「二回」「3、4回」「十回」), never 「一回」."""
 _OFTEN_ANSWER = re.compile(
     r"^[…‥.．、。\s]*(毎日|まいにち|毎晩|まいばん|毎朝|まいあさ|いつも|しょっちゅう|何回も|なんかいも|"
@@ -102,7 +102,7 @@ _OFTEN_ANSWER = re.compile(
 """An answer that is only how often (「……まいにち」): the thing asked about happens."""
 _NEGATIVE_CUE = re.compile(r"(ない|なく|ません|ねえ|へん)")
 """A cue that is a denial itself (「帰りたくない」)."""
-_SO_MANY_TIMES = re.compile(rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})(回|度)も")
+_SO_MANY_TIMES = re.compile(rf"{_TWO_OR_MORE}(回|度)も")
 """「三回も四回も」: a count said as many, which goes on about what was just told."""
 _SO_MANY_FINALS = 2
 """At most this many finals back, the words a count said as many points at were heard."""
