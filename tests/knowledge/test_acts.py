@@ -452,3 +452,14 @@ def test_a_reply_guessing_counts_on_the_way_to_a_statement_answers() -> None:
     turn = tracker.observe(final("いえいえ、週に…四回？五回？もうほとんど毎晩です", 2, "caller"))
     assert (turn.act, turn.answers) == ("answer", 1)
     assert tracker.observe(final("四回？五回？", 3, "handler")).act == "question"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("顔を湯船につけて、何秒か…やってしまいました。", "湯船"),  # 何秒か: some seconds
+        ("くびに、ひも？みたいなの、まいてきて、ひっぱった", "ひも"),  # a word said unsure
+    ],
+)
+def test_an_unsure_word_or_a_few_seconds_asks_nothing(text: str, words: str) -> None:
+    assert act_of(text, words).act == "statement"

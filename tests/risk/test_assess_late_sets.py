@@ -265,6 +265,29 @@ def _state(sheet: Assessment, item: str) -> str:
             "もううちお欄用になりたいほんまに行きとっても意味ないし",
             "child_suicidal",
         ),  # おらんように
+        # The seventy-second and seventy-third sets (tenth session: a third plain day; severe on
+        # the telephone)
+        (
+            "お風呂で言うこと聞かないから、あの、顔を湯船につけて、何秒か…やってしまいました。",
+            "drowning",
+        ),
+        (
+            "おとうさんが、ねてるときに、くびに、ひも？みたいなの、まいてきて、ひっぱった",
+            "strangling",
+        ),
+        (
+            "弟が階段から突き落とされて、頭打って、なんかいびきみたいな変な息して、起きないんです",
+            "unconscious",
+        ),
+        ("『おみずこわい、ママがおふろでおかおをぎゅーってお湯にいれるの』って", "drowning"),
+        ("あの人が息子の頭をつかんで、湯船のお湯の中に押さえつけて", "drowning"),
+        ("1歳の子がダラン、として、目も会わなくて声かけても半の数がなかったんです", "unconscious"),
+        ("お父さんが子供の頭をバケツの水に推し混んでて", "drowning"),  # 押し込んで
+        ("孫がなじいちゃんおれなんか4んだ方がええんやて言いよるんですわ", "child_suicidal"),
+        ("もう何か市にたいって言うか、気絵ちゃいたい", "child_suicidal"),  # 消えちゃいたい
+        ("今は呼んでもうんとも寸とも言わんのよ", "unconscious"),
+        ("ベランダから飛び織りたら楽になるかなって毎日考えて", "child_suicidal"),
+        ("叩かれるくらいなら電車に跳び込んだほうが増しって", "child_suicidal"),
     ],
 )
 def test_severe_phrasings_the_later_blind_sets_showed_are_found(
@@ -1150,3 +1173,27 @@ def test_a_bone_snapped_is_a_serious_injury(sheet_of: Sheet) -> None:
     # The seventy-first set's bt03, below its label at first sight.
     sheet = sheet_of(("caller", "病院で、ひびじゃなくて、ぽっきり折れてるって言われたそうです"))
     assert "serious_injury" in sheet.item("serious_harm").subitems
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "水泳教室で顔を水につけるのが怖いって泣くので、どう励ませばいいのかなって",
+        "ママがプールで顔を水につける練習をさせてくれた",
+    ],
+)
+def test_a_face_put_in_the_water_to_learn_to_swim_is_no_drowning(
+    sheet_of: Sheet, text: str
+) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+def test_a_mother_who_sees_nothing_wrong_denies_the_abuse(sheet_of: Sheet) -> None:
+    # The seventy-second set's bu09, below its label at first sight.
+    sheet = sheet_of(
+        (
+            "caller",
+            "『泣きやまないから、ちょっとぺちっとしただけ。みんなやってるでしょ』と、悪びれない感じで",
+        ),
+    )
+    assert "parent_denies_abuse" in sheet.item("recurrence").subitems

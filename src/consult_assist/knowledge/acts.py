@@ -260,11 +260,22 @@ def _if_hedge(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     )
 
 
+_UNSURE = ("みたい", "っぽ", "的", "とか", "なんか")
+"""What follows a word said with a question mark but not asked (「ひも？みたいなの」)."""
+
+
 def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
     token = tokens[index]
     after = tokens[index + 1]
     # 「『わたし死んだほうがいい？』って聞いてきて」: a quote closed and taken up by って goes on.
     if any(c in _CLOSING_QUOTE for c in token.after) and after.surface in ("って", "と"):
+        return False
+    # 「くびに、ひも？みたいなの、まいてきて」: a word said unsure of itself goes on.
+    if (
+        any(c in _QUESTION_MARK for c in token.after)
+        and not any(c in "。.!！\n" for c in token.after)
+        and after.surface.startswith(_UNSURE)
+    ):
         return False
     if any(c in _SENTENCE_END for c in token.after):
         return True
@@ -418,7 +429,9 @@ def _indefinite_end(tokens: tuple[Token, ...], first: int, last: int) -> bool:
         return False
     before = tokens[last - 1]
     counted = before.surface.startswith("何") and len(before.surface) >= 2 and before.pos0 == "名詞"
-    return counted or before.lemma == "幾つ"
+    # 「何秒か」: Sudachi gives 何 and the counter apart.
+    counter = last - first >= 2 and tokens[last - 2].surface == "何" and before.pos2 == "助数詞可能"
+    return counted or counter or before.lemma == "幾つ"
 
 
 def _hedge_end(tokens: tuple[Token, ...], first: int, last: int) -> bool:
