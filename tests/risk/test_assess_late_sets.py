@@ -1197,3 +1197,16 @@ def test_a_mother_who_sees_nothing_wrong_denies_the_abuse(sheet_of: Sheet) -> No
         ),
     )
     assert "parent_denies_abuse" in sheet.item("recurrence").subitems
+
+
+def test_the_same_bruise_last_month_too_is_injuries_of_different_times(sheet_of: Sheet) -> None:
+    # The seventy-first set's bt07, below its label after the first fixes.
+    sheet = sheet_of(
+        (
+            "caller",
+            "二歳児クラスの女の子なんですけど、今週、月曜と木曜に、ほっぺに青いあざがあって",
+        ),
+        ("handler", "記録はとっていますか。"),
+        ("caller", "はい、写真も。実は先月にも一回、目の上に同じようなのがあって"),
+    )
+    assert _state(sheet, "recurrence") == "該当"
