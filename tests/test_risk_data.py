@@ -1,8 +1,8 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Seventy-three labelled sets are checked
-the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
+docs/risk.md, so the data can only use what the page defines. Seventy-three labelled sets are
+checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
 the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth written blind to
