@@ -1210,3 +1210,15 @@ def test_the_same_bruise_last_month_too_is_injuries_of_different_times(sheet_of:
         ("caller", "はい、写真も。実は先月にも一回、目の上に同じようなのがあって"),
     )
     assert _state(sheet, "recurrence") == "該当"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "もしも、私がこのまま死にたくなったら、子どもはどうなるのかなって",
+        "もし死にたくなったらどこに電話すればいいのかなって。いまは平気だけど",
+    ],
+)
+def test_a_wish_to_die_that_would_come_is_no_thought_told(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert not sheet.severe and _state(sheet, "parent_factors") != "該当"

@@ -95,6 +95,10 @@ _TWO_OR_MORE = rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})
 """A number of two or more (「二」「3」「十」「12」), never 「一」 nor part of a longer one."""
 _SEVERAL_TIMES = re.compile(rf"{_TWO_OR_MORE}[、,]?[{_NUMERAL}]*(回|度)")
 """A count of two times or more (「二回」「3、4回」「十回」), never 「一回」."""
+_COMING_TO = re.compile(
+    r"く?(なったら|なると|なれば|なる時|なるとき|なっちゃったら|なってしまったら)"
+)
+"""「もしも、私が死にたくなったら」: a wish that would come, in the condition; no thought told."""
 _OFTEN_ANSWER = re.compile(
     r"^[…‥.．、。\s]*(毎日|まいにち|毎晩|まいばん|毎朝|まいあさ|いつも|しょっちゅう|何回も|なんかいも|"
     r"何度も|なんども|ほとんど毎日|ほぼ毎日)[…、。！!\s]*(です|だよ|かな|くらい|ぐらい)?[…、。！!\s]*$"
@@ -326,6 +330,7 @@ class RiskAssessor:
                 and spec.thoughts
                 and span.sentence == "statement"
                 and not cut_at_condition(acts, hit.start, hit.end)
+                and not _COMING_TO.match(found.analysis.text, hit.end)
             ):
                 # 「ベランダから飛び降りたら楽になるかなって」: the thought is what is told.
                 act = "statement"
