@@ -1222,3 +1222,12 @@ def test_the_same_bruise_last_month_too_is_injuries_of_different_times(sheet_of:
 def test_a_wish_to_die_that_would_come_is_no_thought_told(sheet_of: Sheet, text: str) -> None:
     sheet = sheet_of(("caller", text))
     assert not sheet.severe and _state(sheet, "parent_factors") != "該当"
+
+
+@pytest.mark.parametrize(
+    "question", ["おうちに帰りたくないって思うことある？", "おうちに帰りたくねえって思う？"]
+)
+def test_the_verb_of_a_denying_cue_said_plainly_is_a_no(sheet_of: Sheet, question: str) -> None:
+    sheet = sheet_of(("handler", question), ("caller", "帰る。べつに、ふつう"))
+    assert _state(sheet, "protection_request") != "該当"
+    assert "child_requests_protection" not in sheet.item("protection_request").subitems

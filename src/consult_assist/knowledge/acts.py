@@ -273,7 +273,7 @@ def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
     # 「くびに、ひも？みたいなの、まいてきて」: a word said unsure of itself goes on.
     if (
         any(c in _QUESTION_MARK for c in token.after)
-        and not any(c in "。.!！\n" for c in token.after)
+        and not any(c in _SENTENCE_END - _QUESTION_MARK for c in token.after)
         and after.surface.startswith(_UNSURE)
     ):
         return False

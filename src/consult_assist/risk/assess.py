@@ -104,8 +104,8 @@ _OFTEN_ANSWER = re.compile(
     r"何度も|なんども|ほとんど毎日|ほぼ毎日)[…、。！!\s]*(です|だよ|かな|くらい|ぐらい)?[…、。！!\s]*$"
 )
 """An answer that is only how often (「……まいにち」): the thing asked about happens."""
-_NEGATIVE_CUE = re.compile(r"(ない|なく|ません|ねえ|へん)")
-"""A cue that is a denial itself (「帰りたくない」)."""
+_DIALECT_DENIAL = re.compile(r"(ねえ|ねぇ|へん|ひん)$")
+"""Denials closing a cue that the reading of acts does not know (「行きたくねえ」「帰らへん」)."""
 _SO_MANY_TIMES = re.compile(rf"{_TWO_OR_MORE}(回|度)も")
 """「三回も四回も」: a count said as many, which goes on about what was just told."""
 _SO_MANY_FINALS = 2
@@ -478,7 +478,10 @@ class RiskAssessor:
                 continue
             # A verb repeated answers: denied, it is a no; but the cue may be a denial itself
             # (「帰りたくない？」「帰る時は、また来るねって」 is a no).
-            negative_cue = _NEGATIVE_CUE.search(hit.matched) is not None
+            negative_cue = (
+                acts_of(hit.matched).main().negated
+                or _DIALECT_DENIAL.search(hit.matched) is not None
+            )
             repeated = [said[v] != negative_cue for v in _verbs(hit.matched) if v in said]
             no = repeated[0] if repeated else denies
             yes = (not repeated[0]) if repeated else affirms and not denies
