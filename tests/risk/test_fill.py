@@ -10,6 +10,8 @@ from consult_assist.risk.fill import Filled, acted_on, filled_answer
 from consult_assist.risk.sheet import Assessment
 
 Sheet = Callable[..., Assessment]
+YES = ("うん", "はい", "ある", "あるよ")
+"""Yes words as the sheet's ``affirm`` list gives them, a short one inside a longer one."""
 
 
 @pytest.mark.parametrize(
@@ -85,10 +87,18 @@ def test_which_part_asked_with_dono_or_dokorahen_is_filled(
 
 def test_a_yes_and_how_is_said_after_the_part_of_the_body_asked_about() -> None:
     filled = acted_on(
-        "首のところ、なにかされたことある？", "……うん。手で、ぐって。おかあさんの、かれしに。"
+        "首のところ、なにかされたことある？",
+        "……うん。手で、ぐって。おかあさんの、かれしに。",
+        YES,
     )
     assert filled == Filled("首のところを、手で、ぐって。", (7, 14))
     assert filled.answers(0, 10) and not filled.answers(0, 7)
+
+
+def test_the_longest_yes_word_opens_the_answer() -> None:
+    # 「あるよ」, not 「ある」 and a how that begins with よ.
+    filled = acted_on("首のところ、なにかされたことある？", "あるよ。手で、ぐって。", YES)
+    assert filled == Filled("首のところを、手で、ぐって。", (7, 14))
 
 
 @pytest.mark.parametrize(
@@ -107,7 +117,7 @@ def test_a_yes_and_how_is_said_after_the_part_of_the_body_asked_about() -> None:
 def test_nothing_is_acted_on_without_a_yes_a_part_and_a_few_words_of_how(
     question: str, answer: str
 ) -> None:
-    assert acted_on(question, answer) is None
+    assert acted_on(question, answer, YES) is None
 
 
 def test_a_yes_and_how_to_something_done_to_the_neck_is_strangling(sheet_of: Sheet) -> None:

@@ -516,7 +516,9 @@ class RiskAssessor:
         (:func:`~consult_assist.risk.fill.acted_on`), names what neither says alone."""
         if found.unknown or found.rumour or found.denies:
             return
-        filled = filled_answer(question.text, final.text) or acted_on(question.text, final.text)
+        filled = filled_answer(question.text, final.text) or acted_on(
+            question.text, final.text, self.sheet.context.affirm
+        )
         if filled is None:
             return
         said = self.matcher.find(filled.text)

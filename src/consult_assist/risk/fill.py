@@ -14,7 +14,9 @@ yes and how (:func:`acted_on`).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from consult_assist.knowledge.acts import acts_of
@@ -83,21 +85,22 @@ _DONE_TO = re.compile(
     r"[、,\s]*(に|を|は|って)?[、,\s]*(なにか|何か|なんか)[^。？?]{0,3}(され|やられ)"
 )
 """A question whether something was done to a part of the body (「首のところ、なにかされた？」)."""
-_YES = re.compile(r"^[…‥.．、。\s]*(うん|はい|ええ|そう)[、。…！!\s]*")
-"""A yes that opens an answer, with what follows it."""
+_PAUSES = r"[…‥.．、。\s]*"
+"""Pauses before a yes (「……うん」)."""
 _KINDLY = re.compile(r"くれ|もらっ|もらう|マッサージ|なで|撫で|手当")
 """What was done for the child, not to it (「ぎゅってしてくれる」)."""
 _MAX_HOW = 16
 """Characters: how it was done, said in a few words in the sentence after the yes."""
 
 
-def acted_on(question: str, answer: str) -> Filled | None:
+def acted_on(question: str, answer: str, yes_words: Sequence[str]) -> Filled | None:
     """「首のところ、なにかされたことある？」「……うん。手で、ぐって。」 said as one, the question's
     part of the body first: 「首のところを、手で、ぐって。」. None unless the question asks
-    whether something was done to a part of the body and the answer is a yes and a sentence
-    of a few words of how (who did it may follow)."""
+    whether something was done to a part of the body and the answer opens with one of
+    ``yes_words`` (the sheet's ``affirm`` words) and goes on with a sentence of a few words
+    of how (who did it may follow)."""
     asked = _DONE_TO.search(question)
-    yes = _YES.match(answer)
+    yes = _yes(tuple(yes_words)).match(answer)
     if asked is None or yes is None:
         return None
     how = re.split(r"(?<=[。！!？?])", answer[yes.end() :].strip(), maxsplit=1)[0]
@@ -105,6 +108,14 @@ def acted_on(question: str, answer: str) -> Filled | None:
         return None
     part = asked.group("part") + "を、"
     return Filled(text=part + how, answer=(len(part), len(part + how)))
+
+
+@functools.cache
+def _yes(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One of ``words`` opening an answer after pauses, with the pauses that follow it; the
+    longest word first (「あるよ」 before 「ある」)."""
+    spelled = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True) if w)
+    return re.compile(rf"^{_PAUSES}(?:{spelled})[、。…！!\s]*")
 
 
 def _topic_clause(before: str) -> str:
