@@ -190,10 +190,21 @@ def test_a_friend_told_of_before_the_carer_does_not_hide_the_carer(model: RiskMo
         "ベランダに出されたって言ったけど、ごめん、自分で出てっただけ。",
         "お母さんに沈められたって、あ、違います",
         "お父さんがお母さんを叩いてて…いや、あれ叩いてたんじゃなくて、肩たたきしてただけだ",
+        # The word itself denied at once, with or without いや.
+        "上の子が施設に…あ、いえ、施設じゃなくて、全寮制の学校です。",
+        # What was found after the words were said.
+        "さっき骨折って言いましたけど、病院でレントゲン撮ったら折れてなくて、ただの打ち身でした",
     ],
 )
 def test_words_said_then_put_right_find_nothing(model: RiskModel, text: str) -> None:
-    assert not _subitems(model, text) & {"burn", "left_outside", "drowning", "domestic_violence"}
+    assert not _subitems(model, text) & {
+        "burn",
+        "left_outside",
+        "drowning",
+        "domestic_violence",
+        "prior_reports_or_protection",
+        "serious_injury",
+    }
 
 
 def test_the_age_evidence_is_the_number_with_its_unit(model: RiskModel) -> None:

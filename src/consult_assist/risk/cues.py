@@ -55,6 +55,8 @@ _SAID_BUT = re.compile(
 _PUT_RIGHT = re.compile(
     r"すみません|すいません|ごめん|間違い|まちがい|違いました|ちがいました|実は|じつは|"
     r"今見たら|いま見たら|よく見たら|だけでした|だけです|だけだった|だけ$|じゃなくて|ではなくて|訂正|"
+    # 「骨折って言いましたけど、レントゲン撮ったら折れてなくて」: what was found after.
+    r"たら[^。]{0,6}?て(なく|なかっ|ません)|"
     r"違うんです|ちがうんです|違います|ちがいます|よくよく聞いたら|よく聞いたら|聞いてみたら"
 )
 # 「プールで友達にふざけて沈められた」: done by another child (the agent just before the
@@ -67,7 +69,10 @@ _PEER_AGENT = re.compile(
 # 「…叩いてて…いや、あれ叩いてたんじゃなくて、肩たたきしてただけ」: a no at once, then what
 # it was not.
 _NOT_THAT = re.compile(
-    r"[^。]{0,4}?(いや|いえ)(あれ|それ)(は)?[^。]{0,10}?(じゃなく|ではなく)"
+    r"[^。]{0,4}?(いや|いえ)(あれ|それ)?(は)?[^。]{0,10}?(ってほど|ほど)?(じゃなく|ではなく|じゃな|ではな)"
+    # 「上の子が施設に…あ、いえ、施設じゃなくて」「ぐったり…いや、ぐったりってほどじゃない」: the
+    # word itself denied at once.
+    r"|(ってほど|ほど)?(じゃなく|ではなく)"
     # 「赤ちゃんが泣きやまないって言いましたけど、よく聞いたら、…テレビの音でした」: a whole
     # clause said, then heard again.
     r"|[^。]{0,12}?(って|と)(言い|いい)ました(けど|が)[^。]{0,3}?(よく聞いたら|よく見たら|よくよく聞いたら|"
@@ -287,7 +292,7 @@ def _said_then_corrected(analysis: Analysis, end: int) -> bool:
     if _NOT_THAT.match(rest):
         return True
     said = _SAID_BUT.match(rest)
-    return said is not None and _PUT_RIGHT.search(rest, said.end(), said.end() + 16) is not None
+    return said is not None and _PUT_RIGHT.search(rest, said.end(), said.end() + 24) is not None
 
 
 def _only_says_how(rest: list[Token]) -> bool:
