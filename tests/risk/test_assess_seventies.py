@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from consult_assist.risk.sheet import Assessment
 
 Sheet = Callable[..., Assessment]
@@ -24,3 +26,99 @@ def test_a_word_denied_at_once_after_no_is_taken_back(sheet_of: Sheet) -> None:
         ("caller", "もう三日目で、ぐったり…いや、ぐったりってほどじゃないんですけど、水も")
     )
     assert not sheet.severe and _state(sheet, "serious_harm") != "該当"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # by088 and bw141: another family's story, heard.
+        "友達の職場の人の子が、首を絞められて意識なくなったって聞いて、ぞっとして",
+        "ママ友の家の話なんですけど、旦那さんが子どもの首を絞めたって、その人から聞いて",
+    ],
+)
+def test_another_familys_story_is_no_severe_cue(sheet_of: Sheet, text: str) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # by068 and bw139: words the child might say one day.
+        "この子が大きくなって、死にたいなんて言い出したらって思うと怖くて",
+        "この子が大きくなって、思春期に『死にたい』とか言い出したら、どう対応したらいいのかなって",
+    ],
+)
+def test_words_a_child_might_one_day_say_are_no_thought_told(sheet_of: Sheet, text: str) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+def test_a_carer_thinking_of_dying_with_the_child_is_the_carers_crisis(sheet_of: Sheet) -> None:
+    # bw107: the mother's thought, and a thought of killing the child; not the child's wish.
+    sheet = sheet_of(
+        (
+            "caller",
+            "正直、昨日、この子抱いてベランダから一緒に飛び降りようかって、本気で思ったんです",
+        )
+    )
+    assert not sheet.severe
+    assert "parent_psychiatric_crisis" in sheet.item("parent_factors").subitems
+    assert "parent_might_kill" in sheet.item("urgent_situation").subitems
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        (
+            "生徒がLINEで『今からしにます』って送ってきて、そのあと既読もつかなくて",
+            "child_suicidal",
+        ),
+        ("おふろでね、あたまをね、ざぶんってされて、おみず、いっぱいのんだの", "drowning"),
+        ("救急隊からの連絡で、2歳の男児が反応なし、呼吸も弱いとのことです", "unconscious"),
+    ],
+)
+def test_severe_phrasings_of_the_seventy_fourth_set(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem", "item"),
+    [
+        (
+            "夫はお酒が入ると人が変わって、毎晩のように私に手をあげるんです。子どもが見てる前で",
+            "domestic_violence",
+            "environment",
+        ),
+        (
+            "妻が、子どもたちの見てる前で、包丁を持って僕を追いかけ回すんです",
+            "domestic_violence",
+            "environment",
+        ),
+        ("あの人、子どもを蹴るのはもう日常茶飯事で", "habitual_abuse", "recurrence"),
+        (
+            "物差しでお尻をたたくのが、うちではもう日課みたいになってて",
+            "habitual_abuse",
+            "recurrence",
+        ),
+        (
+            "初めて会った職員さんにも、べったり抱きついて離れないんです",
+            "child_withdrawn",
+            "child_signs",
+        ),
+        (
+            "警察が前に一回来たことあるんですよ、あの家。夜中にパトカーが止まってて",
+            "prior_reports_or_protection",
+            "recurrence",
+        ),
+    ],
+)
+def test_everyday_words_of_the_seventy_fourth_to_sixth_sets(
+    sheet_of: Sheet, text: str, subitem: str, item: str
+) -> None:
+    assert subitem in sheet_of(("caller", text)).item(item).subitems
+
+
+def test_a_child_hit_by_her_mothers_husband_is_no_domestic_violence(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "お母さんの旦那は、夜になると私を叩くの"))
+    assert "domestic_violence" not in sheet.item("environment").subitems

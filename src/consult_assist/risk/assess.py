@@ -99,6 +99,11 @@ _COMING_TO = re.compile(
     r"く?(なったら|なると|なれば|なる時|なるとき|なっちゃったら|なってしまったら)"
 )
 """「もしも、私が死にたくなったら」: a wish that would come, in the condition; no thought told."""
+_SAID_IF = re.compile(r"(って|とか|なんて|と)(言い出|いいだ|言いだ)(したら|すと)")
+"""「この子が大きくなって『死にたい』とか言い出したら」: words that would be said one day, in
+the condition; no thought told (a plain 「言ったら」 may be when it was said)."""
+_TOGETHER = re.compile(r"(子|娘|息子|赤ちゃん)[^。]{0,12}一緒に$")
+"""「この子抱いてベランダから一緒に飛び降りようか」: the carer's thought, the child taken along."""
 _OFTEN_ANSWER = re.compile(
     r"^[…‥.．、。\s]*(毎日|まいにち|毎晩|まいばん|毎朝|まいあさ|いつも|しょっちゅう|何回も|なんかいも|"
     r"何度も|なんども|ほとんど毎日|ほぼ毎日)[…、。！!\s]*(です|だよ|かな|くらい|ぐらい)?[…、。！!\s]*$"
@@ -298,7 +303,9 @@ class RiskAssessor:
         ):
             return spec.if_adult
         if spec.if_adult and (
-            adult_subject(found, hit) or beside_carer_words(found, hit, spec.if_adult)
+            adult_subject(found, hit)
+            or beside_carer_words(found, hit, spec.if_adult)
+            or _TOGETHER.search(found.analysis.text, 0, hit.start) is not None
         ):
             return spec.if_adult
         return hit.subitem
@@ -337,6 +344,8 @@ class RiskAssessor:
             if act == "hypothetical" and _if_again(acts, hit.start):
                 # 「もしまた、くびしめられたら、どうしたらいい？」: "if again" says it was done.
                 act = "statement"
+            if spec.thoughts and _SAID_IF.match(found.analysis.text, hit.end):
+                act = "hypothetical"
             if asked is not None and act == "statement":
                 act = "answer"
             if hit.subitem == INFANT:
