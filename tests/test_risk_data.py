@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Seventy-three labelled sets are
+docs/risk.md, so the data can only use what the page defines. Seventy-four labelled sets are
 checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the
 held-out set written blind to the engine (tests/data/risk_heldout/, same layout), a third set
 written blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth
@@ -81,7 +81,8 @@ sets before them (tests/data/risk_sixtysixth/ and risk_sixtyseventh/, same layou
 (tests/data/risk_sixtyeighth/ and risk_sixtyninth/, ids ``bq`` and ``br``), and a seventieth and a
 seventy-first written the same way after them (tests/data/risk_seventieth/ and risk_seventyfirst/,
 ids ``bs`` and ``bt``), and a seventy-second and a seventy-third written the same way after them
-(tests/data/risk_seventysecond/ and risk_seventythird/, ids ``bu`` and ``bv``).
+(tests/data/risk_seventysecond/ and risk_seventythird/, ids ``bu`` and ``bv``), and a
+seventy-seventh written the same way (tests/data/risk_seventyseventh/, ids ``bz``).
 Checked here:
 the shape of the turn records (one per line) and of the whole calls with their labels.json, the
 minimum counts each set was written to meet, and that each call's labelled tier is the one the
@@ -296,6 +297,7 @@ LATER_SETS = written_together(
     ("seventyfirst", "bt"),
     ("seventysecond", "bu"),
     ("seventythird", "bv"),
+    ("seventyseventh", "bz"),
 )
 DATA_SETS = (
     TUNING,
