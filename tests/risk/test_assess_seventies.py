@@ -122,3 +122,24 @@ def test_everyday_words_of_the_seventy_fourth_to_sixth_sets(
 def test_a_child_hit_by_her_mothers_husband_is_no_domestic_violence(sheet_of: Sheet) -> None:
     sheet = sheet_of(("caller", "お母さんの旦那は、夜になると私を叩くの"))
     assert "domestic_violence" not in sheet.item("environment").subitems
+
+
+def test_how_often_a_child_is_left_alone_is_a_habit(sheet_of: Sheet) -> None:
+    # bx06, below its label: the frequency answers how often the child is left.
+    sheet = sheet_of(
+        ("caller", "夜になるとお母さんが出かけて、子どもだけ置いていくみたいで"),
+        ("handler", "それは、どのくらいの頻度でありますか。"),
+        ("caller", "週に三回は。ここ二か月くらい、ずっとです"),
+    )
+    assert "habitual_abuse" in sheet.item("recurrence").subitems
+
+
+def test_the_police_called_before_is_a_prior_report(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "先月、別の住人さんが警察呼んだことがあって"))
+    assert "prior_reports_or_protection" in sheet.item("recurrence").subitems
+
+
+def test_a_child_who_often_does_not_answer_is_not_unconscious(sheet_of: Sheet) -> None:
+    # by08: a withdrawn child, not one who cannot be woken.
+    sheet = sheet_of(("caller", "ぼんやり宙を見てて、呼んでも返事がないことが多くて"))
+    assert "unconscious" not in sheet.severe
