@@ -143,3 +143,23 @@ def test_a_child_who_often_does_not_answer_is_not_unconscious(sheet_of: Sheet) -
     # by08: a withdrawn child, not one who cannot be woken.
     sheet = sheet_of(("caller", "ぼんやり宙を見てて、呼んでも返事がないことが多くて"))
     assert "unconscious" not in sheet.severe
+
+
+def test_a_mouth_and_nose_held_shut_with_a_squeeze_between_is_strangling(sheet_of: Sheet) -> None:
+    # bz006: 「手でぎゅうっとふさいで」, more words between the hand and the act.
+    sheet = sheet_of(("caller", "隣の奥さんが、二歳の娘さんの口と鼻を手でぎゅうっとふさいでて"))
+    assert "strangling" in sheet.severe
+
+
+def test_naming_who_did_it_answers_yes(sheet_of: Sheet) -> None:
+    # bz022: the question asks who; naming someone says it was done.
+    sheet = sheet_of(
+        ("handler", "首のところ、誰かに押さえられたの？"),
+        ("caller", "…ママの、あたらしいパパ。りょうてで"),
+    )
+    assert "strangling" in sheet.severe
+    kind = sheet_of(
+        ("handler", "首のところ、誰かに押さえられたの？"),
+        ("caller", "ううん、ママが抱っこしてくれただけ"),
+    )
+    assert not kind.severe

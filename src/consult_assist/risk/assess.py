@@ -102,6 +102,14 @@ _COMING_TO = re.compile(
 _SAID_IF = re.compile(r"(って|とか|なんて|と)(言い出|いいだ|言いだ)(したら|すと)")
 """「この子が大きくなって『死にたい』とか言い出したら」: words that would be said one day, in
 the condition; no thought told (a plain 「言ったら」 may be when it was said)."""
+_WHO = re.compile(r"(誰|だれ)(か)?(に|が|から)")
+"""A question that asks who did it (「首のところ、誰かに押さえられたの？」)."""
+_SOMEONE = re.compile(
+    r"^[…‥.．、。\s]*[^。？?！!]{0,14}?(パパ|ママ|父|母|お父さん|お母さん|おとうさん|おかあさん|"
+    r"とうちゃん|かあちゃん|彼氏|かれし|おじさん|おばさん|じいちゃん|ばあちゃん|兄|姉|お兄ちゃん|"
+    r"お姉ちゃん|にいちゃん|ねえちゃん|継父|義父|旦那|夫|先生)(さん|ちゃん)?(です|だよ|だった)?(?:[。、…！!]|$)"
+)
+"""An answer whose first words name a person (「…ママの、あたらしいパパ。」): who did it."""
 _TOGETHER = re.compile(r"(子|娘|息子|赤ちゃん)[^。]{0,12}一緒に$")
 """「この子抱いてベランダから一緒に飛び降りようか」: the carer's thought, the child taken along."""
 _OFTEN_ANSWER = re.compile(
@@ -462,7 +470,9 @@ class RiskAssessor:
         timed = _WHEN.search(question.text) is not None and _A_TIME.match(final.text) is not None
         # 「消えたいって思うこと、ある？」「……まいにち」: how often it is, so it is.
         often = _OFTEN_ANSWER.match(final.text) is not None
-        affirms = (found.affirms or timed or often) and not negated
+        # 「首のところ、誰かに押さえられたの？」「…ママの、あたらしいパパ」: named, so yes.
+        named = _WHO.search(question.text) is not None and _SOMEONE.match(final.text) is not None
+        affirms = (found.affirms or timed or often or named) and not negated
         said = {
             t.lemma: acts.at(t.begin, t.end).negated
             for t in found.analysis.tokens
