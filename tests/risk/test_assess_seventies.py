@@ -163,3 +163,44 @@ def test_naming_who_did_it_answers_yes(sheet_of: Sheet) -> None:
         ("caller", "ううん、ママが抱っこしてくれただけ"),
     )
     assert not kind.severe
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem", "item"),
+    [
+        # bx02, below its label: a twisted arm that snapped, and a child afraid to go home.
+        (
+            "『お父さんに腕をぐいってひねられた、ぽきって音がした』って",
+            "serious_injury",
+            "serious_harm",
+        ),
+        ("先週入院しました。足の骨が、ぽっきりいってて", "serious_injury", "serious_harm"),
+        (
+            "『言ったらまた怒られる、帰ったらおこられる』って、何度も",
+            "child_fears_parent",
+            "child_signs",
+        ),
+        ("帰りたくない。帰ったらまた殴られるから、たすけて", "child_fears_parent", "child_signs"),
+        # bz13, below its label: a father kicking a bike over, a boy who talks to no one.
+        (
+            "お父さん、自転車を蹴り倒して、『なめとんのかコラ』って",
+            "parent_impulsive_aggressive",
+            "parent_factors",
+        ),
+        (
+            "登校班で見ると、いつも下向いてて、ほかの子とも話さないんですよね",
+            "child_withdrawn",
+            "child_signs",
+        ),
+    ],
+)
+def test_words_of_calls_below_their_label(
+    sheet_of: Sheet, text: str, subitem: str, item: str
+) -> None:
+    assert subitem in sheet_of(("caller", text)).item(item).subitems
+
+
+def test_words_said_many_times_are_no_habit_of_abuse(sheet_of: Sheet) -> None:
+    # bx02 and bo022: 「…って、何度も」 is how often the child said it.
+    sheet = sheet_of(("caller", "『言ったらまた怒られる、帰ったらおこられる』って、何度も"))
+    assert "habitual_abuse" not in sheet.item("recurrence").subitems
