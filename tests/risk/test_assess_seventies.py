@@ -204,3 +204,29 @@ def test_words_said_many_times_are_no_habit_of_abuse(sheet_of: Sheet) -> None:
     # bx02 and bo022: 「…って、何度も」 is how often the child said it.
     sheet = sheet_of(("caller", "『言ったらまた怒られる、帰ったらおこられる』って、何度も"))
     assert "habitual_abuse" not in sheet.item("recurrence").subitems
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        # The recognizer's words for severe cues in the 74th to 77th sets.
+        ("母が妹の頭を 湯舟に 惜しこんで ブクブクって 妹 ゲホゲホ言ってて", "drowning"),
+        ("船路見てると ふって とび込んだら 楽かなって毎日思う", "child_suicidal"),
+        ("なんかもうぜんぶ嫌で寝る前に木絵ちゃいたいなって枚晩おもう", "child_suicidal"),
+        ("孫がなばあちゃんうちもう4んでしまいたい言うてなわんわん泣きよったんよ", "child_suicidal"),
+        ("ベランダ越しにのぞいたら男の子が床に倒れたままピクリとも市内んです", "unconscious"),
+    ],
+)
+def test_misheard_severe_phrasings_of_the_seventies(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+def test_a_neck_caught_as_the_recognizer_spells_it_is_asked_about(sheet_of: Sheet) -> None:
+    # bw005: 掴まれ heard as 捕まれ, in a question without its question mark.
+    sheet = sheet_of(
+        ("handler", "お父さんに首を捕まれたりしたことはある"),
+        ("caller", "うん ぎゅっとされて 生きできなくなった"),
+    )
+    assert "strangling" in sheet.severe
