@@ -230,3 +230,26 @@ def test_a_neck_caught_as_the_recognizer_spells_it_is_asked_about(sheet_of: Shee
         ("caller", "うん ぎゅっとされて 生きできなくなった"),
     )
     assert "strangling" in sheet.severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # bz077 and by087: a worry that it might be done.
+        "もし私が家を出たら、妹がお風呂で沈められたりしないかなって、そういう心配",
+        "夏休みになったら一日中二人きりだから、手が出ないか心配なだけで、今はなんともないです",
+        # bz083: said, then 「あ、違った」 after the verb went on.
+        "子どもが裸で外に出されてて…あ、違った、水着でした",
+        # bz100: the family who lived there before.
+        "前に住んでた人の話ですけど、その家では子どもがよくベランダに出されてたらしいです",
+    ],
+)
+def test_worries_corrections_and_former_neighbours_tick_nothing(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert not sheet.severe
+    assert {sheet.item(i).state for i in ("likely_serious_harm", "parent_factors")} == {"未確認"}
+
+
+def test_a_request_that_ends_in_kato_omotte_is_still_a_request(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("caller", "正直、しばらく子どもを預かってもらえないかと思って電話しました。"))
+    assert sheet.item("protection_request").state == "該当"

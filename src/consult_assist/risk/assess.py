@@ -102,6 +102,12 @@ _COMING_TO = re.compile(
 _SAID_IF = re.compile(r"(って|とか|なんて|と)(言い出|いいだ|言いだ)(したら|すと)")
 """「この子が大きくなって『死にたい』とか言い出したら」: words that would be said one day, in
 the condition; no thought told (a plain 「言ったら」 may be when it was said)."""
+_WORRY = re.compile(
+    r"(たり|とか)(し|され)?ない(か|かな|かしら|かと)(って|と|心配|しんぱい|不安|思)"
+    r"|ない(か|かと)(心配|しんぱい|不安)"
+)
+"""「妹がお風呂で沈められたりしないかなって」「手が出ないか心配」: a worry that it might be done,
+not that it was (「預かってもらえないかと思って」 is a request)."""
 _WHO = re.compile(r"(誰|だれ)(か)?(に|が|から)")
 """A question that asks who did it (「首のところ、誰かに押さえられたの？」)."""
 _SOMEONE = re.compile(
@@ -352,7 +358,9 @@ class RiskAssessor:
             if act == "hypothetical" and _if_again(acts, hit.start):
                 # 「もしまた、くびしめられたら、どうしたらいい？」: "if again" says it was done.
                 act = "statement"
-            if spec.thoughts and _SAID_IF.match(found.analysis.text, hit.end):
+            if (
+                spec.thoughts and _SAID_IF.match(found.analysis.text, hit.end)
+            ) or _WORRY.match(found.analysis.text, hit.end):
                 act = "hypothetical"
             if asked is not None and act == "statement":
                 act = "answer"

@@ -265,7 +265,8 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
         set_apart = index + 1 == len(after) or any(c in _PAUSE for c in token.after)
         before = "".join(t.surface for t in after[:index])
         # 「沈められたって、あ、違います」: the って of the words themselves comes first.
-        bare = re.sub(r"^(た|だ)?(って|と)", "", before)
+        # 「裸で外に出されてて…あ、違った」: so may the て of a verb going on.
+        bare = re.sub(r"^(た|だ|てて|てた|てる|て)?(って|と)?", "", before)
         hedged = bare in ("あ", "いや") or any(w in before for w in _RETRACTING)
         return set_apart or hedged
     return False
