@@ -253,3 +253,20 @@ def test_worries_corrections_and_former_neighbours_tick_nothing(sheet_of: Sheet,
 def test_a_request_that_ends_in_kato_omotte_is_still_a_request(sheet_of: Sheet) -> None:
     sheet = sheet_of(("caller", "正直、しばらく子どもを預かってもらえないかと思って電話しました。"))
     assert sheet.item("protection_request").state == "該当"
+
+
+def test_words_a_named_mother_cried_to_the_caller_are_hers(sheet_of: Sheet) -> None:
+    # by08, above its label: a nursery head tells what the mother cried at the door.
+    mother = sheet_of(
+        (
+            "caller",
+            "お母さんが、最近すごくやつれてて。先週、『もう何もかもどうでもいい、消えたい』って"
+            "玄関で泣かれて",
+        )
+    )
+    assert not mother.severe
+    assert "parent_psychiatric_crisis" in mother.item("parent_factors").subitems
+    daughter = sheet_of(
+        ("caller", "娘が、最近すごく元気なくて。先週、『もう消えたい』って泣かれて")
+    )
+    assert "child_suicidal" in daughter.severe

@@ -74,3 +74,21 @@ def test_an_answer_that_names_someone_there_after_all(model: RiskModel) -> None:
     assert clauses.something_there(acts_of(text), model.matcher.find(text))
     text = "いえ…誰もいないです。"
     assert not clauses.something_there(acts_of(text), model.matcher.find(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "adult"),
+    [
+        ("お母さんが、最近すごくやつれてて。先週、『もう、消えたい』って玄関で泣かれて", True),
+        ("お父さんは疲れてて。『死にたい』って言われたんです", True),
+        # the child named before; said by the caller herself; no sentence before it
+        ("娘が、最近すごく元気なくて。先週、『もう消えたい』って泣かれて", False),
+        ("お母さんが、最近すごくやつれてて。先週、『もう、消えたい』って私が言ったら", False),
+        ("先週、『もう、消えたい』って玄関で泣かれて", False),
+    ],
+)
+def test_words_a_parent_named_before_said_to_the_speaker(
+    model: RiskModel, text: str, adult: bool
+) -> None:
+    found, hit = _hit(model, text, "child_suicidal")
+    assert clauses.adult_quoted(found, hit) is adult

@@ -28,6 +28,7 @@ from consult_assist.labels import heard_label
 from consult_assist.risk.asking import Question, next_questions
 from consult_assist.risk.backstop import Backstop, Suspicion
 from consult_assist.risk.clauses import (
+    adult_quoted,
     adult_subject,
     beside_carer_words,
     closed_clause,
@@ -318,6 +319,7 @@ class RiskAssessor:
             return spec.if_adult
         if spec.if_adult and (
             adult_subject(found, hit)
+            or adult_quoted(found, hit)
             or beside_carer_words(found, hit, spec.if_adult)
             or _TOGETHER.search(found.analysis.text, 0, hit.start) is not None
         ):
@@ -358,9 +360,9 @@ class RiskAssessor:
             if act == "hypothetical" and _if_again(acts, hit.start):
                 # 「もしまた、くびしめられたら、どうしたらいい？」: "if again" says it was done.
                 act = "statement"
-            if (
-                spec.thoughts and _SAID_IF.match(found.analysis.text, hit.end)
-            ) or _WORRY.match(found.analysis.text, hit.end):
+            if (spec.thoughts and _SAID_IF.match(found.analysis.text, hit.end)) or _WORRY.match(
+                found.analysis.text, hit.end
+            ):
                 act = "hypothetical"
             if asked is not None and act == "statement":
                 act = "answer"

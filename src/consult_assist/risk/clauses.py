@@ -7,12 +7,15 @@ Pure functions over :class:`~consult_assist.risk.cues.Found`, used by the assess
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from consult_assist.knowledge.acts import UtteranceActs
+from consult_assist.knowledge.text import Token
 from consult_assist.risk.cues import Found, Hit
 
 __all__ = [
+    "adult_quoted",
     "adult_subject",
     "closed_clause",
     "cut_at_condition",
@@ -62,6 +65,62 @@ def adult_subject(found: Found, hit: Hit) -> bool:
         if any(c in _SENTENCE_MARKS for c in token.after):
             subject = False
     return subject
+
+
+def adult_quoted(found: Found, hit: Hit) -> bool:
+    """Whether ``hit`` is in words a parent named in the sentence before said to the speaker:
+    「お母さんが、最近すごくやつれてて。先週、『もう…消えたい』って玄関で泣かれて」 from a
+    nursery head is the mother in crisis. The quote must be followed by a verb of saying or
+    crying in the passive (泣かれ, 言われ: said to the speaker by someone else), and its own
+    sentence must name nobody before it."""
+    sentences = _sentences(found.analysis.tokens)
+    at = next(
+        (i for i, s in enumerate(sentences) if s and s[0].begin <= hit.start < s[-1].end), None
+    )
+    if not at:  # not found, or the first sentence: no sentence before it names anyone
+        return False
+    sentence = sentences[at]
+    before = [t for t in sentence if t.end <= hit.start]
+    # The quote may open on the sentence's first word (「…てて。『死にたい』って」: 。『 follows
+    # the last word of the sentence before).
+    opening = _OPEN_QUOTES & set(sentences[at - 1][-1].after)
+    opened = (
+        -1
+        if opening
+        else next((i for i, t in enumerate(before) if _OPEN_QUOTES & set(t.after)), None)
+    )
+    if opened is None or any(t.surface in _ADULTS | _CHILD_WORDS for t in before[: opened + 1]):
+        return False
+    rest = [t for t in sentence if t.end >= hit.end]  # the quote may close on the hit's end
+    closed = next((i for i, t in enumerate(rest) if _CLOSE_QUOTES & set(t.after)), None)
+    if closed is None:
+        return False
+    rest = rest[closed + 1 :]
+    said_to = any(t.lemma in _SAYING and n.lemma == "れる" for t, n in itertools.pairwise(rest))
+    previous = sentences[at - 1]
+    named = next(
+        (
+            t.surface
+            for t, n in itertools.pairwise(previous)
+            if t.pos0 in ("名詞", "代名詞") and n.pos0 == "助詞" and n.surface in ("が", "は")
+        ),
+        None,
+    )
+    return said_to and named in _ADULTS
+
+
+def _sentences(tokens: tuple[Token, ...]) -> list[list[Token]]:
+    sentences: list[list[Token]] = [[]]
+    for token in tokens:
+        sentences[-1].append(token)
+        if any(c in _SENTENCE_MARKS for c in token.after):
+            sentences.append([])
+    return sentences
+
+
+_OPEN_QUOTES = frozenset("『「")
+_CLOSE_QUOTES = frozenset("』」")
+_SAYING = frozenset({"言う", "泣く", "叫ぶ", "怒鳴る", "呟く", "漏らす"})
 
 
 def beside_carer_words(found: Found, hit: Hit, adult_box: str) -> bool:
