@@ -34,21 +34,14 @@ def test_a_word_denied_at_once_after_no_is_taken_back(sheet_of: Sheet) -> None:
         # by088 and bw141: another family's story, heard.
         "友達の職場の人の子が、首を絞められて意識なくなったって聞いて、ぞっとして",
         "ママ友の家の話なんですけど、旦那さんが子どもの首を絞めたって、その人から聞いて",
-    ],
-)
-def test_another_familys_story_is_no_severe_cue(sheet_of: Sheet, text: str) -> None:
-    assert not sheet_of(("caller", text)).severe
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         # by068 and bw139: words the child might say one day.
         "この子が大きくなって、死にたいなんて言い出したらって思うと怖くて",
         "この子が大きくなって、思春期に『死にたい』とか言い出したら、どう対応したらいいのかなって",
     ],
 )
-def test_words_a_child_might_one_day_say_are_no_thought_told(sheet_of: Sheet, text: str) -> None:
+def test_another_familys_story_or_words_that_might_come_are_no_severe_cue(
+    sheet_of: Sheet, text: str
+) -> None:
     assert not sheet_of(("caller", text)).severe
 
 
@@ -74,11 +67,17 @@ def test_a_carer_thinking_of_dying_with_the_child_is_the_carers_crisis(sheet_of:
         ),
         ("おふろでね、あたまをね、ざぶんってされて、おみず、いっぱいのんだの", "drowning"),
         ("救急隊からの連絡で、2歳の男児が反応なし、呼吸も弱いとのことです", "unconscious"),
+        # The recognizer's words for severe cues in the 74th to 77th sets.
+        ("母が妹の頭を 湯舟に 惜しこんで ブクブクって 妹 ゲホゲホ言ってて", "drowning"),
+        ("船路見てると ふって とび込んだら 楽かなって毎日思う", "child_suicidal"),
+        ("なんかもうぜんぶ嫌で寝る前に木絵ちゃいたいなって枚晩おもう", "child_suicidal"),
+        ("孫がなばあちゃんうちもう4んでしまいたい言うてなわんわん泣きよったんよ", "child_suicidal"),
+        ("ベランダ越しにのぞいたら男の子が床に倒れたままピクリとも市内んです", "unconscious"),
+        # bz006: 「手でぎゅうっとふさいで」, more words between the hand and the act.
+        ("隣の奥さんが、二歳の娘さんの口と鼻を手でぎゅうっとふさいでて", "strangling"),
     ],
 )
-def test_severe_phrasings_of_the_seventy_fourth_set(
-    sheet_of: Sheet, text: str, severe: str
-) -> None:
+def test_severe_phrasings_of_the_seventies(sheet_of: Sheet, text: str, severe: str) -> None:
     assert severe in sheet_of(("caller", text)).severe
 
 
@@ -111,63 +110,6 @@ def test_severe_phrasings_of_the_seventy_fourth_set(
             "prior_reports_or_protection",
             "recurrence",
         ),
-    ],
-)
-def test_everyday_words_of_the_seventy_fourth_to_sixth_sets(
-    sheet_of: Sheet, text: str, subitem: str, item: str
-) -> None:
-    assert subitem in sheet_of(("caller", text)).item(item).subitems
-
-
-def test_a_child_hit_by_her_mothers_husband_is_no_domestic_violence(sheet_of: Sheet) -> None:
-    sheet = sheet_of(("caller", "お母さんの旦那は、夜になると私を叩くの"))
-    assert "domestic_violence" not in sheet.item("environment").subitems
-
-
-def test_how_often_a_child_is_left_alone_is_a_habit(sheet_of: Sheet) -> None:
-    # bx06, below its label: the frequency answers how often the child is left.
-    sheet = sheet_of(
-        ("caller", "夜になるとお母さんが出かけて、子どもだけ置いていくみたいで"),
-        ("handler", "それは、どのくらいの頻度でありますか。"),
-        ("caller", "週に三回は。ここ二か月くらい、ずっとです"),
-    )
-    assert "habitual_abuse" in sheet.item("recurrence").subitems
-
-
-def test_the_police_called_before_is_a_prior_report(sheet_of: Sheet) -> None:
-    sheet = sheet_of(("caller", "先月、別の住人さんが警察呼んだことがあって"))
-    assert "prior_reports_or_protection" in sheet.item("recurrence").subitems
-
-
-def test_a_child_who_often_does_not_answer_is_not_unconscious(sheet_of: Sheet) -> None:
-    # by08: a withdrawn child, not one who cannot be woken.
-    sheet = sheet_of(("caller", "ぼんやり宙を見てて、呼んでも返事がないことが多くて"))
-    assert "unconscious" not in sheet.severe
-
-
-def test_a_mouth_and_nose_held_shut_with_a_squeeze_between_is_strangling(sheet_of: Sheet) -> None:
-    # bz006: 「手でぎゅうっとふさいで」, more words between the hand and the act.
-    sheet = sheet_of(("caller", "隣の奥さんが、二歳の娘さんの口と鼻を手でぎゅうっとふさいでて"))
-    assert "strangling" in sheet.severe
-
-
-def test_naming_who_did_it_answers_yes(sheet_of: Sheet) -> None:
-    # bz022: the question asks who; naming someone says it was done.
-    sheet = sheet_of(
-        ("handler", "首のところ、誰かに押さえられたの？"),
-        ("caller", "…ママの、あたらしいパパ。りょうてで"),
-    )
-    assert "strangling" in sheet.severe
-    kind = sheet_of(
-        ("handler", "首のところ、誰かに押さえられたの？"),
-        ("caller", "ううん、ママが抱っこしてくれただけ"),
-    )
-    assert not kind.severe
-
-
-@pytest.mark.parametrize(
-    ("text", "subitem", "item"),
-    [
         # bx02, below its label: a twisted arm that snapped, and a child afraid to go home.
         (
             "『お父さんに腕をぐいってひねられた、ぽきって音がした』って",
@@ -192,35 +134,37 @@ def test_naming_who_did_it_answers_yes(sheet_of: Sheet) -> None:
             "child_withdrawn",
             "child_signs",
         ),
+        ("先月、別の住人さんが警察呼んだことがあって", "prior_reports_or_protection", "recurrence"),
     ],
 )
-def test_words_of_calls_below_their_label(
+def test_everyday_words_of_the_seventies(
     sheet_of: Sheet, text: str, subitem: str, item: str
 ) -> None:
     assert subitem in sheet_of(("caller", text)).item(item).subitems
 
 
-def test_words_said_many_times_are_no_habit_of_abuse(sheet_of: Sheet) -> None:
-    # bx02 and bo022: 「…って、何度も」 is how often the child said it.
-    sheet = sheet_of(("caller", "『言ったらまた怒られる、帰ったらおこられる』って、何度も"))
-    assert "habitual_abuse" not in sheet.item("recurrence").subitems
+def test_how_often_a_child_is_left_alone_is_a_habit(sheet_of: Sheet) -> None:
+    # bx06, below its label: the frequency answers how often the child is left.
+    sheet = sheet_of(
+        ("caller", "夜になるとお母さんが出かけて、子どもだけ置いていくみたいで"),
+        ("handler", "それは、どのくらいの頻度でありますか。"),
+        ("caller", "週に三回は。ここ二か月くらい、ずっとです"),
+    )
+    assert "habitual_abuse" in sheet.item("recurrence").subitems
 
 
-@pytest.mark.parametrize(
-    ("text", "severe"),
-    [
-        # The recognizer's words for severe cues in the 74th to 77th sets.
-        ("母が妹の頭を 湯舟に 惜しこんで ブクブクって 妹 ゲホゲホ言ってて", "drowning"),
-        ("船路見てると ふって とび込んだら 楽かなって毎日思う", "child_suicidal"),
-        ("なんかもうぜんぶ嫌で寝る前に木絵ちゃいたいなって枚晩おもう", "child_suicidal"),
-        ("孫がなばあちゃんうちもう4んでしまいたい言うてなわんわん泣きよったんよ", "child_suicidal"),
-        ("ベランダ越しにのぞいたら男の子が床に倒れたままピクリとも市内んです", "unconscious"),
-    ],
-)
-def test_misheard_severe_phrasings_of_the_seventies(
-    sheet_of: Sheet, text: str, severe: str
-) -> None:
-    assert severe in sheet_of(("caller", text)).severe
+def test_naming_who_did_it_answers_yes(sheet_of: Sheet) -> None:
+    # bz022: the question asks who; naming someone says it was done.
+    sheet = sheet_of(
+        ("handler", "首のところ、誰かに押さえられたの？"),
+        ("caller", "…ママの、あたらしいパパ。りょうてで"),
+    )
+    assert "strangling" in sheet.severe
+    kind = sheet_of(
+        ("handler", "首のところ、誰かに押さえられたの？"),
+        ("caller", "ううん、ママが抱っこしてくれただけ"),
+    )
+    assert not kind.severe
 
 
 def test_a_neck_caught_as_the_recognizer_spells_it_is_asked_about(sheet_of: Sheet) -> None:
@@ -270,3 +214,24 @@ def test_words_a_named_mother_cried_to_the_caller_are_hers(sheet_of: Sheet) -> N
         ("caller", "娘が、最近すごく元気なくて。先週、『もう消えたい』って泣かれて")
     )
     assert "child_suicidal" in daughter.severe
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem", "item"),
+    [
+        # A child hit by her mother's husband: no DV, though a partner's blows to a wife are.
+        ("お母さんの旦那は、夜になると私を叩くの", "domestic_violence", "environment"),
+        # by08: a withdrawn child, not one who cannot be woken.
+        ("ぼんやり宙を見てて、呼んでも返事がないことが多くて", "unconscious", "serious_harm"),
+        # bx02 and bo022: 「…って、何度も」 is how often the child said it.
+        (
+            "『言ったらまた怒られる、帰ったらおこられる』って、何度も",
+            "habitual_abuse",
+            "recurrence",
+        ),
+    ],
+)
+def test_words_that_are_not_what_they_sound_like(
+    sheet_of: Sheet, text: str, subitem: str, item: str
+) -> None:
+    assert subitem not in sheet_of(("caller", text)).item(item).subitems
