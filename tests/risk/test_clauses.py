@@ -69,6 +69,21 @@ def test_an_answer_that_opens_by_saying_it_is_so() -> None:
     assert not clauses.opening_affirmation(acts_of("ありました"))
 
 
+@pytest.mark.parametrize(
+    ("text", "let"),
+    [
+        ("そう、そうです、何秒も、上げてもらえなかったって", True),
+        ("うん、出してくれなかった", True),
+        ("うん、ごはんたべさせてもらえない", True),
+        ("はい、叩かれてはいないです", False),
+        ("うん、もらえなかった", False),
+        ("そうです", False),
+    ],
+)
+def test_an_answer_closing_on_what_the_child_was_not_let_do(text: str, let: bool) -> None:
+    assert clauses.not_let(acts_of(text)) is let
+
+
 def test_an_answer_that_names_someone_there_after_all(model: RiskModel) -> None:
     text = "いえ、母が近くにいるので大丈夫です"
     assert clauses.something_there(acts_of(text), model.matcher.find(text))

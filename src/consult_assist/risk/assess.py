@@ -33,6 +33,7 @@ from consult_assist.risk.clauses import (
     beside_carer_words,
     closed_clause,
     cut_at_condition,
+    not_let,
     opening_affirmation,
     opening_denial,
     something_there,
@@ -475,6 +476,7 @@ class RiskAssessor:
             (main.negated or opening_denial(acts, found))
             and not self._cue_negation(acts, found)
             and not opening_affirmation(acts)
+            and not (found.affirms and not_let(acts))
         )
         denies = found.denies or (negated and not found.affirms)
         timed = _WHEN.search(question.text) is not None and _A_TIME.match(final.text) is not None

@@ -19,6 +19,7 @@ __all__ = [
     "adult_subject",
     "closed_clause",
     "cut_at_condition",
+    "not_let",
     "opening_affirmation",
     "opening_denial",
     "something_there",
@@ -219,6 +220,22 @@ def opening_affirmation(acts: UtteranceActs) -> bool:
         t for t in acts.analysis.tokens[opening.first : opening.last + 1] if t.pos0 == "動詞"
     ]
     return bool(predicates) and predicates[-1].lemma in _BEING
+
+
+_LET = frozenset({"貰う", "貰える", "もらう", "もらえる", "呉れる", "くれる"})
+"""Verbs of being let or given (〜てもらえない, 〜てくれない), as Sudachi gives their lemmas."""
+
+
+def not_let(acts: UtteranceActs) -> bool:
+    """Whether the negation closing the answer is of something the child was not let do
+    (「何秒も、上げてもらえなかったって」「出してくれなかった」): it tells what was done, and
+    denies nothing that was asked."""
+    where = acts.closing_negation()
+    if where is None:
+        return False
+    tokens = acts.analysis.tokens
+    at = next(i for i, t in enumerate(tokens) if t.begin == where[0])
+    return at >= 2 and tokens[at - 1].lemma in _LET and tokens[at - 2].surface in ("て", "で")
 
 
 def something_there(acts: UtteranceActs, found: Found) -> bool:
