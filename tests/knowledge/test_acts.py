@@ -337,6 +337,21 @@ def test_the_closing_negation_is_where_the_last_predicate_is_denied() -> None:
     assert acts_of("帰りたい。").closing_negation() is None
 
 
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("顔は叩かれてへんよ", True),  # after て, the dictionary reads へん as a noun
+        ("首なんか絞められてへん", True),
+        ("お酒は一滴も飲まへんのです", True),
+        ("叩かれへんかった", True),
+        ("お父さんに顔叩かれてん", False),
+        ("そのへんに跡があってん", False),  # その辺: a place
+    ],
+)
+def test_kansai_hen_denies(text: str, negated: bool) -> None:
+    assert acts_of(text).main().negated is negated
+
+
 @pytest.mark.parametrize("text", ["古い黄色いあざと、新しい紫のあざが、いくつも。", "何回も"])
 def test_a_question_word_with_mo_is_a_quantity_not_a_question(text: str) -> None:
     assert acts_of(text).main().act == "statement"

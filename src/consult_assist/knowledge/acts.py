@@ -511,15 +511,30 @@ def _is_request(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     )
 
 
-def _is_negation(token: Token) -> bool:
-    return token.lemma in _NEGATION and token.pos0 in ("助動詞", "形容詞")
+def _is_negation(tokens: tuple[Token, ...], index: int) -> bool:
+    """A negating auxiliary; Kansai へん too: 「行かへん」 (an auxiliary) and 「叩かれてへん」
+    (after て, where the dictionary reads a noun)."""
+    token = tokens[index]
+    if token.lemma in _NEGATION and token.pos0 in ("助動詞", "形容詞"):
+        return True
+    if token.lemma != "へん":
+        return False
+    if token.pos0 == "助動詞":
+        return True
+    before = tokens[index - 1] if index > 0 else None
+    return (
+        token.pos0 == "名詞"
+        and before is not None
+        and before.pos0 == "助詞"
+        and before.surface in ("て", "で")
+    )
 
 
 def _denies(tokens: tuple[Token, ...], index: int, end: int) -> bool:
     """A negation at ``index`` that denies: not the ない of a conjecture closed by か
     (「殺しちゃうんじゃないかって怖い」「叩いたのではないかと思う」 fear or suppose it), nor
     that of かもしれない."""
-    if not _is_negation(tokens[index]):
+    if not _is_negation(tokens, index):
         return False
     if index > 0 and tokens[index - 1].lemma == "知れる":
         return False  # かもしれない: "may", not "not"
@@ -553,7 +568,7 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
             return False
         if _denies(tokens, index, sentence.last):
             count += 1
-        elif _is_negation(token):
+        elif _is_negation(tokens, index):
             pass
         elif token.pos0 == "助詞":
             if token.pos1 == "接続助詞" and lemma in _CLAUSE_ENDING:
@@ -643,10 +658,10 @@ def _quoted_topic_denied(tokens: tuple[Token, ...], last: int, sentence: Sentenc
         # 「手をあげたことは、一度もないです」: what is said to have never happened; the
         # clause ends at a conjunction (「叩いたことはあるけど、…ない」 denies nothing here).
         count = 0
-        for token in tokens[index + 2 : sentence.last + 1]:
-            if token.pos0 == "助詞" and token.pos1 == "接続助詞":
+        for at in range(index + 2, sentence.last + 1):
+            if tokens[at].pos0 == "助詞" and tokens[at].pos1 == "接続助詞":
                 break
-            count += _is_negation(token)
+            count += _is_negation(tokens, at)
         return count % 2 == 1
     if not quoted:
         return False
@@ -723,7 +738,7 @@ def _predicate_negated(tokens: tuple[Token, ...], first: int, last: int) -> bool
     while index > first and (
         tokens[index].pos0 in ("助詞", "助動詞")
         or tokens[index].lemma in _CHAIN_VERBS
-        or _is_negation(tokens[index])
+        or _is_negation(tokens, index)
     ):
         index -= 1
     if any(t.surface == "しか" for t in tokens[first : last + 1]):
