@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Seventy-seven labelled sets are
+docs/risk.md, so the data can only use what the page defines. Seventy-eight labelled sets are
 checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the
 held-out set written blind to the engine (tests/data/risk_heldout/, same layout), a third set
 written blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth
@@ -84,10 +84,11 @@ ids ``bs`` and ``bt``), and a seventy-second and a seventy-third written the sam
 (tests/data/risk_seventysecond/ and risk_seventythird/, ids ``bu`` and ``bv``), and a
 seventy-fourth, seventy-fifth, seventy-sixth and seventy-seventh written the same way after them
 (tests/data/risk_seventyfourth/, risk_seventyfifth/, risk_seventysixth/ and risk_seventyseventh/,
-ids ``bw``, ``bx``, ``by`` and ``bz``). Checked here: the shape of the turn records (one per line)
-and of the whole calls with their labels.json, the minimum counts each set was written to meet, and
-that each call's labelled tier is the one the documented rules give for its labelled items. Each
-check is also run on deliberately broken copies, to show it fails.
+ids ``bw``, ``bx``, ``by`` and ``bz``), and an eighty-first written the same way after them
+(tests/data/risk_eightyfirst/, ids ``cd``). Checked here: the shape of the turn records (one per
+line) and of the whole calls with their labels.json, the minimum counts each set was written to
+meet, and that each call's labelled tier is the one the documented rules give for its labelled
+items. Each check is also run on deliberately broken copies, to show it fails.
 """
 
 from __future__ import annotations
@@ -301,6 +302,7 @@ LATER_SETS = written_together(
     ("seventyfifth", "bx"),
     ("seventysixth", "by"),
     ("seventyseventh", "bz"),
+    ("eightyfirst", "cd"),
 )
 DATA_SETS = (
     TUNING,
