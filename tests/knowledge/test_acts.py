@@ -478,3 +478,36 @@ def test_a_reply_guessing_counts_on_the_way_to_a_statement_answers() -> None:
 )
 def test_an_unsure_word_or_a_few_seconds_asks_nothing(text: str, words: str) -> None:
     assert act_of(text, words).act == "statement"
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("行くたびですから、この三か月で五回か六回か、いつもどこかしらに", ["statement"]),
+        ("あります。でも子どもがいるから、って、なんとか", ["statement", "statement"]),
+        ("どうにかして", ["statement"]),
+        ("どこにいるのかしら", ["question"]),
+    ],
+)
+def test_somewhere_and_somehow_ask_nothing(text: str, kinds: list[str]) -> None:
+    assert [s.kind for s in acts_of(text).sentences] == kinds
+
+
+def test_a_hedged_answer_is_an_answer_not_a_question() -> None:
+    tracker = ActTracker()
+    said = [
+        ("handler", "そういうことは、どのくらいの頻度でありますか。"),
+        ("caller", "ほぼ毎日ですかね"),
+        ("caller", "毎日ですかね？"),
+    ]
+    turns = [
+        tracker.observe(
+            TranscriptFinal(session="s", at=n, utterance=n, start=n, end=n, text=text, speaker=who)
+        )
+        for n, (who, text) in enumerate(said)
+    ]
+    assert turns[1].act == "answer"
+    assert turns[2].act == "question"  # with a question mark, it asks back
+    acts = acts_of("ほぼ毎日ですかね")
+    assert acts.hedged(acts.sentences[0])
+    assert not acts.hedged(acts_of("毎日ですか").sentences[0])

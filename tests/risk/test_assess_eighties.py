@@ -49,3 +49,210 @@ def test_a_kansai_denial_of_drinking_ticks_nothing(sheet_of: Sheet) -> None:
         ("caller", "うちの人は、お酒は一滴も飲まへんし、手ぇあげたことも一回もないです")
     )
     assert _state(sheet, "parent_factors") != "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        # ca014: a police liaison; the face put in the bath water again and again.
+        ("昨夜、同居の男性が六歳の女児の顔を浴槽の水に何度もつけたという件で", "drowning"),
+        # cc007: a mother's own words; 押しつけ written with kana after 押.
+        ("言うこと聞かないから、湯船に、顔を、数秒ですけど押しつけました", "drowning"),
+        # ca107: a shower held on the face until the child could not breathe.
+        ("ママがシャワーを顔にずっと当て続けて、妹が息できなくて", "drowning"),
+        # cc009: both hands on the neck, then coughing.
+        (
+            "カッとなって、息子の首、両手で、こう…すぐ離しましたけど、ゲホゲホ咳こんでて",
+            "strangling",
+        ),
+        # cc01: a crying baby's mouth held shut.
+        ("抱っこしながら、口のところを、手のひらで押さえちゃったんです", "strangling"),
+        # ca018, ca019, cb087, cb015: no response, in a doctor's words and a child's.
+        ("生後四か月のお子さんが意識障害で救急搬送されてきて", "unconscious"),
+        ("赤ちゃんがね、だらーんとして泣きもしないの", "unconscious"),
+        ("そのあと、にいちゃん、よんでもおきない。", "unconscious"),
+        ("いき、してるかな。つんつんしても、うごかない。", "unconscious"),
+        # cb019, cb020: a child's thoughts of dying.
+        (
+            "なんか、もう、どうでもいい。電車来たら飛び込もうかなって、さっきホームで思ってた。",
+            "child_suicidal",
+        ),
+        ("くすり、いっぱい飲んだら死ねるかなって、しらべた。", "child_suicidal"),
+    ],
+)
+def test_severe_phrasings_of_the_eighties(sheet_of: Sheet, text: str, severe: str) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("turns", "subitem"),
+    [
+        # cb010: how many times; a count says it was done.
+        (
+            [
+                ("handler", "バケツの水に顔をつけられた、というのは、何回ぐらいあったのかな。"),
+                ("caller", "一回だけ。でも、すっごく長くて、もう息できなくなるかと思った。"),
+            ],
+            "drowning",
+        ),
+        # cb085: a no to 「一回だけ？」 with a count of many.
+        (
+            [
+                ("handler", "首をぎゅっとされたのは、一回だけ？"),
+                ("caller", "ううん。なんかいも。おこるとすぐ、くびもってくる。"),
+            ],
+            "strangling",
+        ),
+        # cb081: a no to 「初めて？」 says it was done before.
+        (
+            [
+                ("handler", "ベランダに出されるのは、今日が初めて？"),
+                ("caller", "ううん、いっつも。怒られたら、ベランダ。"),
+            ],
+            "left_outside",
+        ),
+        # cb051: what time it was, answered.
+        (
+            [
+                ("handler", "外に出されたのは何時ごろ？"),
+                ("caller", "夜の十一時くらい。はだしで、ベランダ。あさまで。"),
+            ],
+            "left_outside",
+        ),
+        # cc013: what happened to the neck, answered with how.
+        (
+            [
+                ("handler", "首のところ、赤くなってるけど、どうしたの？"),
+                ("caller", "ぎゅって、されたの。おとうさんに。りょうてで"),
+            ],
+            "strangling",
+        ),
+        # cb080: the handler sums up, without a question mark; the caller confirms.
+        (
+            [
+                (
+                    "handler",
+                    "まとめると、ご主人がお酒を飲むと奥さんを殴って、お子さんもそれを見ている、"
+                    "ということですね。",
+                ),
+                ("caller", "はい、そうです。"),
+            ],
+            "domestic_violence",
+        ),
+        # cc09: a hedged answer to how often (「ですかね」) asks nothing back.
+        (
+            [
+                ("caller", "ほっぺです。平手で。痛くないと覚えないから"),
+                ("handler", "そういうことは、どのくらいの頻度でありますか。"),
+                ("caller", "ほぼ毎日ですかね。一日に何回かの日もあるし"),
+            ],
+            "habitual_abuse",
+        ),
+        # cd06: 「どこかしらに」 is somewhere, not a question.
+        (
+            [
+                ("caller", "会いに行くたびに、おでこやほっぺに青いのができてて"),
+                ("handler", "それは何回くらい見ていますか。"),
+                ("caller", "行くたびですから、この三か月で五回か六回か、いつもどこかしらに"),
+            ],
+            "habitual_abuse",
+        ),
+        # cb07: a count of more than ten, to a how-many question.
+        (
+            [
+                ("handler", "五歳のお子さんが、夜、ベランダに出されている、ということですね。"),
+                ("caller", "はい。昨日は、夜中の一時過ぎまで。"),
+                ("handler", "それは、何回くらい見たり聞いたりしていますか。"),
+                ("caller", "ここひと月で、もう十回は超えてます。寒い日も、薄着で。"),
+            ],
+            "habitual_abuse",
+        ),
+        # cc09: a flinch, in a hedged answer.
+        (
+            [
+                (
+                    "handler",
+                    "お母さんとしては、しつけのつもりなんですね。お子さんは、叩かれたあとどんな様子ですか。",
+                ),
+                (
+                    "caller",
+                    "最近は、私が手を上げると、ぎゅっと目をつぶって縮こまるようになったかな",
+                ),
+            ],
+            "child_fears_parent",
+        ),
+        # ca07: candour before a yes (「……正直、あります」).
+        (
+            [
+                ("caller", "うちの子たち、二人なんですけど、私、うつで通院してて"),
+                ("handler", "気持ちがしんどくて、消えてしまいたいと思うようなことはありますか。"),
+                ("caller", "……正直、あります。でも子どもがいるから、って、なんとか"),
+            ],
+            "parent_psychiatric_crisis",
+        ),
+    ],
+)
+def test_answers_of_the_eighties(
+    sheet_of: Sheet, turns: list[tuple[str, str]], subitem: str
+) -> None:
+    sheet = sheet_of(*turns)
+    assert any(subitem in item.subitems for item in sheet.items)
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        (
+            "去年の夏にね、一度そちらに電話したことがあるんですよ、同じ家のことで",
+            "prior_reports_or_protection",
+        ),
+        ("うん。まえにも、けいさつのひと、きた。", "prior_reports_or_protection"),
+        (
+            "入院してる間、子どもたちを安全なところで見てもらいたいんです",
+            "parent_requests_protection",
+        ),
+        ("父親が来る日は、車の音がしたら押し入れに入って、がたがた震えとる", "child_fears_parent"),
+        ("お父さんの車が見えると、下駄箱の陰に隠れて、泣いて震えるんです", "child_fears_parent"),
+        ("夫は単身赴任で。こっちには親もいなくて、ママ友もいなくて", "social_isolation"),
+        ("見せられたの、へんな動画。ママのかれしのスマホで。", "sexual_abuse_noncontact"),
+        ("この子に向けちゃいそうで、自分が怖い。", "parent_might_kill"),
+        ("両脇を持って、がくがくって、前後に。首がぐらんぐらんして。", "shaking_infant"),
+        ("まいにちじゃない。しゅうに、にかいくらい。パパに叩かれる", "habitual_abuse"),
+    ],
+)
+def test_everyday_words_of_the_eighties(sheet_of: Sheet, text: str, subitem: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert any(subitem in item.subitems for item in sheet.items)
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # ca07's ordinary words: a doctor to see the child is no request for protection.
+        [("caller", "子どもを病院で見てもらいたいんです、熱が下がらなくて")],
+        # bp14: 「虐待かどうかわからない」 gives no abuse to count crying against.
+        [
+            ("caller", "あの、虐待かどうかわからないんですけど、一応お伝えしておこうと思って"),
+            ("caller", "向かいのマンションから、夕方になると子どもの泣き声がすごくて"),
+            ("handler", "どのくらいの頻度で聞こえますか。"),
+            ("caller", "週に2、3回かな。ぎゃーって、かなり長い時間"),
+        ],
+        # bj15: an age guessed (「二歳くらいかな」) is no age said.
+        [
+            ("handler", "お子さんを見かけたことはありますか。"),
+            ("caller", "見たことあるのは、小さい子です。抱っこされてたから、二歳くらいかな。"),
+        ],
+        # cb041: a fear of covering the mouth is the carer's fear, not a mouth covered.
+        [("caller", "このまま泣かれたら、ほんとに、この子の口、ふさいじゃうかもしれない。")],
+    ],
+)
+def test_what_the_eighties_showed_ticks_nothing(
+    sheet_of: Sheet, turns: list[tuple[str, str]]
+) -> None:
+    sheet = sheet_of(*turns)
+    assert not sheet.severe
+    assert all(
+        item.state != "該当"
+        for item in sheet.items
+        if item.id in ("protection_request", "recurrence", "likely_serious_harm")
+    )

@@ -58,6 +58,8 @@ _SENTENCE_END = frozenset("。.!！?？\n")
 _QUESTION_MARK = frozenset("?？")
 _REQUEST_END = frozenset("。.!！?？\n")
 _CLAUSE_MARK = frozenset("、,，")
+_HEDGES = frozenset({"ね", "ねえ", "ねぇ", "な", "なあ", "なぁ"})
+"""What closes a hedge after か (「ですかね」「かなあ」)."""
 _CLOSING_QUOTE = frozenset('」』"”')
 # Verbs of knowing that take a question as their object (「どうしたらいいか、わからない」).
 _KNOW = frozenset({"分かる", "知る", "覚える"})
@@ -156,6 +158,28 @@ class UtteranceActs:
     def question(self) -> bool:
         """Whether any sentence asks something (so the next utterance is an answer)."""
         return any(s.kind == "question" for s in self.sentences)
+
+    def hedged(self, sentence: Sentence) -> bool:
+        """Whether a question ``sentence`` closes on か plus ね or な with no question mark
+        (「ほぼ毎日ですかね」「三回くらいかなあ」): from the one who answers, a hedge said to
+        oneself, not a question back."""
+        tokens = self.analysis.tokens
+        last = tokens[sentence.last]
+        return (
+            sentence.kind == "question"
+            and sentence.last > sentence.first
+            and last.surface in _HEDGES
+            and tokens[sentence.last - 1].surface == "か"
+            and not any(mark in _QUESTION_MARK for mark in last.after)
+        )
+
+    def sentence_at(self, position: int) -> Sentence | None:
+        """The sentence holding ``position`` of ``Analysis.text``."""
+        tokens = self.analysis.tokens
+        return next(
+            (s for s in self.sentences if tokens[s.first].begin <= position < tokens[s.last].end),
+            None,
+        )
 
     @property
     def open_ended(self) -> bool:
@@ -399,11 +423,12 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
         return False  # 「沈めるっていうか、そういうのを」: "or rather", not a question
     if "か" in tail or "かしら" in tail:
         return True
-    # 「誰かに見張られてる」「何かされた」: a question word + か is someone, something.
+    # 「誰かに見張られてる」「何かされた」「どこかしらに」: a question word + か (or かしら) is
+    # someone, something, somewhere; 「なんとか」「どうにか」 (と or に between) is somehow.
     wh = [
         i
         for i in range(first, last + 1)
-        if tokens[i].lemma in _WH_LEMMAS and not (i + 1 < last and tokens[i + 1].surface == "か")
+        if tokens[i].lemma in _WH_LEMMAS and not _indefinite_at(tokens, i, last)
     ]
     # 「どこにいるの」: の asks only with a question word; 「お母さんがいないの」 tells.
     if wh and "の" in tail:
@@ -420,6 +445,15 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     ):
         return True
     return _asks_to_tell(tokens, first, last)
+
+
+def _indefinite_at(tokens: tuple[Token, ...], index: int, last: int) -> bool:
+    """Whether the question word at ``index`` is made indefinite by the か after it: 「誰か」
+    「どこかしら」, or with と / に between, 「なんとか」「どうにか」 (Sudachi splits them)."""
+    after = [t.surface for t in tokens[index + 1 : last + 1]]
+    if after[:1] in (["か"], ["かしら"]):
+        return index + 1 < last
+    return after[:2] in (["と", "か"], ["に", "か"])
 
 
 def _indefinite_end(tokens: tuple[Token, ...], first: int, last: int) -> bool:
@@ -884,7 +918,8 @@ class ActTracker:
         speaker = final.speaker
         pending = self._question
         answering = pending is not None and pending[1] != speaker
-        if acts.question and not (answering and _guessing(acts)):
+        hedging = all(acts.hedged(s) for s in acts.sentences if s.kind == "question")
+        if acts.question and not (answering and (_guessing(acts) or hedging)):
             self._question = (final.utterance, speaker)
             return Turn(act="question", negated=main.negated)
         if pending is None:

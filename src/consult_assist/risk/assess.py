@@ -90,7 +90,7 @@ _HOW_OFTEN = re.compile(
     r"毎週|毎日|毎晩|毎朝|毎回|まいにち|まいばん|週に|月に"
 )
 
-_WHEN = re.compile(r"いつ")
+_WHEN = re.compile(r"いつ|何時|なんじ")
 _NUMERAL = "0-9一二三四五六七八九十"
 _TIMES = re.compile(rf"[{_NUMERAL}]+[、,]?[{_NUMERAL}]*(回|度)")
 _TWO_OR_MORE = rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})"
@@ -120,6 +120,28 @@ _SOMEONE = re.compile(
 """An answer whose first words name a person (「…ママの、あたらしいパパ。」): who did it."""
 _TOGETHER = re.compile(r"(子|娘|息子|赤ちゃん)[^。]{0,12}一緒に$")
 """「この子抱いてベランダから一緒に飛び降りようか」: the carer's thought, the child taken along."""
+_HOW_MANY = re.compile(
+    r"(何回|なんかい|何度|なんど|どのくらい|どれくらい|どのぐらい|どれぐらい|(一|1)(回|度)だけ|いっかいだけ)"
+)
+"""A question how many times (「…というのは、何回ぐらいあったのかな」「一回だけ？」): what it
+asks about is taken as told, and an answer with a count says so."""
+_A_COUNT = re.compile(
+    r"^(えっと|えと|あの|うーん|ううん|いや|いえ|うん|はい|ええ)?[、。,…‥\s]*"
+    rf"(?!(一|1|いっ)(回|かい|度)も)([{_NUMERAL}]+|何|なん|いっ|に|さん)[、,]?[{_NUMERAL}]*"
+    r"(回|かい|度|ど)(?!と)"
+)
+"""An answer that opens with a count (「一回だけ。でも、すっごく長くて」「ううん。なんかいも。」),
+never 「一回も」 (none) nor 「二度と」."""
+_ONCE = re.compile(r"^[^。]{0,12}?(一|1|いっ)(回|かい|度)(だけ|きり|です|。|、|$)")
+"""An answer that it was once: the act, but no habit."""
+_FIRST_TIME = re.compile(r"(初めて|はじめて)[^。？?]{0,6}([？?]|$)")
+"""A question whether it was the first time (「ベランダに出されるのは、今日が初めて？」): a no
+says it was done before."""
+_CHECKING = re.compile(
+    r"(ということ|ってこと|という事|って事)(です|でしょう|だ)?(ね|よね|か|かな)?[。？?]?$"
+)
+"""A handler's summing up that asks to be confirmed (「…ということですね。」「…ってことかな。」):
+what it sums up is asked, with or without a question mark."""
 _OFTEN_ANSWER = re.compile(
     r"^[…‥.．、。\s]*(毎日|まいにち|毎晩|まいばん|毎朝|まいあさ|いつも|しょっちゅう|何回も|なんかいも|"
     r"何度も|なんども|ほとんど毎日|ほぼ毎日)[…、。！!\s]*(です|だよ|かな|くらい|ぐらい)?[…、。！!\s]*$"
@@ -195,7 +217,7 @@ class RiskAssessor:
             speaker == "caller"
             and previous is not None
             and (found.affirms or found.denies)
-            and unpunctuated(previous[0].text)
+            and (unpunctuated(previous[0].text) or _CHECKING.search(previous[0].text) is not None)
         ):
             asked = previous
         self._finals += 1
@@ -365,6 +387,17 @@ class RiskAssessor:
                 found.analysis.text, hit.end
             ):
                 act = "hypothetical"
+            sentence = acts.sentence_at(hit.start)
+            if (
+                act == "question"
+                and asked is not None
+                and hit.subitem != INFANT
+                and sentence
+                and acts.hedged(sentence)
+            ):
+                # 「どのくらいの頻度で？」「ほぼ毎日ですかね」: an answer that hedges asks nothing;
+                # but 「二歳くらいかな」 is an age guessed, not said.
+                act = "statement"
             if asked is not None and act == "statement":
                 act = "answer"
             if hit.subitem == INFANT:
@@ -484,7 +517,18 @@ class RiskAssessor:
         often = _OFTEN_ANSWER.match(final.text) is not None
         # 「首のところ、誰かに押さえられたの？」「…ママの、あたらしいパパ」: named, so yes.
         named = _WHO.search(question.text) is not None and _SOMEONE.match(final.text) is not None
-        affirms = (found.affirms or timed or often or named) and not negated
+        # 「バケツの水に顔をつけられたのは、何回ぐらい？」「一回だけ。でも、すっごく長くて」
+        counted = (
+            _HOW_MANY.search(question.text) is not None and _A_COUNT.match(final.text) is not None
+        )
+        once = counted and _ONCE.match(final.text) is not None
+        # 「ベランダに出されるのは、今日が初めて？」「ううん、いっつも」: not the first time.
+        before_too = denies and _FIRST_TIME.search(question.text) is not None
+        if counted or before_too:
+            negated = denies = False
+        affirms = (
+            found.affirms or timed or often or named or counted or before_too
+        ) and not negated
         said = {
             t.lemma: acts.at(t.begin, t.end).negated
             for t in found.analysis.tokens
@@ -495,7 +539,7 @@ class RiskAssessor:
         # 「首を手でつかまれたり、口や鼻をふさがれたりしたことはある？」「……口。まくらで」: a
         # bare noun that picks one of the things asked says yes to that one.
         chosen = None if (denies or negated) else noun_phrase(final.text)
-        punctuated = not unpunctuated(question.text)
+        punctuated = not unpunctuated(question.text) and _CHECKING.search(question.text) is None
         for hit in asked.hits:
             if hit.subitem in own or not self._counts(hit.subitem, speaker):
                 continue
@@ -520,6 +564,8 @@ class RiskAssessor:
                 yes = True
             if not (yes or no):
                 continue
+            if once and hit.subitem in _FREQUENCY_BOXES:
+                continue  # 「何回も叩かれてるの？」「ううん、一回だけ」: the blow, not a habit
             if no and not repeated and hit.subitem == INFANT:
                 # 「三歳のお子さんが一人で外に。けがはしていませんでしたか」「けがはなかった」:
                 # a no denies what was asked, never the age the question named.

@@ -62,6 +62,8 @@ _PUT_RIGHT = re.compile(
 # 「プールで友達にふざけて沈められた」: done by another child (the agent just before the
 # words, nothing else named in between), or by a stranger online (「知らない人に、死ねとか首しめる
 # ぞとか」), not by a carer; the sheet is about carers.
+_CANDOUR = re.compile(r"^(正直に言うと|正直言うと|正直に言えば|正直|実は|じつは)")
+"""Words of candour before a yes or a no (「……正直、あります」), which stay the answer."""
 _PEER_AGENT = re.compile(
     r"(友達|友だち|ともだち|同級生|クラスメート|クラスメイト|クラスの子|先輩|後輩|知らない人|"
     r"見知らぬ人|ネットの人)(たち|ら)?に[^に。]{0,6}$"
@@ -228,7 +230,8 @@ class CueMatcher:
             for (kind, sub), _, end in found
             if kind == "context" and not (sub == "rumour" and plain.startswith(_NOT_SO, end))
         }
-        starts = {name: plain.startswith(words) for name, words in self._starts.items()}
+        opening = _CANDOUR.sub("", plain, count=1)
+        starts = {name: opening.startswith(words) for name, words in self._starts.items()}
         return Found(
             analysis=analysis,
             hits=tuple(sorted(hits, key=lambda h: (h.start, h.subitem))),

@@ -85,6 +85,11 @@ _DONE_TO = re.compile(
     r"[、,\s]*(に|を|は|って)?[、,\s]*(なにか|何か|なんか)[^。？?]{0,3}(され|やられ)"
 )
 """A question whether something was done to a part of the body (「首のところ、なにかされた？」)."""
+_WHAT_HAPPENED = re.compile(
+    r"(?P<part>(首|くび|のど|喉|口|くち|鼻|はな|顔|かお|頭|あたま)(の|ん)?(ところ|とこ|まわり|周り|あたり)?)"
+    r"[^。？?]{0,16}?(どうしたの|どうしたん|どうした|何があった|なにがあった)"
+)
+"""A question what happened to a part of the body (「首のところ、赤いけど、どうしたの？」)."""
 _PAUSES = r"[…‥.．、。\s]*"
 """Pauses before a yes (「……うん」)."""
 _KINDLY = re.compile(r"くれ|もらっ|もらう|マッサージ|なで|撫で|手当")
@@ -97,13 +102,20 @@ def acted_on(question: str, answer: str, yes_words: Sequence[str]) -> Filled | N
     """「首のところ、なにかされたことある？」「……うん。手で、ぐって。」 said as one, the question's
     part of the body first: 「首のところを、手で、ぐって。」. None unless the question asks
     whether something was done to a part of the body and the answer opens with one of
-    ``yes_words`` (the sheet's ``affirm`` words) and goes on with a sentence of a few words
-    of how (who did it may follow)."""
+    ``yes_words`` (the sheet's ``affirm`` words), or the question asks what happened to it
+    (「首のところ、赤くなってるけど、どうしたの？」「ぎゅって、されたの。おとうさんに」), and
+    the answer goes on with a sentence of a few words of how (who did it may follow)."""
     asked = _DONE_TO.search(question)
     yes = _yes(tuple(yes_words)).match(answer)
-    if asked is None or yes is None:
-        return None
-    how = re.split(r"(?<=[。！!？?])", answer[yes.end() :].strip(), maxsplit=1)[0]
+    if asked is not None and yes is not None:
+        rest = answer[yes.end() :]
+    else:
+        asked = _WHAT_HAPPENED.search(question)
+        opening = re.match(_PAUSES, answer)
+        if asked is None or opening is None:
+            return None
+        rest = answer[opening.end() :]
+    how = re.split(r"(?<=[。！!？?])", rest.strip(), maxsplit=1)[0]
     if not how or len(how) > _MAX_HOW or _KINDLY.search(how):
         return None
     part = asked.group("part") + "を、"
