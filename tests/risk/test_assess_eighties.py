@@ -256,3 +256,68 @@ def test_what_the_eighties_showed_ticks_nothing(
         for item in sheet.items
         if item.id in ("protection_request", "recurrence", "likely_serious_harm")
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        (
+            "お姉ちゃんは可愛いんです。でも下の子は、抱っこもしたくない、声も聞きたくないんです",
+            "parent_rejects_child",
+        ),
+        (
+            "上の子にはご飯作るのに、この子だけ無視して、いないもの扱いしてるんですよ",
+            "parent_rejects_child",
+        ),
+        ("娘を車に乗せたまま、パチンコ、一時間ちょっと", "no_adult_at_home"),
+        (
+            "先生、今日ここに泊めてもらえませんか。うちにはもう戻りたくないです",
+            "child_requests_protection",
+        ),
+        ("薬、あの、処方じゃないやつ、やめられなくて", "parent_substance_use"),
+        ("婿が朝から焼酎ばっかり飲んで、一升瓶が二日で空になるのよ", "parent_substance_use"),
+        (
+            "親父が母さんの髪つかんで引きずってて、止めに入ったら俺まで突き飛ばされて",
+            "domestic_violence",
+        ),
+        ("おでこ縫ったんです、五針。夫がコップ投げて", "head_face_blow"),
+    ],
+)
+def test_more_everyday_words_of_the_eighties(sheet_of: Sheet, text: str, subitem: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert any(subitem in item.subitems for item in sheet.items)
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        # cc050: a worry of what would come (「〜ちゃうなって」) is not what is.
+        (
+            "万が一、私が倒れたら、子どもたちだけになっちゃうなって、それだけ気になってて",
+            "likely_serious_harm",
+        ),
+        # ca145, bs080: an alarm put right at once with what the child was only doing.
+        (
+            "娘がぐったりして、あ、いや、ぐったりっていうか、ただ寝てただけでした、すみません",
+            "serious_harm",
+        ),
+        (
+            "三日前から意識がなくて…いや、ごめんなさい、熱で寝てるだけで、さっき起きました",
+            "serious_harm",
+        ),
+        # x073: 「骨折って言いましたけど、診てもらったら、ただの打ち身」.
+        (
+            "さっき骨折って言いましたけど、病院で診てもらったら、ただの打ち身だったそうです",
+            "serious_harm",
+        ),
+        # 「決まって」 (always) is not キマって (high on drugs).
+        ("朝になると決まってお腹が痛いって言うんです", "parent_factors"),
+        # Things thrown towards the children, nothing said of a head or face hit.
+        ("物投げるんです、リモコンとか、お皿とか、子どものほうに", "likely_serious_harm"),
+    ],
+)
+def test_more_of_what_the_eighties_showed_ticks_nothing(
+    sheet_of: Sheet, text: str, item: str
+) -> None:
+    sheet = sheet_of(("caller", text))
+    assert _state(sheet, item) != "該当"

@@ -107,9 +107,11 @@ the condition; no thought told (a plain 「言ったら」 may be when it was sa
 _WORRY = re.compile(
     r"(たり|とか)(し|され)?ない(か|かな|かしら|かと)(って|と|心配|しんぱい|不安|思)"
     r"|ない(か|かと)(心配|しんぱい|不安)"
+    r"|[^。]{0,8}?(ちゃう|ちまう|てしまう|でしまう|じゃう)(な|なあ|なぁ)(って|と)"
 )
-"""「妹がお風呂で沈められたりしないかなって」「手が出ないか心配」: a worry that it might be done,
-not that it was (「預かってもらえないかと思って」 is a request)."""
+"""「妹がお風呂で沈められたりしないかなって」「手が出ないか心配」「私が倒れたら、子どもたちだけ
+になっちゃうなって」: a worry that it might be done or come, not that it was (「預かってもらえない
+かと思って」 is a request)."""
 _WHO = re.compile(r"(誰|だれ)(か)?(に|が|から)")
 """A question that asks who did it (「首のところ、誰かに押さえられたの？」)."""
 _SOMEONE = re.compile(

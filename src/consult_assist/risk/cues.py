@@ -55,6 +55,7 @@ _SAID_BUT = re.compile(
 _PUT_RIGHT = re.compile(
     r"すみません|すいません|ごめん|間違い|まちがい|違いました|ちがいました|実は|じつは|"
     r"今見たら|いま見たら|よく見たら|だけでした|だけです|だけだった|だけ$|じゃなくて|ではなくて|訂正|"
+    r"聞き直したら|ききなおしたら|見てもらったら|診てもらったら|(打撲|捻挫|打ち身|すり傷)だけ|"
     # 「骨折って言いましたけど、レントゲン撮ったら折れてなくて」: what was found after.
     r"たら[^。]{0,6}?て(なく|なかっ|ません)|"
     r"違うんです|ちがうんです|違います|ちがいます|よくよく聞いたら|よく聞いたら|聞いてみたら"
@@ -70,6 +71,12 @@ _PEER_AGENT = re.compile(
 )
 # 「…叩いてて…いや、あれ叩いてたんじゃなくて、肩たたきしてただけ」: a no at once, then what
 # it was not.
+_ONLY_ASLEEP = re.compile(
+    r"[^。]{0,8}?(ごめんなさい|ごめん|すみません|すいません|いや|いえ)[^。]{0,20}?"
+    r"(寝て|ねて|眠って|ねむって|遊んで|あそんで|ふざけて)(た|いた|る|い)?だけ"
+)
+"""「ぐったりしてて、あ、ごめんなさい、寝てただけでした」: an alarm the speaker puts right at once
+with what the child was only doing."""
 _NOT_THAT = re.compile(
     r"[^。]{0,4}?(いや|いえ)(あれ|それ)?(は)?[^。]{0,10}?(ってほど|ほど)?(じゃなく|ではなく|じゃな|ではな)"
     # 「上の子が施設に…あ、いえ、施設じゃなくて」「ぐったり…いや、ぐったりってほどじゃない」: the
@@ -293,7 +300,7 @@ def _said_then_corrected(analysis: Analysis, end: int) -> bool:
     """「ぐったりしてるって言いましたけど、今見たら、泣きだしました」「骨折って言いましたけど、
     すみません、打撲だけでした」: the speaker's own earlier words, put right at once."""
     rest = analysis.text[end:]
-    if _NOT_THAT.match(rest):
+    if _NOT_THAT.match(rest) or _ONLY_ASLEEP.match(rest):
         return True
     said = _SAID_BUT.match(rest)
     return said is not None and _PUT_RIGHT.search(rest, said.end(), said.end() + 24) is not None
