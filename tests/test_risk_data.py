@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Eighty-one labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Eighty-two labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -86,7 +86,8 @@ seventy-fourth, seventy-fifth, seventy-sixth and seventy-seventh written the sam
 (tests/data/risk_seventyfourth/, risk_seventyfifth/, risk_seventysixth/ and risk_seventyseventh/,
 ids ``bw``, ``bx``, ``by`` and ``bz``), and a seventy-eighth, seventy-ninth, eightieth and
 eighty-first written the same way after them (tests/data/risk_seventyeighth/, risk_seventyninth/,
-risk_eightieth/ and risk_eightyfirst/, ids ``ca``, ``cb``, ``cc`` and ``cd``). Checked here: the
+risk_eightieth/ and risk_eightyfirst/, ids ``ca``, ``cb``, ``cc`` and ``cd``), and an eighty-fifth
+written the same way after them (tests/data/risk_eightyfifth/, ids ``ch``). Checked here: the
 shape of the turn records (one per line) and of the whole calls with their labels.json, the minimum
 counts each set was written to meet, and that each call's labelled tier is the one the documented
 rules give for its labelled items. Each check is also run on deliberately broken copies, to show it
@@ -308,6 +309,7 @@ LATER_SETS = written_together(
     ("seventyninth", "cb"),
     ("eightieth", "cc"),
     ("eightyfirst", "cd"),
+    ("eightyfifth", "ch"),
 )
 DATA_SETS = (
     TUNING,
