@@ -84,14 +84,13 @@ ids ``bs`` and ``bt``), and a seventy-second and a seventy-third written the sam
 (tests/data/risk_seventysecond/ and risk_seventythird/, ids ``bu`` and ``bv``), and a
 seventy-fourth, seventy-fifth, seventy-sixth and seventy-seventh written the same way after them
 (tests/data/risk_seventyfourth/, risk_seventyfifth/, risk_seventysixth/ and risk_seventyseventh/,
-ids ``bw``, ``bx``, ``by`` and ``bz``), and a seventy-eighth, seventy-ninth, eightieth and
-eighty-first written the same way after them (tests/data/risk_seventyeighth/, risk_seventyninth/,
-risk_eightieth/ and risk_eightyfirst/, ids ``ca``, ``cb``, ``cc`` and ``cd``), and an eighty-fifth
-written the same way after them (tests/data/risk_eightyfifth/, ids ``ch``). Checked here: the
-shape of the turn records (one per line) and of the whole calls with their labels.json, the minimum
-counts each set was written to meet, and that each call's labelled tier is the one the documented
-rules give for its labelled items. Each check is also run on deliberately broken copies, to show it
-fails.
+ids ``bw``, ``bx``, ``by`` and ``bz``), and a seventy-eighth, seventy-ninth, eightieth, eighty-first
+and eighty-fifth written the same way after them (tests/data/risk_seventyeighth/,
+risk_seventyninth/, risk_eightieth/, risk_eightyfirst/ and risk_eightyfifth/, ids ``ca``, ``cb``,
+``cc``, ``cd`` and ``ch``). Checked here: the shape of the turn records (one per line) and of the
+whole calls with their labels.json, the minimum counts each set was written to meet, and that each
+call's labelled tier is the one the documented rules give for its labelled items. Each check is also
+run on deliberately broken copies, to show it fails.
 """
 
 from __future__ import annotations
