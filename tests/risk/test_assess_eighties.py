@@ -1,5 +1,5 @@
-"""The sheet of a call on what the seventy-eighth to eighty-first blind sets showed, and the
-one clean severe record the seventies left (bw096).
+"""The sheet of a call on what the seventy-eighth to eighty-first and the eighty-fifth blind sets
+showed, and the one clean severe record the seventies left (bw096).
 
 Each case failed before the change it names (manuals/risk.toml, risk/clauses.py or
 risk/assess.py).
@@ -321,3 +321,106 @@ def test_more_of_what_the_eighties_showed_ticks_nothing(
 ) -> None:
     sheet = sheet_of(("caller", text))
     assert _state(sheet, item) != "該当"
+
+
+@pytest.mark.parametrize(
+    ("turns", "subitem"),
+    [
+        # ch010: 「これでもう三回目」 counts the times (habitual_abuse needs a harm word: しめる).
+        (
+            [
+                (
+                    "caller",
+                    "おとうさんに首しめられんの、これでもう三回目とかで……なんか、慣れてきちゃった",
+                )
+            ],
+            "habitual_abuse",
+        ),
+        # ch012: not let lift the face (「上げさせてくれなかった」) negates being let, not the act.
+        (
+            [
+                (
+                    "caller",
+                    "妹がおねしょしたら、ママが湯船に妹の顔つけて、なかなか上げさせてくれなかった",
+                )
+            ],
+            "drowning",
+        ),
+        # ch013: a small child's words for a hand over mouth and nose.
+        (
+            [("caller", "ママがね、うるさいって、おくちとおはなをてでぎゅってしたの。")],
+            "strangling",
+        ),
+        # ch024: the child's answer about a brother whose eyes do not open.
+        (
+            [
+                ("handler", "いま、弟くんは息してる？"),
+                ("caller", "……わかんない、なんかヒューヒューいってて、目あいてない"),
+            ],
+            "unconscious",
+        ),
+        ("殴られたあと、気づいたら床に寝てて、何分か記憶ない。起きたら夜だった", "unconscious"),
+        # ch038: asking how to do it tells the thought; it is no question to be answered.
+        ([("caller", "じさつって、どうやったら痛くないの。……まじめに聞いてる")], "child_suicidal"),
+        (
+            [("caller", "とうちゃんがくさ、毎晩うちのことぶつけん、もう家おりたくなか")],
+            "child_requests_protection",
+        ),
+        (
+            [
+                (
+                    "caller",
+                    "お姉ちゃんの部屋に、夜中にお義父さんが入ってって、朝になるとお姉ちゃん目が腫れてる",
+                )
+            ],
+            "sexual_abuse_suspected",
+        ),
+        ([("caller", "生理、こなくて。相手は……家の人。言えない")], "sexual_abuse_contact"),
+        (
+            [
+                (
+                    "caller",
+                    "パパが包丁持って、『次なんか言ったらおまえ殺すからな』って。いまリビングにいる",
+                )
+            ],
+            "parent_might_kill",
+        ),
+        ([("caller", "ビンタ。毎日。顔がはれて、マスクして学校行ってる")], "habitual_abuse"),
+        ([("caller", "家のことあってから、なんか、言葉でてこない")], "child_withdrawn"),
+        (
+            [("caller", "お母さんが一日中ふとんから出てこない。ごはんも作らない")],
+            "parent_psychiatric_crisis",
+        ),
+        (
+            [("caller", "お父さんがママにどなって、ママ泣いて、毎晩それ。うるさくて寝れない")],
+            "domestic_violence",
+        ),
+        ([("caller", "パパが出てって、ママと二人になった。先月")], "unstable_household"),
+    ],
+)
+def test_what_children_and_teens_said_in_the_eighty_fifth_set(
+    sheet_of: Sheet, turns: list[tuple[str, str]] | str, subitem: str
+) -> None:
+    said = [("caller", turns)] if isinstance(turns, str) else turns
+    sheet = sheet_of(*said)
+    assert any(subitem in item.subitems for item in sheet.items)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # az003, ca021: a world gone white while strangled is no loss of consciousness.
+        "兄ちゃんにさ、首に腕まわされてギリギリって締められて、目の前真っ白になった",
+        "本人が、『パパに首ぎゅってされて、目の前まっくらになった』って言うんです",
+    ],
+)
+def test_a_world_gone_dark_is_no_unconsciousness(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert "strangling" in sheet.severe
+    assert "unconscious" not in sheet.severe
+
+
+def test_a_question_how_to_ask_for_help_is_no_thought(sheet_of: Sheet) -> None:
+    # The caller's question about what to do is a question, not a thought told.
+    sheet = sheet_of(("caller", "どうしたら楽になるか、相談できるところってありますか"))
+    assert not sheet.severe

@@ -71,6 +71,11 @@ _IF_AGAIN = re.compile(r"(もし|もしも|仮に|万が一|万一)(また|又)"
 """An if-clause about something happening again: it has happened before."""
 _WONDERING = re.compile(r"[^。？?！!]{0,12}?(の|ん)?かなぁ?(?:[。…]|$)")
 """What ends a sentence that only wonders aloud (「…いいのかな。」), from the end of a cue."""
+_HOW_TO = re.compile(
+    r"[^。？?！!]{0,20}?(どうやったら|どうやれば|どうすれば|どうしたら)"
+    r"[^。？?！!]{0,8}?(痛く|いたく|楽に|らくに|確実)"
+)
+"""「じさつって、どうやったら痛くないの」: the caller asks how to do it, which tells the thought."""
 _TIER_OF_SEVERE = TIERS[0]
 _UNDENIED = re.compile(
     r"^[…‥.．、。\s]*((あの|えっと|えと|その)[、…\s]*)?(うそ|嘘|ウソ)(?!じゃ|では|って|でしょ|つき|だろ)"
@@ -112,6 +117,9 @@ _WORRY = re.compile(
 """「妹がお風呂で沈められたりしないかなって」「手が出ないか心配」「私が倒れたら、子どもたちだけ
 になっちゃうなって」: a worry that it might be done or come, not that it was (「預かってもらえない
 かと思って」 is a request)."""
+_NOT_LET = re.compile(r"[ぁ-ん]{0,3}?(て|で)(くれ|呉れ|もらえ|貰え|もらわ|貰わ)(な|へん|ん)")
+"""「上げさせてくれなかった」「出してもらえない」: the negation is of being let, right after the
+words."""
 _WHO = re.compile(r"(誰|だれ)(か)?(に|が|から)")
 """A question that asks who did it (「首のところ、誰かに押さえられたの？」)."""
 _SOMEONE = re.compile(
@@ -360,7 +368,9 @@ class RiskAssessor:
                 continue
             span = acts.at(hit.start, hit.end)
             act = span.act
-            negated = span.negated
+            # 「湯船に顔つけて、なかなか上げさせてくれなかった」: what the child was not let do
+            # tells what was done; it denies nothing.
+            negated = span.negated and not _NOT_LET.match(found.analysis.text, hit.end)
             spec = self.matcher.subitems[hit.subitem]
             if act == "question" and closed_clause(found, hit):
                 # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said.
@@ -369,7 +379,10 @@ class RiskAssessor:
                 act == "question"
                 and spec.thoughts
                 and speaker == "caller"
-                and _WONDERING.match(final.text, hit.end)
+                and (
+                    _WONDERING.match(final.text, hit.end)
+                    or _HOW_TO.match(found.analysis.text, hit.start)
+                )
             ):
                 # 「ぼく、しんだほうがいいのかな。」: the caller wonders aloud; the thought is told.
                 act = "statement"
