@@ -424,3 +424,39 @@ def test_a_question_how_to_ask_for_help_is_no_thought(sheet_of: Sheet) -> None:
     # The caller's question about what to do is a question, not a thought told.
     sheet = sheet_of(("caller", "どうしたら楽になるか、相談できるところってありますか"))
     assert not sheet.severe
+
+
+def test_a_parent_s_words_quoted_by_a_child_are_the_parent_s_crisis(sheet_of: Sheet) -> None:
+    # ch092: 「お母さん、…『もう死にたい』ってぶつぶつ言ってる」: the mother named as the topic
+    # (a comma, no particle), her words quoted and said.
+    sheet = sheet_of(
+        ("caller", "お母さん、朝からずっとベッドで、『もう死にたい』ってぶつぶつ言ってる")
+    )
+    assert "child_suicidal" not in sheet.severe
+    assert any("parent_psychiatric_crisis" in item.subitems for item in sheet.items)
+    # The child's own words after a sentence about the mother stay the child's.
+    own = sheet_of(("caller", "お母さん、最近ずっと仕事。ぼく、もう死にたい"))
+    assert "child_suicidal" in own.severe
+
+
+def test_a_child_asking_whether_children_may_call_is_no_carer(sheet_of: Sheet) -> None:
+    # ch02: 「子どもが電話していいとこ？」 named no carer; her later 「消えたら楽」 is hers.
+    sheet = sheet_of(
+        ("caller", "あ、えっと……これ、子どもが電話していいとこ？"),
+        ("handler", "もちろん。子どもさんからの電話も受けてますよ。"),
+        (
+            "caller",
+            "……ほんとは、さっきまで駅ビルの上にいた。もういいかなって。消えたら楽だなって思って",
+        ),
+    )
+    assert "child_suicidal" in sheet.severe
+
+
+def test_a_slap_in_the_face_in_a_teen_s_words(sheet_of: Sheet) -> None:
+    # ch08: 「顔をパンってやられるくらい。平手で。ほぼ毎日」.
+    sheet = sheet_of(("caller", "……まあ、父に、顔をパンってやられるくらい。平手で。ほぼ毎日"))
+    assert any("head_face_blow" in item.subitems for item in sheet.items)
+    assert not any(
+        "head_face_blow" in item.subitems
+        for item in sheet_of(("caller", "朝ごはんは顔を洗ってからパンって決めてます")).items
+    )

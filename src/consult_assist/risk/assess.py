@@ -120,6 +120,11 @@ _WORRY = re.compile(
 _NOT_LET = re.compile(r"[ぁ-ん]{0,3}?(て|で)(くれ|呉れ|もらえ|貰え|もらわ|貰わ)(な|へん|ん)")
 """「上げさせてくれなかった」「出してもらえない」: the negation is of being let, right after the
 words."""
+_MAY_A_CHILD_CALL = re.compile(
+    r"(子ども|子供|こども|小学生|中学生|高校生)(が|から|でも|も|だけで)[^。？?]{0,8}"
+    r"(電話|でんわ|かけ|相談|話)[^。？?]{0,8}(いい|大丈夫|だいじょうぶ|できる|でき|OK|オッケー)"
+)
+"""A child asking whether children may call (「これ、子どもが電話していいとこ？」)."""
 _WHO = re.compile(r"(誰|だれ)(か)?(に|が|から)")
 """A question that asks who did it (「首のところ、誰かに押さえられたの？」)."""
 _SOMEONE = re.compile(
@@ -323,6 +328,8 @@ class RiskAssessor:
     def _learn_caller(self, text: str, found: Found, handler: bool) -> None:
         if handler:
             return
+        if _MAY_A_CHILD_CALL.search(text):
+            return  # 「これ、子どもが電話していいとこ？」: a child asks, no carer speaks
         relation = extract("relation", text)
         if found.carer_words or (relation is not None and relation.value in _CARERS):
             self._carer = True

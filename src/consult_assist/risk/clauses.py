@@ -53,19 +53,46 @@ def adult_subject(found: Found, hit: Hit) -> bool:
     """Whether ``hit`` is said of a parent named as its subject, with no other predicate in
     between: 「お母さんが、最近、死にたいって言ってて」 from a child is the mother in crisis;
     「お母さんは知らないけど、死にたい」 is still the child."""
-    subject = False
+    subject = topic = False
     previous = ""
+    opening = True
     for token in found.analysis.tokens:
         if token.begin >= hit.start:
             break
         if token.pos0 in _PREDICATES or token.surface in _CHILD_WORDS:
-            subject = False
+            subject = topic = False
         elif token.pos0 == "助詞" and token.surface in ("が", "は", "も") and previous in _ADULTS:
             subject = True
+        elif opening and token.surface in _ADULTS and "、" in token.after:
+            topic = True  # 「お母さん、朝からずっとベッドで、『もう死にたい』って言ってる」
         previous = token.surface
-        if any(c in _SENTENCE_MARKS for c in token.after):
-            subject = False
-    return subject
+        opening = any(c in _SENTENCE_MARKS for c in token.after)
+        if opening:
+            subject = topic = False
+    return subject or (topic and _quoted_and_said(found, hit))
+
+
+def _quoted_and_said(found: Found, hit: Hit) -> bool:
+    """Whether ``hit`` stands in a quote opened before it in its sentence and closed right
+    after it by a verb of saying (「『もう死にたい』ってぶつぶつ言ってる」): the words of the
+    parent named as the sentence's topic, not the speaker's own."""
+    tokens = found.analysis.tokens
+    before = [t for t in tokens if t.end <= hit.start]
+    opened = next(
+        (
+            t
+            for t in reversed(before)
+            if _OPEN_QUOTES & set(t.after) or _CLOSE_QUOTES & set(t.after)
+        ),
+        None,
+    )
+    if opened is None or not _OPEN_QUOTES & set(opened.after):
+        return False
+    rest = [t for t in tokens if t.end >= hit.end]
+    closed = next((i for i, t in enumerate(rest) if _CLOSE_QUOTES & set(t.after)), None)
+    if closed is None or closed > 2:
+        return False
+    return any(t.lemma in _SAYING for t in rest[closed + 1 : closed + 5])
 
 
 def adult_quoted(found: Found, hit: Hit) -> bool:
