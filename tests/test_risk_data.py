@@ -309,6 +309,7 @@ LATER_SETS = written_together(
     ("eightieth", "cc"),
     ("eightyfirst", "cd"),
     ("eightyfifth", "ch"),
+    ("eightysixth", "ci"),
 )
 DATA_SETS = (
     TUNING,
