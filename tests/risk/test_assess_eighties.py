@@ -460,3 +460,71 @@ def test_a_slap_in_the_face_in_a_teen_s_words(sheet_of: Sheet) -> None:
         "head_face_blow" in item.subitems
         for item in sheet_of(("caller", "朝ごはんは顔を洗ってからパンって決めてます")).items
     )
+
+
+@pytest.mark.parametrize(
+    ("turns", "subitem"),
+    [
+        # ci020, ci048: a professional's formal 「反応がありません」.
+        (
+            [("caller", "3歳の男の子で、搬送時は呼びかけに反応がありませんでした。")],
+            "unconscious",
+        ),
+        (
+            [
+                ("handler", "今、意識はありますか。"),
+                ("caller", "いえ、呼びかけても反応がありません。救急車はもう呼んであります。"),
+            ],
+            "unconscious",
+        ),
+        # by04: gripped by the neck until no breath, with no world gone white to carry it.
+        (
+            [("caller", "きのう首を両手でつかまれて、壁に押しつけられて、息ができなくて")],
+            "strangling",
+        ),
+        # ci008, ci064, ci065: neglect in a dentist's, a nurse's and a teacher's words.
+        (
+            [("caller", "7歳の女の子で、虫歯が十数本あり、一度も治療を受けた形跡がありません。")],
+            "severe_neglect",
+        ),
+        (
+            [
+                (
+                    "caller",
+                    "生後6か月の赤ちゃんの体重が4キロしかなく、ミルクを1日2回しかあげていない",
+                )
+            ],
+            "severe_neglect",
+        ),
+        (
+            [("caller", "5年生の男子が夏休み明けにやせこけて登校してきまして")],
+            "severe_neglect",
+        ),
+    ],
+)
+def test_what_professionals_said_in_the_eighty_sixth_set(
+    sheet_of: Sheet, turns: list[tuple[str, str]], subitem: str
+) -> None:
+    sheet = sheet_of(*turns)
+    assert any(subitem in item.subitems for item in sheet.items)
+
+
+def test_a_world_gone_white_while_strangled_is_no_unconsciousness(sheet_of: Sheet) -> None:
+    # ci018 and a dozen earlier sets: 「目の前が真っ白になった」 is no loss of consciousness.
+    sheet = sheet_of(
+        (
+            "caller",
+            "6年生の男子が、『お父さんに首を絞められて、目の前が真っ白になった』と言っています",
+        )
+    )
+    assert "strangling" in sheet.severe
+    assert "unconscious" not in sheet.severe
+
+
+def test_a_mother_s_own_words_quoted_are_no_sign_in_the_child(sheet_of: Sheet) -> None:
+    # ci013: the mother is named before the quote, and weeps it: her sleep, not the baby's.
+    said = "健診に来られたお母さんが、『夜も全然眠れない、もう限界です』と泣いておられました。"
+    assert _state(sheet_of(("caller", said)), "child_signs") != "該当"
+    # A father named inside the child's quote is whom the child fears.
+    feared = sheet_of(("caller", "『帰りたくない、お父さんがこわい』って泣くんです"))
+    assert any("child_fears_parent" in item.subitems for item in feared.items)

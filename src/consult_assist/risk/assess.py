@@ -29,6 +29,7 @@ from consult_assist.risk.asking import Question, next_questions
 from consult_assist.risk.backstop import Backstop, Suspicion
 from consult_assist.risk.clauses import (
     adult_quoted,
+    adult_said,
     adult_subject,
     beside_carer_words,
     closed_clause,
@@ -363,6 +364,10 @@ class RiskAssessor:
             or beside_carer_words(found, hit, spec.if_adult)
             or _TOGETHER.search(found.analysis.text, 0, hit.start) is not None
         ):
+            return spec.if_adult
+        if adult_said(found, hit):
+            # 「お母さんが、『夜も全然眠れない』と泣いて」: the parent's words of herself; a
+            # child's box with no carer's box beside it stands for nothing.
             return spec.if_adult
         return hit.subitem
 

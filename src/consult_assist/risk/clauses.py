@@ -16,6 +16,7 @@ from consult_assist.risk.cues import Found, Hit
 
 __all__ = [
     "adult_quoted",
+    "adult_said",
     "adult_subject",
     "closed_clause",
     "cut_at_condition",
@@ -72,6 +73,25 @@ def adult_subject(found: Found, hit: Hit) -> bool:
     return subject or (topic and _quoted_and_said(found, hit))
 
 
+def adult_said(found: Found, hit: Hit) -> bool:
+    """Whether ``hit`` stands in a quote said by a parent named as the subject before the quote
+    opens (「お母さんが、『夜も全然眠れない』と泣いておられました」); a parent named inside the
+    quote (「『お父さんがこわい』って泣く」) is what the child fears, not who speaks."""
+    opened = next(
+        (
+            t
+            for t in reversed(found.analysis.tokens)
+            if t.end <= hit.start and _OPEN_QUOTES & set(t.after)
+        ),
+        None,
+    )
+    if opened is None:
+        return False
+    return adult_subject(found, Hit(hit.subitem, opened.end, opened.end, "")) and _quoted_and_said(
+        found, hit
+    )
+
+
 def _quoted_and_said(found: Found, hit: Hit) -> bool:
     """Whether ``hit`` stands in a quote opened before it in its sentence and closed right
     after it by a verb of saying (「『もう死にたい』ってぶつぶつ言ってる」): the words of the
@@ -90,7 +110,7 @@ def _quoted_and_said(found: Found, hit: Hit) -> bool:
         return False
     rest = [t for t in tokens if t.end >= hit.end]
     closed = next((i for i, t in enumerate(rest) if _CLOSE_QUOTES & set(t.after)), None)
-    if closed is None or closed > 2:
+    if closed is None:
         return False
     return any(t.lemma in _SAYING for t in rest[closed + 1 : closed + 5])
 
