@@ -311,6 +311,7 @@ LATER_SETS = written_together(
     ("eightyfirst", "cd"),
     ("eightyfifth", "ch"),
     ("eightysixth", "ci"),
+    ("eightyseventh", "cj"),
 )
 DATA_SETS = (
     TUNING,
