@@ -87,11 +87,12 @@ seventy-fourth, seventy-fifth, seventy-sixth and seventy-seventh written the sam
 ids ``bw``, ``bx``, ``by`` and ``bz``), and a seventy-eighth, seventy-ninth, eightieth, eighty-first
 and eighty-fifth written the same way after them (tests/data/risk_seventyeighth/,
 risk_seventyninth/, risk_eightieth/, risk_eightyfirst/ and risk_eightyfifth/, ids ``ca``, ``cb``,
-``cc``, ``cd`` and ``ch``), and an eighty-sixth and an eighty-seventh after them (tests/data/risk_eightysixth/
-and risk_eightyseventh/, ids ``ci`` and ``cj``). Checked here: the shape of the turn records (one per line) and of the
-whole calls with their labels.json, the minimum counts each set was written to meet, and that each
-call's labelled tier is the one the documented rules give for its labelled items. Each check is also
-run on deliberately broken copies, to show it fails.
+``cc``, ``cd`` and ``ch``), and an eighty-sixth and an eighty-seventh after them
+(tests/data/risk_eightysixth/ and risk_eightyseventh/, ids ``ci`` and ``cj``). Checked here: the
+shape of the turn records (one per line) and of the whole calls with their labels.json, the minimum
+counts each set was written to meet, and that each call's labelled tier is the one the documented
+rules give for its labelled items. Each check is also run on deliberately broken copies, to show it
+fails.
 """
 
 from __future__ import annotations

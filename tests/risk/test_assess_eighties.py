@@ -1,5 +1,5 @@
-"""The sheet of a call on what the seventy-eighth to eighty-first and the eighty-fifth blind sets
-showed, and the one clean severe record the seventies left (bw096).
+"""The sheet of a call on what the seventy-eighth to eighty-first and the eighty-fifth to
+eighty-seventh blind sets showed, and the one clean severe record the seventies left (bw096).
 
 Each case failed before the change it names (manuals/risk.toml, risk/clauses.py or
 risk/assess.py).
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from consult_assist.knowledge.acts import acts_of
 from consult_assist.risk.sheet import Assessment
 
 Sheet = Callable[..., Assessment]
@@ -528,3 +529,75 @@ def test_a_mother_s_own_words_quoted_are_no_sign_in_the_child(sheet_of: Sheet) -
     # A father named inside the child's quote is whom the child fears.
     feared = sheet_of(("caller", "『帰りたくない、お父さんがこわい』って泣くんです"))
     assert any("child_fears_parent" in item.subitems for item in feared.items)
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        # The eighty-seventh set: family and neighbours at night, in Tohoku and Kansai words.
+        (
+            "孫がね、『もう家さ帰りたぐねえ』って、ずーっと泣いでんのっしゃ。",
+            "child_requests_protection",
+        ),
+        (
+            "姪っ子が、『施設でもどこでもいいから、お母さんのとこにだけは戻さないで』って",
+            "child_requests_protection",
+        ),
+        ("孫は自閉症でね、娘はもう手に負えん言うて。", "parenting_exhaustion"),
+        ("兄貴がね、嫁さんが出てってから一人で見られへんって", "unstable_household"),
+        ("この一年で3回目の引っ越しらしくて", "unstable_household"),
+        ("母親の新しい彼氏が来てからなんよ。", "unstable_household"),
+        ("姪が、お風呂の時に義理のお父さんが毎回入ってくるらしくて", "sexual_abuse_suspected"),
+        ("親父が酔っぱらって、弟に『ぶっ殺すぞ』って包丁持ち出してて", "parent_might_kill"),
+        ("妹が、継父に、その、されたって…最後まで。", "sexual_abuse_contact"),
+        ("甥が喘息の発作ひどいのに、姉は病院に連れて行かへんのですよ", "severe_neglect"),
+        (
+            "孫が、風呂場で倒れとってな、呼んでも返事せえへん、どないしたらええ。",
+            "unconscious",
+        ),
+        ("姉が『揺すったら動かなくなった』って、今電話してきて", "unconscious"),
+        ("小1の妹が一人で三日も家にいるんすよ", "no_adult_at_home"),
+        ("そしたら『しつけや、親父は口出すな』言いよる。", "parent_denies_abuse"),
+        ("物心ついた頃から、母親は弟のことばっか蹴ってて", "habitual_abuse"),
+        ("姉が『もう私が死ねばいいんでしょ』って、手首切って", "parent_psychiatric_crisis"),
+        ("夜中、隣で男の人が奥さん殴ってる音がして", "domestic_violence"),
+        ("甥っ子、1500グラムもなくて生まれて、今も体弱くて", "child_care_difficulty"),
+        (
+            "孫がな、『ここから飛び降りたら楽になるんかな』言うとったんや",
+            "child_suicidal",
+        ),
+        (
+            "女の子の声で叫んでて、そのあとお母さんの怒鳴り声と、何か投げる音がして",
+            "parent_impulsive_aggressive",
+        ),
+    ],
+)
+def test_what_family_said_at_night_in_the_eighty_seventh_set(
+    sheet_of: Sheet, text: str, subitem: str
+) -> None:
+    sheet = sheet_of(("caller", text))
+    assert any(subitem in item.subitems for item in sheet.items)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Denials of 「そんなこと」/「そんな話」 in Kansai words, and corrections put right at once.
+        "お風呂で沈めたとか、そんな話は一回も出てへんかったです、孫からは。",
+        "孫は『死にたい』とか、そういうことは言うてません、そこは大丈夫やと思います。",
+        "孫が骨折して…いや、骨折ちゃうかったわ、捻挫やった、公園で転んだだけやって。",
+        "一人で置いてかれて…あ、いや、向こうのおばあちゃんが一緒におったんです、私の勘違いで。",
+        "酒飲んで…いや、あれノンアルやったわ、あとで缶見たら。",
+        # A brother's threat is not a carer's.
+        "お兄ちゃんに殺すぞって言われた",
+    ],
+)
+def test_what_the_eighty_seventh_set_took_back_ticks_nothing(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert not sheet.severe
+    assert all(item.state != "該当" for item in sheet.items)
+
+
+def test_a_western_nanyo_is_no_question() -> None:
+    assert acts_of("母親の新しい彼氏が来てからなんよ。").sentences[0].kind == "statement"
+    assert acts_of("原因はなんや").sentences[0].kind == "question"

@@ -104,6 +104,8 @@ _DEMONSTRATIVES = frozenset({"そう", "こう", "ああ", "どう"})
 # the next clause (「もう限界で毎日寝れてない」).
 _NEVER = frozenset({"一切", "絶対", "全然", "全く", "決して"})
 _SUCH = frozenset({"そんな", "そういう", "こんな", "ああいう", "あんな"})
+_SUCH_DENIED_BY = frozenset({"有る", "ある", "為る", "する", "出る"}) | _THINK_SAY
+"""The verbs whose denial denies the そんなこと they govern."""
 _BEYOND = frozenset({"以上", "以外", "詳しい", "他"})
 _CHAIN_VERBS = frozenset(
     {"居る", "有る", "為る", "仕舞う", "来る", "行く", "置く", "見る", "ちゃう", "てる", "出来る"}
@@ -428,7 +430,9 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     wh = [
         i
         for i in range(first, last + 1)
-        if tokens[i].lemma in _WH_LEMMAS and not _indefinite_at(tokens, i, last)
+        if tokens[i].lemma in _WH_LEMMAS
+        and not _indefinite_at(tokens, i, last)
+        and not _nanyo(tokens, i, last)
     ]
     # 「どこにいるの」: の asks only with a question word; 「お母さんがいないの」 tells.
     if wh and "の" in tail:
@@ -445,6 +449,23 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     ):
         return True
     return _asks_to_tell(tokens, first, last)
+
+
+def _nanyo(tokens: tuple[Token, ...], index: int, last: int) -> bool:
+    """「彼氏が来てからなんよ」「それだけなんや」: なん after a particle (not a topic or subject
+    one) or a noun, closing the sentence with よ, や or です, is the western なのよ, not 何."""
+    if tokens[index].surface != "なん" or index == 0 or index >= last:
+        return False
+    before = tokens[index - 1]
+    if before.surface in ("は", "が", "って", "も"):
+        return False  # 「原因はなんや」 asks what
+    return before.pos0 in ("助詞", "名詞") and tokens[index + 1].surface in (
+        "よ",
+        "や",
+        "です",
+        "やけど",
+        "よね",
+    )
 
 
 def _indefinite_at(tokens: tuple[Token, ...], index: int, last: int) -> bool:
@@ -748,7 +769,8 @@ def _such_things_denied(tokens: tuple[Token, ...], first: int, sentence: Sentenc
     for index in range(first, last):
         such = (tokens[index].lemma in _DEMONSTRATIVES and tokens[index + 1].lemma == "言う") or (
             # 「首を絞めたとか、そんなことは絶対にしてません」
-            tokens[index].surface in _SUCH and tokens[index + 1].surface in ("こと", "事", "の")
+            tokens[index].surface in _SUCH
+            and tokens[index + 1].surface in ("こと", "事", "の", "話")
         )
         if such:
             predicate = next(
@@ -759,7 +781,9 @@ def _such_things_denied(tokens: tuple[Token, ...], first: int, sentence: Sentenc
                 return False
             if tokens[predicate].lemma in ("無い", "ない"):
                 return True
-            return tokens[predicate].lemma in ("有る", "ある", "為る", "する") and _negated_after(
+            # 「死にたいとか、そういうことは言うてません」「そんな話は一回も出てへんかった」:
+            # being, doing, saying or coming up, denied.
+            return tokens[predicate].lemma in _SUCH_DENIED_BY and _negated_after(
                 tokens, predicate, predicate, sentence
             )
     return False

@@ -70,7 +70,7 @@ _TOPIC_FINALS = 6
 _SUSPICIONS_KEPT = 3
 _IF_AGAIN = re.compile(r"(もし|もしも|仮に|万が一|万一)(また|又)")
 """An if-clause about something happening again: it has happened before."""
-_WONDERING = re.compile(r"[^。？?！!]{0,12}?(の|ん)?かなぁ?(?:[。…]|$)")
+_WONDERING = re.compile(r"[^。？?！!]{0,12}?(の|ん)?かなぁ?(?:[。…』」]|$)")
 """What ends a sentence that only wonders aloud (「…いいのかな。」), from the end of a cue."""
 _HOW_TO = re.compile(
     r"[^。？?！!]{0,20}?(どうやったら|どうやれば|どうすれば|どうしたら)"

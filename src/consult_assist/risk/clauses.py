@@ -212,7 +212,13 @@ def closed_clause(found: Found, hit: Hit) -> bool:
     such as ので, けど, から, or a て-form followed by a pause)."""
     tokens = found.analysis.tokens
     for index, token in enumerate(tokens):
+        if token.end < hit.end:
+            continue
         if token.begin < hit.end:
+            # The hit's own last word: only a pause before a new question of what to do
+            # closes there.
+            if _closes_before_what_to_do(tokens, index):
+                return True
             continue
         if any(c in _SENTENCE_MARKS for c in token.after):
             return False
@@ -229,7 +235,27 @@ def closed_clause(found: Found, hit: Hit) -> bool:
         # their clause even where it reads as a particle.
         if token.surface == "で" and paused and token.begin == hit.end:
             return True
+        # 「呼んでも返事せえへん、どないしたらええ」: a sentence ended by its auxiliary, then a
+        # pause and a new question of what to do.
+        if _closes_before_what_to_do(tokens, index):
+            return True
     return False
+
+
+def _closes_before_what_to_do(tokens: tuple[Token, ...], index: int) -> bool:
+    token = tokens[index]
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    return (
+        any(c in _PAUSES for c in token.after)
+        and token.pos0 == "助動詞"
+        and token.surface in _ENDINGS  # not a condition: 「死にたいって思ったら、どう…」
+        and following is not None
+        and following.lemma in _WHAT_TO_DO
+    )
+
+
+_WHAT_TO_DO = frozenset({"どない", "どう", "如何"})
+_ENDINGS = frozenset({"へん", "ない", "ん", "た", "だ", "です", "ます", "や"})
 
 
 def unpunctuated(text: str) -> bool:
