@@ -313,6 +313,7 @@ LATER_SETS = written_together(
     ("eightyfifth", "ch"),
     ("eightysixth", "ci"),
     ("eightyseventh", "cj"),
+    ("eightyeighth", "ck"),
 )
 DATA_SETS = (
     TUNING,
