@@ -1,5 +1,5 @@
 """The sheet of a call on what the seventy-eighth to eighty-first and the eighty-fifth to
-eighty-seventh blind sets showed, and the one clean severe record the seventies left (bw096).
+eighty-eighth blind sets showed, and the one clean severe record the seventies left (bw096).
 
 Each case failed before the change it names (manuals/risk.toml, risk/clauses.py or
 risk/assess.py).
@@ -601,3 +601,67 @@ def test_what_the_eighty_seventh_set_took_back_ticks_nothing(sheet_of: Sheet, te
 def test_a_western_nanyo_is_no_question() -> None:
     assert acts_of("母親の新しい彼氏が来てからなんよ。").sentences[0].kind == "statement"
     assert acts_of("原因はなんや").sentences[0].kind == "question"
+
+
+@pytest.mark.parametrize(
+    ("turns", "subitem"),
+    [
+        # The eighty-eighth set: parents and carers about themselves.
+        (
+            [
+                ("handler", "お風呂で何があったんですか。"),
+                ("caller", "沈めました、頭を。泣きやまないから。二歳の子です。"),
+            ],
+            "drowning",
+        ),
+        (
+            [("caller", "さっき手首を切りました。子どもは隣の部屋で寝てます。")],
+            "parent_psychiatric_crisis",
+        ),
+        ([("caller", "俺、このままだと、息子を殴り殺すかもしれない。")], "parent_might_kill"),
+        (
+            [("caller", "息子が、私が近づくとびくっとして、頭を手でかばうんです。")],
+            "child_fears_parent",
+        ),
+        ([("caller", "娘が学校から帰りたがらなくて、『ママ怒るから』って")], "child_fears_parent"),
+        (
+            [("caller", "夫の車の音がすると、子どもたちが押し入れに隠れるんです。")],
+            "child_fears_parent",
+        ),
+        (
+            [("caller", "下の子はかわいいのに、上の子だけは触られるのも嫌で")],
+            "parent_rejects_child",
+        ),
+        (
+            [("caller", "睡眠薬を、決められた量よりずっと多く飲んじゃって")],
+            "parent_substance_use",
+        ),
+        ([("caller", "脾臓が傷ついてるって言われて入院してます。")], "serious_injury"),
+        ([("caller", "お金がなくて、二日、子どもに何も食べさせてないです。")], "severe_neglect"),
+        (
+            [("caller", "彼が小四の娘とだけ、鍵をかけて部屋にこもるんです。")],
+            "sexual_abuse_suspected",
+        ),
+        ([("caller", "早産で、九百グラムで生まれた子で")], "infant_or_vulnerable_child"),
+    ],
+)
+def test_what_carers_said_of_themselves_in_the_eighty_eighth_set(
+    sheet_of: Sheet, turns: list[tuple[str, str]], subitem: str
+) -> None:
+    sheet = sheet_of(*turns)
+    assert any(subitem in item.subitems for item in sheet.items)
+
+
+def test_a_child_s_own_cut_wrist_beside_her_wish_to_die_stays_hers(sheet_of: Sheet) -> None:
+    # am042: 「もう、しにたい。…きのう手首も切った。」 is the child's, not a carer's crisis.
+    sheet = sheet_of(("caller", "もう、しにたい。ほんとに。きのう手首も切った。"))
+    assert "child_suicidal" in sheet.severe
+    assert _state(sheet, "parent_factors") != "該当"
+
+
+def test_a_carer_s_own_fear_of_her_husband_is_no_sign_in_the_child(sheet_of: Sheet) -> None:
+    # bd103: the carer is afraid; nothing is said of the child.
+    sheet = sheet_of(
+        ("caller", "もし夫が子どもを叩くようになったらって思うと、怖くて眠れないんです。")
+    )
+    assert _state(sheet, "child_signs") != "該当"
