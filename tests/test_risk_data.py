@@ -314,6 +314,7 @@ LATER_SETS = written_together(
     ("eightysixth", "ci"),
     ("eightyseventh", "cj"),
     ("eightyeighth", "ck"),
+    ("eightyninth", "cl"),
 )
 DATA_SETS = (
     TUNING,
