@@ -1,5 +1,5 @@
 """The sheet of a call on what the seventy-eighth to eighty-first and the eighty-fifth to
-eighty-eighth blind sets showed, and the one clean severe record the seventies left (bw096).
+eighty-ninth blind sets showed, and the one clean severe record the seventies left (bw096).
 
 Each case failed before the change it names (manuals/risk.toml, risk/clauses.py or
 risk/assess.py).
@@ -665,3 +665,30 @@ def test_a_carer_s_own_fear_of_her_husband_is_no_sign_in_the_child(sheet_of: She
         ("caller", "もし夫が子どもを叩くようになったらって思うと、怖くて眠れないんです。")
     )
     assert _state(sheet, "child_signs") != "該当"
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        # The eighty-ninth set: the night line, in clinical words, slang and children's words.
+        ("本児の頸部に圧迫痕あり、父親が手で首を圧迫したことを認めています", "strangling"),
+        ("うちの親父が弟にチョークスリーパーかけててさ、弟、顔真っ赤で", "strangling"),
+        ("にいにがね、パパにおふろでぶくぶくってされてた。あたま、おさえられて", "drowning"),
+        ("浴槽内で女児が溺れかけた件ですが、母親が女児の頭を押さえつけていた", "drowning"),
+        ("JCS三桁で搬送された2歳男児です。", "unconscious"),
+        ("孫がよ、なんぼ呼んでも目え覚まさねえんだ、ゆんべから", "unconscious"),
+        ("裸足で入ってきた男の子が、おうち帰ったら死ぬしかないって言うんです。", "child_suicidal"),
+        ("ぼくなんか、いなくなっちゃえばいいんだって。ぼくもそう思う", "child_suicidal"),
+    ],
+)
+def test_severe_words_of_the_night_line(sheet_of: Sheet, text: str, severe: str) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+def test_a_carer_who_says_i_and_this_child_is_the_one_in_crisis(sheet_of: Sheet) -> None:
+    # bd052, bf047: 「私がいなくなったほうが、この子のため」 is the carer speaking.
+    sheet = sheet_of(
+        ("caller", "私がいなくなったほうが、この子のためなんです。もう、死のうと思ってて。")
+    )
+    assert "child_suicidal" not in sheet.severe
+    assert any("parent_psychiatric_crisis" in item.subitems for item in sheet.items)

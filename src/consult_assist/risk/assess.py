@@ -126,6 +126,10 @@ _MAY_A_CHILD_CALL = re.compile(
     r"(電話|でんわ|かけ|相談|話)[^。？?]{0,8}(いい|大丈夫|だいじょうぶ|できる|でき|OK|オッケー)"
 )
 """A child asking whether children may call (「これ、子どもが電話していいとこ？」)."""
+_FIRST_PERSON = re.compile(r"(私|わたし|あたし|自分|俺|おれ)(が|は|も)")
+_THEIR_CHILD = re.compile(r"(この子|うちの子|娘|息子)(の|に|を|と)")
+"""「私がいなくなったほうが、この子のためなんです。もう、死のうと思ってて」: a speaker who says
+"I" and speaks of the child in the third person is the carer; the thought is the carer's."""
 _WHO = re.compile(r"(誰|だれ)(か)?(に|が|から)")
 """A question that asks who did it (「首のところ、誰かに押さえられたの？」)."""
 _SOMEONE = re.compile(
@@ -363,6 +367,10 @@ class RiskAssessor:
             or adult_quoted(found, hit)
             or beside_carer_words(found, hit, spec.if_adult)
             or _TOGETHER.search(found.analysis.text, 0, hit.start) is not None
+            or (
+                _FIRST_PERSON.search(found.analysis.text, 0, hit.start) is not None
+                and _THEIR_CHILD.search(found.analysis.text) is not None
+            )
         ):
             return spec.if_adult
         if adult_said(found, hit):
