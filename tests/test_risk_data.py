@@ -315,6 +315,7 @@ LATER_SETS = written_together(
     ("eightyseventh", "cj"),
     ("eightyeighth", "ck"),
     ("eightyninth", "cl"),
+    ("ninetieth", "cm"),
 )
 DATA_SETS = (
     TUNING,
