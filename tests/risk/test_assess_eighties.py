@@ -1,5 +1,5 @@
 """The sheet of a call on what the seventy-eighth to eighty-first and the eighty-fifth to
-eighty-ninth blind sets showed, and the one clean severe record the seventies left (bw096).
+ninetieth blind sets showed, and the one clean severe record the seventies left (bw096).
 
 Each case failed before the change it names (manuals/risk.toml, risk/clauses.py or
 risk/assess.py).
@@ -692,3 +692,29 @@ def test_a_carer_who_says_i_and_this_child_is_the_one_in_crisis(sheet_of: Sheet)
     )
     assert "child_suicidal" not in sheet.severe
     assert any("parent_psychiatric_crisis" in item.subitems for item in sheet.items)
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        # The ninetieth set: severe acts told by what was seen, heard or left behind.
+        ("夫が、下の子の口と鼻を手のひらでぐっとふさいで、顔が赤紫になるまで", "strangling"),
+        ("息子がしつけだって言いながら、孫の顔を洗面器の水につけて、数をかぞえてる", "drowning"),
+        ("言うこと聞かないから湯船にぐっと沈めてすぐ上げたんですけど", "drowning"),
+        ("孫がくたっとして、足の裏をつねっても泣かないんですよ。", "unconscious"),
+        ("手紙に「ママへ　ごめんね　さよなら　もうめいわくかけないから」って", "child_suicidal"),
+        ("孫が「おじいちゃん、ぼくが死んだら、ママはもう怒らなくなるかな」って", "child_suicidal"),
+        ("もう、ねむったまま、あさ、おきなければいいのにって、まいにち思うの。", "child_suicidal"),
+        (
+            "ロープが出してあって、問いただしたら「これで、もう全部おわりにできる」って。",
+            "child_suicidal",
+        ),
+        # ck015 (eighty-eighth): a boy with a knife, of stabbing himself.
+        (
+            "夜中に息子が包丁を持ってて、『自分を刺したら、もう怒られないよね』って。",
+            "child_suicidal",
+        ),
+    ],
+)
+def test_severe_acts_told_by_what_was_seen_or_left(sheet_of: Sheet, text: str, severe: str) -> None:
+    assert severe in sheet_of(("caller", text)).severe
