@@ -317,6 +317,7 @@ LATER_SETS = written_together(
     ("eightyeighth", "ck"),
     ("eightyninth", "cl"),
     ("ninetieth", "cm"),
+    ("ninetyfirst", "cn"),
 )
 DATA_SETS = (
     TUNING,
