@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Eighty-seven labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. Eighty-eight labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -87,13 +87,13 @@ seventy-fourth, seventy-fifth, seventy-sixth and seventy-seventh written the sam
 ids ``bw``, ``bx``, ``by`` and ``bz``), and a seventy-eighth, seventy-ninth, eightieth, eighty-first
 and eighty-fifth written the same way after them (tests/data/risk_seventyeighth/,
 risk_seventyninth/, risk_eightieth/, risk_eightyfirst/ and risk_eightyfifth/, ids ``ca``, ``cb``,
-``cc``, ``cd`` and ``ch``), and an eighty-sixth, eighty-seventh, eighty-eighth, eighty-ninth and
-ninetieth after them (tests/data/risk_eightysixth/, risk_eightyseventh/, risk_eightyeighth/,
-risk_eightyninth/ and risk_ninetieth/, ids ``ci``, ``cj``, ``ck``, ``cl`` and ``cm``). Checked here:
-the shape of the turn records (one per line) and of the whole calls with their labels.json, the
-minimum counts each set was written to meet, and that each call's labelled tier is the one the
-documented rules give for its labelled items. Each check is also run on deliberately broken copies,
-to show it fails.
+``cc``, ``cd`` and ``ch``), and an eighty-sixth, eighty-seventh, eighty-eighth, eighty-ninth,
+ninetieth and ninety-first after them (tests/data/risk_eightysixth/, risk_eightyseventh/,
+risk_eightyeighth/, risk_eightyninth/, risk_ninetieth/ and risk_ninetyfirst/, ids ``ci``, ``cj``,
+``ck``, ``cl``, ``cm`` and ``cn``). Checked here: the shape of the turn records (one per line) and
+of the whole calls with their labels.json, the minimum counts each set was written to meet, and that
+each call's labelled tier is the one the documented rules give for its labelled items. Each check is
+also run on deliberately broken copies, to show it fails.
 """
 
 from __future__ import annotations
