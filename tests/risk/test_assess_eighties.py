@@ -1,5 +1,5 @@
 """The sheet of a call on what the seventy-eighth to eighty-first and the eighty-fifth to
-ninetieth blind sets showed, and the one clean severe record the seventies left (bw096).
+ninety-first blind sets showed, and the one clean severe record the seventies left (bw096).
 
 Each case failed before the change it names (manuals/risk.toml, risk/clauses.py or
 risk/assess.py).
@@ -718,3 +718,27 @@ def test_a_carer_who_says_i_and_this_child_is_the_one_in_crisis(sheet_of: Sheet)
 )
 def test_severe_acts_told_by_what_was_seen_or_left(sheet_of: Sheet, text: str, severe: str) -> None:
     assert severe in sheet_of(("caller", text)).severe
+
+
+def test_many_times_as_an_answer_to_when_is_a_habit(sheet_of: Sheet) -> None:
+    # cn09 (ninety-first): the balcony told first, then 「週に何回もです」 to 「いつごろから」.
+    told = ("caller", "夜になると、ベランダから子どもの泣き声が聞こえるんです。『あけて』って。")
+    asked = ("handler", "それは、いつごろからですか。")
+    sheet = sheet_of(told, asked, ("caller", "気づいたのは春ぐらいから。週に何回もです。"))
+    assert any("habitual_abuse" in item.subitems for item in sheet.items)
+    # 「時計を何度も見て」 counts how often she looks, not a habit of abuse.
+    looked = sheet_of(
+        ("caller", "お父さんが怖いって。"),
+        ("handler", "どんな様子ですか。"),
+        ("caller", "家に帰る時間が近づくと、時計を何度も見てそわそわするんです"),
+    )
+    assert not any("habitual_abuse" in item.subitems for item in looked.items)
+
+
+def test_what_is_said_of_the_parent_is_no_sign_in_the_child(sheet_of: Sheet) -> None:
+    # e038 (twenty-first): the wife named as the subject does not sleep; no sign in the child.
+    sheet = sheet_of(("caller", "妻が、ここ数日まったく眠ってなくて、とにかく様子がおかしいんです"))
+    assert _state(sheet, "child_signs") != "該当"
+    # 「お父さんがこわい」: the father is whom the child fears.
+    feared = sheet_of(("caller", "娘が、お父さんがこわいって泣くんです"))
+    assert any("child_fears_parent" in item.subitems for item in feared.items)

@@ -101,8 +101,12 @@ _NUMERAL = "0-9一二三四五六七八九十"
 _TIMES = re.compile(rf"[{_NUMERAL}]+[、,]?[{_NUMERAL}]*(回|度)")
 _TWO_OR_MORE = rf"(?<![{_NUMERAL}])([2-9二三四五六七八九十]|[0-9]{{2}})"
 """A number of two or more (「二」「3」「十」「12」), never 「一」 nor part of a longer one."""
-_SEVERAL_TIMES = re.compile(rf"{_TWO_OR_MORE}[、,]?[{_NUMERAL}]*(回|度)")
-"""A count of two times or more (「二回」「3、4回」「十回」), never 「一回」."""
+_SEVERAL_TIMES = re.compile(
+    rf"{_TWO_OR_MORE}[、,]?[{_NUMERAL}]*(回|度)"
+    r"|(何|なん)(回|度|かい|ど)も(です|あります|ありました|あった|[。、…]|$)"
+)
+"""A count of two times or more (「二回」「3、4回」「十回」, 「週に何回もです」 as an answer, not
+「時計を何度も見て」), never 「一回」."""
 _COMING_TO = re.compile(
     r"く?(なったら|なると|なれば|なる時|なるとき|なっちゃったら|なってしまったら)"
 )
@@ -126,6 +130,8 @@ _MAY_A_CHILD_CALL = re.compile(
     r"(電話|でんわ|かけ|相談|話)[^。？?]{0,8}(いい|大丈夫|だいじょうぶ|できる|でき|OK|オッケー)"
 )
 """A child asking whether children may call (「これ、子どもが電話していいとこ？」)."""
+_FEELINGS_ABOUT = frozenset({"child_fears_parent"})
+"""The child's boxes of a feeling whose object a が may mark (「お父さんが怖い」)."""
 _FIRST_PERSON = re.compile(r"(私|わたし|あたし|自分|俺|おれ)(が|は|も)")
 _THEIR_CHILD = re.compile(r"(この子|うちの子|娘|息子)(の|に|を|と)")
 """「私がいなくなったほうが、この子のためなんです。もう、死のうと思ってて」: a speaker who says
@@ -372,6 +378,10 @@ class RiskAssessor:
                 and _THEIR_CHILD.search(found.analysis.text) is not None
             )
         ):
+            return spec.if_adult
+        if spec.id not in _FEELINGS_ABOUT and adult_subject(found, hit):
+            # 「お母さんは、挨拶しても目も合わせないですね」: said of the parent, no sign in the
+            # child (but 「お父さんが怖い」 names whom the child fears).
             return spec.if_adult
         if adult_said(found, hit):
             # 「お母さんが、『夜も全然眠れない』と泣いて」: the parent's words of herself; a
