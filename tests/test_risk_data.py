@@ -318,6 +318,7 @@ LATER_SETS = written_together(
     ("eightyninth", "cl"),
     ("ninetieth", "cm"),
     ("ninetyfirst", "cn"),
+    ("ninetysecond", "co"),
 )
 DATA_SETS = (
     TUNING,
