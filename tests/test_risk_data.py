@@ -318,6 +318,7 @@ LATER_SETS = written_together(
     ("eightyninth", "cl"),
     ("ninetieth", "cm"),
     ("ninetyfirst", "cn"),
+    ("ninetythird", "cp"),
 )
 DATA_SETS = (
     TUNING,
