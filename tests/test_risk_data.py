@@ -1,18 +1,18 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Eighty-eight labelled sets are checked
-the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
-set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
-to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
-the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth written blind to
-the engine and to all four others (tests/data/risk_fifth/, same layout), a sixth written blind to
-the engine and to all five others (tests/data/risk_sixth/, same layout), a seventh written blind to
-the engine and to all six others (tests/data/risk_seventh/, same layout), an eighth written blind to
-the engine and to all seven others (tests/data/risk_eighth/, same layout), a ninth written blind to
-the engine and to all eight others (tests/data/risk_ninth/, same layout), a tenth written blind to
-the engine and to all nine others (tests/data/risk_tenth/, same layout), an eleventh written blind
-to the engine and to all ten others (tests/data/risk_eleventh/, same layout), and four more, the
+docs/risk.md, so the data can only use what the page defines. Ninety labelled sets are checked the
+same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out set
+written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind to
+the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to the
+engine and to all three others (tests/data/risk_fourth/, same layout), a fifth written blind to the
+engine and to all four others (tests/data/risk_fifth/, same layout), a sixth written blind to the
+engine and to all five others (tests/data/risk_sixth/, same layout), a seventh written blind to the
+engine and to all six others (tests/data/risk_seventh/, same layout), an eighth written blind to the
+engine and to all seven others (tests/data/risk_eighth/, same layout), a ninth written blind to the
+engine and to all eight others (tests/data/risk_ninth/, same layout), a tenth written blind to the
+engine and to all nine others (tests/data/risk_tenth/, same layout), an eleventh written blind to
+the engine and to all ten others (tests/data/risk_eleventh/, same layout), and four more, the
 twelfth to the fifteenth, each written blind to the engine and to all eleven before them, at the
 same time and apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), and a
 sixteenth and a seventeenth, written the same way after them, blind to the engine and to all fifteen
@@ -87,13 +87,13 @@ seventy-fourth, seventy-fifth, seventy-sixth and seventy-seventh written the sam
 ids ``bw``, ``bx``, ``by`` and ``bz``), and a seventy-eighth, seventy-ninth, eightieth, eighty-first
 and eighty-fifth written the same way after them (tests/data/risk_seventyeighth/,
 risk_seventyninth/, risk_eightieth/, risk_eightyfirst/ and risk_eightyfifth/, ids ``ca``, ``cb``,
-``cc``, ``cd`` and ``ch``), and an eighty-sixth, eighty-seventh, eighty-eighth, eighty-ninth,
-ninetieth and ninety-first after them (tests/data/risk_eightysixth/, risk_eightyseventh/,
-risk_eightyeighth/, risk_eightyninth/, risk_ninetieth/ and risk_ninetyfirst/, ids ``ci``, ``cj``,
-``ck``, ``cl``, ``cm`` and ``cn``). Checked here: the shape of the turn records (one per line) and
-of the whole calls with their labels.json, the minimum counts each set was written to meet, and that
-each call's labelled tier is the one the documented rules give for its labelled items. Each check is
-also run on deliberately broken copies, to show it fails.
+``cc``, ``cd`` and ``ch``), and an eighty-sixth to a ninety-third after them
+(tests/data/risk_eightysixth/, risk_eightyseventh/, risk_eightyeighth/, risk_eightyninth/,
+risk_ninetieth/, risk_ninetyfirst/, risk_ninetysecond/ and risk_ninetythird/, ids ``ci`` to ``cp``).
+Checked here: the shape of the turn records (one per line) and of the whole calls with their
+labels.json, the minimum counts each set was written to meet, and that each call's labelled tier is
+the one the documented rules give for its labelled items. Each check is also run on deliberately
+broken copies, to show it fails.
 """
 
 from __future__ import annotations
@@ -319,6 +319,7 @@ LATER_SETS = written_together(
     ("ninetieth", "cm"),
     ("ninetyfirst", "cn"),
     ("ninetysecond", "co"),
+    ("ninetythird", "cp"),
 )
 DATA_SETS = (
     TUNING,
