@@ -1,5 +1,5 @@
 """The sheet of a call on what the seventy-eighth to eighty-first and the eighty-fifth to
-ninety-first blind sets showed, and the one clean severe record the seventies left (bw096).
+ninety-third blind sets showed, and the one clean severe record the seventies left (bw096).
 
 Each case failed before the change it names (manuals/risk.toml, risk/clauses.py or
 risk/assess.py).
@@ -742,3 +742,22 @@ def test_what_is_said_of_the_parent_is_no_sign_in_the_child(sheet_of: Sheet) -> 
     # 「お父さんがこわい」: the father is whom the child fears.
     feared = sheet_of(("caller", "娘が、お父さんがこわいって泣くんです"))
     assert any("child_fears_parent" in item.subitems for item in feared.items)
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        # The ninety-second (teens in slang) and ninety-third (whose act) sets.
+        ("…うん。後ろから腕で、こう、首ロックみたいな。お父さん。", "strangling"),
+        ("首に跡ついてて、タートルネックで隠してる。お母さんがコードで", "strangling"),
+        ("反省しろって、洗面器に水ためて、そこに顔押しこまれんの。", "drowning"),
+        ("妹がさ、LINEで『もう生きてんのむり、死ぬ』って送ってきて", "child_suicidal"),
+        ("本人がノートに『私が消えればいいのに』って書いてて", "child_suicidal"),
+        (
+            "お母さんがお父さんに首をしめられたんじゃなくて、しめられたのは私。お父さんに、両手で。",
+            "strangling",
+        ),
+    ],
+)
+def test_severe_words_of_teens_and_of_whose_act(sheet_of: Sheet, text: str, severe: str) -> None:
+    assert severe in sheet_of(("caller", text)).severe
