@@ -749,7 +749,11 @@ def test_what_is_said_of_the_parent_is_no_sign_in_the_child(sheet_of: Sheet) -> 
     [
         # The ninety-second (teens in slang) and ninety-third (whose act) sets.
         ("…うん。後ろから腕で、こう、首ロックみたいな。お父さん。", "strangling"),
-        ("首に跡ついてて、タートルネックで隠してる。お母さんがコードで", "strangling"),
+        (
+            "首に跡ついてて、学校ではタートルネックで隠してる。草って言いたいけど草じゃない、"
+            "マジで。お母さんがコードで…",
+            "strangling",
+        ),
         ("反省しろって、洗面器に水ためて、そこに顔押しこまれんの。", "drowning"),
         ("妹がさ、LINEで『もう生きてんのむり、死ぬ』って送ってきて", "child_suicidal"),
         ("本人がノートに『私が消えればいいのに』って書いてて", "child_suicidal"),
