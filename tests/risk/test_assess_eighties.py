@@ -765,3 +765,13 @@ def test_what_is_said_of_the_parent_is_no_sign_in_the_child(sheet_of: Sheet) -> 
 )
 def test_severe_words_of_teens_and_of_whose_act(sheet_of: Sheet, text: str, severe: str) -> None:
     assert severe in sheet_of(("caller", text)).severe
+
+
+def test_how_it_was_done_to_the_neck_answered_in_a_few_words(sheet_of: Sheet) -> None:
+    # ag077: 「首は、どんなふうにされたの？」「両手で、ぎゅって。」 say the neck was squeezed.
+    asked = ("handler", "首は、どんなふうにされたの？")
+    sheet = sheet_of(asked, ("caller", "両手で、ぎゅって。目の前が白くなった。"))
+    assert "strangling" in sheet.severe
+    assert not sheet_of(
+        ("handler", "頭は、どんなふうにされたの？"), ("caller", "ぽんって、なでられた")
+    ).severe

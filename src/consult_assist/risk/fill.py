@@ -87,9 +87,11 @@ _DONE_TO = re.compile(
 """A question whether something was done to a part of the body (「首のところ、なにかされた？」)."""
 _WHAT_HAPPENED = re.compile(
     r"(?P<part>(首|くび|のど|喉|口|くち|鼻|はな|顔|かお|頭|あたま)(の|ん)?(ところ|とこ|まわり|周り|あたり)?)"
-    r"[^。？?]{0,16}?(どうしたの|どうしたん|どうした|何があった|なにがあった)"
+    r"[^。？?]{0,16}?(どうしたの|どうしたん|どうした|何があった|なにがあった"
+    r"|(どんな|どういう)(ふう|風)に(され|やられ)|どうやって(され|やられ))"
 )
-"""A question what happened to a part of the body (「首のところ、赤いけど、どうしたの？」)."""
+"""A question what happened to a part of the body (「首のところ、赤いけど、どうしたの？」), or
+how it was done (「首は、どんなふうにされたの？」)."""
 _PAUSES = r"[…‥.．、。\s]*"
 """Pauses before a yes (「……うん」)."""
 _KINDLY = re.compile(r"くれ|もらっ|もらう|マッサージ|なで|撫で|手当")
