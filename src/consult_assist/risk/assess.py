@@ -368,8 +368,9 @@ class RiskAssessor:
             and not _quoted(text, hit.matched)
         ):
             return spec.if_adult
+        of_adult = adult_subject(found, hit)
         if spec.if_adult and (
-            adult_subject(found, hit)
+            of_adult
             or adult_quoted(found, hit)
             or beside_carer_words(found, hit, spec.if_adult)
             or _TOGETHER.search(found.analysis.text, 0, hit.start) is not None
@@ -379,9 +380,9 @@ class RiskAssessor:
             )
         ):
             return spec.if_adult
-        if spec.id not in _FEELINGS_ABOUT and adult_subject(found, hit):
-            # 「お母さんは、挨拶しても目も合わせないですね」: said of the parent, no sign in the
-            # child (but 「お父さんが怖い」 names whom the child fears).
+        if of_adult and spec.id not in _FEELINGS_ABOUT:
+            # 「妻が、ここ数日まったく眠ってなくて」: said of the parent, no sign in the child
+            # (but 「お父さんが怖い」 names whom the child fears).
             return spec.if_adult
         if adult_said(found, hit):
             # 「お母さんが、『夜も全然眠れない』と泣いて」: the parent's words of herself; a

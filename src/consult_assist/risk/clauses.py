@@ -54,11 +54,27 @@ def adult_subject(found: Found, hit: Hit) -> bool:
     """Whether ``hit`` is said of a parent named as its subject, with no other predicate in
     between: 「お母さんが、最近、死にたいって言ってて」 from a child is the mother in crisis;
     「お母さんは知らないけど、死にたい」 is still the child."""
+    subject, topic = _adult_named(found, hit.start)
+    return subject or (topic and _said_quote(found, hit) is not None)
+
+
+def adult_said(found: Found, hit: Hit) -> bool:
+    """Whether ``hit`` stands in a quote said by a parent named as the subject before the quote
+    opens (「お母さんが、『夜も全然眠れない』と泣いておられました」); a parent named inside the
+    quote (「『お父さんがこわい』って泣く」) is what the child fears, not who speaks."""
+    opening = _said_quote(found, hit)
+    return opening is not None and any(_adult_named(found, opening.end))
+
+
+def _adult_named(found: Found, end: int) -> tuple[bool, bool]:
+    """Whether, where ``end`` begins, a parent stands named as the subject (が, は, も) or as the
+    sentence's topic with a comma (「お母さん、朝からずっとベッドで、」), with no predicate or
+    child named since."""
     subject = topic = False
     previous = ""
     opening = True
     for token in found.analysis.tokens:
-        if token.begin >= hit.start:
+        if token.begin >= end:
             break
         if token.pos0 in _PREDICATES or token.surface in _CHILD_WORDS:
             subject = topic = False
@@ -70,32 +86,12 @@ def adult_subject(found: Found, hit: Hit) -> bool:
         opening = any(c in _SENTENCE_MARKS for c in token.after)
         if opening:
             subject = topic = False
-    return subject or (topic and _quoted_and_said(found, hit))
+    return subject, topic
 
 
-def adult_said(found: Found, hit: Hit) -> bool:
-    """Whether ``hit`` stands in a quote said by a parent named as the subject before the quote
-    opens (「お母さんが、『夜も全然眠れない』と泣いておられました」); a parent named inside the
-    quote (「『お父さんがこわい』って泣く」) is what the child fears, not who speaks."""
-    opened = next(
-        (
-            t
-            for t in reversed(found.analysis.tokens)
-            if t.end <= hit.start and _OPEN_QUOTES & set(t.after)
-        ),
-        None,
-    )
-    if opened is None:
-        return False
-    return adult_subject(found, Hit(hit.subitem, opened.end, opened.end, "")) and _quoted_and_said(
-        found, hit
-    )
-
-
-def _quoted_and_said(found: Found, hit: Hit) -> bool:
-    """Whether ``hit`` stands in a quote opened before it in its sentence and closed right
-    after it by a verb of saying (「『もう死にたい』ってぶつぶつ言ってる」): the words of the
-    parent named as the sentence's topic, not the speaker's own."""
+def _said_quote(found: Found, hit: Hit) -> Token | None:
+    """The word whose quote mark opens the quote ``hit`` stands in, where the quote is closed
+    after it by a verb of saying (「『もう死にたい』ってぶつぶつ言ってる」); None otherwise."""
     tokens = found.analysis.tokens
     before = [t for t in tokens if t.end <= hit.start]
     opened = next(
@@ -107,12 +103,12 @@ def _quoted_and_said(found: Found, hit: Hit) -> bool:
         None,
     )
     if opened is None or not _OPEN_QUOTES & set(opened.after):
-        return False
+        return None
     rest = [t for t in tokens if t.end >= hit.end]
     closed = next((i for i, t in enumerate(rest) if _CLOSE_QUOTES & set(t.after)), None)
-    if closed is None:
-        return False
-    return any(t.lemma in _SAYING for t in rest[closed + 1 : closed + 5])
+    if closed is None or not any(t.lemma in _SAYING for t in rest[closed + 1 : closed + 5]):
+        return None
+    return opened
 
 
 def adult_quoted(found: Found, hit: Hit) -> bool:
