@@ -107,3 +107,22 @@ def test_words_a_parent_named_before_said_to_the_speaker(
 ) -> None:
     found, hit = _hit(model, text, "child_suicidal")
     assert clauses.adult_quoted(found, hit) is adult
+
+
+def test_the_words_to_the_end_of_their_sentence(model: RiskModel) -> None:
+    # The normalised text has no punctuation; the sentence's end is read from the tokens.
+    found, hit = _hit(model, "えっと、ぼく、しんだほうがいいのかな。わかんない", "child_suicidal")
+    assert clauses.to_sentence_end(found, hit.end) == "のかな。"
+    assert clauses.to_sentence_end(found, hit.start).startswith("しんだ")
+    found, hit = _hit(model, "しにたい。どうしたらいいの", "child_suicidal")
+    assert clauses.to_sentence_end(found, hit.end) == "。"
+    # With no mark before the end, the rest of the text.
+    found, hit = _hit(model, "あのね しにたいってずっと思ってる", "child_suicidal")
+    assert clauses.to_sentence_end(found, hit.end).endswith("思ってる")
+
+
+def test_a_how_to_question_is_read_only_in_its_own_sentence(model: RiskModel) -> None:
+    # 「どうしたら楽に」 belongs to the next sentence, about sleep; the wish is asked of the
+    # handler's reaction, not told.
+    found, hit = _hit(model, "死にたいって言ったら怒る？どうしたら楽に眠れるの？", "child_suicidal")
+    assert clauses.to_sentence_end(found, hit.start) == "死にたいって言ったら怒る?"

@@ -71,6 +71,14 @@ def test_the_thoughts_flag_is_read_and_must_be_a_flag() -> None:
     assert any("thoughts" in p for p in problems)
 
 
+def test_the_feeling_flag_is_read_and_must_be_a_flag() -> None:
+    sheet, _ = check_risk_file(ROOT / "manuals")
+    assert sheet is not None
+    assert {s.id for s in sheet.subitems if s.feeling} == {"child_fears_parent"}
+    problems = _broken("feeling = true", 'feeling = "yes"')
+    assert any("feeling" in p for p in problems)
+
+
 def test_except_patterns_are_read_and_must_be_valid_regexes() -> None:
     sheet, _ = check_risk_file(ROOT / "manuals")
     assert sheet is not None

@@ -38,6 +38,7 @@ from consult_assist.risk.clauses import (
     opening_affirmation,
     opening_denial,
     something_there,
+    to_sentence_end,
     unpunctuated,
 )
 from consult_assist.risk.cues import INFANT, CueMatcher, Found, Hit
@@ -70,11 +71,12 @@ _TOPIC_FINALS = 6
 _SUSPICIONS_KEPT = 3
 _IF_AGAIN = re.compile(r"(もし|もしも|仮に|万が一|万一)(また|又)")
 """An if-clause about something happening again: it has happened before."""
-_WONDERING = re.compile(r"[^。？?！!]{0,12}?(の|ん)?かなぁ?(?:[。…』」]|$)")
-"""What ends a sentence that only wonders aloud (「…いいのかな。」), from the end of a cue."""
+_WONDERING = re.compile(r".{0,12}?(の|ん)?かなぁ?[。…』」]*")
+"""What ends a sentence that only wonders aloud (「…いいのかな。」), from the end of a cue to the
+end of its sentence (:func:`~consult_assist.risk.clauses.to_sentence_end`)."""
+_WONDER_ENDS = frozenset("。？?！!…』」")
 _HOW_TO = re.compile(
-    r"[^。？?！!]{0,20}?(どうやったら|どうやれば|どうすれば|どうしたら)"
-    r"[^。？?！!]{0,8}?(痛く|いたく|楽に|らくに|確実)"
+    r".{0,20}?(どうやったら|どうやれば|どうすれば|どうしたら).{0,8}?(痛く|いたく|楽に|らくに|確実)"
 )
 """「じさつって、どうやったら痛くないの」: the caller asks how to do it, which tells the thought."""
 _TIER_OF_SEVERE = TIERS[0]
@@ -130,8 +132,6 @@ _MAY_A_CHILD_CALL = re.compile(
     r"(電話|でんわ|かけ|相談|話)[^。？?]{0,8}(いい|大丈夫|だいじょうぶ|できる|でき|OK|オッケー)"
 )
 """A child asking whether children may call (「これ、子どもが電話していいとこ？」)."""
-_FEELINGS_ABOUT = frozenset({"child_fears_parent"})
-"""The child's boxes of a feeling whose object a が may mark (「お父さんが怖い」)."""
 _FIRST_PERSON = re.compile(r"(私|わたし|あたし|自分|俺|おれ)(が|は|も)")
 _THEIR_CHILD = re.compile(r"(この子|うちの子|娘|息子)(の|に|を|と)")
 """「私がいなくなったほうが、この子のためなんです。もう、死のうと思ってて」: a speaker who says
@@ -380,7 +380,7 @@ class RiskAssessor:
             )
         ):
             return spec.if_adult
-        if of_adult and spec.id not in _FEELINGS_ABOUT:
+        if of_adult and not spec.feeling:
             # 「妻が、ここ数日まったく眠ってなくて」: said of the parent, no sign in the child
             # (but 「お父さんが怖い」 names whom the child fears).
             return spec.if_adult
@@ -411,8 +411,8 @@ class RiskAssessor:
                 and spec.thoughts
                 and speaker == "caller"
                 and (
-                    _WONDERING.match(final.text, hit.end)
-                    or _HOW_TO.match(found.analysis.text, hit.start)
+                    _WONDERING.fullmatch(to_sentence_end(found, hit.end, _WONDER_ENDS))
+                    or _HOW_TO.match(to_sentence_end(found, hit.start))
                 )
             ):
                 # 「ぼく、しんだほうがいいのかな。」: the caller wonders aloud; the thought is told.

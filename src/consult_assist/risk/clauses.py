@@ -24,6 +24,7 @@ __all__ = [
     "opening_affirmation",
     "opening_denial",
     "something_there",
+    "to_sentence_end",
     "unpunctuated",
 ]
 
@@ -151,6 +152,21 @@ def adult_quoted(found: Found, hit: Hit) -> bool:
         None,
     )
     return said_to and named in _ADULTS
+
+
+def to_sentence_end(found: Found, start: int, marks: frozenset[str] = _SENTENCE_MARKS) -> str:
+    """The words of ``found.analysis.text`` from ``start`` to the end of their sentence: up to
+    the first token followed by one of ``marks``, then those marks (``""`` at the end of the
+    text). The normalised text has no punctuation, so what ends a sentence is read from the
+    tokens: 「しんだほうがいいのかな。わかんない」 from しんだ gives
+    「しんだほうがいいのかな。」."""
+    for token in found.analysis.tokens:
+        if token.end < start:
+            continue
+        ending = "".join(c for c in token.after if c in marks)
+        if ending:
+            return found.analysis.text[start : token.end] + ending
+    return found.analysis.text[start:]
 
 
 def _sentences(tokens: tuple[Token, ...]) -> list[list[Token]]:

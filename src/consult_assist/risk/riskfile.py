@@ -83,6 +83,9 @@ class RiskSubitem:
     or advises (「もし死にたくなったら、電話してね」)."""
     subject: str = ""
     if_adult: str = ""
+    feeling: bool = False
+    """A feeling of the child's whose object a が may mark: 「お父さんが怖い」 names whom the
+    child fears, so a parent named before the words does not make them the parent's."""
     absent: tuple[str, ...] = ()
     """What a handler asks is there (「頼れる方はいますか」): a no to that question is this
     box (nobody to rely on), where the question's words alone tick nothing."""
@@ -200,6 +203,7 @@ _SUB_KEYS = (
     "thoughts",
     "subject",
     "if_adult",
+    "feeling",
     "absent",
     "yields_to",
     "citation",
@@ -278,6 +282,7 @@ def _subitem(check: _Checker) -> RiskSubitem | None:
         thoughts=check.flag("thoughts"),
         subject=subject,
         if_adult=if_adult,
+        feeling=check.flag("feeling"),
         absent=check.texts("absent"),
         yields_to=yields_to,
         citation=check.text("citation", required=False),
