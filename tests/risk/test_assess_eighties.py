@@ -775,3 +775,24 @@ def test_how_it_was_done_to_the_neck_answered_in_a_few_words(sheet_of: Sheet) ->
     assert not sheet_of(
         ("handler", "頭は、どんなふうにされたの？"), ("caller", "ぽんって、なでられた")
     ).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ぼく、しんだほうがいいのかな？",  # the ninetieth set's words, with a question mark
+        "わたし、消えたほうがいいのかな？",
+        "あたしなんか消えた方がマシ",
+    ],
+)
+def test_better_off_gone_is_told_even_when_asked(sheet_of: Sheet, text: str) -> None:
+    # 「…ほうがいいのかな？」 wonders about oneself; a bare 「しにたいのかな？」 is still asked.
+    assert "child_suicidal" in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["あの人なんか消えたほうがいい", "私なんか消えたほうがいいって言われた", "しにたいのかな？"],
+)
+def test_better_off_gone_said_of_another_or_heard_is_no_thought(sheet_of: Sheet, text: str) -> None:
+    assert "child_suicidal" not in sheet_of(("caller", text)).severe

@@ -75,6 +75,10 @@ _WONDERING = re.compile(r".{0,12}?(の|ん)?かなぁ?[。…』」]*")
 """What ends a sentence that only wonders aloud (「…いいのかな。」), from the end of a cue to the
 end of its sentence (:func:`~consult_assist.risk.clauses.to_sentence_end`)."""
 _WONDER_ENDS = frozenset("。？?！!…』」")
+_BETTER_OFF = re.compile(r".*(ほう|方)が(いい|良い|よい|まし|マシ)")
+"""「しんだほうがいい」: a thought that is told even when it is asked
+(「ぼく、しんだほうがいいのかな？」)."""
+_WONDERING_ASKED = re.compile(r".{0,12}?(の|ん)?かなぁ?[。…』」?？]*")
 _HOW_TO = re.compile(
     r".{0,20}?(どうやったら|どうやれば|どうすれば|どうしたら).{0,8}?(痛く|いたく|楽に|らくに|確実)"
 )
@@ -412,6 +416,12 @@ class RiskAssessor:
                 and speaker == "caller"
                 and (
                     _WONDERING.fullmatch(to_sentence_end(found, hit.end, _WONDER_ENDS))
+                    or (
+                        _BETTER_OFF.match(found.analysis.text, hit.start, hit.end)
+                        and _WONDERING_ASKED.fullmatch(
+                            to_sentence_end(found, hit.end, _WONDER_ENDS)
+                        )
+                    )
                     or _HOW_TO.match(to_sentence_end(found, hit.start))
                 )
             ):
