@@ -1,18 +1,18 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Ninety labelled sets are checked the
-same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out set
-written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind to
-the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to the
-engine and to all three others (tests/data/risk_fourth/, same layout), a fifth written blind to the
-engine and to all four others (tests/data/risk_fifth/, same layout), a sixth written blind to the
-engine and to all five others (tests/data/risk_sixth/, same layout), a seventh written blind to the
-engine and to all six others (tests/data/risk_seventh/, same layout), an eighth written blind to the
-engine and to all seven others (tests/data/risk_eighth/, same layout), a ninth written blind to the
-engine and to all eight others (tests/data/risk_ninth/, same layout), a tenth written blind to the
-engine and to all nine others (tests/data/risk_tenth/, same layout), an eleventh written blind to
-the engine and to all ten others (tests/data/risk_eleventh/, same layout), and four more, the
+docs/risk.md, so the data can only use what the page defines. Ninety-five labelled sets are checked
+the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
+set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
+to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
+the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth written blind to
+the engine and to all four others (tests/data/risk_fifth/, same layout), a sixth written blind to
+the engine and to all five others (tests/data/risk_sixth/, same layout), a seventh written blind to
+the engine and to all six others (tests/data/risk_seventh/, same layout), an eighth written blind to
+the engine and to all seven others (tests/data/risk_eighth/, same layout), a ninth written blind to
+the engine and to all eight others (tests/data/risk_ninth/, same layout), a tenth written blind to
+the engine and to all nine others (tests/data/risk_tenth/, same layout), an eleventh written blind
+to the engine and to all ten others (tests/data/risk_eleventh/, same layout), and four more, the
 twelfth to the fifteenth, each written blind to the engine and to all eleven before them, at the
 same time and apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), and a
 sixteenth and a seventeenth, written the same way after them, blind to the engine and to all fifteen
@@ -89,11 +89,12 @@ and eighty-fifth written the same way after them (tests/data/risk_seventyeighth/
 risk_seventyninth/, risk_eightieth/, risk_eightyfirst/ and risk_eightyfifth/, ids ``ca``, ``cb``,
 ``cc``, ``cd`` and ``ch``), and an eighty-sixth to a ninety-third after them
 (tests/data/risk_eightysixth/, risk_eightyseventh/, risk_eightyeighth/, risk_eightyninth/,
-risk_ninetieth/, risk_ninetyfirst/, risk_ninetysecond/ and risk_ninetythird/, ids ``ci`` to ``cp``).
-Checked here: the shape of the turn records (one per line) and of the whole calls with their
-labels.json, the minimum counts each set was written to meet, and that each call's labelled tier is
-the one the documented rules give for its labelled items. Each check is also run on deliberately
-broken copies, to show it fails.
+risk_ninetieth/, risk_ninetyfirst/, risk_ninetysecond/ and risk_ninetythird/, ids ``ci`` to ``cp``),
+and a ninety-fourth to a ninety-eighth written at the same time after them, each blind to the others
+(tests/data/risk_ninetyfourth/ … risk_ninetyeighth/, ids ``cq`` to ``cu``). Checked here: the shape
+of the turn records (one per line) and of the whole calls with their labels.json, the minimum counts
+each set was written to meet, and that each call's labelled tier is the one the documented rules
+give for its labelled items. Each check is also run on deliberately broken copies, to show it fails.
 """
 
 from __future__ import annotations
@@ -320,6 +321,11 @@ LATER_SETS = written_together(
     ("ninetyfirst", "cn"),
     ("ninetysecond", "co"),
     ("ninetythird", "cp"),
+    ("ninetyfourth", "cq"),
+    ("ninetyfifth", "cr"),
+    ("ninetysixth", "cs"),
+    ("ninetyseventh", "ct"),
+    ("ninetyeighth", "cu"),
 )
 DATA_SETS = (
     TUNING,
