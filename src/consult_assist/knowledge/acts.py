@@ -539,10 +539,11 @@ def _is_request(tokens: tuple[Token, ...], first: int, last: int) -> bool:
             return True
         earlier = surfaces[index - 2] if index > 1 else ""
         # 電話していい, 電話してもいい: permission (closing the sentence: 「生きてていいこと
-        # ない」 asks nothing).
+        # ない」 asks nothing); 「もう家に帰らなくていい」 says what one need not do.
         if (
             lemma == "良い"
             and (before in ("て", "で") or (before == "も" and earlier in ("て", "で")))
+            and "なく" not in surfaces[max(0, index - 3) : index - 1]
             and all(t.pos0 in ("助詞", "助動詞") for t in tokens[first + index + 1 : last + 1])
         ):
             return True

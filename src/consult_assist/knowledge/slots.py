@@ -307,10 +307,11 @@ _RELATIONS = (
     ("祖父", "祖父"),
     ("おじいちゃん", "祖父"),
     ("親戚", "親戚"),
+    ("孫", "祖父母"),  # 「孫娘が」: a grandparent, not the girl's mother
     ("うちの子", "保護者"),
 )
 # 娘さん, 息子さん: someone else's child (the handler speaking); 娘, 息子: the caller's own.
-_OWN_CHILD = re.compile(r"(娘|息子)(?!さん)")
+_OWN_CHILD = re.compile(r"(?<!孫)(娘|息子)(?!さん)")
 _SELF = re.compile(
     r"(子ども|子供|こども)(でも|だけど|ですけど).{0,6}(電話|相談)"
     r"|(私|僕|ぼく|あたし)(は|が)?.{0,4}(中学|小学|高校)"

@@ -753,9 +753,11 @@ def _if_again(acts: UtteranceActs, start: int) -> bool:
     return False
 
 
-_QUOTE = re.compile(r"[『「]([^』」]+)[』」](って|と)(?![^。]{0,8}(思|おも|考え|かんがえ))")
-"""Words in quotes passed on (「『もう消えたい。ママごめん』って。」), not a thought of the
-speaker's own (「『消えたい』って思っちゃう」)."""
+_QUOTE = re.compile(
+    r"[『「]([^』」]+)[』」](って|と|(?=言|いう|いっ|ゆう|ゆっ))(?![^。]{0,8}(思|おも|考え|かんがえ))"
+)
+"""Words in quotes passed on (「『もう消えたい。ママごめん』って。」「『…ほっといて』言うて」),
+not a thought of the speaker's own (「『消えたい』って思っちゃう」)."""
 
 
 def _quoted(text: str, words: str) -> bool:

@@ -257,12 +257,27 @@ def closed_clause(found: Found, hit: Hit) -> bool:
 def _closes_before_what_to_do(tokens: tuple[Token, ...], index: int) -> bool:
     token = tokens[index]
     following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if following is None or following.lemma not in _WHAT_TO_DO:
+        return False
+    if token.pos1 == "接続助詞" and token.surface in ("て", "で"):
+        # 「…って送ってきてどうしたらいいか」, as a recogniser writes it with no comma: what
+        # was told before the question of what to do about it (not 「どうして」, why).
+        return _asks_what_to_do(tokens, index + 1)
     return (
         any(c in _PAUSES for c in token.after)
         and token.pos0 == "助動詞"
         and token.surface in _ENDINGS  # not a condition: 「死にたいって思ったら、どう…」
-        and following is not None
-        and following.lemma in _WHAT_TO_DO
+    )
+
+
+def _asks_what_to_do(tokens: tuple[Token, ...], index: int) -> bool:
+    """Whether the tokens from ``index`` ask what to do: どう／どない + する in a form that is
+    not 〜して (「どうしたら」「どうすれば」「どないしよう」)."""
+    rest = tokens[index + 1 : index + 3]
+    return (
+        len(rest) == 2
+        and rest[0].lemma == "為る"
+        and rest[1].surface in ("たら", "ば", "う", "よう", "た")
     )
 
 

@@ -187,7 +187,10 @@ class CueMatcher:
         )
         # As written only: read aloud, the recognizer's 「子供家（庭支援センター）」 in a mono
         # call's greeting sounds like 子供が and made the caller a carer.
-        self._carer_words = tuple(_norm(w) for w in context.carer_words)
+        # Not after 孫: a grandparent's 「孫娘が」 names a grandchild, not the caller's own child.
+        self._carer_words = re.compile(
+            "|".join(f"(?<!孫){re.escape(_norm(w))}" for w in context.carer_words) or "(?!)"
+        )
         self.patterns = PatternSet([(s.id, p) for s in boxes for p in s.patterns], re.IGNORECASE)
         self._yields = [(s.id, s.yields_to) for s in boxes if s.yields_to]
         """Boxes whose words are part of others' (:attr:`RiskSubitem.yields_to`)."""
@@ -253,7 +256,7 @@ class CueMatcher:
             required=frozenset(sub for (kind, sub), _, _ in found if kind == "requires"),
             rumour="rumour" in context,
             child_words="child" in context,
-            carer_words=any(w in plain for w in self._carer_words),
+            carer_words=self._carer_words.search(plain) is not None,
             affirms=starts["affirm"],
             denies=starts["deny"],
             unknown=starts["unknown"] or any(w in plain for w in self._starts["unknown"]),
