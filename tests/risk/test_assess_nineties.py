@@ -91,3 +91,139 @@ def test_a_long_vacant_look_is_no_loss_of_consciousness(sheet_of: Sheet) -> None
     text = "女の子が、ここ一か月くらい目がうつろで、何を聞いても返事しなくなっちゃって。"
     assert not sheet_of(("caller", text)).severe
     assert "unconscious" in sheet_of(("caller", "目がうつろで、呼んでも返事がないんです")).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        # cs01: the 両手で pattern reached on to 「声が出なかった」 and read its negation as a no.
+        ("嫌がって暴れたら、首を両手で絞められて、怖くて声が出なかったって…", "strangling"),
+        ("首を両手で押さえられて、声が出なかった", "strangling"),
+        ("このままだど、わだし、この子さ、なにすっか、わがんねぇ", "parent_might_kill"),  # ct04
+        ("あばらが浮いて見えるくらいで、おうちではほとんどミルクをもらってない", "severe_neglect"),
+        ("入園したときは9キロあったんですが、今日測ったら7キロ台まで落ちてて。", "severe_neglect"),
+        ("『パパとのひみつやけん言えん』って。", "sexual_abuse_suspected"),  # cs001
+        ("『じいじとのないしょだから、ママには言えない』って。", "sexual_abuse_suspected"),
+        (
+            "チャットで知り合った大人の男に、下着姿の写真を何枚も送らされてたんです。",
+            "sexual_abuse_noncontact",
+        ),
+        ("先月も同じ状況で、そのときは交番に届けたんです。", "prior_reports_or_protection"),
+    ],
+)
+def test_what_the_calls_below_their_label_missed(sheet_of: Sheet, text: str, subitem: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert any(subitem in sheet.item(i).subitems and sheet.item(i).state == "該当" for i in _ITEMS)
+
+
+_ITEMS = (
+    "protection_request",
+    "urgent_situation",
+    "serious_harm",
+    "likely_serious_harm",
+    "recurrence",
+    "child_signs",
+    "parent_factors",
+    "environment",
+)
+
+
+def test_words_not_said_are_still_denied(sheet_of: Sheet) -> None:
+    # bt14: 「とかも言わない」 is words not said, not a secret that cannot be told.
+    sheet = sheet_of(("caller", "孫はよくしゃべるんです。パパ嫌い、とかも言わないし"))
+    assert sheet.item("parent_factors").state != "該当"
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # told, then put right: what it looked like, whom it was, what the child was doing
+        [
+            (
+                "caller",
+                "ぐったりしてるように見えたんですけど、すぐ起きて走り回ってたんで、寝てただけみたいです。",
+            )
+        ],
+        [
+            (
+                "caller",
+                "首を絞めてるって思ったら、マフラーを巻いてあげてたんですね。見間違いでした。",
+            )
+        ],
+        [
+            (
+                "caller",
+                "子どもがぐったりして…あ、すみません、ぐったりしてたのはうちの犬で、子どもは元気です。",
+            )
+        ],
+        # denied after the words
+        [("caller", "あの子をお風呂に沈めるなんて、母親の私がやるわけないでしょう。")],
+        [("caller", "お風呂で沈めるとか、そんなん、うちでは、ないです。絶対")],
+        [
+            (
+                "caller",
+                "首を絞めてるところとかは、見てないです。怒鳴り声が聞こえてくるだけなんです。",
+            )
+        ],
+        # a fear of what may come
+        [
+            (
+                "caller",
+                "あんなに毎晩泣いてるから、そのうち首でも絞められちゃうんじゃないかって、心配で。",
+            )
+        ],
+        [("caller", "夫が、いつか、子どもの首とか絞めるんやないかって"), ("handler", "ええ")],
+        # someone else's story, a dream, a game, a joke
+        [
+            (
+                "caller",
+                "前に住んでたところのお隣さんの話なんですけど、そこの子が意識がなくなって運ばれて。",
+            )
+        ],
+        [("caller", "友達のところの子が首を絞められて病院に運ばれたって聞いて、心配になって。")],
+        [("caller", "ゆめでね、ママにくびをぎゅってされたの。でもほんとのママはやさしいよ。")],
+        [
+            (
+                "caller",
+                "息子がオンラインゲームしながら『首絞めろ』とか叫んでるんですけど、大丈夫でしょうか。",
+            )
+        ],
+        [
+            (
+                "caller",
+                "バスで中学生たちが、『宿題多すぎて死にたいわー』って笑いながら話してました。",
+            )
+        ],
+        [("caller", "部活きつすぎて、もう死ぬって感じ。先輩、まじ鬼やし")],
+        # a carer's own death wish, for the children's sake
+        [
+            (
+                "caller",
+                "子どもたちのためにも、私なんか、死んだほうがいいんじゃないかって、毎晩思うんです",
+            )
+        ],
+    ],
+)
+def test_severe_words_that_are_not_a_severe_act(
+    sheet_of: Sheet, turns: list[tuple[str, str]]
+) -> None:
+    assert sheet_of(*turns).severe == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "殺しちゃうんじゃないかって、自分が怖いんです。",  # the fear is the box itself
+        "死にたいんじゃないかって心配で",  # a carer's worry of the child's thought
+    ],
+)
+def test_a_fear_that_is_the_box_still_ticks(sheet_of: Sheet, text: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert sheet.item("urgent_situation").state == "該当"
+
+
+def test_a_guess_at_what_is_being_done_is_no_fear_of_what_may_come(sheet_of: Sheet) -> None:
+    # ad009: 「されてるんじゃないかと心配」 suspects what is going on.
+    text = "夜、同じ布団で寝させられてるみたいで、性的なことをされてるんじゃないかと心配してます。"
+    assert sheet_of(("caller", text)).item("urgent_situation").state == "該当"
+    assert "strangling" in sheet_of(("caller", "首を絞められたんじゃないかって思うんです")).severe

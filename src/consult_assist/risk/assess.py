@@ -128,16 +128,40 @@ _WORRY = re.compile(
 """「妹がお風呂で沈められたりしないかなって」「手が出ないか心配」「私が倒れたら、子どもたちだけ
 になっちゃうなって」: a worry that it might be done or come, not that it was (「預かってもらえない
 かと思って」 is a request)."""
+_FEAR_TO_COME = re.compile(
+    r"[ぁ-ん]{0,5}?(?<=[るう])(?<![てで]る)(?<![てで]いる)"
+    r"(ん|の)(じゃ|や|では)ない(か|かと)(って|と|心配|しんぱい|不安|思|おも)"
+)
+"""「そのうち首でも絞められちゃうんじゃないかって」「いつか首とか絞めるんやないかって」: a fear of
+an act that may come (not 「絞められたんじゃないか」「されてるんじゃないか」, a guess at what was
+or is being done); of a box whose thought is the box (「殺しちゃうんじゃないかって、自分が怖い」)
+it is the box."""
 _NOT_LET = re.compile(r"[ぁ-ん]{0,3}?(て|で)(くれ|呉れ|もらえ|貰え|もらわ|貰わ)(な|へん|ん)")
 """「上げさせてくれなかった」「出してもらえない」: the negation is of being let, right after the
 words."""
+_UNTOLD = re.compile(
+    r"(?![^。]{0,4}と(は|までは|まで|も|か)(言|い|も))[^。]{0,10}?(言え|話せ|はなせ|いえ)(な|ん|へん|ませ)"
+)
+"""「パパとのひみつやけん言えん」「誰にも言えない」: what cannot be told is told here (not
+「パパ嫌い、とかも言わないし」, words not said, nor 「虐待とまでは言えない」)."""
+_DENIED_AFTER = re.compile(
+    r"[ぁ-ん]{0,3}?(なんて|なんか)[^。]{0,16}?"
+    r"(わけ(が)?(ない|ありません|あらへん|ねえ)|はず(が)?ない|ありえない|あり得ない)"
+    r"|[ぁ-ん]{0,3}?(とか|なんて)[^。]{0,3}?(そんなん|そんなの|そんなこと|そういうの|そういうこと)"
+    r"[^。]{0,8}?(ない|ありません|あらへん|ねえ)"
+    r"|[ぁ-ん]{0,3}?(ところ|とこ)(とか)?(は|も)?[^。]{0,2}(見て|みて)(ない|へん|ません|いない)"
+)
+"""Words denied after them: 「お風呂に沈めるなんて、私がやるわけないでしょう」,
+「沈めるとか、そんなん、うちでは、ないです」, 「首を絞めてるところとかは、見てないです」."""
 _MAY_A_CHILD_CALL = re.compile(
     r"(子ども|子供|こども|小学生|中学生|高校生)(が|から|でも|も|だけで)[^。？?]{0,8}"
     r"(電話|でんわ|かけ|相談|話)[^。？?]{0,8}(いい|大丈夫|だいじょうぶ|できる|でき|OK|オッケー)"
 )
 """A child asking whether children may call (「これ、子どもが電話していいとこ？」)."""
-_FIRST_PERSON = re.compile(r"(私|わたし|あたし|自分|俺|おれ)(が|は|も)")
-_THEIR_CHILD = re.compile(r"(この子|うちの子|娘|息子)(の|に|を|と)")
+_FIRST_PERSON = re.compile(r"(私|わたし|あたし|自分|俺|おれ)(が|は|も|なんか|なんて)")
+_THEIR_CHILD = re.compile(
+    r"(この子|うちの子|娘|息子)(の|に|を|と)|(子ども|子供|こども)(たち|達)?の(ため|為)"
+)
 """「私がいなくなったほうが、この子のためなんです。もう、死のうと思ってて」: a speaker who says
 "I" and speaks of the child in the third person is the carer; the thought is the carer's."""
 _WHO = re.compile(r"(誰|だれ)(か)?(に|が|から)")
@@ -405,7 +429,11 @@ class RiskAssessor:
             act = span.act
             # 「湯船に顔つけて、なかなか上げさせてくれなかった」: what the child was not let do
             # tells what was done; it denies nothing.
-            negated = span.negated and not _NOT_LET.match(found.analysis.text, hit.end)
+            negated = (
+                span.negated
+                and not _NOT_LET.match(found.analysis.text, hit.end)
+                and not _UNTOLD.match(found.analysis.text, hit.end)
+            ) or _DENIED_AFTER.match(found.analysis.text, hit.end) is not None
             spec = self.matcher.subitems[hit.subitem]
             if act == "question" and closed_clause(found, hit):
                 # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said.
@@ -439,8 +467,11 @@ class RiskAssessor:
             if act == "hypothetical" and _if_again(acts, hit.start):
                 # 「もしまた、くびしめられたら、どうしたらいい？」: "if again" says it was done.
                 act = "statement"
-            if (spec.thoughts and _SAID_IF.match(found.analysis.text, hit.end)) or _WORRY.match(
-                found.analysis.text, hit.end
+            text = found.analysis.text
+            if (
+                (spec.thoughts and _SAID_IF.match(text, hit.end))
+                or _WORRY.match(text, hit.end)
+                or (not spec.thoughts and _FEAR_TO_COME.match(text, hit.end))
             ):
                 act = "hypothetical"
             sentence = acts.sentence_at(hit.start)
