@@ -227,3 +227,54 @@ def test_a_guess_at_what_is_being_done_is_no_fear_of_what_may_come(sheet_of: She
     text = "夜、同じ布団で寝させられてるみたいで、性的なことをされてるんじゃないかと心配してます。"
     assert sheet_of(("caller", text)).item("urgent_situation").state == "該当"
     assert "strangling" in sheet_of(("caller", "首を絞められたんじゃないかって思うんです")).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        # The telephone path: the recognizer's words for the key ones (earlier sets' ASR records).
+        ("あのねきのうパパがねぼくのここのどの所牛ってしていきできなかった", "strangling"),
+        ("昨日兄ちゃんが父さんに顔ば殴られてそのまま木ば失ってしばらく起きんかった", "unconscious"),
+        ("おととい娘が夫に付き飛ばされて頭を打って5分くらい目をあけなかったんです", "unconscious"),
+        ("今子供がえっと呼んでも全然目を明けなくてなんか具にゃってしてて", "unconscious"),
+        ("今、息子が具ったりして、読んでも目へ開けへんのです。", "unconscious"),
+        ("昨日の夜旦那に揺さぶられてしばらく石が飛んでたんですうちの娘まだ一歳で", "unconscious"),
+        (
+            "ママがね市にたいってあちがうママじゃなくてわたしがわたしがもう4にたいの",
+            "child_suicidal",
+        ),
+        ("もういなくなり　たい行きてても良いことないし", "child_suicidal"),
+        # ct135: 「…死にたいって布団の中で泣いて」 reports the son's words (knowledge/acts.py).
+        (
+            "息子がねあの小学3年なんですけど夜中にね",
+            "child_suicidal",
+        ),
+    ],
+)
+def test_the_recognizer_s_words_for_severe_acts(sheet_of: Sheet, text: str, severe: str) -> None:
+    turns = [("caller", text)]
+    if text.endswith("夜中にね"):
+        turns += [
+            ("handler", "はい"),
+            ("caller", "僕なんか生まれてこんかったらよかった死にたいって布団の中で泣いて"),
+        ]
+    assert severe in sheet_of(*turns).severe
+
+
+def test_a_te_form_closed_by_a_comma_is_not_denied_by_the_next_clause() -> None:
+    text = "パパが首を絞めて、いきできなかった"
+    assert not acts_of(text).at(3, 8).negated
+    assert acts_of("叩いて、ないです").at(0, 3).negated  # a pause before the negation itself
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "お父さんに首…あ、ちがう、首じゃなくて、肩をぎゅってつかまれただけ",  # r089
+        # ci136, cq057: the child taken along after the words makes the death wish the carer's
+        "母親はうつ病で通院中なんですが昨日の訪問ではもう市にたいこの子も連れていくと口にされていました",
+        "隣の奥さんがベランダの柵に足をかけて、『もう死ぬ、この子も連れていく』って叫んでたんです。",
+    ],
+)
+def test_no_severe_act_of_the_child(sheet_of: Sheet, text: str) -> None:
+    assert sheet_of(("caller", text)).severe == ()

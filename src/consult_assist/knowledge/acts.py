@@ -615,6 +615,17 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
     index = last + 1
     if any(c in _SENTENCE_END for c in tokens[last].after):
         return False
+    if (
+        tokens[last].pos1 == "接続助詞"
+        and any(c in _CLAUSE_MARK for c in tokens[last].after)
+        and last < sentence.last
+        and tokens[last + 1].pos0 not in ("助詞", "助動詞")
+        and tokens[last + 1].lemma not in _CHAIN_VERBS
+        and not _is_negation(tokens, last + 1)
+    ):
+        # 「首を絞めて、息ができなかった」: the て-form closed the words' clause (not 「叩いて、
+        # ないです」 or 「叩いて、いません」).
+        return False
     if _quoted_topic_denied(tokens, last, sentence):
         return True
     while index <= sentence.last:
@@ -638,6 +649,8 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
             # 「お酒はやめました」 denies the noun, 「お酒がやめられない」 affirms it.
             count += 1
             predicate_seen = True
+        elif _breath(tokens, index, sentence.last):
+            break  # 「…牛ってしていきできなかった」: 息 (read as 行き) ができない starts anew
         elif lemma in _CHAIN_VERBS or lemma in _FORMAL_NOUNS or token.pos1 == "非自立可能":
             pass
         elif not predicate_seen and token.pos0 in ("動詞", "形容詞", "副詞", "形状詞"):
@@ -672,6 +685,15 @@ def _negated_after(tokens: tuple[Token, ...], first: int, last: int, sentence: S
             break
         index += 1
     return count % 2 == 1
+
+
+def _breath(tokens: tuple[Token, ...], index: int, last: int) -> bool:
+    """Whether the token at ``index`` is 息 written in kana and read as 行き, before できる."""
+    return (
+        tokens[index].surface in ("いき", "行き")
+        and index < last
+        and tokens[index + 1].lemma == "出来る"
+    )
 
 
 _STOPPING = frozenset({"やめる", "止める", "辞める", "控える", "断つ", "絶つ"})
@@ -899,7 +921,9 @@ def _reported(tokens: tuple[Token, ...], first: int, last: int) -> tuple[tuple[i
             continue
         closing = index == last or all(t.pos1 == "終助詞" for t in tokens[index + 1 : last + 1])
         following = [t for t in tokens[index + 1 : min(last, index + 3) + 1] if t.pos0 != "助詞"]
-        saying = bool(following) and following[0].lemma in _SAYING
+        saying = (bool(following) and following[0].lemma in _SAYING) or _cried_out(
+            tokens[index + 1 : min(last, index + 6) + 1]
+        )
         # と申します introduces oneself; と思う is one's own thought, said as a fact.
         if closing and token.surface == "と" and tokens[index - 1].pos0 == "名詞":
             continue
@@ -907,6 +931,20 @@ def _reported(tokens: tuple[Token, ...], first: int, last: int) -> tuple[tuple[i
             ranges.append((start, index - 1))
             start = index + 1
     return tuple(ranges)
+
+
+def _cried_out(after: Sequence[Token]) -> bool:
+    """Whether the words after a quoting って are a cry with nothing done before it:
+    「死にたいって布団の中で泣いて」 reports what was cried."""
+    for token in after:
+        if token.lemma in _CRYING:
+            return True
+        if token.pos0 in ("動詞", "形容詞", "助動詞"):
+            return False
+    return False
+
+
+_CRYING = frozenset({"泣く", "叫ぶ", "喚く", "泣き叫ぶ"})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -174,6 +174,11 @@ _SOMEONE = re.compile(
 """An answer whose first words name a person (「…ママの、あたらしいパパ。」): who did it."""
 _TOGETHER = re.compile(r"(子|娘|息子|赤ちゃん)[^。]{0,12}一緒に$")
 """「この子抱いてベランダから一緒に飛び降りようか」: the carer's thought, the child taken along."""
+_TAKEN_ALONG = re.compile(
+    r"[^。]{0,8}?(この子|あの子|子ども|子供|こども|娘|息子|赤ちゃん)(も|を)[^。]{0,4}?"
+    r"(連れて|つれて)(いく|行く|いきます|行きます|逝く|いこう|行こう)"
+)
+"""「もう死にたい、この子も連れていく」: the child taken along after the words; the carer's."""
 _HOW_MANY = re.compile(
     r"(何回|なんかい|何度|なんど|どのくらい|どれくらい|どのぐらい|どれぐらい|(一|1)(回|度)だけ|いっかいだけ)"
 )
@@ -402,6 +407,7 @@ class RiskAssessor:
             or adult_quoted(found, hit)
             or beside_carer_words(found, hit, spec.if_adult)
             or _TOGETHER.search(found.analysis.text, 0, hit.start) is not None
+            or _TAKEN_ALONG.match(found.analysis.text, hit.end) is not None
             or (
                 _FIRST_PERSON.search(found.analysis.text, 0, hit.start) is not None
                 and _THEIR_CHILD.search(found.analysis.text) is not None
