@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. Ninety-five labelled sets are checked
+docs/risk.md, so the data can only use what the page defines. A hundred labelled sets are checked
 the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out
 set written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind
 to the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to
@@ -91,10 +91,13 @@ risk_seventyninth/, risk_eightieth/, risk_eightyfirst/ and risk_eightyfifth/, id
 (tests/data/risk_eightysixth/, risk_eightyseventh/, risk_eightyeighth/, risk_eightyninth/,
 risk_ninetieth/, risk_ninetyfirst/, risk_ninetysecond/ and risk_ninetythird/, ids ``ci`` to ``cp``),
 and a ninety-fourth to a ninety-eighth written at the same time after them, each blind to the others
-(tests/data/risk_ninetyfourth/ … risk_ninetyeighth/, ids ``cq`` to ``cu``). Checked here: the shape
-of the turn records (one per line) and of the whole calls with their labels.json, the minimum counts
-each set was written to meet, and that each call's labelled tier is the one the documented rules
-give for its labelled items. Each check is also run on deliberately broken copies, to show it fails.
+(tests/data/risk_ninetyfourth/ … risk_ninetyeighth/, ids ``cq`` to ``cu``), and a ninety-ninth to a
+hundred-third written the same way after those (tests/data/risk_ninetyninth/, risk_hundredth/,
+risk_hundredfirst/, risk_hundredsecond/ and risk_hundredthird/, ids ``cv`` to ``cz``). Checked here:
+the shape of the turn records (one per line) and of the whole calls with their labels.json, the
+minimum counts each set was written to meet, and that each call's labelled tier is the one the
+documented rules give for its labelled items. Each check is also run on deliberately broken copies,
+to show it fails.
 """
 
 from __future__ import annotations
@@ -326,6 +329,11 @@ LATER_SETS = written_together(
     ("ninetysixth", "cs"),
     ("ninetyseventh", "ct"),
     ("ninetyeighth", "cu"),
+    ("ninetyninth", "cv"),
+    ("hundredth", "cw"),
+    ("hundredfirst", "cx"),
+    ("hundredsecond", "cy"),
+    ("hundredthird", "cz"),
 )
 DATA_SETS = (
     TUNING,
