@@ -278,3 +278,123 @@ def test_a_te_form_closed_by_a_comma_is_not_denied_by_the_next_clause() -> None:
 )
 def test_no_severe_act_of_the_child(sheet_of: Sheet, text: str) -> None:
     assert sheet_of(("caller", text)).severe == ()
+
+
+# The ninety-ninth to hundred-third sets (handler-led intake, babies, school staff, the telephone
+# path, whose words).
+@pytest.mark.parametrize(
+    ("turns", "severe"),
+    [
+        (
+            [
+                ("handler", "お孫さんが「消えたい」と言ったんですか。"),
+                ("caller", "せや。ほんで、ベランダから下をじーっと見とってん。"),
+            ],
+            "child_suicidal",
+        ),
+        (
+            [
+                ("handler", "お孫さんは「溺れそうになった」と言ったんですね。"),
+                ("caller", "そう。お風呂で押さえつけられたって。"),
+            ],
+            "drowning",
+        ),
+        (
+            [
+                ("handler", "倒れたあと、意識は戻りましたか。"),
+                ("caller", "いえ、まだです。救急車を待ってます。"),
+            ],
+            "unconscious",
+        ),
+        (
+            [("handler", "赤ちゃん、名前をよんでも起きない？"), ("caller", "おきない。")],
+            "unconscious",
+        ),
+        (
+            [
+                ("handler", "お孫さんは、呼んでも返事がないんですね？"),
+                ("caller", "ないの。目がうつろで。"),
+            ],
+            "unconscious",
+        ),
+        (
+            [
+                (
+                    "caller",
+                    "生後一か月の赤ちゃんの顔色が悪くて、ほとんど反応がありません。呼吸もすごく浅いんです",
+                )
+            ],
+            "unconscious",
+        ),
+        ([("caller", "名前を呼んでも、ほっぺをとんとんしても全然起きなくて")], "unconscious"),
+        (
+            [
+                ("handler", "首を押さえたり、顔をふさいだりしたことはありますか。"),
+                ("caller", "枕を、上から押しつけたことが一回だけ。"),
+            ],
+            "strangling",
+        ),
+        ([("caller", "嫁がですね、孫ば風呂の湯に沈めよったとですよ。")], "drowning"),
+        ([("caller", "孫の首さ手ぇかけたのは、嫁でねくて、息子のほうだ。")], "strangling"),
+        (
+            [
+                (
+                    "caller",
+                    "小6の娘が、友だちにLINEで『消えたい』って送ってたのを、その子のお母さんから教えてもらって",
+                )
+            ],
+            "child_suicidal",
+        ),
+    ],
+)
+def test_answers_summaries_and_words_of_the_last_sets(
+    sheet_of: Sheet, turns: list[tuple[str, str]], severe: str
+) -> None:
+    assert severe in sheet_of(*turns).severe
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # a bare no after a question that does not end on the cue denies it
+        [
+            ("handler", "ぐったりしてる、とか、呼んでも反応がない、とかはない？"),
+            ("caller", "ないです、ないです。"),
+        ],
+        [
+            ("handler", "叩かれたり、ごはんをもらえなかったりすることはある？"),
+            ("caller", "それはない。"),
+        ],
+        [("caller", "プールで友達にふざけて沈められた")],  # another child's act
+        [("caller", "俺もガキのころ、親父に首しめられてさ。だから自分の子には、絶対しない。")],
+        [
+            (
+                "caller",
+                "首の赤みは体操服の襟でこすれたものでして、首を絞められたということではございません。",
+            )
+        ],
+        [
+            (
+                "caller",
+                "ぐったりしていると申しましたが、いまは目を覚ましておりまして、ただのお昼寝でした。",
+            )
+        ],
+        [("caller", "意識がない言うたけど、違うた。よう寝とっただけで、今起きてごはん食べよる。")],
+        [
+            (
+                "caller",
+                "私なんかいないほうが、この子も幸せだと思うんです。ベランダから飛び降りたいって、毎日考えてます。",
+            )
+        ],
+        [
+            (
+                "caller",
+                "孫と二人暮らしでなあ。わしが死んだら孫はどうなるんじゃろ思うて……正直、もう死にたい",
+            )
+        ],
+    ],
+)
+def test_no_severe_act_of_the_child_in_the_last_sets(
+    sheet_of: Sheet, turns: list[tuple[str, str]]
+) -> None:
+    assert sheet_of(*turns).severe == ()

@@ -96,7 +96,7 @@ _BENEFACTIVE = frozenset(
      "呉れる", "くれる"}
 )  # fmt: skip
 _GIVE = frozenset({"下さる", "呉れる", "貰う", "頂く", "欲しい", "いただく", "くださる"})
-_SAYING = frozenset({"言う", "話す", "聞く", "叫ぶ", "書く", "怒鳴る", "言える", "云う"})
+_SAYING = frozenset({"言う", "話す", "聞く", "叫ぶ", "書く", "怒鳴る", "言える", "云う", "送る"})
 _NEGATION = frozenset({"ない", "無い", "ぬ", "ず", "ん"})
 _THINK_SAY = frozenset({"思う", "言う", "考える", "感じる", "見る", "聞く"})
 _DEMONSTRATIVES = frozenset({"そう", "こう", "ああ", "どう"})

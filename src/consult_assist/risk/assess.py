@@ -91,6 +91,13 @@ _UNDENIED = re.compile(
     r"|^[…、\s]*(やっぱり|やっぱ)[、…\s]*(ある|あった|あります|ありました|された)"
 )
 """A caller taking back the denial just made (「……うそ。ほんとは、ある。」)."""
+_ECHOED_NO = re.compile(
+    r"^[…‥、。\s]*[^、。？?\s]{0,4}?(ない|無い|ありません|なかった|ねえ|ねぇ|あらへん|へん)"
+    r"(です|の|よ|ん)?([、。…\s]|$)"
+)
+"""An answer that opens with a bare negation (「ないの」「おきない」「ありません」)."""
+_ASKED_LAST = re.compile(r"(ん|の)?(です|だ)?(ね|よね|か|かな|の)?[？?。…\s]*")
+"""What may follow a cue that ends its question (「…返事がないんですね？」)."""
 _UNDENY_FINALS = 4
 """At most this many finals after the caller's denial, a taking back still points at it."""
 # A question about how often or whether before (「前にもあったの？」「どのくらいの頻度で」), which
@@ -150,6 +157,7 @@ _DENIED_AFTER = re.compile(
     r"|[ぁ-ん]{0,3}?(とか|なんて)[^。]{0,3}?(そんなん|そんなの|そんなこと|そういうの|そういうこと)"
     r"[^。]{0,8}?(ない|ありません|あらへん|ねえ)"
     r"|[ぁ-ん]{0,3}?(ところ|とこ)(とか)?(は|も)?[^。]{0,2}(見て|みて)(ない|へん|ません|いない)"
+    r"|[ぁ-ん]{0,3}?(という|って)(こと|わけ)(では|じゃ)(ない|ありません|ございません|なく)"
 )
 """Words denied after them: 「お風呂に沈めるなんて、私がやるわけないでしょう」,
 「沈めるとか、そんなん、うちでは、ないです」, 「首を絞めてるところとかは、見てないです」."""
@@ -158,9 +166,9 @@ _MAY_A_CHILD_CALL = re.compile(
     r"(電話|でんわ|かけ|相談|話)[^。？?]{0,8}(いい|大丈夫|だいじょうぶ|できる|でき|OK|オッケー)"
 )
 """A child asking whether children may call (「これ、子どもが電話していいとこ？」)."""
-_FIRST_PERSON = re.compile(r"(私|わたし|あたし|自分|俺|おれ)(が|は|も|なんか|なんて)")
+_FIRST_PERSON = re.compile(r"(私|わたし|あたし|自分|俺|おれ|わし)(が|は|も|なんか|なんて)")
 _THEIR_CHILD = re.compile(
-    r"(この子|うちの子|娘|息子)(の|に|を|と)|(子ども|子供|こども)(たち|達)?の(ため|為)"
+    r"(この子|うちの子|娘|息子|孫)(の|に|を|と|も)|(子ども|子供|こども)(たち|達)?の(ため|為)"
 )
 """「私がいなくなったほうが、この子のためなんです。もう、死のうと思ってて」: a speaker who says
 "I" and speaks of the child in the third person is the carer; the thought is the carer's."""
@@ -198,9 +206,11 @@ _FIRST_TIME = re.compile(r"(初めて|はじめて)[^。？?]{0,6}([？?]|$)")
 says it was done before."""
 _CHECKING = re.compile(
     r"(ということ|ってこと|という事|って事)(です|でしょう|だ)?(ね|よね|か|かな)?[。？?]?$"
+    r"|(言|い)った(んです|のです|んだ|の)ね[。？?]?$"
 )
-"""A handler's summing up that asks to be confirmed (「…ということですね。」「…ってことかな。」):
-what it sums up is asked, with or without a question mark."""
+"""A handler's summing up that asks to be confirmed (「…ということですね。」「…ってことかな。」
+「お孫さんは『溺れそうになった』と言ったんですね。」): what it sums up is asked, with or without a
+question mark."""
 _OFTEN_ANSWER = re.compile(
     r"^[…‥.．、。\s]*(毎日|まいにち|毎晩|まいばん|毎朝|まいあさ|いつも|しょっちゅう|何回も|なんかいも|"
     r"何度も|なんども|ほとんど毎日|ほぼ毎日)[…、。！!\s]*(です|だよ|かな|くらい|ぐらい)?[…、。！!\s]*$"
@@ -651,6 +661,16 @@ class RiskAssessor:
                 or _DIALECT_DENIAL.search(hit.matched) is not None
             )
             repeated = [said[v] != negative_cue for v in _verbs(hit.matched) if v in said]
+            if (
+                not repeated
+                and negative_cue
+                and _ECHOED_NO.match(final.text)
+                and _ASKED_LAST.fullmatch(asked.analysis.text, hit.end)
+            ):
+                # 「呼んでも返事がない？」「ないの」「…起きない？」「おきない」: the question ends
+                # on the cue, and the answer says its negation again; it is a yes (not
+                # 「…とかはない？」 nor 「…もらえなかったりすることはある？」「それはない」).
+                repeated = [False]
             no = repeated[0] if repeated else denies
             yes = (not repeated[0]) if repeated else affirms and not denies
             if not (yes or no) and chosen and picks(chosen, hit.matched):
