@@ -398,3 +398,37 @@ def test_no_severe_act_of_the_child_in_the_last_sets(
     sheet_of: Sheet, turns: list[tuple[str, str]]
 ) -> None:
     assert sheet_of(*turns).severe == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        # cz01: 「机の上さ」 read うわさ (噂) made the grandson's note a rumour.
+        (
+            "ゆうべ、あの子の机の上さ紙があってよ、『もう死にてえ、ばあちゃんごめん』って書いであったの。",
+            "child_suicidal",
+        ),
+        (
+            "実は去年の秋にも、腕のあざで市の家庭児童相談室に通告してるんです",
+            "prior_reports_or_protection",
+        ),
+        (
+            "来月、膝の手術で入院せないかんの。その間、孫を預かってもらえるとこはないかと思って。",
+            "parent_requests_protection",
+        ),
+        ("窓を叩いて、ママ、ママって呼んでいるのに、開けてもらえないようで。", "left_outside"),
+        (
+            "以前は通院されていたそうですが、今は薬をやめてしまったと本人が申しております。",
+            "parent_psychiatric_crisis",
+        ),
+    ],
+)
+def test_what_the_last_calls_below_their_label_missed(
+    sheet_of: Sheet, text: str, subitem: str
+) -> None:
+    sheet = sheet_of(("caller", text))
+    assert any(subitem in sheet.item(i).subitems and sheet.item(i).state == "該当" for i in _ITEMS)
+
+
+def test_a_rumour_word_as_written_still_counts(sheet_of: Sheet) -> None:
+    assert sheet_of(("caller", "噂で聞いたんですけど、首を絞められてるって")).severe == ()

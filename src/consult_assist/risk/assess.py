@@ -146,6 +146,11 @@ it is the box."""
 _NOT_LET = re.compile(r"[ぁ-ん]{0,3}?(て|で)(くれ|呉れ|もらえ|貰え|もらわ|貰わ)(な|へん|ん)")
 """「上げさせてくれなかった」「出してもらえない」: the negation is of being let, right after the
 words."""
+_ANY_PLACE = re.compile(
+    r"[^。]{0,3}?(とこ|ところ|所|場所|施設|人|方法)(は|って|が)?(ない|ありません|ないです)"
+    r"(か|かな|かしら|でしょうか)"
+)
+"""「孫を預かってもらえるとこはないかと思って」: asking whether there is one denies nothing."""
 _UNTOLD = re.compile(
     r"(?![^。]{0,4}と(は|までは|まで|も|か)(言|い|も))[^。]{0,10}?(言え|話せ|はなせ|いえ)(な|ん|へん|ませ)"
 )
@@ -449,6 +454,7 @@ class RiskAssessor:
                 span.negated
                 and not _NOT_LET.match(found.analysis.text, hit.end)
                 and not _UNTOLD.match(found.analysis.text, hit.end)
+                and not _ANY_PLACE.match(found.analysis.text, hit.end)
             ) or _DENIED_AFTER.match(found.analysis.text, hit.end) is not None
             spec = self.matcher.subitems[hit.subitem]
             if act == "question" and closed_clause(found, hit):

@@ -199,6 +199,7 @@ class CueMatcher:
         # As written only: read aloud, the recognizer's 「子供家（庭支援センター）」 in a mono
         # call's greeting sounds like 子供が and made the caller a carer.
         # Not after 孫: a grandparent's 「孫娘が」 names a grandchild, not the caller's own child.
+        self._rumour_words = frozenset(_norm(w) for w in context.rumour)
         self._carer_words = re.compile(
             "|".join(f"(?<!孫){re.escape(_norm(w))}" for w in context.carer_words) or "(?!)"
         )
@@ -213,6 +214,11 @@ class CueMatcher:
             "deny": tuple(_norm(w) for w in context.deny),
             "unknown": tuple(_norm(w) for w in context.unknown),
         }
+
+    def _misread_rumour(self, words: str) -> bool:
+        """A rumour word found only by how two characters read (「机の上さ」 read うわさ, 噂):
+        too short to trust as read, so only as written."""
+        return len(words) < 3 and words not in self._rumour_words
 
     def find(self, text: str) -> Found:
         """The sub-items ``text`` names, with its context (nothing about speakers or acts)."""
@@ -258,8 +264,12 @@ class CueMatcher:
         ]
         context = {
             sub
-            for (kind, sub), _, end in found
-            if kind == "context" and not (sub == "rumour" and plain.startswith(_NOT_SO, end))
+            for (kind, sub), start, end in found
+            if kind == "context"
+            and not (
+                sub == "rumour"
+                and (plain.startswith(_NOT_SO, end) or self._misread_rumour(plain[start:end]))
+            )
         }
         opening = _CANDOUR.sub("", plain, count=1)
         starts = {name: opening.startswith(words) for name, words in self._starts.items()}
