@@ -335,6 +335,13 @@ def test_no_severe_act_of_the_child(sheet_of: Sheet, text: str) -> None:
             "strangling",
         ),
         ([("caller", "嫁がですね、孫ば風呂の湯に沈めよったとですよ。")], "drowning"),
+        (
+            [
+                ("handler", "まとめると、お父さんに顔を叩かれた、ということですね。"),
+                ("caller", "顔じゃなくて、首です。両手で首を。"),  # cv007: a summary put right
+            ],
+            "strangling",
+        ),
         ([("caller", "孫の首さ手ぇかけたのは、嫁でねくて、息子のほうだ。")], "strangling"),
         (
             [
