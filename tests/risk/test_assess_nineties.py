@@ -112,20 +112,11 @@ def test_a_long_vacant_look_is_no_loss_of_consciousness(sheet_of: Sheet) -> None
     ],
 )
 def test_what_the_calls_below_their_label_missed(sheet_of: Sheet, text: str, subitem: str) -> None:
-    sheet = sheet_of(("caller", text))
-    assert any(subitem in sheet.item(i).subitems and sheet.item(i).state == "該当" for i in _ITEMS)
+    assert _ticked(sheet_of(("caller", text)), subitem)
 
 
-_ITEMS = (
-    "protection_request",
-    "urgent_situation",
-    "serious_harm",
-    "likely_serious_harm",
-    "recurrence",
-    "child_signs",
-    "parent_factors",
-    "environment",
-)
+def _ticked(sheet: Assessment, subitem: str) -> bool:
+    return any(subitem in item.subitems and item.state == "該当" for item in sheet.items)
 
 
 def test_words_not_said_are_still_denied(sheet_of: Sheet) -> None:
@@ -135,78 +126,32 @@ def test_words_not_said_are_still_denied(sheet_of: Sheet) -> None:
 
 
 @pytest.mark.parametrize(
-    "turns",
+    "text",
     [
-        # told, then put right: what it looked like, whom it was, what the child was doing
-        [
-            (
-                "caller",
-                "ぐったりしてるように見えたんですけど、すぐ起きて走り回ってたんで、寝てただけみたいです。",
-            )
-        ],
-        [
-            (
-                "caller",
-                "首を絞めてるって思ったら、マフラーを巻いてあげてたんですね。見間違いでした。",
-            )
-        ],
-        [
-            (
-                "caller",
-                "子どもがぐったりして…あ、すみません、ぐったりしてたのはうちの犬で、子どもは元気です。",
-            )
-        ],
-        # denied after the words
-        [("caller", "あの子をお風呂に沈めるなんて、母親の私がやるわけないでしょう。")],
-        [("caller", "お風呂で沈めるとか、そんなん、うちでは、ないです。絶対")],
-        [
-            (
-                "caller",
-                "首を絞めてるところとかは、見てないです。怒鳴り声が聞こえてくるだけなんです。",
-            )
-        ],
-        # a fear of what may come
-        [
-            (
-                "caller",
-                "あんなに毎晩泣いてるから、そのうち首でも絞められちゃうんじゃないかって、心配で。",
-            )
-        ],
-        [("caller", "夫が、いつか、子どもの首とか絞めるんやないかって"), ("handler", "ええ")],
-        # someone else's story, a dream, a game, a joke
-        [
-            (
-                "caller",
-                "前に住んでたところのお隣さんの話なんですけど、そこの子が意識がなくなって運ばれて。",
-            )
-        ],
-        [("caller", "友達のところの子が首を絞められて病院に運ばれたって聞いて、心配になって。")],
-        [("caller", "ゆめでね、ママにくびをぎゅってされたの。でもほんとのママはやさしいよ。")],
-        [
-            (
-                "caller",
-                "息子がオンラインゲームしながら『首絞めろ』とか叫んでるんですけど、大丈夫でしょうか。",
-            )
-        ],
-        [
-            (
-                "caller",
-                "バスで中学生たちが、『宿題多すぎて死にたいわー』って笑いながら話してました。",
-            )
-        ],
-        [("caller", "部活きつすぎて、もう死ぬって感じ。先輩、まじ鬼やし")],
-        # a carer's own death wish, for the children's sake
-        [
-            (
-                "caller",
-                "子どもたちのためにも、私なんか、死んだほうがいいんじゃないかって、毎晩思うんです",
-            )
-        ],
+        "ぐったりしてるように見えたんですけど、すぐ起きて走り回ってたんで、寝てただけみたいです。",
+        "首を絞めてるって思ったら、マフラーを巻いてあげてたんですね。見間違いでした。",
+        "子どもがぐったりして…あ、すみません、ぐったりしてたのはうちの犬で、子どもは元気です。",
+        "あの子をお風呂に沈めるなんて、母親の私がやるわけないでしょう。",
+        "お風呂で沈めるとか、そんなん、うちでは、ないです。絶対",
+        "首を絞めてるところとかは、見てないです。怒鳴り声が聞こえてくるだけなんです。",
+        "あんなに毎晩泣いてるから、そのうち首でも絞められちゃうんじゃないかって、心配で。",
+        "前に住んでたところのお隣さんの話なんですけど、そこの子が意識がなくなって運ばれて。",
+        "友達のところの子が首を絞められて病院に運ばれたって聞いて、心配になって。",
+        "ゆめでね、ママにくびをぎゅってされたの。でもほんとのママはやさしいよ。",
+        "息子がオンラインゲームしながら『首絞めろ』とか叫んでるんですけど、大丈夫でしょうか。",
+        "バスで中学生たちが、『宿題多すぎて死にたいわー』って笑いながら話してました。",
+        "部活きつすぎて、もう死ぬって感じ。先輩、まじ鬼やし",
+        "子どもたちのためにも、私なんか、死んだほうがいいんじゃないかって、毎晩思うんです",
     ],
 )
-def test_severe_words_that_are_not_a_severe_act(
-    sheet_of: Sheet, turns: list[tuple[str, str]]
-) -> None:
+def test_severe_words_that_are_not_a_severe_act(sheet_of: Sheet, text: str) -> None:
+    # put right (looked like, was the dog, only asleep), denied after the words, a fear of
+    # what may come, someone else's story, a dream, a game, a joke, a carer's own wish
+    assert sheet_of(("caller", text)).severe == ()
+
+
+def test_a_fear_told_over_two_turns_is_no_act(sheet_of: Sheet) -> None:
+    turns = [("caller", "夫が、いつか、子どもの首とか絞めるんやないかって"), ("handler", "ええ")]
     assert sheet_of(*turns).severe == ()
 
 
@@ -433,8 +378,7 @@ def test_no_severe_act_of_the_child_in_the_last_sets(
 def test_what_the_last_calls_below_their_label_missed(
     sheet_of: Sheet, text: str, subitem: str
 ) -> None:
-    sheet = sheet_of(("caller", text))
-    assert any(subitem in sheet.item(i).subitems and sheet.item(i).state == "該当" for i in _ITEMS)
+    assert _ticked(sheet_of(("caller", text)), subitem)
 
 
 def test_a_rumour_word_as_written_still_counts(sheet_of: Sheet) -> None:
