@@ -383,3 +383,19 @@ def test_what_the_last_calls_below_their_label_missed(
 
 def test_a_rumour_word_as_written_still_counts(sheet_of: Sheet) -> None:
     assert sheet_of(("caller", "噂で聞いたんですけど、首を絞められてるって")).severe == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "母親はうつ病で通院中なんですが昨日の訪問ではもう市にたいこの子も連れていくと口にされていました",
+        "隣の奥さんがベランダの柵に足をかけて、『もう死ぬ、この子も連れていく』って叫んでたんです。",
+    ],
+)
+def test_dying_and_taking_the_child_along_is_a_carer_who_might_kill(
+    sheet_of: Sheet, text: str
+) -> None:
+    # ci136, cq057: the carer's own death wish, the child taken along (not the child's wish).
+    sheet = sheet_of(("caller", text))
+    assert _ticked(sheet, "parent_might_kill")
+    assert "child_suicidal" not in sheet.severe
