@@ -1,7 +1,10 @@
-"""The sheet of a call on what the ninety-fourth to ninety-eighth blind sets showed.
+"""The sheet of a call on what the ninety-fourth to hundred-third blind sets showed.
 
-Each case failed before the change it names (manuals/risk.toml, risk/clauses.py, risk/cues.py,
-risk/assess.py, knowledge/acts.py or knowledge/slots.py).
+Each case that expects a box ticked, or a severe word read as no severe act, failed before the
+change it names (manuals/risk.toml, risk/clauses.py, risk/cues.py, risk/assess.py,
+knowledge/acts.py or knowledge/slots.py); the few that expect the opposite beside them (「死にたい
+んじゃないかって心配」 still ticks, 「とかはない？」「ないです」 still denies) guard against first
+versions of those changes that went too far.
 """
 
 from __future__ import annotations
