@@ -71,14 +71,15 @@ _TOPIC_FINALS = 6
 _SUSPICIONS_KEPT = 3
 _IF_AGAIN = re.compile(r"(もし|もしも|仮に|万が一|万一)(また|又)")
 """An if-clause about something happening again: it has happened before."""
-_WONDERING = re.compile(r".{0,12}?(の|ん)?かなぁ?[。…』」]*")
+_WONDERING = re.compile(r".{0,12}?(の|ん)?かなぁ?[。…』」?？]*")
 """What ends a sentence that only wonders aloud (「…いいのかな。」), from the end of a cue to the
-end of its sentence (:func:`~consult_assist.risk.clauses.to_sentence_end`)."""
+end of its sentence (:func:`~consult_assist.risk.clauses.to_sentence_end`); with a question mark
+(「…のかな？」) it asks, unless the cue is :data:`_BETTER_OFF`."""
 _WONDER_ENDS = frozenset("。？?！!…』」")
+_ASKED = frozenset("？?")
 _BETTER_OFF = re.compile(r".*(ほう|方)が(いい|良い|よい|まし|マシ)")
 """「しんだほうがいい」: a thought that is told even when it is asked
 (「ぼく、しんだほうがいいのかな？」)."""
-_WONDERING_ASKED = re.compile(r".{0,12}?(の|ん)?かなぁ?[。…』」?？]*")
 _HOW_TO = re.compile(
     r".{0,20}?(どうやったら|どうやれば|どうすれば|どうしたら).{0,8}?(痛く|いたく|楽に|らくに|確実)"
 )
@@ -465,14 +466,8 @@ class RiskAssessor:
                 and spec.thoughts
                 and speaker == "caller"
                 and (
-                    _WONDERING.fullmatch(to_sentence_end(found, hit.end, _WONDER_ENDS))
-                    or (
-                        _BETTER_OFF.match(found.analysis.text, hit.start, hit.end)
-                        and _WONDERING_ASKED.fullmatch(
-                            to_sentence_end(found, hit.end, _WONDER_ENDS)
-                        )
-                    )
-                    or _HOW_TO.match(to_sentence_end(found, hit.start))
+                    _wonders(found, hit)
+                    or _HOW_TO.match(to_sentence_end(found, hit.start)) is not None
                 )
             ):
                 # 「ぼく、しんだほうがいいのかな。」: the caller wonders aloud; the thought is told.
@@ -801,6 +796,17 @@ class RiskAssessor:
             raises_to=_TIER_OF_SEVERE,
             reason="要確認（言い方から疑われます。まだ該当ではありません）",
         )
+
+
+def _wonders(found: Found, hit: Hit) -> bool:
+    """Whether the sentence of ``hit`` only wonders aloud after it
+    (「ぼく、しんだほうがいいのかな。」); asked with a question mark, only a thought of being
+    better off dead is told."""
+    rest = to_sentence_end(found, hit.end, _WONDER_ENDS)
+    return _WONDERING.fullmatch(rest) is not None and (
+        not _ASKED.intersection(rest)
+        or _BETTER_OFF.match(found.analysis.text, hit.start, hit.end) is not None
+    )
 
 
 def _if_again(acts: UtteranceActs, start: int) -> bool:
