@@ -41,7 +41,7 @@ from consult_assist.risk.clauses import (
     to_sentence_end,
     unpunctuated,
 )
-from consult_assist.risk.cues import INFANT, CueMatcher, Found, Hit
+from consult_assist.risk.cues import INFANT, CueMatcher, Found, Hit, takes_back
 from consult_assist.risk.fill import acted_on, filled_answer, noun_phrase, picks
 from consult_assist.risk.fragments import Fragments, Joined
 from consult_assist.risk.riskfile import RiskSheet
@@ -342,6 +342,7 @@ class RiskAssessor:
             self._filled_in(final, found, speaker, asked[0])
         if not handler:
             self._undenied(final, speaker, before)
+            self._retracted(final, found, speaker, before)
         joined = self._fragments.observe(final, frozenset(h.subitem for h in found.hits))
         if joined is not None and not found.rumour:
             self._told_in_pieces(final, found, joined, speaker, asked)
@@ -594,6 +595,24 @@ class RiskAssessor:
         new = [e for e in self._evidence[before:] if e.denies and e.speaker == speaker]
         if new:
             self._denied = (self._finals, new)
+
+    def _retracted(self, final: TranscriptFinal, found: Found, speaker: str, before: int) -> None:
+        """「ぐったりして、動かへん…」「お子さん、今、呼びかけに」「あ、いや、寝とっただけやわ」:
+        a turn that takes back the speaker's last marks, a few finals on, with nothing new of its
+        own. The marks stay (an alarm is not dropped on a later word) and the taking back is
+        kept against each of them, so the item shows as conflicting and is asked about again."""
+        if len(self._evidence) > before or found.hits or not takes_back(final.text):
+            return
+        said = [e for e in self._evidence if e.speaker == speaker and e.utterance is not None]
+        if not said:
+            return
+        last = max(e.utterance for e in said if e.utterance is not None)
+        if final.utterance - last > _UNDENY_FINALS:
+            return
+        for earlier in said:
+            if earlier.utterance == last and not earlier.denies:
+                hit = Hit(earlier.subitem, 0, 0, earlier.matched)
+                self._add(final, hit, earlier.subitem, speaker, "statement", denies=True)
 
     def _answered(
         self,

@@ -19,7 +19,7 @@ from consult_assist.knowledge.text import Analysis, Token
 from consult_assist.risk.patterns import PatternSet
 from consult_assist.risk.riskfile import RiskSheet, RiskSubitem
 
-__all__ = ["INFANT", "INFANT_MAX_AGE", "CueMatcher", "Found", "Hit"]
+__all__ = ["INFANT", "INFANT_MAX_AGE", "CueMatcher", "Found", "Hit", "takes_back"]
 
 INFANT = "infant_or_vulnerable_child"
 INFANT_MAX_AGE = 5
@@ -338,6 +338,16 @@ def _said_then_corrected(analysis: Analysis, end: int) -> bool:
         return True
     said = _SAID_BUT.match(rest)
     return said is not None and _PUT_RIGHT.search(rest, said.end(), said.end() + 24) is not None
+
+
+def takes_back(text: str) -> bool:
+    """Whether a turn takes back what its speaker said before (「あ、いや、寝とっただけやわ」,
+    「すみません、ぐっすり寝てるだけでした」, 「さっき叩いたって言いましたけど、違うんです」): the
+    same words that put an alarm right within its own turn, heard in a later one."""
+    if _ONLY_ASLEEP.search(text):
+        return True
+    said = _SAID_BUT.search(text)
+    return said is not None and _PUT_RIGHT.search(text, said.end(), said.end() + 24) is not None
 
 
 def _only_says_how(rest: list[Token]) -> bool:
