@@ -83,3 +83,176 @@ def test_a_turn_with_marks_of_its_own_takes_nothing_back(sheet_of: Sheet) -> Non
 )
 def test_takes_back(text: str, back: bool) -> None:
     assert takes_back(text) is back
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # dc109: 何とも read near 何度も; dd112: a phone's battery, not a temper.
+        (
+            ("handler", "以前にも、同じようなけがで受診したことはありますか。"),
+            ("caller", "カルテを遡ってみないと、今ここでは何とも言えないです。"),
+        ),
+        (
+            ("handler", "弟さんは何歳かな？"),
+            ("caller", "えっと、あ、ごめん、充電やばい、切れるかも"),
+        ),
+    ],
+)
+def test_a_question_not_answered_ticks_nothing(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...]
+) -> None:
+    assert all(i.state == "未確認" for i in sheet_of(*turns).items)
+
+
+def test_often_is_still_often_beside_the_words_it_reads_like(sheet_of: Sheet) -> None:
+    # b085: the near-reading 何とも must not take 何度も away.
+    sheet = sheet_of(("caller", "4歳の娘のほっぺたを何度もつねったり、叩いたりするんです"))
+    assert "habitual_abuse" in sheet.item("recurrence").subitems
+
+
+@pytest.mark.parametrize(
+    ("turns", "severe"),
+    [
+        # da033: a count of times answers whether it ever happened.
+        (
+            (
+                ("handler", "首をしめられたこと、ある？"),
+                ("caller", "……一回だけ。ほんとに一回だけだよ。ママもそのあと泣いてたし"),
+            ),
+            "strangling",
+        ),
+        # cv012: 「一度も？」 presses the question before it; 「……一回だけ」 answers that one.
+        (
+            (
+                ("handler", "お風呂で、お子さんの頭を沈めたことはありますか。"),
+                ("caller", "いや、ないです。"),
+                ("handler", "一度も？"),
+                ("caller", "……一回だけ。言うこと聞かないから。"),
+            ),
+            "drowning",
+        ),
+        # dd006: a hesitation before the yes.
+        (
+            (
+                ("handler", "消えたいとか、死にたいって思うこと、ある？"),
+                ("caller", "……まあ、ある。てか、今もわりとそう。"),
+            ),
+            "child_suicidal",
+        ),
+    ],
+)
+def test_answers_that_say_yes_without_a_yes_word(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], severe: str
+) -> None:
+    assert severe in sheet_of(*turns).severe
+
+
+def test_a_never_is_still_a_no(sheet_of: Sheet) -> None:
+    sheet = sheet_of(("handler", "首をしめられたこと、ある？"), ("caller", "一度もないです。"))
+    assert not sheet.severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "いえ、首を絞めたりとかは、うちの夫はしてないです。上の子にも下の子にも。",  # de095
+        "死にたいとかは別にない。ただずっと眠いだけ。",  # dd104
+        # de101: pictured as a what-if, not done.
+        "もし私が入院したら、あの人が一人で三人見ることになって、下の子の首でも絞めたらって、"
+        "考えちゃうんです。",
+        "ママの彼氏がママの首絞めてるの見た。止めに入ったら、うちも突き飛ばされた。",  # dd085
+        "お母さんは『夫に首を絞められた。子どもは隣の部屋にいた』と言っています。",  # db086
+        "さっき、『首』言った？ ちがう、『手首』。手首、つかんだだけ。首じゃない。",  # db115
+        "ぐったり……じゃないです、すみません、言い間違い。ぐずってるんです、眠たいみたいで",
+        "先週、学会で首を絞められた乳児の症例報告を聞いたばかりなので、過敏なのかもしれません。",
+        "以前担当した別のご家庭で、お母さんが赤ちゃんの口をふさいでいた事例がありまして。",
+        "TikTokで、親に首絞められたって子の動画見て、それからずっとしんどくて。",
+        "職場の人の話なんですけど、その人の甥っ子が、ぐったりして救急車で運ばれたって",
+    ],
+)
+def test_severe_words_that_are_no_severe_act_here(sheet_of: Sheet, text: str) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "叩かれたりとかもしょっちゅうで、逃げられない。首を絞められたりとかも、ママはするし",
+        "ママの首を絞めたあと、私の首も絞めてきた",
+        "娘が、主人に首を両手で絞められたって、泣きながら言うんです。",  # j002
+        "手首を縛られて、首を絞められた",
+        "あのね、パパがね、ぎゅーって、くび、しめた。くるしかった",  # bx064: って+くび
+        "帰ったら首を絞められたって思う",
+    ],
+)
+def test_strangling_still_told_beside_those_words(sheet_of: Sheet, text: str) -> None:
+    assert "strangling" in sheet_of(("caller", text)).severe
+
+
+def test_a_mothers_neck_is_violence_between_adults(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "お母さんは『夫に首を絞められた。子どもは隣の部屋にいた』と言っています。")
+    )
+    assert "domestic_violence" in sheet.item("environment").subitems
+
+
+def test_a_carers_thought_pictured_as_a_what_if_is_still_the_carers_thought(
+    sheet_of: Sheet,
+) -> None:
+    sheet = sheet_of(
+        ("handler", "今、お母さんご自身はどんなお気持ちですか。"),
+        ("caller", "正直、この子さえいなければって思っちゃう。生後2か月なんです。"),
+    )
+    assert "parent_rejects_child" in sheet.item("parent_factors").subitems
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # db001: a carer passes on the child's words, which call to her.
+        (
+            (
+                "caller",
+                "うちの子、12歳、きのうの夜『ママ、わたし死にたい』言った。ほんとに言ったよ。",
+            ),
+        ),
+        # da014, db003, cz001: a caller who says she is a child.
+        (
+            (
+                "caller",
+                "あの、中二なんですけど、友達が、死にたいって言ってて……ごめんなさい、"
+                "友達じゃないです。私です。私が死にたいんです",
+            ),
+        ),
+        (("caller", "わたし、ベトナムから来ました。中学生です。わたし、もう死にたいです。"),),
+        (
+            ("caller", "弟たちのご飯とか、ほとんど私が回してるんです。"),
+            ("handler", "そうなんですね。"),
+            ("caller", "あ、私、中学三年です。それで、自分がもう消えたいって、毎日思ってて。"),
+        ),
+    ],
+)
+def test_a_childs_own_death_wish_is_the_childs(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...]
+) -> None:
+    sheet = sheet_of(*turns)
+    assert "child_suicidal" in sheet.severe
+    assert sheet.item("parent_factors").state == "未確認"
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        (("caller", "私が帰るときに、お母さんが玄関で、「もう私、死にたい、消えたい」って。"),),
+        (("caller", "あの、中二の娘なんですけど、私がもう死にたくて"),),
+        # bp08: a carer telling the child's year is not a child calling.
+        (("caller", "小学3年生です。"), ("caller", "私がもう死にたいんです。")),
+    ],
+)
+def test_a_carers_death_wish_is_still_the_carers(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...]
+) -> None:
+    sheet = sheet_of(*turns)
+    assert not sheet.severe
+    assert "parent_psychiatric_crisis" in sheet.item("parent_factors").subitems

@@ -144,6 +144,11 @@ _FEAR_TO_COME = re.compile(
 an act that may come (not 「絞められたんじゃないか」「されてるんじゃないか」, a guess at what was
 or is being done); of a box whose thought is the box (「殺しちゃうんじゃないかって、自分が怖い」)
 it is the box."""
+_WHAT_IF = re.compile(
+    r"[ぁ-ん]{0,3}?(たら|だら)(って|と)[^。]{0,4}?(考え|かんがえ|想像|そうぞう|思っ|おもっ|思う|おもう)"
+)
+"""「下の子の首でも絞めたらって、考えちゃうんです」: an act pictured as a what-if, not done; like
+a fear to come, it is the box only where the thought is."""
 _NOT_LET = re.compile(r"[ぁ-ん]{0,3}?(て|で)(くれ|呉れ|もらえ|貰え|もらわ|貰わ)(な|へん|ん)")
 """「上げさせてくれなかった」「出してもらえない」: the negation is of being let, right after the
 words."""
@@ -164,9 +169,13 @@ _DENIED_AFTER = re.compile(
     r"[^。]{0,8}?(ない|ありません|あらへん|ねえ)"
     r"|[ぁ-ん]{0,3}?(ところ|とこ)(とか)?(は|も)?[^。]{0,2}(見て|みて)(ない|へん|ません|いない)"
     r"|[ぁ-ん]{0,3}?(という|って)(こと|わけ)(では|じゃ)(ない|ありません|ございません|なく)"
+    r"|[ぁ-ん]{0,3}?(とか|なんか)(は|も)(別に|べつに|全然|ぜんぜん|全く|まったく|特に|とくに)?"
+    r"((うちの|私の|わたしの)?[一-龥ぁ-んァ-ン]{1,4}(は|が|も))?"
+    r"(して|やって|され|思って|おもって|言って|いって|し|やっ)?(い|は)?(ない|ません|へん|ねえ)"
 )
 """Words denied after them: 「お風呂に沈めるなんて、私がやるわけないでしょう」,
-「沈めるとか、そんなん、うちでは、ないです」, 「首を絞めてるところとかは、見てないです」."""
+「沈めるとか、そんなん、うちでは、ないです」, 「首を絞めてるところとかは、見てないです」,
+「首を絞めたりとかは、うちの夫はしてないです」, 「死にたいとかは別にない」."""
 _MAY_A_CHILD_CALL = re.compile(
     r"(子ども|子供|こども|小学生|中学生|高校生)(が|から|でも|も|だけで)[^。？?]{0,8}"
     r"(電話|でんわ|かけ|相談|話)[^。？?]{0,8}(いい|大丈夫|だいじょうぶ|できる|でき|OK|オッケー)"
@@ -178,6 +187,23 @@ _THEIR_CHILD = re.compile(
 )
 """「私がいなくなったほうが、この子のためなんです。もう、死のうと思ってて」: a speaker who says
 "I" and speaks of the child in the third person is the carer; the thought is the carer's."""
+_STAGE = (
+    r"(小学(生|[1-6１-６一二三四五六]年生?)|中学(生|[1-3１-３一二三]年生?)|高校(生|[1-3１-３一二三]年生?)|"
+    r"小[1-6１-６一二三四五六]|中[1-3１-３一二三]|高[1-3１-３一二三])"
+)
+_CHILD_SELF = re.compile(
+    r"(私|わたし|あたし|僕|ぼく|俺|おれ|うち|自分)(は|、|,|\s)[\s、…]*"
+    rf"{_STAGE}(です|なんです|なんですけど|なんですが|なんだけど|だけど|だよ|で[、,])"
+    r"|^[\s、…]*((あの|えっと|えと|あ)[ー〜]*[、,…\s]*)?"
+    rf"{_STAGE}(なんですけど|なんですが|なんだけど|だけど)"
+    r"|^(私|わたし|あたし|僕|ぼく|俺|おれ|うち|自分)(は|、)[^。]*。\s*"
+    rf"{_STAGE}(です|なんです)"
+)
+"""A caller who says what school year they are in, of themselves (「あ、私、中学三年です」,
+「あの、中二なんですけど」 opening the turn, 「わたし、ベトナムから来ました。中学生です」): the
+caller is a child. A bare 「小学3年生です」 may be the child's age told by a carer."""
+_A_CARERS_CHILD = re.compile(r"(この子|うちの子|娘|息子|孫|子ども|子供|こども)(は|が|の|、)")
+"""Words of a carer about their child in the same words, where a stage is the child's."""
 _WHO = re.compile(r"(誰|だれ)(か)?(に|が|から)")
 """A question that asks who did it (「首のところ、誰かに押さえられたの？」)."""
 _SOMEONE = re.compile(
@@ -205,6 +231,18 @@ _A_COUNT = re.compile(
 )
 """An answer that opens with a count (「一回だけ。でも、すっごく長くて」「ううん。なんかいも。」),
 never 「一回も」 (none) nor 「二度と」."""
+_EVER = re.compile(
+    r"(こと|事)(は|が|って|も)?[、\s]*(ある|あります|あった|ありました|ない|ありません)|"
+    r"(一|1|いっ)(回|かい|度)も"
+)
+"""A question whether it ever happened (「首をしめられたこと、ある？」「一度も？」): an answer with
+a count of times (「……一回だけ」) says it did."""
+_FOLLOW_UP = re.compile(
+    r"^[…‥、\s]*(一度も|一回も|いちども|いっかいも|本当に|ほんとに|ほんとうに|ほんと|本当)"
+    r"[^。]{0,6}[？?]?$"
+)
+"""A question that only presses the one before it (「いや、ないです」「一度も？」): it asks
+what that one asked."""
 _ONCE = re.compile(r"^[^。]{0,12}?(一|1|いっ)(回|かい|度)(だけ|きり|です|。|、|$)")
 """An answer that it was once: the act, but no habit."""
 _FIRST_TIME = re.compile(r"(初めて|はじめて)[^。？?]{0,6}([？?]|$)")
@@ -256,6 +294,9 @@ class RiskAssessor:
         self._questions: dict[int, tuple[TranscriptFinal, Found]] = {}
         self._evidence: list[Evidence] = []
         self._carer = False
+        self._child = False
+        """The caller has said they are a child (「中二なんですけど」): their 「私が死にたい」 is
+        theirs."""
         self._handler_said: tuple[TranscriptFinal, Found] | None = None
         self._topic: dict[str, int] = {}
         """The boxes whose required words were heard, and the final they were last heard in."""
@@ -295,6 +336,8 @@ class RiskAssessor:
             and (unpunctuated(previous[0].text) or _CHECKING.search(previous[0].text) is not None)
         ):
             asked = previous
+        if asked is not None and not asked[1].hits and _FOLLOW_UP.match(asked[0].text):
+            asked = self._pressed(asked[0].utterance) or asked
         self._finals += 1
         if asked is not None and self._topic:
             # 「前にもあったの？」「…しょっちゅう」: the question points back at what was being
@@ -353,6 +396,16 @@ class RiskAssessor:
         self._last = assessment
         return assessment
 
+    def _pressed(self, utterance: int) -> tuple[TranscriptFinal, Found] | None:
+        """The question a follow-up (「一度も？」) presses: the latest one before it with cues,
+        a few finals back at most."""
+        for earlier in sorted(self._questions, reverse=True):
+            if earlier < utterance and utterance - earlier <= _UNDENY_FINALS:
+                question = self._questions[earlier]
+                if question[1].hits:
+                    return question
+        return None
+
     def _suspect(
         self,
         final: TranscriptFinal,
@@ -391,8 +444,14 @@ class RiskAssessor:
             return
         if _MAY_A_CHILD_CALL.search(text):
             return  # 「これ、子どもが電話していいとこ？」: a child asks, no carer speaks
+        if _CHILD_SELF.search(text) and not _A_CARERS_CHILD.search(text):
+            self._child = True
+            self._carer = False
+            return
         relation = extract("relation", text)
-        if found.carer_words or (relation is not None and relation.value in _CARERS):
+        if not self._child and (
+            found.carer_words or (relation is not None and relation.value in _CARERS)
+        ):
             self._carer = True
 
     def _counts(self, sub: str, speaker: str) -> bool:
@@ -404,6 +463,8 @@ class RiskAssessor:
         """The sub-item a carer's words about themselves stand for (「私が死にたい」 is the
         carer in crisis; 「眠れない」 from a carer is no sign in the child): "" for none."""
         spec = self.matcher.subitems[hit.subitem]
+        if self._child and self._childs_own(hit, found):
+            return hit.subitem if spec.subject == "child" else ""
         if spec.subject != "child":
             return hit.subitem
         if spec.if_adult and any(
@@ -419,15 +480,19 @@ class RiskAssessor:
         ):
             return spec.if_adult
         of_adult = adult_subject(found, hit)
+        # 「うちの子、きのうの夜『ママ、わたし死にたい』言った」: words in a quote that calls to a
+        # parent are a child's, whatever carer's words stand beside them.
+        passed_on = _TO_A_PARENT.search(text) is not None and _quoted(text, hit.matched)
         if spec.if_adult and (
             of_adult
             or adult_quoted(found, hit)
-            or beside_carer_words(found, hit, spec.if_adult)
+            or (beside_carer_words(found, hit, spec.if_adult) and not passed_on)
             or _TOGETHER.search(found.analysis.text, 0, hit.start) is not None
             or _TAKEN_ALONG.match(found.analysis.text, hit.end) is not None
             or (
                 _FIRST_PERSON.search(found.analysis.text, 0, hit.start) is not None
                 and _THEIR_CHILD.search(found.analysis.text) is not None
+                and not passed_on  # the わたし of a quote passed on is the quoted one's
             )
         ):
             return spec.if_adult
@@ -440,6 +505,21 @@ class RiskAssessor:
             # child's box with no carer's box beside it stands for nothing.
             return spec.if_adult
         return hit.subitem
+
+    def _childs_own(self, hit: Hit, found: Found) -> bool:
+        """Whether, from a caller who is a child, ``hit`` is a child's box said of themselves or
+        the carer's box of the same words (「私が死にたい」), not a parent's named or quoted."""
+        spec = self.matcher.subitems[hit.subitem]
+        if spec.subject == "child":
+            return not (adult_subject(found, hit) or adult_quoted(found, hit))
+        return any(
+            (other := self.matcher.subitems[h.subitem]).if_adult == hit.subitem
+            and other.subject == "child"
+            and h.start < hit.end
+            and hit.start < h.end
+            and not (adult_subject(found, h) or adult_quoted(found, h))
+            for h in found.hits
+        )
 
     def _own_words(
         self, final: TranscriptFinal, found: Found, speaker: str, asked: Found | None
@@ -489,7 +569,10 @@ class RiskAssessor:
             if (
                 (spec.thoughts and _SAID_IF.match(text, hit.end))
                 or _WORRY.match(text, hit.end)
-                or (not spec.thoughts and _FEAR_TO_COME.match(text, hit.end))
+                or (
+                    not spec.thoughts
+                    and (_FEAR_TO_COME.match(text, hit.end) or _WHAT_IF.match(text, hit.end))
+                )
             ):
                 act = "hypothetical"
             sentence = acts.sentence_at(hit.start)
@@ -642,8 +725,8 @@ class RiskAssessor:
         named = _WHO.search(question.text) is not None and _SOMEONE.match(final.text) is not None
         # 「バケツの水に顔をつけられたのは、何回ぐらい？」「一回だけ。でも、すっごく長くて」
         counted = (
-            _HOW_MANY.search(question.text) is not None and _A_COUNT.match(final.text) is not None
-        )
+            _HOW_MANY.search(question.text) is not None or _EVER.search(question.text) is not None
+        ) and _A_COUNT.match(final.text) is not None
         once = counted and _ONCE.match(final.text) is not None
         # 「ベランダに出されるのは、今日が初めて？」「ううん、いっつも」: not the first time.
         before_too = denies and _FIRST_TIME.search(question.text) is not None
@@ -841,6 +924,10 @@ def _if_again(acts: UtteranceActs, start: int) -> bool:
     return False
 
 
+_TO_A_PARENT = re.compile(
+    r"[『「](ママ|パパ|お母さん|おかあさん|お父さん|おとうさん|母さん|父さん|かあちゃん|とうちゃん)[、,…]"
+)
+"""A quote that opens by calling to a parent (『ママ、わたし死にたい』): a child's words."""
 _QUOTE = re.compile(
     r"[『「]([^』」]+)[』」](って|と|(?=言|いう|いっ|ゆう|ゆっ))(?![^。]{0,8}(思|おも|考え|かんがえ))"
 )

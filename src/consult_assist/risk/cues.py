@@ -70,8 +70,11 @@ _PUT_RIGHT = re.compile(
 # 「プールで友達にふざけて沈められた」: done by another child (the agent just before the
 # words, nothing else named in between), or by a stranger online (「知らない人に、死ねとか首しめる
 # ぞとか」), not by a carer; the sheet is about carers.
-_CANDOUR = re.compile(r"^(正直に言うと|正直言うと|正直に言えば|正直|実は|じつは)")
-"""Words of candour before a yes or a no (「……正直、あります」), which stay the answer."""
+_CANDOUR = re.compile(
+    r"^(正直に言うと|正直言うと|正直に言えば|正直|実は|じつは|まあ|まぁ|うーん|んー|えっと|えーと)"
+)
+"""Words of candour or hesitation before a yes or a no (「……正直、あります」「……まあ、ある」),
+which stay the answer."""
 _PEER_AGENT = re.compile(
     r"(友達|友だち|ともだち|同級生|クラスメート|クラスメイト|クラスの子|先輩|後輩|知らない人|"
     r"見知らぬ人|ネットの人)(たち|ら)?に[^に。]{0,6}$"
@@ -105,6 +108,9 @@ _NOT_THAT = re.compile(
     r"|[^。]{0,8}?(いや|いえ)(あれ|それ)?(は)?[^。]{0,4}?(ノンアル)"
     # 「骨折ちゃうかった」: the word itself denied in Kansai words (not しちゃう: no past).
     r"|(ちゃうかった|ちゃうくて)"
+    # 「ぐったり……じゃないです、すみません、言い間違い」: the word denied and called a slip.
+    r"|(じゃない|ではない|じゃありません|ではありません)(です)?[^。]{0,8}?"
+    r"(言い間違|いいまちが|言いまちが|間違え|まちがえ)"
 )
 
 
