@@ -256,3 +256,115 @@ def test_a_carers_death_wish_is_still_the_carers(
     sheet = sheet_of(*turns)
     assert not sheet.severe
     assert "parent_psychiatric_crisis" in sheet.item("parent_factors").subitems
+
+
+@pytest.mark.parametrize(
+    ("turns", "severe"),
+    [
+        # da029: a two-year-old who stopped moving.
+        ((("caller", "彼氏から電話で、娘が動かなくなったって。娘は二歳です"),), "unconscious"),
+        # dd009: pills, then no words, only a snore.
+        (
+            (
+                (
+                    "caller",
+                    "友達が家で薬いっぱい飲んだっぽくて、ぜんぜんしゃべんなくて、"
+                    "いびきみたいな音しか聞こえない。",
+                ),
+            ),
+            "unconscious",
+        ),
+        # dc089: a ring round the neck, after a correction of where the bruise is.
+        (
+            (
+                (
+                    "caller",
+                    "すみません、さっき『おでこ』って言いましたけど、あざは首のほうでした。"
+                    "首の周りをぐるっと一周、赤紫の線みたいなのがついてるんです。",
+                ),
+            ),
+            "strangling",
+        ),
+        # dc004: a three-year-old's words, passed on by the nursery.
+        (
+            (
+                (
+                    "caller",
+                    "『パパがね、おくちとおはなをぎゅってしたの、くるしかった』って話してくれたんです。",
+                ),
+            ),
+            "strangling",
+        ),
+        # dd145 (ASR): the neck named after the act.
+        ((("caller", "親父に閉められた 首ね 首 壁に推しつけられて声も出なかった"),), "strangling"),
+        # dc007 and its ASR twin dc123: a face put in the bath water.
+        (
+            (
+                (
+                    "caller",
+                    "父親が、しつけのつもりで風呂の湯に顔をつけただけだ、と申し立てています。",
+                ),
+            ),
+            "drowning",
+        ),
+        ((("caller", "父親がしつけのつもりで風呂のゆに顔を漬けただけだ"),), "drowning"),
+        # db135, db136 (ASR): the face or head named before the water.
+        ((("caller", "言うことを聞かない時はお風呂で顔を水に付けるこれは躾です"),), "drowning"),
+        ((("caller", "新しいお父さんが僕の頭バケツの水に推したお盆レルと思った"),), "drowning"),
+        # dd003: net slang; dd100: 飛びたい, and from where.
+        (
+            (("caller", "友達のLINE、そのまま読みますね。『もうむり　タヒにたい』って。"),),
+            "child_suicidal",
+        ),
+        ((("caller", "最近、飛びたいなーって。あ、家出じゃなくて、上から。"),), "child_suicidal"),
+        (
+            (("caller", "フェンス見るたびにここから富んだら楽になれるかなって思っちゃう"),),
+            "child_suicidal",
+        ),
+        # dc129 (ASR): 生きて heard as 行きて.
+        ((("caller", "本人は行きていたくない家には帰りたくないと話しています"),), "child_suicidal"),
+        # da133 (ASR): the question lost its question mark; a count still answers it.
+        (
+            (
+                ("handler", "首を閉められたことある"),
+                ("caller", "一回だけほんとに一回だけだよママもその後泣いてたし"),
+            ),
+            "strangling",
+        ),
+        # db01: 「わたし、中学生。」 with no copula; her 死にたい is hers.
+        (
+            (
+                ("caller", "あの…もしもし。わたし、中学生。ベトナム人です。日本語、少し。"),
+                ("caller", "お父さん、毎晩お酒たくさん飲む。飲むと、わたしとお母さん、たたく。"),
+                ("caller", "ひとり。…もう、つかれた。わたし、死にたい。ほんとに。"),
+            ),
+            "child_suicidal",
+        ),
+    ],
+)
+def test_severe_acts_in_more_words(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], severe: str
+) -> None:
+    assert severe in sheet_of(*turns).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "プールで水に顔をつける練習をしてます",
+        "顔を水につけるのが怖いみたいで、プールを嫌がります",
+    ],
+)
+def test_a_swimming_lesson_is_no_drowning(sheet_of: Sheet, text: str) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+def test_a_knife_threat_relayed_is_a_carer_who_might_kill(sheet_of: Sheet) -> None:
+    # dd04: a knife brought out alone stays a temper (q065, ak066); a threat to stab is more.
+    sheet = sheet_of(
+        ("handler", "包丁を。それは怖かったね。誰に向けて？"),
+        ("caller", "俺に。『次なめた口きいたら刺すぞ』って。マジで刺すかと思った。"),
+    )
+    assert "parent_might_kill" in sheet.item("urgent_situation").subitems
+    temper = sheet_of(("caller", "夫がキレると、子どもの前でも平気で包丁持ち出すんです"))
+    assert temper.item("urgent_situation").state == "未確認"

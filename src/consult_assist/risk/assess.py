@@ -193,7 +193,7 @@ _STAGE = (
 )
 _CHILD_SELF = re.compile(
     r"(私|わたし|あたし|僕|ぼく|俺|おれ|うち|自分)(は|、|,|\s)[\s、…]*"
-    rf"{_STAGE}(です|なんです|なんですけど|なんですが|なんだけど|だけど|だよ|で[、,])"
+    rf"{_STAGE}(です|なんです|なんですけど|なんですが|なんだけど|だけど|だよ|で[、,]|[。．.！!]|$)"
     r"|^[\s、…]*((あの|えっと|えと|あ)[ー〜]*[、,…\s]*)?"
     rf"{_STAGE}(なんですけど|なんですが|なんだけど|だけど)"
     r"|^(私|わたし|あたし|僕|ぼく|俺|おれ|うち|自分)(は|、)[^。]*。\s*"
@@ -332,7 +332,7 @@ class RiskAssessor:
         elif (
             speaker == "caller"
             and previous is not None
-            and (found.affirms or found.denies)
+            and (found.affirms or found.denies or _A_COUNT.match(final.text) is not None)
             and (unpunctuated(previous[0].text) or _CHECKING.search(previous[0].text) is not None)
         ):
             asked = previous
