@@ -368,3 +368,144 @@ def test_a_knife_threat_relayed_is_a_carer_who_might_kill(sheet_of: Sheet) -> No
     assert "parent_might_kill" in sheet.item("urgent_situation").subitems
     temper = sheet_of(("caller", "夫がキレると、子どもの前でも平気で包丁持ち出すんです"))
     assert temper.item("urgent_situation").state == "未確認"
+
+
+@pytest.mark.parametrize(
+    ("turns", "item", "box"),
+    [
+        (
+            (
+                (
+                    "caller",
+                    "お母さんが、夜中に泣かれると、このまま窓から落としてしまいそうで怖い、と。",
+                ),
+            ),
+            "urgent_situation",
+            "parent_might_kill",
+        ),  # dc026
+        (
+            (("caller", "通院中の父親が、息子を殺して自分も死ぬしかないと言っていまして。"),),
+            "urgent_situation",
+            "parent_might_kill",
+        ),  # dc027
+        (
+            (("caller", "母さんに『次やったらマジで殺すから』って言われた。"),),
+            "urgent_situation",
+            "parent_might_kill",
+        ),  # dd031
+        (
+            (("caller", "このままやったら、ほんまにこの子に何するかわからへん"),),
+            "urgent_situation",
+            "parent_might_kill",
+        ),  # da008
+        (
+            (("caller", "あの子置いて行くなんてできないから、いっそ一緒にって……考えちゃうんです"),),
+            "urgent_situation",
+            "parent_might_kill",
+        ),  # da011
+        (
+            (
+                (
+                    "caller",
+                    "タイから来た女の子が、『おうちに帰らせないで』って言って、動かないんです。",
+                ),
+            ),
+            "protection_request",
+            "child_requests_protection",
+        ),  # db019
+        (
+            (
+                ("handler", "今日は、おうちに帰れそう？"),
+                ("caller", "無理。帰ったらまたシバかれるし。どっか連れてって、お願い。"),
+            ),
+            "protection_request",
+            "child_requests_protection",
+        ),  # dd023
+        (
+            (("caller", "家でボコられるのは週三くらい。もう数えるのやめた。"),),
+            "recurrence",
+            "habitual_abuse",
+        ),  # dd066
+        (
+            (("caller", "小児科です。十歳の女の子の膣分泌物から淋菌が検出されました。"),),
+            "serious_harm",
+            "sexual_abuse_contact",
+        ),  # dc029
+        (
+            (("caller", "あの子、父親に無理やりヤられたって、トイレで泣きながら言ってて。"),),
+            "serious_harm",
+            "sexual_abuse_contact",
+        ),  # dd034
+        (
+            (
+                (
+                    "caller",
+                    "五か月の赤ちゃんの肋骨に、新しい骨折と、仮骨形成のある陳旧性骨折が混在しています。",
+                ),
+            ),
+            "recurrence",
+            "old_and_new_injuries",
+        ),  # dc034
+        (
+            (("caller", "三歳の男の子で、お尻から両足にかけてII度の熱傷です。"),),
+            "serious_harm",
+            "burn",
+        ),  # dc035
+        (
+            (("caller", "九歳の男の子で、両眼の眼窩周囲に皮下出血、いわゆるパンダ目の状態です。"),),
+            "likely_serious_harm",
+            "head_face_blow",
+        ),  # dc043
+        (
+            (("caller", "保健センターです。中耳炎がずっと放置されて、医療ネグレクトの状態です。"),),
+            "serious_harm",
+            "severe_neglect",
+        ),  # dc039
+        (
+            (
+                (
+                    "caller",
+                    "夜、さむいのに、となりの男の子、ドアの外。ママ、中に入れない。もう2時間。",
+                ),
+            ),
+            "likely_serious_harm",
+            "left_outside",
+        ),  # db049
+        (
+            (("caller", "娘、父親が帰ってくる時間になると隠れるんです。"),),
+            "child_signs",
+            "child_fears_parent",
+        ),
+        (
+            (("caller", "父親の車の音が聞こえるだけで、心臓バクバクして、手が震える。"),),
+            "child_signs",
+            "child_fears_parent",
+        ),  # dd069
+        (
+            (("caller", "『甘えんな、うちはこれが普通』って笑われた。"),),
+            "recurrence",
+            "parent_denies_abuse",
+        ),  # dd064
+        (
+            (("caller", "夫、わたしをなぐる。子どもの前で。きのうも、髪ひっぱって、床に。"),),
+            "environment",
+            "domestic_violence",
+        ),  # db084
+    ],
+)
+def test_boxes_in_the_new_sets_words(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], item: str, box: str
+) -> None:
+    assert box in sheet_of(*turns).item(item).subitems
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # at14: a day service twice a week is no habit; ba11: 先週、一回 is no 週一回.
+        (("caller", "大変ですけど、週二回、放課後デイに行ってるので、その間に休めてます"),),
+        (("caller", "先週、一回だけ、娘の頭をはたきました"),),
+    ],
+)
+def test_a_week_named_is_no_habit(sheet_of: Sheet, turns: tuple[tuple[str, str], ...]) -> None:
+    assert "habitual_abuse" not in sheet_of(*turns).item("recurrence").subitems
