@@ -1,7 +1,7 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. A hundred and five labelled sets are
+docs/risk.md, so the data can only use what the page defines. A hundred and ten labelled sets are
 checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the
 held-out set written blind to the engine (tests/data/risk_heldout/, same layout), a third set
 written blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth
@@ -97,10 +97,12 @@ ids ``cq`` to ``cu``), and a ninety-ninth to a hundred-third written the same wa
 (tests/data/risk_ninetyninth/, risk_hundredth/, risk_hundredfirst/, risk_hundredsecond/ and
 risk_hundredthird/, ids ``cv`` to ``cz``), and a hundred-and-fourth to a hundred-and-eighth written
 the same way after those (tests/data/risk_hundredfourth/ … risk_hundredeighth/, ids ``da`` to
-``de``). Checked here: the shape of the turn records (one per line) and of the whole calls with
-their labels.json, the minimum counts each set was written to meet, and that each call's labelled
-tier is the one the documented rules give for its labelled items. Each check is also run on
-deliberately broken copies, to show it fails."""
+``de``), and a hundred-and-ninth to a hundred-and-thirteenth written the same way after those
+(tests/data/risk_hundredninth/ … risk_hundredthirteenth/, ids ``df`` to ``dj``). Checked here: the
+shape of the turn records (one per line) and of the whole calls with their labels.json, the minimum
+counts each set was written to meet, and that each call's labelled tier is the one the documented
+rules give for its labelled items. Each check is also run on deliberately broken copies, to show it
+fails."""
 
 from __future__ import annotations
 
@@ -341,6 +343,11 @@ LATER_SETS = written_together(
     ("hundredsixth", "dc"),
     ("hundredseventh", "dd"),
     ("hundredeighth", "de"),
+    ("hundredninth", "df"),
+    ("hundredtenth", "dg"),
+    ("hundredeleventh", "dh"),
+    ("hundredtwelfth", "di"),
+    ("hundredthirteenth", "dj"),
 )
 DATA_SETS = (
     TUNING,
