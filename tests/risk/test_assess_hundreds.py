@@ -509,3 +509,118 @@ def test_boxes_in_the_new_sets_words(
 )
 def test_a_week_named_is_no_habit(sheet_of: Sheet, turns: tuple[tuple[str, str], ...]) -> None:
     assert "habitual_abuse" not in sheet_of(*turns).item("recurrence").subitems
+
+
+def test_an_ambulance_arriving_answers_nothing(sheet_of: Sheet) -> None:
+    # dg098: the handler's question cut short by the ambulance.
+    sheet = sheet_of(
+        ("handler", "頭を打ったりはしていませんか。吐いたりは？"),
+        ("caller", "あ、救急車、救急車来たんで、すいません、あとで"),
+    )
+    assert all(i.state == "未確認" for i in sheet.items)
+    carried = sheet_of(("caller", "頭から血が出て救急車で運ばれました"))
+    assert "serious_injury" in carried.item("serious_harm").subitems
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        # dg002: said twice over in a panic, the second 「してない」 does not deny the first.
+        (
+            "息、してない、してないかも……ねえ！ねえってば、起きて！……胸が、胸が動いてないんです",
+            "unconscious",
+        ),
+        # di085: the not is of which child; the act stands.
+        (
+            "あ、すみません、お風呂で頭を沈められたのは上の子じゃなくて、障害のある下の子の方です。",
+            "drowning",
+        ),
+        # df016: a grandchild's head pushed into a washtub.
+        (
+            "婿がな、孫の頭をつかんで、洗い桶の水に突っ込んどるとこを、わし、見てしもたんや。",
+            "drowning",
+        ),
+        # dg010: a belt round the neck, pulled.
+        ("されてました、さっき。あの人、ベルトを息子の首に巻いて、引っぱって……", "strangling"),
+        # dg086: found hanging; di126: fell and does not move.
+        ("息子が、部屋で、首を、首をつってて……いま下ろした、下ろしました……", "unconscious"),
+        ("娘さんを床に投げ付けたんです。窓から見たら娘さん床に倒れたまま動かない", "unconscious"),
+    ],
+)
+def test_severe_acts_in_the_hundred_and_ninth_to_thirteenth_sets(
+    sheet_of: Sheet, text: str, severe: str
+) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "あ、ベランダに出されてるのは俺じゃなくて、犬です。犬の話。",  # dd127
+        "俺、もう死のうと思ってて。ロープも買ってあって。ただ、子どもらが、残ったらどうなるのかなって。",
+        "こんなやつ、生まれてこなきゃよかったって、本人に言っちまいました。何回も。",  # df061
+        "嫁が子どもを風呂に沈めるっていう夢を、何回も見るんです。",  # df099
+        "テレビのドキュメンタリーで、子どもが『死にたい』って言うのやってて。",  # df106
+        "姉の子、一歳半なんですけど、熱が四十度あって痙攣もしたのに、病院に連れてかないって。",
+        "あの子、思い詰めるタイプなんで、いつか死にたいとか言い出すんじゃないかって…",  # dh115
+        "縛ってるって言っても、ベッドの柵にひもで手首をつないでるだけですよ。",  # di050
+        "ママ友が、旦那さんに子どもの首を絞められたって話してたんです。うちのことじゃないんですけど。",
+        "死にたいとかは、別に。そこまでじゃないです",  # dj086
+        "バイトの先輩が昔、親に風呂で沈められたことあるって話してて。",  # dj103
+    ],
+)
+def test_no_severe_act_in_these_words(sheet_of: Sheet, text: str) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+def test_written_words_asked_about_are_still_the_childs(sheet_of: Sheet) -> None:
+    # be027: 『生まれてこなきゃよかった』って書いてあって、本人に聞いたら is the child's.
+    sheet = sheet_of(
+        (
+            "caller",
+            "ノートの端に『生まれてこなきゃよかった』って書いてあって、本人に聞いたら、『もう死んでもいい』って",
+        )
+    )
+    assert "child_suicidal" in sheet.severe
+
+
+@pytest.mark.parametrize(
+    ("turns", "item", "box"),
+    [
+        (
+            (
+                (
+                    "caller",
+                    "『ママがおそとにいなさいって』って。鍵かかってるみたいで、ドア叩いても開かないんです。",
+                ),
+            ),
+            "likely_serious_harm",
+            "left_outside",
+        ),  # dh07
+        (
+            (("caller", "あるけど、入れない。母にもう帰ってくんなって言われて、鍵閉められてる"),),
+            "likely_serious_harm",
+            "left_outside",
+        ),  # dj05
+        (
+            (("caller", "家は、いい。どこか泊まらせてほしい。今日だけでも"),),
+            "protection_request",
+            "child_requests_protection",
+        ),  # dj05
+        (
+            (("caller", "主治医の先生に連絡したら、三か月受診が途切れていると。"),),
+            "serious_harm",
+            "severe_neglect",
+        ),  # di03
+    ],
+)
+def test_boxes_in_the_hundred_and_ninth_to_thirteenth_sets(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], item: str, box: str
+) -> None:
+    assert box in sheet_of(*turns).item(item).subitems
+
+
+def test_a_husbands_temper_is_no_missed_appointment(sheet_of: Sheet) -> None:
+    # cy069: 主人がキレ reads close to 受診が途切れ; the pattern is exact.
+    sheet = sheet_of(("caller", "主人がキレると、子どもの前でも壁を殴って穴をあけたりするんです"))
+    assert sheet.item("serious_harm").state == "未確認"

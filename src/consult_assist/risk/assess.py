@@ -149,6 +149,16 @@ _WHAT_IF = re.compile(
 )
 """「下の子の首でも絞めたらって、考えちゃうんです」: an act pictured as a what-if, not done; like
 a fear to come, it is the box only where the thought is."""
+_CLEFT = re.compile(
+    r"[ぁ-ん]{0,3}?のは[^。]{1,16}?(じゃなく|ではなく)て[^。]{0,12}?"
+    r"(子|弟|妹|娘|息子|兄|姉|赤ちゃん|孫|ちゃん|くん)(の方|のほう|です|だ|や|で)"
+)
+"""「頭を沈められたのは上の子じゃなくて、下の子の方です」: the not is of which child, the act
+stands (not 「ベランダに出されてるのは俺じゃなくて、犬です」)."""
+_FEAR_SAID = re.compile(
+    r"[ぁ-ん]{0,3}?(とか|って|と)?(言い出|いいだ|言いだ|言う|いう)(す)?(ん|の)(じゃ|や|では)ない(か|かと)"
+)
+"""「いつか死にたいとか言い出すんじゃないかって」: a fear that the child may say it one day."""
 _NOT_LET = re.compile(r"[ぁ-ん]{0,3}?(て|で)(くれ|呉れ|もらえ|貰え|もらわ|貰わ)(な|へん|ん)")
 """「上げさせてくれなかった」「出してもらえない」: the negation is of being let, right after the
 words."""
@@ -169,6 +179,7 @@ _DENIED_AFTER = re.compile(
     r"[^。]{0,8}?(ない|ありません|あらへん|ねえ)"
     r"|[ぁ-ん]{0,3}?(ところ|とこ)(とか)?(は|も)?[^。]{0,2}(見て|みて)(ない|へん|ません|いない)"
     r"|[ぁ-ん]{0,3}?(という|って)(こと|わけ)(では|じゃ)(ない|ありません|ございません|なく)"
+    r"|[ぁ-ん]{0,3}?(とか|なんか)は(別に|べつに)(そこまで|そんな)?"
     r"|[ぁ-ん]{0,3}?(とか|なんか)(は|も)(別に|べつに|全然|ぜんぜん|全く|まったく|特に|とくに)?"
     r"((うちの|私の|わたしの)?[一-龥ぁ-んァ-ン]{1,4}(は|が|も))?"
     r"(して|やって|され|思って|おもって|言って|いって|し|やっ)?(い|は)?(ない|ません|へん|ねえ)"
@@ -184,6 +195,7 @@ _MAY_A_CHILD_CALL = re.compile(
 _FIRST_PERSON = re.compile(r"(私|わたし|あたし|自分|俺|おれ|わし)(が|は|も|なんか|なんて)")
 _THEIR_CHILD = re.compile(
     r"(この子|うちの子|娘|息子|孫)(の|に|を|と|も)|(子ども|子供|こども)(たち|達)?の(ため|為)"
+    r"|(子ども|子供|こども)(ら|たち|達)(が|は|を|に)"
 )
 """「私がいなくなったほうが、この子のためなんです。もう、死のうと思ってて」: a speaker who says
 "I" and speaks of the child in the third person is the carer; the thought is the carer's."""
@@ -537,6 +549,8 @@ class RiskAssessor:
                 and not _NOT_LET.match(found.analysis.text, hit.end)
                 and not _UNTOLD.match(found.analysis.text, hit.end)
                 and not _ANY_PLACE.match(found.analysis.text, hit.end)
+                and not _CLEFT.match(found.analysis.text, hit.end)
+                and not _said_again(found.analysis.text, hit)
             ) or _DENIED_AFTER.match(found.analysis.text, hit.end) is not None
             spec = self.matcher.subitems[hit.subitem]
             if act == "question" and closed_clause(found, hit):
@@ -569,6 +583,7 @@ class RiskAssessor:
             if (
                 (spec.thoughts and _SAID_IF.match(text, hit.end))
                 or _WORRY.match(text, hit.end)
+                or _FEAR_SAID.match(text, hit.end)
                 or (
                     not spec.thoughts
                     and (_FEAR_TO_COME.match(text, hit.end) or _WHAT_IF.match(text, hit.end))
@@ -933,6 +948,13 @@ _QUOTE = re.compile(
 )
 """Words in quotes passed on (「『もう消えたい。ママごめん』って。」「『…ほっといて』言うて」),
 not a thought of the speaker's own (「『消えたい』って思っちゃう」)."""
+
+
+def _said_again(text: str, hit: Hit) -> bool:
+    """「息、してない、してないかも」: words said twice over in a panic; the second saying
+    continues the first, it does not deny it."""
+    tail = hit.matched[-3:]
+    return len(tail) == 3 and text.startswith(tail, hit.end)
 
 
 def _quoted(text: str, words: str) -> bool:
