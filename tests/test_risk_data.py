@@ -1,9 +1,9 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. A hundred and ten labelled sets are
-checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the
-held-out set written blind to the engine (tests/data/risk_heldout/, same layout), a third set
+docs/risk.md, so the data can only use what the page defines. A hundred and fifteen labelled sets
+are checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/),
+the held-out set written blind to the engine (tests/data/risk_heldout/, same layout), a third set
 written blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth
 written blind to the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth
 written blind to the engine and to all four others (tests/data/risk_fifth/, same layout), a sixth
@@ -98,11 +98,13 @@ ids ``cq`` to ``cu``), and a ninety-ninth to a hundred-third written the same wa
 risk_hundredthird/, ids ``cv`` to ``cz``), and a hundred-and-fourth to a hundred-and-eighth written
 the same way after those (tests/data/risk_hundredfourth/ … risk_hundredeighth/, ids ``da`` to
 ``de``), and a hundred-and-ninth to a hundred-and-thirteenth written the same way after those
-(tests/data/risk_hundredninth/ … risk_hundredthirteenth/, ids ``df`` to ``dj``). Checked here: the
-shape of the turn records (one per line) and of the whole calls with their labels.json, the minimum
-counts each set was written to meet, and that each call's labelled tier is the one the documented
-rules give for its labelled items. Each check is also run on deliberately broken copies, to show it
-fails."""
+(tests/data/risk_hundredninth/ … risk_hundredthirteenth/, ids ``df`` to ``dj``), and a
+hundred-and-fourteenth to a hundred-and-eighteenth written the same way after those
+(tests/data/risk_hundredfourteenth/ … risk_hundredeighteenth/, ids ``dk`` to ``do``). Checked here:
+the shape of the turn records (one per line) and of the whole calls with their labels.json, the
+minimum counts each set was written to meet, and that each call's labelled tier is the one the
+documented rules give for its labelled items. Each check is also run on deliberately broken copies,
+to show it fails."""
 
 from __future__ import annotations
 
@@ -348,6 +350,11 @@ LATER_SETS = written_together(
     ("hundredeleventh", "dh"),
     ("hundredtwelfth", "di"),
     ("hundredthirteenth", "dj"),
+    ("hundredfourteenth", "dk"),
+    ("hundredfifteenth", "dl"),
+    ("hundredsixteenth", "dm"),
+    ("hundredseventeenth", "dn"),
+    ("hundredeighteenth", "do"),
 )
 DATA_SETS = (
     TUNING,
