@@ -624,3 +624,130 @@ def test_a_husbands_temper_is_no_missed_appointment(sheet_of: Sheet) -> None:
     # cy069: 主人がキレ reads close to 受診が途切れ; the pattern is exact.
     sheet = sheet_of(("caller", "主人がキレると、子どもの前でも壁を殴って穴をあけたりするんです"))
     assert sheet.item("serious_harm").state == "未確認"
+
+
+@pytest.mark.parametrize(
+    ("turns", "severe"),
+    [
+        # dk003, dk006, dk032: a what-if the caller then says happened.
+        (
+            (
+                (
+                    "caller",
+                    "ちょっと聞きたいんですけど、もしですよ、親が子どもの首をこう、ぎゅってやったら、"
+                    "それって虐待になるんですか。",
+                ),
+                ("handler", "それは、実際にあったことかな。"),
+                ("caller", "……昨日、母親にやられました。息、できなくなって。"),
+            ),
+            "strangling",
+        ),
+        (
+            (
+                (
+                    "caller",
+                    "もし、お風呂で頭を押さえつけられて、お湯に沈められたりしたら、誰かに言っていいの？",
+                ),
+                ("handler", "言っていいよ。それ、あなたにあったことかな。"),
+                ("caller", "……うん。お父さんに。先週。"),
+            ),
+            "drowning",
+        ),
+        # dl015: where the caller met someone is no rumour.
+        (
+            (
+                (
+                    "caller",
+                    "ネットで知り合った人の家で、友だちが、起こしても全然起きないんです。ぐったりしてて。",
+                ),
+            ),
+            "unconscious",
+        ),
+        # dm004, dm008, do125, dm014, dn144: babies, a bath towel, water; 消えちゃいたい.
+        (
+            (
+                (
+                    "caller",
+                    "お母さんが『泣いたらバスタオルを顔にかぶせとくと静かになるんですよ』って言うんです。",
+                ),
+            ),
+            "strangling",
+        ),
+        (
+            (
+                (
+                    "caller",
+                    "『パパが赤ちゃんをおみずのなかにいれて、ぎゅーってしてた』って話すんです。",
+                ),
+            ),
+            "drowning",
+        ),
+        (
+            (("caller", "言うこと聞かないから洗面機に水をためて顔をつけて10数えたんです"),),
+            "drowning",
+        ),
+        (
+            (("caller", "旦那がさ躾だっつって娘の顔をゆぶねに突っ込むんだわもう何回もだよ"),),
+            "drowning",
+        ),
+        (
+            (
+                (
+                    "caller",
+                    "年長の女の子が、お昼寝のときに『ママは赤ちゃんばっかり。わたし、消えちゃいたい』って。",
+                ),
+            ),
+            "child_suicidal",
+        ),
+    ],
+)
+def test_severe_acts_in_the_hundred_and_fourteenth_to_eighteenth_sets(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], severe: str
+) -> None:
+    assert severe in sheet_of(*turns).severe
+
+
+def test_a_what_if_denied_stays_a_what_if(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "もし首を絞められたら、どうしたらいいですか"),
+        ("handler", "実際にあったことかな"),
+        ("caller", "ううん、ないよ。心配なだけ"),
+    )
+    assert not sheet.severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "首とかは絞められとらんよ。そげなことはされとらん。",  # dn101
+        "うちは風呂で沈めたりなんか、いっぺんもしとらんて。",  # dn105
+        "ぐったりしてるって言ったけど、ちがうさ、寝てただけ。起こしたら普通に起きたよ。",  # dn122
+        "さっき首を絞められた言いましたけど、ちゃいます。本人は首が痛いだけで、寝違えたんやて。",
+        "夜中ずっと泣かれると、枕でも押し付けたろうか思うてしまうんよ。",  # dn028
+        "将来この子がぐれて、死にたい言い出したらどないしよ思てな。",  # dn112
+        "ママ友のところの上の子が、死にたいってSNSに書いてたらしくて。",  # dl108
+        "さっきから、この子抱っこしてベランダから飛び降りたら楽になるかなって、そればっかり考えてて。",
+        "生まれてこなきゃよかったのにって、この子に向かって言っちゃうんです。まだ四か月なのに。",
+        "あいつなんか生まれてこなけりゃよかったって、正直思ってます。",  # do053
+        "息子の泣き声を聞いてると、首を絞めたくなるんです。本気でやりそうで、自分が怖い。",
+    ],
+)
+def test_no_severe_act_in_the_words_of_the_hundred_and_fourteenth_to_eighteenth_sets(
+    sheet_of: Sheet, text: str
+) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "さっきから、この子抱っこしてベランダから飛び降りたら楽になるかなって、そればっかり考えてて。",
+        "息子の泣き声を聞いてると、首を絞めたくなるんです。本気でやりそうで、自分が怖い。",  # dk047
+    ],
+)
+def test_a_carers_urge_is_a_carer_who_might_kill(sheet_of: Sheet, text: str) -> None:
+    assert "parent_might_kill" in sheet_of(("caller", text)).item("urgent_situation").subitems
+
+
+def test_a_dialect_negation_does_not_hide_a_strangling_told(sheet_of: Sheet) -> None:
+    assert "strangling" in sheet_of(("caller", "首を絞められとったんよ")).severe

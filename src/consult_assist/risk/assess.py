@@ -157,8 +157,15 @@ _CLEFT = re.compile(
 stands (not 「ベランダに出されてるのは俺じゃなくて、犬です」)."""
 _FEAR_SAID = re.compile(
     r"[ぁ-ん]{0,3}?(とか|って|と)?(言い出|いいだ|言いだ|言う|いう)(す)?(ん|の)(じゃ|や|では)ない(か|かと)"
+    r"|[ぁ-ん]{0,3}?(とか|って|と)?(言い出|いいだ|言いだ)(したら|すかも)"
 )
 """「いつか死にたいとか言い出すんじゃないかって」: a fear that the child may say it one day."""
+_REALLY = re.compile(
+    r"(実際に|本当に|ほんとに|ほんとうに|ほんまに)[^。？?]{0,12}(あった|起き|され|し|やっ)"
+    r"|(あなた|きみ|君|自分|お子さん|あなたのおうち)(に|が|の)[^。？?]{0,8}(あった|起き|こと|そう)"
+)
+"""The handler asking whether a what-if really happened (「それは、実際にあったことかな」「それ、
+あなたにあったことかな」「今、あなたがそう思ってるのかな」)."""
 _NOT_LET = re.compile(r"[ぁ-ん]{0,3}?(て|で)(くれ|呉れ|もらえ|貰え|もらわ|貰わ)(な|へん|ん)")
 """「上げさせてくれなかった」「出してもらえない」: the negation is of being let, right after the
 words."""
@@ -180,9 +187,14 @@ _DENIED_AFTER = re.compile(
     r"|[ぁ-ん]{0,3}?(ところ|とこ)(とか)?(は|も)?[^。]{0,2}(見て|みて)(ない|へん|ません|いない)"
     r"|[ぁ-ん]{0,3}?(という|って)(こと|わけ)(では|じゃ)(ない|ありません|ございません|なく)"
     r"|[ぁ-ん]{0,3}?(とか|なんか)は(別に|べつに)(そこまで|そんな)?"
-    r"|[ぁ-ん]{0,3}?(とか|なんか)(は|も)(別に|べつに|全然|ぜんぜん|全く|まったく|特に|とくに)?"
+    r"|[ぁ-ん]{0,3}?(とか|なんか)(は|も)?(別に|べつに|全然|ぜんぜん|全く|まったく|特に|とくに|"
+    r"いっぺんも|一遍も|一度も|いちども|一回も|いっかいも)?"
     r"((うちの|私の|わたしの)?[一-龥ぁ-んァ-ン]{1,4}(は|が|も))?"
     r"(して|やって|され|思って|おもって|言って|いって|し|やっ)?(い|は)?(ない|ません|へん|ねえ)"
+    # Western dialect: 「首とかは絞められとらんよ」「沈めたりなんか、いっぺんもしとらんて」.
+    r"|[ぁ-ん]{0,3}?(とか|なんか)(は|も)?(いっぺんも|一遍も|一度も|いちども)?"
+    r"(され|して|し|やっ)?(とらん|ておらん|よらん|とらへん)"
+    r"|(とらん|ておらん|とらへん|よらん|とりません)"
 )
 """Words denied after them: 「お風呂に沈めるなんて、私がやるわけないでしょう」,
 「沈めるとか、そんなん、うちでは、ないです」, 「首を絞めてるところとかは、見てないです」,
@@ -224,8 +236,11 @@ _SOMEONE = re.compile(
     r"お姉ちゃん|にいちゃん|ねえちゃん|継父|義父|旦那|夫|先生)(さん|ちゃん)?(です|だよ|だった)?(?:[。、…！!\s]|$)"
 )
 """An answer whose first words name a person (「…ママの、あたらしいパパ。」): who did it."""
-_TOGETHER = re.compile(r"(子|娘|息子|赤ちゃん)[^。]{0,12}一緒に$")
-"""「この子抱いてベランダから一緒に飛び降りようか」: the carer's thought, the child taken along."""
+_TOGETHER = re.compile(
+    r"(子|娘|息子|赤ちゃん)[^。]{0,12}一緒に$|(この子|子ども|子供|赤ちゃん|娘|息子)を?(抱っこ|だっこ)して[^。]{0,16}$"
+)
+"""「この子抱いてベランダから一緒に飛び降りようか」「この子抱っこしてベランダから飛び降りたら」:
+the carer's thought, the child taken along."""
 _TAKEN_ALONG = re.compile(
     r"[^。]{0,8}?(この子|あの子|子ども|子供|こども|娘|息子|赤ちゃん)(も|を)[^。]{0,4}?"
     r"(連れて|つれて)(いく|行く|いきます|行きます|逝く|いこう|行こう)"
@@ -320,6 +335,11 @@ class RiskAssessor:
         """The caller's latest denials: the final they came in, and their evidence."""
         self._at = 0.0
         self._fragments = Fragments()
+        self._pictured: list[tuple[TranscriptFinal, Hit, Found]] = []
+        """The caller's acts put as a what-if or asked about (「もし、親が首をぎゅってやったら」),
+        which a yes to 「実際にあったことかな」 makes told."""
+        self._real_asked: int | None = None
+        """The final in which the handler asked whether it really happened."""
 
     def observe(self, final: TranscriptFinal) -> Assessment | None:
         """Take one final in; the new sheet when anything on it changed, else None."""
@@ -395,9 +415,13 @@ class RiskAssessor:
         if asked is not None:
             self._answered(final, found, speaker, *asked)
             self._filled_in(final, found, speaker, asked[0])
-        if not handler:
+        if handler:
+            if self._pictured and _REALLY.search(final.text):
+                self._real_asked = self._finals
+        else:
             self._undenied(final, speaker, before)
             self._retracted(final, found, speaker, before)
+            self._made_real(final, found, speaker)
         joined = self._fragments.observe(final, frozenset(h.subitem for h in found.hits))
         if joined is not None and not found.rumour:
             self._told_in_pieces(final, found, joined, speaker, asked)
@@ -475,7 +499,13 @@ class RiskAssessor:
         """The sub-item a carer's words about themselves stand for (「私が死にたい」 is the
         carer in crisis; 「眠れない」 from a carer is no sign in the child): "" for none."""
         spec = self.matcher.subitems[hit.subitem]
-        if self._child and self._childs_own(hit, found):
+        # 「うちの子、きのうの夜『ママ、わたし死にたい』言った」「年長の女の子が『…わたし、消えちゃ
+        # いたい』って」: words in a quote that calls to a parent, or that a child is named as
+        # saying, are a child's, whatever carer's words stand beside them.
+        passed_on = (
+            _TO_A_PARENT.search(text) is not None or _A_CHILD_SAID.search(text) is not None
+        ) and _quoted(text, hit.matched)
+        if (self._child or passed_on) and self._childs_own(hit, found):
             return hit.subitem if spec.subject == "child" else ""
         if spec.subject != "child":
             return hit.subitem
@@ -492,9 +522,6 @@ class RiskAssessor:
         ):
             return spec.if_adult
         of_adult = adult_subject(found, hit)
-        # 「うちの子、きのうの夜『ママ、わたし死にたい』言った」: words in a quote that calls to a
-        # parent are a child's, whatever carer's words stand beside them.
-        passed_on = _TO_A_PARENT.search(text) is not None and _quoted(text, hit.matched)
         if spec.if_adult and (
             of_adult
             or adult_quoted(found, hit)
@@ -609,6 +636,8 @@ class RiskAssessor:
                 negated = False
             if act in _NOT_COUNTED:
                 if not self._asks_for_it(spec.asking, act, speaker):
+                    if act in ("hypothetical", "question") and speaker != "handler":
+                        self._pictured.append((final, hit, found))
                     continue
                 negated = False  # 「預かってもらえないでしょうか」 is a polite request
             if (
@@ -711,6 +740,31 @@ class RiskAssessor:
             if earlier.utterance == last and not earlier.denies:
                 hit = Hit(earlier.subitem, 0, 0, earlier.matched)
                 self._add(final, hit, earlier.subitem, speaker, "statement", denies=True)
+
+    def _made_real(self, final: TranscriptFinal, found: Found, speaker: str) -> None:
+        """「もしですよ、親が子どもの首をこう、ぎゅってやったら、虐待になるんですか」「それは、
+        実際にあったことかな」「……昨日、母親にやられました」: a what-if the caller then says
+        happened. The pictured acts of the caller's last turns become told, with both turns as
+        the evidence; a no, a don't-know or a question leaves them pictured."""
+        asked, self._real_asked = self._real_asked, None
+        pictured = [p for p in self._pictured if p[0].utterance != final.utterance]
+        if asked is None or not pictured or self._finals - asked > 2:
+            self._pictured = [p for p in self._pictured if p[0].utterance == final.utterance]
+            return
+        acts = acts_of(final.text)
+        if (
+            found.denies
+            or found.unknown
+            or (acts.main().negated and not found.affirms)
+            or acts.main().act == "question"
+        ):
+            return
+        for earlier, hit, said in pictured:
+            sub = self._subject(hit, "answer", said, earlier.text)
+            if sub:
+                text = f"{earlier.text} → {final.text}"
+                self._add(final, hit, sub, speaker, "answer", denies=False, text=text)
+        self._pictured = []
 
     def _answered(
         self,
@@ -943,6 +997,10 @@ _TO_A_PARENT = re.compile(
     r"[『「](ママ|パパ|お母さん|おかあさん|お父さん|おとうさん|母さん|父さん|かあちゃん|とうちゃん)[、,…]"
 )
 """A quote that opens by calling to a parent (『ママ、わたし死にたい』): a child's words."""
+_A_CHILD_SAID = re.compile(
+    r"(女の子|男の子|子|娘|息子|本人|生徒|児童|孫)(が|は)[^『「。]{0,20}[『「]"
+)
+"""A quote whose speaker is a child named before it (「年長の女の子が、お昼寝のときに『…』」)."""
 _QUOTE = re.compile(
     r"[『「]([^』」]+)[』」](って|と|(?=言|いう|いっ|ゆう|ゆっ))(?![^。]{0,8}(思|おも|考え|かんがえ))"
 )

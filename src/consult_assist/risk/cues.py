@@ -65,11 +65,15 @@ _PUT_RIGHT = re.compile(
     r"聞き直したら|ききなおしたら|見てもらったら|診てもらったら|(打撲|捻挫|打ち身|すり傷)だけ|"
     # 「骨折って言いましたけど、レントゲン撮ったら折れてなくて」: what was found after.
     r"たら[^。]{0,6}?て(なく|なかっ|ません)|"
-    r"違うんです|ちがうんです|違います|ちがいます|よくよく聞いたら|よく聞いたら|聞いてみたら"
+    r"違うんです|ちがうんです|違います|ちがいます|よくよく聞いたら|よく聞いたら|聞いてみたら|"
+    # 「…って言ったけど、ちがうさ、寝てただけ」「…言いましたけど、ちゃいます」: dialect.
+    r"ちゃいます|ちゃうんです|ちゃうねん|ちゃうよ|(ちがう|違う)(さ|よ|わ|ちゃ|けん)|(寝て|ねて)ただけ"
 )
 # 「プールで友達にふざけて沈められた」: done by another child (the agent just before the
 # words, nothing else named in between), or by a stranger online (「知らない人に、死ねとか首しめる
 # ぞとか」), not by a carer; the sheet is about carers.
+_MET_THERE = ("知り合", "しりあ", "出会", "であっ")
+"""「ネットで知り合った人の家で」: where the caller met someone, not a story heard there."""
 _CANDOUR = re.compile(
     r"^(正直に言うと|正直言うと|正直に言えば|正直|実は|じつは|まあ|まぁ|うーん|んー|えっと|えーと)"
 )
@@ -274,7 +278,11 @@ class CueMatcher:
             if kind == "context"
             and not (
                 sub == "rumour"
-                and (plain.startswith(_NOT_SO, end) or self._misread_rumour(plain[start:end]))
+                and (
+                    plain.startswith(_NOT_SO, end)
+                    or plain.startswith(_MET_THERE, end)
+                    or self._misread_rumour(plain[start:end])
+                )
             )
         }
         opening = _CANDOUR.sub("", plain, count=1)
