@@ -751,3 +751,24 @@ def test_a_carers_urge_is_a_carer_who_might_kill(sheet_of: Sheet, text: str) -> 
 
 def test_a_dialect_negation_does_not_hide_a_strangling_told(sheet_of: Sheet) -> None:
     assert "strangling" in sheet_of(("caller", "首を絞められとったんよ")).severe
+
+
+def test_an_evasive_answer_leaves_a_what_if_pictured(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        ("caller", "もし、親が子どもの首をぎゅってやったら、それって虐待になるんですか。"),
+        ("handler", "お子さんに、そういうことがあったんですか。"),
+        ("caller", "ちょっと気になって。"),
+    )
+    assert not sheet.severe
+
+
+def test_a_strangers_invitation_to_run_away_is_no_behaviour_of_the_childs(sheet_of: Sheet) -> None:
+    # samples/online-contact: once 「ゲームで知り合った」 was no longer a story heard, its 家出
+    # read as the child's running away.
+    sheet = sheet_of(
+        (
+            "caller",
+            "ゲームで知り合ったと。娘のスマホに、家出しておいで、泊めてあげる、と書いてありました。",
+        )
+    )
+    assert sheet.item("environment").state == "未確認"

@@ -166,6 +166,13 @@ _REALLY = re.compile(
 )
 """The handler asking whether a what-if really happened (「それは、実際にあったことかな」「それ、
 あなたにあったことかな」「今、あなたがそう思ってるのかな」)."""
+_CONFIRMS = re.compile(
+    r"(昨日|きのう|今朝|けさ|先週|せんしゅう|先月|さっき|この前|このまえ|今日|きょう|ゆうべ|昨夜|"
+    r"おととい|一昨日)|(母親|父親|母|父|お母さん|お父さん|ママ|パパ|親|継父|義父|彼氏)(に|から)|"
+    r"(やられ|され)(ました|た)"
+)
+"""What makes an answer to 「実際にあったことかな」 a yes without a yes word: when it was, who did
+it, or that it was done (「……昨日、母親にやられました」); 「ちょっと気になって」 is no yes."""
 _NOT_LET = re.compile(r"[ぁ-ん]{0,3}?(て|で)(くれ|呉れ|もらえ|貰え|もらわ|貰わ)(な|へん|ん)")
 """「上げさせてくれなかった」「出してもらえない」: the negation is of being let, right after the
 words."""
@@ -757,6 +764,7 @@ class RiskAssessor:
             or found.unknown
             or (acts.main().negated and not found.affirms)
             or acts.main().act == "question"
+            or not (found.affirms or _CONFIRMS.search(final.text))
         ):
             return
         for earlier, hit, said in pictured:
