@@ -772,3 +772,18 @@ def test_a_strangers_invitation_to_run_away_is_no_behaviour_of_the_childs(sheet_
         )
     )
     assert sheet.item("environment").state == "未確認"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "息子が『おいはもう死んだほうがよか』ち言うとです。中学一年です。",  # dn004, Kyushu
+        "息子が老いはもう死んだ方が良かち言うとです中学1年です",  # dn133, its ASR twin
+    ],
+)
+def test_kyushu_yoka_closing_a_death_wish_is_no_question(sheet_of: Sheet, text: str) -> None:
+    assert "child_suicidal" in sheet_of(("caller", text)).severe
+
+
+def test_a_question_ending_in_yokatta_is_still_asked(sheet_of: Sheet) -> None:
+    assert not sheet_of(("caller", "死んだほうがよかった？")).severe

@@ -173,6 +173,8 @@ _CONFIRMS = re.compile(
 )
 """What makes an answer to 「実際にあったことかな」 a yes without a yes word: when it was, who did
 it, or that it was done (「……昨日、母親にやられました」); 「ちょっと気になって」 is no yes."""
+_KYUSHU_GOOD = re.compile(r"(よか|良か)(?!った|ろう|ない|な[？?]|[？?])")
+"""Kyushu よか (いい) closing a cue (「おいはもう死んだほうがよか」ち言うとです): no question."""
 _NOT_LET = re.compile(r"[ぁ-ん]{0,3}?(て|で)(くれ|呉れ|もらえ|貰え|もらわ|貰わ)(な|へん|ん)")
 """「上げさせてくれなかった」「出してもらえない」: the negation is of being let, right after the
 words."""
@@ -587,8 +589,11 @@ class RiskAssessor:
                 and not _said_again(found.analysis.text, hit)
             ) or _DENIED_AFTER.match(found.analysis.text, hit.end) is not None
             spec = self.matcher.subitems[hit.subitem]
-            if act == "question" and closed_clause(found, hit):
-                # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said.
+            if act == "question" and (
+                closed_clause(found, hit) or _KYUSHU_GOOD.match(found.analysis.text, hit.end - 2)
+            ):
+                # 「つい揺さぶっちゃって、大丈夫ですかね」: the clause before the question is said;
+                # 「死んだほうがよか」 is Kyushu for いい, its か no question.
                 act = "statement"
             if (
                 act == "question"
