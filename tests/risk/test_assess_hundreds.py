@@ -169,6 +169,30 @@ def test_a_never_is_still_a_no(sheet_of: Sheet) -> None:
         "以前担当した別のご家庭で、お母さんが赤ちゃんの口をふさいでいた事例がありまして。",
         "TikTokで、親に首絞められたって子の動画見て、それからずっとしんどくて。",
         "職場の人の話なんですけど、その人の甥っ子が、ぐったりして救急車で運ばれたって",
+        # The 109th to 113th sets.
+        "あ、ベランダに出されてるのは俺じゃなくて、犬です。犬の話。",  # dd127
+        "俺、もう死のうと思ってて。ロープも買ってあって。ただ、子どもらが、残ったらどうなるのかなって。",
+        "こんなやつ、生まれてこなきゃよかったって、本人に言っちまいました。何回も。",  # df061
+        "嫁が子どもを風呂に沈めるっていう夢を、何回も見るんです。",  # df099
+        "テレビのドキュメンタリーで、子どもが『死にたい』って言うのやってて。",  # df106
+        "姉の子、一歳半なんですけど、熱が四十度あって痙攣もしたのに、病院に連れてかないって。",
+        "あの子、思い詰めるタイプなんで、いつか死にたいとか言い出すんじゃないかって…",  # dh115
+        "縛ってるって言っても、ベッドの柵にひもで手首をつないでるだけですよ。",  # di050
+        "ママ友が、旦那さんに子どもの首を絞められたって話してたんです。うちのことじゃないんですけど。",
+        "死にたいとかは、別に。そこまでじゃないです",  # dj086
+        "バイトの先輩が昔、親に風呂で沈められたことあるって話してて。",  # dj103
+        # The 114th to 118th sets.
+        "首とかは絞められとらんよ。そげなことはされとらん。",  # dn101
+        "うちは風呂で沈めたりなんか、いっぺんもしとらんて。",  # dn105
+        "ぐったりしてるって言ったけど、ちがうさ、寝てただけ。起こしたら普通に起きたよ。",  # dn122
+        "さっき首を絞められた言いましたけど、ちゃいます。本人は首が痛いだけで、寝違えたんやて。",
+        "夜中ずっと泣かれると、枕でも押し付けたろうか思うてしまうんよ。",  # dn028
+        "将来この子がぐれて、死にたい言い出したらどないしよ思てな。",  # dn112
+        "ママ友のところの上の子が、死にたいってSNSに書いてたらしくて。",  # dl108
+        "さっきから、この子抱っこしてベランダから飛び降りたら楽になるかなって、そればっかり考えてて。",
+        "生まれてこなきゃよかったのにって、この子に向かって言っちゃうんです。まだ四か月なのに。",
+        "あいつなんか生まれてこなけりゃよかったって、正直思ってます。",  # do053
+        "息子の泣き声を聞いてると、首を絞めたくなるんです。本気でやりそうで、自分が怖い。",
     ],
 )
 def test_severe_words_that_are_no_severe_act_here(sheet_of: Sheet, text: str) -> None:
@@ -340,6 +364,77 @@ def test_a_carers_death_wish_is_still_the_carers(
             ),
             "child_suicidal",
         ),
+        # The 114th to 118th sets.
+        # dk003, dk006, dk032: a what-if the caller then says happened.
+        (
+            (
+                (
+                    "caller",
+                    "ちょっと聞きたいんですけど、もしですよ、親が子どもの首をこう、ぎゅってやったら、"
+                    "それって虐待になるんですか。",
+                ),
+                ("handler", "それは、実際にあったことかな。"),
+                ("caller", "……昨日、母親にやられました。息、できなくなって。"),
+            ),
+            "strangling",
+        ),
+        (
+            (
+                (
+                    "caller",
+                    "もし、お風呂で頭を押さえつけられて、お湯に沈められたりしたら、誰かに言っていいの？",
+                ),
+                ("handler", "言っていいよ。それ、あなたにあったことかな。"),
+                ("caller", "……うん。お父さんに。先週。"),
+            ),
+            "drowning",
+        ),
+        # dl015: where the caller met someone is no rumour.
+        (
+            (
+                (
+                    "caller",
+                    "ネットで知り合った人の家で、友だちが、起こしても全然起きないんです。ぐったりしてて。",
+                ),
+            ),
+            "unconscious",
+        ),
+        # dm004, dm008, do125, dm014, dn144: babies, a bath towel, water; 消えちゃいたい.
+        (
+            (
+                (
+                    "caller",
+                    "お母さんが『泣いたらバスタオルを顔にかぶせとくと静かになるんですよ』って言うんです。",
+                ),
+            ),
+            "strangling",
+        ),
+        (
+            (
+                (
+                    "caller",
+                    "『パパが赤ちゃんをおみずのなかにいれて、ぎゅーってしてた』って話すんです。",
+                ),
+            ),
+            "drowning",
+        ),
+        (
+            (("caller", "言うこと聞かないから洗面機に水をためて顔をつけて10数えたんです"),),
+            "drowning",
+        ),
+        (
+            (("caller", "旦那がさ躾だっつって娘の顔をゆぶねに突っ込むんだわもう何回もだよ"),),
+            "drowning",
+        ),
+        (
+            (
+                (
+                    "caller",
+                    "年長の女の子が、お昼寝のときに『ママは赤ちゃんばっかり。わたし、消えちゃいたい』って。",
+                ),
+            ),
+            "child_suicidal",
+        ),
     ],
 )
 def test_severe_acts_in_more_words(
@@ -491,6 +586,32 @@ def test_a_knife_threat_relayed_is_a_carer_who_might_kill(sheet_of: Sheet) -> No
             "environment",
             "domestic_violence",
         ),  # db084
+        # The 109th to 113th sets.
+        (
+            (
+                (
+                    "caller",
+                    "『ママがおそとにいなさいって』って。鍵かかってるみたいで、ドア叩いても開かないんです。",
+                ),
+            ),
+            "likely_serious_harm",
+            "left_outside",
+        ),  # dh07
+        (
+            (("caller", "あるけど、入れない。母にもう帰ってくんなって言われて、鍵閉められてる"),),
+            "likely_serious_harm",
+            "left_outside",
+        ),  # dj05
+        (
+            (("caller", "家は、いい。どこか泊まらせてほしい。今日だけでも"),),
+            "protection_request",
+            "child_requests_protection",
+        ),  # dj05
+        (
+            (("caller", "主治医の先生に連絡したら、三か月受診が途切れていると。"),),
+            "serious_harm",
+            "severe_neglect",
+        ),  # di03
     ],
 )
 def test_boxes_in_the_new_sets_words(
@@ -545,32 +666,13 @@ def test_an_ambulance_arriving_answers_nothing(sheet_of: Sheet) -> None:
         # dg086: found hanging; di126: fell and does not move.
         ("息子が、部屋で、首を、首をつってて……いま下ろした、下ろしました……", "unconscious"),
         ("娘さんを床に投げ付けたんです。窓から見たら娘さん床に倒れたまま動かない", "unconscious"),
+        # dn004 and its ASR twin dn133: Kyushu よか closing a death wish is no question.
+        ("息子が『おいはもう死んだほうがよか』ち言うとです。中学一年です。", "child_suicidal"),
+        ("息子が老いはもう死んだ方が良かち言うとです中学1年です", "child_suicidal"),
     ],
 )
-def test_severe_acts_in_the_hundred_and_ninth_to_thirteenth_sets(
-    sheet_of: Sheet, text: str, severe: str
-) -> None:
+def test_severe_acts_told_in_one_turn(sheet_of: Sheet, text: str, severe: str) -> None:
     assert severe in sheet_of(("caller", text)).severe
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "あ、ベランダに出されてるのは俺じゃなくて、犬です。犬の話。",  # dd127
-        "俺、もう死のうと思ってて。ロープも買ってあって。ただ、子どもらが、残ったらどうなるのかなって。",
-        "こんなやつ、生まれてこなきゃよかったって、本人に言っちまいました。何回も。",  # df061
-        "嫁が子どもを風呂に沈めるっていう夢を、何回も見るんです。",  # df099
-        "テレビのドキュメンタリーで、子どもが『死にたい』って言うのやってて。",  # df106
-        "姉の子、一歳半なんですけど、熱が四十度あって痙攣もしたのに、病院に連れてかないって。",
-        "あの子、思い詰めるタイプなんで、いつか死にたいとか言い出すんじゃないかって…",  # dh115
-        "縛ってるって言っても、ベッドの柵にひもで手首をつないでるだけですよ。",  # di050
-        "ママ友が、旦那さんに子どもの首を絞められたって話してたんです。うちのことじゃないんですけど。",
-        "死にたいとかは、別に。そこまでじゃないです",  # dj086
-        "バイトの先輩が昔、親に風呂で沈められたことあるって話してて。",  # dj103
-    ],
-)
-def test_no_severe_act_in_these_words(sheet_of: Sheet, text: str) -> None:
-    assert not sheet_of(("caller", text)).severe
 
 
 def test_written_words_asked_about_are_still_the_childs(sheet_of: Sheet) -> None:
@@ -584,127 +686,10 @@ def test_written_words_asked_about_are_still_the_childs(sheet_of: Sheet) -> None
     assert "child_suicidal" in sheet.severe
 
 
-@pytest.mark.parametrize(
-    ("turns", "item", "box"),
-    [
-        (
-            (
-                (
-                    "caller",
-                    "『ママがおそとにいなさいって』って。鍵かかってるみたいで、ドア叩いても開かないんです。",
-                ),
-            ),
-            "likely_serious_harm",
-            "left_outside",
-        ),  # dh07
-        (
-            (("caller", "あるけど、入れない。母にもう帰ってくんなって言われて、鍵閉められてる"),),
-            "likely_serious_harm",
-            "left_outside",
-        ),  # dj05
-        (
-            (("caller", "家は、いい。どこか泊まらせてほしい。今日だけでも"),),
-            "protection_request",
-            "child_requests_protection",
-        ),  # dj05
-        (
-            (("caller", "主治医の先生に連絡したら、三か月受診が途切れていると。"),),
-            "serious_harm",
-            "severe_neglect",
-        ),  # di03
-    ],
-)
-def test_boxes_in_the_hundred_and_ninth_to_thirteenth_sets(
-    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], item: str, box: str
-) -> None:
-    assert box in sheet_of(*turns).item(item).subitems
-
-
 def test_a_husbands_temper_is_no_missed_appointment(sheet_of: Sheet) -> None:
     # cy069: 主人がキレ reads close to 受診が途切れ; the pattern is exact.
     sheet = sheet_of(("caller", "主人がキレると、子どもの前でも壁を殴って穴をあけたりするんです"))
     assert sheet.item("serious_harm").state == "未確認"
-
-
-@pytest.mark.parametrize(
-    ("turns", "severe"),
-    [
-        # dk003, dk006, dk032: a what-if the caller then says happened.
-        (
-            (
-                (
-                    "caller",
-                    "ちょっと聞きたいんですけど、もしですよ、親が子どもの首をこう、ぎゅってやったら、"
-                    "それって虐待になるんですか。",
-                ),
-                ("handler", "それは、実際にあったことかな。"),
-                ("caller", "……昨日、母親にやられました。息、できなくなって。"),
-            ),
-            "strangling",
-        ),
-        (
-            (
-                (
-                    "caller",
-                    "もし、お風呂で頭を押さえつけられて、お湯に沈められたりしたら、誰かに言っていいの？",
-                ),
-                ("handler", "言っていいよ。それ、あなたにあったことかな。"),
-                ("caller", "……うん。お父さんに。先週。"),
-            ),
-            "drowning",
-        ),
-        # dl015: where the caller met someone is no rumour.
-        (
-            (
-                (
-                    "caller",
-                    "ネットで知り合った人の家で、友だちが、起こしても全然起きないんです。ぐったりしてて。",
-                ),
-            ),
-            "unconscious",
-        ),
-        # dm004, dm008, do125, dm014, dn144: babies, a bath towel, water; 消えちゃいたい.
-        (
-            (
-                (
-                    "caller",
-                    "お母さんが『泣いたらバスタオルを顔にかぶせとくと静かになるんですよ』って言うんです。",
-                ),
-            ),
-            "strangling",
-        ),
-        (
-            (
-                (
-                    "caller",
-                    "『パパが赤ちゃんをおみずのなかにいれて、ぎゅーってしてた』って話すんです。",
-                ),
-            ),
-            "drowning",
-        ),
-        (
-            (("caller", "言うこと聞かないから洗面機に水をためて顔をつけて10数えたんです"),),
-            "drowning",
-        ),
-        (
-            (("caller", "旦那がさ躾だっつって娘の顔をゆぶねに突っ込むんだわもう何回もだよ"),),
-            "drowning",
-        ),
-        (
-            (
-                (
-                    "caller",
-                    "年長の女の子が、お昼寝のときに『ママは赤ちゃんばっかり。わたし、消えちゃいたい』って。",
-                ),
-            ),
-            "child_suicidal",
-        ),
-    ],
-)
-def test_severe_acts_in_the_hundred_and_fourteenth_to_eighteenth_sets(
-    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], severe: str
-) -> None:
-    assert severe in sheet_of(*turns).severe
 
 
 def test_a_what_if_denied_stays_a_what_if(sheet_of: Sheet) -> None:
@@ -714,28 +699,6 @@ def test_a_what_if_denied_stays_a_what_if(sheet_of: Sheet) -> None:
         ("caller", "ううん、ないよ。心配なだけ"),
     )
     assert not sheet.severe
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "首とかは絞められとらんよ。そげなことはされとらん。",  # dn101
-        "うちは風呂で沈めたりなんか、いっぺんもしとらんて。",  # dn105
-        "ぐったりしてるって言ったけど、ちがうさ、寝てただけ。起こしたら普通に起きたよ。",  # dn122
-        "さっき首を絞められた言いましたけど、ちゃいます。本人は首が痛いだけで、寝違えたんやて。",
-        "夜中ずっと泣かれると、枕でも押し付けたろうか思うてしまうんよ。",  # dn028
-        "将来この子がぐれて、死にたい言い出したらどないしよ思てな。",  # dn112
-        "ママ友のところの上の子が、死にたいってSNSに書いてたらしくて。",  # dl108
-        "さっきから、この子抱っこしてベランダから飛び降りたら楽になるかなって、そればっかり考えてて。",
-        "生まれてこなきゃよかったのにって、この子に向かって言っちゃうんです。まだ四か月なのに。",
-        "あいつなんか生まれてこなけりゃよかったって、正直思ってます。",  # do053
-        "息子の泣き声を聞いてると、首を絞めたくなるんです。本気でやりそうで、自分が怖い。",
-    ],
-)
-def test_no_severe_act_in_the_words_of_the_hundred_and_fourteenth_to_eighteenth_sets(
-    sheet_of: Sheet, text: str
-) -> None:
-    assert not sheet_of(("caller", text)).severe
 
 
 @pytest.mark.parametrize(
@@ -772,17 +735,6 @@ def test_a_strangers_invitation_to_run_away_is_no_behaviour_of_the_childs(sheet_
         )
     )
     assert sheet.item("environment").state == "未確認"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "息子が『おいはもう死んだほうがよか』ち言うとです。中学一年です。",  # dn004, Kyushu
-        "息子が老いはもう死んだ方が良かち言うとです中学1年です",  # dn133, its ASR twin
-    ],
-)
-def test_kyushu_yoka_closing_a_death_wish_is_no_question(sheet_of: Sheet, text: str) -> None:
-    assert "child_suicidal" in sheet_of(("caller", text)).severe
 
 
 def test_a_question_ending_in_yokatta_is_still_asked(sheet_of: Sheet) -> None:

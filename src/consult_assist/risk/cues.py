@@ -350,17 +350,18 @@ def _said_then_corrected(analysis: Analysis, end: int) -> bool:
     rest = analysis.text[end:]
     if _NOT_THAT.match(rest) or _ONLY_ASLEEP.match(rest):
         return True
-    said = _SAID_BUT.match(rest)
-    return said is not None and _PUT_RIGHT.search(rest, said.end(), said.end() + 24) is not None
+    return _put_right(rest, _SAID_BUT.match(rest))
 
 
 def takes_back(text: str) -> bool:
     """Whether a turn takes back what its speaker said before (「あ、いや、寝とっただけやわ」,
     「すみません、ぐっすり寝てるだけでした」, 「さっき叩いたって言いましたけど、違うんです」): the
     same words that put an alarm right within its own turn, heard in a later one."""
-    if _ONLY_ASLEEP.search(text):
-        return True
-    said = _SAID_BUT.search(text)
+    return _ONLY_ASLEEP.search(text) is not None or _put_right(text, _SAID_BUT.search(text))
+
+
+def _put_right(text: str, said: re.Match[str] | None) -> bool:
+    """Whether what the speaker said they said (``said``) is put right just after it."""
     return said is not None and _PUT_RIGHT.search(text, said.end(), said.end() + 24) is not None
 
 
