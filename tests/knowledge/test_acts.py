@@ -34,6 +34,8 @@ def act_of(text: str, words: str) -> SpanAct:
         "大丈夫なの?",
         "けがわあるかな",  # recognition damage (は -> わ) keeps the question
         "息子さんが戦れたことはありますか",
+        "なにがあったの",  # a question word + の asks
+        "何も食べてないの？",  # nothing, but the mark asks
     ],
 )
 def test_questions(text: str) -> None:
@@ -49,6 +51,11 @@ def test_questions(text: str) -> None:
         "公園の公衆電話です。お父さんは仕事で。",
         "うん",
         "ゆうとです 小学四年生です",
+        # dn008: a question word + も before a denial is nothing, nobody; the の tells.
+        "揺すっても、ぐでーっとして、なんも反応ねぇの。",
+        "誰もいないの",
+        # dk042: a question that the words after it say was checked asks nothing.
+        "今日、屋上の鍵が開いてるか、見に行った。",
     ],
 )
 def test_statements(text: str) -> None:

@@ -63,6 +63,8 @@ _HEDGES = frozenset({"ね", "ねえ", "ねぇ", "な", "なあ", "なぁ"})
 _CLOSING_QUOTE = frozenset('」』"”')
 # Verbs of knowing that take a question as their object (「どうしたらいいか、わからない」).
 _KNOW = frozenset({"分かる", "知る", "覚える"})
+# Verbs of checking that take one too (「屋上の鍵が開いてるか、見に行った」).
+_CHECK = frozenset({"見る", "確かめる", "調べる", "確認"})
 # Sentence-final particles that close a sentence when a new phrase follows (not わ: a
 # recogniser writes the topic particle は as わ, 「けがわありませんか」).
 _FINAL_PARTICLES = frozenset({"か", "かな", "かしら", "ね", "よ", "な", "の", "ねえ"})
@@ -375,9 +377,10 @@ def _points_back(tokens: Sequence[Token], index: int) -> bool:
 
 def _embedded_question(tokens: tuple[Token, ...], index: int) -> bool:
     """Whether the か at ``index`` closes a question that the words after it say is (not)
-    known: 「何しちゃうか、自分でもわからなくて」 asks nothing, it says something unknown."""
+    known or checked: 「何しちゃうか、自分でもわからなくて」「開いてるか、見に行った」 ask
+    nothing."""
     for token in tokens[index + 1 : index + 5]:
-        if token.lemma in _KNOW:
+        if token.lemma in _KNOW or token.lemma in _CHECK:
             return True
         if any(c in _SENTENCE_END for c in token.after):
             return False
@@ -433,6 +436,7 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
         if tokens[i].lemma in _WH_LEMMAS
         and not _indefinite_at(tokens, i, last)
         and not _nanyo(tokens, i, last)
+        and not _none_at(tokens, i, last)
     ]
     # 「どこにいるの」: の asks only with a question word; 「お母さんがいないの」 tells.
     if wh and "の" in tail:
@@ -449,6 +453,14 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
     ):
         return True
     return _asks_to_tell(tokens, first, last)
+
+
+def _none_at(tokens: tuple[Token, ...], index: int, last: int) -> bool:
+    """「なんも反応ねぇの」「誰もいないの」: a question word + も before a denial is nothing or
+    nobody; the の after it tells (with a question mark it still asks)."""
+    if index >= last or tokens[index + 1].surface != "も":
+        return False
+    return any(_is_negation(tokens, i) for i in range(index + 2, last + 1))
 
 
 def _nanyo(tokens: tuple[Token, ...], index: int, last: int) -> bool:

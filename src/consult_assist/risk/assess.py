@@ -235,6 +235,12 @@ _CHILD_SELF = re.compile(
 """A caller who says what school year they are in, of themselves (「あ、私、中学三年です」,
 「あの、中二なんですけど」 opening the turn, 「わたし、ベトナムから来ました。中学生です」): the
 caller is a child. A bare 「小学3年生です」 may be the child's age told by a carer."""
+_PARENT_TO_ME = re.compile(
+    r"(ママ|パパ|まま|ぱぱ)(が|に|は|って)[、\s]*(わたし|あたし|ぼく|僕|おれ|俺)"
+    r"(のこと|を|に|の(顔|頭|からだ|体|おなか|お腹))"
+)
+"""「ママがわたしのこときらいなの」「パパにぼくの頭…」: a caller who calls a parent ママ or パパ
+and is the one the parent acts on is the child."""
 _A_CARERS_CHILD = re.compile(r"(この子|うちの子|娘|息子|孫|子ども|子供|こども)(は|が|の|、)")
 """Words of a carer about their child in the same words, where a stage is the child's."""
 _WHO = re.compile(r"(誰|だれ)(か)?(に|が|から)")
@@ -489,7 +495,9 @@ class RiskAssessor:
             return
         if _MAY_A_CHILD_CALL.search(text):
             return  # 「これ、子どもが電話していいとこ？」: a child asks, no carer speaks
-        if _CHILD_SELF.search(text) and not _A_CARERS_CHILD.search(text):
+        if (_CHILD_SELF.search(text) or _PARENT_TO_ME.search(text)) and not _A_CARERS_CHILD.search(
+            text
+        ):
             self._child = True
             self._carer = False
             return
