@@ -519,3 +519,15 @@ def test_a_hedged_answer_is_an_answer_not_a_question() -> None:
     acts = acts_of("ほぼ毎日ですかね")
     assert acts.hedged(acts.sentences[0])
     assert not acts.hedged(acts_of("毎日ですか").sentences[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # df116: the caller's own what-to-say question starts after the quote.
+        "昨日の夜布団被ってもうしにたいって俺何て言ってやればいいのか分かんなくて",
+        "もうしにたいってなんて声かけたらいいのか",
+    ],
+)
+def test_a_what_to_say_question_after_a_quote_does_not_ask_the_quote(text: str) -> None:
+    assert act_of(text, "しにたい").act != "question"

@@ -48,3 +48,15 @@ def test_a_what_if_owned_with_what_was_checked_is_the_childs(sheet_of: Sheet) ->
         ("caller", "……うん。今日、屋上の鍵が開いてるか、見に行った。"),
     )
     assert "child_suicidal" in sheet.severe
+
+
+def test_a_fathers_what_to_say_leaves_his_daughters_wish_told(sheet_of: Sheet) -> None:
+    # df116 (ASR): 「…もうしにたいって俺何て言ってやればいいのか」 read as one question.
+    sheet = sheet_of(
+        (
+            "caller",
+            "あの娘のことで小4なんですけど昨日の夜布団被ってもうしにたいって"
+            "俺何て言ってやればいいのか分かんなくて",
+        )
+    )
+    assert "child_suicidal" in sheet.severe

@@ -328,10 +328,31 @@ def _ends_sentence(tokens: tuple[Token, ...], index: int) -> bool:
 
 
 def _what_to_do_follows(tokens: tuple[Token, ...], index: int) -> bool:
-    """Whether ``tokens[index:]`` opens with 「(私)どうしたら／どうすれば」."""
-    if index < len(tokens) and tokens[index].pos0 == "代名詞":
+    """Whether ``tokens[index:]`` opens with 「(私)どうしたら／どうすれば」 or 「(俺)何て言って
+    やれば」."""
+    if index < len(tokens) and tokens[index].pos0 == "代名詞" and tokens[index].lemma != "何":
         index += 1
-    return _how_to_do_at(tokens, index, len(tokens) - 1)
+    return _how_to_do_at(tokens, index, len(tokens) - 1) or _what_to_say_at(tokens, index)
+
+
+def _what_to_say_at(tokens: tuple[Token, ...], index: int) -> bool:
+    """Whether 「何て言ってやれば」「なんて言えば」「なんて声かけたら」 starts at ``index``."""
+    if index < len(tokens) and tokens[index].surface == "なんて":
+        index += 1
+    elif (
+        index + 1 < len(tokens)
+        and tokens[index].lemma == "何"
+        and tokens[index + 1].lemma == "って"
+    ):
+        index += 2
+    else:
+        return False
+    window = tokens[index : index + 4]
+    return (
+        bool(window)
+        and window[0].lemma in ("言う", "声掛け", "伝える", "話す")
+        and any(t.surface in ("ば", "たら") for t in window[1:])
+    )
 
 
 def _how_to_do_at(tokens: tuple[Token, ...], index: int, last: int) -> bool:
