@@ -1,51 +1,50 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md.
 
 The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. A hundred and fifteen labelled sets
+docs/risk.md, so the data can only use what the page defines. A hundred and twenty-one labelled sets
 are checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/),
 the held-out set written blind to the engine (tests/data/risk_heldout/, same layout), a third set
 written blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth
 written blind to the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth
 written blind to the engine and to all four others (tests/data/risk_fifth/, same layout), a sixth
 written blind to the engine and to all five others (tests/data/risk_sixth/, same layout), a seventh
-written blind to the engine and to all six others (tests/data/risk_seventh/, same layout), an
-eighth written blind to the engine and to all seven others (tests/data/risk_eighth/, same layout),
-a ninth written blind to the engine and to all eight others (tests/data/risk_ninth/, same layout),
-a tenth written blind to the engine and to all nine others (tests/data/risk_tenth/, same layout),
-an eleventh written blind to the engine and to all ten others (tests/data/risk_eleventh/, same
-layout), and four more, the twelfth to the fifteenth, each written blind to the engine and to all
-eleven before them, at the same time and apart (tests/data/risk_twelfth/ …
-tests/data/risk_fifteenth/, same layout), and a sixteenth and a seventeenth, written the same way
-after them, blind to the engine and to all fifteen before them (tests/data/risk_sixteenth/,
-tests/data/risk_seventeenth/, same layout), and an eighteenth and a nineteenth, written the same
-way after them, blind to the engine and to all seventeen before them (tests/data/risk_eighteenth/,
-tests/data/risk_nineteenth/, same layout), and a twentieth and a twenty-first, written the same way
-after them, blind to the engine and to all nineteen before them (tests/data/risk_twentieth/,
-tests/data/risk_twentyfirst/, same layout), and a twenty-second and a twenty-third, written the
-same way after them, blind to the engine and to all twenty-one before them
-(tests/data/risk_twentysecond/, tests/data/risk_twentythird/, same layout), and a twenty-fourth and
-a twenty-fifth, written the same way after them, blind to the engine and to all twenty-three before
-them (tests/data/risk_twentyfourth/, tests/data/risk_twentyfifth/, same layout), and a twenty-sixth
-and a twenty-seventh, written the same way after them, blind to the engine and to all twenty-five
-before them (tests/data/risk_twentysixth/, tests/data/risk_twentyseventh/, same layout; the
-twenty-seventh's ids are prefixed ``ab``), and a twenty-eighth and a twenty-ninth, written the same
-way after them, blind to the engine and to all twenty-seven before them
-(tests/data/risk_twentyeighth/, tests/data/risk_twentyninth/, same layout, ids prefixed ``ac`` and
-``ad``), and a thirtieth and a thirty-first, written the same way after them, blind to the engine
-and to all twenty-nine before them (tests/data/risk_thirtieth/, tests/data/risk_thirtyfirst/, same
-layout, ids prefixed ``ae`` and ``af``), and a thirty-second and a thirty-third, written the same
-way after them, blind to the engine and to all thirty-one before them
-(tests/data/risk_thirtysecond/, tests/data/risk_thirtythird/, same layout, ids prefixed ``ag`` and
-``ah``), and a thirty-fourth and a thirty-fifth, written the same way after them, blind to the
+written blind to the engine and to all six others (tests/data/risk_seventh/, same layout), an eighth
+written blind to the engine and to all seven others (tests/data/risk_eighth/, same layout), a ninth
+written blind to the engine and to all eight others (tests/data/risk_ninth/, same layout), a tenth
+written blind to the engine and to all nine others (tests/data/risk_tenth/, same layout), an
+eleventh written blind to the engine and to all ten others (tests/data/risk_eleventh/, same layout),
+and four more, the twelfth to the fifteenth, each written blind to the engine and to all eleven
+before them, at the same time and apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same
+layout), and a sixteenth and a seventeenth, written the same way after them, blind to the engine and
+to all fifteen before them (tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout),
+and an eighteenth and a nineteenth, written the same way after them, blind to the engine and to all
+seventeen before them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/, same layout), and a
+twentieth and a twenty-first, written the same way after them, blind to the engine and to all
+nineteen before them (tests/data/risk_twentieth/, tests/data/risk_twentyfirst/, same layout), and a
+twenty-second and a twenty-third, written the same way after them, blind to the engine and to all
+twenty-one before them (tests/data/risk_twentysecond/, tests/data/risk_twentythird/, same layout),
+and a twenty-fourth and a twenty-fifth, written the same way after them, blind to the engine and to
+all twenty-three before them (tests/data/risk_twentyfourth/, tests/data/risk_twentyfifth/, same
+layout), and a twenty-sixth and a twenty-seventh, written the same way after them, blind to the
+engine and to all twenty-five before them (tests/data/risk_twentysixth/,
+tests/data/risk_twentyseventh/, same layout; the twenty-seventh's ids are prefixed ``ab``), and a
+twenty-eighth and a twenty-ninth, written the same way after them, blind to the engine and to all
+twenty-seven before them (tests/data/risk_twentyeighth/, tests/data/risk_twentyninth/, same layout,
+ids prefixed ``ac`` and ``ad``), and a thirtieth and a thirty-first, written the same way after
+them, blind to the engine and to all twenty-nine before them (tests/data/risk_thirtieth/,
+tests/data/risk_thirtyfirst/, same layout, ids prefixed ``ae`` and ``af``), and a thirty-second and
+a thirty-third, written the same way after them, blind to the engine and to all thirty-one before
+them (tests/data/risk_thirtysecond/, tests/data/risk_thirtythird/, same layout, ids prefixed ``ag``
+and ``ah``), and a thirty-fourth and a thirty-fifth, written the same way after them, blind to the
 engine and to all thirty-three before them (tests/data/risk_thirtyfourth/,
-tests/data/risk_thirtyfifth/, same layout, ids prefixed ``ai`` and ``aj``), and a thirty-sixth and
-a thirty-seventh, written the same way after them, blind to the engine and to all thirty-five
-before them (tests/data/risk_thirtysixth/, tests/data/risk_thirtyseventh/, same layout, ids
-prefixed ``ak`` and ``al``), and a thirty-eighth and a thirty-ninth, written the same way after
-them, blind to the engine and to all thirty-seven before them (tests/data/risk_thirtyeighth/,
+tests/data/risk_thirtyfifth/, same layout, ids prefixed ``ai`` and ``aj``), and a thirty-sixth and a
+thirty-seventh, written the same way after them, blind to the engine and to all thirty-five before
+them (tests/data/risk_thirtysixth/, tests/data/risk_thirtyseventh/, same layout, ids prefixed ``ak``
+and ``al``), and a thirty-eighth and a thirty-ninth, written the same way after them, blind to the
+engine and to all thirty-seven before them (tests/data/risk_thirtyeighth/,
 tests/data/risk_thirtyninth/, same layout, ids prefixed ``am`` and ``an``), and a fortieth and a
-forty-first, written the same way after them, blind to the engine and to all thirty-nine before
-them (tests/data/risk_fortieth/, tests/data/risk_fortyfirst/, same layout, ids prefixed ``ao`` and
+forty-first, written the same way after them, blind to the engine and to all thirty-nine before them
+(tests/data/risk_fortieth/, tests/data/risk_fortyfirst/, same layout, ids prefixed ``ao`` and
 ``ap``), and a forty-second and a forty-third, written the same way after them, blind to the engine
 and to all forty-one before them (tests/data/risk_fortysecond/, tests/data/risk_fortythird/, same
 layout, ids prefixed ``aq`` and ``ar``), and a forty-fourth and a forty-fifth, written the same way
@@ -66,43 +65,45 @@ tests/data/risk_fiftyfifth/, same layout, ids prefixed ``bc`` and ``bd``), and a
 fifty-seventh, written the same way after them, blind to the engine (its rules and its second
 reader) and to all fifty-five before them (tests/data/risk_fiftysixth/,
 tests/data/risk_fiftyseventh/, same layout, ids prefixed ``be`` and ``bf``), and a fifty-eighth and
-a fifty-ninth, written the same way after them, blind to the engine and its second reader and to
-all fifty-seven before them (tests/data/risk_fiftyeighth/, tests/data/risk_fiftyninth/, same
-layout, ids prefixed ``bg`` and ``bh``), and a sixtieth and a sixty-first, written the same way
-after them, blind to the engine and its second reader and to all sets before them
-(tests/data/risk_sixtieth/, tests/data/risk_sixtyfirst/, same layout, ids prefixed ``bi`` and
-``bj``), and a sixty-second and a sixty-third, written the same way after them, blind to the engine
-and its second reader and to all sets before them (tests/data/risk_sixtysecond/,
-tests/data/risk_sixtythird/, same layout, ids prefixed ``bk`` and ``bl``), and a sixty-fourth and a
-sixty-fifth, written the same way after them, blind to the engine and its second reader and to all
-sets before them (tests/data/risk_sixtyfourth/, tests/data/risk_sixtyfifth/, same layout, ids
-prefixed ``bm`` and ``bn``), a sixty-sixth and a sixty-seventh, written the same way after them,
-blind to the engine and its second reader and to all sets before them (tests/data/risk_sixtysixth/
-and risk_sixtyseventh/, same layout, ids prefixed ``bo`` and ``bp``), a sixty-eighth and a
-sixty-ninth written the same way after them (tests/data/risk_sixtyeighth/ and risk_sixtyninth/, ids
-``bq`` and ``br``), and a seventieth and a seventy-first written the same way after them
-(tests/data/risk_seventieth/ and risk_seventyfirst/, ids ``bs`` and ``bt``), and a seventy-second
-and a seventy-third written the same way after them (tests/data/risk_seventysecond/ and
-risk_seventythird/, ids ``bu`` and ``bv``), and a seventy-fourth, seventy-fifth, seventy-sixth and
-seventy-seventh written the same way after them (tests/data/risk_seventyfourth/,
-risk_seventyfifth/, risk_seventysixth/ and risk_seventyseventh/, ids ``bw``, ``bx``, ``by`` and
-``bz``), and a seventy-eighth, seventy-ninth, eightieth, eighty-first and eighty-fifth written the
-same way after them (tests/data/risk_seventyeighth/, risk_seventyninth/, risk_eightieth/,
-risk_eightyfirst/ and risk_eightyfifth/, ids ``ca``, ``cb``, ``cc``, ``cd`` and ``ch``), and an
-eighty-sixth to a ninety-third after them (tests/data/risk_eightysixth/, risk_eightyseventh/,
-risk_eightyeighth/, risk_eightyninth/, risk_ninetieth/, risk_ninetyfirst/, risk_ninetysecond/ and
-risk_ninetythird/, ids ``ci`` to ``cp``), and a ninety-fourth to a ninety-eighth written at the
-same time after them, each blind to the others (tests/data/risk_ninetyfourth/ … risk_ninetyeighth/,
-ids ``cq`` to ``cu``), and a ninety-ninth to a hundred-third written the same way after those
-(tests/data/risk_ninetyninth/, risk_hundredth/, risk_hundredfirst/, risk_hundredsecond/ and
-risk_hundredthird/, ids ``cv`` to ``cz``), and a hundred-and-fourth to a hundred-and-eighth written
-the same way after those (tests/data/risk_hundredfourth/ … risk_hundredeighth/, ids ``da`` to
-``de``), and a hundred-and-ninth to a hundred-and-thirteenth written the same way after those
+a fifty-ninth, written the same way after them, blind to the engine and its second reader and to all
+fifty-seven before them (tests/data/risk_fiftyeighth/, tests/data/risk_fiftyninth/, same layout, ids
+prefixed ``bg`` and ``bh``), and a sixtieth and a sixty-first, written the same way after them,
+blind to the engine and its second reader and to all sets before them (tests/data/risk_sixtieth/,
+tests/data/risk_sixtyfirst/, same layout, ids prefixed ``bi`` and ``bj``), and a sixty-second and a
+sixty-third, written the same way after them, blind to the engine and its second reader and to all
+sets before them (tests/data/risk_sixtysecond/, tests/data/risk_sixtythird/, same layout, ids
+prefixed ``bk`` and ``bl``), and a sixty-fourth and a sixty-fifth, written the same way after them,
+blind to the engine and its second reader and to all sets before them (tests/data/risk_sixtyfourth/,
+tests/data/risk_sixtyfifth/, same layout, ids prefixed ``bm`` and ``bn``), a sixty-sixth and a
+sixty-seventh, written the same way after them, blind to the engine and its second reader and to all
+sets before them (tests/data/risk_sixtysixth/ and risk_sixtyseventh/, same layout, ids prefixed
+``bo`` and ``bp``), a sixty-eighth and a sixty-ninth written the same way after them
+(tests/data/risk_sixtyeighth/ and risk_sixtyninth/, ids ``bq`` and ``br``), and a seventieth and a
+seventy-first written the same way after them (tests/data/risk_seventieth/ and risk_seventyfirst/,
+ids ``bs`` and ``bt``), and a seventy-second and a seventy-third written the same way after them
+(tests/data/risk_seventysecond/ and risk_seventythird/, ids ``bu`` and ``bv``), and a
+seventy-fourth, seventy-fifth, seventy-sixth and seventy-seventh written the same way after them
+(tests/data/risk_seventyfourth/, risk_seventyfifth/, risk_seventysixth/ and risk_seventyseventh/,
+ids ``bw``, ``bx``, ``by`` and ``bz``), and a seventy-eighth, seventy-ninth, eightieth, eighty-first
+and eighty-fifth written the same way after them (tests/data/risk_seventyeighth/,
+risk_seventyninth/, risk_eightieth/, risk_eightyfirst/ and risk_eightyfifth/, ids ``ca``, ``cb``,
+``cc``, ``cd`` and ``ch``), and an eighty-sixth to a ninety-third after them
+(tests/data/risk_eightysixth/, risk_eightyseventh/, risk_eightyeighth/, risk_eightyninth/,
+risk_ninetieth/, risk_ninetyfirst/, risk_ninetysecond/ and risk_ninetythird/, ids ``ci`` to ``cp``),
+and a ninety-fourth to a ninety-eighth written at the same time after them, each blind to the others
+(tests/data/risk_ninetyfourth/ … risk_ninetyeighth/, ids ``cq`` to ``cu``), and a ninety-ninth to a
+hundred-third written the same way after those (tests/data/risk_ninetyninth/, risk_hundredth/,
+risk_hundredfirst/, risk_hundredsecond/ and risk_hundredthird/, ids ``cv`` to ``cz``), and a
+hundred-and-fourth to a hundred-and-eighth written the same way after those
+(tests/data/risk_hundredfourth/ … risk_hundredeighth/, ids ``da`` to ``de``), and a
+hundred-and-ninth to a hundred-and-thirteenth written the same way after those
 (tests/data/risk_hundredninth/ … risk_hundredthirteenth/, ids ``df`` to ``dj``), and a
 hundred-and-fourteenth to a hundred-and-eighteenth written the same way after those
-(tests/data/risk_hundredfourteenth/ … risk_hundredeighteenth/, ids ``dk`` to ``do``). Checked here:
-the shape of the turn records (one per line) and of the whole calls with their labels.json, the
-minimum counts each set was written to meet, and that each call's labelled tier is the one the
+(tests/data/risk_hundredfourteenth/ … risk_hundredeighteenth/, ids ``dk`` to ``do``), and a
+hundred-and-nineteenth to a hundred-and-twenty-fourth written the same way after those
+(tests/data/risk_hundrednineteenth/ … risk_hundredtwentyfourth/, ids ``dp`` to ``du``). Checked
+here: the shape of the turn records (one per line) and of the whole calls with their labels.json,
+the minimum counts each set was written to meet, and that each call's labelled tier is the one the
 documented rules give for its labelled items. Each check is also run on deliberately broken copies,
 to show it fails."""
 
@@ -355,6 +356,12 @@ LATER_SETS = written_together(
     ("hundredsixteenth", "dm"),
     ("hundredseventeenth", "dn"),
     ("hundredeighteenth", "do"),
+    ("hundrednineteenth", "dp"),
+    ("hundredtwentieth", "dq"),
+    ("hundredtwentyfirst", "dr"),
+    ("hundredtwentysecond", "ds"),
+    ("hundredtwentythird", "dt"),
+    ("hundredtwentyfourth", "du"),
 )
 DATA_SETS = (
     TUNING,
