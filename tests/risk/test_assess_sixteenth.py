@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from consult_assist.risk.sheet import Assessment
 
 Sheet = Callable[..., Assessment]
@@ -60,3 +62,62 @@ def test_a_fathers_what_to_say_leaves_his_daughters_wish_told(sheet_of: Sheet) -
         )
     )
     assert "child_suicidal" in sheet.severe
+
+
+def test_how_the_neck_was_done_told_by_a_young_child_is_strangling(sheet_of: Sheet) -> None:
+    # dq012
+    sheet = sheet_of(
+        ("handler", "首のところ、どうされたのかな。"),
+        ("caller", "りょうほうのてで、ぎゅって。せなかが、ドアにくっついてて、にげれなかった。"),
+    )
+    assert sheet.severe == ("strangling",)
+
+
+@pytest.mark.parametrize(
+    ("turns", "severe"),
+    [
+        # dq008: a small child's hiragana 「うごかない」 after shaking.
+        (
+            (
+                ("handler", "妹さんは、いま、目をあけてる？"),
+                ("caller", "あけてない……。ゆすっても、うごかないの。ねえ、どうしよう。"),
+            ),
+            "unconscious",
+        ),
+        # dq016: water up the nose, and the head pushed, told in a child's words.
+        (
+            (
+                ("handler", "お風呂で、こわいこと、あったのかな。"),
+                (
+                    "caller",
+                    "うん。おみずが、はなに、はいって、くるしかった。ママが、あたま、ぐって、おしたの。",
+                ),
+            ),
+            "drowning",
+        ),
+        # dq017: a face put in a pond.
+        (
+            (
+                (
+                    "caller",
+                    "いけにね、おとうさんが、わたしのかお、つけたの。いうこときかないからって。",
+                ),
+            ),
+            "drowning",
+        ),
+    ],
+)
+def test_severe_acts_in_a_young_childs_words(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], severe: str
+) -> None:
+    assert severe in sheet_of(*turns).severe
+
+
+def test_a_swimming_coach_pushing_a_head_under_is_no_drowning(sheet_of: Sheet) -> None:
+    sheet = sheet_of(
+        (
+            "caller",
+            "プールでおみずがはなにはいってくるしかった。コーチがあたまをおしてもぐるれんしゅう",
+        )
+    )
+    assert not sheet.severe

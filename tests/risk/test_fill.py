@@ -132,3 +132,9 @@ def test_a_yes_and_how_to_something_done_to_the_neck_is_strangling(sheet_of: She
         ("caller", "うん、おかあさんがぎゅってしてくれる。"),
     )
     assert not hug.severe
+
+
+def test_how_it_was_done_is_said_after_the_part_asked_how_about() -> None:
+    # dq012: 「どうされたのかな」 asks how, as 「どうしたの」 does.
+    filled = acted_on("首のところ、どうされたのかな。", "りょうほうのてで、ぎゅって。", YES)
+    assert filled == Filled("首のところを、りょうほうのてで、ぎゅって。", (7, 21))
