@@ -121,3 +121,67 @@ def test_a_swimming_coach_pushing_a_head_under_is_no_drowning(sheet_of: Sheet) -
         )
     )
     assert not sheet.severe
+
+
+@pytest.mark.parametrize(
+    ("text", "severe"),
+    [
+        # ds018, ds005: 「…から聞いた話」 from the child, or through the caller's own child, is
+        # no story going round.
+        (
+            "中一の女子生徒から聞いた話です。『水を張った洗面器に、母に顔をつけられて、"
+            "息が続かなくて溺れるかと思った』と。",
+            "drowning",
+        ),
+        (
+            "うちの娘から聞いた話なんですけど、同じクラスのミキちゃんが休み時間に、"
+            "『またお父さんに叩かれた。もう死んじゃいたい』って娘に言ったらしいんです。",
+            "child_suicidal",
+        ),
+        # ds011: 「ぼくの首もやったの」 after the mother's neck.
+        (
+            "娘が保育園の先生から聞いた話なんですけどね、孫が先生に、『パパがママの首しめてたの。"
+            "そのあと、ぼくの首もやったの』って言ったって。",
+            "strangling",
+        ),
+        # ds089: who said it is put right, the words stand.
+        (
+            "あ、訂正します。『死にたい』って言ったのは娘じゃなくて、孫本人です。"
+            "孫が私に直接LINEで送ってきたんです。",
+            "child_suicidal",
+        ),
+        # dt014: words the child said to the caller are the child's.
+        (
+            "中二の娘に、私が毎日怒鳴り散らしてるもんだから、昨日『ママといると死にたくなる』"
+            "って言われたんです。",
+            "child_suicidal",
+        ),
+    ],
+)
+def test_severe_words_passed_on_and_put_right(sheet_of: Sheet, text: str, severe: str) -> None:
+    assert severe in sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ママ友から聞いた話なんですけど、よその子が『死にたい』って言ってるらしくて。",
+        "死にたいって言ったけど、ごめんなさい、違うんです。言い過ぎました。",
+    ],
+)
+def test_a_story_going_round_and_words_taken_back_stay_nothing(sheet_of: Sheet, text: str) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+def test_a_carer_who_owns_up_to_holding_under_is_drowning(sheet_of: Sheet) -> None:
+    # dt008: 「……沈めました。一瞬だけです、浴槽に。」
+    sheet = sheet_of(
+        ("handler", "お風呂のときに、何かありましたか。"),
+        ("caller", "……沈めました。一瞬だけです、浴槽に。泣きやませたくて。"),
+    )
+    assert sheet.severe == ("drowning",)
+    assert not sheet_of(("caller", "おもちゃを沈めました、お風呂に。")).severe
+
+
+def test_a_husbands_words_said_to_the_caller_are_no_childs(sheet_of: Sheet) -> None:
+    assert not sheet_of(("caller", "夫に『お前なんか死ねばいい』って言われたんです。")).severe

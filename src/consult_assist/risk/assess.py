@@ -150,11 +150,12 @@ _WHAT_IF = re.compile(
 """「下の子の首でも絞めたらって、考えちゃうんです」: an act pictured as a what-if, not done; like
 a fear to come, it is the box only where the thought is."""
 _CLEFT = re.compile(
-    r"[ぁ-ん]{0,3}?のは[^。]{1,16}?(じゃなく|ではなく)て[^。]{0,12}?"
-    r"(子|弟|妹|娘|息子|兄|姉|赤ちゃん|孫|ちゃん|くん)(の方|のほう|です|だ|や|で)"
+    r"([ぁ-ん]{0,3}?|[』」]?(って|と)(言っ|いっ)た)のは[^。]{1,16}?(じゃなく|ではなく)て[^。]{0,12}?"
+    r"(子|弟|妹|娘|息子|兄|姉|赤ちゃん|孫|ちゃん|くん|本人)(の方|のほう|です|だ|や|で)"
 )
 """「頭を沈められたのは上の子じゃなくて、下の子の方です」: the not is of which child, the act
-stands (not 「ベランダに出されてるのは俺じゃなくて、犬です」)."""
+stands (not 「ベランダに出されてるのは俺じゃなくて、犬です」); so do the words of which one
+said them (「『死にたい』って言ったのは娘じゃなくて、孫本人です」)."""
 _FEAR_SAID = re.compile(
     r"[ぁ-ん]{0,3}?(とか|って|と)?(言い出|いいだ|言いだ|言う|いう)(す)?(ん|の)(じゃ|や|では)ない(か|かと)"
     r"|[ぁ-ん]{0,3}?(とか|って|と)?(言い出|いいだ|言いだ)(したら|すかも)"
@@ -1020,8 +1021,11 @@ _TO_A_PARENT = re.compile(
 """A quote that opens by calling to a parent (『ママ、わたし死にたい』): a child's words."""
 _A_CHILD_SAID = re.compile(
     r"(女の子|男の子|子|娘|息子|本人|生徒|児童|孫)(が|は)[^『「。]{0,20}[『「]"
+    r"|(女の子|男の子|子|娘|息子|生徒|児童|孫)に[、,]?[^『「。]{0,30}[『「][^』」]+[』」]"
+    r"(って|と)(言われ|いわれ)"
 )
-"""A quote whose speaker is a child named before it (「年長の女の子が、お昼寝のときに『…』」)."""
+"""A quote whose speaker is a child named before it (「年長の女の子が、お昼寝のときに『…』」), or
+who said it to the caller (「中二の娘に、…昨日『ママといると死にたくなる』って言われたんです」)."""
 _QUOTE = re.compile(
     r"[『「]([^』」]+)[』」](って|と|(?=言|いう|いっ|ゆう|ゆっ))(?![^。]{0,8}(思|おも|考え|かんがえ))"
 )

@@ -57,6 +57,12 @@ _SAID_BUT = re.compile(
     r"[^。]{0,4}?(よう|ふう)に(見え|みえ)た(んです|んだ)?(けど|けれど|が)|"
     r"[^。]{0,4}?(って|と)(思っ|おもっ)たら"
 )
+_WHO_SAID_IT = re.compile(
+    r"[』」]?(って|と)(言っ|いっ)たのは[^。]{1,16}?(じゃなく|ではなく)て[^。]{0,12}?"
+    r"(子|弟|妹|娘|息子|兄|姉|赤ちゃん|孫|ちゃん|くん|本人)(の方|のほう|です|だ|や|で)"
+)
+"""「『死にたい』って言ったのは娘じゃなくて、孫本人です」: who said the words is put right, the
+words stand."""
 _PUT_RIGHT = re.compile(
     r"すみません|すいません|ごめん|間違い|まちがい|違いました|ちがいました|実は|じつは|"
     r"今見たら|いま見たら|よく見たら|だけでした|だけです|だけだった|だけ$|じゃなくて|ではなくて|訂正|"
@@ -74,6 +80,11 @@ _PUT_RIGHT = re.compile(
 # ぞとか」), not by a carer; the sheet is about carers.
 _MET_THERE = ("知り合", "しりあ", "出会", "であっ")
 """「ネットで知り合った人の家で」: where the caller met someone, not a story heard there."""
+_FROM_THE_CHILD = re.compile(
+    r"(生徒|本人|児童|子ども|子供|こども|孫|娘|息子|ちゃん|くん|先生|担任|保育士)(さん)?から(直接)?$"
+)
+"""「中一の女子生徒から聞いた話です」「娘が保育園の先生から聞いた話」: told by the child, or by
+who looks after the child, not a story going round."""
 _CANDOUR = re.compile(
     r"^(正直に言うと|正直言うと|正直に言えば|正直|実は|じつは|まあ|まぁ|うーん|んー|えっと|えーと)"
 )
@@ -281,6 +292,10 @@ class CueMatcher:
                 and (
                     plain.startswith(_NOT_SO, end)
                     or plain.startswith(_MET_THERE, end)
+                    or (
+                        plain[start:end].startswith("聞いた話")
+                        and _FROM_THE_CHILD.search(plain, 0, start) is not None
+                    )
                     or self._misread_rumour(plain[start:end])
                 )
             )
@@ -350,7 +365,7 @@ def _said_then_corrected(analysis: Analysis, end: int) -> bool:
     rest = analysis.text[end:]
     if _NOT_THAT.match(rest) or _ONLY_ASLEEP.match(rest):
         return True
-    return _put_right(rest, _SAID_BUT.match(rest))
+    return _put_right(rest, _SAID_BUT.match(rest)) and not _WHO_SAID_IT.match(rest)
 
 
 def takes_back(text: str) -> bool:
