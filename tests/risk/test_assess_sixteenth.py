@@ -185,3 +185,39 @@ def test_a_carer_who_owns_up_to_holding_under_is_drowning(sheet_of: Sheet) -> No
 
 def test_a_husbands_words_said_to_the_caller_are_no_childs(sheet_of: Sheet) -> None:
     assert not sheet_of(("caller", "夫に『お前なんか死ねばいい』って言われたんです。")).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # dp098, dp102: northern こと denied (ごど、ねがった; ごどねぇ).
+        "首絞めだなんてごど、ねがったっちゃ。ほんとに。",
+        "死にてぇなんて、あの子、いっぺんも言ったごどねぇ。",
+        # dp122: 言ったけんど … 寝でただげ, put right in Tohoku words.
+        "ぐったりしてるって言ったけんど、寝でただげだった。今、起ぎで飯っこ食ってる。",
+        # du122: 「…って、さっき言ったんですけど、いや、寝てただけでした」
+        "あ、ぐったりしてるって、さっき言ったんですけど、いや、寝てただけでした、今、起きて。",
+        # dq107: the neck denied, the arm squeezed.
+        "くびは、されてない。ぎゅーってされたの、うでだけ。ひっぱられたの。",
+        # dq108: 「とかじゃ、ないよ」 with a pause in it.
+        "しにたいとかじゃ、ないよ。ただ、さみしいだけ。",
+        # ds091
+        "首をしめたなんてこと、娘は絶対にしてません。孫に聞いても、『そんなことされてない』って。",
+        # ds114: what was heard, heard wrong.
+        "すみません、『お風呂に沈められた』っていうのは私の聞き間違いで、本人は『お風呂で寝ちゃって、"
+        "沈みそうになった』って言ってたそうです。",
+    ],
+)
+def test_severe_words_denied_or_put_right_are_no_severe_act(sheet_of: Sheet, text: str) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "『お風呂に沈められた』っていうのは、本当です。",
+        "首絞めだなんて、そんな言い方じゃ足りない。毎晩首を絞められてるの。",
+    ],
+)
+def test_severe_words_not_denied_stay(sheet_of: Sheet, text: str) -> None:
+    assert sheet_of(("caller", text)).severe
