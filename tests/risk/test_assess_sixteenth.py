@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from consult_assist.knowledge.acts import acts_of
 from consult_assist.risk.sheet import Assessment
 
 Sheet = Callable[..., Assessment]
@@ -221,3 +222,57 @@ def test_severe_words_denied_or_put_right_are_no_severe_act(sheet_of: Sheet, tex
 )
 def test_severe_words_not_denied_stay(sheet_of: Sheet, text: str) -> None:
     assert sheet_of(("caller", text)).severe
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        # dp056: Yamagata 「…あんだず」 asserts; its ず is no denial.
+        (
+            "背中さ、新しい青あざど、黄色ぐなった古いあざが混ざってあんだず。",
+            "old_and_new_injuries",
+        ),
+        # dp062: Tohoku 叩がれ is 叩かれ.
+        ("毎日叩がれでんの。学校から帰っと、毎日だっちゃ。", "habitual_abuse"),
+        # A carer who sees no abuse in it (dt027, du061, du091, dq064, ds036).
+        ("ちょっと叩いただけなんですよ。どこの親だってやるでしょう。", "parent_denies_abuse"),
+        (
+            "夫はですね、虐待なんかしてない、口で言ってもわかんないから、手が出るだけだって。",
+            "parent_denies_abuse",
+        ),
+        ("夫は、反省させてただけだって。", "parent_denies_abuse"),
+        ("ママ、あんたが、わるいから、たたくんだよって。", "parent_denies_abuse"),
+        ("嫁に聞いたら、『熱いシャワーでお仕置きしただけです』って。", "parent_denies_abuse"),
+        # A parent's psychotic symptoms (dq067, ds058, du062).
+        (
+            "ママがね、へんなの。だれもいないのに、だれかと、おはなし、してるの。",
+            "parent_psychiatric_crisis",
+        ),
+        (
+            "義理の姉が、『電波で監視されてる』って、夜中に子どもを起こすんです。",
+            "parent_psychiatric_crisis",
+        ),
+        (
+            "妻が、子どもが悪魔に乗っ取られてるって、お祓いしなきゃって。",
+            "parent_psychiatric_crisis",
+        ),
+    ],
+)
+def test_recurrence_and_parent_boxes_in_the_new_sets_words(
+    sheet_of: Sheet, text: str, subitem: str
+) -> None:
+    sheet = sheet_of(("caller", text))
+    assert any(subitem in item.subitems for item in sheet.items)
+
+
+def test_a_punishment_named_is_no_denial(sheet_of: Sheet) -> None:
+    # cx037: 「お仕置きとして…入れさせられた」 tells what was done, it does not excuse it.
+    sheet = sheet_of(
+        ("caller", "本人の話では、お仕置きとして母親に熱いお湯へ足を入れさせられたそうです。")
+    )
+    assert "parent_denies_abuse" not in sheet.item("recurrence").subitems
+
+
+def test_a_yamagata_zu_does_not_end_a_real_denial() -> None:
+    assert acts_of("行かないんだず").main().negated
+    assert not acts_of("混ざってあんだず。").main().negated

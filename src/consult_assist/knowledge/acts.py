@@ -604,6 +604,8 @@ def _is_negation(tokens: tuple[Token, ...], index: int) -> bool:
     """A negating auxiliary; Kansai へん too: 「行かへん」 (an auxiliary) and 「叩かれてへん」
     (after て, where the dictionary reads a noun)."""
     token = tokens[index]
+    if token.surface == "ず" and index > 0 and tokens[index - 1].surface == "だ":
+        return False  # Yamagata 「あるんだず」 asserts; it denies nothing
     if token.lemma in _NEGATION and token.pos0 in ("助動詞", "形容詞"):
         return True
     if token.lemma != "へん":
