@@ -276,3 +276,72 @@ def test_a_punishment_named_is_no_denial(sheet_of: Sheet) -> None:
 def test_a_yamagata_zu_does_not_end_a_real_denial() -> None:
     assert acts_of("行かないんだず").main().negated
     assert not acts_of("混ざってあんだず。").main().negated
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        # A young child's words (dq054, dq056, dq034, dq035, dq025, dq072, dq100).
+        (
+            "パパがね、よる、おまたに、いれてくるの。いたいって、いっても、やめてくれない。",
+            "sexual_abuse_contact",
+        ),
+        ("……おまたの、なか。おじさんの、ゆび。", "sexual_abuse_contact"),
+        ("あついおゆ、かけられた。ママに。みずぶくれ、できたの。", "burn"),
+        (
+            "ごはん、ない。きのうも、おとといも、なんにも、たべてない。おみずだけ。",
+            "severe_neglect",
+        ),
+        (
+            "ママのかれしがね、おまたのとこ、みせてって、いうの。ないしょにしてって。",
+            "sexual_abuse_suspected",
+        ),
+        ("がっこうでね、だれとも、しゃべらないの。しゃべれないの。ずっと。", "child_withdrawn"),
+        (
+            "また、おひっこし、なの。ことし、3かいめ。がっこうも、また、かわる。",
+            "unstable_household",
+        ),
+        # Northern words (dp020, dp023, dp086, dp091).
+        ("おら、もう家さ帰りだぐねぇ。今夜どっか泊めでけねぇすか。", "child_requests_protection"),
+        (
+            "わ、もう限界だ。この子ば、しばらぐそっちで預がってけねべが。",
+            "parent_requests_protection",
+        ),
+        ("頼れる人、だれもいねぇ。親どは縁切ってるし。", "social_isolation"),
+        ("この一年で三回も引っ越ししてんだ。", "unstable_household"),
+        # Others (ds067, dr068, dt038).
+        (
+            "頭のてっぺんに十円玉くらいのハゲができていて、本人は『家がこわい』って。",
+            "child_physical_symptoms",
+        ),
+        (
+            "ガラスの割れる音がして、奥さんの『やめて、殴らないで』って声がしたんです。",
+            "domestic_violence",
+        ),
+        ("アイロンが、二歳の子の手の甲に……。当たったんじゃなくて、私が当てたんです。", "burn"),
+    ],
+)
+def test_boxes_in_childrens_northern_and_other_new_words(
+    sheet_of: Sheet, text: str, subitem: str
+) -> None:
+    sheet = sheet_of(("caller", text))
+    assert any(subitem in item.subitems for item in sheet.items)
+
+
+@pytest.mark.parametrize(
+    ("text", "subitem"),
+    [
+        # y033, cr06: one day without food is not yet severe neglect.
+        ("ごはん、きのうからなんにも食べてない。お母さん、帰ってこないの。", "severe_neglect"),
+        # ao074: pointing at, not touching inside.
+        (
+            "パパがここさわるの、ないしょなの、って、お股のところを指さして。",
+            "sexual_abuse_contact",
+        ),
+        # bx164: a carer who speaks to nobody is alone, not a withdrawn child.
+        ("昼間はずっと子どもと二人きりで、誰とも口きかない日もあって。", "child_withdrawn"),
+    ],
+)
+def test_near_words_that_are_not_those_boxes(sheet_of: Sheet, text: str, subitem: str) -> None:
+    sheet = sheet_of(("caller", text))
+    assert not any(subitem in item.subitems for item in sheet.items)

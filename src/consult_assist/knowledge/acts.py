@@ -477,11 +477,15 @@ def _is_question(tokens: tuple[Token, ...], first: int, last: int) -> bool:
 
 
 def _none_at(tokens: tuple[Token, ...], index: int, last: int) -> bool:
-    """「なんも反応ねぇの」「誰もいないの」: a question word + も before a denial is nothing or
-    nobody; the の after it tells (with a question mark it still asks)."""
-    if index >= last or tokens[index + 1].surface != "も":
+    """「なんも反応ねぇの」「誰もいないの」「だれとも、しゃべらないの」: a question word + も
+    (a particle between or not) before a denial is nothing or nobody; the の after it tells
+    (with a question mark it still asks)."""
+    after = index + 1
+    if after < last and tokens[after].surface in ("と", "に", "から", "で"):
+        after += 1
+    if after >= last or tokens[after].surface != "も":
         return False
-    return any(_is_negation(tokens, i) for i in range(index + 2, last + 1))
+    return any(_is_negation(tokens, i) for i in range(after + 1, last + 1))
 
 
 def _nanyo(tokens: tuple[Token, ...], index: int, last: int) -> bool:
