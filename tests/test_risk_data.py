@@ -1,23 +1,22 @@
-"""The labelled risk-assessment data is well formed and agrees with docs/risk.md.
-
-The item ids, sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in
-docs/risk.md, so the data can only use what the page defines. A hundred and twenty-one labelled sets
-are checked the same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/),
-the held-out set written blind to the engine (tests/data/risk_heldout/, same layout), a third set
-written blind to the engine and to both others (tests/data/risk_third/, same layout), a fourth
-written blind to the engine and to all three others (tests/data/risk_fourth/, same layout), a fifth
-written blind to the engine and to all four others (tests/data/risk_fifth/, same layout), a sixth
-written blind to the engine and to all five others (tests/data/risk_sixth/, same layout), a seventh
-written blind to the engine and to all six others (tests/data/risk_seventh/, same layout), an eighth
-written blind to the engine and to all seven others (tests/data/risk_eighth/, same layout), a ninth
-written blind to the engine and to all eight others (tests/data/risk_ninth/, same layout), a tenth
-written blind to the engine and to all nine others (tests/data/risk_tenth/, same layout), an
-eleventh written blind to the engine and to all ten others (tests/data/risk_eleventh/, same layout),
-and four more, the twelfth to the fifteenth, each written blind to the engine and to all eleven
-before them, at the same time and apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same
-layout), and a sixteenth and a seventeenth, written the same way after them, blind to the engine and
-to all fifteen before them (tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout),
-and an eighteenth and a nineteenth, written the same way after them, blind to the engine and to all
+"""The labelled risk-assessment data is well formed and agrees with docs/risk.md. The item ids,
+sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in docs/risk.md, so the
+data can only use what the page defines. A hundred and twenty-seven labelled sets are checked the
+same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out set
+written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind to
+the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to the
+engine and to all three others (tests/data/risk_fourth/, same layout), a fifth written blind to the
+engine and to all four others (tests/data/risk_fifth/, same layout), a sixth written blind to the
+engine and to all five others (tests/data/risk_sixth/, same layout), a seventh written blind to the
+engine and to all six others (tests/data/risk_seventh/, same layout), an eighth written blind to the
+engine and to all seven others (tests/data/risk_eighth/, same layout), a ninth written blind to the
+engine and to all eight others (tests/data/risk_ninth/, same layout), a tenth written blind to the
+engine and to all nine others (tests/data/risk_tenth/, same layout), an eleventh written blind to
+the engine and to all ten others (tests/data/risk_eleventh/, same layout), and four more, the
+twelfth to the fifteenth, each written blind to the engine and to all eleven before them, at the
+same time and apart (tests/data/risk_twelfth/ … tests/data/risk_fifteenth/, same layout), and a
+sixteenth and a seventeenth, written the same way after them, blind to the engine and to all fifteen
+before them (tests/data/risk_sixteenth/, tests/data/risk_seventeenth/, same layout), and an
+eighteenth and a nineteenth, written the same way after them, blind to the engine and to all
 seventeen before them (tests/data/risk_eighteenth/, tests/data/risk_nineteenth/, same layout), and a
 twentieth and a twenty-first, written the same way after them, blind to the engine and to all
 nineteen before them (tests/data/risk_twentieth/, tests/data/risk_twentyfirst/, same layout), and a
@@ -101,9 +100,11 @@ hundred-and-ninth to a hundred-and-thirteenth written the same way after those
 hundred-and-fourteenth to a hundred-and-eighteenth written the same way after those
 (tests/data/risk_hundredfourteenth/ … risk_hundredeighteenth/, ids ``dk`` to ``do``), and a
 hundred-and-nineteenth to a hundred-and-twenty-fourth written the same way after those
-(tests/data/risk_hundrednineteenth/ … risk_hundredtwentyfourth/, ids ``dp`` to ``du``). Checked
-here: the shape of the turn records (one per line) and of the whole calls with their labels.json,
-the minimum counts each set was written to meet, and that each call's labelled tier is the one the
+(tests/data/risk_hundrednineteenth/ … risk_hundredtwentyfourth/, ids ``dp`` to ``du``), and a
+hundred-and-twenty-fifth to a hundred-and-thirtieth written the same way after those
+(tests/data/risk_hundredtwentyfifth/ … risk_hundredthirtieth/, ids ``dv`` to ``ea``). Checked here:
+the shape of the turn records (one per line) and of the whole calls with their labels.json, the
+minimum counts each set was written to meet, and that each call's labelled tier is the one the
 documented rules give for its labelled items. Each check is also run on deliberately broken copies,
 to show it fails."""
 
@@ -362,6 +363,12 @@ LATER_SETS = written_together(
     ("hundredtwentysecond", "ds"),
     ("hundredtwentythird", "dt"),
     ("hundredtwentyfourth", "du"),
+    ("hundredtwentyfifth", "dv"),
+    ("hundredtwentysixth", "dw"),
+    ("hundredtwentyseventh", "dx"),
+    ("hundredtwentyeighth", "dy"),
+    ("hundredtwentyninth", "dz"),
+    ("hundredthirtieth", "ea"),
 )
 DATA_SETS = (
     TUNING,
