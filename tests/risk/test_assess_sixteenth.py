@@ -345,3 +345,146 @@ def test_boxes_in_childrens_northern_and_other_new_words(
 def test_near_words_that_are_not_those_boxes(sheet_of: Sheet, text: str, subitem: str) -> None:
     sheet = sheet_of(("caller", text))
     assert not any(subitem in item.subitems for item in sheet.items)
+
+
+@pytest.mark.parametrize(
+    ("turns", "severe"),
+    [
+        # dv001: what an angry parent's question takes as given is told.
+        (
+            (
+                (
+                    "caller",
+                    "おい、うちの娘返せよ。学校で『死にたい』ってノートに書いたくらいで一時保護って、"
+                    "頭おかしいんじゃねえのか。",
+                ),
+            ),
+            "child_suicidal",
+        ),
+        # dv013
+        (
+            (
+                ("handler", "お風呂でのことを、もう少し教えてもらえますか。"),
+                (
+                    "caller",
+                    "だから、潜ってろって頭を押さえたんだよ。十秒くらい。溺れるほどじゃねえって。",
+                ),
+            ),
+            "drowning",
+        ),
+        # dv100: who did it put right; the act stands.
+        (
+            (
+                (
+                    "caller",
+                    "娘じゃねえ、息子の方だよ、首絞められたのは。……いや、やったのは俺じゃなくて嫁だ。",
+                ),
+            ),
+            "strangling",
+        ),
+        # dw012, dw013, ea012
+        (
+            (("caller", "外泊から戻った子が、息が浅くて、呼びかけても返事がありません。"),),
+            "unconscious",
+        ),
+        (
+            (
+                (
+                    "caller",
+                    "お義兄さんに突き飛ばされて頭を打って、しばらく動かんようになっとったって。",
+                ),
+            ),
+            "unconscious",
+        ),
+        (
+            (
+                (
+                    "caller",
+                    "隣の小1の男の子が、廊下で倒れてて、息はしてるけど、声かけても全然起きないの。",
+                ),
+            ),
+            "unconscious",
+        ),
+        # dy098: not the mouth only, the nose too.
+        (
+            (("caller", "訂正します。お母さんが押さえていたのは口だけじゃなくて、鼻もです。"),),
+            "strangling",
+        ),
+        # dz012: 「くび。りょうてで。」 in answer to what was done.
+        ((("handler", "ママに、何されたの？"), ("caller", "くび。りょうてで。")), "strangling"),
+        # dz009: another act named in answer about the neck.
+        ((("handler", "首、さわられた？"), ("caller", "……しめられた。")), "strangling"),
+        # dx004
+        (
+            (
+                (
+                    "caller",
+                    "いとこの中三の子が、ビルの屋上から配信してて、『今から飛ぶ、さよなら』って。",
+                ),
+            ),
+            "child_suicidal",
+        ),
+        # dx013: found on the net is no story heard there.
+        (
+            (
+                (
+                    "caller",
+                    "夫が娘の自撮りをネットで見つけて、逆上して、娘の首を両手で絞めたんです。",
+                ),
+            ),
+            "strangling",
+        ),
+    ],
+)
+def test_severe_acts_in_the_second_rounds_words(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], severe: str
+) -> None:
+    assert severe in sheet_of(*turns).severe
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        (("caller", "意識がないって言ったのは犬のこと！子どもじゃないわよ、聞き間違えないで。"),),
+        (("caller", "『死にたい』って言ってたのは、あいつの同級生の話だよ。うちの子じゃねえ。"),),
+        (("caller", "昨日、あいつの首根っこつかんでる自分がいて……何してまうかわからんのです。"),),
+        (
+            (
+                "caller",
+                "里親仲間の家の子が、前の家でお風呂に沈められてたって聞いて、ぞっとしました。",
+            ),
+        ),
+        (("caller", "施設の別の子が、去年『死にたい』って言ってたことがあって……"),),
+        (
+            (
+                "caller",
+                "私、自分の薬と娘の薬、どっちを飲ませたかも覚えてないんです。死にたいって、毎日思ってます。",
+            ),
+        ),
+        (("caller", "インスリンを打ち忘れたら意識がなくなることもあるって先生に言われて。"),),
+        (
+            (
+                "caller",
+                "さっき「ぐったり」って言ったのは、言い方が悪かったです。寝起きでぼーっとしてただけで。",
+            ),
+        ),
+        (("caller", "お風呂で沈めたりなんて、してないです。うちは、シャワーだけですもん。"),),
+        (
+            (
+                "caller",
+                "娘の腕に切った跡があって、写真を裏垢に上げてるんです。死にたいとかは書いてないんですけど。",
+            ),
+        ),
+        (("caller", "明日からスキー。今から飛ぶ練習"),),
+        (("caller", "赤ちゃんの首を両手で支えて、お風呂に入れてます。"),),
+        ((("handler", "首、さわられた？"), ("caller", "なでられた。"))),
+        # ch076: a what-if with だけで stays a what-if.
+        (("caller", "もしお母さんが入院したら、ぼくと弟だけで家にいることになるのかな"),),
+    ],
+)
+def test_near_words_in_the_second_round_are_no_severe_act(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...]
+) -> None:
+    sheet = sheet_of(*turns)
+    assert not sheet.severe
+    assert "no_adult_at_home" not in sheet.item("likely_serious_harm").subitems

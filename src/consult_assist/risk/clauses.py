@@ -219,6 +219,9 @@ _CHILD_WORDS = frozenset(
 _PREDICATES = frozenset({"動詞", "形容詞", "助動詞"})
 
 
+_SO_LITTLE = frozenset({"くらい", "ぐらい"})
+
+
 def closed_clause(found: Found, hit: Hit) -> bool:
     """Whether ``hit`` sits in a clause closed before the sentence goes on (a conjunction
     such as ので, けど, から, or a て-form followed by a pause)."""
@@ -246,6 +249,10 @@ def closed_clause(found: Found, hit: Hit) -> bool:
         # 「正直もう限界で、しばらく預かって…」: a で right after the words, with a pause, closes
         # their clause even where it reads as a particle.
         if token.surface == "で" and paused and token.begin == hit.end:
+            return True
+        # 「『死にたい』ってノートに書いたくらいで一時保護って、…じゃねえのか」: what the
+        # question takes as given, said with くらいで, is told.
+        if token.surface == "で" and index > 0 and tokens[index - 1].surface in _SO_LITTLE:
             return True
         # 「呼んでも返事せえへん、どないしたらええ」: a sentence ended by its auxiliary, then a
         # pause and a new question of what to do.

@@ -61,12 +61,16 @@ _SAID_BUT = re.compile(
 _WHO_SAID_IT = re.compile(
     r"[』」]?(って|と)(言っ|いっ)たのは[^。]{1,16}?(じゃなく|ではなく)て[^。]{0,12}?"
     r"(子|弟|妹|娘|息子|兄|姉|赤ちゃん|孫|ちゃん|くん|本人)(の方|のほう|です|だ|や|で)"
+    r"|[^。]{0,6}?(いや|いえ)?(やった|した)(ん)?のは[^。]{1,8}?(じゃなく|ではなく)て[^。]{0,6}?"
+    r"(嫁|妻|夫|旦那|母親|父親|彼氏|母|父|ママ|パパ|お母さん|お父さん|祖母|祖父)"
+    r"(の方|のほう|です|だ|や)"
 )
-"""「『死にたい』って言ったのは娘じゃなくて、孫本人です」: who said the words is put right, the
-words stand."""
+"""「『死にたい』って言ったのは娘じゃなくて、孫本人です」「首絞められたのは。……いや、やったのは
+俺じゃなくて嫁だ」: who said the words, or who did it, is put right; the words stand."""
 _PUT_RIGHT = re.compile(
     r"すみません|すいません|ごめん|間違い|まちがい|違いました|ちがいました|実は|じつは|"
     r"今見たら|いま見たら|よく見たら|だけでした|だけです|だけだった|だけ$|じゃなくて|ではなくて|訂正|"
+    r"言い方が悪|いいかたがわる|言い過ぎ|いいすぎ|大げさ|おおげさ|"
     r"だけみたい|だけやわ|だけやった|だけっぽ|だけらしい|見間違い|みまちがい|違うた|ちごうた|"
     r"ただの(お昼寝|昼寝|居眠り|いねむり)|"
     r"聞き直したら|ききなおしたら|見てもらったら|診てもらったら|(打撲|捻挫|打ち身|すり傷)だけ|"
@@ -80,8 +84,9 @@ _PUT_RIGHT = re.compile(
 # 「プールで友達にふざけて沈められた」: done by another child (the agent just before the
 # words, nothing else named in between), or by a stranger online (「知らない人に、死ねとか首しめる
 # ぞとか」), not by a carer; the sheet is about carers.
-_MET_THERE = ("知り合", "しりあ", "出会", "であっ")
-"""「ネットで知り合った人の家で」: where the caller met someone, not a story heard there."""
+_MET_THERE = ("知り合", "しりあ", "出会", "であっ", "見つけ", "みつけ")
+"""「ネットで知り合った人の家で」「娘の自撮りをネットで見つけて」: where the caller met someone or
+found something, not a story heard there."""
 _FROM_THE_CHILD = re.compile(
     r"(生徒|本人|児童|子ども|子供|こども|孫|娘|息子|ちゃん|くん|先生|担任|保育士)(さん)?から(直接)?$"
 )
@@ -103,7 +108,7 @@ _ONLY_ASLEEP = re.compile(
     r"(寝て|ねて|寝と|ねと|眠って|ねむって|遊んで|あそんで|ふざけて)(た|いた|る|い|った)?だけ"
     r"|[^。]{0,8}?(ごめんなさい|ごめん|すみません|すいません|いや|いえ)[^。]{0,20}?のは[^。]{0,4}?"
     r"(犬|猫|いぬ|ねこ|イヌ|ネコ|ペット|人形|ぬいぐるみ)"
-    r"|[^。]{0,3}?のは[^。]{0,4}?(犬|猫|いぬ|ねこ|イヌ|ネコ|ペット|人形|ぬいぐるみ)(で|です|だ|や)"
+    r"|[^。]{0,6}?のは[^。]{0,4}?(犬|猫|いぬ|ねこ|イヌ|ネコ|ペット|人形|ぬいぐるみ)(で|です|だ|や|のこと)"
 )
 """「ぐったりしてて、あ、ごめんなさい、寝てただけでした」「あ、いや、寝とっただけやわ」: an alarm
 the speaker puts right at once with what the child was only doing, or with who it really was
@@ -367,9 +372,11 @@ def _said_then_corrected(analysis: Analysis, end: int) -> bool:
     """「ぐったりしてるって言いましたけど、今見たら、泣きだしました」「骨折って言いましたけど、
     すみません、打撲だけでした」: the speaker's own earlier words, put right at once."""
     rest = analysis.text[end:]
+    if _WHO_SAID_IT.match(rest):
+        return False
     if _NOT_THAT.match(rest) or _ONLY_ASLEEP.match(rest):
         return True
-    return _put_right(rest, _SAID_BUT.match(rest)) and not _WHO_SAID_IT.match(rest)
+    return _put_right(rest, _SAID_BUT.match(rest))
 
 
 def takes_back(text: str) -> bool:

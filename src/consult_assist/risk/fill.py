@@ -93,6 +93,13 @@ _WHAT_HAPPENED = re.compile(
 )
 """A question what happened to a part of the body (「首のところ、赤いけど、どうしたの？」), or
 how it was done (「首は、どんなふうにされたの？」「首のところ、どうされたのかな」)."""
+_PART_DONE = re.compile(
+    r"(?P<part>(首|くび|のど|喉|口|くち|鼻|はな|顔|かお|頭|あたま)(の|ん)?(ところ|とこ|まわり|周り|あたり)?)"
+    r"[、,\s]*(を|は|に|って)?[、,\s]*[^。？?]{0,6}(され|やられ|られ)[^。？?]{0,6}[？?]"
+)
+"""A question whether a named act was done to a part of the body (「首、さわられた？」)."""
+_DONE_INSTEAD = re.compile(r"[^。？?、]{1,8}(られ|され)(た|て|ました)[。！!…]*$")
+"""A short answer that names another act done (「……しめられた。」)."""
 _PAUSES = r"[…‥.．、。\s]*"
 """Pauses before a yes (「……うん」)."""
 _KINDLY = re.compile(r"くれ|もらっ|もらう|マッサージ|なで|撫で|手当")
@@ -116,10 +123,24 @@ def acted_on(question: str, answer: str, yes_words: Sequence[str]) -> Filled | N
         asked = _WHAT_HAPPENED.search(question)
         opening = re.match(_PAUSES, answer)
         if asked is None or opening is None:
-            return None
+            return _done_instead(question, answer)
         rest = answer[opening.end() :]
     how = re.split(r"(?<=[。！!？?])", rest.strip(), maxsplit=1)[0]
     if not how or len(how) > _MAX_HOW or _KINDLY.search(how):
+        return None
+    part = asked.group("part") + "を、"
+    return Filled(text=part + how, answer=(len(part), len(part + how)))
+
+
+def _done_instead(question: str, answer: str) -> Filled | None:
+    """「首、さわられた？」「……しめられた。」: the answer names the act done to the part asked
+    about, in place of the one the question named; said after the part as one."""
+    asked = _PART_DONE.search(question)
+    opening = re.match(_PAUSES, answer)
+    if asked is None or opening is None:
+        return None
+    how = answer[opening.end() :].strip()
+    if not _DONE_INSTEAD.fullmatch(how) or _KINDLY.search(how):
         return None
     part = asked.group("part") + "を、"
     return Filled(text=part + how, answer=(len(part), len(part + how)))
