@@ -1,6 +1,6 @@
 """The labelled risk-assessment data is well formed and agrees with docs/risk.md. The item ids,
 sub-item ids, tiers and tier rules are parsed from the ```risk-ids block in docs/risk.md, so the
-data can only use what the page defines. A hundred and twenty-seven labelled sets are checked the
+data can only use what the page defines. A hundred and thirty-three labelled sets are checked the
 same way: the tuning set (tests/data/risk_turns.jsonl and tests/data/risk_calls/), the held-out set
 written blind to the engine (tests/data/risk_heldout/, same layout), a third set written blind to
 the engine and to both others (tests/data/risk_third/, same layout), a fourth written blind to the
@@ -102,9 +102,11 @@ hundred-and-fourteenth to a hundred-and-eighteenth written the same way after th
 hundred-and-nineteenth to a hundred-and-twenty-fourth written the same way after those
 (tests/data/risk_hundrednineteenth/ … risk_hundredtwentyfourth/, ids ``dp`` to ``du``), and a
 hundred-and-twenty-fifth to a hundred-and-thirtieth written the same way after those
-(tests/data/risk_hundredtwentyfifth/ … risk_hundredthirtieth/, ids ``dv`` to ``ea``). Checked here:
-the shape of the turn records (one per line) and of the whole calls with their labels.json, the
-minimum counts each set was written to meet, and that each call's labelled tier is the one the
+(tests/data/risk_hundredtwentyfifth/ … risk_hundredthirtieth/, ids ``dv`` to ``ea``), and a
+hundred-and-thirty-first to a hundred-and-thirty-sixth written the same way after those
+(tests/data/risk_hundredthirtyfirst/ … risk_hundredthirtysixth/, ids ``eb`` to ``eg``). Checked
+here: the shape of the turn records (one per line) and of the whole calls with their labels.json,
+the minimum counts each set was written to meet, and that each call's labelled tier is the one the
 documented rules give for its labelled items. Each check is also run on deliberately broken copies,
 to show it fails."""
 
@@ -369,6 +371,12 @@ LATER_SETS = written_together(
     ("hundredtwentyeighth", "dy"),
     ("hundredtwentyninth", "dz"),
     ("hundredthirtieth", "ea"),
+    ("hundredthirtyfirst", "eb"),
+    ("hundredthirtysecond", "ec"),
+    ("hundredthirtythird", "ed"),
+    ("hundredthirtyfourth", "ee"),
+    ("hundredthirtyfifth", "ef"),
+    ("hundredthirtysixth", "eg"),
 )
 DATA_SETS = (
     TUNING,
