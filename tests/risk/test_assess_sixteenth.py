@@ -488,3 +488,119 @@ def test_near_words_in_the_second_round_are_no_severe_act(
     sheet = sheet_of(*turns)
     assert not sheet.severe
     assert "no_adult_at_home" not in sheet.item("likely_serious_harm").subitems
+
+
+@pytest.mark.parametrize(
+    ("turns", "severe"),
+    [
+        # ed006: 「ゲームで負けたとき」 says when, it is no story from a game.
+        (
+            (
+                ("handler", "お兄ちゃんに、首をしめられたりしたことはある？"),
+                ("caller", "……ある。ゲームで負けたとき。苦しくて、目の前が白くなった。"),
+            ),
+            "strangling",
+        ),
+        # ed008, eg006, ee013
+        (
+            (("caller", "お姉ちゃんがね、お風呂でわたしの頭をお湯の中に入れて、十まで数えるの。"),),
+            "drowning",
+        ),
+        (
+            (("caller", "気がついたら娘の首に両手かけてました。すぐ離したんですけど。"),),
+            "strangling",
+        ),
+        (
+            (
+                (
+                    "caller",
+                    "嫁が、手のひらで、口と鼻を、いっしょに、こう、ふさいでしまうことがあるようで。",
+                ),
+            ),
+            "strangling",
+        ),
+        # ee007: 「呼んでも、返事をしないんでございます」
+        (
+            (
+                (
+                    "caller",
+                    "頭をぶつけたんです。ぼうっとしておりまして、呼んでも、返事をしないんでございます。",
+                ),
+            ),
+            "unconscious",
+        ),
+        # ef010: Kansai 「目ぇ開けへんねん」
+        (
+            (
+                (
+                    "caller",
+                    "赤ちゃんがな、泣きやまへんから、ガーッて揺すってしもて…ほんなら目ぇ開けへんねん、今。",
+                ),
+            ),
+            "unconscious",
+        ),
+        # ee001: words the grandchild said to the caller alone.
+        (
+            (
+                (
+                    "caller",
+                    "孫が、小学五年の女の子なんですが、先日うちに泊まりに来ました折に、わたくしにだけ、"
+                    "『消えてしまいたい』と、ぽつりと申しまして",
+                ),
+            ),
+            "child_suicidal",
+        ),
+        # ee005
+        (
+            (
+                (
+                    "caller",
+                    "『先生、死んだおばあちゃんのところに早く行きたい』と申しましてね。"
+                    "どういう意味かと聞きましたら、『もう生きているのが嫌だから』と。",
+                ),
+            ),
+            "child_suicidal",
+        ),
+    ],
+)
+def test_severe_acts_in_the_third_rounds_words(
+    sheet_of: Sheet, turns: tuple[tuple[str, str], ...], severe: str
+) -> None:
+    assert severe in sheet_of(*turns).severe
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "娘が死にたいなどと申したことは、これまで一度もございません。",
+        "お風呂で沈めるなどということは、いたしておりません。",
+        "ぐったりしている、というわけではございません。今は、すやすや眠っております。",
+        "新聞に、母親が子どもを風呂で溺れさせたという記事がございましたでしょう。",
+        "ぐったりしていた、と先ほど申しましたが、言い方が悪うございました。眠ってしまっただけで。",
+        "うちな、もう死にたいねん。子どもおるのに、こんなこと思たらあかんのに。",
+        "風呂に沈めたりは、しちょらんど。そげんこつ、すっはずがなか。",
+        "死にたいとか、そがんこつはあの子は言うとらんです。元気にしとります。",
+        "ぐったりしとる…あ、ちゃうちゃう、寝とっただけや。今起きてジュース飲んどるわ。",
+        "死にたいち言うたと思ったとですけど、聞き直したら『しんどい』ち言うとったとです。",
+        "しにたい、いうのは、うそじゃ。ゲームで負けたけぇ、言うてみただけじゃ。",
+        # ap10: a withdrawn child is no unconscious one.
+        "担任が声をかけても返事をしない状態が続いております。",
+        # the river: an accident told is no act (ch108 and others).
+        "川で遊んでて、溺れかけたことがあって、それから水が怖いみたいで。",
+    ],
+)
+def test_third_round_words_that_are_no_severe_act(sheet_of: Sheet, text: str) -> None:
+    assert not sheet_of(("caller", text)).severe
+
+
+def test_a_lie_in_hiroshima_words_and_no_lie_in_standard_ones(sheet_of: Sheet) -> None:
+    assert sheet_of(("caller", "死にたいって言ったの、うそじゃないです。")).severe
+
+
+def test_an_aside_that_only_names_a_fee_leaves_no_child_alone(sheet_of: Sheet) -> None:
+    # eg085: 「保育料のことだけで」 read near 子どもだけで, after a handler's question.
+    sheet = sheet_of(
+        ("handler", "ご主人は、お子さんに手をあげることはありますか。"),
+        ("caller", "……ちょっと、その話はまた今度で。今日は保育料のことだけで。"),
+    )
+    assert sheet.item("likely_serious_harm").state == "未確認"

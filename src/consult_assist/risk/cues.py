@@ -48,12 +48,12 @@ _PAUSE = frozenset("、，,。．.…！!？? \u3000")
 _RETRACTING = ("いうか", "言うか", "いや")
 _SAID_BUT = re.compile(
     r"[^。]{0,3}?(って|と)?(言い|いい|言っちゃい|いっちゃい)ました(けど|が)|"
-    r"[^。]{0,6}?(と|って)(申し|もうし)ました(けど|が)|"
+    r"[^。]{0,6}?(と|って)(先ほど|さきほど|さっき)?(申し|もうし)ました(けど|が)|"
     r"[^。]{0,3}?(って|と)?(言う|ゆう|いう)た(けど|けれど|が)|"
     r"[^。]{0,3}?(って|と)(さっき|さきほど|先ほど|今|いま)?(言っ|いっ|言っちゃっ|いっちゃっ)た"
     r"(んです|んだ|んですが)?(けど|けれど|けんど|けども|が)|"
     r"[^。]{0,3}?(って|と)(言っ|いっ)たの(は)?|"
-    r"[^。]{0,4}?(って|と)(思っ|おもっ)た(んです|んだ)?(けど|けれど|が)|"
+    r"[^。]{0,4}?(って|と)(思っ|おもっ)た(んです|んだ|とです)?(けど|けれど|が)|"
     # 「ぐったりしてるように見えたんですけど」「首を絞めてるって思ったら、」: what it looked like.
     r"[^。]{0,4}?(よう|ふう)に(見え|みえ)た(んです|んだ)?(けど|けれど|が)|"
     r"[^。]{0,4}?(って|と)(思っ|おもっ)たら"
@@ -84,9 +84,20 @@ _PUT_RIGHT = re.compile(
 # 「プールで友達にふざけて沈められた」: done by another child (the agent just before the
 # words, nothing else named in between), or by a stranger online (「知らない人に、死ねとか首しめる
 # ぞとか」), not by a carer; the sheet is about carers.
-_MET_THERE = ("知り合", "しりあ", "出会", "であっ", "見つけ", "みつけ")
-"""「ネットで知り合った人の家で」「娘の自撮りをネットで見つけて」: where the caller met someone or
-found something, not a story heard there."""
+_MET_THERE = (
+    "知り合",
+    "しりあ",
+    "出会",
+    "であっ",
+    "見つけ",
+    "みつけ",
+    "負け",
+    "まけ",
+    "勝っ",
+    "勝て",
+)
+"""「ネットで知り合った人の家で」「娘の自撮りをネットで見つけて」「ゲームで負けたとき」: where the
+caller met someone or found something, or when it happened, not a story heard there."""
 _FROM_THE_CHILD = re.compile(
     r"(生徒|本人|児童|子ども|子供|こども|孫|娘|息子|ちゃん|くん|先生|担任|保育士)(さん)?から(直接)?$"
 )
@@ -104,7 +115,7 @@ _PEER_AGENT = re.compile(
 # 「…叩いてて…いや、あれ叩いてたんじゃなくて、肩たたきしてただけ」: a no at once, then what
 # it was not.
 _ONLY_ASLEEP = re.compile(
-    r"[^。]{0,8}?(ごめんなさい|ごめん|すみません|すいません|いや|いえ)[^。]{0,20}?"
+    r"[^。]{0,8}?(ごめんなさい|ごめん|すみません|すいません|いや|いえ|ちゃう|ちがう|違う)[^。]{0,20}?"
     r"(寝て|ねて|寝と|ねと|眠って|ねむって|遊んで|あそんで|ふざけて)(た|いた|る|い|った)?だけ"
     r"|[^。]{0,8}?(ごめんなさい|ごめん|すみません|すいません|いや|いえ)[^。]{0,20}?のは[^。]{0,4}?"
     r"(犬|猫|いぬ|ねこ|イヌ|ネコ|ペット|人形|ぬいぐるみ)"
@@ -337,7 +348,10 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
         return True
     for index, token in enumerate(after):
         next_word = after[index + 1].surface if index + 1 < len(after) else ""
-        if token.lemma in ("嘘", "うそ") and next_word not in ("じゃ", "では"):
+        then = after[index + 2].surface if index + 2 < len(after) else ""
+        # 「うそじゃない」 is no lie; Hiroshima 「うそじゃ」 is one.
+        not_a_lie = next_word in ("じゃ", "では") and then.startswith(("ない", "なく", "あり"))
+        if token.lemma in ("嘘", "うそ") and not not_a_lie:
             # 「首しめられたって言ったの、あれ、うそ」: what the speaker said was a lie.
             return any(t.lemma == "言う" for t in after[:index])
         if token.lemma != "違う" or token.pos0 != "動詞" or index >= 6:
