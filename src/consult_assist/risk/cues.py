@@ -348,7 +348,7 @@ def _taken_back(analysis: Analysis, end: int) -> bool:
         return True
     for index, token in enumerate(after):
         next_word = after[index + 1].surface if index + 1 < len(after) else ""
-        then = after[index + 2].surface if index + 2 < len(after) else ""
+        then = rest[index + 2].surface if index + 2 < len(rest) else ""
         # 「うそじゃない」 is no lie; Hiroshima 「うそじゃ」 is one.
         not_a_lie = next_word in ("じゃ", "では") and then.startswith(("ない", "なく", "あり"))
         if token.lemma in ("嘘", "うそ") and not not_a_lie:
