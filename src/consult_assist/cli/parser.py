@@ -368,7 +368,7 @@ def _add_offline_commands(sub: Any) -> None:
         description="Train the risk sheet's second reader (a character n-gram model that "
         "suspects a severe sub-item the rules missed, to be confirmed: it ticks nothing) on "
         "labelled sets (docs/risk.md 8a), and write it beside risk.toml. Deterministic; one "
-        "to two minutes on 2 cores for the 115 sets in tests/data. Measure it first "
+        "to two minutes on 2 cores for the 133 sets in tests/data. Measure it first "
         "with `bench backstop`.",
     )
     _labelled_sets_args(pt)
