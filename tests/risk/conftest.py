@@ -29,3 +29,14 @@ def sheet_of(model: RiskModel):  # type: ignore[no-untyped-def]
         return assess_turns(model.matcher, timed)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def ticked(sheet_of):  # type: ignore[no-untyped-def]
+    """A function: a caller's words -> the sub-items the sheet ticks on them alone."""
+
+    def run(text: str) -> set[str]:
+        sheet = sheet_of(("caller", text))
+        return {sub for item in sheet.items for sub in item.subitems}
+
+    return run

@@ -15,6 +15,7 @@ from consult_assist.knowledge.acts import acts_of
 from consult_assist.risk.sheet import Assessment
 
 Sheet = Callable[..., Assessment]
+Ticked = Callable[[str], set[str]]
 
 
 def _state(sheet: Assessment, item: str) -> str:
@@ -221,9 +222,8 @@ def test_answers_of_the_eighties(
         ("まいにちじゃない。しゅうに、にかいくらい。パパに叩かれる", "habitual_abuse"),
     ],
 )
-def test_everyday_words_of_the_eighties(sheet_of: Sheet, text: str, subitem: str) -> None:
-    sheet = sheet_of(("caller", text))
-    assert any(subitem in item.subitems for item in sheet.items)
+def test_everyday_words_of_the_eighties(ticked: Ticked, text: str, subitem: str) -> None:
+    assert subitem in ticked(text)
 
 
 @pytest.mark.parametrize(
@@ -284,9 +284,8 @@ def test_what_the_eighties_showed_ticks_nothing(
         ("おでこ縫ったんです、五針。夫がコップ投げて", "head_face_blow"),
     ],
 )
-def test_more_everyday_words_of_the_eighties(sheet_of: Sheet, text: str, subitem: str) -> None:
-    sheet = sheet_of(("caller", text))
-    assert any(subitem in item.subitems for item in sheet.items)
+def test_more_everyday_words_of_the_eighties(ticked: Ticked, text: str, subitem: str) -> None:
+    assert subitem in ticked(text)
 
 
 @pytest.mark.parametrize(
@@ -573,10 +572,9 @@ def test_a_mother_s_own_words_quoted_are_no_sign_in_the_child(sheet_of: Sheet) -
     ],
 )
 def test_what_family_said_at_night_in_the_eighty_seventh_set(
-    sheet_of: Sheet, text: str, subitem: str
+    ticked: Ticked, text: str, subitem: str
 ) -> None:
-    sheet = sheet_of(("caller", text))
-    assert any(subitem in item.subitems for item in sheet.items)
+    assert subitem in ticked(text)
 
 
 @pytest.mark.parametrize(
